@@ -1,0 +1,78 @@
+/* hb-channel.h - line-framed, non-blocking I/O on one socket, shared by server and client
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "hb-poller.h"
+#include "hb-protocol.h"
+
+G_BEGIN_DECLS
+
+typedef struct _HbChannel HbChannel;
+
+typedef enum
+{
+  HB_CHANNEL_END_CLEAN,  /* both FINs exchanged, or our close finished */
+  HB_CHANNEL_END_RESET,  /* ECONNRESET / EPIPE */
+  HB_CHANNEL_END_ERROR,  /* another socket error */
+  HB_CHANNEL_END_LINGER, /* our graceful close ran out of time */
+  HB_CHANNEL_END_ABORT,  /* we aborted with RST */
+} HbChannelEnd;
+
+typedef struct
+{
+  /* A complete line (LF and CR stripped). Return FALSE to stop reading now. */
+  gboolean (*line)      (HbChannel *channel, const char *line, gsize len, gpointer user_data);
+  /* A line passed max_line and is being discarded. */
+  void     (*overlong)  (HbChannel *channel, gpointer user_data);
+  /* The peer sent FIN (its write side is shut). Reading has stopped. */
+  void     (*peer_eof)  (HbChannel *channel, gpointer user_data);
+  /* Bytes left the queue; @total is all bytes written since the channel began. */
+  void     (*written)   (HbChannel *channel, guint64 total, gpointer user_data);
+  /* Our FIN went out (after the queue was written). */
+  void     (*fin_sent)  (HbChannel *channel, gpointer user_data);
+  /* The socket is closed; the channel does nothing more. */
+  void     (*closed)    (HbChannel *channel, HbChannelEnd end, const char *detail, gpointer user_data);
+} HbChannelFuncs;
+
+HbChannel *hb_channel_new            (HbPoller             *poller,
+                                      GSocketConnection    *connection,
+                                      gsize                 max_line,
+                                      const HbChannelFuncs *funcs,
+                                      gpointer              user_data);
+HbChannel *hb_channel_ref            (HbChannel            *channel);
+void       hb_channel_unref          (HbChannel            *channel);
+
+/* Queues bytes; they are written once per main-loop pass, coalesced. */
+void       hb_channel_write          (HbChannel            *channel,
+                                      const char           *data,
+                                      gsize                 len);
+void       hb_channel_discard_queue  (HbChannel            *channel);
+gsize      hb_channel_get_queued     (HbChannel            *channel);
+guint64    hb_channel_get_bytes_in   (HbChannel            *channel);
+guint64    hb_channel_get_bytes_out  (HbChannel            *channel);
+guint64    hb_channel_get_bytes_queued_total (HbChannel    *channel);
+void       hb_channel_set_reading    (HbChannel            *channel,
+                                      gboolean              reading);
+gboolean   hb_channel_is_open        (HbChannel            *channel);
+gboolean   hb_channel_is_closing     (HbChannel            *channel);
+GSocket   *hb_channel_get_socket     (HbChannel            *channel);
+int        hb_channel_get_fd         (HbChannel            *channel);
+
+/* Writes what is queued, then sends FIN, then waits for the peer's FIN,
+ * reading what comes, and closes when it arrives. Lines keep being
+ * delivered meanwhile (a client wants to see `BYE goodbye`). The owner bounds the wait: when its time
+ * is up it calls hb_channel_expire(). */
+void       hb_channel_close          (HbChannel            *channel);
+void       hb_channel_expire         (HbChannel            *channel);
+/* Sends FIN after the queue is written but keeps reading (half-close). */
+void       hb_channel_shutdown_write (HbChannel            *channel);
+/* Closes at once with SO_LINGER 0: the peer sees RST. */
+void       hb_channel_abort          (HbChannel            *channel);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HbChannel, hb_channel_unref)
+
+G_END_DECLS

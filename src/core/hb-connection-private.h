@@ -1,0 +1,111 @@
+/* hb-connection-private.h - the server's view of a connection's fields
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "hb-channel.h"
+#include "hb-connection.h"
+
+G_BEGIN_DECLS
+
+#define HB_PING_RING 8
+
+typedef struct
+{
+  guint64 seq;
+  gint64  queued_mono;   /* when the PING was queued */
+  gint64  sent_mono;     /* when its last byte was handed to the kernel; 0 = not yet */
+  guint64 end_offset;    /* its end in the outgoing byte stream */
+} HbPingRecord;
+
+struct _HbConnection
+{
+  GObject       parent_instance;
+
+  guint         id;
+  char         *name;
+  char         *peer;
+  HbChannel    *channel;
+  HbTimeline   *timeline;
+
+  gint64        connected_wall;
+  gint64        connected_mono;
+  gint64        last_ping_wall;
+  gint64        last_pong_wall;
+  gint64        last_pong_mono;    /* or connect time: the dead clock */
+  gint64        next_ping_mono;
+
+  guint64       ping_seq;          /* last seq sent */
+  guint64       answered_seq;      /* highest seq answered */
+  guint64       pings_sent;
+  guint64       pongs_received;
+  HbPingRecord  pings[HB_PING_RING];
+
+  gint64        rtt_last;
+  gint64        rtt_min;
+  gint64        rtt_max;
+  gint64        rtt_sum;
+  guint64       rtt_count;
+  guint         missed;
+  HbLiveness    liveness;
+
+  guint64       lines_in;
+  guint64       lines_out;
+
+  double        tokens;            /* rate limit bucket */
+  gint64        tokens_mono;
+
+  /* Values last announced by notify, for the once-a-second counters. */
+  guint64       notified_bytes_in;
+  guint64       notified_bytes_out;
+  guint64       notified_lines_in;
+  guint64       notified_lines_out;
+  gsize         notified_queued;
+
+  gint64        deadline;          /* the server's timer heap key */
+  guint         heap_index;
+  gint64        close_deadline;
+
+  HbByeReason   close_reason;
+  HbInitiator   close_initiator;
+  guint         closing : 1;
+  guint         rejected : 1;      /* refused with server-full: never listed */
+  guint         listed : 1;
+};
+
+typedef enum
+{
+  HB_CONNECTION_PROP_0,
+  HB_CONNECTION_PROP_ID,
+  HB_CONNECTION_PROP_NAME,
+  HB_CONNECTION_PROP_PEER,
+  HB_CONNECTION_PROP_CONNECTED_SINCE,
+  HB_CONNECTION_PROP_LAST_PING,
+  HB_CONNECTION_PROP_LAST_PONG,
+  HB_CONNECTION_PROP_PINGS_SENT,
+  HB_CONNECTION_PROP_PONGS_RECEIVED,
+  HB_CONNECTION_PROP_RTT_LAST,
+  HB_CONNECTION_PROP_RTT_MIN,
+  HB_CONNECTION_PROP_RTT_AVG,
+  HB_CONNECTION_PROP_RTT_MAX,
+  HB_CONNECTION_PROP_MISSED,
+  HB_CONNECTION_PROP_LIVENESS,
+  HB_CONNECTION_PROP_BYTES_IN,
+  HB_CONNECTION_PROP_BYTES_OUT,
+  HB_CONNECTION_PROP_LINES_IN,
+  HB_CONNECTION_PROP_LINES_OUT,
+  HB_CONNECTION_PROP_QUEUED,
+  HB_CONNECTION_PROP_CLOSING,
+  HB_CONNECTION_PROP_TIMELINE,
+  HB_CONNECTION_N_PROPS
+} HbConnectionProp;
+
+HbConnection *_hb_connection_new    (guint             id,
+                                     const char       *peer);
+void          _hb_connection_notify (HbConnection     *self,
+                                     HbConnectionProp  prop);
+/* Announces the traffic counters that changed since the last call. */
+void          _hb_connection_notify_counters (HbConnection *self);
+
+G_END_DECLS

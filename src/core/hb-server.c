@@ -1,0 +1,1408 @@
+/* hb-server.c - the heartbeat server: accepts clients, beats, broadcasts, all on the main loop
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * GSocketService accepts; every accepted socket is then driven by one
+ * HbPoller (epoll) in the same main loop. Time-driven work — heartbeats,
+ * late and dead verdicts, the bound on a graceful close — hangs off one
+ * min-heap of per-connection deadlines behind a single timer source, so
+ * an idle server with many clients wakes only when something is due.
+ */
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include <sys/socket.h>
+
+#include "hb-channel.h"
+#include "hb-connection-private.h"
+#include "hb-enums.h"
+#include "hb-poller.h"
+#include "hb-server.h"
+
+#define LISTEN_BACKLOG 4096
+/* The kernel's send buffer would otherwise grow to tcp_wmem's 4 MB, letting
+ * a client that stopped reading hide megabytes there before max-queue
+ * notices. Lines are small; this is plenty for a client that does read. */
+#define CLIENT_SNDBUF  (64 * 1024)
+
+struct _HbServer
+{
+  GObject           parent_instance;
+
+  char             *address;
+  guint             port;
+  guint             interval_ms;
+  guint             timeout_ms;
+  guint             max_clients;
+  guint             max_line;
+  guint             max_queue;
+  guint             rate_limit;
+  gboolean          relay;
+
+  GSocketService   *service;
+  HbPoller         *poller;
+  GListStore       *connections;   /* listed clients, in order of arrival */
+  GHashTable       *by_id;         /* id → HbConnection, listed ones */
+  GHashTable       *live;          /* HbConnection set: every open channel */
+  guint             next_id;
+
+  GPtrArray        *heap;          /* HbConnection*, min-heap on deadline */
+  GSource          *timer;
+  guint             tick_id;       /* once-a-second counters */
+  guint             drain_ms;
+
+  GTask            *shutdown_task;
+  GString          *scratch;
+  gboolean          listening;
+};
+
+enum {
+  PROP_0,
+  PROP_ADDRESS,
+  PROP_PORT,
+  PROP_INTERVAL_MS,
+  PROP_TIMEOUT_MS,
+  PROP_MAX_CLIENTS,
+  PROP_MAX_LINE,
+  PROP_MAX_QUEUE,
+  PROP_RATE_LIMIT,
+  PROP_RELAY,
+  PROP_LISTENING,
+  PROP_N_CLIENTS,
+  N_PROPS
+};
+
+enum {
+  CLIENT_CONNECTED,
+  CLIENT_HELLO,
+  MESSAGE,
+  PING_SENT,
+  PONG,
+  ERROR_SENT,
+  CLIENT_DISCONNECTED,
+  CLIENT_REJECTED,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (HbServer, hb_server, G_TYPE_OBJECT)
+
+static void begin_close   (HbServer     *self,
+                           HbConnection *conn,
+                           HbByeReason   reason,
+                           HbInitiator   initiator,
+                           gboolean      say_bye);
+static void drop_all      (HbServer     *self);
+
+/* ---------------------------------------------------------------------- */
+/* The deadline heap                                                       */
+
+#define HEAP_NONE G_MAXUINT
+
+static inline HbConnection *
+heap_at (HbServer *self,
+         guint     i)
+{
+  return g_ptr_array_index (self->heap, i);
+}
+
+static void
+heap_swap (HbServer *self,
+           guint     a,
+           guint     b)
+{
+  HbConnection *ca = heap_at (self, a);
+  HbConnection *cb = heap_at (self, b);
+
+  self->heap->pdata[a] = cb;
+  self->heap->pdata[b] = ca;
+  cb->heap_index = a;
+  ca->heap_index = b;
+}
+
+static void
+heap_up (HbServer *self,
+         guint     i)
+{
+  while (i > 0)
+    {
+      guint parent = (i - 1) / 2;
+
+      if (heap_at (self, parent)->deadline <= heap_at (self, i)->deadline)
+        break;
+      heap_swap (self, parent, i);
+      i = parent;
+    }
+}
+
+static void
+heap_down (HbServer *self,
+           guint     i)
+{
+  for (;;)
+    {
+      guint l = 2 * i + 1, r = l + 1, m = i;
+
+      if (l < self->heap->len && heap_at (self, l)->deadline < heap_at (self, m)->deadline)
+        m = l;
+      if (r < self->heap->len && heap_at (self, r)->deadline < heap_at (self, m)->deadline)
+        m = r;
+      if (m == i)
+        break;
+      heap_swap (self, i, m);
+      i = m;
+    }
+}
+
+static void
+heap_remove (HbServer     *self,
+             HbConnection *conn)
+{
+  guint i = conn->heap_index;
+  guint last;
+
+  if (i == HEAP_NONE)
+    return;
+  last = self->heap->len - 1;
+  if (i != last)
+    heap_swap (self, i, last);
+  g_ptr_array_set_size (self->heap, last);
+  conn->heap_index = HEAP_NONE;
+  if (i < self->heap->len)
+    {
+      heap_up (self, i);
+      heap_down (self, i);
+    }
+}
+
+static void
+rearm_timer (HbServer *self)
+{
+  g_source_set_ready_time (self->timer,
+                           self->heap->len ? heap_at (self, 0)->deadline : -1);
+}
+
+static gint64
+interval_us (HbServer *self)
+{
+  return (gint64) self->interval_ms * 1000;
+}
+
+/* The oldest PING not yet answered, or NULL. */
+static HbPingRecord *
+oldest_unanswered (HbConnection *conn)
+{
+  if (conn->answered_seq >= conn->ping_seq)
+    return NULL;
+  if (conn->ping_seq - conn->answered_seq > HB_PING_RING)
+    return &conn->pings[(conn->ping_seq - HB_PING_RING + 1) % HB_PING_RING];
+  return &conn->pings[(conn->answered_seq + 1) % HB_PING_RING];
+}
+
+static gint64
+late_at (HbServer     *self,
+         HbConnection *conn)
+{
+  HbPingRecord *rec = oldest_unanswered (conn);
+
+  if (rec == NULL)
+    return G_MAXINT64;
+  /* A PING stuck in our own queue has been unanswered since it was queued. */
+  return (rec->sent_mono ? rec->sent_mono : rec->queued_mono) + interval_us (self);
+}
+
+static void
+schedule (HbServer     *self,
+          HbConnection *conn)
+{
+  gint64 deadline;
+
+  if (conn->closing)
+    deadline = conn->close_deadline;
+  else
+    {
+      deadline = MIN (conn->next_ping_mono,
+                      conn->last_pong_mono + (gint64) self->timeout_ms * 1000);
+      if (conn->liveness == HB_LIVENESS_ALIVE)
+        deadline = MIN (deadline, late_at (self, conn));
+    }
+
+  conn->deadline = deadline;
+  if (conn->heap_index == HEAP_NONE)
+    {
+      conn->heap_index = self->heap->len;
+      g_ptr_array_add (self->heap, conn);
+      heap_up (self, conn->heap_index);
+    }
+  else
+    {
+      heap_up (self, conn->heap_index);
+      heap_down (self, conn->heap_index);
+    }
+  rearm_timer (self);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Writing                                                                 */
+
+static guint32
+seq_arg (HbVerb      verb,
+         const char *args,
+         gsize       args_len)
+{
+  guint64 seq = 0;
+
+  if ((verb == HB_VERB_PING || verb == HB_VERB_PONG) &&
+      hb_parse_uint64 (args, args_len, &seq))
+    return (guint32) MIN (seq, G_MAXUINT32);
+  return 0;
+}
+
+/* Queues one already formatted line; returns FALSE if the client was cut
+ * off as a slow consumer. */
+static gboolean
+send_raw (HbServer     *self,
+          HbConnection *conn,
+          HbVerb        verb,
+          const char   *line,
+          gsize         len,
+          guint32       arg)
+{
+  if (conn->closing || !hb_channel_is_open (conn->channel))
+    return FALSE;
+
+  hb_channel_write (conn->channel, line, len);
+  conn->lines_out++;
+  hb_timeline_append (conn->timeline, HB_EVENT_LINE_OUT, verb, len, arg, HB_INITIATOR_LOCAL);
+
+  if (hb_channel_get_queued (conn->channel) > self->max_queue)
+    {
+      /* Everyone else must not wait for this one: drop its backlog. */
+      hb_channel_discard_queue (conn->channel);
+      begin_close (self, conn, HB_BYE_SLOW_CONSUMER, HB_INITIATOR_LOCAL, TRUE);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+send_line (HbServer     *self,
+           HbConnection *conn,
+           HbVerb        verb,
+           const char   *args,
+           gssize        args_len)
+{
+  GString *s = self->scratch;
+
+  g_string_truncate (s, 0);
+  hb_format_line (s, hb_verb_to_string (verb), args, args_len);
+  return send_raw (self, conn, verb, s->str, s->len,
+                   args ? seq_arg (verb, args, args_len < 0 ? strlen (args) : (gsize) args_len) : 0);
+}
+
+static void
+send_error (HbServer     *self,
+            HbConnection *conn,
+            HbErrCode     code,
+            const char   *text)
+{
+  g_autofree char *args = g_strdup_printf ("%s %s", hb_err_code_to_string (code), text);
+
+  hb_timeline_append (conn->timeline, HB_EVENT_ERROR, HB_VERB_ERR, 0, code, HB_INITIATOR_LOCAL);
+  if (send_line (self, conn, HB_VERB_ERR, args, -1))
+    g_signal_emit (self, signals[ERROR_SENT], 0, conn, code, text);
+}
+
+static void
+set_liveness (HbServer     *self,
+              HbConnection *conn,
+              HbLiveness    liveness)
+{
+  if (conn->liveness == liveness)
+    return;
+  conn->liveness = liveness;
+  hb_timeline_append (conn->timeline, HB_EVENT_STATE, HB_VERB_UNKNOWN, 0, liveness, HB_INITIATOR_LOCAL);
+  _hb_connection_notify (conn, HB_CONNECTION_PROP_LIVENESS);
+}
+
+static void
+send_ping (HbServer     *self,
+           HbConnection *conn,
+           gint64        now)
+{
+  HbPingRecord *rec;
+  char seq[24];
+
+  if (oldest_unanswered (conn) != NULL)
+    {
+      conn->missed++;
+      _hb_connection_notify (conn, HB_CONNECTION_PROP_MISSED);
+    }
+
+  conn->ping_seq++;
+  conn->pings_sent++;
+  rec = &conn->pings[conn->ping_seq % HB_PING_RING];
+  rec->seq = conn->ping_seq;
+  rec->queued_mono = now;
+  rec->sent_mono = 0;
+  g_snprintf (seq, sizeof seq, "%" G_GUINT64_FORMAT, conn->ping_seq);
+  if (!send_line (self, conn, HB_VERB_PING, seq, -1))
+    return;
+  rec->end_offset = hb_channel_get_bytes_queued_total (conn->channel);
+  _hb_connection_notify (conn, HB_CONNECTION_PROP_PINGS_SENT);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Timers                                                                  */
+
+static void
+process_due (HbServer     *self,
+             HbConnection *conn,
+             gint64        now)
+{
+  if (conn->closing)
+    {
+      hb_channel_expire (conn->channel);
+      return;
+    }
+
+  if (now >= conn->last_pong_mono + (gint64) self->timeout_ms * 1000)
+    {
+      set_liveness (self, conn, HB_LIVENESS_DEAD);
+      begin_close (self, conn, HB_BYE_TIMEOUT, HB_INITIATOR_LOCAL, TRUE);
+      return;
+    }
+
+  if (conn->liveness == HB_LIVENESS_ALIVE && now >= late_at (self, conn))
+    set_liveness (self, conn, HB_LIVENESS_LATE);
+
+  if (now >= conn->next_ping_mono)
+    {
+      send_ping (self, conn, now);
+      conn->next_ping_mono += interval_us (self);
+      /* After a stall, beat from now rather than in a burst. */
+      if (conn->next_ping_mono <= now)
+        conn->next_ping_mono = now + interval_us (self);
+    }
+
+  if (!conn->closing)
+    schedule (self, conn);
+}
+
+static gboolean
+timer_cb (gpointer user_data)
+{
+  HbServer *self = user_data;
+  gint64 now = g_get_monotonic_time ();
+
+  g_object_ref (self);
+  while (self->heap->len > 0 && heap_at (self, 0)->deadline <= now)
+    {
+      g_autoptr(HbConnection) conn = g_object_ref (heap_at (self, 0));
+      gint64 before = conn->deadline;
+
+      process_due (self, conn, now);
+      /* Whatever happened, it must not stay due at the same instant. */
+      if (conn->heap_index == 0 && conn->deadline == before)
+        {
+          conn->deadline = now + 1000;
+          heap_down (self, 0);
+        }
+    }
+  rearm_timer (self);
+  g_object_unref (self);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+tick_cb (gpointer user_data)
+{
+  HbServer *self = user_data;
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->connections));
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(HbConnection) conn = g_list_model_get_item (G_LIST_MODEL (self->connections), i);
+
+      _hb_connection_notify_counters (conn);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Closing                                                                 */
+
+static void
+maybe_finish_shutdown (HbServer *self)
+{
+  if (self->shutdown_task != NULL && g_hash_table_size (self->live) == 0)
+    {
+      g_autoptr(GTask) task = g_steal_pointer (&self->shutdown_task);
+
+      g_task_return_boolean (task, TRUE);
+    }
+}
+
+static void
+begin_close (HbServer     *self,
+             HbConnection *conn,
+             HbByeReason   reason,
+             HbInitiator   initiator,
+             gboolean      say_bye)
+{
+  if (conn->closing || !hb_channel_is_open (conn->channel))
+    return;
+
+  if (say_bye)
+    {
+      GString *s = self->scratch;
+
+      g_string_truncate (s, 0);
+      hb_format_line (s, "BYE", hb_bye_reason_to_string (reason), -1);
+      hb_channel_write (conn->channel, s->str, s->len);
+      conn->lines_out++;
+      hb_timeline_append (conn->timeline, HB_EVENT_LINE_OUT, HB_VERB_BYE, s->len, reason, HB_INITIATOR_LOCAL);
+    }
+
+  conn->closing = TRUE;
+  conn->close_reason = reason;
+  conn->close_initiator = initiator;
+  conn->close_deadline = g_get_monotonic_time () + (gint64) self->drain_ms * 1000;
+  hb_channel_close (conn->channel);
+  if (hb_channel_is_open (conn->channel))
+    {
+      schedule (self, conn);
+      _hb_connection_notify (conn, HB_CONNECTION_PROP_CLOSING);
+    }
+}
+
+static void
+forget (HbServer     *self,
+        HbConnection *conn)
+{
+  heap_remove (self, conn);
+  rearm_timer (self);
+
+  if (conn->listed)
+    {
+      guint pos;
+
+      conn->listed = FALSE;
+      g_hash_table_remove (self->by_id, GUINT_TO_POINTER (conn->id));
+      if (g_list_store_find (self->connections, conn, &pos))
+        g_list_store_remove (self->connections, pos);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_CLIENTS]);
+      if (g_list_model_get_n_items (G_LIST_MODEL (self->connections)) == 0)
+        g_clear_handle_id (&self->tick_id, g_source_remove);
+    }
+}
+
+/* ---------------------------------------------------------------------- */
+/* Channel callbacks                                                       */
+
+static void
+handle_pong (HbServer     *self,
+             HbConnection *conn,
+             guint64       seq)
+{
+  gint64 now = g_get_monotonic_time ();
+  HbPingRecord *rec = &conn->pings[seq % HB_PING_RING];
+  gint64 rtt = -1;
+
+  conn->pongs_received++;
+  if (seq == 0 || seq > conn->ping_seq)
+    {
+      /* Unknown seq: counted, but it proves nothing about liveness. */
+      g_signal_emit (self, signals[PONG], 0, conn, seq, (gint64) -1);
+      return;
+    }
+
+  g_object_freeze_notify (G_OBJECT (conn));
+  if (rec->seq == seq && rec->sent_mono != 0)
+    {
+      rtt = now - rec->sent_mono;
+      conn->rtt_last = rtt;
+      conn->rtt_min = conn->rtt_min < 0 ? rtt : MIN (conn->rtt_min, rtt);
+      conn->rtt_max = MAX (conn->rtt_max, rtt);
+      conn->rtt_sum += rtt;
+      conn->rtt_count++;
+      _hb_connection_notify (conn, HB_CONNECTION_PROP_RTT_LAST);
+      _hb_connection_notify (conn, HB_CONNECTION_PROP_RTT_MIN);
+      _hb_connection_notify (conn, HB_CONNECTION_PROP_RTT_AVG);
+      _hb_connection_notify (conn, HB_CONNECTION_PROP_RTT_MAX);
+    }
+
+  conn->answered_seq = MAX (conn->answered_seq, seq);
+  conn->last_pong_mono = now;
+  conn->last_pong_wall = g_get_real_time ();
+  _hb_connection_notify (conn, HB_CONNECTION_PROP_LAST_PONG);
+  _hb_connection_notify (conn, HB_CONNECTION_PROP_PONGS_RECEIVED);
+
+  if (oldest_unanswered (conn) == NULL || late_at (self, conn) > now)
+    set_liveness (self, conn, HB_LIVENESS_ALIVE);
+  g_object_thaw_notify (G_OBJECT (conn));
+
+  schedule (self, conn);
+  g_signal_emit (self, signals[PONG], 0, conn, seq, rtt);
+}
+
+static gboolean
+rate_limited (HbServer     *self,
+              HbConnection *conn)
+{
+  gint64 now;
+
+  if (self->rate_limit == 0)
+    return FALSE;
+
+  now = g_get_monotonic_time ();
+  conn->tokens = MIN (conn->tokens + (now - conn->tokens_mono) * self->rate_limit / 1e6,
+                      2.0 * self->rate_limit);
+  conn->tokens_mono = now;
+  if (conn->tokens < 1.0)
+    return TRUE;
+  conn->tokens -= 1.0;
+  return FALSE;
+}
+
+static const char *
+display_name (HbConnection *conn,
+              char         *buf,
+              gsize         size)
+{
+  if (conn->name != NULL)
+    return conn->name;
+  g_snprintf (buf, size, "client-%u", conn->id);
+  return buf;
+}
+
+static void
+relay_message (HbServer     *self,
+               HbConnection *from,
+               const char   *text,
+               gsize         len)
+{
+  g_autoptr(GString) line = g_string_new (NULL);
+  char buf[32];
+  GHashTableIter iter;
+  gpointer key, value;
+  g_autoptr(GPtrArray) targets = g_ptr_array_new_with_free_func (g_object_unref);
+
+  g_string_append (line, display_name (from, buf, sizeof buf));
+  g_string_append_c (line, ' ');
+  g_string_append_len (line, text, len);
+  {
+    g_autoptr(GString) formatted = g_string_new (NULL);
+
+    hb_format_line (formatted, "RELAY", line->str, line->len);
+    g_string_assign (line, formatted->str);
+  }
+
+  g_hash_table_iter_init (&iter, self->by_id);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    if (value != from)
+      g_ptr_array_add (targets, g_object_ref (value));
+  for (guint i = 0; i < targets->len; i++)
+    send_raw (self, g_ptr_array_index (targets, i), HB_VERB_RELAY, line->str, line->len, 0);
+}
+
+static gboolean
+on_line (HbChannel  *channel,
+         const char *line,
+         gsize       len,
+         gpointer    user_data)
+{
+  HbConnection *conn = user_data;
+  HbServer *self = g_object_get_data (G_OBJECT (conn), "hb-server");
+  HbMessage msg;
+  HbErrCode code;
+  const char *problem = NULL;
+  guint64 seq = 0;
+
+  if (len == 0 || conn->closing)
+    return TRUE;  /* Enter pressed in nc, or talking after we said BYE */
+
+  conn->lines_in++;
+
+  if (!hb_message_parse (line, len, &msg, &code))
+    {
+      hb_timeline_append (conn->timeline, HB_EVENT_LINE_IN, HB_VERB_UNKNOWN, len + 1, 0, HB_INITIATOR_PEER);
+      if (code == HB_ERR_BAD_UTF8)
+        send_error (self, conn, code, _("the line is not valid UTF-8"));
+      else
+        send_error (self, conn, HB_ERR_UNKNOWN_VERB,
+                    _("a line starts with an upper-case verb: MSG, PONG, HELLO, PING or BYE"));
+      return TRUE;
+    }
+
+  hb_timeline_append (conn->timeline, HB_EVENT_LINE_IN, msg.verb, len + 1,
+                      seq_arg (msg.verb, msg.args, msg.args_len), HB_INITIATOR_PEER);
+
+  if (!hb_message_check_from_client (&msg, &problem))
+    {
+      if (problem != NULL)
+        send_error (self, conn, HB_ERR_BAD_ARGS, problem);
+      else
+        {
+          g_autofree char *verb = g_strndup (msg.verb_str, msg.verb_len);
+          g_autofree char *text = g_strdup_printf (_("%s is not a verb a client sends; try MSG, PONG, HELLO, PING or BYE"), verb);
+
+          send_error (self, conn, HB_ERR_UNKNOWN_VERB, text);
+        }
+      return TRUE;
+    }
+
+  if (msg.verb != HB_VERB_PONG && rate_limited (self, conn))
+    {
+      g_autofree char *text = g_strdup_printf (_("more than %u lines a second; line dropped"), self->rate_limit);
+
+      send_error (self, conn, HB_ERR_RATE_LIMITED, text);
+      return TRUE;
+    }
+
+  switch (msg.verb)
+    {
+    case HB_VERB_PONG:
+      hb_parse_uint64 (msg.args, msg.args_len, &seq);
+      handle_pong (self, conn, seq);
+      break;
+
+    case HB_VERB_PING:
+      send_line (self, conn, HB_VERB_PONG, msg.args, msg.args_len);
+      break;
+
+    case HB_VERB_HELLO:
+      g_free (conn->name);
+      conn->name = g_strndup (msg.args, msg.args_len);
+      _hb_connection_notify (conn, HB_CONNECTION_PROP_NAME);
+      g_signal_emit (self, signals[CLIENT_HELLO], 0, conn, conn->name);
+      break;
+
+    case HB_VERB_MSG:
+      {
+        g_autofree char *text = g_strndup (msg.args, msg.args_len);
+
+        g_signal_emit (self, signals[MESSAGE], 0, conn, text);
+        if (self->relay && !conn->closing)
+          relay_message (self, conn, msg.args, msg.args_len);
+      }
+      break;
+
+    case HB_VERB_BYE:
+      begin_close (self, conn, HB_BYE_GOODBYE, HB_INITIATOR_PEER, TRUE);
+      return FALSE;
+
+    default:
+      g_assert_not_reached ();
+    }
+
+  return !conn->closing;
+}
+
+static void
+on_overlong (HbChannel *channel,
+             gpointer   user_data)
+{
+  HbConnection *conn = user_data;
+  HbServer *self = g_object_get_data (G_OBJECT (conn), "hb-server");
+  g_autofree char *text = NULL;
+
+  if (conn->closing)
+    return;
+  text = g_strdup_printf (_("a line may be at most %u bytes; it was discarded"), self->max_line);
+  conn->lines_in++;
+  hb_timeline_append (conn->timeline, HB_EVENT_LINE_IN, HB_VERB_UNKNOWN, self->max_line, 0, HB_INITIATOR_PEER);
+  send_error (self, conn, HB_ERR_LINE_TOO_LONG, text);
+}
+
+static void
+on_peer_eof (HbChannel *channel,
+             gpointer   user_data)
+{
+  HbConnection *conn = user_data;
+  HbServer *self = g_object_get_data (G_OBJECT (conn), "hb-server");
+
+  hb_timeline_append (conn->timeline, HB_EVENT_FIN_IN, HB_VERB_UNKNOWN, 0, 0, HB_INITIATOR_PEER);
+  /* The peer can still read after its FIN, but it has ended the
+   * conversation: finish what is queued and close our side too. */
+  begin_close (self, conn, HB_BYE_PEER_CLOSED, HB_INITIATOR_PEER, FALSE);
+}
+
+static void
+on_written (HbChannel *channel,
+            guint64    total,
+            gpointer   user_data)
+{
+  HbConnection *conn = user_data;
+  HbServer *self = g_object_get_data (G_OBJECT (conn), "hb-server");
+  HbPingRecord *rec = &conn->pings[conn->ping_seq % HB_PING_RING];
+
+  if (rec->seq != 0 && rec->seq == conn->ping_seq && rec->sent_mono == 0 &&
+      total >= rec->end_offset)
+    {
+      /* The RTT clock starts when the PING really leaves, not when it was
+       * queued behind other clients' writes. */
+      rec->sent_mono = g_get_monotonic_time ();
+      conn->last_ping_wall = g_get_real_time ();
+      _hb_connection_notify (conn, HB_CONNECTION_PROP_LAST_PING);
+      if (!conn->closing)
+        schedule (self, conn);
+      g_signal_emit (self, signals[PING_SENT], 0, conn, rec->seq);
+    }
+}
+
+static void
+on_fin_sent (HbChannel *channel,
+             gpointer   user_data)
+{
+  HbConnection *conn = user_data;
+
+  hb_timeline_append (conn->timeline, HB_EVENT_FIN_OUT, HB_VERB_UNKNOWN, 0, 0, HB_INITIATOR_LOCAL);
+}
+
+static void
+on_closed (HbChannel    *channel,
+           HbChannelEnd  end,
+           const char   *detail,
+           gpointer      user_data)
+{
+  g_autoptr(HbConnection) conn = user_data;  /* the live set's reference */
+  HbServer *self = g_object_get_data (G_OBJECT (conn), "hb-server");
+  gboolean was_listed = conn->listed;
+
+  if (!conn->closing)
+    {
+      conn->close_initiator = HB_INITIATOR_PEER;
+      conn->close_reason = end == HB_CHANNEL_END_RESET ? HB_BYE_RESET :
+                           end == HB_CHANNEL_END_CLEAN ? HB_BYE_PEER_CLOSED : HB_BYE_ERROR;
+      conn->closing = TRUE;
+      _hb_connection_notify (conn, HB_CONNECTION_PROP_CLOSING);
+    }
+
+  hb_timeline_append (conn->timeline, HB_EVENT_CLOSE, HB_VERB_UNKNOWN, 0,
+                      conn->close_reason, conn->close_initiator);
+  _hb_connection_notify_counters (conn);
+
+  g_hash_table_steal (self->live, conn);
+  forget (self, conn);
+
+  if (was_listed)
+    g_signal_emit (self, signals[CLIENT_DISCONNECTED], 0, conn,
+                   conn->close_reason, conn->close_initiator);
+  maybe_finish_shutdown (self);
+}
+
+static const HbChannelFuncs channel_funcs = {
+  .line = on_line,
+  .overlong = on_overlong,
+  .peer_eof = on_peer_eof,
+  .written = on_written,
+  .fin_sent = on_fin_sent,
+  .closed = on_closed,
+};
+
+/* ---------------------------------------------------------------------- */
+/* Accepting                                                               */
+
+static char *
+format_peer (GSocketConnection *connection)
+{
+  g_autoptr(GSocketAddress) addr = g_socket_connection_get_remote_address (connection, NULL);
+  g_autofree char *ip = NULL;
+
+  if (!G_IS_INET_SOCKET_ADDRESS (addr))
+    return g_strdup ("?");
+
+  ip = g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (addr)));
+  if (strchr (ip, ':') != NULL)
+    return g_strdup_printf ("[%s]:%u", ip, g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (addr)));
+  return g_strdup_printf ("%s:%u", ip, g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (addr)));
+}
+
+static gboolean
+on_incoming (GSocketService    *service,
+             GSocketConnection *connection,
+             GObject           *source_object,
+             gpointer           user_data)
+{
+  HbServer *self = user_data;
+  g_autofree char *peer = format_peer (connection);
+  gboolean full = g_list_model_get_n_items (G_LIST_MODEL (self->connections)) >= self->max_clients;
+  HbConnection *conn;
+  char welcome[64];
+
+  if (!self->listening)
+    return FALSE;
+
+  conn = _hb_connection_new (full ? 0 : ++self->next_id, peer);
+  conn->heap_index = HEAP_NONE;
+  g_object_set_data (G_OBJECT (conn), "hb-server", self);
+  /* The live set owns this reference until on_closed. */
+  g_hash_table_add (self->live, conn);
+  conn->channel = hb_channel_new (self->poller, connection, self->max_line,
+                                  &channel_funcs, conn);
+  {
+    int sndbuf = CLIENT_SNDBUF;
+
+    setsockopt (hb_channel_get_fd (conn->channel), SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+  }
+  conn->tokens = 2.0 * self->rate_limit;
+  conn->tokens_mono = conn->connected_mono;
+  hb_timeline_append (conn->timeline, HB_EVENT_CONNECT, HB_VERB_UNKNOWN, 0, 0, HB_INITIATOR_PEER);
+
+  if (full)
+    {
+      g_autofree char *text = g_strdup_printf (_("the server holds its maximum of %u clients"), self->max_clients);
+
+      conn->rejected = TRUE;
+      send_error (self, conn, HB_ERR_SERVER_FULL, text);
+      begin_close (self, conn, HB_BYE_SERVER_FULL, HB_INITIATOR_LOCAL, TRUE);
+      g_signal_emit (self, signals[CLIENT_REJECTED], 0, peer, HB_BYE_SERVER_FULL);
+      return TRUE;
+    }
+
+  conn->listed = TRUE;
+  g_hash_table_insert (self->by_id, GUINT_TO_POINTER (conn->id), conn);
+  g_list_store_append (self->connections, conn);
+  if (self->tick_id == 0)
+    self->tick_id = g_timeout_add_seconds (1, tick_cb, self);
+
+  g_snprintf (welcome, sizeof welcome, "%u %u %u", conn->id, self->interval_ms, self->timeout_ms);
+  send_line (self, conn, HB_VERB_WELCOME, welcome, -1);
+  conn->next_ping_mono = conn->connected_mono + interval_us (self);
+  schedule (self, conn);
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_CLIENTS]);
+  g_signal_emit (self, signals[CLIENT_CONNECTED], 0, conn);
+  return TRUE;
+}
+
+/* ---------------------------------------------------------------------- */
+/* GObject                                                                 */
+
+static void
+drop_all (HbServer *self)
+{
+  GHashTableIter iter;
+  gpointer key;
+  g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func (g_object_unref);
+
+  g_hash_table_iter_init (&iter, self->live);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    g_ptr_array_add (all, g_object_ref (key));
+  for (guint i = 0; i < all->len; i++)
+    {
+      HbConnection *conn = g_ptr_array_index (all, i);
+
+      if (hb_channel_is_open (conn->channel))
+        hb_channel_expire (conn->channel);
+    }
+}
+
+static void
+hb_server_dispose (GObject *object)
+{
+  HbServer *self = HB_SERVER (object);
+
+  if (self->service != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->service, self);
+      g_socket_service_stop (self->service);
+      g_socket_listener_close (G_SOCKET_LISTENER (self->service));
+      g_clear_object (&self->service);
+    }
+  self->listening = FALSE;
+  if (self->live != NULL)
+    drop_all (self);
+  g_clear_handle_id (&self->tick_id, g_source_remove);
+  if (self->timer != NULL)
+    {
+      g_source_destroy (self->timer);
+      g_clear_pointer (&self->timer, g_source_unref);
+    }
+  if (self->shutdown_task != NULL)
+    {
+      g_autoptr(GTask) task = g_steal_pointer (&self->shutdown_task);
+
+      g_task_return_boolean (task, TRUE);
+    }
+  g_clear_pointer (&self->poller, hb_poller_unref);
+  if (self->connections != NULL)
+    g_list_store_remove_all (self->connections);
+
+  G_OBJECT_CLASS (hb_server_parent_class)->dispose (object);
+}
+
+static void
+hb_server_finalize (GObject *object)
+{
+  HbServer *self = HB_SERVER (object);
+
+  g_free (self->address);
+  g_clear_object (&self->connections);
+  g_clear_pointer (&self->by_id, g_hash_table_unref);
+  g_clear_pointer (&self->live, g_hash_table_unref);
+  g_clear_pointer (&self->heap, g_ptr_array_unref);
+  g_string_free (self->scratch, TRUE);
+  G_OBJECT_CLASS (hb_server_parent_class)->finalize (object);
+}
+
+static void
+hb_server_get_property (GObject    *object,
+                        guint       prop_id,
+                        GValue     *value,
+                        GParamSpec *pspec)
+{
+  HbServer *self = HB_SERVER (object);
+
+  switch (prop_id)
+    {
+    case PROP_ADDRESS: g_value_set_string (value, self->address); break;
+    case PROP_PORT: g_value_set_uint (value, self->port); break;
+    case PROP_INTERVAL_MS: g_value_set_uint (value, self->interval_ms); break;
+    case PROP_TIMEOUT_MS: g_value_set_uint (value, self->timeout_ms); break;
+    case PROP_MAX_CLIENTS: g_value_set_uint (value, self->max_clients); break;
+    case PROP_MAX_LINE: g_value_set_uint (value, self->max_line); break;
+    case PROP_MAX_QUEUE: g_value_set_uint (value, self->max_queue); break;
+    case PROP_RATE_LIMIT: g_value_set_uint (value, self->rate_limit); break;
+    case PROP_RELAY: g_value_set_boolean (value, self->relay); break;
+    case PROP_LISTENING: g_value_set_boolean (value, self->listening); break;
+    case PROP_N_CLIENTS: g_value_set_uint (value, hb_server_get_n_clients (self)); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+set_uint (HbServer *self,
+          guint    *field,
+          guint     prop,
+          guint     value)
+{
+  if (*field == value)
+    return;
+  *field = value;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
+}
+
+static void
+hb_server_set_property (GObject      *object,
+                        guint         prop_id,
+                        const GValue *value,
+                        GParamSpec   *pspec)
+{
+  HbServer *self = HB_SERVER (object);
+
+  switch (prop_id)
+    {
+    case PROP_ADDRESS:
+      if (g_strcmp0 (self->address, g_value_get_string (value)) != 0)
+        {
+          g_free (self->address);
+          self->address = g_value_dup_string (value);
+          g_object_notify_by_pspec (object, pspec);
+        }
+      break;
+    case PROP_PORT: set_uint (self, &self->port, prop_id, g_value_get_uint (value)); break;
+    case PROP_INTERVAL_MS: set_uint (self, &self->interval_ms, prop_id, g_value_get_uint (value)); break;
+    case PROP_TIMEOUT_MS: set_uint (self, &self->timeout_ms, prop_id, g_value_get_uint (value)); break;
+    case PROP_MAX_CLIENTS: set_uint (self, &self->max_clients, prop_id, g_value_get_uint (value)); break;
+    case PROP_MAX_LINE: set_uint (self, &self->max_line, prop_id, g_value_get_uint (value)); break;
+    case PROP_MAX_QUEUE: set_uint (self, &self->max_queue, prop_id, g_value_get_uint (value)); break;
+    case PROP_RATE_LIMIT: set_uint (self, &self->rate_limit, prop_id, g_value_get_uint (value)); break;
+    case PROP_RELAY:
+      if (self->relay != g_value_get_boolean (value))
+        {
+          self->relay = g_value_get_boolean (value);
+          g_object_notify_by_pspec (object, pspec);
+        }
+      break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+hb_server_class_init (HbServerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  const GParamFlags rw = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY;
+  const GParamFlags ro = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY;
+
+  object_class->dispose = hb_server_dispose;
+  object_class->finalize = hb_server_finalize;
+  object_class->get_property = hb_server_get_property;
+  object_class->set_property = hb_server_set_property;
+
+  properties[PROP_ADDRESS] = g_param_spec_string ("address", NULL, NULL, "127.0.0.1", rw);
+  properties[PROP_PORT] = g_param_spec_uint ("port", NULL, NULL, 0, 65535, HB_DEFAULT_PORT, rw);
+  properties[PROP_INTERVAL_MS] = g_param_spec_uint ("interval-ms", NULL, NULL, 1, G_MAXINT / 1000, HB_DEFAULT_INTERVAL_MS, rw);
+  properties[PROP_TIMEOUT_MS] = g_param_spec_uint ("timeout-ms", NULL, NULL, 1, G_MAXINT / 1000, HB_DEFAULT_TIMEOUT_MS, rw);
+  properties[PROP_MAX_CLIENTS] = g_param_spec_uint ("max-clients", NULL, NULL, 0, G_MAXINT, HB_DEFAULT_MAX_CLIENTS, rw);
+  properties[PROP_MAX_LINE] = g_param_spec_uint ("max-line", NULL, NULL, 16, 1024 * 1024, HB_DEFAULT_MAX_LINE, rw);
+  properties[PROP_MAX_QUEUE] = g_param_spec_uint ("max-queue", NULL, NULL, 1024, G_MAXINT, HB_DEFAULT_MAX_QUEUE, rw);
+  properties[PROP_RATE_LIMIT] = g_param_spec_uint ("rate-limit", NULL, NULL, 0, G_MAXINT, HB_DEFAULT_RATE_LIMIT, rw);
+  properties[PROP_RELAY] = g_param_spec_boolean ("relay", NULL, NULL, FALSE, rw);
+  properties[PROP_LISTENING] = g_param_spec_boolean ("listening", NULL, NULL, FALSE, ro);
+  properties[PROP_N_CLIENTS] = g_param_spec_uint ("n-clients", NULL, NULL, 0, G_MAXUINT, 0, ro);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * HbServer::client-connected:
+   * @conn: the new client, already in the list and greeted with WELCOME
+   */
+  signals[CLIENT_CONNECTED] =
+    g_signal_new ("client-connected", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, HB_TYPE_CONNECTION);
+  /**
+   * HbServer::client-hello:
+   * @conn: the client
+   * @name: the name it gave
+   */
+  signals[CLIENT_HELLO] =
+    g_signal_new ("client-hello", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, HB_TYPE_CONNECTION, G_TYPE_STRING);
+  /**
+   * HbServer::message:
+   * @conn: the sender
+   * @text: the text of its MSG (valid UTF-8, possibly empty)
+   */
+  signals[MESSAGE] =
+    g_signal_new ("message", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, HB_TYPE_CONNECTION, G_TYPE_STRING);
+  /**
+   * HbServer::ping-sent:
+   * @conn: the client
+   * @seq: the heartbeat's number, emitted when its bytes were written
+   */
+  signals[PING_SENT] =
+    g_signal_new ("ping-sent", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, HB_TYPE_CONNECTION, G_TYPE_UINT64);
+  /**
+   * HbServer::pong:
+   * @conn: the client
+   * @seq: the seq it answered
+   * @rtt_us: the round trip in µs, or -1 for an unknown or too old seq
+   */
+  signals[PONG] =
+    g_signal_new ("pong", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 3, HB_TYPE_CONNECTION, G_TYPE_UINT64, G_TYPE_INT64);
+  /**
+   * HbServer::error-sent:
+   * @conn: the client
+   * @code: (type HbErrCode): what was refused
+   * @text: the explanation sent with it
+   */
+  signals[ERROR_SENT] =
+    g_signal_new ("error-sent", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 3, HB_TYPE_CONNECTION, HB_TYPE_ERR_CODE, G_TYPE_STRING);
+  /**
+   * HbServer::client-disconnected:
+   * @conn: the client, already removed from the list
+   * @reason: (type HbByeReason): why
+   * @initiator: (type HbInitiator): LOCAL if the server closed first
+   */
+  signals[CLIENT_DISCONNECTED] =
+    g_signal_new ("client-disconnected", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 3, HB_TYPE_CONNECTION, HB_TYPE_BYE_REASON, HB_TYPE_INITIATOR);
+  /**
+   * HbServer::client-rejected:
+   * @peer: the address that was turned away
+   * @reason: (type HbByeReason): why (server-full)
+   */
+  signals[CLIENT_REJECTED] =
+    g_signal_new ("client-rejected", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, HB_TYPE_BYE_REASON);
+}
+
+static void
+hb_server_init (HbServer *self)
+{
+  self->address = g_strdup ("127.0.0.1");
+  self->port = HB_DEFAULT_PORT;
+  self->interval_ms = HB_DEFAULT_INTERVAL_MS;
+  self->timeout_ms = HB_DEFAULT_TIMEOUT_MS;
+  self->max_clients = HB_DEFAULT_MAX_CLIENTS;
+  self->max_line = HB_DEFAULT_MAX_LINE;
+  self->max_queue = HB_DEFAULT_MAX_QUEUE;
+  self->rate_limit = HB_DEFAULT_RATE_LIMIT;
+  self->drain_ms = HB_DEFAULT_DRAIN_MS;
+  self->connections = g_list_store_new (HB_TYPE_CONNECTION);
+  self->by_id = g_hash_table_new (NULL, NULL);
+  self->live = g_hash_table_new (NULL, NULL);
+  self->heap = g_ptr_array_new ();
+  self->scratch = g_string_sized_new (256);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Public API                                                              */
+
+HbServer *
+hb_server_new (void)
+{
+  return g_object_new (HB_TYPE_SERVER, NULL);
+}
+
+static GInetAddress *
+parse_address (const char  *text,
+               GError     **error)
+{
+  GInetAddress *addr;
+
+  if (g_strcmp0 (text, "localhost") == 0)
+    return g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  if (g_strcmp0 (text, "*") == 0)
+    return g_inet_address_new_any (G_SOCKET_FAMILY_IPV6);
+  addr = g_inet_address_new_from_string (text);
+  if (addr == NULL)
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                 _("“%s” is not an IP address (try 127.0.0.1, ::1, 0.0.0.0 or ::)"), text);
+  return addr;
+}
+
+/**
+ * hb_server_start:
+ *
+ * Binds and starts listening. With port 0 the kernel picks a port, which
+ * the "port" property then reports. On failure the server is unchanged
+ * and can be started again, for example on another port.
+ */
+gboolean
+hb_server_start (HbServer  *self,
+                 GError   **error)
+{
+  g_autoptr(GInetAddress) inet = NULL;
+  g_autoptr(GSocketAddress) want = NULL;
+  g_autoptr(GSocketAddress) got = NULL;
+  g_autoptr(GSocketService) service = NULL;
+  g_autoptr(GError) local_error = NULL;
+  guint port;
+
+  g_return_val_if_fail (HB_IS_SERVER (self), FALSE);
+
+  if (self->listening)
+    return TRUE;
+
+  inet = parse_address (self->address, error);
+  if (inet == NULL)
+    return FALSE;
+
+  service = g_socket_service_new ();
+  g_socket_listener_set_backlog (G_SOCKET_LISTENER (service), LISTEN_BACKLOG);
+  want = g_inet_socket_address_new (inet, self->port);
+  if (!g_socket_listener_add_address (G_SOCKET_LISTENER (service), want,
+                                      G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                                      NULL, &got, &local_error))
+    {
+      g_autofree char *where = g_inet_address_to_string (inet);
+
+      g_set_error (error, local_error->domain, local_error->code,
+                   g_inet_address_get_family (inet) == G_SOCKET_FAMILY_IPV6 ?
+                   _("cannot listen on [%s]:%u: %s") : _("cannot listen on %s:%u: %s"),
+                   where, self->port, local_error->message);
+      return FALSE;
+    }
+
+  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (got));
+  if (self->poller == NULL)
+    self->poller = hb_poller_new (NULL);
+  if (self->timer == NULL)
+    {
+      self->timer = hb_deadline_source_new (timer_cb, self);
+      g_source_set_static_name (self->timer, "HbServer heartbeats");
+    }
+
+  self->service = g_steal_pointer (&service);
+  g_signal_connect (self->service, "incoming", G_CALLBACK (on_incoming), self);
+  g_socket_service_start (self->service);
+  self->listening = TRUE;
+
+  g_object_freeze_notify (G_OBJECT (self));
+  set_uint (self, &self->port, PROP_PORT, port);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LISTENING]);
+  g_object_thaw_notify (G_OBJECT (self));
+  return TRUE;
+}
+
+static void
+stop_listening (HbServer *self)
+{
+  if (self->service == NULL)
+    return;
+  g_signal_handlers_disconnect_by_data (self->service, self);
+  g_socket_service_stop (self->service);
+  g_socket_listener_close (G_SOCKET_LISTENER (self->service));
+  g_clear_object (&self->service);
+  self->listening = FALSE;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LISTENING]);
+}
+
+void
+hb_server_stop (HbServer *self)
+{
+  GHashTableIter iter;
+  gpointer key;
+  g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func (g_object_unref);
+
+  g_return_if_fail (HB_IS_SERVER (self));
+
+  stop_listening (self);
+
+  g_hash_table_iter_init (&iter, self->live);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    g_ptr_array_add (all, g_object_ref (key));
+  for (guint i = 0; i < all->len; i++)
+    begin_close (self, g_ptr_array_index (all, i), HB_BYE_SHUTDOWN, HB_INITIATOR_LOCAL, TRUE);
+}
+
+/**
+ * hb_server_shutdown_async:
+ * @drain_ms: how long clients get to read their BYE and close
+ *
+ * Stops the server like hb_server_stop() and completes when every client
+ * connection is closed, at the latest after @drain_ms.
+ */
+void
+hb_server_shutdown_async (HbServer            *self,
+                          guint                drain_ms,
+                          GCancellable        *cancellable,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (HB_IS_SERVER (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, hb_server_shutdown_async);
+  if (self->shutdown_task != NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PENDING,
+                               _("the server is already shutting down"));
+      return;
+    }
+
+  self->drain_ms = drain_ms;
+  self->shutdown_task = g_steal_pointer (&task);
+  hb_server_stop (self);
+  maybe_finish_shutdown (self);
+}
+
+gboolean
+hb_server_shutdown_finish (HbServer      *self,
+                           GAsyncResult  *result,
+                           GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+const char *
+hb_server_get_address (HbServer *self)
+{
+  g_return_val_if_fail (HB_IS_SERVER (self), NULL);
+  return self->address;
+}
+
+guint
+hb_server_get_port (HbServer *self)
+{
+  g_return_val_if_fail (HB_IS_SERVER (self), 0);
+  return self->port;
+}
+
+gboolean
+hb_server_get_listening (HbServer *self)
+{
+  g_return_val_if_fail (HB_IS_SERVER (self), FALSE);
+  return self->listening;
+}
+
+guint
+hb_server_get_n_clients (HbServer *self)
+{
+  g_return_val_if_fail (HB_IS_SERVER (self), 0);
+  return g_list_model_get_n_items (G_LIST_MODEL (self->connections));
+}
+
+guint
+hb_server_get_interval_ms (HbServer *self)
+{
+  g_return_val_if_fail (HB_IS_SERVER (self), 0);
+  return self->interval_ms;
+}
+
+guint
+hb_server_get_timeout_ms (HbServer *self)
+{
+  g_return_val_if_fail (HB_IS_SERVER (self), 0);
+  return self->timeout_ms;
+}
+
+GListModel *
+hb_server_get_connections (HbServer *self)
+{
+  g_return_val_if_fail (HB_IS_SERVER (self), NULL);
+  return G_LIST_MODEL (self->connections);
+}
+
+HbConnection *
+hb_server_lookup (HbServer *self,
+                  guint     id)
+{
+  g_return_val_if_fail (HB_IS_SERVER (self), NULL);
+  return g_hash_table_lookup (self->by_id, GUINT_TO_POINTER (id));
+}
+
+guint
+hb_server_broadcast (HbServer   *self,
+                     const char *text)
+{
+  g_autoptr(GString) line = g_string_new (NULL);
+  guint n, recipients = 0;
+
+  g_return_val_if_fail (HB_IS_SERVER (self), 0);
+  g_return_val_if_fail (text != NULL, 0);
+
+  /* Format once; every client gets the same bytes. */
+  hb_format_line (line, "BCAST", text, -1);
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->connections));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(HbConnection) conn = g_list_model_get_item (G_LIST_MODEL (self->connections), i);
+
+      if (send_raw (self, conn, HB_VERB_BCAST, line->str, line->len, 0))
+        recipients++;
+    }
+  return recipients;
+}
+
+gboolean
+hb_server_send (HbServer   *self,
+                guint       id,
+                const char *text)
+{
+  HbConnection *conn;
+
+  g_return_val_if_fail (HB_IS_SERVER (self), FALSE);
+  g_return_val_if_fail (text != NULL, FALSE);
+
+  conn = hb_server_lookup (self, id);
+  return conn != NULL && send_line (self, conn, HB_VERB_MSG, text, -1);
+}
+
+gboolean
+hb_server_kick (HbServer *self,
+                guint     id)
+{
+  HbConnection *conn;
+
+  g_return_val_if_fail (HB_IS_SERVER (self), FALSE);
+
+  conn = hb_server_lookup (self, id);
+  if (conn == NULL || conn->closing)
+    return FALSE;
+  begin_close (self, conn, HB_BYE_KICKED, HB_INITIATOR_LOCAL, TRUE);
+  return TRUE;
+}

@@ -1,0 +1,74 @@
+/* hb-server.h - the heartbeat server: accepts clients, beats, broadcasts, all on the main loop
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "hb-connection.h"
+#include "hb-protocol.h"
+
+G_BEGIN_DECLS
+
+#define HB_DEFAULT_MAX_CLIENTS   10000
+#define HB_DEFAULT_MAX_QUEUE     (256 * 1024)
+#define HB_DEFAULT_RATE_LIMIT    100      /* lines per second per client, burst twice that */
+#define HB_DEFAULT_DRAIN_MS      2000
+
+#define HB_TYPE_SERVER (hb_server_get_type ())
+G_DECLARE_FINAL_TYPE (HbServer, hb_server, HB, SERVER, GObject)
+
+/* Properties (all settable before start; "port" reads back the real port):
+ *   address (string, "127.0.0.1"), port (uint, 12001), interval-ms, timeout-ms,
+ *   max-clients, max-line, max-queue (bytes), rate-limit (lines/s, 0 = off),
+ *   relay (bool), listening (bool, read-only), n-clients (uint, read-only).
+ *
+ * Signals:
+ *   client-connected    (HbConnection *conn)
+ *   client-hello        (HbConnection *conn, const char *name)
+ *   message             (HbConnection *conn, const char *text)
+ *   ping-sent           (HbConnection *conn, guint64 seq)
+ *   pong                (HbConnection *conn, guint64 seq, gint64 rtt_us)  rtt_us -1: unknown seq
+ *   error-sent          (HbConnection *conn, HbErrCode code, const char *text)
+ *   client-disconnected (HbConnection *conn, HbByeReason reason, HbInitiator initiator)
+ *   client-rejected     (const char *peer, HbByeReason reason)
+ */
+
+HbServer     *hb_server_new             (void);
+gboolean      hb_server_start           (HbServer            *self,
+                                         GError             **error);
+/* Says BYE shutdown to every client and stops listening. Clients drain in the
+ * background; use hb_server_shutdown_async() to wait for them. */
+void          hb_server_stop            (HbServer            *self);
+void          hb_server_shutdown_async  (HbServer            *self,
+                                         guint                drain_ms,
+                                         GCancellable        *cancellable,
+                                         GAsyncReadyCallback  callback,
+                                         gpointer             user_data);
+gboolean      hb_server_shutdown_finish (HbServer            *self,
+                                         GAsyncResult        *result,
+                                         GError             **error);
+
+const char   *hb_server_get_address     (HbServer            *self);
+guint         hb_server_get_port        (HbServer            *self);
+gboolean      hb_server_get_listening   (HbServer            *self);
+guint         hb_server_get_n_clients   (HbServer            *self);
+guint         hb_server_get_interval_ms (HbServer            *self);
+guint         hb_server_get_timeout_ms  (HbServer            *self);
+
+/* The connected clients, in order of arrival; items are HbConnection. */
+GListModel   *hb_server_get_connections (HbServer            *self);
+HbConnection *hb_server_lookup          (HbServer            *self,
+                                         guint                id);
+
+/* Returns the number of clients the line was queued for. */
+guint         hb_server_broadcast       (HbServer            *self,
+                                         const char          *text);
+gboolean      hb_server_send            (HbServer            *self,
+                                         guint                id,
+                                         const char          *text);
+gboolean      hb_server_kick            (HbServer            *self,
+                                         guint                id);
+
+G_END_DECLS

@@ -1,0 +1,63 @@
+/* hb-timeline.h - a bounded record of what happened on one connection
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib-object.h>
+
+#include "hb-protocol.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  HB_EVENT_CONNECT,     /* arg: 0 */
+  HB_EVENT_LINE_IN,     /* verb, bytes (LF included), arg: seq for PING/PONG */
+  HB_EVENT_LINE_OUT,    /* verb, bytes, arg: seq for PING/PONG */
+  HB_EVENT_STATE,       /* arg: new HbLiveness (server) or HbClientState (client) */
+  HB_EVENT_ERROR,       /* arg: HbErrCode sent or received */
+  HB_EVENT_FIN_IN,      /* the peer shut its write side */
+  HB_EVENT_FIN_OUT,     /* we shut our write side */
+  HB_EVENT_CLOSE,       /* arg: HbByeReason; initiator set */
+} HbEventKind;
+
+typedef enum
+{
+  HB_INITIATOR_LOCAL,   /* this program closed first */
+  HB_INITIATOR_PEER,    /* the other end closed first */
+} HbInitiator;
+
+typedef struct
+{
+  gint64   mono_us;     /* g_get_monotonic_time() */
+  gint64   wall_us;     /* g_get_real_time() */
+  guint32  bytes;
+  guint32  arg;
+  guint8   kind;        /* HbEventKind */
+  guint8   verb;        /* HbVerb */
+  guint8   initiator;   /* HbInitiator, for HB_EVENT_CLOSE */
+} HbTimelineEvent;
+
+#define HB_TYPE_TIMELINE (hb_timeline_get_type ())
+G_DECLARE_FINAL_TYPE (HbTimeline, hb_timeline, HB, TIMELINE, GObject)
+
+#define HB_TIMELINE_DEFAULT_CAPACITY 128
+
+HbTimeline            *hb_timeline_new           (guint            capacity);
+guint                  hb_timeline_get_capacity  (HbTimeline      *self);
+guint                  hb_timeline_get_n_events  (HbTimeline      *self);
+guint64                hb_timeline_get_dropped   (HbTimeline      *self);
+/* @index 0 is the oldest event kept. */
+const HbTimelineEvent *hb_timeline_get_event     (HbTimeline      *self,
+                                                  guint            index);
+void                   hb_timeline_append        (HbTimeline      *self,
+                                                  HbEventKind      kind,
+                                                  HbVerb           verb,
+                                                  guint32          bytes,
+                                                  guint32          arg,
+                                                  HbInitiator      initiator);
+const char            *hb_event_kind_to_string   (HbEventKind      kind);
+const char            *hb_initiator_to_string    (HbInitiator      initiator);
+
+G_END_DECLS

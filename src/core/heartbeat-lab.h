@@ -1,0 +1,12 @@
+/* heartbeat-lab.h - the core library in one include
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "hb-protocol.h"
+#include "hb-timeline.h"
+#include "hb-connection.h"
+#include "hb-server.h"
+#include "hb-client.h"
+#include "hb-enums.h"

@@ -1,0 +1,66 @@
+/* hb-test-util.h - helpers for tests: waiting on the main loop, raw TCP peers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+#define HB_TEST_TIMEOUT_MS 10000
+
+/* Runs the main loop until @expr holds; fails the test after
+ * HB_TEST_TIMEOUT_MS with the expression in the message. Never a sleep. */
+#define hb_assert_eventually(expr)                                          \
+  G_STMT_START {                                                            \
+    gint64 _hb_deadline = g_get_monotonic_time () + HB_TEST_TIMEOUT_MS * 1000; \
+    while (!(expr))                                                         \
+      if (!hb_test_iterate (_hb_deadline))                                  \
+        g_error ("%s:%d: timed out waiting for: %s", __FILE__, __LINE__, #expr); \
+  } G_STMT_END
+
+/* One main-loop iteration, waiting at most until @deadline (monotonic µs).
+ * Returns FALSE once the deadline has passed. */
+gboolean hb_test_iterate     (gint64 deadline);
+/* Runs the main loop for @ms regardless, for "nothing happens" checks. */
+void     hb_test_run_for     (guint  ms);
+
+/* A plain TCP peer for talking to a server byte by byte, as nc would. */
+typedef struct
+{
+  GSocket    *socket;
+  GSource    *source;
+  GString    *partial;
+  GPtrArray  *lines;     /* char*, every line read, without LF */
+  guint       next;      /* first line not yet taken by _wait_line */
+  gboolean    reading;
+  gboolean    eof;
+  gboolean    reset;
+  guint64     bytes_in;
+} HbTestPeer;
+
+HbTestPeer *hb_test_peer_new        (const char *host,
+                                     guint       port);
+/* A peer with a tiny receive buffer, so that when it stops reading the
+ * kernel cannot hide it: the server's own queue fills. */
+HbTestPeer *hb_test_peer_new_small  (const char *host,
+                                     guint       port);
+void        hb_test_peer_free       (HbTestPeer *peer);
+void        hb_test_peer_send       (HbTestPeer *peer,
+                                     const char *data,
+                                     gssize      len);
+/* Waits for the next line not yet taken and returns it (owned by the peer). */
+const char *hb_test_peer_wait_line  (HbTestPeer *peer);
+/* Skips PING lines (answering none) and returns the next other line. */
+const char *hb_test_peer_wait_non_ping (HbTestPeer *peer);
+void        hb_test_peer_wait_eof   (HbTestPeer *peer);
+void        hb_test_peer_set_reading (HbTestPeer *peer,
+                                      gboolean    reading);
+void        hb_test_peer_shutdown_write (HbTestPeer *peer);
+/* Closes with SO_LINGER 0: the server sees a reset. */
+void        hb_test_peer_abort      (HbTestPeer *peer);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HbTestPeer, hb_test_peer_free)
+
+G_END_DECLS

@@ -1,0 +1,753 @@
+/* test-server.c - the heartbeat server over real sockets on 127.0.0.1
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include "heartbeat-lab.h"
+#include "hb-test-util.h"
+
+typedef struct
+{
+  HbServer  *server;
+  guint      port;
+  GPtrArray *messages;     /* char* */
+  GPtrArray *disconnects;  /* "id reason initiator" */
+  GPtrArray *errors;       /* "id code" */
+  guint      pongs;
+  gint64     last_rtt;
+  guint      pings_sent;
+  guint      rejected;
+  gboolean   shut_down;
+} Fixture;
+
+static void
+on_message (HbServer *server, HbConnection *conn, const char *text, Fixture *f)
+{
+  g_ptr_array_add (f->messages, g_strdup_printf ("%u %s", hb_connection_get_id (conn), text));
+}
+
+static void
+on_disconnected (HbServer *server, HbConnection *conn, HbByeReason reason,
+                 HbInitiator initiator, Fixture *f)
+{
+  g_ptr_array_add (f->disconnects,
+                   g_strdup_printf ("%u %s %s", hb_connection_get_id (conn),
+                                    hb_bye_reason_to_string (reason),
+                                    hb_initiator_to_string (initiator)));
+}
+
+static void
+on_error_sent (HbServer *server, HbConnection *conn, HbErrCode code, const char *text, Fixture *f)
+{
+  g_ptr_array_add (f->errors, g_strdup_printf ("%u %s", hb_connection_get_id (conn),
+                                               hb_err_code_to_string (code)));
+}
+
+static void
+on_pong (HbServer *server, HbConnection *conn, guint64 seq, gint64 rtt, Fixture *f)
+{
+  f->pongs++;
+  f->last_rtt = rtt;
+}
+
+static void
+on_ping_sent (HbServer *server, HbConnection *conn, guint64 seq, Fixture *f)
+{
+  f->pings_sent++;
+}
+
+static void
+on_rejected (HbServer *server, const char *peer, HbByeReason reason, Fixture *f)
+{
+  f->rejected++;
+}
+
+static void
+fixture_start (Fixture    *f,
+               const char *first_prop,
+               ...)
+{
+  va_list args;
+  g_autoptr(GError) error = NULL;
+
+  va_start (args, first_prop);
+  f->server = HB_SERVER (g_object_new_valist (HB_TYPE_SERVER, first_prop, args));
+  va_end (args);
+  g_object_set (f->server, "port", 0, NULL);
+  f->messages = g_ptr_array_new_with_free_func (g_free);
+  f->disconnects = g_ptr_array_new_with_free_func (g_free);
+  f->errors = g_ptr_array_new_with_free_func (g_free);
+  g_signal_connect (f->server, "message", G_CALLBACK (on_message), f);
+  g_signal_connect (f->server, "client-disconnected", G_CALLBACK (on_disconnected), f);
+  g_signal_connect (f->server, "error-sent", G_CALLBACK (on_error_sent), f);
+  g_signal_connect (f->server, "pong", G_CALLBACK (on_pong), f);
+  g_signal_connect (f->server, "ping-sent", G_CALLBACK (on_ping_sent), f);
+  g_signal_connect (f->server, "client-rejected", G_CALLBACK (on_rejected), f);
+  g_assert_true (hb_server_start (f->server, &error));
+  g_assert_no_error (error);
+  f->port = hb_server_get_port (f->server);
+  g_assert_cmpuint (f->port, >, 0);
+  g_assert_true (hb_server_get_listening (f->server));
+}
+
+static void
+shutdown_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Fixture *f = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (hb_server_shutdown_finish (HB_SERVER (source), result, &error));
+  g_assert_no_error (error);
+  f->shut_down = TRUE;
+}
+
+static void
+fixture_stop (Fixture *f)
+{
+  hb_server_shutdown_async (f->server, 500, NULL, shutdown_cb, f);
+  hb_assert_eventually (f->shut_down);
+  g_assert_cmpuint (hb_server_get_n_clients (f->server), ==, 0);
+  g_assert_finalize_object (f->server);
+  g_ptr_array_unref (f->messages);
+  g_ptr_array_unref (f->disconnects);
+  g_ptr_array_unref (f->errors);
+}
+
+static gboolean
+has_string (GPtrArray  *array,
+            const char *want)
+{
+  for (guint i = 0; i < array->len; i++)
+    if (g_strcmp0 (g_ptr_array_index (array, i), want) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static HbTestPeer *
+connect_peer (Fixture *f)
+{
+  HbTestPeer *peer = hb_test_peer_new ("127.0.0.1", f->port);
+  const char *welcome = hb_test_peer_wait_line (peer);
+
+  g_assert_true (g_str_has_prefix (welcome, "WELCOME "));
+  return peer;
+}
+
+static void
+test_welcome (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(HbTestPeer) a = NULL;
+  g_autoptr(HbTestPeer) b = NULL;
+  HbConnection *conn;
+
+  fixture_start (&f, "interval-ms", 1500, "timeout-ms", 4500, NULL);
+  a = hb_test_peer_new ("127.0.0.1", f.port);
+  g_assert_cmpstr (hb_test_peer_wait_line (a), ==, "WELCOME 1 1500 4500");
+  b = hb_test_peer_new ("127.0.0.1", f.port);
+  g_assert_cmpstr (hb_test_peer_wait_line (b), ==, "WELCOME 2 1500 4500");
+
+  hb_assert_eventually (hb_server_get_n_clients (f.server) == 2);
+  conn = hb_server_lookup (f.server, 1);
+  g_assert_nonnull (conn);
+  g_assert_true (g_str_has_prefix (hb_connection_get_peer (conn), "127.0.0.1:"));
+  g_assert_cmpint (hb_connection_get_connected_since (conn), >, 0);
+  g_assert_cmpint (hb_connection_get_liveness (conn), ==, HB_LIVENESS_ALIVE);
+  g_assert_cmpint (hb_connection_get_rtt_last (conn), ==, -1);
+
+  hb_test_peer_send (a, "HELLO alice\n", -1);
+  hb_assert_eventually (g_strcmp0 (hb_connection_get_name (conn), "alice") == 0);
+
+  fixture_stop (&f);
+}
+
+static void
+test_ipv6 (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(HbTestPeer) peer = NULL;
+  g_autoptr(GSocket) probe = g_socket_new (G_SOCKET_FAMILY_IPV6, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr(GInetAddress) lo6 = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV6);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (lo6, 0);
+
+  if (probe == NULL || !g_socket_bind (probe, any, TRUE, NULL))
+    {
+      g_test_skip ("no IPv6 loopback on this machine");
+      return;
+    }
+
+  fixture_start (&f, "address", "::1", NULL);
+  peer = hb_test_peer_new ("::1", f.port);
+  g_assert_true (g_str_has_prefix (hb_test_peer_wait_line (peer), "WELCOME 1 "));
+  hb_assert_eventually (hb_server_get_n_clients (f.server) == 1);
+  g_assert_true (g_str_has_prefix (hb_connection_get_peer (hb_server_lookup (f.server, 1)), "[::1]:"));
+  fixture_stop (&f);
+}
+
+static void
+test_port_in_use (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(HbServer) second = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *port = NULL;
+
+  fixture_start (&f, NULL, NULL);
+  second = g_object_new (HB_TYPE_SERVER, "port", f.port, NULL);
+  g_assert_false (hb_server_start (second, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE);
+  port = g_strdup_printf ("127.0.0.1:%u", f.port);
+  g_assert_nonnull (strstr (error->message, port));
+  g_assert_false (hb_server_get_listening (second));
+
+  /* The user can fix it and retry. */
+  g_clear_error (&error);
+  g_object_set (second, "port", 0, NULL);
+  g_assert_true (hb_server_start (second, &error));
+  g_assert_cmpuint (hb_server_get_port (second), !=, f.port);
+  hb_server_stop (second);
+  g_assert_finalize_object (g_steal_pointer (&second));
+
+  fixture_stop (&f);
+}
+
+static void
+test_bad_address (void)
+{
+  g_autoptr(HbServer) server = g_object_new (HB_TYPE_SERVER, "address", "not-an-ip", "port", 0, NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (hb_server_start (server, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "not-an-ip"));
+}
+
+/* The same conversation sent whole, byte by byte, and in odd pieces
+ * must give the same messages. */
+static void
+test_framing_splits (void)
+{
+  static const char script[] = "HELLO bob\r\nMSG hello  world \nMSG 你好\r\nMSG last\n";
+  static const gsize pieces[] = { sizeof script - 1, 1, 3, 7 };
+  Fixture f = { 0 };
+
+  fixture_start (&f, NULL, NULL);
+  for (guint p = 0; p < G_N_ELEMENTS (pieces); p++)
+    {
+      g_autoptr(HbTestPeer) peer = connect_peer (&f);
+      guint first = f.messages->len;
+      guint id;
+
+      hb_assert_eventually (hb_server_get_n_clients (f.server) == 1);
+      id = hb_connection_get_id (g_list_model_get_item (hb_server_get_connections (f.server), 0));
+      g_object_unref (hb_server_lookup (f.server, id));  /* drop get_item's ref */
+      for (gsize off = 0; off < sizeof script - 1; off += pieces[p])
+        hb_test_peer_send (peer, script + off, MIN (pieces[p], sizeof script - 1 - off));
+      hb_assert_eventually (f.messages->len == first + 3);
+
+      {
+        g_autofree char *m1 = g_strdup_printf ("%u hello  world ", id);
+        g_autofree char *m2 = g_strdup_printf ("%u 你好", id);
+        g_autofree char *m3 = g_strdup_printf ("%u last", id);
+
+        g_assert_cmpstr (g_ptr_array_index (f.messages, first), ==, m1);
+        g_assert_cmpstr (g_ptr_array_index (f.messages, first + 1), ==, m2);
+        g_assert_cmpstr (g_ptr_array_index (f.messages, first + 2), ==, m3);
+      }
+      g_assert_cmpstr (hb_connection_get_name (hb_server_lookup (f.server, id)), ==, "bob");
+      g_assert_cmpuint (f.errors->len, ==, 0);
+
+      hb_test_peer_send (peer, "BYE\n", -1);
+      g_assert_cmpstr (hb_test_peer_wait_non_ping (peer), ==, "BYE goodbye");
+      hb_test_peer_wait_eof (peer);
+      hb_assert_eventually (hb_server_get_n_clients (f.server) == 0);
+    }
+  fixture_stop (&f);
+}
+
+/* Every ERR code, and the connection lives on after each. */
+static void
+test_errors_keep_connection (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(HbTestPeer) peer = NULL;
+  g_autofree char *longline = g_strnfill (200, 'x');
+  g_autofree char *toolong = g_strdup_printf ("MSG %s\n", longline);
+
+  fixture_start (&f, "max-line", 128, NULL);
+  peer = connect_peer (&f);
+
+  hb_test_peer_send (peer, toolong, -1);
+  g_assert_true (g_str_has_prefix (hb_test_peer_wait_non_ping (peer), "ERR line-too-long "));
+  hb_test_peer_send (peer, "MSG \xff\xfe\n", -1);
+  g_assert_true (g_str_has_prefix (hb_test_peer_wait_non_ping (peer), "ERR bad-utf8 "));
+  hb_test_peer_send (peer, "msg lower case\n", -1);
+  g_assert_true (g_str_has_prefix (hb_test_peer_wait_non_ping (peer), "ERR unknown-verb "));
+  hb_test_peer_send (peer, "JUMP high\n", -1);
+  g_assert_true (g_str_has_prefix (hb_test_peer_wait_non_ping (peer), "ERR unknown-verb "));
+  hb_test_peer_send (peer, "HELLO two words\n", -1);
+  g_assert_true (g_str_has_prefix (hb_test_peer_wait_non_ping (peer), "ERR bad-args "));
+  hb_test_peer_send (peer, "PONG abc\n", -1);
+  g_assert_true (g_str_has_prefix (hb_test_peer_wait_non_ping (peer), "ERR bad-args "));
+
+  /* A blank line is ignored; the connection still works. */
+  hb_test_peer_send (peer, "\nMSG still here\n", -1);
+  hb_assert_eventually (f.messages->len == 1);
+  g_assert_cmpstr (g_ptr_array_index (f.messages, 0), ==, "1 still here");
+  g_assert_cmpuint (f.errors->len, ==, 6);
+  g_assert_true (has_string (f.errors, "1 line-too-long"));
+  g_assert_true (has_string (f.errors, "1 bad-utf8"));
+  g_assert_cmpuint (hb_server_get_n_clients (f.server), ==, 1);
+
+  /* The client may probe the server too. */
+  hb_test_peer_send (peer, "PING tok-1\n", -1);
+  g_assert_cmpstr (hb_test_peer_wait_non_ping (peer), ==, "PONG tok-1");
+
+  fixture_stop (&f);
+}
+
+static void
+test_rate_limit (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(HbTestPeer) peer = NULL;
+  g_autoptr(GString) burst = g_string_new (NULL);
+  const char *line;
+
+  fixture_start (&f, "rate-limit", 10, NULL);
+  peer = connect_peer (&f);
+  for (guint i = 0; i < 40; i++)
+    g_string_append_printf (burst, "MSG m%u\n", i);
+  hb_test_peer_send (peer, burst->str, burst->len);
+
+  line = hb_test_peer_wait_non_ping (peer);
+  g_assert_true (g_str_has_prefix (line, "ERR rate-limited "));
+  hb_assert_eventually (f.messages->len + f.errors->len == 40);
+  /* The burst allowance is twice the rate. */
+  g_assert_cmpuint (f.messages->len, >=, 20);
+  g_assert_cmpuint (f.messages->len, <, 40);
+  g_assert_cmpuint (hb_server_get_n_clients (f.server), ==, 1);
+  fixture_stop (&f);
+}
+
+static void
+test_heartbeat_rtt (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(HbTestPeer) peer = NULL;
+  HbConnection *conn;
+  const char *ping;
+
+  fixture_start (&f, "interval-ms", 40, "timeout-ms", 2000, NULL);
+  peer = connect_peer (&f);
+  hb_assert_eventually (hb_server_get_n_clients (f.server) == 1);
+  conn = hb_server_lookup (f.server, 1);
+
+  for (guint seq = 1; seq <= 3; seq++)
+    {
+      g_autofree char *want = g_strdup_printf ("PING %u", seq);
+      g_autofree char *pong = g_strdup_printf ("PONG %u\n", seq);
+
+      ping = hb_test_peer_wait_line (peer);
+      g_assert_cmpstr (ping, ==, want);
+      hb_test_peer_send (peer, pong, -1);
+      hb_assert_eventually (f.pongs == seq);
+    }
+
+  g_assert_cmpint (f.last_rtt, >=, 0);
+  g_assert_cmpint (hb_connection_get_rtt_last (conn), >=, 0);
+  g_assert_cmpint (hb_connection_get_rtt_min (conn), <=, hb_connection_get_rtt_avg (conn));
+  g_assert_cmpint (hb_connection_get_rtt_avg (conn), <=, hb_connection_get_rtt_max (conn));
+  g_assert_cmpuint (hb_connection_get_pongs_received (conn), ==, 3);
+  g_assert_cmpint (hb_connection_get_last_ping (conn), >, 0);
+  g_assert_cmpint (hb_connection_get_last_pong (conn), >=, hb_connection_get_last_ping (conn));
+  g_assert_cmpint (hb_connection_get_liveness (conn), ==, HB_LIVENESS_ALIVE);
+  g_assert_cmpuint (hb_connection_get_missed (conn), ==, 0);
+
+  /* An unknown seq is counted, not an error. */
+  hb_test_peer_send (peer, "PONG 999\n", -1);
+  hb_assert_eventually (f.pongs == 4);
+  g_assert_cmpint (f.last_rtt, ==, -1);
+  g_assert_cmpuint (f.errors->len, ==, 0);
+
+  fixture_stop (&f);
+}
+
+static void
+on_liveness (HbConnection *conn, GParamSpec *pspec, GString *seen)
+{
+  g_string_append_printf (seen, "%s ", hb_liveness_to_string (hb_connection_get_liveness (conn)));
+}
+
+static void
+test_silent_client_goes_late_then_dead (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(HbTestPeer) peer = NULL;
+  g_autoptr(GString) seen = g_string_new (NULL);
+  g_autoptr(HbConnection) conn = NULL;
+  gint64 start;
+
+  fixture_start (&f, "interval-ms", 50, "timeout-ms", 250, NULL);
+  peer = connect_peer (&f);
+  hb_assert_eventually (hb_server_get_n_clients (f.server) == 1);
+  conn = g_object_ref (hb_server_lookup (f.server, 1));
+  g_signal_connect (conn, "notify::liveness", G_CALLBACK (on_liveness), seen);
+  start = g_get_monotonic_time ();
+
+  hb_assert_eventually (hb_connection_get_liveness (conn) == HB_LIVENESS_LATE);
+  hb_assert_eventually (f.disconnects->len == 1);
+  g_assert_cmpstr (seen->str, ==, "late dead ");
+  g_assert_cmpstr (g_ptr_array_index (f.disconnects, 0), ==, "1 timeout local");
+  /* Dead at the timeout, not before it. */
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, 200 * 1000);
+  g_assert_cmpuint (hb_connection_get_missed (conn), >=, 2);
+
+  g_assert_cmpstr (hb_test_peer_wait_non_ping (peer), ==, "BYE timeout");
+  hb_test_peer_wait_eof (peer);
+  g_assert_true (peer->eof);
+  g_assert_cmpuint (hb_server_get_n_clients (f.server), ==, 0);
+
+  fixture_stop (&f);
+  g_assert_finalize_object (g_steal_pointer (&conn));
+}
+
+static void
+test_late_client_recovers (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(HbTestPeer) peer = NULL;
+  HbConnection *conn;
+
+  fixture_start (&f, "interval-ms", 40, "timeout-ms", 5000, NULL);
+  peer = connect_peer (&f);
+  hb_assert_eventually (hb_server_get_n_clients (f.server) == 1);
+  conn = hb_server_lookup (f.server, 1);
+  hb_assert_eventually (hb_connection_get_liveness (conn) == HB_LIVENESS_LATE);
+
+  /* Answering the newest heartbeat makes it alive again. */
+  g_assert_cmpstr (hb_test_peer_wait_line (peer), ==, "PING 1");
+  g_assert_cmpstr (hb_test_peer_wait_line (peer), ==, "PING 2");
+  g_assert_cmpuint (hb_connection_get_missed (conn), >=, 1);
+  hb_test_peer_send (peer, "PONG 2\n", -1);
+  hb_assert_eventually (hb_connection_get_liveness (conn) == HB_LIVENESS_ALIVE);
+  g_assert_cmpint (hb_connection_get_rtt_last (conn), >=, 0);
+  fixture_stop (&f);
+}
+
+static void
+test_broadcast_in_order (void)
+{
+  Fixture f = { 0 };
+  HbTestPeer *peers[5];
+
+  fixture_start (&f, NULL, NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (peers); i++)
+    peers[i] = connect_peer (&f);
+  hb_assert_eventually (hb_server_get_n_clients (f.server) == G_N_ELEMENTS (peers));
+
+  g_assert_cmpuint (hb_server_broadcast (f.server, "first"), ==, 5);
+  g_assert_cmpuint (hb_server_broadcast (f.server, "second 第二"), ==, 5);
+  g_assert_cmpuint (hb_server_broadcast (f.server, "line\nbreak"), ==, 5);
+
+  for (guint i = 0; i < G_N_ELEMENTS (peers); i++)
+    {
+      g_assert_cmpstr (hb_test_peer_wait_non_ping (peers[i]), ==, "BCAST first");
+      g_assert_cmpstr (hb_test_peer_wait_non_ping (peers[i]), ==, "BCAST second 第二");
+      g_assert_cmpstr (hb_test_peer_wait_non_ping (peers[i]), ==, "BCAST line break");
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (peers); i++)
+    hb_test_peer_free (peers[i]);
+  hb_assert_eventually (hb_server_get_n_clients (f.server) == 0);
+  fixture_stop (&f);
+}
+
+static void
+test_send_and_kick (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(HbTestPeer) a = NULL;
+  g_autoptr(HbTestPeer) b = NULL;
+
+  fixture_start (&f, NULL, NULL);
+  a = connect_peer (&f);
+  b = connect_peer (&f);
+  hb_assert_eventually (hb_server_get_n_clients (f.server) == 2);
+
+  g_assert_true (hb_server_send (f.server, 2, "just for you"));
+  g_assert_false (hb_server_send (f.server, 99, "nobody"));
+  g_assert_cmpstr (hb_test_peer_wait_non_ping (b), ==, "MSG just for you");
+
+  g_assert_true (hb_server_kick (f.server, 1));
+  g_assert_false (hb_server_kick (f.server, 99));
+  g_assert_cmpstr (hb_test_peer_wait_non_ping (a), ==, "BYE kicked");
+  hb_test_peer_wait_eof (a);
+  g_assert_true (a->eof);
+  hb_assert_eventually (f.disconnects->len == 1);
+  g_assert_cmpstr (g_ptr_array_index (f.disconnects, 0), ==, "1 kicked local");
+  g_assert_cmpuint (hb_server_get_n_clients (f.server), ==, 1);
+
+  /* b got nothing meant for a. */
+  g_assert_cmpuint (b->next, ==, b->lines->len);
+  fixture_stop (&f);
+}
+
+static void
+test_relay (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(HbTestPeer) a = NULL;
+  g_autoptr(HbTestPeer) b = NULL;
+  g_autoptr(HbTestPeer) c = NULL;
+
+  fixture_start (&f, "relay", TRUE, NULL);
+  a = connect_peer (&f);
+  b = connect_peer (&f);
+  c = connect_peer (&f);
+  hb_assert_eventually (hb_server_get_n_clients (f.server) == 3);
+  hb_test_peer_send (a, "HELLO ann\nMSG hi all\n", -1);
+  hb_test_peer_send (b, "MSG from b\n", -1);
+
+  g_assert_cmpstr (hb_test_peer_wait_non_ping (b), ==, "RELAY ann hi all");
+  g_assert_cmpstr (hb_test_peer_wait_non_ping (c), ==, "RELAY ann hi all");
+  g_assert_cmpstr (hb_test_peer_wait_non_ping (a), ==, "RELAY client-2 from b");
+  g_assert_cmpstr (hb_test_peer_wait_non_ping (c), ==, "RELAY client-2 from b");
+  /* Nobody hears their own message back. */
+  hb_test_run_for (50);
+  g_assert_cmpuint (a->next, ==, a->lines->len);
+  g_assert_cmpuint (b->next, ==, b->lines->len);
+  fixture_stop (&f);
+}
+
+static void
+test_relay_off_by_default (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(HbTestPeer) a = NULL;
+  g_autoptr(HbTestPeer) b = NULL;
+
+  fixture_start (&f, NULL, NULL);
+  a = connect_peer (&f);
+  b = connect_peer (&f);
+  hb_test_peer_send (a, "MSG private\n", -1);
+  hb_assert_eventually (f.messages->len == 1);
+  hb_test_run_for (50);
+  g_assert_cmpuint (b->next, ==, b->lines->len);
+  fixture_stop (&f);
+}
+
+static void
+test_max_clients (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(HbTestPeer) a = NULL;
+  g_autoptr(HbTestPeer) b = NULL;
+  g_autoptr(HbTestPeer) c = NULL;
+
+  fixture_start (&f, "max-clients", 2, NULL);
+  a = connect_peer (&f);
+  b = connect_peer (&f);
+  hb_assert_eventually (hb_server_get_n_clients (f.server) == 2);
+
+  c = hb_test_peer_new ("127.0.0.1", f.port);
+  g_assert_true (g_str_has_prefix (hb_test_peer_wait_line (c), "ERR server-full "));
+  g_assert_cmpstr (hb_test_peer_wait_line (c), ==, "BYE server-full");
+  hb_test_peer_wait_eof (c);
+  g_assert_true (c->eof);
+  g_assert_cmpuint (f.rejected, ==, 1);
+  g_assert_cmpuint (hb_server_get_n_clients (f.server), ==, 2);
+
+  /* A place frees up: the next one gets in. */
+  hb_test_peer_send (a, "BYE\n", -1);
+  hb_assert_eventually (hb_server_get_n_clients (f.server) == 1);
+  g_clear_pointer (&c, hb_test_peer_free);
+  c = connect_peer (&f);
+  hb_assert_eventually (hb_server_get_n_clients (f.server) == 2);
+  fixture_stop (&f);
+}
+
+/* A client that stops reading is cut off; the others keep receiving. */
+static void
+test_slow_consumer (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(HbTestPeer) slow = NULL;
+  g_autoptr(HbTestPeer) fast = NULL;
+  g_autofree char *filler = g_strnfill (300, 'z');
+  const guint n = 2000;
+  HbConnection *fast_conn;
+
+  fixture_start (&f, "max-queue", 16 * 1024, NULL);
+  slow = hb_test_peer_new_small ("127.0.0.1", f.port);
+  g_assert_true (g_str_has_prefix (hb_test_peer_wait_line (slow), "WELCOME 1 "));
+  hb_test_peer_set_reading (slow, FALSE);
+  fast = connect_peer (&f);
+  hb_assert_eventually (hb_server_get_n_clients (f.server) == 2);
+  fast_conn = hb_server_lookup (f.server, 2);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("%u %s", i, filler);
+
+      hb_server_broadcast (f.server, text);
+      /* The reading client shares this thread: let it keep up. */
+      hb_assert_eventually (hb_connection_get_queued (fast_conn) == 0);
+    }
+
+  hb_assert_eventually (f.disconnects->len == 1);
+  g_assert_cmpstr (g_ptr_array_index (f.disconnects, 0), ==, "1 slow-consumer local");
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *want = g_strdup_printf ("BCAST %u %s", i, filler);
+
+      g_assert_cmpstr (hb_test_peer_wait_non_ping (fast), ==, want);
+    }
+  g_assert_cmpuint (hb_server_get_n_clients (f.server), ==, 1);
+  fixture_stop (&f);
+}
+
+static void
+test_peer_reset (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(HbTestPeer) peer = NULL;
+
+  fixture_start (&f, NULL, NULL);
+  peer = connect_peer (&f);
+  hb_assert_eventually (hb_server_get_n_clients (f.server) == 1);
+  hb_test_peer_abort (peer);
+  hb_assert_eventually (f.disconnects->len == 1);
+  g_assert_cmpstr (g_ptr_array_index (f.disconnects, 0), ==, "1 reset peer");
+  fixture_stop (&f);
+}
+
+static void
+test_peer_half_close (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(HbTestPeer) peer = NULL;
+  HbTimeline *timeline;
+  g_autoptr(HbConnection) conn = NULL;
+  gboolean fin_in = FALSE, fin_out = FALSE;
+
+  fixture_start (&f, NULL, NULL);
+  peer = connect_peer (&f);
+  hb_assert_eventually (hb_server_get_n_clients (f.server) == 1);
+  conn = g_object_ref (hb_server_lookup (f.server, 1));
+  hb_test_peer_send (peer, "MSG last words\n", -1);
+  hb_test_peer_shutdown_write (peer);
+
+  hb_test_peer_wait_eof (peer);
+  g_assert_true (peer->eof);
+  hb_assert_eventually (f.disconnects->len == 1);
+  g_assert_cmpstr (g_ptr_array_index (f.disconnects, 0), ==, "1 peer-closed peer");
+  g_assert_cmpstr (g_ptr_array_index (f.messages, 0), ==, "1 last words");
+
+  timeline = hb_connection_get_timeline (conn);
+  for (guint i = 0; i < hb_timeline_get_n_events (timeline); i++)
+    {
+      const HbTimelineEvent *ev = hb_timeline_get_event (timeline, i);
+
+      if (ev->kind == HB_EVENT_FIN_IN)
+        fin_in = TRUE;
+      if (ev->kind == HB_EVENT_FIN_OUT)
+        {
+          g_assert_true (fin_in);  /* the client closed first */
+          fin_out = TRUE;
+        }
+    }
+  g_assert_true (fin_in && fin_out);
+  fixture_stop (&f);
+  g_assert_finalize_object (g_steal_pointer (&conn));
+}
+
+static void
+test_shutdown_says_bye (void)
+{
+  Fixture f = { 0 };
+  HbTestPeer *peers[3];
+
+  fixture_start (&f, NULL, NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (peers); i++)
+    peers[i] = connect_peer (&f);
+  hb_assert_eventually (hb_server_get_n_clients (f.server) == 3);
+  hb_server_broadcast (f.server, "before the end");
+
+  hb_server_shutdown_async (f.server, 2000, NULL, shutdown_cb, &f);
+  g_assert_false (hb_server_get_listening (f.server));
+  for (guint i = 0; i < G_N_ELEMENTS (peers); i++)
+    {
+      g_assert_cmpstr (hb_test_peer_wait_non_ping (peers[i]), ==, "BCAST before the end");
+      g_assert_cmpstr (hb_test_peer_wait_non_ping (peers[i]), ==, "BYE shutdown");
+      hb_test_peer_wait_eof (peers[i]);
+      g_assert_true (peers[i]->eof);
+      g_assert_false (peers[i]->reset);
+      hb_test_peer_free (peers[i]);
+    }
+  hb_assert_eventually (f.shut_down);
+  g_assert_cmpuint (f.disconnects->len, ==, 3);
+  g_assert_true (has_string (f.disconnects, "2 shutdown local"));
+
+  /* Already shut down: stopping again is harmless. */
+  f.shut_down = FALSE;
+  fixture_stop (&f);
+}
+
+static void
+test_list_model (void)
+{
+  Fixture f = { 0 };
+  GListModel *model;
+  g_autoptr(HbTestPeer) a = NULL;
+  g_autoptr(HbTestPeer) b = NULL;
+  g_autoptr(HbConnection) first = NULL;
+
+  fixture_start (&f, NULL, NULL);
+  model = hb_server_get_connections (f.server);
+  g_assert_true (g_list_model_get_item_type (model) == HB_TYPE_CONNECTION);
+  a = connect_peer (&f);
+  b = connect_peer (&f);
+  hb_assert_eventually (g_list_model_get_n_items (model) == 2);
+  first = g_list_model_get_item (model, 0);
+  g_assert_cmpuint (hb_connection_get_id (first), ==, 1);
+  g_clear_pointer (&a, hb_test_peer_free);
+  hb_assert_eventually (g_list_model_get_n_items (model) == 1);
+  g_clear_object (&first);
+  first = g_list_model_get_item (model, 0);
+  g_assert_cmpuint (hb_connection_get_id (first), ==, 2);
+  g_clear_object (&first);
+  fixture_stop (&f);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/core/server/welcome", test_welcome);
+  g_test_add_func ("/core/server/ipv6", test_ipv6);
+  g_test_add_func ("/core/server/port-in-use", test_port_in_use);
+  g_test_add_func ("/core/server/bad-address", test_bad_address);
+  g_test_add_func ("/core/server/framing-splits", test_framing_splits);
+  g_test_add_func ("/core/server/errors-keep-connection", test_errors_keep_connection);
+  g_test_add_func ("/core/server/rate-limit", test_rate_limit);
+  g_test_add_func ("/core/server/heartbeat-rtt", test_heartbeat_rtt);
+  g_test_add_func ("/core/server/silent-client-late-then-dead", test_silent_client_goes_late_then_dead);
+  g_test_add_func ("/core/server/late-client-recovers", test_late_client_recovers);
+  g_test_add_func ("/core/server/broadcast-in-order", test_broadcast_in_order);
+  g_test_add_func ("/core/server/send-and-kick", test_send_and_kick);
+  g_test_add_func ("/core/server/relay", test_relay);
+  g_test_add_func ("/core/server/relay-off-by-default", test_relay_off_by_default);
+  g_test_add_func ("/core/server/max-clients", test_max_clients);
+  g_test_add_func ("/core/server/slow-consumer", test_slow_consumer);
+  g_test_add_func ("/core/server/peer-reset", test_peer_reset);
+  g_test_add_func ("/core/server/peer-half-close", test_peer_half_close);
+  g_test_add_func ("/core/server/shutdown-says-bye", test_shutdown_says_bye);
+  g_test_add_func ("/core/server/list-model", test_list_model);
+
+  return g_test_run ();
+}
