@@ -26,6 +26,12 @@ gboolean hb_test_iterate     (gint64 deadline);
 /* Runs the main loop for @ms regardless, for "nothing happens" checks. */
 void     hb_test_run_for     (guint  ms);
 
+/* For GUI tests: every warning or critical fails the test, except the
+ * few GTK 4.8 prints under a bare Xvfb (no window manager, no session
+ * bus), which say nothing about our code. Use instead of
+ * G_DEBUG=fatal-warnings, which cannot make exceptions. */
+void     hb_test_fatal_warnings_except_known (void);
+
 /* A plain TCP peer for talking to a server byte by byte, as nc would. */
 typedef struct
 {

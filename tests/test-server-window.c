@@ -1,0 +1,334 @@
+/* test-server-window.c - the server console in a real window: what a user sees and does
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <glib/gstdio.h>
+
+#include <gtk/gtk.h>
+
+#include "heartbeat-lab.h"
+#include "hb-log-entry.h"
+#include "hb-server-window.h"
+#include "hb-test-util.h"
+
+static gpointer
+child (HbServerWindow *win,
+       const char     *name)
+{
+  GObject *obj = gtk_widget_get_template_child (GTK_WIDGET (win), HB_TYPE_SERVER_WINDOW, name);
+
+  g_assert_nonnull (obj);
+  return obj;
+}
+
+static void
+collect_labels (GtkWidget *widget,
+                GString   *out)
+{
+  if (!gtk_widget_get_mapped (widget))
+    return;
+  if (GTK_IS_LABEL (widget))
+    {
+      g_string_append (out, gtk_label_get_text (GTK_LABEL (widget)));
+      g_string_append_c (out, '|');
+    }
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c; c = gtk_widget_get_next_sibling (c))
+    collect_labels (c, out);
+}
+
+/* Everything the client list shows right now, as the user reads it. */
+static char *
+visible_text (HbServerWindow *win,
+              const char     *name)
+{
+  GString *out = g_string_new ("|");
+
+  collect_labels (GTK_WIDGET (child (win, name)), out);
+  return g_string_free (out, FALSE);
+}
+
+static guint
+count (const char *haystack,
+       const char *needle)
+{
+  guint n = 0;
+
+  for (const char *p = strstr (haystack, needle); p; p = strstr (p + 1, needle))
+    n++;
+  return n;
+}
+
+static gboolean
+list_shows (HbServerWindow *win,
+            const char     *needle,
+            guint           times)
+{
+  g_autofree char *text = visible_text (win, "column_view");
+
+  return count (text, needle) == times;
+}
+
+typedef struct
+{
+  HbClient *client;
+  GPtrArray *messages;
+  HbByeReason reason;
+  gboolean disconnected;
+  gboolean welcomed;
+} Student;
+
+static void
+on_message (HbClient *client, HbVerb kind, const char *sender, const char *text, Student *s)
+{
+  g_ptr_array_add (s->messages, g_strdup_printf ("%s %s", hb_verb_to_string (kind), text));
+}
+
+static void
+on_disconnected (HbClient *client, HbByeReason reason, HbInitiator initiator, const char *detail, Student *s)
+{
+  s->reason = reason;
+  s->disconnected = TRUE;
+}
+
+static void
+on_welcome (HbClient *client, guint id, guint interval, guint timeout, Student *s)
+{
+  s->welcomed = TRUE;
+}
+
+static Student *
+student_new (guint       port,
+             const char *name)
+{
+  Student *s = g_new0 (Student, 1);
+
+  s->client = hb_client_new ("127.0.0.1", port, name);
+  s->messages = g_ptr_array_new_with_free_func (g_free);
+  g_signal_connect (s->client, "message", G_CALLBACK (on_message), s);
+  g_signal_connect (s->client, "disconnected", G_CALLBACK (on_disconnected), s);
+  g_signal_connect (s->client, "welcome", G_CALLBACK (on_welcome), s);
+  hb_client_connect (s->client);
+  hb_assert_eventually (s->welcomed);
+  return s;
+}
+
+static void
+student_free (Student *s)
+{
+  g_signal_handlers_disconnect_by_data (s->client, s);
+  g_assert_finalize_object (s->client);
+  g_ptr_array_unref (s->messages);
+  g_free (s);
+}
+
+static HbServerWindow *
+open_window (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  HbServerWindow *win;
+
+  g_settings_set_uint (settings, "interval-ms", 50);
+  g_settings_set_uint (settings, "timeout-ms", 400);
+  g_settings_set_uint (settings, "port", 0);
+  win = hb_server_window_new (NULL);
+  gtk_window_present (GTK_WINDOW (win));
+  hb_assert_eventually (gtk_widget_get_mapped (GTK_WIDGET (win)));
+  return win;
+}
+
+static void
+close_window (HbServerWindow *win)
+{
+  HbServer *server = g_object_ref (hb_server_window_get_server (win));
+
+  gtk_window_destroy (GTK_WINDOW (win));
+  /* Closing the window stops its server; let the goodbyes finish. */
+  g_assert_false (hb_server_get_listening (server));
+  hb_assert_eventually (hb_server_get_n_clients (server) == 0);
+  g_assert_finalize_object (server);
+}
+
+static guint
+position_of (GListModel *model,
+             const char *name)
+{
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(HbConnection) conn = g_list_model_get_item (model, i);
+
+      if (g_strcmp0 (hb_connection_get_name (conn), name) == 0)
+        return i;
+    }
+  g_assert_not_reached ();
+}
+
+static void
+test_classroom (void)
+{
+  HbServerWindow *win = open_window ();
+  HbServer *server = hb_server_window_get_server (win);
+  GtkColumnView *view = child (win, "column_view");
+  GListModel *rows = G_LIST_MODEL (gtk_column_view_get_model (view));
+  g_autofree char *where = NULL;
+  g_autofree char *nc = NULL;
+  Student *alice, *bob, *carol;
+
+  /* Empty state before anything happens. */
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (child (win, "list_stack")), ==, "empty");
+
+  gtk_widget_activate_action (GTK_WIDGET (win), "win.toggle-listening", NULL);
+  g_assert_true (hb_server_get_listening (server));
+  where = g_strdup_printf ("Listening on 127.0.0.1:%u", hb_server_get_port (server));
+  g_assert_true (g_str_has_prefix (gtk_label_get_text (child (win, "status_label")), where));
+  nc = g_strdup_printf ("nc 127.0.0.1 %u", hb_server_get_port (server));
+  g_assert_nonnull (strstr (gtk_label_get_text (child (win, "empty_hint")), nc));
+
+  alice = student_new (hb_server_get_port (server), "alice");
+  bob = student_new (hb_server_get_port (server), "bob");
+  carol = student_new (hb_server_get_port (server), "carol");
+
+  /* Rows appear, alive, with a heartbeat round trip. */
+  hb_assert_eventually (g_list_model_get_n_items (rows) == 3);
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (child (win, "list_stack")), ==, "list");
+  hb_assert_eventually (list_shows (win, "|alice|", 1) && list_shows (win, "|bob|", 1) &&
+                        list_shows (win, "|carol|", 1));
+  hb_assert_eventually (list_shows (win, "|alive|", 3));
+  hb_assert_eventually (list_shows (win, " ms (avg ", 3));
+  g_assert_true (g_str_has_prefix (gtk_label_get_text (child (win, "status_label")), where));
+  g_assert_nonnull (strstr (gtk_label_get_text (child (win, "status_label")), "3 clients"));
+
+  /* Broadcast from the entry with Enter. */
+  gtk_editable_set_text (child (win, "broadcast_entry"), "hello class 你好");
+  /* What Enter in the entry does. */
+  g_signal_emit_by_name (child (win, "broadcast_entry"), "activate");
+  hb_assert_eventually (alice->messages->len == 1 && bob->messages->len == 1 && carol->messages->len == 1);
+  g_assert_cmpstr (g_ptr_array_index (alice->messages, 0), ==, "BCAST hello class 你好");
+  g_assert_cmpstr (g_ptr_array_index (carol->messages, 0), ==, "BCAST hello class 你好");
+  g_assert_cmpstr (gtk_editable_get_text (child (win, "broadcast_entry")), ==, "");
+
+  /* Send to one selected client only. */
+  gtk_selection_model_select_item (GTK_SELECTION_MODEL (rows), position_of (rows, "alice"), TRUE);
+  gtk_editable_set_text (child (win, "broadcast_entry"), "just alice");
+  gtk_widget_activate_action (GTK_WIDGET (win), "win.send-selected", NULL);
+  hb_assert_eventually (alice->messages->len == 2);
+  g_assert_cmpstr (g_ptr_array_index (alice->messages, 1), ==, "MSG just alice");
+  hb_test_run_for (50);
+  g_assert_cmpuint (bob->messages->len, ==, 1);
+
+  /* Carol stops answering: her row turns late, then she is gone. */
+  g_object_set (carol->client, "answer-pings", FALSE, NULL);
+  hb_assert_eventually (list_shows (win, "|late|", 1));
+  hb_assert_eventually (carol->disconnected);
+  g_assert_cmpint (carol->reason, ==, HB_BYE_TIMEOUT);
+  hb_assert_eventually (g_list_model_get_n_items (rows) == 2);
+  hb_assert_eventually (list_shows (win, "|carol|", 0));
+
+  /* Kick bob through his selected row. */
+  gtk_selection_model_select_item (GTK_SELECTION_MODEL (rows), position_of (rows, "bob"), TRUE);
+  gtk_widget_activate_action (GTK_WIDGET (win), "win.kick-selected", NULL);
+  hb_assert_eventually (bob->disconnected);
+  g_assert_cmpint (bob->reason, ==, HB_BYE_KICKED);
+  hb_assert_eventually (g_list_model_get_n_items (rows) == 1);
+  hb_assert_eventually (list_shows (win, "|bob|", 0) && list_shows (win, "|alice|", 1));
+
+  /* Closing the window says goodbye to alice too. */
+  close_window (win);
+  hb_assert_eventually (alice->disconnected);
+  g_assert_cmpint (alice->reason, ==, HB_BYE_SHUTDOWN);
+
+  student_free (alice);
+  student_free (bob);
+  student_free (carol);
+}
+
+static void
+test_port_in_use (void)
+{
+  g_autoptr(HbServer) other = g_object_new (HB_TYPE_SERVER, "port", 0, NULL);
+  HbServerWindow *win;
+  GtkRevealer *error_bar;
+  const char *message;
+
+  g_assert_true (hb_server_start (other, NULL));
+  win = open_window ();
+  error_bar = child (win, "error_revealer");
+  gtk_spin_button_set_value (child (win, "port_spin"), hb_server_get_port (other));
+  gtk_widget_activate_action (GTK_WIDGET (win), "win.toggle-listening", NULL);
+
+  g_assert_false (hb_server_get_listening (hb_server_window_get_server (win)));
+  g_assert_true (gtk_revealer_get_reveal_child (error_bar));
+  message = gtk_label_get_text (child (win, "error_label"));
+  g_assert_nonnull (strstr (message, "already in use"));
+  g_assert_nonnull (strstr (message, "Choose another port"));
+  g_assert_true (g_str_has_prefix (gtk_label_get_text (child (win, "status_label")), "Not listening"));
+
+  /* The user fixes the port and tries again. */
+  gtk_spin_button_set_value (child (win, "port_spin"), 0);
+  gtk_widget_activate_action (GTK_WIDGET (win), "win.toggle-listening", NULL);
+  g_assert_true (hb_server_get_listening (hb_server_window_get_server (win)));
+  g_assert_false (gtk_revealer_get_reveal_child (error_bar));
+
+  close_window (win);
+  hb_server_stop (other);
+}
+
+static void
+test_log_search_and_export (void)
+{
+  HbServerWindow *win = open_window ();
+  HbServer *server = hb_server_window_get_server (win);
+  GListModel *log = hb_server_window_get_log (win);
+  g_autofree char *dir = g_dir_make_tmp ("hb-log-XXXXXX", NULL);
+  g_autofree char *csv_path = g_build_filename (dir, "log.csv", NULL);
+  g_autofree char *json_path = g_build_filename (dir, "log.jsonl", NULL);
+  g_autoptr(GFile) csv = g_file_new_for_path (csv_path);
+  g_autoptr(GFile) json = g_file_new_for_path (json_path);
+  g_autofree char *csv_text = NULL;
+  g_autofree char *json_text = NULL;
+  Student *dan;
+  guint all;
+
+  gtk_widget_activate_action (GTK_WIDGET (win), "win.toggle-listening", NULL);
+  dan = student_new (hb_server_get_port (server), "dan");
+  hb_client_send_message (dan->client, "a \"quoted\", comma");
+  hb_client_send_message (dan->client, "second note");
+  hb_assert_eventually (g_list_model_get_n_items (log) >= 5);  /* listening, join, name, 2 messages */
+  all = g_list_model_get_n_items (log);
+
+  gtk_editable_set_text (child (win, "log_search"), "second");
+  hb_assert_eventually (g_list_model_get_n_items (log) == 1);
+  gtk_editable_set_text (child (win, "log_search"), "");
+  hb_assert_eventually (g_list_model_get_n_items (log) == all);
+
+  g_assert_true (hb_log_export (log, csv, FALSE, NULL));
+  g_assert_true (hb_log_export (log, json, TRUE, NULL));
+  g_assert_true (g_file_get_contents (csv_path, &csv_text, NULL, NULL));
+  g_assert_true (g_file_get_contents (json_path, &json_text, NULL, NULL));
+  g_assert_true (g_str_has_prefix (csv_text, "time,kind,client,who,text\r\n"));
+  g_assert_nonnull (strstr (csv_text, ",message,1,\"#1 dan\",\"a \"\"quoted\"\", comma\"\r\n"));
+  g_assert_nonnull (strstr (json_text, "\"kind\":\"message\",\"client\":1,\"who\":\"#1 dan\",\"text\":\"a \\\"quoted\\\", comma\""));
+  g_assert_cmpuint (count (json_text, "\n"), ==, all);
+
+  close_window (win);
+  student_free (dan);
+  g_unlink (csv_path);
+  g_unlink (json_path);
+  g_rmdir (dir);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  gtk_test_init (&argc, &argv, NULL);
+  hb_test_fatal_warnings_except_known ();
+
+  g_test_add_func ("/gui/server-window/classroom", test_classroom);
+  g_test_add_func ("/gui/server-window/port-in-use", test_port_in_use);
+  g_test_add_func ("/gui/server-window/log-search-and-export", test_log_search_and_export);
+
+  return g_test_run ();
+}
