@@ -472,6 +472,11 @@ on_closed (HbChannel    *channel,
   HbByeReason reason = self->end_reason;
   HbInitiator initiator = self->end_initiator;
 
+  /* Not our channel any more: dispose let it go, and a client going away
+   * neither signals nor schedules a reconnect. */
+  if (channel != self->channel)
+    return;
+
   if (end == HB_CHANNEL_END_ABORT)
     {
       reason = HB_BYE_ABORTED;

@@ -21,6 +21,9 @@
 #include "hb-server.h"
 
 #define LISTEN_BACKLOG 4096
+/* Joins reach the list model in one splice per period: a burst of
+ * thousands of connects is then one items-changed, not thousands. */
+#define JOIN_BATCH_MS  50
 /* The kernel's send buffer would otherwise grow to tcp_wmem's 4 MB, letting
  * a client that stopped reading hide megabytes there before max-queue
  * notices. Lines are small; this is plenty for a client that does read. */
@@ -43,6 +46,8 @@ struct _HbServer
   GSocketService   *service;
   HbPoller         *poller;
   GListStore       *connections;   /* listed clients, in order of arrival */
+  GPtrArray        *joining;       /* accepted, not yet in the list */
+  guint             join_id;
   GHashTable       *by_id;         /* id → HbConnection, listed ones */
   GHashTable       *live;          /* HbConnection set: every open channel */
   guint             next_id;
@@ -418,6 +423,24 @@ timer_cb (gpointer user_data)
 }
 
 static gboolean
+join_cb (gpointer user_data)
+{
+  HbServer *self = user_data;
+
+  self->join_id = 0;
+  if (self->joining->len > 0)
+    {
+      g_autoptr(GPtrArray) batch = g_steal_pointer (&self->joining);
+
+      self->joining = g_ptr_array_new_with_free_func (g_object_unref);
+      g_list_store_splice (self->connections,
+                           g_list_model_get_n_items (G_LIST_MODEL (self->connections)),
+                           0, batch->pdata, batch->len);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
 tick_cb (gpointer user_data)
 {
   HbServer *self = user_data;
@@ -492,10 +515,11 @@ forget (HbServer     *self,
 
       conn->listed = FALSE;
       g_hash_table_remove (self->by_id, GUINT_TO_POINTER (conn->id));
-      if (g_list_store_find (self->connections, conn, &pos))
+      if (!g_ptr_array_remove (self->joining, conn) &&
+          g_list_store_find (self->connections, conn, &pos))
         g_list_store_remove (self->connections, pos);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_CLIENTS]);
-      if (g_list_model_get_n_items (G_LIST_MODEL (self->connections)) == 0)
+      if (g_hash_table_size (self->by_id) == 0)
         g_clear_handle_id (&self->tick_id, g_source_remove);
     }
 }
@@ -830,7 +854,7 @@ on_incoming (GSocketService    *service,
 {
   HbServer *self = user_data;
   g_autofree char *peer = format_peer (connection);
-  gboolean full = g_list_model_get_n_items (G_LIST_MODEL (self->connections)) >= self->max_clients;
+  gboolean full = g_hash_table_size (self->by_id) >= self->max_clients;
   HbConnection *conn;
   char welcome[64];
 
@@ -866,7 +890,9 @@ on_incoming (GSocketService    *service,
 
   conn->listed = TRUE;
   g_hash_table_insert (self->by_id, GUINT_TO_POINTER (conn->id), conn);
-  g_list_store_append (self->connections, conn);
+  g_ptr_array_add (self->joining, g_object_ref (conn));
+  if (self->join_id == 0)
+    self->join_id = g_timeout_add (JOIN_BATCH_MS, join_cb, self);
   if (self->tick_id == 0)
     self->tick_id = g_timeout_add_seconds (1, tick_cb, self);
 
@@ -918,6 +944,9 @@ hb_server_dispose (GObject *object)
   if (self->live != NULL)
     drop_all (self);
   g_clear_handle_id (&self->tick_id, g_source_remove);
+  g_clear_handle_id (&self->join_id, g_source_remove);
+  if (self->joining != NULL)
+    g_ptr_array_set_size (self->joining, 0);
   if (self->timer != NULL)
     {
       g_source_destroy (self->timer);
@@ -943,6 +972,7 @@ hb_server_finalize (GObject *object)
 
   g_free (self->address);
   g_clear_object (&self->connections);
+  g_clear_pointer (&self->joining, g_ptr_array_unref);
   g_clear_pointer (&self->by_id, g_hash_table_unref);
   g_clear_pointer (&self->live, g_hash_table_unref);
   g_clear_pointer (&self->heap, g_ptr_array_unref);
@@ -1129,6 +1159,7 @@ hb_server_init (HbServer *self)
   self->rate_limit = HB_DEFAULT_RATE_LIMIT;
   self->drain_ms = HB_DEFAULT_DRAIN_MS;
   self->connections = g_list_store_new (HB_TYPE_CONNECTION);
+  self->joining = g_ptr_array_new_with_free_func (g_object_unref);
   self->by_id = g_hash_table_new (NULL, NULL);
   self->live = g_hash_table_new (NULL, NULL);
   self->heap = g_ptr_array_new ();
@@ -1323,7 +1354,7 @@ guint
 hb_server_get_n_clients (HbServer *self)
 {
   g_return_val_if_fail (HB_IS_SERVER (self), 0);
-  return g_list_model_get_n_items (G_LIST_MODEL (self->connections));
+  return g_hash_table_size (self->by_id);
 }
 
 guint
@@ -1365,12 +1396,13 @@ hb_server_broadcast (HbServer   *self,
   g_return_val_if_fail (HB_IS_SERVER (self), 0);
   g_return_val_if_fail (text != NULL, 0);
 
-  /* Format once; every client gets the same bytes. */
+  /* Format once; every client gets the same bytes, in order of arrival. */
   hb_format_line (line, "BCAST", text, -1);
   n = g_list_model_get_n_items (G_LIST_MODEL (self->connections));
-  for (guint i = 0; i < n; i++)
+  for (guint i = 0; i < n + self->joining->len; i++)
     {
-      g_autoptr(HbConnection) conn = g_list_model_get_item (G_LIST_MODEL (self->connections), i);
+      g_autoptr(HbConnection) conn = i < n ? g_list_model_get_item (G_LIST_MODEL (self->connections), i)
+                                           : g_object_ref (g_ptr_array_index (self->joining, i - n));
 
       if (send_raw (self, conn, HB_VERB_BCAST, line->str, line->len, 0))
         recipients++;
