@@ -248,7 +248,9 @@ ended (HbClient    *self,
       set_state (self, HB_CLIENT_RECONNECTING);
       notify (self, PROP_RECONNECT_DELAY_MS);
       g_signal_emit (self, signals[DISCONNECTED], 0, reason, initiator, detail);
-      g_signal_emit (self, signals[RECONNECTING], 0, self->reconnect_delay_ms, self->attempt);
+      /* A handler may have called hb_client_disconnect() meanwhile. */
+      if (self->reconnect_id != 0)
+        g_signal_emit (self, signals[RECONNECTING], 0, self->reconnect_delay_ms, self->attempt);
     }
   else
     {
@@ -506,7 +508,11 @@ dead_timer_cb (gpointer user_data)
   HbClient *self = user_data;
 
   if (self->channel != NULL && hb_channel_is_open (self->channel))
-    close_channel (self, HB_BYE_SERVER_TIMEOUT, HB_INITIATOR_LOCAL);
+    {
+      /* Every close we start says why, even to a server that may not hear. */
+      send_line (self, HB_VERB_BYE, "timeout", 0);
+      close_channel (self, HB_BYE_SERVER_TIMEOUT, HB_INITIATOR_LOCAL);
+    }
   return G_SOURCE_CONTINUE;
 }
 
@@ -912,6 +918,7 @@ hb_client_send_ping (HbClient   *self,
                      const char *token)
 {
   g_return_val_if_fail (HB_IS_CLIENT (self), FALSE);
+  g_return_val_if_fail (token != NULL, FALSE);
 
   if (!can_send (self) || !hb_token_is_valid (token, strlen (token)))
     return FALSE;
@@ -927,6 +934,7 @@ hb_client_send_hello (HbClient   *self,
                       const char *name)
 {
   g_return_val_if_fail (HB_IS_CLIENT (self), FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
 
   if (!hb_name_is_valid (name, strlen (name)))
     return FALSE;

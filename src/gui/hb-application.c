@@ -8,24 +8,107 @@
 #include <glib/gi18n.h>
 
 #include "hb-application.h"
+#include "hb-client-window.h"
 #include "hb-server-window.h"
 #include "hb-style.h"
 
 struct _HbApplication
 {
   GtkApplication parent_instance;
+  gboolean       demo;
 };
 
 G_DEFINE_FINAL_TYPE (HbApplication, hb_application, GTK_TYPE_APPLICATION)
 
+/* The server a new client window should aim at: a listening server
+ * window of ours if there is one. */
+static HbServer *
+find_listening_server (GtkApplication *app)
+{
+  for (GList *l = gtk_application_get_windows (app); l != NULL; l = l->next)
+    if (HB_IS_SERVER_WINDOW (l->data) &&
+        hb_server_get_listening (hb_server_window_get_server (l->data)))
+      return hb_server_window_get_server (l->data);
+  return NULL;
+}
+
+static HbClientWindow *
+open_client (GtkApplication *app,
+             const char     *name,
+             gboolean        connect)
+{
+  HbClientWindow *window = hb_client_window_new (app);
+  HbServer *server = find_listening_server (app);
+
+  if (server != NULL)
+    {
+      const char *addr = hb_server_get_address (server);
+      gboolean any = g_strcmp0 (addr, "::") == 0 || g_strcmp0 (addr, "0.0.0.0") == 0;
+
+      hb_client_window_set_target (window, any ? "127.0.0.1" : addr, hb_server_get_port (server), name);
+    }
+  gtk_window_present (GTK_WINDOW (window));
+  if (connect)
+    hb_client_window_connect (window);
+  return window;
+}
+
+/* A newcomer sees the whole system at once: a server and two clients. */
+static void
+start_demo (GtkApplication *app)
+{
+  HbServerWindow *server = hb_server_window_new (app);
+
+  gtk_window_present (GTK_WINDOW (server));
+  if (!hb_server_window_start (server))
+    return;  /* the window says why (port in use, ...) */
+  open_client (app, "alice", TRUE);
+  open_client (app, "bob", TRUE);
+}
+
 static void
 hb_application_activate (GApplication *app)
 {
+  HbApplication *self = HB_APPLICATION (app);
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
 
+  if (self->demo && window == NULL)
+    {
+      start_demo (GTK_APPLICATION (app));
+      return;
+    }
   if (window == NULL)
     window = GTK_WINDOW (hb_server_window_new (GTK_APPLICATION (app)));
   gtk_window_present (window);
+}
+
+static int
+hb_application_handle_local_options (GApplication *app,
+                                     GVariantDict *options)
+{
+  if (g_variant_dict_contains (options, "version"))
+    {
+      g_print ("heartbeat-lab %s\n", PACKAGE_VERSION);
+      return 0;
+    }
+  HB_APPLICATION (app)->demo = g_variant_dict_contains (options, "demo");
+  return -1;
+}
+
+static void
+new_client_action (GSimpleAction *action,
+                   GVariant      *param,
+                   gpointer       user_data)
+{
+  open_client (GTK_APPLICATION (user_data), NULL, FALSE);
+}
+
+static void
+new_server_action (GSimpleAction *action,
+                   GVariant      *param,
+                   gpointer       user_data)
+{
+  gtk_window_present (GTK_WINDOW (hb_server_window_new (GTK_APPLICATION (user_data))));
 }
 
 static void
@@ -68,6 +151,8 @@ about_action (GSimpleAction *action,
 static const GActionEntry app_actions[] = {
   { .name = "quit", .activate = quit_action },
   { .name = "about", .activate = about_action },
+  { .name = "new-client", .activate = new_client_action },
+  { .name = "new-server", .activate = new_server_action },
 };
 
 static void
@@ -75,6 +160,7 @@ hb_application_startup (GApplication *app)
 {
   static const char *quit_accels[] = { "<Control>q", NULL };
   static const char *close_accels[] = { "<Control>w", NULL };
+  static const char *new_client_accels[] = { "<Control>n", NULL };
 
   G_APPLICATION_CLASS (hb_application_parent_class)->startup (app);
 
@@ -82,6 +168,7 @@ hb_application_startup (GApplication *app)
   g_action_map_add_action_entries (G_ACTION_MAP (app), app_actions, G_N_ELEMENTS (app_actions), app);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit", quit_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "window.close", close_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.new-client", new_client_accels);
 }
 
 static void
@@ -90,12 +177,23 @@ hb_application_class_init (HbApplicationClass *klass)
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
 
   app_class->activate = hb_application_activate;
+  app_class->handle_local_options = hb_application_handle_local_options;
   app_class->startup = hb_application_startup;
 }
 
 static void
 hb_application_init (HbApplication *self)
 {
+  static const GOptionEntry options[] = {
+    { "demo", 0, 0, G_OPTION_ARG_NONE, NULL,
+      N_("Open a server on 127.0.0.1 and two clients connected to it"), NULL },
+    { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Show the version and exit"), NULL },
+    { NULL }
+  };
+
+  g_application_add_main_option_entries (G_APPLICATION (self), options);
+  g_application_set_option_context_summary (G_APPLICATION (self),
+                                            _("See and teach how a TCP conversation lives."));
 }
 
 HbApplication *

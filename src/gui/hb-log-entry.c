@@ -101,6 +101,8 @@ hb_log_kind_to_string (HbLogKind kind)
     case HB_LOG_LEAVE: return "leave";
     case HB_LOG_ERROR: return "error";
     case HB_LOG_INFO: return "info";
+    case HB_LOG_RELAY: return "relay";
+    case HB_LOG_OWN: return "own";
     default: return "unknown";
     }
 }

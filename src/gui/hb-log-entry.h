@@ -17,6 +17,8 @@ typedef enum
   HB_LOG_LEAVE,
   HB_LOG_ERROR,
   HB_LOG_INFO,
+  HB_LOG_RELAY,       /* another client's message, relayed */
+  HB_LOG_OWN,         /* what this client sent */
 } HbLogKind;
 
 #define HB_TYPE_LOG_ENTRY (hb_log_entry_get_type ())

@@ -13,10 +13,9 @@
 
 #include "hb-clock.h"
 #include "hb-log-entry.h"
+#include "hb-log-view.h"
 #include "hb-server-window.h"
 #include "hb-style.h"
-
-#define LOG_LIMIT 10000
 
 struct _HbServerWindow
 {
@@ -37,8 +36,7 @@ struct _HbServerWindow
   GtkColumnView        *column_view;
   GtkToggleButton      *selected_only_toggle;
   GtkSearchEntry       *log_search;
-  GtkScrolledWindow    *log_scroller;
-  GtkListView          *log_view;
+  HbLogView            *log_view;
   GtkEntry             *broadcast_entry;
   GtkLabel             *status_label;
 
@@ -46,8 +44,6 @@ struct _HbServerWindow
   HbServer             *server;
   HbClock              *clock;
   GtkMultiSelection    *selection;
-  GListStore           *log_store;
-  GtkFilterListModel   *log_filtered;
   GtkCustomFilter      *log_filter;
   GHashTable           *selected_ids;
   guint                 messages_this_tick;
@@ -67,10 +63,6 @@ log_add (HbServerWindow *self,
 {
   g_autoptr(HbLogEntry) entry = NULL;
   g_autofree char *who = NULL;
-  GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (self->log_scroller);
-  gboolean at_end = gtk_adjustment_get_value (adj) >=
-                    gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj) - 4;
-  guint n;
 
   if (conn != NULL)
     who = hb_connection_get_name (conn) != NULL ?
@@ -78,16 +70,7 @@ log_add (HbServerWindow *self,
           g_strdup_printf ("#%u", hb_connection_get_id (conn));
 
   entry = hb_log_entry_new (kind, conn ? hb_connection_get_id (conn) : 0, who, text);
-  g_list_store_append (self->log_store, entry);
-
-  /* Bounded: drop the oldest in one batch rather than one by one. */
-  n = g_list_model_get_n_items (G_LIST_MODEL (self->log_store));
-  if (n > LOG_LIMIT)
-    g_list_store_splice (self->log_store, 0, n - LOG_LIMIT + LOG_LIMIT / 10, NULL, 0);
-
-  /* Follow new entries unless the user scrolled up to read. */
-  if (at_end)
-    gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj));
+  hb_log_view_append (self->log_view, entry);
 }
 
 static gboolean
@@ -137,75 +120,6 @@ update_selected_ids (HbServerWindow *self)
     }
   if (gtk_toggle_button_get_active (self->selected_only_toggle))
     refilter_log (self);
-}
-
-static void
-log_setup (GtkSignalListItemFactory *factory,
-           GtkListItem              *item,
-           gpointer                  user_data)
-{
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
-  GtkWidget *time = gtk_label_new (NULL);
-  GtkWidget *who = gtk_label_new (NULL);
-  GtkWidget *text = gtk_label_new (NULL);
-
-  gtk_widget_add_css_class (time, "dim-label");
-  gtk_widget_add_css_class (time, "numeric");
-  gtk_label_set_xalign (GTK_LABEL (who), 0);
-  gtk_label_set_width_chars (GTK_LABEL (who), 16);
-  gtk_label_set_max_width_chars (GTK_LABEL (who), 24);
-  gtk_label_set_ellipsize (GTK_LABEL (who), PANGO_ELLIPSIZE_END);
-  gtk_label_set_xalign (GTK_LABEL (text), 0);
-  gtk_label_set_wrap (GTK_LABEL (text), TRUE);
-  gtk_label_set_wrap_mode (GTK_LABEL (text), PANGO_WRAP_WORD_CHAR);
-  gtk_label_set_selectable (GTK_LABEL (text), TRUE);
-  gtk_widget_set_hexpand (text, TRUE);
-  gtk_box_append (GTK_BOX (box), time);
-  gtk_box_append (GTK_BOX (box), who);
-  gtk_box_append (GTK_BOX (box), text);
-  gtk_list_item_set_child (item, box);
-}
-
-static char *
-log_who (HbLogEntry *entry)
-{
-  const char *who = hb_log_entry_get_who (entry);
-
-  switch (hb_log_entry_get_kind (entry))
-    {
-    case HB_LOG_BROADCAST: return g_strdup (_("→ everyone"));
-    case HB_LOG_SENT: return g_strdup_printf ("→ %s", who);
-    case HB_LOG_ERROR: return *who ? g_strdup_printf (_("%s error"), who) : g_strdup (_("error"));
-    case HB_LOG_INFO: return *who ? g_strdup (who) : g_strdup (_("server"));
-    case HB_LOG_MESSAGE:
-    case HB_LOG_JOIN:
-    case HB_LOG_LEAVE:
-    default: return g_strdup (who);
-    }
-}
-
-static void
-log_bind (GtkSignalListItemFactory *factory,
-          GtkListItem              *item,
-          gpointer                  user_data)
-{
-  HbLogEntry *entry = gtk_list_item_get_item (item);
-  GtkWidget *box = gtk_list_item_get_child (item);
-  GtkWidget *time = gtk_widget_get_first_child (box);
-  GtkWidget *who = gtk_widget_get_next_sibling (time);
-  GtkWidget *text = gtk_widget_get_next_sibling (who);
-  g_autofree char *clock = hb_format_clock (hb_log_entry_get_time (entry));
-  g_autofree char *who_text = NULL;
-  static const char *kinds[] = { "message", "broadcast", "sent", "join", "leave", "error", "info" };
-
-  for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
-    gtk_widget_remove_css_class (box, kinds[i]);
-  gtk_widget_add_css_class (box, hb_log_kind_to_string (hb_log_entry_get_kind (entry)));
-
-  who_text = log_who (entry);
-  gtk_label_set_text (GTK_LABEL (time), clock);
-  gtk_label_set_text (GTK_LABEL (who), who_text);
-  gtk_label_set_text (GTK_LABEL (text), hb_log_entry_get_text (entry));
 }
 
 /* ---------------------------------------------------------------------- */
@@ -831,7 +745,7 @@ clear_log_action (GtkWidget  *widget,
                   const char *action_name,
                   GVariant   *param)
 {
-  g_list_store_remove_all (HB_SERVER_WINDOW (widget)->log_store);
+  hb_log_view_clear (HB_SERVER_WINDOW (widget)->log_view);
 }
 
 static void
@@ -847,7 +761,7 @@ export_response (GtkNativeDialog *dialog,
       g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
       g_autoptr(GError) error = NULL;
 
-      if (!hb_log_export (G_LIST_MODEL (self->log_filtered), file, json, &error))
+      if (!hb_log_export (hb_log_view_get_model (self->log_view), file, json, &error))
         show_error (self, error->message);
     }
   gtk_native_dialog_destroy (dialog);
@@ -927,8 +841,7 @@ hb_server_window_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->clock, self);
   gtk_widget_dispose_template (GTK_WIDGET (self), HB_TYPE_SERVER_WINDOW);
   g_clear_object (&self->selection);
-  g_clear_object (&self->log_filtered);
-  g_clear_object (&self->log_store);
+  g_clear_object (&self->log_filter);
   g_clear_object (&self->server);
   g_clear_object (&self->clock);
   g_clear_object (&self->settings);
@@ -945,6 +858,7 @@ hb_server_window_class_init (HbServerWindowClass *klass)
 
   object_class->dispose = hb_server_window_dispose;
 
+  g_type_ensure (HB_TYPE_LOG_VIEW);
   gtk_widget_class_set_template_from_resource (widget_class, "/org/heartbeatlab/HeartbeatLab/hb-server-window.ui");
   gtk_widget_class_bind_template_child (widget_class, HbServerWindow, address_entry);
   gtk_widget_class_bind_template_child (widget_class, HbServerWindow, all_interfaces_check);
@@ -961,7 +875,6 @@ hb_server_window_class_init (HbServerWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HbServerWindow, column_view);
   gtk_widget_class_bind_template_child (widget_class, HbServerWindow, selected_only_toggle);
   gtk_widget_class_bind_template_child (widget_class, HbServerWindow, log_search);
-  gtk_widget_class_bind_template_child (widget_class, HbServerWindow, log_scroller);
   gtk_widget_class_bind_template_child (widget_class, HbServerWindow, log_view);
   gtk_widget_class_bind_template_child (widget_class, HbServerWindow, broadcast_entry);
   gtk_widget_class_bind_template_child (widget_class, HbServerWindow, status_label);
@@ -985,8 +898,6 @@ static void
 hb_server_window_init (HbServerWindow *self)
 {
   GtkSortListModel *sorted;
-  GtkListItemFactory *log_factory;
-  GtkNoSelection *log_selection;
 
   gtk_widget_init_template (GTK_WIDGET (self));
   hb_load_style ();
@@ -1014,18 +925,8 @@ hb_server_window_init (HbServerWindow *self)
   g_signal_connect_swapped (self->selection, "selection-changed", G_CALLBACK (update_selected_ids), self);
   g_signal_connect_swapped (self->selection, "items-changed", G_CALLBACK (update_selected_ids), self);
 
-  self->log_store = g_list_store_new (HB_TYPE_LOG_ENTRY);
   self->log_filter = gtk_custom_filter_new (log_filter_func, self, NULL);
-  self->log_filtered = gtk_filter_list_model_new (g_object_ref (G_LIST_MODEL (self->log_store)),
-                                                  GTK_FILTER (self->log_filter));
-  log_selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->log_filtered)));
-  log_factory = gtk_signal_list_item_factory_new ();
-  g_signal_connect (log_factory, "setup", G_CALLBACK (log_setup), self);
-  g_signal_connect (log_factory, "bind", G_CALLBACK (log_bind), self);
-  gtk_list_view_set_factory (self->log_view, log_factory);
-  gtk_list_view_set_model (self->log_view, GTK_SELECTION_MODEL (log_selection));
-  g_object_unref (log_factory);
-  g_object_unref (log_selection);
+  hb_log_view_set_filter (self->log_view, GTK_FILTER (self->log_filter));
   g_signal_connect_swapped (self->log_search, "search-changed", G_CALLBACK (refilter_log), self);
   g_signal_connect_swapped (self->selected_only_toggle, "toggled", G_CALLBACK (refilter_log), self);
 
@@ -1050,6 +951,16 @@ hb_server_window_new (GtkApplication *application)
   return g_object_new (HB_TYPE_SERVER_WINDOW, "application", application, NULL);
 }
 
+gboolean
+hb_server_window_start (HbServerWindow *self)
+{
+  g_return_val_if_fail (HB_IS_SERVER_WINDOW (self), FALSE);
+
+  if (!hb_server_get_listening (self->server))
+    gtk_widget_activate_action (GTK_WIDGET (self), "win.toggle-listening", NULL);
+  return hb_server_get_listening (self->server);
+}
+
 HbServer *
 hb_server_window_get_server (HbServerWindow *self)
 {
@@ -1061,5 +972,5 @@ GListModel *
 hb_server_window_get_log (HbServerWindow *self)
 {
   g_return_val_if_fail (HB_IS_SERVER_WINDOW (self), NULL);
-  return G_LIST_MODEL (self->log_filtered);
+  return hb_log_view_get_model (self->log_view);
 }

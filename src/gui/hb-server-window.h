@@ -15,6 +15,8 @@ G_DECLARE_FINAL_TYPE (HbServerWindow, hb_server_window, HB, SERVER_WINDOW, GtkAp
 
 HbServerWindow *hb_server_window_new        (GtkApplication *application);
 HbServer       *hb_server_window_get_server (HbServerWindow *self);
+/* Starts listening with the window's settings; errors are shown in it. */
+gboolean        hb_server_window_start      (HbServerWindow *self);
 /* The log as the user sees it (after filtering); items are HbLogEntry. */
 GListModel     *hb_server_window_get_log    (HbServerWindow *self);
 

@@ -1,0 +1,209 @@
+/* hb-log-view.c - a bounded, timestamped event list that follows new entries
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Shared by the server's log and the client's conversation: one row per
+ * HbLogEntry, styled by its kind, at most LOG_LIMIT entries kept.
+ */
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "hb-clock.h"
+#include "hb-log-view.h"
+
+#define LOG_LIMIT 10000
+
+struct _HbLogView
+{
+  GtkWidget           parent_instance;
+  GtkScrolledWindow  *scroller;
+  GtkListView        *list;
+  GListStore         *store;
+  GtkFilterListModel *filtered;
+};
+
+G_DEFINE_FINAL_TYPE (HbLogView, hb_log_view, GTK_TYPE_WIDGET)
+
+static char *
+who_text (HbLogEntry *entry)
+{
+  const char *who = hb_log_entry_get_who (entry);
+
+  switch (hb_log_entry_get_kind (entry))
+    {
+    case HB_LOG_BROADCAST: return *who ? g_strdup (who) : g_strdup (_("→ everyone"));
+    case HB_LOG_SENT: return g_strdup_printf ("→ %s", who);
+    case HB_LOG_OWN: return g_strdup (_("me"));
+    case HB_LOG_ERROR: return *who ? g_strdup_printf (_("%s error"), who) : g_strdup (_("error"));
+    case HB_LOG_INFO: return *who ? g_strdup (who) : g_strdup (_("server"));
+    case HB_LOG_MESSAGE:
+    case HB_LOG_RELAY:
+    case HB_LOG_JOIN:
+    case HB_LOG_LEAVE:
+    default: return g_strdup (who);
+    }
+}
+
+static void
+row_setup (GtkSignalListItemFactory *factory,
+           GtkListItem              *item,
+           gpointer                  user_data)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  GtkWidget *time = gtk_label_new (NULL);
+  GtkWidget *who = gtk_label_new (NULL);
+  GtkWidget *text = gtk_label_new (NULL);
+
+  gtk_widget_add_css_class (time, "dim-label");
+  gtk_widget_add_css_class (time, "numeric");
+  gtk_label_set_xalign (GTK_LABEL (time), 0);
+  gtk_label_set_yalign (GTK_LABEL (time), 0);
+  gtk_label_set_xalign (GTK_LABEL (who), 0);
+  gtk_label_set_yalign (GTK_LABEL (who), 0);
+  gtk_label_set_width_chars (GTK_LABEL (who), 14);
+  gtk_label_set_max_width_chars (GTK_LABEL (who), 22);
+  gtk_label_set_ellipsize (GTK_LABEL (who), PANGO_ELLIPSIZE_END);
+  gtk_widget_add_css_class (who, "hb-who");
+  gtk_label_set_xalign (GTK_LABEL (text), 0);
+  gtk_label_set_wrap (GTK_LABEL (text), TRUE);
+  gtk_label_set_wrap_mode (GTK_LABEL (text), PANGO_WRAP_WORD_CHAR);
+  gtk_label_set_selectable (GTK_LABEL (text), TRUE);
+  gtk_widget_set_hexpand (text, TRUE);
+  gtk_box_append (GTK_BOX (box), time);
+  gtk_box_append (GTK_BOX (box), who);
+  gtk_box_append (GTK_BOX (box), text);
+  gtk_widget_add_css_class (box, "hb-log-row");
+  gtk_list_item_set_child (item, box);
+}
+
+static void
+row_bind (GtkSignalListItemFactory *factory,
+          GtkListItem              *item,
+          gpointer                  user_data)
+{
+  static const char *kinds[] = { "message", "broadcast", "sent", "join", "leave", "error", "info", "relay", "own" };
+  HbLogEntry *entry = gtk_list_item_get_item (item);
+  GtkWidget *box = gtk_list_item_get_child (item);
+  GtkWidget *time = gtk_widget_get_first_child (box);
+  GtkWidget *who = gtk_widget_get_next_sibling (time);
+  GtkWidget *text = gtk_widget_get_next_sibling (who);
+  g_autofree char *clock = hb_format_clock (hb_log_entry_get_time (entry));
+  g_autofree char *who_str = who_text (entry);
+
+  for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
+    gtk_widget_remove_css_class (box, kinds[i]);
+  gtk_widget_add_css_class (box, hb_log_kind_to_string (hb_log_entry_get_kind (entry)));
+  gtk_label_set_text (GTK_LABEL (time), clock);
+  gtk_label_set_text (GTK_LABEL (who), who_str);
+  gtk_label_set_text (GTK_LABEL (text), hb_log_entry_get_text (entry));
+}
+
+static void
+hb_log_view_dispose (GObject *object)
+{
+  HbLogView *self = HB_LOG_VIEW (object);
+
+  g_clear_pointer ((GtkWidget **) &self->scroller, gtk_widget_unparent);
+  g_clear_object (&self->filtered);
+  g_clear_object (&self->store);
+  G_OBJECT_CLASS (hb_log_view_parent_class)->dispose (object);
+}
+
+static void
+hb_log_view_class_init (HbLogViewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = hb_log_view_dispose;
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "hb-log-view");
+}
+
+static void
+hb_log_view_init (HbLogView *self)
+{
+  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+  GtkNoSelection *selection;
+
+  self->store = g_list_store_new (HB_TYPE_LOG_ENTRY);
+  self->filtered = gtk_filter_list_model_new (g_object_ref (G_LIST_MODEL (self->store)), NULL);
+  selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->filtered)));
+  g_signal_connect (factory, "setup", G_CALLBACK (row_setup), NULL);
+  g_signal_connect (factory, "bind", G_CALLBACK (row_bind), NULL);
+
+  self->list = GTK_LIST_VIEW (gtk_list_view_new (GTK_SELECTION_MODEL (selection), factory));
+  gtk_widget_add_css_class (GTK_WIDGET (self->list), "hb-log");
+  self->scroller = GTK_SCROLLED_WINDOW (gtk_scrolled_window_new ());
+  gtk_scrolled_window_set_policy (self->scroller, GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
+  gtk_scrolled_window_set_child (self->scroller, GTK_WIDGET (self->list));
+  gtk_widget_set_parent (GTK_WIDGET (self->scroller), GTK_WIDGET (self));
+  gtk_widget_set_vexpand (GTK_WIDGET (self), TRUE);
+}
+
+GtkWidget *
+hb_log_view_new (void)
+{
+  return g_object_new (HB_TYPE_LOG_VIEW, NULL);
+}
+
+static gboolean
+scroll_to_end (gpointer data)
+{
+  HbLogView *self = data;
+  GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (self->scroller);
+
+  gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj));
+  g_object_unref (self);
+  return G_SOURCE_REMOVE;
+}
+
+void
+hb_log_view_append (HbLogView  *self,
+                    HbLogEntry *entry)
+{
+  GtkAdjustment *adj;
+  gboolean at_end;
+  guint n;
+
+  g_return_if_fail (HB_IS_LOG_VIEW (self));
+
+  adj = gtk_scrolled_window_get_vadjustment (self->scroller);
+  at_end = gtk_adjustment_get_value (adj) >=
+           gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj) - 4;
+  g_list_store_append (self->store, entry);
+
+  /* Bounded: drop the oldest tenth in one batch rather than one by one. */
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->store));
+  if (n > LOG_LIMIT)
+    g_list_store_splice (self->store, 0, n - LOG_LIMIT + LOG_LIMIT / 10, NULL, 0);
+
+  /* Follow new entries unless the user scrolled up to read; the new row's
+   * height is known only after the next layout. */
+  if (at_end)
+    g_idle_add_full (G_PRIORITY_LOW, scroll_to_end, g_object_ref (self), NULL);
+}
+
+void
+hb_log_view_clear (HbLogView *self)
+{
+  g_return_if_fail (HB_IS_LOG_VIEW (self));
+  g_list_store_remove_all (self->store);
+}
+
+void
+hb_log_view_set_filter (HbLogView *self,
+                        GtkFilter *filter)
+{
+  g_return_if_fail (HB_IS_LOG_VIEW (self));
+  gtk_filter_list_model_set_filter (self->filtered, filter);
+}
+
+GListModel *
+hb_log_view_get_model (HbLogView *self)
+{
+  g_return_val_if_fail (HB_IS_LOG_VIEW (self), NULL);
+  return G_LIST_MODEL (self->filtered);
+}

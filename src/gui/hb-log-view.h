@@ -1,0 +1,27 @@
+/* hb-log-view.h - a bounded, timestamped event list that follows new entries
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "hb-log-entry.h"
+
+G_BEGIN_DECLS
+
+#define HB_TYPE_LOG_VIEW (hb_log_view_get_type ())
+G_DECLARE_FINAL_TYPE (HbLogView, hb_log_view, HB, LOG_VIEW, GtkWidget)
+
+GtkWidget  *hb_log_view_new        (void);
+/* Adds an entry; the view scrolls to it unless the user scrolled up. */
+void        hb_log_view_append     (HbLogView  *self,
+                                    HbLogEntry *entry);
+void        hb_log_view_clear      (HbLogView  *self);
+/* Only entries @filter keeps are shown (and exported). */
+void        hb_log_view_set_filter (HbLogView  *self,
+                                    GtkFilter  *filter);
+/* What the user sees, after the filter; items are HbLogEntry. */
+GListModel *hb_log_view_get_model  (HbLogView  *self);
+
+G_END_DECLS

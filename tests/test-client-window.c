@@ -1,0 +1,279 @@
+/* test-client-window.c - the client window against a real server: what a user sees and does
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <gtk/gtk.h>
+
+#include "heartbeat-lab.h"
+#include "hb-client-window.h"
+#include "hb-log-entry.h"
+#include "hb-test-util.h"
+
+typedef struct
+{
+  HbServer  *server;
+  guint      port;
+  GPtrArray *messages;
+  GPtrArray *leaves;     /* "reason initiator" */
+  gboolean   shut_down;
+} Fixture;
+
+static gpointer
+child (HbClientWindow *win,
+       const char     *name)
+{
+  GObject *obj = gtk_widget_get_template_child (GTK_WIDGET (win), HB_TYPE_CLIENT_WINDOW, name);
+
+  g_assert_nonnull (obj);
+  return obj;
+}
+
+static void
+on_message (HbServer *server, HbConnection *conn, const char *text, Fixture *f)
+{
+  g_ptr_array_add (f->messages, g_strdup (text));
+}
+
+static void
+on_left (HbServer *server, HbConnection *conn, HbByeReason reason, HbInitiator initiator, Fixture *f)
+{
+  g_ptr_array_add (f->leaves, g_strdup_printf ("%s %s", hb_bye_reason_to_string (reason),
+                                               hb_initiator_to_string (initiator)));
+}
+
+static void
+server_start (Fixture *f,
+              guint    port)
+{
+  f->server = g_object_new (HB_TYPE_SERVER, "port", port, "interval-ms", 50, "timeout-ms", 400, NULL);
+  g_signal_connect (f->server, "message", G_CALLBACK (on_message), f);
+  g_signal_connect (f->server, "client-disconnected", G_CALLBACK (on_left), f);
+  g_assert_true (hb_server_start (f->server, NULL));
+  f->port = hb_server_get_port (f->server);
+}
+
+static void
+shutdown_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Fixture *f = user_data;
+
+  g_assert_true (hb_server_shutdown_finish (HB_SERVER (source), result, NULL));
+  f->shut_down = TRUE;
+}
+
+static void
+server_stop (Fixture *f)
+{
+  f->shut_down = FALSE;
+  hb_server_shutdown_async (f->server, 1000, NULL, shutdown_cb, f);
+  hb_assert_eventually (f->shut_down);
+  g_assert_finalize_object (g_steal_pointer (&f->server));
+}
+
+static void
+fixture_init (Fixture *f)
+{
+  f->messages = g_ptr_array_new_with_free_func (g_free);
+  f->leaves = g_ptr_array_new_with_free_func (g_free);
+  server_start (f, 0);
+}
+
+static void
+fixture_clear (Fixture *f)
+{
+  if (f->server != NULL)
+    server_stop (f);
+  g_ptr_array_unref (f->messages);
+  g_ptr_array_unref (f->leaves);
+}
+
+static HbClientWindow *
+open_client (Fixture    *f,
+             const char *name)
+{
+  HbClientWindow *win = hb_client_window_new (NULL);
+
+  hb_client_window_set_target (win, "127.0.0.1", f->port, name);
+  gtk_window_present (GTK_WINDOW (win));
+  gtk_widget_activate_action (GTK_WIDGET (win), "win.toggle-connection", NULL);
+  hb_assert_eventually (hb_client_get_client_id (hb_client_window_get_client (win)) != 0);
+  return win;
+}
+
+static void
+close_client (HbClientWindow *win)
+{
+  HbClient *client = g_object_ref (hb_client_window_get_client (win));
+
+  gtk_window_destroy (GTK_WINDOW (win));
+  hb_assert_eventually (hb_client_get_state (client) == HB_CLIENT_DISCONNECTED);
+  g_assert_finalize_object (client);
+}
+
+static const char *
+state_text (HbClientWindow *win)
+{
+  return gtk_label_get_text (child (win, "state_label"));
+}
+
+static gboolean
+conversation_has (HbClientWindow *win,
+                  HbLogKind       kind,
+                  const char     *text)
+{
+  GListModel *model = hb_client_window_get_conversation (win);
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(HbLogEntry) e = g_list_model_get_item (model, i);
+
+      if (hb_log_entry_get_kind (e) == kind && strstr (hb_log_entry_get_text (e), text) != NULL)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+test_talk (void)
+{
+  Fixture f = { 0 };
+  HbClientWindow *win;
+  HbConnection *conn;
+
+  fixture_init (&f);
+  win = open_client (&f, "erin");
+
+  /* What WELCOME announced is on screen. */
+  hb_assert_eventually (strstr (state_text (win), "client #1") != NULL);
+  g_assert_nonnull (strstr (state_text (win), "50 ms"));
+  g_assert_nonnull (strstr (state_text (win), "400 ms"));
+  g_assert_true (conversation_has (win, HB_LOG_INFO, "WELCOME"));
+  conn = hb_server_lookup (f.server, 1);
+  hb_assert_eventually (g_strcmp0 (hb_connection_get_name (conn), "erin") == 0);
+
+  /* The heartbeat is visible: counts move and the server's verdict shows. */
+  hb_assert_eventually (g_str_has_prefix (gtk_label_get_text (child (win, "count_label")), "3 PINGs"));
+  g_assert_cmpstr (gtk_label_get_text (child (win, "last_pong_label")), !=, "—");
+
+  /* A broadcast arrives in the conversation. */
+  hb_server_broadcast (f.server, "quiz in five minutes");
+  hb_assert_eventually (conversation_has (win, HB_LOG_BROADCAST, "quiz in five minutes"));
+  hb_server_send (f.server, 1, "see me after class");
+  hb_assert_eventually (conversation_has (win, HB_LOG_MESSAGE, "see me after class"));
+
+  /* Typing a message and pressing Enter sends it. */
+  gtk_editable_set_text (child (win, "message_entry"), "present, 老师");
+  g_signal_emit_by_name (child (win, "message_entry"), "activate");
+  hb_assert_eventually (f.messages->len == 1);
+  g_assert_cmpstr (g_ptr_array_index (f.messages, 0), ==, "present, 老师");
+  g_assert_true (conversation_has (win, HB_LOG_OWN, "present, 老师"));
+  g_assert_cmpstr (gtk_editable_get_text (child (win, "message_entry")), ==, "");
+
+  /* Disconnect gracefully from the button's action. */
+  gtk_widget_activate_action (GTK_WIDGET (win), "win.toggle-connection", NULL);
+  hb_assert_eventually (f.leaves->len == 1);
+  g_assert_cmpstr (g_ptr_array_index (f.leaves, 0), ==, "goodbye peer");
+  hb_assert_eventually (g_str_has_prefix (state_text (win), "Disconnected"));
+
+  close_client (win);
+  fixture_clear (&f);
+}
+
+static void
+test_stop_answering (void)
+{
+  Fixture f = { 0 };
+  HbClientWindow *win;
+  HbConnection *conn;
+
+  fixture_init (&f);
+  win = open_client (&f, "frank");
+  conn = g_object_ref (hb_server_lookup (f.server, 1));
+
+  gtk_switch_set_active (child (win, "answer_switch"), FALSE);
+  hb_assert_eventually (hb_connection_get_liveness (conn) == HB_LIVENESS_LATE);
+  hb_assert_eventually (f.leaves->len == 1);
+  g_assert_cmpstr (g_ptr_array_index (f.leaves, 0), ==, "timeout local");
+
+  /* The window says why the connection ended. */
+  hb_assert_eventually (hb_client_get_state (hb_client_window_get_client (win)) == HB_CLIENT_DISCONNECTED);
+  g_assert_nonnull (strstr (state_text (win), "no heartbeat answer"));
+  g_assert_true (conversation_has (win, HB_LOG_LEAVE, "BYE timeout"));
+
+  g_object_unref (conn);
+  close_client (win);
+  fixture_clear (&f);
+}
+
+static void
+test_abort_and_half_close (void)
+{
+  Fixture f = { 0 };
+  HbClientWindow *a, *b;
+
+  fixture_init (&f);
+  a = open_client (&f, "gina");
+  b = open_client (&f, "hank");
+
+  gtk_widget_activate_action (GTK_WIDGET (a), "win.abort", NULL);
+  hb_assert_eventually (f.leaves->len == 1);
+  g_assert_cmpstr (g_ptr_array_index (f.leaves, 0), ==, "reset peer");
+  hb_assert_eventually (strstr (state_text (a), "RST") != NULL);
+
+  gtk_widget_activate_action (GTK_WIDGET (b), "win.half-close", NULL);
+  hb_assert_eventually (f.leaves->len == 2);
+  g_assert_cmpstr (g_ptr_array_index (f.leaves, 1), ==, "peer-closed peer");
+  hb_assert_eventually (hb_client_get_state (hb_client_window_get_client (b)) == HB_CLIENT_DISCONNECTED);
+  g_assert_nonnull (strstr (state_text (b), "half-closed"));
+
+  close_client (a);
+  close_client (b);
+  fixture_clear (&f);
+}
+
+static void
+test_reconnect_after_restart (void)
+{
+  Fixture f = { 0 };
+  HbClientWindow *win;
+  HbClient *client;
+  guint port;
+
+  fixture_init (&f);
+  win = open_client (&f, "ivy");
+  client = hb_client_window_get_client (win);
+  g_object_set (client, "reconnect-min-ms", 20, "reconnect-max-ms", 100, NULL);
+  gtk_check_button_set_active (child (win, "reconnect_check"), TRUE);
+
+  port = f.port;
+  server_stop (&f);
+  hb_assert_eventually (hb_client_get_state (client) == HB_CLIENT_RECONNECTING);
+  hb_assert_eventually (strstr (state_text (win), "reconnecting in") != NULL);
+  g_assert_nonnull (strstr (state_text (win), "shut down"));
+
+  server_start (&f, port);
+  hb_assert_eventually (hb_client_get_state (client) == HB_CLIENT_CONNECTED &&
+                        hb_client_get_client_id (client) != 0);
+  hb_assert_eventually (strstr (state_text (win), "Connected as client #1") != NULL);
+
+  close_client (win);
+  fixture_clear (&f);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  gtk_test_init (&argc, &argv, NULL);
+  hb_test_fatal_warnings_except_known ();
+
+  g_test_add_func ("/gui/client-window/talk", test_talk);
+  g_test_add_func ("/gui/client-window/stop-answering", test_stop_answering);
+  g_test_add_func ("/gui/client-window/abort-and-half-close", test_abort_and_half_close);
+  g_test_add_func ("/gui/client-window/reconnect-after-restart", test_reconnect_after_restart);
+
+  return g_test_run ();
+}
