@@ -1,0 +1,1135 @@
+/* test-client.c - the heartbeat client against a real server, and small fakes, on 127.0.0.1
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Every test watches what a user of HbClient would notice: its signals and
+ * properties, what the real HbServer saw of it, and what a fake server read.
+ * Handlers only record; the tests wait on the records with
+ * hb_assert_eventually() and never sleep.
+ */
+
+#include "config.h"
+
+#include <string.h>
+#include <sys/socket.h>
+
+#include "heartbeat-lab.h"
+#include "hb-test-util.h"
+
+#define INTERVAL_MS 50
+#define TIMEOUT_MS  300
+#define MAX_CONNS   8
+
+/* ---------------------------------------------------------------------- */
+/* The server side                                                         */
+
+typedef struct
+{
+  HbServer     *server;
+  guint         port;
+  GPtrArray    *hellos;       /* char*, names */
+  GPtrArray    *messages;     /* char*, texts of MSG */
+  GPtrArray    *disconnects;  /* char*, "name reason initiator" */
+  GString      *liveness;     /* "late dead ...", every change of any client */
+  guint         pongs;        /* with a round trip measured */
+  guint         pongs_unknown;  /* rtt_us -1 */
+  gint64        rtt_min;
+  gboolean      shut_down;
+  HbConnection *conns[MAX_CONNS];  /* weak: every connection must be finalized */
+  guint         n_conns;
+} ServerRec;
+
+static void
+on_server_connected (HbServer     *server,
+                     HbConnection *conn,
+                     ServerRec    *s)
+{
+  g_assert_cmpuint (s->n_conns, <, MAX_CONNS);
+  s->conns[s->n_conns] = conn;
+  g_object_add_weak_pointer (G_OBJECT (conn), (gpointer *) &s->conns[s->n_conns]);
+  s->n_conns++;
+}
+
+static void
+on_server_hello (HbServer     *server,
+                 HbConnection *conn,
+                 const char   *name,
+                 ServerRec    *s)
+{
+  g_ptr_array_add (s->hellos, g_strdup (name));
+}
+
+static void
+on_server_message (HbServer     *server,
+                   HbConnection *conn,
+                   const char   *text,
+                   ServerRec    *s)
+{
+  g_ptr_array_add (s->messages, g_strdup (text));
+}
+
+static void
+on_server_pong (HbServer     *server,
+                HbConnection *conn,
+                guint64       seq,
+                gint64        rtt_us,
+                ServerRec    *s)
+{
+  if (rtt_us < 0)
+    {
+      s->pongs_unknown++;
+      return;
+    }
+  s->pongs++;
+  s->rtt_min = MIN (s->rtt_min, rtt_us);
+}
+
+static void
+on_server_disconnected (HbServer     *server,
+                        HbConnection *conn,
+                        HbByeReason   reason,
+                        HbInitiator   initiator,
+                        ServerRec    *s)
+{
+  const char *name = hb_connection_get_name (conn);
+
+  g_ptr_array_add (s->disconnects,
+                   g_strdup_printf ("%s %s %s", name ? name : "-",
+                                    hb_bye_reason_to_string (reason),
+                                    hb_initiator_to_string (initiator)));
+}
+
+static void
+on_liveness (HbConnection *conn,
+             GParamSpec   *pspec,
+             ServerRec    *s)
+{
+  if (s->liveness->len > 0)
+    g_string_append_c (s->liveness, ' ');
+  g_string_append (s->liveness, hb_liveness_to_string (hb_connection_get_liveness (conn)));
+}
+
+/* Starts a server with the test's heartbeat settings on @port (0: any),
+ * then applies the NULL-terminated property list. */
+static void
+server_start (ServerRec  *s,
+              guint       port,
+              const char *first_prop,
+              ...)
+{
+  g_autoptr(GError) error = NULL;
+
+  memset (s, 0, sizeof *s);
+  s->server = g_object_new (HB_TYPE_SERVER,
+                            "port", port,
+                            "interval-ms", INTERVAL_MS,
+                            "timeout-ms", TIMEOUT_MS,
+                            NULL);
+  if (first_prop != NULL)
+    {
+      va_list args;
+
+      va_start (args, first_prop);
+      g_object_set_valist (G_OBJECT (s->server), first_prop, args);
+      va_end (args);
+    }
+  s->hellos = g_ptr_array_new_with_free_func (g_free);
+  s->messages = g_ptr_array_new_with_free_func (g_free);
+  s->disconnects = g_ptr_array_new_with_free_func (g_free);
+  s->liveness = g_string_new (NULL);
+  s->rtt_min = G_MAXINT64;
+  g_signal_connect (s->server, "client-connected", G_CALLBACK (on_server_connected), s);
+  g_signal_connect (s->server, "client-hello", G_CALLBACK (on_server_hello), s);
+  g_signal_connect (s->server, "message", G_CALLBACK (on_server_message), s);
+  g_signal_connect (s->server, "pong", G_CALLBACK (on_server_pong), s);
+  g_signal_connect (s->server, "client-disconnected", G_CALLBACK (on_server_disconnected), s);
+
+  g_assert_true (hb_server_start (s->server, &error));
+  g_assert_no_error (error);
+  s->port = hb_server_get_port (s->server);
+  g_assert_cmpuint (s->port, >, 0);
+  if (port != 0)
+    g_assert_cmpuint (s->port, ==, port);
+}
+
+/* The server's view of a client, by the id the client was welcomed with. */
+static HbConnection *
+server_conn (ServerRec *s,
+             HbClient  *client)
+{
+  HbConnection *conn = hb_server_lookup (s->server, hb_client_get_client_id (client));
+
+  g_assert_nonnull (conn);
+  return conn;
+}
+
+static void
+watch_liveness (ServerRec    *s,
+                HbConnection *conn)
+{
+  g_signal_connect (conn, "notify::liveness", G_CALLBACK (on_liveness), s);
+}
+
+static void
+shutdown_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  ServerRec *s = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (hb_server_shutdown_finish (HB_SERVER (source), result, &error));
+  g_assert_no_error (error);
+  s->shut_down = TRUE;
+}
+
+static void
+server_shutdown (ServerRec *s)
+{
+  hb_server_shutdown_async (s->server, 1000, NULL, shutdown_cb, s);
+  hb_assert_eventually (s->shut_down);
+  g_assert_false (hb_server_get_listening (s->server));
+  g_assert_cmpuint (hb_server_get_n_clients (s->server), ==, 0);
+}
+
+/* Shuts the server down if that has not happened yet, and checks that it
+ * and every connection it had are gone. */
+static void
+server_free (ServerRec *s)
+{
+  if (!s->shut_down)
+    server_shutdown (s);
+  g_assert_finalize_object (s->server);
+  for (guint i = 0; i < s->n_conns; i++)
+    g_assert_null (s->conns[i]);
+  g_ptr_array_unref (s->hellos);
+  g_ptr_array_unref (s->messages);
+  g_ptr_array_unref (s->disconnects);
+  g_string_free (s->liveness, TRUE);
+}
+
+/* ---------------------------------------------------------------------- */
+/* The client side                                                         */
+
+typedef struct
+{
+  HbClient      *client;
+  guint          welcomes;
+  guint          welcome_id;
+  guint          welcome_interval_ms;
+  guint          welcome_timeout_ms;
+  gint64         welcome_mono;
+  guint          pings;
+  guint          pongs_sent;
+  GPtrArray     *messages;     /* char*, "VERB sender text", sender "-" when none */
+  GPtrArray     *byes;         /* char*, reasons */
+  guint          disconnects;
+  HbByeReason    reason;       /* of the last ::disconnected */
+  HbInitiator    initiator;
+  char          *detail;
+  HbClientState  state_at_disconnect;
+  gint64         disconnect_mono;
+  guint          reconnectings;
+  guint          attempt;
+  HbClientState  state_at_reconnecting;
+} ClientRec;
+
+static void
+on_welcome (HbClient  *client,
+            guint      id,
+            guint      interval_ms,
+            guint      timeout_ms,
+            ClientRec *c)
+{
+  c->welcomes++;
+  c->welcome_id = id;
+  c->welcome_interval_ms = interval_ms;
+  c->welcome_timeout_ms = timeout_ms;
+  c->welcome_mono = g_get_monotonic_time ();
+}
+
+static void
+on_ping (HbClient  *client,
+         guint64    seq,
+         ClientRec *c)
+{
+  c->pings++;
+}
+
+static void
+on_pong_sent (HbClient  *client,
+              guint64    seq,
+              ClientRec *c)
+{
+  c->pongs_sent++;
+}
+
+static void
+on_message (HbClient   *client,
+            HbVerb      kind,
+            const char *sender,
+            const char *text,
+            ClientRec  *c)
+{
+  g_ptr_array_add (c->messages, g_strdup_printf ("%s %s %s", hb_verb_to_string (kind),
+                                                 sender ? sender : "-", text));
+}
+
+static void
+on_bye (HbClient   *client,
+        const char *reason,
+        ClientRec  *c)
+{
+  g_ptr_array_add (c->byes, g_strdup (reason));
+}
+
+static void
+on_disconnected (HbClient    *client,
+                 HbByeReason  reason,
+                 HbInitiator  initiator,
+                 const char  *detail,
+                 ClientRec   *c)
+{
+  c->disconnects++;
+  c->reason = reason;
+  c->initiator = initiator;
+  g_free (c->detail);
+  c->detail = g_strdup (detail);
+  c->state_at_disconnect = hb_client_get_state (client);
+  c->disconnect_mono = g_get_monotonic_time ();
+}
+
+static void
+on_reconnecting (HbClient  *client,
+                 guint      delay_ms,
+                 guint      attempt,
+                 ClientRec *c)
+{
+  g_assert_cmpuint (delay_ms, >, 0);
+  c->reconnectings++;
+  c->attempt = attempt;
+  c->state_at_reconnecting = hb_client_get_state (client);
+}
+
+static void
+client_new (ClientRec  *c,
+            guint       port,
+            const char *name)
+{
+  memset (c, 0, sizeof *c);
+  c->client = hb_client_new ("127.0.0.1", port, name);
+  c->messages = g_ptr_array_new_with_free_func (g_free);
+  c->byes = g_ptr_array_new_with_free_func (g_free);
+  g_signal_connect (c->client, "welcome", G_CALLBACK (on_welcome), c);
+  g_signal_connect (c->client, "ping", G_CALLBACK (on_ping), c);
+  g_signal_connect (c->client, "pong-sent", G_CALLBACK (on_pong_sent), c);
+  g_signal_connect (c->client, "message", G_CALLBACK (on_message), c);
+  g_signal_connect (c->client, "bye", G_CALLBACK (on_bye), c);
+  g_signal_connect (c->client, "disconnected", G_CALLBACK (on_disconnected), c);
+  g_signal_connect (c->client, "reconnecting", G_CALLBACK (on_reconnecting), c);
+  g_assert_cmpint (hb_client_get_state (c->client), ==, HB_CLIENT_DISCONNECTED);
+}
+
+static void
+client_connect (ClientRec *c)
+{
+  guint before = c->welcomes;
+
+  hb_client_connect (c->client);
+  hb_assert_eventually (c->welcomes > before || c->disconnects > 0);
+  g_assert_cmpuint (c->welcomes, ==, before + 1);
+  g_assert_cmpint (hb_client_get_state (c->client), ==, HB_CLIENT_CONNECTED);
+}
+
+/* Ends the connection gracefully if it is still up, and waits for it. */
+static void
+client_close (ClientRec *c)
+{
+  if (hb_client_get_state (c->client) != HB_CLIENT_DISCONNECTED)
+    hb_client_disconnect (c->client);
+  hb_assert_eventually (hb_client_get_state (c->client) == HB_CLIENT_DISCONNECTED);
+}
+
+static void
+client_rec_clear (ClientRec *c)
+{
+  g_ptr_array_unref (c->messages);
+  g_ptr_array_unref (c->byes);
+  g_free (c->detail);
+}
+
+static void
+client_free (ClientRec *c)
+{
+  client_close (c);
+  g_assert_finalize_object (c->client);
+  client_rec_clear (c);
+}
+
+static guint64
+client_get_uint64 (HbClient   *client,
+                   const char *prop)
+{
+  guint64 value = 0;
+
+  g_object_get (client, prop, &value, NULL);
+  return value;
+}
+
+static const char *
+str_at (GPtrArray *array,
+        guint      i)
+{
+  g_assert_cmpuint (i, <, array->len);
+  return g_ptr_array_index (array, i);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Tests                                                                   */
+
+static void
+test_welcome (void)
+{
+  ServerRec s;
+  ClientRec c;
+  guint id = 0, interval = 0, timeout = 0;
+
+  server_start (&s, 0, NULL);
+  client_new (&c, s.port, "alice");
+  client_connect (&c);
+
+  g_assert_cmpint (hb_client_get_state (c.client), ==, HB_CLIENT_CONNECTED);
+  g_assert_cmpuint (c.welcome_id, >=, 1);
+  g_assert_cmpuint (c.welcome_interval_ms, ==, INTERVAL_MS);
+  g_assert_cmpuint (c.welcome_timeout_ms, ==, TIMEOUT_MS);
+  g_assert_cmpuint (hb_client_get_client_id (c.client), ==, c.welcome_id);
+  g_assert_cmpuint (hb_client_get_interval_ms (c.client), ==, INTERVAL_MS);
+  g_assert_cmpuint (hb_client_get_timeout_ms (c.client), ==, TIMEOUT_MS);
+  g_object_get (c.client, "client-id", &id, "interval-ms", &interval, "timeout-ms", &timeout, NULL);
+  g_assert_cmpuint (id, ==, c.welcome_id);
+  g_assert_cmpuint (interval, ==, INTERVAL_MS);
+  g_assert_cmpuint (timeout, ==, TIMEOUT_MS);
+
+  /* HELLO went out by itself: the server lists the client by name. */
+  hb_assert_eventually (s.hellos->len == 1);
+  g_assert_cmpstr (str_at (s.hellos, 0), ==, "alice");
+  g_assert_cmpstr (hb_connection_get_name (server_conn (&s, c.client)), ==, "alice");
+  g_assert_cmpuint (hb_server_get_n_clients (s.server), ==, 1);
+
+  client_close (&c);
+  server_free (&s);
+  client_free (&c);
+}
+
+static void
+test_answers_heartbeats (void)
+{
+  ServerRec s;
+  ClientRec c;
+  HbConnection *conn;
+
+  server_start (&s, 0, NULL);
+  client_new (&c, s.port, "alice");
+  client_connect (&c);
+  conn = server_conn (&s, c.client);
+  watch_liveness (&s, conn);
+
+  /* Five heartbeats, answered, and the server never doubts the client. */
+  hb_assert_eventually (s.pongs >= 5);
+  g_assert_cmpuint (s.pongs_unknown, ==, 0);
+  g_assert_cmpint (s.rtt_min, >=, 0);
+  g_assert_cmpuint (client_get_uint64 (c.client, "pings-received"), >=, 5);
+  g_assert_cmpuint (client_get_uint64 (c.client, "pongs-sent"), >=, 5);
+  g_assert_cmpuint (c.pings, >=, 5);
+  g_assert_cmpuint (c.pongs_sent, >=, 5);
+  g_assert_cmpuint (hb_connection_get_pongs_received (conn), >=, 5);
+  g_assert_cmpint (hb_connection_get_rtt_last (conn), >=, 0);
+  g_assert_cmpint (hb_connection_get_liveness (conn), ==, HB_LIVENESS_ALIVE);
+  g_assert_cmpstr (s.liveness->str, ==, "");
+  g_assert_cmpuint (c.disconnects, ==, 0);
+
+  client_close (&c);
+  server_free (&s);
+  client_free (&c);
+}
+
+static void
+test_no_pong (void)
+{
+  ServerRec s;
+  ClientRec c;
+
+  server_start (&s, 0, NULL);
+  client_new (&c, s.port, "alice");
+  g_object_set (c.client, "answer-pings", FALSE, NULL);
+  client_connect (&c);
+  watch_liveness (&s, server_conn (&s, c.client));
+
+  hb_assert_eventually (c.disconnects == 1);
+  /* Heartbeats came and went unanswered. */
+  g_assert_cmpuint (c.pings, >=, 1);
+  g_assert_cmpuint (c.pongs_sent, ==, 0);
+  g_assert_cmpuint (client_get_uint64 (c.client, "pongs-sent"), ==, 0);
+  /* The server saw the client go late, then dead, and said so. */
+  g_assert_cmpstr (s.liveness->str, ==, "late dead");
+  g_assert_cmpuint (c.byes->len, ==, 1);
+  g_assert_cmpstr (str_at (c.byes, 0), ==, "timeout");
+  g_assert_cmpint (c.reason, ==, HB_BYE_TIMEOUT);
+  g_assert_cmpint (c.initiator, ==, HB_INITIATOR_PEER);
+  g_assert_cmpint (c.state_at_disconnect, ==, HB_CLIENT_DISCONNECTED);
+
+  hb_assert_eventually (s.disconnects->len == 1);
+  g_assert_cmpstr (str_at (s.disconnects, 0), ==, "alice timeout local");
+
+  server_free (&s);
+  client_free (&c);
+}
+
+static void
+test_pong_delay (void)
+{
+  ServerRec s;
+  ClientRec c;
+
+  server_start (&s, 0, NULL);
+  client_new (&c, s.port, "alice");
+  g_object_set (c.client, "pong-delay-ms", 30, NULL);
+  client_connect (&c);
+
+  hb_assert_eventually (s.pongs >= 3);
+  g_assert_cmpint (s.rtt_min, >=, 30 * 1000);
+  g_assert_cmpint (hb_connection_get_rtt_min (server_conn (&s, c.client)), >=, 30 * 1000);
+  g_assert_cmpuint (c.pongs_sent, >=, 3);
+
+  client_close (&c);
+  server_free (&s);
+  client_free (&c);
+}
+
+static void
+test_messages (void)
+{
+  ServerRec s;
+  ClientRec a, b;
+
+  server_start (&s, 0, "relay", TRUE, NULL);
+  client_new (&a, s.port, "alice");
+  client_new (&b, s.port, "bob");
+  client_connect (&a);
+  client_connect (&b);
+  hb_assert_eventually (s.hellos->len == 2);
+
+  /* From the operator, to everyone and to one. */
+  g_assert_cmpuint (hb_server_broadcast (s.server, "hello, everyone"), ==, 2);
+  hb_assert_eventually (a.messages->len == 1 && b.messages->len == 1);
+  g_assert_cmpstr (str_at (a.messages, 0), ==, "BCAST - hello, everyone");
+  g_assert_cmpstr (str_at (b.messages, 0), ==, "BCAST - hello, everyone");
+
+  g_assert_true (hb_server_send (s.server, hb_client_get_client_id (a.client), "just for you"));
+  hb_assert_eventually (a.messages->len == 2);
+  g_assert_cmpstr (str_at (a.messages, 1), ==, "MSG - just for you");
+
+  /* Between clients, through the relay: the sender hears nothing back. */
+  g_assert_true (hb_client_send_message (a.client, "你好"));
+  g_assert_true (hb_client_send_message (a.client, "how are you, bob?"));
+  hb_assert_eventually (b.messages->len == 3);
+  g_assert_cmpstr (str_at (b.messages, 1), ==, "RELAY alice 你好");
+  g_assert_cmpstr (str_at (b.messages, 2), ==, "RELAY alice how are you, bob?");
+  g_assert_cmpuint (s.messages->len, ==, 2);
+  g_assert_cmpstr (str_at (s.messages, 0), ==, "你好");
+  g_assert_cmpstr (str_at (s.messages, 1), ==, "how are you, bob?");
+
+  g_assert_true (hb_client_send_message (b.client, "fine"));
+  hb_assert_eventually (a.messages->len == 3);
+  g_assert_cmpstr (str_at (a.messages, 2), ==, "RELAY bob fine");
+
+  hb_test_run_for (3 * INTERVAL_MS);
+  g_assert_cmpuint (a.messages->len, ==, 3);
+  g_assert_cmpuint (b.messages->len, ==, 3);
+  g_assert_cmpuint (s.messages->len, ==, 3);
+
+  client_close (&a);
+  client_close (&b);
+  server_free (&s);
+  client_free (&a);
+  client_free (&b);
+}
+
+static void
+test_disconnect_graceful (void)
+{
+  ServerRec s;
+  ClientRec c;
+
+  server_start (&s, 0, NULL);
+  client_new (&c, s.port, "alice");
+  client_connect (&c);
+  hb_assert_eventually (s.hellos->len == 1);
+
+  hb_client_disconnect (c.client);
+  g_assert_false (hb_client_send_message (c.client, "too late"));
+  hb_assert_eventually (c.disconnects == 1 && s.disconnects->len == 1);
+
+  g_assert_cmpstr (str_at (s.disconnects, 0), ==, "alice goodbye peer");
+  g_assert_cmpuint (c.byes->len, ==, 1);
+  g_assert_cmpstr (str_at (c.byes, 0), ==, "goodbye");
+  g_assert_cmpint (c.reason, ==, HB_BYE_USER);
+  g_assert_cmpint (c.initiator, ==, HB_INITIATOR_LOCAL);
+  g_assert_cmpint (hb_client_get_state (c.client), ==, HB_CLIENT_DISCONNECTED);
+  g_assert_cmpuint (s.messages->len, ==, 0);
+
+  /* No reconnect follows a disconnect the user asked for. */
+  hb_test_run_for (2 * INTERVAL_MS);
+  g_assert_cmpuint (c.disconnects, ==, 1);
+  g_assert_cmpuint (c.reconnectings, ==, 0);
+  g_assert_cmpuint (c.welcomes, ==, 1);
+
+  server_free (&s);
+  client_free (&c);
+}
+
+static void
+test_abort_rst (void)
+{
+  ServerRec s;
+  ClientRec c;
+
+  server_start (&s, 0, NULL);
+  client_new (&c, s.port, "alice");
+  client_connect (&c);
+  hb_assert_eventually (s.hellos->len == 1);
+
+  hb_client_abort (c.client);
+  hb_assert_eventually (c.disconnects == 1 && s.disconnects->len == 1);
+
+  g_assert_cmpint (c.reason, ==, HB_BYE_ABORTED);
+  g_assert_cmpint (c.initiator, ==, HB_INITIATOR_LOCAL);
+  g_assert_cmpuint (c.byes->len, ==, 0);
+  g_assert_cmpint (hb_client_get_state (c.client), ==, HB_CLIENT_DISCONNECTED);
+  g_assert_cmpstr (str_at (s.disconnects, 0), ==, "alice reset peer");
+
+  server_free (&s);
+  client_free (&c);
+}
+
+static void
+test_half_close (void)
+{
+  ServerRec s;
+  ClientRec c;
+  HbTimeline *timeline;
+  gint fin_out = -1, fin_in = -1;
+
+  server_start (&s, 0, NULL);
+  client_new (&c, s.port, "alice");
+  client_connect (&c);
+  hb_assert_eventually (s.hellos->len == 1);
+
+  /* The broadcast is queued before either side has run: our FIN and the
+   * server's line cross, and the half-closed client still reads it. */
+  hb_client_half_close (c.client);
+  g_assert_cmpuint (hb_server_broadcast (s.server, "still listening?"), ==, 1);
+  hb_assert_eventually (c.disconnects == 1 && s.disconnects->len == 1);
+
+  g_assert_cmpuint (c.messages->len, ==, 1);
+  g_assert_cmpstr (str_at (c.messages, 0), ==, "BCAST - still listening?");
+  g_assert_cmpstr (str_at (s.disconnects, 0), ==, "alice peer-closed peer");
+  g_assert_cmpint (c.reason, ==, HB_BYE_PEER_CLOSED);
+  g_assert_cmpint (c.initiator, ==, HB_INITIATOR_LOCAL);
+  g_assert_cmpuint (c.byes->len, ==, 0);
+
+  timeline = hb_client_get_timeline (c.client);
+  for (guint i = 0; i < hb_timeline_get_n_events (timeline); i++)
+    {
+      const HbTimelineEvent *ev = hb_timeline_get_event (timeline, i);
+
+      if (ev->kind == HB_EVENT_FIN_OUT && fin_out < 0)
+        fin_out = (gint) i;
+      if (ev->kind == HB_EVENT_FIN_IN && fin_in < 0)
+        fin_in = (gint) i;
+    }
+  g_assert_cmpint (fin_out, >=, 0);
+  g_assert_cmpint (fin_in, >=, 0);
+  g_assert_cmpint (fin_out, <, fin_in);
+
+  server_free (&s);
+  client_free (&c);
+}
+
+static void
+test_server_shutdown (void)
+{
+  ServerRec s;
+  ClientRec c;
+
+  server_start (&s, 0, NULL);
+  client_new (&c, s.port, "alice");
+  client_connect (&c);
+  hb_assert_eventually (s.hellos->len == 1);
+
+  server_shutdown (&s);
+  hb_assert_eventually (c.disconnects == 1);
+
+  g_assert_cmpuint (c.byes->len, ==, 1);
+  g_assert_cmpstr (str_at (c.byes, 0), ==, "shutdown");
+  g_assert_cmpint (c.reason, ==, HB_BYE_SHUTDOWN);
+  g_assert_cmpint (c.initiator, ==, HB_INITIATOR_PEER);
+  g_assert_cmpint (hb_client_get_state (c.client), ==, HB_CLIENT_DISCONNECTED);
+  g_assert_cmpuint (s.disconnects->len, ==, 1);
+  g_assert_cmpstr (str_at (s.disconnects, 0), ==, "alice shutdown local");
+
+  server_free (&s);
+  client_free (&c);
+}
+
+static void
+test_reconnect_after_restart (void)
+{
+  ServerRec s1, s2;
+  ClientRec c;
+  guint port;
+
+  server_start (&s1, 0, NULL);
+  port = s1.port;
+  client_new (&c, port, "alice");
+  g_object_set (c.client,
+                "auto-reconnect", TRUE,
+                "reconnect-min-ms", 20,
+                "reconnect-max-ms", 200,
+                NULL);
+  client_connect (&c);
+  hb_assert_eventually (s1.hellos->len == 1);
+
+  server_shutdown (&s1);
+  server_free (&s1);
+
+  hb_assert_eventually (c.reconnectings >= 1);
+  g_assert_cmpuint (c.byes->len, ==, 1);
+  g_assert_cmpstr (str_at (c.byes, 0), ==, "shutdown");
+  g_assert_cmpint (c.state_at_reconnecting, ==, HB_CLIENT_RECONNECTING);
+  g_assert_cmpuint (c.attempt, ==, 1);
+
+  /* With nobody listening, attempts fail and are retried. */
+  hb_assert_eventually (c.reconnectings >= 2);
+  g_assert_cmpint (c.reason, ==, HB_BYE_ERROR);
+  g_assert_cmpuint (c.attempt, ==, c.reconnectings);
+  g_assert_cmpuint (c.welcomes, ==, 1);
+
+  server_start (&s2, port, NULL);
+  hb_assert_eventually (c.welcomes == 2);
+  g_assert_cmpint (hb_client_get_state (c.client), ==, HB_CLIENT_CONNECTED);
+  g_assert_cmpuint (c.welcome_id, ==, 1);
+  g_assert_cmpuint (c.welcome_interval_ms, ==, INTERVAL_MS);
+  hb_assert_eventually (s2.hellos->len == 1);
+  g_assert_cmpstr (str_at (s2.hellos, 0), ==, "alice");
+  hb_assert_eventually (s2.pongs >= 1);
+
+  client_close (&c);
+  g_assert_cmpint (c.reason, ==, HB_BYE_USER);
+  hb_test_run_for (2 * INTERVAL_MS);
+  g_assert_cmpuint (c.welcomes, ==, 2);
+  server_free (&s2);
+  client_free (&c);
+}
+
+static void
+test_connect_refused (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any_port = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GSocket) socket = NULL;
+  g_autofree char *where = NULL;
+  ClientRec c;
+  guint port;
+
+  /* A port that was just in use and is now closed. */
+  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_socket_bind (socket, any_port, FALSE, &error));
+  bound = g_socket_get_local_address (socket, &error);
+  g_assert_no_error (error);
+  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  g_assert_true (g_socket_close (socket, &error));
+
+  client_new (&c, port, "alice");
+  hb_client_connect (c.client);
+  hb_assert_eventually (c.disconnects == 1);
+
+  g_assert_cmpint (c.reason, ==, HB_BYE_ERROR);
+  g_assert_cmpint (c.initiator, ==, HB_INITIATOR_LOCAL);
+  g_assert_nonnull (c.detail);
+  where = g_strdup_printf ("127.0.0.1:%u", port);
+  g_assert_nonnull (strstr (c.detail, where));
+  g_assert_cmpint (hb_client_get_state (c.client), ==, HB_CLIENT_DISCONNECTED);
+  g_assert_cmpuint (c.welcomes, ==, 0);
+  g_assert_cmpuint (c.reconnectings, ==, 0);
+
+  client_free (&c);
+}
+
+/* A server that greets and then says nothing more, as a hung one would.
+ * It hangs up only once the client has. */
+typedef struct
+{
+  GSocketService    *service;
+  guint              port;
+  const char        *greeting;
+  GSocketConnection *connection;
+  GString           *received;
+  gboolean           eof;
+  char               buf[256];
+} FakeServer;
+
+static void fake_read (FakeServer *fake);
+
+static void
+fake_read_cb (GObject      *stream,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  FakeServer *fake = user_data;
+  g_autoptr(GError) error = NULL;
+  gssize n = g_input_stream_read_finish (G_INPUT_STREAM (stream), result, &error);
+
+  g_assert_no_error (error);
+  if (n > 0)
+    {
+      g_string_append_len (fake->received, fake->buf, n);
+      fake_read (fake);
+      return;
+    }
+  fake->eof = TRUE;
+  g_assert_true (g_io_stream_close (G_IO_STREAM (fake->connection), NULL, &error));
+  g_assert_no_error (error);
+}
+
+static void
+fake_read (FakeServer *fake)
+{
+  g_input_stream_read_async (g_io_stream_get_input_stream (G_IO_STREAM (fake->connection)),
+                             fake->buf, sizeof fake->buf, G_PRIORITY_DEFAULT, NULL,
+                             fake_read_cb, fake);
+}
+
+static gboolean
+fake_incoming (GSocketService    *service,
+               GSocketConnection *connection,
+               GObject           *source_object,
+               FakeServer        *fake)
+{
+  GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (connection));
+  g_autoptr(GError) error = NULL;
+
+  g_assert_null (fake->connection);
+  fake->connection = g_object_ref (connection);
+  /* A few bytes into a fresh socket's empty buffer: this does not block. */
+  g_assert_true (g_output_stream_write_all (out, fake->greeting, strlen (fake->greeting),
+                                            NULL, NULL, &error));
+  g_assert_no_error (error);
+  fake_read (fake);
+  return TRUE;
+}
+
+static void
+fake_start (FakeServer *fake,
+            const char *greeting)
+{
+  g_autoptr(GError) error = NULL;
+
+  memset (fake, 0, sizeof *fake);
+  fake->greeting = greeting;
+  fake->received = g_string_new (NULL);
+  fake->service = g_socket_service_new ();
+  fake->port = g_socket_listener_add_any_inet_port (G_SOCKET_LISTENER (fake->service), NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (fake->port, >, 0);
+  g_signal_connect (fake->service, "incoming", G_CALLBACK (fake_incoming), fake);
+  g_socket_service_start (fake->service);
+}
+
+static void
+fake_free (FakeServer *fake)
+{
+  GSocketService *service = fake->service;
+
+  g_signal_handlers_disconnect_by_data (service, fake);
+  g_socket_service_stop (service);
+  g_socket_listener_close (G_SOCKET_LISTENER (service));
+  /* The cancelled accept still holds the service until it runs. */
+  g_object_add_weak_pointer (G_OBJECT (service), (gpointer *) &fake->service);
+  g_object_unref (service);
+  hb_assert_eventually (fake->service == NULL);
+  if (fake->connection != NULL)
+    g_assert_finalize_object (fake->connection);
+  g_string_free (fake->received, TRUE);
+}
+
+static void
+test_dead_server (void)
+{
+  FakeServer fake;
+  ClientRec c;
+
+  /* Listening on every address: the client asks for 127.0.0.1. */
+  fake_start (&fake, "WELCOME 7 50 150\n");
+  client_new (&c, fake.port, "alice");
+  client_connect (&c);
+  g_assert_cmpuint (c.welcome_id, ==, 7);
+  g_assert_cmpuint (hb_client_get_client_id (c.client), ==, 7);
+  g_assert_cmpuint (c.welcome_interval_ms, ==, 50);
+  g_assert_cmpuint (c.welcome_timeout_ms, ==, 150);
+
+  hb_assert_eventually (c.disconnects == 1);
+  g_assert_cmpint (c.reason, ==, HB_BYE_SERVER_TIMEOUT);
+  g_assert_cmpint (c.initiator, ==, HB_INITIATOR_LOCAL);
+  g_assert_cmpint (hb_client_get_state (c.client), ==, HB_CLIENT_DISCONNECTED);
+  /* It waited for the silence, rather than giving up at once. */
+  g_assert_cmpint (c.disconnect_mono - c.welcome_mono, >=, 100 * 1000);
+  g_assert_cmpuint (c.byes->len, ==, 0);
+
+  /* The fake heard the greeting answered and then a clean end of stream. */
+  hb_assert_eventually (fake.eof);
+  g_assert_true (g_str_has_prefix (fake.received->str, "HELLO alice\n"));
+
+  client_free (&c);
+  fake_free (&fake);
+}
+
+#define N_FLOOD     2000
+#define FLOOD_BATCH 10
+#define FLOOD_LEN   200
+
+static void
+test_stop_reading (void)
+{
+  ServerRec s;
+  ClientRec slow, fast;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *pad = g_strnfill (FLOOD_LEN - 5, 'x');
+  HbConnection *conn;
+  guint slow_id;
+  gint cut_at = -1;
+
+  /* A timeout long enough that the non-reading client is cut off for its
+   * queue, not for its unanswered heartbeats. */
+  server_start (&s, 0, "max-queue", 4096, "timeout-ms", 10000, NULL);
+  client_new (&slow, s.port, "slow");
+  client_new (&fast, s.port, "fast");
+  client_connect (&slow);
+  client_connect (&fast);
+  hb_assert_eventually (s.hellos->len == 2);
+  slow_id = hb_client_get_client_id (slow.client);
+
+  g_object_set (slow.client, "reading", FALSE, NULL);
+  /* Small kernel buffers on both ends of the slow connection, so that it
+   * fills in a few kilobytes rather than megabytes. */
+  g_assert_true (g_socket_set_option (hb_client_get_socket (slow.client),
+                                      SOL_SOCKET, SO_RCVBUF, 4096, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_socket_set_option (hb_connection_get_socket (server_conn (&s, slow.client)),
+                                      SOL_SOCKET, SO_SNDBUF, 4096, &error));
+  g_assert_no_error (error);
+
+  /* In batches well under the bound, each read by the fast client before
+   * the next: only a client that does not read can fall behind. */
+  for (guint i = 0; i < N_FLOOD; i += FLOOD_BATCH)
+    {
+      for (guint j = i; j < i + FLOOD_BATCH; j++)
+        {
+          g_autofree char *text = g_strdup_printf ("%04u %s", j, pad);
+          guint n = hb_server_broadcast (s.server, text);
+
+          g_assert_cmpuint (n, >=, 1);
+          if (n == 1 && cut_at < 0)
+            cut_at = (gint) j;
+        }
+      hb_assert_eventually (fast.messages->len == i + FLOOD_BATCH);
+    }
+
+  g_assert_cmpint (cut_at, >, 0);
+  g_test_message ("the slow client was cut off at broadcast %d", cut_at);
+  conn = hb_server_lookup (s.server, slow_id);
+  g_assert_true (conn == NULL || hb_connection_get_closing (conn));
+
+  /* The reading client got every line, in order, and stays. */
+  for (guint i = 0; i < N_FLOOD; i++)
+    {
+      g_autofree char *want = g_strdup_printf ("BCAST - %04u %s", i, pad);
+
+      g_assert_cmpstr (str_at (fast.messages, i), ==, want);
+    }
+  g_assert_cmpint (hb_client_get_state (fast.client), ==, HB_CLIENT_CONNECTED);
+  g_assert_cmpuint (fast.disconnects, ==, 0);
+
+  /* Once the slow client reads again, it finds a prefix of the lines and
+   * the server's goodbye. */
+  g_object_set (slow.client, "reading", TRUE, NULL);
+  hb_assert_eventually (slow.disconnects == 1);
+  g_assert_cmpuint (slow.byes->len, ==, 1);
+  g_assert_cmpstr (str_at (slow.byes, 0), ==, "slow-consumer");
+  g_assert_cmpint (slow.reason, ==, HB_BYE_SLOW_CONSUMER);
+  g_assert_cmpint (slow.initiator, ==, HB_INITIATOR_PEER);
+  g_assert_cmpuint (slow.messages->len, <, (guint) cut_at);
+  for (guint i = 0; i < slow.messages->len; i++)
+    {
+      g_autofree char *want = g_strdup_printf ("BCAST - %04u %s", i, pad);
+
+      g_assert_cmpstr (str_at (slow.messages, i), ==, want);
+    }
+
+  hb_assert_eventually (s.disconnects->len == 1);
+  g_assert_cmpstr (str_at (s.disconnects, 0), ==, "slow slow-consumer local");
+  g_assert_cmpuint (hb_server_get_n_clients (s.server), ==, 1);
+
+  client_close (&fast);
+  server_free (&s);
+  client_free (&slow);
+  client_free (&fast);
+}
+
+/* Dropping a connected client closes its socket quietly: no signal from
+ * an object being disposed, and no reconnect scheduled on its behalf. */
+static void
+test_dispose_while_connected (void)
+{
+  ServerRec s;
+  ClientRec c;
+  const char *seen;
+
+  server_start (&s, 0, NULL);
+  client_new (&c, s.port, "alice");
+  g_object_set (c.client,
+                "auto-reconnect", TRUE,
+                "reconnect-min-ms", 20,
+                "reconnect-max-ms", 20,
+                NULL);
+  client_connect (&c);
+  hb_assert_eventually (s.hellos->len == 1);
+
+  g_assert_finalize_object (c.client);
+  g_assert_cmpuint (c.disconnects, ==, 0);
+  g_assert_cmpuint (c.reconnectings, ==, 0);
+
+  /* The server sees the client leave without a word, and no one comes back. */
+  hb_assert_eventually (s.disconnects->len == 1);
+  seen = str_at (s.disconnects, 0);
+  g_assert_true (g_str_equal (seen, "alice peer-closed peer") ||
+                 g_str_equal (seen, "alice reset peer"));
+  hb_test_run_for (5 * 20);
+  g_assert_cmpuint (s.n_conns, ==, 1);
+  g_assert_cmpuint (hb_server_get_n_clients (s.server), ==, 0);
+
+  server_free (&s);
+  client_rec_clear (&c);
+}
+
+typedef struct
+{
+  HbEventKind kind;
+  HbVerb      verb;
+} Expected;
+
+static void
+test_timeline (void)
+{
+  static const Expected expected[] = {
+    { HB_EVENT_CONNECT, HB_VERB_UNKNOWN },
+    { HB_EVENT_LINE_OUT, HB_VERB_HELLO },
+    { HB_EVENT_LINE_IN, HB_VERB_WELCOME },
+    { HB_EVENT_LINE_IN, HB_VERB_PING },
+    { HB_EVENT_LINE_OUT, HB_VERB_PONG },
+  };
+  ServerRec s;
+  ClientRec c;
+  HbTimeline *timeline;
+  const HbTimelineEvent *close_ev = NULL;
+  g_autofree char *welcome = NULL;
+  gint64 prev_mono = 0;
+  guint matched = 0, n;
+  guint32 ping_seq = 0;
+
+  server_start (&s, 0, NULL);
+  client_new (&c, s.port, "alice");
+  client_connect (&c);
+  hb_assert_eventually (c.pongs_sent >= 1);
+
+  timeline = hb_client_get_timeline (c.client);
+  n = hb_timeline_get_n_events (timeline);
+  welcome = g_strdup_printf ("WELCOME %u %u %u\n", c.welcome_id, INTERVAL_MS, TIMEOUT_MS);
+  for (guint i = 0; i < n; i++)
+    {
+      const HbTimelineEvent *ev = hb_timeline_get_event (timeline, i);
+
+      g_assert_cmpint (ev->mono_us, >=, prev_mono);
+      g_assert_cmpint (ev->wall_us, >, 0);
+      prev_mono = ev->mono_us;
+
+      if (matched == G_N_ELEMENTS (expected) ||
+          ev->kind != expected[matched].kind || ev->verb != expected[matched].verb)
+        continue;
+
+      /* Lines carry their size on the wire, heartbeats their number. */
+      switch (matched)
+        {
+        case 1:
+          g_assert_cmpuint (ev->bytes, ==, strlen ("HELLO alice\n"));
+          break;
+        case 2:
+          g_assert_cmpuint (ev->bytes, ==, strlen (welcome));
+          break;
+        case 3:
+          ping_seq = ev->arg;
+          g_assert_cmpuint (ping_seq, >=, 1);
+          g_assert_cmpuint (ev->bytes, ==, strlen ("PING \n") + (ping_seq >= 10 ? 2 : 1));
+          break;
+        case 4:
+          g_assert_cmpuint (ev->arg, ==, ping_seq);
+          break;
+        default:
+          break;
+        }
+      matched++;
+    }
+  g_assert_cmpuint (matched, ==, G_N_ELEMENTS (expected));
+
+  /* The end is recorded too, with who closed first. */
+  client_close (&c);
+  n = hb_timeline_get_n_events (timeline);
+  for (guint i = n; i > 0 && close_ev == NULL; i--)
+    if (hb_timeline_get_event (timeline, i - 1)->kind == HB_EVENT_CLOSE)
+      close_ev = hb_timeline_get_event (timeline, i - 1);
+  g_assert_nonnull (close_ev);
+  g_assert_cmpuint (close_ev->arg, ==, HB_BYE_USER);
+  g_assert_cmpint (close_ev->initiator, ==, HB_INITIATOR_LOCAL);
+  g_assert_cmpint (close_ev->mono_us, >=, prev_mono);
+
+  server_free (&s);
+  client_free (&c);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/core/client/welcome", test_welcome);
+  g_test_add_func ("/core/client/answers-heartbeats", test_answers_heartbeats);
+  g_test_add_func ("/core/client/no-pong-goes-late-then-dead", test_no_pong);
+  g_test_add_func ("/core/client/pong-delay", test_pong_delay);
+  g_test_add_func ("/core/client/messages", test_messages);
+  g_test_add_func ("/core/client/disconnect-graceful", test_disconnect_graceful);
+  g_test_add_func ("/core/client/abort-rst", test_abort_rst);
+  g_test_add_func ("/core/client/half-close", test_half_close);
+  g_test_add_func ("/core/client/server-shutdown", test_server_shutdown);
+  g_test_add_func ("/core/client/reconnect-after-restart", test_reconnect_after_restart);
+  g_test_add_func ("/core/client/connect-refused", test_connect_refused);
+  g_test_add_func ("/core/client/dead-server", test_dead_server);
+  g_test_add_func ("/core/client/stop-reading", test_stop_reading);
+  g_test_add_func ("/core/client/timeline", test_timeline);
+  g_test_add_func ("/core/client/dispose-while-connected", test_dispose_while_connected);
+
+  return g_test_run ();
+}
