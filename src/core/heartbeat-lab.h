@@ -9,4 +9,5 @@
 #include "hb-connection.h"
 #include "hb-server.h"
 #include "hb-client.h"
+#include "hb-tcp-info.h"
 #include "hb-enums.h"
