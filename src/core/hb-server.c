@@ -422,12 +422,10 @@ timer_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
-static gboolean
-join_cb (gpointer user_data)
+static void
+flush_joins (HbServer *self)
 {
-  HbServer *self = user_data;
-
-  self->join_id = 0;
+  g_clear_handle_id (&self->join_id, g_source_remove);
   if (self->joining->len > 0)
     {
       g_autoptr(GPtrArray) batch = g_steal_pointer (&self->joining);
@@ -437,6 +435,15 @@ join_cb (gpointer user_data)
                            g_list_model_get_n_items (G_LIST_MODEL (self->connections)),
                            0, batch->pdata, batch->len);
     }
+}
+
+static gboolean
+join_cb (gpointer user_data)
+{
+  HbServer *self = user_data;
+
+  self->join_id = 0;
+  flush_joins (self);
   return G_SOURCE_REMOVE;
 }
 
@@ -1371,10 +1378,19 @@ hb_server_get_timeout_ms (HbServer *self)
   return self->timeout_ms;
 }
 
+/**
+ * hb_server_get_connections:
+ *
+ * Returns: (transfer none): the connected clients in order of arrival.
+ * New clients reach the model in batches (one splice per 50 ms); calling
+ * this applies any batch still pending, so a caller that asks now sees
+ * every client accepted so far.
+ */
 GListModel *
 hb_server_get_connections (HbServer *self)
 {
   g_return_val_if_fail (HB_IS_SERVER (self), NULL);
+  flush_joins (self);
   return G_LIST_MODEL (self->connections);
 }
 

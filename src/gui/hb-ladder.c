@@ -1,0 +1,488 @@
+/* hb-ladder.c - a sequence (ladder) diagram of one TCP conversation
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Two lifelines, client and server, and one arrow per segment or line,
+ * one row each as in Wireshark's flow graph, so that a burst of segments
+ * in one millisecond stays readable; the time is written beside each row.
+ * Runs of one phase are shaded and named. Drawn with GtkSnapshot; the same
+ * render node is drawn to cairo for PNG and SVG export.
+ */
+
+#include "config.h"
+
+#include <cairo-svg.h>
+#include <math.h>
+#include <glib/gi18n.h>
+
+#include "hb-ladder.h"
+#include "hb-segment.h"
+
+#define HEADER_H     56.0
+#define ROW_H        34.0
+#define TIME_W       96.0
+#define PHASE_W      150.0
+#define MIN_W        560
+
+struct _HbLadder
+{
+  GtkWidget   parent_instance;
+  GListModel *model;
+  char       *client_label;
+  char       *server_label;
+  int         selected;
+  double      zoom;
+};
+
+enum {
+  PROP_0,
+  PROP_SELECTED,
+  PROP_ZOOM,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+G_DEFINE_FINAL_TYPE (HbLadder, hb_ladder, GTK_TYPE_WIDGET)
+
+static double
+row_height (HbLadder *self)
+{
+  return ROW_H * self->zoom;
+}
+
+static guint
+n_rows (HbLadder *self)
+{
+  return self->model ? g_list_model_get_n_items (self->model) : 0;
+}
+
+static void
+phase_colour (HbPhase  phase,
+              GdkRGBA *rgba)
+{
+  static const char *colours[] = { "#3584e4", "#2ec27e", "#e01b24", "#9141ac" };
+
+  gdk_rgba_parse (rgba, colours[MIN ((guint) phase, G_N_ELEMENTS (colours) - 1)]);
+}
+
+static void
+draw_text (GtkSnapshot   *snapshot,
+           PangoLayout   *layout,
+           const char    *text,
+           double         x,
+           double         y,
+           double         align,  /* 0 left, 0.5 centre, 1 right of x */
+           const GdkRGBA *colour)
+{
+  int w, h;
+
+  pango_layout_set_text (layout, text, -1);
+  pango_layout_get_pixel_size (layout, &w, &h);
+  gtk_snapshot_save (snapshot);
+  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (x - align * w, y - h / 2.0));
+  gtk_snapshot_append_layout (snapshot, layout, colour);
+  gtk_snapshot_restore (snapshot);
+}
+
+static void
+draw_line (GtkSnapshot   *snapshot,
+           double         x1,
+           double         y1,
+           double         x2,
+           double         y2,
+           double         width,
+           const GdkRGBA *colour)
+{
+  double dx = x2 - x1, dy = y2 - y1;
+  double len = sqrt (dx * dx + dy * dy);
+  graphene_rect_t r;
+
+  if (len <= 0)
+    return;
+  /* A thin rotated rectangle: GTK 4.8 has no path API. */
+  gtk_snapshot_save (snapshot);
+  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (x1, y1));
+  gtk_snapshot_rotate (snapshot, atan2 (dy, dx) * 180.0 / G_PI);
+  graphene_rect_init (&r, 0, -width / 2, len, width);
+  gtk_snapshot_append_color (snapshot, colour, &r);
+  gtk_snapshot_restore (snapshot);
+}
+
+static void
+draw_arrow (GtkSnapshot   *snapshot,
+            double         x1,
+            double         x2,
+            double         y,
+            double         width,
+            const GdkRGBA *colour)
+{
+  double dir = x2 > x1 ? 1 : -1;
+
+  draw_line (snapshot, x1, y, x2, y, width, colour);
+  draw_line (snapshot, x2, y, x2 - dir * 10, y - 5, width, colour);
+  draw_line (snapshot, x2, y, x2 - dir * 10, y + 5, width, colour);
+}
+
+static void
+hb_ladder_snapshot (GtkWidget   *widget,
+                    GtkSnapshot *snapshot)
+{
+  HbLadder *self = HB_LADDER (widget);
+  double w = gtk_widget_get_width (widget);
+  double rh = row_height (self);
+  double cx = TIME_W + 60, sx = MAX (w - PHASE_W - 60, cx + 200);
+  double body_h = n_rows (self) * rh;
+  g_autoptr(PangoLayout) layout = gtk_widget_create_pango_layout (widget, NULL);
+  GdkRGBA fg, dim, white = { 1, 1, 1, 1 };
+  graphene_rect_t r;
+  guint n = n_rows (self);
+  guint run_start = 0;
+
+  gtk_style_context_get_color (gtk_widget_get_style_context (widget), &fg);
+  dim = fg;
+  dim.alpha = 0.55;
+
+  /* Phase shading behind the rows, one band per run of a phase. */
+  for (guint i = 0; i <= n; i++)
+    {
+      g_autoptr(HbSegment) seg = i < n ? g_list_model_get_item (self->model, i) : NULL;
+      g_autoptr(HbSegment) first = n ? g_list_model_get_item (self->model, run_start) : NULL;
+
+      if (i < n && hb_segment_get_phase (seg) == hb_segment_get_phase (first))
+        continue;
+      if (first != NULL)
+        {
+          GdkRGBA band;
+
+          phase_colour (hb_segment_get_phase (first), &band);
+          band.alpha = 0.10;
+          graphene_rect_init (&r, 0, HEADER_H + run_start * rh, w, (i - run_start) * rh);
+          gtk_snapshot_append_color (snapshot, &band, &r);
+          band.alpha = 1;
+          draw_text (snapshot, layout, hb_phase_title (hb_segment_get_phase (first)),
+                     w - 8, HEADER_H + run_start * rh + rh / 2, 1.0, &band);
+        }
+      run_start = i;
+    }
+
+  if (self->selected >= 0 && (guint) self->selected < n)
+    {
+      GdkRGBA sel = { 0.21, 0.52, 0.89, 0.22 };
+
+      graphene_rect_init (&r, 0, HEADER_H + self->selected * rh, w, rh);
+      gtk_snapshot_append_color (snapshot, &sel, &r);
+    }
+
+  /* Lifelines with their names on top. */
+  for (guint side = 0; side < 2; side++)
+    {
+      double x = side == 0 ? cx : sx;
+      const char *name = side == 0 ? self->client_label : self->server_label;
+      GdkRGBA box = { 0.2, 0.2, 0.2, 0.85 };
+
+      graphene_rect_init (&r, x - 90, 8, 180, 36);
+      gtk_snapshot_append_color (snapshot, &box, &r);
+      draw_text (snapshot, layout, side == 0 ? _("client") : _("server"), x, 18, 0.5, &white);
+      draw_text (snapshot, layout, name ? name : "", x, 34, 0.5, &white);
+      graphene_rect_init (&r, x - 1, HEADER_H - 12, 2, body_h + 24);
+      gtk_snapshot_append_color (snapshot, &dim, &r);
+    }
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(HbSegment) seg = g_list_model_get_item (self->model, i);
+      double y = HEADER_H + i * rh + rh * 0.62;
+      gboolean right = hb_segment_get_from_client (seg);
+      GdkRGBA colour;
+      char time[32];
+
+      phase_colour (hb_segment_get_phase (seg), &colour);
+      if (hb_segment_get_alarm (seg))
+        gdk_rgba_parse (&colour, "#c01c28");
+      g_snprintf (time, sizeof time, "%.6f", hb_segment_get_time (seg) / 1e6);
+      draw_text (snapshot, layout, time, TIME_W - 6, y, 1.0, &dim);
+      draw_arrow (snapshot, right ? cx : sx, right ? sx : cx, y,
+                  hb_segment_get_alarm (seg) ? 3 : 1.6, &colour);
+      draw_text (snapshot, layout, hb_segment_get_label (seg), (cx + sx) / 2, y - rh * 0.3, 0.5, &fg);
+    }
+
+  if (n == 0)
+    draw_text (snapshot, layout, _("Nothing yet: segments appear here as they happen."),
+               (cx + sx) / 2, HEADER_H + 40, 0.5, &dim);
+}
+
+static void
+hb_ladder_measure (GtkWidget      *widget,
+                   GtkOrientation  orientation,
+                   int             for_size,
+                   int            *minimum,
+                   int            *natural,
+                   int            *minimum_baseline,
+                   int            *natural_baseline)
+{
+  HbLadder *self = HB_LADDER (widget);
+
+  if (orientation == GTK_ORIENTATION_HORIZONTAL)
+    *minimum = *natural = MIN_W;
+  else
+    *minimum = *natural = (int) (HEADER_H + MAX (n_rows (self), 2) * row_height (self) + 24);
+}
+
+static void
+on_items_changed (GListModel *model,
+                  guint       position,
+                  guint       removed,
+                  guint       added,
+                  HbLadder   *self)
+{
+  gtk_widget_queue_resize (GTK_WIDGET (self));
+}
+
+static void
+on_click (GtkGestureClick *gesture,
+          int              n_press,
+          double           x,
+          double           y,
+          HbLadder        *self)
+{
+  int row = (int) floor ((y - HEADER_H) / row_height (self));
+
+  if (y >= HEADER_H && row >= 0 && (guint) row < n_rows (self))
+    hb_ladder_set_selected (self, row);
+  gtk_widget_grab_focus (GTK_WIDGET (self));
+}
+
+static gboolean
+on_scroll (GtkEventControllerScroll *controller,
+           double                    dx,
+           double                    dy,
+           HbLadder                 *self)
+{
+  GdkModifierType mods = gtk_event_controller_get_current_event_state (GTK_EVENT_CONTROLLER (controller));
+
+  if (!(mods & GDK_CONTROL_MASK))
+    return FALSE;
+  hb_ladder_set_zoom (self, self->zoom * (dy < 0 ? 1.15 : 1 / 1.15));
+  return TRUE;
+}
+
+static void
+move_selection (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *param)
+{
+  HbLadder *self = HB_LADDER (widget);
+  int delta = g_variant_get_int32 (param);
+  int n = (int) n_rows (self);
+
+  if (n > 0)
+    hb_ladder_set_selected (self, CLAMP (self->selected + delta, 0, n - 1));
+}
+
+static void
+hb_ladder_dispose (GObject *object)
+{
+  HbLadder *self = HB_LADDER (object);
+
+  if (self->model != NULL)
+    g_signal_handlers_disconnect_by_data (self->model, self);
+  g_clear_object (&self->model);
+  G_OBJECT_CLASS (hb_ladder_parent_class)->dispose (object);
+}
+
+static void
+hb_ladder_finalize (GObject *object)
+{
+  HbLadder *self = HB_LADDER (object);
+
+  g_free (self->client_label);
+  g_free (self->server_label);
+  G_OBJECT_CLASS (hb_ladder_parent_class)->finalize (object);
+}
+
+static void
+hb_ladder_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  HbLadder *self = HB_LADDER (object);
+
+  switch (prop_id)
+    {
+    case PROP_SELECTED: g_value_set_int (value, self->selected); break;
+    case PROP_ZOOM: g_value_set_double (value, self->zoom); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+hb_ladder_set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
+{
+  HbLadder *self = HB_LADDER (object);
+
+  switch (prop_id)
+    {
+    case PROP_SELECTED: hb_ladder_set_selected (self, g_value_get_int (value)); break;
+    case PROP_ZOOM: hb_ladder_set_zoom (self, g_value_get_double (value)); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+hb_ladder_class_init (HbLadderClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = hb_ladder_dispose;
+  object_class->finalize = hb_ladder_finalize;
+  object_class->get_property = hb_ladder_get_property;
+  object_class->set_property = hb_ladder_set_property;
+  widget_class->snapshot = hb_ladder_snapshot;
+  widget_class->measure = hb_ladder_measure;
+
+  properties[PROP_SELECTED] =
+    g_param_spec_int ("selected", NULL, NULL, -1, G_MAXINT, -1,
+                      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_ZOOM] =
+    g_param_spec_double ("zoom", NULL, NULL, 0.5, 4.0, 1.0,
+                         G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_install_action (widget_class, "ladder.move", "i", move_selection);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Down, 0, "ladder.move", "i", 1);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Up, 0, "ladder.move", "i", -1);
+  gtk_widget_class_set_css_name (widget_class, "hb-ladder");
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
+}
+
+static void
+hb_ladder_init (HbLadder *self)
+{
+  GtkGesture *click = gtk_gesture_click_new ();
+  GtkEventController *scroll = gtk_event_controller_scroll_new (GTK_EVENT_CONTROLLER_SCROLL_VERTICAL);
+
+  self->selected = -1;
+  self->zoom = 1.0;
+  gtk_widget_set_focusable (GTK_WIDGET (self), TRUE);
+  g_signal_connect (click, "pressed", G_CALLBACK (on_click), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (click));
+  g_signal_connect (scroll, "scroll", G_CALLBACK (on_scroll), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), scroll);
+}
+
+GtkWidget *
+hb_ladder_new (void)
+{
+  return g_object_new (HB_TYPE_LADDER, NULL);
+}
+
+void
+hb_ladder_set_model (HbLadder   *self,
+                     GListModel *model)
+{
+  g_return_if_fail (HB_IS_LADDER (self));
+
+  if (self->model != NULL)
+    g_signal_handlers_disconnect_by_data (self->model, self);
+  g_set_object (&self->model, model);
+  if (model != NULL)
+    g_signal_connect (model, "items-changed", G_CALLBACK (on_items_changed), self);
+  self->selected = -1;
+  gtk_widget_queue_resize (GTK_WIDGET (self));
+}
+
+void
+hb_ladder_set_labels (HbLadder   *self,
+                      const char *client,
+                      const char *server)
+{
+  g_free (self->client_label);
+  g_free (self->server_label);
+  self->client_label = g_strdup (client);
+  self->server_label = g_strdup (server);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+int
+hb_ladder_get_selected (HbLadder *self)
+{
+  g_return_val_if_fail (HB_IS_LADDER (self), -1);
+  return self->selected;
+}
+
+void
+hb_ladder_set_selected (HbLadder *self,
+                        int       index)
+{
+  g_return_if_fail (HB_IS_LADDER (self));
+
+  if (self->selected == index)
+    return;
+  self->selected = index;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SELECTED]);
+}
+
+double
+hb_ladder_get_zoom (HbLadder *self)
+{
+  g_return_val_if_fail (HB_IS_LADDER (self), 1.0);
+  return self->zoom;
+}
+
+void
+hb_ladder_set_zoom (HbLadder *self,
+                    double    zoom)
+{
+  g_return_if_fail (HB_IS_LADDER (self));
+
+  zoom = CLAMP (zoom, 0.5, 4.0);
+  if (zoom == self->zoom)
+    return;
+  self->zoom = zoom;
+  gtk_widget_queue_resize (GTK_WIDGET (self));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ZOOM]);
+}
+
+gboolean
+hb_ladder_export (HbLadder    *self,
+                  const char  *path,
+                  GError     **error)
+{
+  GtkWidget *widget = GTK_WIDGET (self);
+  int width = MAX (gtk_widget_get_width (widget), MIN_W);
+  int height = (int) (HEADER_H + MAX (n_rows (self), 2) * row_height (self) + 24);
+  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) node = NULL;
+  cairo_surface_t *surface;
+  cairo_t *cr;
+  gboolean svg = g_str_has_suffix (path, ".svg");
+  cairo_status_t status;
+  GdkRGBA background = { 1, 1, 1, 1 };
+  graphene_rect_t all;
+
+  graphene_rect_init (&all, 0, 0, width, height);
+  gtk_snapshot_append_color (snapshot, &background, &all);
+  hb_ladder_snapshot (widget, snapshot);
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+
+  surface = svg ? cairo_svg_surface_create (path, width, height)
+                : cairo_image_surface_create (CAIRO_FORMAT_ARGB32, width, height);
+  cr = cairo_create (surface);
+  if (node != NULL)
+    gsk_render_node_draw (node, cr);
+  cairo_destroy (cr);
+  status = svg ? CAIRO_STATUS_SUCCESS : cairo_surface_write_to_png (surface, path);
+  cairo_surface_finish (surface);
+  if (status == CAIRO_STATUS_SUCCESS)
+    status = cairo_surface_status (surface);
+  cairo_surface_destroy (surface);
+
+  if (status != CAIRO_STATUS_SUCCESS)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("Could not write %s: %s"),
+                   path, cairo_status_to_string (status));
+      return FALSE;
+    }
+  return TRUE;
+}

@@ -1,0 +1,33 @@
+/* hb-ladder.h - a sequence (ladder) diagram of one TCP conversation
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gtk/gtk.h>
+
+G_BEGIN_DECLS
+
+#define HB_TYPE_LADDER (hb_ladder_get_type ())
+G_DECLARE_FINAL_TYPE (HbLadder, hb_ladder, HB, LADDER, GtkWidget)
+
+GtkWidget *hb_ladder_new          (void);
+/* Items are HbSegment; the diagram follows the model as it grows. */
+void       hb_ladder_set_model    (HbLadder   *self,
+                                   GListModel *model);
+void       hb_ladder_set_labels   (HbLadder   *self,
+                                   const char *client,
+                                   const char *server);
+int        hb_ladder_get_selected (HbLadder   *self);
+void       hb_ladder_set_selected (HbLadder   *self,
+                                   int         index);
+double     hb_ladder_get_zoom     (HbLadder   *self);
+void       hb_ladder_set_zoom     (HbLadder   *self,
+                                   double      zoom);
+/* Writes the whole diagram (not just what is on screen) as PNG or SVG,
+ * chosen by the file name's ending. */
+gboolean   hb_ladder_export       (HbLadder   *self,
+                                   const char *path,
+                                   GError    **error);
+
+G_END_DECLS
