@@ -5,11 +5,16 @@
 
 #include "config.h"
 
+#include <glib/gstdio.h>
+
 #include <gtk/gtk.h>
 
 #include "heartbeat-lab.h"
 #include "hb-client-window.h"
 #include "hb-log-entry.h"
+#include "hb-ladder.h"
+#include "hb-segment.h"
+#include "hb-timeline-window.h"
 #include "hb-test-util.h"
 
 typedef struct
@@ -263,6 +268,108 @@ test_reconnect_after_restart (void)
   fixture_clear (&f);
 }
 
+static HbTimelineWindow *
+find_timeline_window (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();  /* transfer none */
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) w = g_list_model_get_item (toplevels, i);
+
+      if (HB_IS_TIMELINE_WINDOW (w))
+        return HB_TIMELINE_WINDOW (w);
+    }
+  return NULL;
+}
+
+static gboolean
+segments_have (GListModel *segments,
+               HbPhase     phase,
+               const char *label_prefix,
+               gboolean    from_client)
+{
+  for (guint i = 0; i < g_list_model_get_n_items (segments); i++)
+    {
+      g_autoptr(HbSegment) seg = g_list_model_get_item (segments, i);
+
+      if (hb_segment_get_phase (seg) == phase && hb_segment_get_from_client (seg) == from_client &&
+          g_str_has_prefix (hb_segment_get_label (seg), label_prefix))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+test_timeline (void)
+{
+  Fixture f = { 0 };
+  HbClientWindow *win;
+  HbTimelineWindow *tl;
+  GListModel *segments;
+  GtkSelectionModel *table_model;
+  g_autofree char *dir = g_dir_make_tmp ("hb-ladder-XXXXXX", NULL);
+  g_autofree char *png = g_build_filename (dir, "ladder.png", NULL);
+  g_autofree char *svg = g_build_filename (dir, "ladder.svg", NULL);
+  g_autofree char *png_data = NULL;
+  g_autofree char *svg_data = NULL;
+  gsize png_len = 0;
+  GObject *ladder;
+
+  fixture_init (&f);
+  win = open_client (&f, "jack");
+  gtk_widget_activate_action (GTK_WIDGET (win), "win.show-timeline", NULL);
+  tl = find_timeline_window ();
+  g_assert_nonnull (tl);
+  segments = hb_timeline_window_get_segments (tl);
+
+  /* Handshake first, then the conversation, live. */
+  hb_assert_eventually (g_list_model_get_n_items (segments) >= 3);
+  {
+    g_autoptr(HbSegment) syn = g_list_model_get_item (segments, 0);
+
+    g_assert_cmpstr (hb_segment_get_label (syn), ==, "SYN");
+    g_assert_true (hb_segment_get_from_client (syn));
+  }
+  g_assert_true (segments_have (segments, HB_PHASE_DATA, "HELLO", TRUE));
+  g_assert_true (segments_have (segments, HB_PHASE_DATA, "WELCOME", FALSE));
+  hb_assert_eventually (segments_have (segments, HB_PHASE_HEARTBEAT, "PING 1", FALSE) &&
+                        segments_have (segments, HB_PHASE_HEARTBEAT, "PONG 1", TRUE));
+
+  /* The kernel's view of the client's socket. */
+  hb_assert_eventually (strstr (gtk_label_get_text (GTK_LABEL (gtk_widget_get_template_child (GTK_WIDGET (tl), HB_TYPE_TIMELINE_WINDOW, "tcp_label"))), "ESTABLISHED") != NULL);
+
+  /* Selecting a row in the table selects the arrow and explains it. */
+  table_model = gtk_column_view_get_model (GTK_COLUMN_VIEW (gtk_widget_get_template_child (GTK_WIDGET (tl), HB_TYPE_TIMELINE_WINDOW, "table")));
+  gtk_selection_model_select_item (table_model, 0, TRUE);
+  ladder = gtk_widget_get_template_child (GTK_WIDGET (tl), HB_TYPE_TIMELINE_WINDOW, "ladder");
+  g_assert_cmpint (hb_ladder_get_selected (HB_LADDER (ladder)), ==, 0);
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (gtk_widget_get_template_child (GTK_WIDGET (tl), HB_TYPE_TIMELINE_WINDOW, "explanation_label"))),
+                   ==, hb_phase_explanation (HB_PHASE_HANDSHAKE));
+
+  /* Export what is drawn. */
+  g_assert_true (hb_ladder_export (HB_LADDER (ladder), png, NULL));
+  g_assert_true (hb_ladder_export (HB_LADDER (ladder), svg, NULL));
+  g_assert_true (g_file_get_contents (png, &png_data, &png_len, NULL));
+  g_assert_cmpuint (png_len, >, 1000);
+  g_assert_true (memcmp (png_data, "\x89PNG", 4) == 0);
+  g_assert_true (g_file_get_contents (svg, &svg_data, NULL, NULL));
+  g_assert_nonnull (strstr (svg_data, "<svg"));
+
+  /* Disconnect: the teardown is drawn too. */
+  gtk_widget_activate_action (GTK_WIDGET (win), "win.toggle-connection", NULL);
+  hb_assert_eventually (segments_have (segments, HB_PHASE_TEARDOWN, "BYE", TRUE) &&
+                        segments_have (segments, HB_PHASE_TEARDOWN, "FIN", TRUE) &&
+                        segments_have (segments, HB_PHASE_TEARDOWN, "FIN", FALSE));
+
+  gtk_window_destroy (GTK_WINDOW (tl));
+  close_client (win);
+  fixture_clear (&f);
+  g_unlink (png);
+  g_unlink (svg);
+  g_rmdir (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -274,6 +381,7 @@ main (int   argc,
   g_test_add_func ("/gui/client-window/stop-answering", test_stop_answering);
   g_test_add_func ("/gui/client-window/abort-and-half-close", test_abort_and_half_close);
   g_test_add_func ("/gui/client-window/reconnect-after-restart", test_reconnect_after_restart);
+  g_test_add_func ("/gui/timeline/live", test_timeline);
 
   return g_test_run ();
 }

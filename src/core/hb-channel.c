@@ -280,16 +280,14 @@ read_some (HbChannel *self)
           return;
         }
 
-      /* End of stream: the peer's FIN. */
+      /* End of stream: the peer's FIN. The owner hears of it even when
+       * this completes our own close, so its record has both FINs. */
       self->peer_eof = TRUE;
       update_interest (self);
-      if (self->closing && self->fin_sent)
-        {
-          finish (self, HB_CHANNEL_END_CLEAN, NULL);
-          return;
-        }
       if (self->funcs->peer_eof)
         self->funcs->peer_eof (self, self->user_data);
+      if (self->state == STATE_OPEN && self->closing && self->fin_sent)
+        finish (self, HB_CHANNEL_END_CLEAN, NULL);
       return;
     }
 }

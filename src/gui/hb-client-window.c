@@ -14,6 +14,7 @@
 #include "hb-clock.h"
 #include "hb-log-view.h"
 #include "hb-style.h"
+#include "hb-timeline-window.h"
 
 #define RECENT_MAX 8
 
@@ -424,6 +425,25 @@ half_close_action (GtkWidget  *widget,
 }
 
 static void
+show_timeline_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *param)
+{
+  HbClientWindow *self = HB_CLIENT_WINDOW (widget);
+  const char *name = hb_client_get_name (self->client);
+  const char *host = hb_client_get_host (self->client);
+  g_autofree char *client = g_strdup_printf (_("%s (this window)"), name ? name : _("client"));
+  g_autofree char *server = strchr (host, ':') ? g_strdup_printf ("[%s]:%u", host, hb_client_get_port (self->client))
+                                               : g_strdup_printf ("%s:%u", host, hb_client_get_port (self->client));
+  HbTimelineWindow *win;
+
+  win = hb_timeline_window_new (gtk_window_get_application (GTK_WINDOW (self)),
+                                hb_client_get_timeline (self->client), TRUE,
+                                hb_client_get_socket (self->client), client, server);
+  gtk_window_present (GTK_WINDOW (win));
+}
+
+static void
 on_entry_activate (HbClientWindow *self)
 {
   gtk_widget_activate_action (GTK_WIDGET (self), "win.send", NULL);
@@ -498,6 +518,8 @@ hb_client_window_class_init (HbClientWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.abort", NULL, abort_action);
   gtk_widget_class_install_action (widget_class, "win.half-close", NULL, half_close_action);
   gtk_widget_class_install_action (widget_class, "win.use-recent", "s", use_recent_action);
+  gtk_widget_class_install_action (widget_class, "win.show-timeline", NULL, show_timeline_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_t, GDK_CONTROL_MASK, "win.show-timeline", NULL);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_l, GDK_CONTROL_MASK, "win.toggle-connection", NULL);
 }

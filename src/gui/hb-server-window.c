@@ -16,6 +16,7 @@
 #include "hb-log-view.h"
 #include "hb-server-window.h"
 #include "hb-style.h"
+#include "hb-timeline-window.h"
 
 struct _HbServerWindow
 {
@@ -741,6 +742,51 @@ kick_selected_action (GtkWidget  *widget,
 }
 
 static void
+open_timeline (HbServerWindow *self,
+               HbConnection   *conn)
+{
+  const char *addr = hb_server_get_address (self->server);
+  g_autofree char *client = hb_connection_get_name (conn) ?
+                            g_strdup_printf ("%s (%s)", hb_connection_get_name (conn), hb_connection_get_peer (conn)) :
+                            g_strdup (hb_connection_get_peer (conn));
+  g_autofree char *server = strchr (addr, ':') ? g_strdup_printf ("[%s]:%u", addr, hb_server_get_port (self->server))
+                                               : g_strdup_printf ("%s:%u", addr, hb_server_get_port (self->server));
+  HbTimelineWindow *win;
+
+  win = hb_timeline_window_new (gtk_window_get_application (GTK_WINDOW (self)),
+                                hb_connection_get_timeline (conn), FALSE,
+                                hb_connection_get_socket (conn), client, server);
+  gtk_window_present (GTK_WINDOW (win));
+}
+
+static void
+show_timeline_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *param)
+{
+  HbServerWindow *self = HB_SERVER_WINDOW (widget);
+  g_autoptr(GPtrArray) conns = selected_connections (self);
+
+  if (conns->len == 0)
+    {
+      show_error (self, _("Select a client in the list first, then open its timeline."));
+      return;
+    }
+  open_timeline (self, g_ptr_array_index (conns, 0));
+}
+
+static void
+on_row_activate (GtkColumnView  *view,
+                 guint           position,
+                 HbServerWindow *self)
+{
+  g_autoptr(HbConnection) conn = g_list_model_get_item (G_LIST_MODEL (self->selection), position);
+
+  if (conn != NULL)
+    open_timeline (self, conn);
+}
+
+static void
 clear_log_action (GtkWidget  *widget,
                   const char *action_name,
                   GVariant   *param)
@@ -884,11 +930,13 @@ hb_server_window_class_init (HbServerWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.send-selected", NULL, send_selected_action);
   gtk_widget_class_install_action (widget_class, "win.kick-selected", NULL, kick_selected_action);
   gtk_widget_class_install_action (widget_class, "win.clear-log", NULL, clear_log_action);
+  gtk_widget_class_install_action (widget_class, "win.show-timeline", NULL, show_timeline_action);
   gtk_widget_class_install_action (widget_class, "win.export-log", "s", export_log_action);
   gtk_widget_class_install_action (widget_class, "win.dismiss-error", NULL, dismiss_error_action);
   gtk_widget_class_install_action (widget_class, "win.focus-message", NULL, focus_entry_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_l, GDK_CONTROL_MASK, "win.toggle-listening", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_t, GDK_CONTROL_MASK, "win.show-timeline", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Delete, 0, "win.kick-selected", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_m, GDK_CONTROL_MASK, "win.focus-message", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK, "win.send-selected", NULL);
@@ -923,6 +971,7 @@ hb_server_window_init (HbServerWindow *self)
   self->selection = gtk_multi_selection_new (G_LIST_MODEL (sorted));
   gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (self->selection));
   g_signal_connect_swapped (self->selection, "selection-changed", G_CALLBACK (update_selected_ids), self);
+  g_signal_connect (self->column_view, "activate", G_CALLBACK (on_row_activate), self);
   g_signal_connect_swapped (self->selection, "items-changed", G_CALLBACK (update_selected_ids), self);
 
   self->log_filter = gtk_custom_filter_new (log_filter_func, self, NULL);
