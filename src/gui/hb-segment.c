@@ -118,6 +118,9 @@ add_event (Follow                *f,
   gboolean from_client = f->client_side ? outgoing : !outgoing;
   HbPhase phase;
 
+  /* Time 0 is the connection's first segment, as in a capture. */
+  if (ev->kind == HB_EVENT_STATE || ev->kind == HB_EVENT_ERROR)
+    return;
   if (f->origin == 0)
     f->origin = ev->mono_us;
 

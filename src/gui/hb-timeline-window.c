@@ -108,7 +108,7 @@ update_tcp (gpointer data)
   if (self->socket != NULL && !g_socket_is_closed (self->socket) &&
       hb_tcp_info_query (g_socket_get_fd (self->socket), &info, NULL))
     {
-      text = g_strdup_printf (_("State %s · RTT %.2f ms ± %.2f · congestion window %u segments · MSS %u · "
+      text = g_strdup_printf (_("State %s · RTT %.3f ms ± %.3f · congestion window %u segments · MSS %u · "
                                 "in flight %u · retransmitted %u"),
                               hb_tcp_state_to_string (info.state), info.rtt_us / 1000.0,
                               info.rttvar_us / 1000.0, info.snd_cwnd, info.snd_mss, info.unacked,
