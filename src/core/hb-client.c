@@ -536,7 +536,7 @@ connect_cb (GObject      *source,
 
       detail = g_strdup_printf (strchr (self->host, ':') ? _("cannot connect to [%s]:%u: %s")
                                                          : _("cannot connect to %s:%u: %s"),
-                                self->host, self->port, error->message);
+                                self->host, self->port, hb_error_cause (error->message));
       ended (self, HB_BYE_ERROR, HB_INITIATOR_LOCAL, detail);
       return;
     }

@@ -692,3 +692,11 @@ hb_format_line (GString    *out,
 
   g_string_append_c (out, '\n');
 }
+
+const char *
+hb_error_cause (const char *message)
+{
+  const char *last = g_strrstr (message, ": ");
+
+  return last != NULL && last[2] != '\0' ? last + 2 : message;
+}

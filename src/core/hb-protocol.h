@@ -144,4 +144,9 @@ void     hb_format_line               (GString     *out,
                                        const char  *args,
                                        gssize       args_len);
 
+/* The innermost cause in a GIO message ("Error binding to address
+ * 1.2.3.4:5: Address already in use" gives "Address already in use"), for
+ * messages that already name the address themselves. */
+const char *hb_error_cause            (const char  *message);
+
 G_END_DECLS

@@ -10,4 +10,5 @@
 #include "hb-server.h"
 #include "hb-client.h"
 #include "hb-tcp-info.h"
+#include "hb-live-capture.h"
 #include "hb-enums.h"

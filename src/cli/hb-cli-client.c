@@ -1,0 +1,594 @@
+/* hb-cli-client.c - the "client" subcommand of heartbeat-lab-cli
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <signal.h>
+#include <string.h>
+
+#include <glib-unix.h>
+#include <glib/gi18n.h>
+
+#include "heartbeat-lab.h"
+#include "hb-cli-client.h"
+#include "hb-cli-output.h"
+
+/* After SIGINT/SIGTERM, how long the server gets to answer our BYE. */
+#define FAILSAFE_MS 3000
+
+typedef struct
+{
+  HbClient     *client;
+  HbCliOutput  *out;
+  HbCliInput   *input;
+  GMainLoop    *loop;
+  char         *where;        /* "host:port" or "[v6]:port", for messages */
+  char         *pending;      /* a line read while there was no connection */
+  gboolean      answer_pings;
+  gboolean      connected;    /* the current attempt got a connection */
+  gboolean      input_done;   /* stdin ended */
+  gboolean      leaving;      /* we asked to disconnect */
+  int           status;
+  guint         sigint_id;
+  guint         sigterm_id;
+  guint         failsafe_id;
+} HbCliClient;
+
+static gboolean
+is_json (HbCliClient *self)
+{
+  return hb_cli_output_is_json (self->out);
+}
+
+static const char *
+initiator_word (HbInitiator initiator)
+{
+  /* This program is the client: LOCAL means the client closed first. */
+  return initiator == HB_INITIATOR_LOCAL ? "client" : "server";
+}
+
+static void
+leave (HbCliClient *self)
+{
+  self->leaving = TRUE;
+  if (self->input != NULL)
+    hb_cli_input_pause (self->input);
+  hb_client_disconnect (self->client);
+}
+
+static void
+finish (HbCliClient *self,
+        int          status)
+{
+  self->status = status;
+  g_main_loop_quit (self->loop);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Client signals                                                          */
+
+static void
+on_state (HbClient    *client,
+          GParamSpec  *pspec,
+          HbCliClient *self)
+{
+  HbClientState state = hb_client_get_state (client);
+
+  if (state == HB_CLIENT_CONNECTING)
+    {
+      self->connected = FALSE;
+      return;
+    }
+  if (state != HB_CLIENT_CONNECTED)
+    return;
+
+  self->connected = TRUE;
+  if (is_json (self))
+    {
+      JsonBuilder *b = hb_cli_output_begin (self->out, "connected");
+
+      hb_cli_json_add_string (b, "host", hb_client_get_host (client));
+      hb_cli_json_add_int (b, "port", hb_client_get_port (client));
+      hb_cli_output_emit (self->out, b);
+    }
+  else
+    {
+      hb_cli_output_print (self->out, _("connected to %s"), self->where);
+    }
+
+  if (self->pending != NULL)
+    {
+      g_autofree char *line = g_steal_pointer (&self->pending);
+
+      hb_client_send_message (client, line);
+    }
+  if (self->input_done)
+    leave (self);
+  else if (!self->leaving)
+    hb_cli_input_resume (self->input);
+}
+
+static void
+on_welcome (HbClient    *client,
+            guint        id,
+            guint        interval_ms,
+            guint        timeout_ms,
+            HbCliClient *self)
+{
+  if (is_json (self))
+    {
+      JsonBuilder *b = hb_cli_output_begin (self->out, "welcome");
+
+      hb_cli_json_add_int (b, "id", id);
+      hb_cli_json_add_int (b, "interval_ms", interval_ms);
+      hb_cli_json_add_int (b, "timeout_ms", timeout_ms);
+      hb_cli_output_emit (self->out, b);
+    }
+  else
+    {
+      hb_cli_output_print (self->out, _("welcome: we are client %u; heartbeat every %u ms, timeout %u ms"),
+                           id, interval_ms, timeout_ms);
+    }
+}
+
+static void
+on_ping (HbClient    *client,
+         guint64      seq,
+         HbCliClient *self)
+{
+  char seq_text[24];
+
+  g_snprintf (seq_text, sizeof seq_text, "%" G_GUINT64_FORMAT, seq);
+  if (is_json (self))
+    {
+      JsonBuilder *b = hb_cli_output_begin (self->out, "ping");
+
+      hb_cli_json_add_int (b, "seq", (gint64) seq);
+      hb_cli_output_emit (self->out, b);
+    }
+  else if (!self->answer_pings)
+    {
+      /* Otherwise the heartbeat gets its one line when we answer it. */
+      hb_cli_output_print (self->out, _("ping %s (not answered: --no-pong)"), seq_text);
+    }
+}
+
+static void
+on_pong_sent (HbClient    *client,
+              guint64      seq,
+              HbCliClient *self)
+{
+  char seq_text[24];
+
+  g_snprintf (seq_text, sizeof seq_text, "%" G_GUINT64_FORMAT, seq);
+  if (is_json (self))
+    {
+      JsonBuilder *b = hb_cli_output_begin (self->out, "pong");
+
+      hb_cli_json_add_int (b, "seq", (gint64) seq);
+      hb_cli_output_emit (self->out, b);
+    }
+  else
+    {
+      hb_cli_output_print (self->out, _("ping %s → pong"), seq_text);
+    }
+}
+
+static void
+on_message (HbClient    *client,
+            HbVerb       kind,
+            const char  *sender,
+            const char  *text,
+            HbCliClient *self)
+{
+  if (is_json (self))
+    {
+      JsonBuilder *b;
+
+      switch (kind)
+        {
+        case HB_VERB_RELAY:
+          b = hb_cli_output_begin (self->out, "relay");
+          hb_cli_json_add_string (b, "name", sender);
+          break;
+        case HB_VERB_BCAST:
+          b = hb_cli_output_begin (self->out, "broadcast");
+          break;
+        case HB_VERB_MSG:
+        default:
+          b = hb_cli_output_begin (self->out, "message");
+          break;
+        }
+      hb_cli_json_add_string (b, "text", text);
+      hb_cli_output_emit (self->out, b);
+      return;
+    }
+
+  switch (kind)
+    {
+    case HB_VERB_RELAY:
+      hb_cli_output_print (self->out, "%s: %s", sender, text);
+      break;
+    case HB_VERB_BCAST:
+      hb_cli_output_print (self->out, _("broadcast: %s"), text);
+      break;
+    case HB_VERB_MSG:
+    default:
+      hb_cli_output_print (self->out, _("server: %s"), text);
+      break;
+    }
+}
+
+static void
+on_server_error (HbClient    *client,
+                 const char  *code,
+                 const char  *text,
+                 HbCliClient *self)
+{
+  if (is_json (self))
+    {
+      JsonBuilder *b = hb_cli_output_begin (self->out, "error");
+
+      hb_cli_json_add_string (b, "code", code);
+      hb_cli_json_add_string (b, "text", text);
+      hb_cli_output_emit (self->out, b);
+    }
+  else
+    {
+      hb_cli_output_print (self->out, _("the server refused a line: %s (%s)"), code, text);
+    }
+}
+
+static void
+on_bye (HbClient    *client,
+        const char  *reason,
+        HbCliClient *self)
+{
+  if (is_json (self))
+    {
+      JsonBuilder *b = hb_cli_output_begin (self->out, "bye");
+
+      hb_cli_json_add_string (b, "reason", reason);
+      hb_cli_output_emit (self->out, b);
+    }
+  else
+    {
+      hb_cli_output_print (self->out, _("the server says BYE %s"), reason);
+    }
+}
+
+/* A normal end: we left, the server shut down, or it answered our BYE. */
+static gboolean
+is_normal_end (HbCliClient *self,
+               HbByeReason  reason)
+{
+  return self->leaving || reason == HB_BYE_USER || reason == HB_BYE_SHUTDOWN ||
+         reason == HB_BYE_GOODBYE;
+}
+
+static void
+report_failure (HbCliClient *self,
+                gboolean     was_connected,
+                HbByeReason  reason,
+                const char  *detail)
+{
+  const char *why = hb_bye_reason_to_string (reason);
+
+  if (!was_connected)
+    {
+      /* The core's detail already names host:port and the cause. */
+      if (detail != NULL)
+        hb_cli_error ("%s", detail);
+      else
+        hb_cli_error (_("cannot connect to %s: %s"), self->where, why);
+    }
+  else if (reason <= HB_BYE_GOODBYE || reason == HB_BYE_OTHER)
+    {
+      hb_cli_error (_("the server at %s closed the connection: %s"), self->where, why);
+    }
+  else if (detail != NULL)
+    {
+      hb_cli_error (_("lost the connection to %s: %s (%s)"), self->where, why, detail);
+    }
+  else
+    {
+      hb_cli_error (_("lost the connection to %s: %s"), self->where, why);
+    }
+}
+
+static void
+on_disconnected (HbClient    *client,
+                 HbByeReason  reason,
+                 HbInitiator  initiator,
+                 const char  *detail,
+                 HbCliClient *self)
+{
+  gboolean was_connected = self->connected;
+  gboolean retrying = hb_client_get_state (client) == HB_CLIENT_RECONNECTING;
+  gboolean normal = is_normal_end (self, reason);
+  const char *why = hb_bye_reason_to_string (reason);
+
+  self->connected = FALSE;
+  if (self->input != NULL)
+    hb_cli_input_pause (self->input);
+
+  if (is_json (self))
+    {
+      JsonBuilder *b = hb_cli_output_begin (self->out, "disconnected");
+
+      hb_cli_json_add_string (b, "reason", why);
+      hb_cli_json_add_string (b, "initiator", initiator_word (initiator));
+      hb_cli_json_add_string (b, "detail", detail);
+      hb_cli_output_emit (self->out, b);
+    }
+  else if (normal || retrying)
+    {
+      /* A failure that ends the program is told once, on stderr. */
+      if (detail != NULL)
+        hb_cli_output_print (self->out, _("disconnected: %s (%s)"), why, detail);
+      else if (initiator == HB_INITIATOR_LOCAL)
+        hb_cli_output_print (self->out, _("disconnected: %s (the client closed first)"), why);
+      else
+        hb_cli_output_print (self->out, _("disconnected: %s (the server closed first)"), why);
+    }
+
+  if (retrying)
+    return;
+
+  if (!normal)
+    report_failure (self, was_connected, reason, detail);
+  finish (self, normal ? HB_CLI_EXIT_OK : HB_CLI_EXIT_FAILURE);
+}
+
+static void
+on_reconnecting (HbClient    *client,
+                 guint        delay_ms,
+                 guint        attempt,
+                 HbCliClient *self)
+{
+  if (is_json (self))
+    {
+      JsonBuilder *b = hb_cli_output_begin (self->out, "reconnecting");
+
+      hb_cli_json_add_int (b, "delay_ms", delay_ms);
+      hb_cli_json_add_int (b, "attempt", attempt);
+      hb_cli_output_emit (self->out, b);
+    }
+  else
+    {
+      hb_cli_output_print (self->out, _("reconnecting in %u ms (attempt %u)"), delay_ms, attempt);
+    }
+}
+
+/* ---------------------------------------------------------------------- */
+/* Input and signals                                                       */
+
+static void
+on_stdin_line (const char *line,
+               gpointer    user_data)
+{
+  HbCliClient *self = user_data;
+
+  if (line == NULL)
+    {
+      HbClientState state = hb_client_get_state (self->client);
+
+      self->input_done = TRUE;
+      /* A line still waiting for a reconnect goes out first. */
+      if (self->pending != NULL &&
+          (state == HB_CLIENT_CONNECTING || state == HB_CLIENT_RECONNECTING))
+        return;
+      leave (self);
+      return;
+    }
+
+  if (self->leaving)
+    return;
+
+  if (!hb_client_send_message (self->client, line))
+    {
+      /* No connection right now: hold this line and stop reading until
+       * there is one again. */
+      g_free (self->pending);
+      self->pending = g_strdup (line);
+      hb_cli_input_pause (self->input);
+    }
+}
+
+static gboolean
+failsafe_cb (gpointer user_data)
+{
+  HbCliClient *self = user_data;
+
+  self->failsafe_id = 0;
+  finish (self, HB_CLI_EXIT_OK);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_unix_signal (gpointer user_data)
+{
+  HbCliClient *self = user_data;
+
+  if (self->failsafe_id != 0)
+    {
+      /* Asked twice: do not wait for the server any longer. */
+      finish (self, HB_CLI_EXIT_OK);
+      return G_SOURCE_CONTINUE;
+    }
+  self->failsafe_id = g_timeout_add (FAILSAFE_MS, failsafe_cb, self);
+  leave (self);
+  return G_SOURCE_CONTINUE;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Entry point                                                             */
+
+gboolean
+hb_cli_parse_host_port (const char  *text,
+                        char       **host,
+                        guint       *port,
+                        GError     **error)
+{
+  g_autofree char *name = NULL;
+  const char *port_text = NULL;
+
+  if (text[0] == '[')
+    {
+      const char *end = strchr (text, ']');
+
+      if (end == NULL || (end[1] != '\0' && end[1] != ':'))
+        {
+          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                       _("“%s” is not HOST[:PORT] (an IPv6 address goes in brackets: [::1]:12001)"),
+                       text);
+          return FALSE;
+        }
+      name = g_strndup (text + 1, end - text - 1);
+      if (end[1] == ':')
+        port_text = end + 2;
+    }
+  else
+    {
+      const char *colon = strchr (text, ':');
+
+      /* More than one colon: a bare IPv6 address, without a port. */
+      if (colon != NULL && strchr (colon + 1, ':') == NULL)
+        {
+          name = g_strndup (text, colon - text);
+          port_text = colon + 1;
+        }
+      else
+        {
+          name = g_strdup (text);
+        }
+    }
+
+  if (*name == '\0')
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _("“%s” names no host"), text);
+      return FALSE;
+    }
+  if (port_text != NULL)
+    {
+      guint64 value = 0;
+
+      if (!g_ascii_string_to_unsigned (port_text, 10, 1, 65535, &value, NULL))
+        {
+          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                       _("“%s” is not a port number from 1 to 65535"), port_text);
+          return FALSE;
+        }
+      *port = (guint) value;
+    }
+
+  *host = g_steal_pointer (&name);
+  return TRUE;
+}
+
+int
+hb_cli_client_run (int    argc,
+                   char **argv)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *host = NULL;
+  gboolean no_pong = FALSE;
+  gboolean reconnect = FALSE;
+  gboolean json = FALSE;
+  guint port = HB_DEFAULT_PORT;
+  HbCliClient self = { 0 };
+  const GOptionEntry entries[] = {
+    { "name", 'n', 0, G_OPTION_ARG_STRING, &name,
+      N_("The name the server shows for this client (1–32 characters, no spaces)"), N_("NAME") },
+    { "no-pong", 0, 0, G_OPTION_ARG_NONE, &no_pong,
+      N_("Do not answer heartbeats, to watch the server declare this client late, then dead"), NULL },
+    { "reconnect", 'r', 0, G_OPTION_ARG_NONE, &reconnect,
+      N_("Reconnect with exponential backoff when the connection is lost"), NULL },
+    { "json", 'j', 0, G_OPTION_ARG_NONE, &json,
+      N_("Print one JSON object per line for each event"), NULL },
+    { NULL }
+  };
+
+  g_set_prgname (HB_CLI_NAME " client");
+  context = g_option_context_new (_("HOST[:PORT]"));
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  g_option_context_set_summary (context,
+    _("Connects to a heartbeat server (default port 12001; write an IPv6\n"
+      "address as [::1]:12001). Each line typed on standard input is sent as\n"
+      "MSG; heartbeats are answered; end of input says BYE and disconnects."));
+  g_option_context_set_description (context,
+    _("SIGINT and SIGTERM disconnect gracefully (BYE, then FIN).\n"
+      "\n"
+      "Exit status: 0 after a normal end (end of input, a signal, or the\n"
+      "server's BYE shutdown); 1 when connecting fails, the connection breaks,\n"
+      "or the server ends it for another reason (kicked, timeout, server-full,\n"
+      "slow-consumer); 2 for wrong usage."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return hb_cli_usage_error ("client", error->message);
+  if (argc < 2)
+    return hb_cli_usage_error ("client", _("missing HOST[:PORT]"));
+  if (argc > 2)
+    {
+      g_autofree char *message = g_strdup_printf (_("unexpected argument “%s”"), argv[2]);
+
+      return hb_cli_usage_error ("client", message);
+    }
+  if (!hb_cli_parse_host_port (argv[1], &host, &port, &error))
+    return hb_cli_usage_error ("client", error->message);
+  if (name != NULL && !hb_name_is_valid (name, strlen (name)))
+    {
+      g_autofree char *message = g_strdup_printf (_("--name: “%s” is not a valid name (1–32 characters, no spaces or control characters)"), name);
+
+      return hb_cli_usage_error ("client", message);
+    }
+
+  self.out = hb_cli_output_new (json);
+  self.where = strchr (host, ':') != NULL ? g_strdup_printf ("[%s]:%u", host, port)
+                                          : g_strdup_printf ("%s:%u", host, port);
+  self.answer_pings = !no_pong;
+  self.status = HB_CLI_EXIT_OK;
+  self.client = hb_client_new (host, port, name);
+  g_object_set (self.client,
+                "answer-pings", self.answer_pings,
+                "auto-reconnect", reconnect,
+                NULL);
+
+  g_signal_connect (self.client, "notify::state", G_CALLBACK (on_state), &self);
+  g_signal_connect (self.client, "welcome", G_CALLBACK (on_welcome), &self);
+  g_signal_connect (self.client, "ping", G_CALLBACK (on_ping), &self);
+  g_signal_connect (self.client, "pong-sent", G_CALLBACK (on_pong_sent), &self);
+  g_signal_connect (self.client, "message", G_CALLBACK (on_message), &self);
+  g_signal_connect (self.client, "server-error", G_CALLBACK (on_server_error), &self);
+  g_signal_connect (self.client, "bye", G_CALLBACK (on_bye), &self);
+  g_signal_connect (self.client, "disconnected", G_CALLBACK (on_disconnected), &self);
+  g_signal_connect (self.client, "reconnecting", G_CALLBACK (on_reconnecting), &self);
+
+  self.loop = g_main_loop_new (NULL, FALSE);
+  self.sigint_id = g_unix_signal_add (SIGINT, on_unix_signal, &self);
+  self.sigterm_id = g_unix_signal_add (SIGTERM, on_unix_signal, &self);
+  /* Reading starts once there is a connection to send to. */
+  self.input = hb_cli_input_new (on_stdin_line, &self);
+
+  hb_client_connect (self.client);
+  g_main_loop_run (self.loop);
+
+  g_clear_handle_id (&self.sigint_id, g_source_remove);
+  g_clear_handle_id (&self.sigterm_id, g_source_remove);
+  g_clear_handle_id (&self.failsafe_id, g_source_remove);
+  g_clear_pointer (&self.input, hb_cli_input_free);
+  g_signal_handlers_disconnect_by_data (self.client, &self);
+  g_clear_object (&self.client);
+  g_clear_pointer (&self.loop, g_main_loop_unref);
+  g_clear_pointer (&self.out, hb_cli_output_free);
+  g_free (self.where);
+  g_free (self.pending);
+
+  return self.status;
+}

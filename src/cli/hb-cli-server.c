@@ -1,0 +1,729 @@
+/* hb-cli-server.c - the "server" subcommand of heartbeat-lab-cli
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <signal.h>
+#include <string.h>
+
+#include <glib-unix.h>
+#include <glib/gi18n.h>
+
+#include "heartbeat-lab.h"
+#include "hb-cli-output.h"
+#include "hb-cli-server.h"
+
+typedef struct
+{
+  HbServer     *server;
+  /* HbConnection*, in order of arrival. Kept from the signals rather than
+   * read from the server's list model, which may lag them for batching. */
+  GPtrArray    *clients;
+  HbCliOutput  *out;
+  HbCliInput   *input;
+  GMainLoop    *loop;
+  GCancellable *cancellable;
+  gboolean      shutting_down;
+  guint         sigint_id;
+  guint         sigterm_id;
+} HbCliServer;
+
+static gboolean
+is_json (HbCliServer *self)
+{
+  return hb_cli_output_is_json (self->out);
+}
+
+/* How a client is called in human output: its name once it gave one. */
+static const char *
+who (HbConnection *conn)
+{
+  const char *name = hb_connection_get_name (conn);
+
+  return name != NULL && *name != '\0' ? name : hb_connection_get_peer (conn);
+}
+
+static const char *
+initiator_word (HbInitiator initiator)
+{
+  /* This program is the server: LOCAL means the server closed first. */
+  return initiator == HB_INITIATOR_LOCAL ? "server" : "client";
+}
+
+/* ---------------------------------------------------------------------- */
+/* Server signals                                                          */
+
+static void
+on_liveness (HbConnection *conn,
+             GParamSpec   *pspec,
+             HbCliServer  *self)
+{
+  HbLiveness liveness = hb_connection_get_liveness (conn);
+  guint id = hb_connection_get_id (conn);
+  guint missed = hb_connection_get_missed (conn);
+
+  if (is_json (self))
+    {
+      JsonBuilder *b = hb_cli_output_begin (self->out, "liveness");
+
+      hb_cli_json_add_int (b, "id", id);
+      hb_cli_json_add_string (b, "liveness", hb_liveness_to_string (liveness));
+      hb_cli_json_add_int (b, "missed", missed);
+      hb_cli_output_emit (self->out, b);
+      return;
+    }
+
+  switch (liveness)
+    {
+    case HB_LIVENESS_ALIVE:
+      hb_cli_output_print (self->out, _("[%u] alive again"), id);
+      break;
+    case HB_LIVENESS_LATE:
+      hb_cli_output_print (self->out,
+                           g_dngettext (GETTEXT_PACKAGE,
+                                        "[%u] late: %u heartbeat unanswered",
+                                        "[%u] late: %u heartbeats unanswered", missed),
+                           id, missed);
+      break;
+    case HB_LIVENESS_DEAD:
+    default:
+      hb_cli_output_print (self->out, _("[%u] dead: no answer within the timeout"), id);
+      break;
+    }
+}
+
+static void
+on_client_connected (HbServer     *server,
+                     HbConnection *conn,
+                     HbCliServer  *self)
+{
+  g_ptr_array_add (self->clients, g_object_ref (conn));
+  g_signal_connect (conn, "notify::liveness", G_CALLBACK (on_liveness), self);
+
+  if (is_json (self))
+    {
+      JsonBuilder *b = hb_cli_output_begin (self->out, "connected");
+
+      hb_cli_json_add_int (b, "id", hb_connection_get_id (conn));
+      hb_cli_json_add_string (b, "peer", hb_connection_get_peer (conn));
+      hb_cli_output_emit (self->out, b);
+    }
+  else
+    {
+      hb_cli_output_print (self->out, _("[%u] %s connected"),
+                           hb_connection_get_id (conn), hb_connection_get_peer (conn));
+    }
+}
+
+static void
+on_client_hello (HbServer     *server,
+                 HbConnection *conn,
+                 const char   *name,
+                 HbCliServer  *self)
+{
+  if (is_json (self))
+    {
+      JsonBuilder *b = hb_cli_output_begin (self->out, "hello");
+
+      hb_cli_json_add_int (b, "id", hb_connection_get_id (conn));
+      hb_cli_json_add_string (b, "name", name);
+      hb_cli_output_emit (self->out, b);
+    }
+  else
+    {
+      hb_cli_output_print (self->out, _("[%u] %s calls itself %s"),
+                           hb_connection_get_id (conn), hb_connection_get_peer (conn), name);
+    }
+}
+
+static void
+on_message (HbServer     *server,
+            HbConnection *conn,
+            const char   *text,
+            HbCliServer  *self)
+{
+  if (is_json (self))
+    {
+      JsonBuilder *b = hb_cli_output_begin (self->out, "message");
+
+      hb_cli_json_add_int (b, "id", hb_connection_get_id (conn));
+      hb_cli_json_add_string (b, "name", hb_connection_get_name (conn));
+      hb_cli_json_add_string (b, "text", text);
+      hb_cli_output_emit (self->out, b);
+    }
+  else
+    {
+      hb_cli_output_print (self->out, "[%u] %s: %s", hb_connection_get_id (conn), who (conn), text);
+    }
+}
+
+static void
+on_ping_sent (HbServer     *server,
+              HbConnection *conn,
+              guint64       seq,
+              HbCliServer  *self)
+{
+  JsonBuilder *b;
+
+  /* A human sees each heartbeat once, when its PONG comes back (or the
+   * liveness line when it does not). */
+  if (!is_json (self))
+    return;
+
+  b = hb_cli_output_begin (self->out, "ping");
+  hb_cli_json_add_int (b, "id", hb_connection_get_id (conn));
+  hb_cli_json_add_int (b, "seq", (gint64) seq);
+  hb_cli_output_emit (self->out, b);
+}
+
+static void
+on_pong (HbServer     *server,
+         HbConnection *conn,
+         guint64       seq,
+         gint64        rtt_us,
+         HbCliServer  *self)
+{
+  guint id = hb_connection_get_id (conn);
+  char seq_text[24];
+
+  g_snprintf (seq_text, sizeof seq_text, "%" G_GUINT64_FORMAT, seq);
+
+  if (is_json (self))
+    {
+      JsonBuilder *b = hb_cli_output_begin (self->out, "pong");
+
+      hb_cli_json_add_int (b, "id", id);
+      hb_cli_json_add_int (b, "seq", (gint64) seq);
+      if (rtt_us >= 0)
+        hb_cli_json_add_double (b, "rtt_ms", (double) rtt_us / 1000.0);
+      else
+        hb_cli_json_add_null (b, "rtt_ms");
+      hb_cli_output_emit (self->out, b);
+    }
+  else if (rtt_us >= 0)
+    {
+      hb_cli_output_print (self->out, _("[%u] ping %s → pong rtt %.2f ms"),
+                           id, seq_text, (double) rtt_us / 1000.0);
+    }
+  else
+    {
+      hb_cli_output_print (self->out, _("[%u] pong %s for no heartbeat in flight"),
+                           id, seq_text);
+    }
+}
+
+static void
+on_error_sent (HbServer     *server,
+               HbConnection *conn,
+               HbErrCode     code,
+               const char   *text,
+               HbCliServer  *self)
+{
+  if (is_json (self))
+    {
+      JsonBuilder *b = hb_cli_output_begin (self->out, "error");
+
+      hb_cli_json_add_int (b, "id", hb_connection_get_id (conn));
+      hb_cli_json_add_string (b, "code", hb_err_code_to_string (code));
+      hb_cli_json_add_string (b, "text", text);
+      hb_cli_output_emit (self->out, b);
+    }
+  else
+    {
+      hb_cli_output_print (self->out, _("[%u] refused a line: %s (%s)"),
+                           hb_connection_get_id (conn), hb_err_code_to_string (code), text);
+    }
+}
+
+static void
+on_client_disconnected (HbServer     *server,
+                        HbConnection *conn,
+                        HbByeReason   reason,
+                        HbInitiator   initiator,
+                        HbCliServer  *self)
+{
+  guint id = hb_connection_get_id (conn);
+  const char *why = hb_bye_reason_to_string (reason);
+
+  g_signal_handlers_disconnect_by_func (conn, on_liveness, self);
+  g_ptr_array_remove (self->clients, conn);
+
+  if (is_json (self))
+    {
+      JsonBuilder *b = hb_cli_output_begin (self->out, "disconnected");
+
+      hb_cli_json_add_int (b, "id", id);
+      hb_cli_json_add_string (b, "reason", why);
+      hb_cli_json_add_string (b, "initiator", initiator_word (initiator));
+      hb_cli_output_emit (self->out, b);
+    }
+  else if (initiator == HB_INITIATOR_LOCAL)
+    {
+      hb_cli_output_print (self->out, _("[%u] disconnected: %s (the server closed first)"), id, why);
+    }
+  else
+    {
+      hb_cli_output_print (self->out, _("[%u] disconnected: %s (the client closed first)"), id, why);
+    }
+}
+
+static void
+on_client_rejected (HbServer    *server,
+                    const char  *peer,
+                    HbByeReason  reason,
+                    HbCliServer *self)
+{
+  if (is_json (self))
+    {
+      JsonBuilder *b = hb_cli_output_begin (self->out, "rejected");
+
+      hb_cli_json_add_string (b, "peer", peer);
+      hb_cli_json_add_string (b, "reason", hb_bye_reason_to_string (reason));
+      hb_cli_output_emit (self->out, b);
+    }
+  else
+    {
+      hb_cli_output_print (self->out, _("%s turned away: %s"), peer, hb_bye_reason_to_string (reason));
+    }
+}
+
+/* ---------------------------------------------------------------------- */
+/* Shutting down                                                           */
+
+static void
+shutdown_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  HbCliServer *self;
+
+  hb_server_shutdown_finish (HB_SERVER (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  self = user_data;
+  g_main_loop_quit (self->loop);
+}
+
+static void
+begin_shutdown (HbCliServer *self)
+{
+  guint n;
+
+  if (self->shutting_down)
+    {
+      /* Asked twice: stop waiting for the clients to drain. */
+      g_main_loop_quit (self->loop);
+      return;
+    }
+  self->shutting_down = TRUE;
+  if (self->input != NULL)
+    hb_cli_input_pause (self->input);
+
+  n = self->clients->len;
+  if (is_json (self))
+    {
+      JsonBuilder *b = hb_cli_output_begin (self->out, "shutdown");
+
+      hb_cli_json_add_int (b, "clients", n);
+      hb_cli_output_emit (self->out, b);
+    }
+  else
+    {
+      hb_cli_output_print (self->out,
+                           g_dngettext (GETTEXT_PACKAGE,
+                                        "shutting down: saying BYE to %u client",
+                                        "shutting down: saying BYE to %u clients", n),
+                           n);
+    }
+
+  hb_server_shutdown_async (self->server, HB_DEFAULT_DRAIN_MS, self->cancellable,
+                            shutdown_cb, self);
+}
+
+static gboolean
+on_unix_signal (gpointer user_data)
+{
+  begin_shutdown (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Operator commands                                                       */
+
+static void
+do_broadcast (HbCliServer *self,
+              const char  *line)
+{
+  g_autofree char *text = g_utf8_make_valid (line, -1);
+  guint n = hb_server_broadcast (self->server, text);
+
+  if (is_json (self))
+    {
+      JsonBuilder *b = hb_cli_output_begin (self->out, "broadcast");
+
+      hb_cli_json_add_string (b, "text", text);
+      hb_cli_json_add_int (b, "recipients", n);
+      hb_cli_output_emit (self->out, b);
+    }
+  else
+    {
+      hb_cli_output_print (self->out,
+                           g_dngettext (GETTEXT_PACKAGE,
+                                        "broadcast to %u client: %s",
+                                        "broadcast to %u clients: %s", n),
+                           n, text);
+    }
+}
+
+static void
+do_list (HbCliServer *self)
+{
+  guint n = self->clients->len;
+  JsonBuilder *b = NULL;
+
+  if (is_json (self))
+    {
+      b = hb_cli_output_begin (self->out, "clients");
+      json_builder_set_member_name (b, "clients");
+      json_builder_begin_array (b);
+    }
+  else
+    {
+      hb_cli_output_print (self->out,
+                           g_dngettext (GETTEXT_PACKAGE, "%u client connected",
+                                        "%u clients connected", n),
+                           n);
+    }
+
+  for (guint i = 0; i < n; i++)
+    {
+      HbConnection *conn = g_ptr_array_index (self->clients, i);
+      const char *name = hb_connection_get_name (conn);
+      gint64 rtt = hb_connection_get_rtt_last (conn);
+      const char *liveness = hb_liveness_to_string (hb_connection_get_liveness (conn));
+
+      if (b != NULL)
+        {
+          json_builder_begin_object (b);
+          hb_cli_json_add_int (b, "id", hb_connection_get_id (conn));
+          hb_cli_json_add_string (b, "name", name);
+          hb_cli_json_add_string (b, "peer", hb_connection_get_peer (conn));
+          hb_cli_json_add_string (b, "liveness", liveness);
+          if (rtt >= 0)
+            hb_cli_json_add_double (b, "rtt_ms", (double) rtt / 1000.0);
+          else
+            hb_cli_json_add_null (b, "rtt_ms");
+          hb_cli_json_add_int (b, "missed", hb_connection_get_missed (conn));
+          json_builder_end_object (b);
+        }
+      else if (rtt >= 0)
+        {
+          hb_cli_output_print (self->out, _("  [%u] %s  %s  %s  rtt %.2f ms"),
+                               hb_connection_get_id (conn), name ? name : "-",
+                               hb_connection_get_peer (conn), liveness, (double) rtt / 1000.0);
+        }
+      else
+        {
+          hb_cli_output_print (self->out, _("  [%u] %s  %s  %s  rtt -"),
+                               hb_connection_get_id (conn), name ? name : "-",
+                               hb_connection_get_peer (conn), liveness);
+        }
+    }
+
+  if (b != NULL)
+    {
+      json_builder_end_array (b);
+      hb_cli_output_emit (self->out, b);
+    }
+}
+
+static gboolean
+parse_id (HbCliServer  *self,
+          const char   *text,
+          guint        *id)
+{
+  guint64 value = 0;
+
+  if (text == NULL || !g_ascii_string_to_unsigned (text, 10, 1, G_MAXUINT, &value, NULL))
+    return FALSE;
+  *id = (guint) value;
+  return TRUE;
+}
+
+static void
+do_send (HbCliServer *self,
+         const char  *args)
+{
+  g_auto(GStrv) parts = g_strsplit (args != NULL ? args : "", " ", 2);
+  g_autofree char *text = NULL;
+  guint id = 0;
+
+  if (!parse_id (self, parts[0], &id))
+    {
+      hb_cli_output_note (self->out, _("usage: /send ID TEXT"));
+      return;
+    }
+  text = g_utf8_make_valid (parts[1] != NULL ? parts[1] : "", -1);
+  if (!hb_server_send (self->server, id, text))
+    {
+      hb_cli_output_note (self->out, _("no client with id %u"), id);
+      return;
+    }
+
+  if (is_json (self))
+    {
+      JsonBuilder *b = hb_cli_output_begin (self->out, "sent");
+
+      hb_cli_json_add_int (b, "id", id);
+      hb_cli_json_add_string (b, "text", text);
+      hb_cli_output_emit (self->out, b);
+    }
+  else
+    {
+      hb_cli_output_print (self->out, _("[%u] sent: %s"), id, text);
+    }
+}
+
+static void
+do_kick (HbCliServer *self,
+         const char  *args)
+{
+  guint id = 0;
+
+  if (!parse_id (self, args, &id))
+    {
+      hb_cli_output_note (self->out, _("usage: /kick ID"));
+      return;
+    }
+  if (!hb_server_kick (self->server, id))
+    hb_cli_output_note (self->out, _("no client with id %u"), id);
+}
+
+static void
+do_help (HbCliServer *self)
+{
+  hb_cli_output_note (self->out, "%s",
+                      _("Commands:\n"
+                        "  /list          the connected clients\n"
+                        "  /send ID TEXT  a message to one client\n"
+                        "  /kick ID       close one client with BYE kicked\n"
+                        "  /quit          say BYE shutdown to everyone and exit\n"
+                        "  /help          this list\n"
+                        "Any other line is broadcast to every client; start it with // to\n"
+                        "broadcast a line that begins with /."));
+}
+
+static void
+on_stdin_line (const char *line,
+               gpointer    user_data)
+{
+  HbCliServer *self = user_data;
+  g_autofree char *command = NULL;
+  const char *args = NULL;
+  const char *space;
+
+  /* End of input is not a reason to stop: the server can run in the
+   * background with its stdin on /dev/null. */
+  if (line == NULL || self->shutting_down)
+    return;
+
+  if (line[0] != '/')
+    {
+      do_broadcast (self, line);
+      return;
+    }
+  if (line[1] == '/')
+    {
+      do_broadcast (self, line + 1);
+      return;
+    }
+
+  space = strchr (line, ' ');
+  command = space ? g_strndup (line, space - line) : g_strdup (line);
+  if (space != NULL)
+    args = space + 1;
+
+  if (strcmp (command, "/list") == 0)
+    do_list (self);
+  else if (strcmp (command, "/send") == 0)
+    do_send (self, args);
+  else if (strcmp (command, "/kick") == 0)
+    do_kick (self, args);
+  else if (strcmp (command, "/quit") == 0)
+    begin_shutdown (self);
+  else if (strcmp (command, "/help") == 0)
+    do_help (self);
+  else
+    hb_cli_output_note (self->out, _("unknown command %s; /help lists the commands"), command);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Entry point                                                             */
+
+static void
+emit_listening (HbCliServer *self)
+{
+  const char *address = hb_server_get_address (self->server);
+  guint port = hb_server_get_port (self->server);
+
+  if (is_json (self))
+    {
+      JsonBuilder *b = hb_cli_output_begin (self->out, "listening");
+
+      hb_cli_json_add_string (b, "address", address);
+      hb_cli_json_add_int (b, "port", port);
+      hb_cli_json_add_int (b, "interval_ms", hb_server_get_interval_ms (self->server));
+      hb_cli_json_add_int (b, "timeout_ms", hb_server_get_timeout_ms (self->server));
+      hb_cli_output_emit (self->out, b);
+    }
+  else
+    {
+      g_autofree char *where = strchr (address, ':') != NULL
+                               ? g_strdup_printf ("[%s]:%u", address, port)
+                               : g_strdup_printf ("%s:%u", address, port);
+
+      hb_cli_output_print (self->out,
+                           _("listening on %s (heartbeat every %u ms, timeout %u ms); /help for commands"),
+                           where, hb_server_get_interval_ms (self->server),
+                           hb_server_get_timeout_ms (self->server));
+    }
+}
+
+static void
+forget_connections (HbCliServer *self)
+{
+  for (guint i = 0; i < self->clients->len; i++)
+    g_signal_handlers_disconnect_by_func (g_ptr_array_index (self->clients, i), on_liveness, self);
+  g_ptr_array_set_size (self->clients, 0);
+}
+
+int
+hb_cli_server_run (int    argc,
+                   char **argv)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *bind = NULL;
+  g_autofree char *port_text = NULL;
+  g_autofree char *interval_text = NULL;
+  g_autofree char *timeout_text = NULL;
+  g_autofree char *max_clients_text = NULL;
+  g_autofree char *max_line_text = NULL;
+  gboolean relay = FALSE;
+  gboolean json = FALSE;
+  guint port = HB_DEFAULT_PORT;
+  guint interval = HB_DEFAULT_INTERVAL_MS;
+  guint timeout = HB_DEFAULT_TIMEOUT_MS;
+  guint max_clients = HB_DEFAULT_MAX_CLIENTS;
+  guint max_line = HB_DEFAULT_MAX_LINE;
+  HbCliServer self = { 0 };
+  const GOptionEntry entries[] = {
+    { "bind", 'b', 0, G_OPTION_ARG_STRING, &bind,
+      N_("Address to listen on (default 127.0.0.1; :: or 0.0.0.0 for every interface)"), N_("ADDR") },
+    { "port", 'p', 0, G_OPTION_ARG_STRING, &port_text,
+      N_("TCP port (default 12001; 0 lets the system pick one)"), N_("N") },
+    { "interval", 'i', 0, G_OPTION_ARG_STRING, &interval_text,
+      N_("Milliseconds between heartbeats (default 10000)"), N_("MS") },
+    { "timeout", 't', 0, G_OPTION_ARG_STRING, &timeout_text,
+      N_("Close a client that has not answered for this many milliseconds (default 30000)"), N_("MS") },
+    { "max-clients", 0, 0, G_OPTION_ARG_STRING, &max_clients_text,
+      N_("Most clients at once; more are turned away (default 10000)"), N_("N") },
+    { "max-line", 0, 0, G_OPTION_ARG_STRING, &max_line_text,
+      N_("Longest line accepted, in bytes with its LF (default 1024)"), N_("N") },
+    { "relay", 'r', 0, G_OPTION_ARG_NONE, &relay,
+      N_("Forward each client's MSG to the other clients"), NULL },
+    { "json", 'j', 0, G_OPTION_ARG_NONE, &json,
+      N_("Print one JSON object per line for each event"), NULL },
+    { NULL }
+  };
+
+  g_set_prgname (HB_CLI_NAME " server");
+  context = g_option_context_new (NULL);
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  g_option_context_set_summary (context,
+    _("Runs a heartbeat server. Every line typed on standard input is broadcast\n"
+      "to every client; /list, /send ID TEXT, /kick ID, /quit and /help are\n"
+      "commands. End of input does not stop the server."));
+  g_option_context_set_description (context,
+    _("SIGINT and SIGTERM stop the server gracefully: every client gets BYE shutdown.\n"
+      "\n"
+      "Exit status: 0 after /quit, SIGINT or SIGTERM; 1 when the server cannot\n"
+      "listen (address in use, bad address); 2 for wrong usage."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return hb_cli_usage_error ("server", error->message);
+  if (argc > 1)
+    {
+      g_autofree char *message = g_strdup_printf (_("unexpected argument “%s”"), argv[1]);
+
+      return hb_cli_usage_error ("server", message);
+    }
+  if (!hb_cli_parse_uint ("--port", port_text, 0, 65535, &port, &error) ||
+      !hb_cli_parse_uint ("--interval", interval_text, 1, G_MAXINT / 1000, &interval, &error) ||
+      !hb_cli_parse_uint ("--timeout", timeout_text, 1, G_MAXINT / 1000, &timeout, &error) ||
+      !hb_cli_parse_uint ("--max-clients", max_clients_text, 1, G_MAXINT, &max_clients, &error) ||
+      !hb_cli_parse_uint ("--max-line", max_line_text, 16, 1024 * 1024, &max_line, &error))
+    return hb_cli_usage_error ("server", error->message);
+  if (bind != NULL && *bind == '\0')
+    return hb_cli_usage_error ("server", _("--bind needs an address"));
+
+  self.out = hb_cli_output_new (json);
+  self.clients = g_ptr_array_new_with_free_func (g_object_unref);
+  self.server = g_object_new (HB_TYPE_SERVER,
+                              "address", bind != NULL ? bind : "127.0.0.1",
+                              "port", port,
+                              "interval-ms", interval,
+                              "timeout-ms", timeout,
+                              "max-clients", max_clients,
+                              "max-line", max_line,
+                              "relay", relay,
+                              NULL);
+
+  if (!hb_server_start (self.server, &error))
+    {
+      hb_cli_error ("%s", error->message);
+      g_clear_object (&self.server);
+      g_ptr_array_unref (self.clients);
+      hb_cli_output_free (self.out);
+      return HB_CLI_EXIT_FAILURE;
+    }
+
+  g_signal_connect (self.server, "client-connected", G_CALLBACK (on_client_connected), &self);
+  g_signal_connect (self.server, "client-hello", G_CALLBACK (on_client_hello), &self);
+  g_signal_connect (self.server, "message", G_CALLBACK (on_message), &self);
+  g_signal_connect (self.server, "ping-sent", G_CALLBACK (on_ping_sent), &self);
+  g_signal_connect (self.server, "pong", G_CALLBACK (on_pong), &self);
+  g_signal_connect (self.server, "error-sent", G_CALLBACK (on_error_sent), &self);
+  g_signal_connect (self.server, "client-disconnected", G_CALLBACK (on_client_disconnected), &self);
+  g_signal_connect (self.server, "client-rejected", G_CALLBACK (on_client_rejected), &self);
+
+  emit_listening (&self);
+
+  self.loop = g_main_loop_new (NULL, FALSE);
+  self.cancellable = g_cancellable_new ();
+  self.sigint_id = g_unix_signal_add (SIGINT, on_unix_signal, &self);
+  self.sigterm_id = g_unix_signal_add (SIGTERM, on_unix_signal, &self);
+  self.input = hb_cli_input_new (on_stdin_line, &self);
+  hb_cli_input_resume (self.input);
+
+  g_main_loop_run (self.loop);
+
+  g_cancellable_cancel (self.cancellable);
+  g_clear_handle_id (&self.sigint_id, g_source_remove);
+  g_clear_handle_id (&self.sigterm_id, g_source_remove);
+  g_clear_pointer (&self.input, hb_cli_input_free);
+  forget_connections (&self);
+  g_signal_handlers_disconnect_by_data (self.server, &self);
+  g_clear_object (&self.server);
+  g_clear_object (&self.cancellable);
+  g_clear_pointer (&self.clients, g_ptr_array_unref);
+  g_clear_pointer (&self.loop, g_main_loop_unref);
+  g_clear_pointer (&self.out, hb_cli_output_free);
+
+  return HB_CLI_EXIT_OK;
+}

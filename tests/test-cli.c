@@ -1,0 +1,1149 @@
+/* test-cli.c - heartbeat-lab-cli as a user runs it: exit codes, stderr, --json events
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Every test spawns the real binary (its path is in $HB_CLI), feeds its
+ * stdin through a pipe and reads its stdout line by line on the main loop.
+ * Waits end on a condition or fail after a failsafe; nothing sleeps.
+ */
+
+#include "config.h"
+
+#include <signal.h>
+#include <string.h>
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+#include <signal.h>
+#include <sys/prctl.h>
+
+#define CLI_WAIT_MS 10000
+
+/* ---------------------------------------------------------------------- */
+/* Waiting                                                                 */
+
+
+static void
+die_with_parent (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+static gboolean
+wake_cb (gpointer data)
+{
+  return G_SOURCE_REMOVE;
+}
+
+/* One main-loop iteration, at most until @deadline; FALSE once it passed. */
+static gboolean
+iterate_until (gint64 deadline)
+{
+  gint64 now = g_get_monotonic_time ();
+  GSource *wake;
+
+  if (now >= deadline)
+    return FALSE;
+  wake = g_timeout_source_new ((guint) ((deadline - now) / 1000) + 1);
+  g_source_set_callback (wake, wake_cb, NULL, NULL);
+  g_source_attach (wake, NULL);
+  g_main_context_iteration (NULL, TRUE);
+  g_source_destroy (wake);
+  g_source_unref (wake);
+  return TRUE;
+}
+
+#define wait_for(expr)                                                      \
+  G_STMT_START {                                                            \
+    gint64 _deadline = g_get_monotonic_time () + CLI_WAIT_MS * 1000;        \
+    while (!(expr))                                                         \
+      if (!iterate_until (_deadline))                                       \
+        g_error ("%s:%d: timed out waiting for: %s", __FILE__, __LINE__, #expr); \
+  } G_STMT_END
+
+/* ---------------------------------------------------------------------- */
+/* A running heartbeat-lab-cli                                             */
+
+typedef struct
+{
+  GSubprocess      *proc;
+  GOutputStream    *in;
+  GDataInputStream *out;
+  GDataInputStream *err;
+  GCancellable     *cancellable;
+  gboolean          json;
+  GPtrArray        *lines;     /* char*, stdout without LF */
+  GPtrArray        *events;    /* JsonNode*, in JSON mode */
+  GString          *errors;    /* all of stderr */
+  guint             next;      /* first event not yet taken in order */
+  gboolean          out_eof;
+  gboolean          err_eof;
+  gboolean          exited;
+} Cli;
+
+static GRegex *iso_time_regex;
+static GRegex *clock_regex;
+
+static void
+check_event (Cli        *cli,
+             const char *line)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  JsonNode *root;
+  JsonObject *obj;
+
+  if (!json_parser_load_from_data (parser, line, -1, &error))
+    g_error ("stdout line is not JSON (%s): %s", error->message, line);
+  root = json_parser_get_root (parser);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (root));
+  obj = json_node_get_object (root);
+  g_assert_nonnull (json_object_get_string_member_with_default (obj, "event", NULL));
+  if (!g_regex_match (iso_time_regex, json_object_get_string_member_with_default (obj, "time", ""), 0, NULL))
+    g_error ("event without an ISO 8601 time to the millisecond: %s", line);
+  g_ptr_array_add (cli->events, json_node_copy (root));
+}
+
+static void read_out (Cli *cli);
+static void read_err (Cli *cli);
+
+static void
+out_line_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  char *line;
+  Cli *cli;
+
+  line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source), result, NULL, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  cli = user_data;
+  g_assert_no_error (error);
+  if (line == NULL)
+    {
+      cli->out_eof = TRUE;
+      return;
+    }
+  if (g_test_verbose ())
+    g_printerr ("# out: %s\n", line);
+  if (cli->json)
+    check_event (cli, line);
+  else if (!g_regex_match (clock_regex, line, 0, NULL))
+    g_error ("human output line without a HH:MM:SS.mmm time: %s", line);
+  g_ptr_array_add (cli->lines, line);
+  read_out (cli);
+}
+
+static void
+read_out (Cli *cli)
+{
+  g_data_input_stream_read_line_async (cli->out, G_PRIORITY_DEFAULT, cli->cancellable,
+                                       out_line_cb, cli);
+}
+
+static void
+err_line_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = NULL;
+  Cli *cli;
+
+  line = g_data_input_stream_read_line_finish (G_DATA_INPUT_STREAM (source), result, NULL, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  cli = user_data;
+  g_assert_no_error (error);
+  if (line == NULL)
+    {
+      cli->err_eof = TRUE;
+      return;
+    }
+  if (g_test_verbose ())
+    g_printerr ("# err: %s\n", line);
+  g_string_append_printf (cli->errors, "%s\n", line);
+  read_err (cli);
+}
+
+static void
+read_err (Cli *cli)
+{
+  g_data_input_stream_read_line_async (cli->err, G_PRIORITY_DEFAULT, cli->cancellable,
+                                       err_line_cb, cli);
+}
+
+static void
+wait_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_subprocess_wait_finish (G_SUBPROCESS (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  g_assert_no_error (error);
+  ((Cli *) user_data)->exited = TRUE;
+}
+
+/* @args: NULL-terminated, without the program itself. */
+static Cli *
+cli_spawnv (const char * const *args)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  const char *program = g_getenv ("HB_CLI");
+  Cli *cli = g_new0 (Cli, 1);
+
+  g_assert_nonnull (program);
+  g_ptr_array_add (argv, (gpointer) program);
+  for (guint i = 0; args[i] != NULL; i++)
+    {
+      g_ptr_array_add (argv, (gpointer) args[i]);
+      if (strcmp (args[i], "--json") == 0)
+        cli->json = TRUE;
+    }
+  g_ptr_array_add (argv, NULL);
+
+  {
+    g_autoptr(GSubprocessLauncher) launcher =
+      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE |
+                                 G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                 G_SUBPROCESS_FLAGS_STDERR_PIPE);
+
+    /* A failed assertion aborts this process: take the server with it. */
+    g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+    cli->proc = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  }
+  g_assert_no_error (error);
+  cli->in = g_object_ref (g_subprocess_get_stdin_pipe (cli->proc));
+  cli->out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (cli->proc));
+  cli->err = g_data_input_stream_new (g_subprocess_get_stderr_pipe (cli->proc));
+  cli->cancellable = g_cancellable_new ();
+  cli->lines = g_ptr_array_new_with_free_func (g_free);
+  cli->events = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
+  cli->errors = g_string_new (NULL);
+
+  read_out (cli);
+  read_err (cli);
+  g_subprocess_wait_async (cli->proc, cli->cancellable, wait_cb, cli);
+  return cli;
+}
+
+static Cli *
+cli_spawn (const char *first,
+           ...) G_GNUC_NULL_TERMINATED;
+
+static Cli *
+cli_spawn (const char *first,
+           ...)
+{
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  const char *arg;
+  va_list ap;
+
+  va_start (ap, first);
+  for (arg = first; arg != NULL; arg = va_arg (ap, const char *))
+    g_ptr_array_add (args, (gpointer) arg);
+  va_end (ap);
+  g_ptr_array_add (args, NULL);
+
+  return cli_spawnv ((const char * const *) args->pdata);
+}
+
+static void
+cli_free (Cli *cli)
+{
+  if (!cli->exited)
+    {
+      g_subprocess_force_exit (cli->proc);
+      wait_for (cli->exited);
+    }
+  g_cancellable_cancel (cli->cancellable);
+  g_clear_object (&cli->cancellable);
+  g_clear_object (&cli->in);
+  g_clear_object (&cli->out);
+  g_clear_object (&cli->err);
+  g_clear_object (&cli->proc);
+  g_ptr_array_unref (cli->lines);
+  g_ptr_array_unref (cli->events);
+  g_string_free (cli->errors, TRUE);
+  g_free (cli);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Cli, cli_free)
+
+static void
+cli_write_line (Cli        *cli,
+                const char *line)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *data = g_strconcat (line, "\n", NULL);
+
+  g_output_stream_write_all (cli->in, data, strlen (data), NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_output_stream_flush (cli->in, NULL, &error);
+  g_assert_no_error (error);
+}
+
+static void
+cli_close_stdin (Cli *cli)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_output_stream_close (cli->in, NULL, &error);
+  g_assert_no_error (error);
+}
+
+/* Waits until the process has exited and both its outputs ended; returns
+ * the exit status (a death by signal fails the test). */
+static int
+cli_wait_exit (Cli *cli)
+{
+  wait_for (cli->exited && cli->out_eof && cli->err_eof);
+  if (!g_subprocess_get_if_exited (cli->proc))
+    g_error ("heartbeat-lab-cli died of signal %d; stderr:\n%s",
+             g_subprocess_get_term_sig (cli->proc), cli->errors->str);
+  return g_subprocess_get_exit_status (cli->proc);
+}
+
+static gboolean
+event_matches (JsonNode   *node,
+               const char *event,
+               const char *key,
+               const char *value)
+{
+  JsonObject *obj = json_node_get_object (node);
+
+  if (g_strcmp0 (json_object_get_string_member (obj, "event"), event) != 0)
+    return FALSE;
+  if (key == NULL)
+    return TRUE;
+  return g_strcmp0 (json_object_get_string_member_with_default (obj, key, NULL), value) == 0;
+}
+
+static JsonObject *
+find_event (Cli        *cli,
+            guint       from,
+            guint      *at,
+            const char *event,
+            const char *key,
+            const char *value)
+{
+  for (guint i = from; i < cli->events->len; i++)
+    {
+      JsonNode *node = g_ptr_array_index (cli->events, i);
+
+      if (event_matches (node, event, key, value))
+        {
+          if (at != NULL)
+            *at = i;
+          return json_node_get_object (node);
+        }
+    }
+  return NULL;
+}
+
+static JsonObject *
+wait_event_full (Cli        *cli,
+                 gboolean    in_order,
+                 const char *event,
+                 const char *key,
+                 const char *value)
+{
+  JsonObject *obj = NULL;
+  guint from = in_order ? cli->next : 0;
+  guint at = 0;
+  gint64 deadline = g_get_monotonic_time () + CLI_WAIT_MS * 1000;
+
+  g_assert_true (cli->json);
+  while ((obj = find_event (cli, from, &at, event, key, value)) == NULL)
+    {
+      if ((cli->out_eof && cli->exited) || !iterate_until (deadline))
+        {
+          g_autoptr(GString) seen = g_string_new (NULL);
+
+          for (guint i = 0; i < cli->lines->len; i++)
+            g_string_append_printf (seen, "  %s\n", (char *) g_ptr_array_index (cli->lines, i));
+          g_error ("no “%s” event%s%s%s%s; stdout:\n%sstderr:\n%s", event,
+                   key ? " with " : "", key ? key : "", key ? "=" : "", value ? value : "",
+                   seen->str, cli->errors->str);
+        }
+    }
+  if (in_order)
+    cli->next = at + 1;
+  return obj;
+}
+
+/* The next event of this name after the last one taken in order. */
+static JsonObject *
+cli_next_event (Cli        *cli,
+                const char *event)
+{
+  return wait_event_full (cli, TRUE, event, NULL, NULL);
+}
+
+/* Any event, seen or still to come, whose string @key is @value. */
+static JsonObject *
+cli_any_event (Cli        *cli,
+               const char *event,
+               const char *key,
+               const char *value)
+{
+  return wait_event_full (cli, FALSE, event, key, value);
+}
+
+/* All stdout lines joined by LF. */
+static char *
+cli_stdout (Cli *cli)
+{
+  g_autoptr(GString) all = g_string_new (NULL);
+
+  for (guint i = 0; i < cli->lines->len; i++)
+    g_string_append_printf (all, "%s\n", (char *) g_ptr_array_index (cli->lines, i));
+  return g_string_free (g_steal_pointer (&all), FALSE);
+}
+
+static guint
+count_lines (const char *text)
+{
+  guint n = 0;
+
+  for (const char *p = text; *p != '\0'; p++)
+    if (*p == '\n')
+      n++;
+  return n;
+}
+
+/* Starts `server --json --port 0 ARGS...` and returns it with its port. */
+static Cli *
+start_server (guint      *port,
+              const char *first,
+              ...);
+
+static Cli *
+start_server (guint      *port,
+              const char *first,
+              ...)
+{
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  const char *arg;
+  JsonObject *listening;
+  Cli *cli;
+  va_list ap;
+
+  g_ptr_array_add (args, (gpointer) "server");
+  g_ptr_array_add (args, (gpointer) "--json");
+  g_ptr_array_add (args, (gpointer) "--port");
+  g_ptr_array_add (args, (gpointer) "0");
+  va_start (ap, first);
+  for (arg = first; arg != NULL; arg = va_arg (ap, const char *))
+    g_ptr_array_add (args, (gpointer) arg);
+  va_end (ap);
+  g_ptr_array_add (args, NULL);
+
+  cli = cli_spawnv ((const char * const *) args->pdata);
+  listening = cli_next_event (cli, "listening");
+  *port = (guint) json_object_get_int_member (listening, "port");
+  g_assert_cmpuint (*port, >, 0);
+  g_assert_cmpuint (*port, <, 65536);
+  g_assert_nonnull (json_object_get_string_member (listening, "address"));
+  return cli;
+}
+
+static Cli *
+start_client (guint       port,
+              const char *first,
+              ...);
+
+static Cli *
+start_client (guint       port,
+              const char *first,
+              ...)
+{
+  g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func (NULL);
+  g_autofree char *where = g_strdup_printf ("127.0.0.1:%u", port);
+  const char *arg;
+  va_list ap;
+
+  g_ptr_array_add (args, (gpointer) "client");
+  g_ptr_array_add (args, where);
+  g_ptr_array_add (args, (gpointer) "--json");
+  va_start (ap, first);
+  for (arg = first; arg != NULL; arg = va_arg (ap, const char *))
+    g_ptr_array_add (args, (gpointer) arg);
+  va_end (ap);
+  g_ptr_array_add (args, NULL);
+
+  return cli_spawnv ((const char * const *) args->pdata);
+}
+
+/* Runs the tool to completion with no input; returns its exit status. */
+static int
+run_sync (const char * const  *args,
+          char               **out,
+          char               **err)
+{
+  g_autoptr(Cli) cli = cli_spawnv (args);
+  int status;
+
+  cli_close_stdin (cli);
+  status = cli_wait_exit (cli);
+  if (out != NULL)
+    *out = cli_stdout (cli);
+  if (err != NULL)
+    *err = g_strdup (cli->errors->str);
+  return status;
+}
+
+/* A listener on 127.0.0.1 with a port the kernel chose. */
+static GSocketListener *
+bind_loopback (guint *port)
+{
+  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) want = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) got = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_socket_listener_add_address (listener, want, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                                 NULL, &got, &error);
+  g_assert_no_error (error);
+  *port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (got));
+  return g_steal_pointer (&listener);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Tests                                                                   */
+
+/* --version prints a bare line, which the event reader would refuse. */
+static void
+test_version_text (void)
+{
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
+                           g_getenv ("HB_CLI"), "--version", NULL);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (proc, NULL, NULL, &out, &err, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (proc));
+  g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 0);
+  g_assert_cmpstr (out, ==, "heartbeat-lab-cli " PACKAGE_VERSION "\n");
+  g_assert_cmpstr (err, ==, "");
+}
+
+static void
+assert_help (const char *command,
+             const char *must_contain)
+{
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  if (command != NULL)
+    proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
+                             g_getenv ("HB_CLI"), command, "--help", NULL);
+  else
+    proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
+                             g_getenv ("HB_CLI"), "--help", NULL);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (proc, NULL, NULL, &out, &err, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (proc));
+  g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 0);
+  g_assert_nonnull (strstr (out, "Usage"));
+  g_assert_nonnull (strstr (out, must_contain));
+  g_assert_cmpstr (err, ==, "");
+}
+
+static void
+test_help (void)
+{
+  assert_help (NULL, "server");
+  assert_help (NULL, "client");
+  assert_help ("server", "--interval");
+  assert_help ("server", "--max-clients");
+  assert_help ("server", "Exit status");
+  assert_help ("client", "HOST[:PORT]");
+  assert_help ("client", "--no-pong");
+  assert_help ("client", "Exit status");
+}
+
+static void
+test_usage (void)
+{
+  static const char * const cases[][5] = {
+    { NULL },
+    { "bogus", NULL },
+    { "--bogus", NULL },
+    { "server", "--bogus", NULL },
+    { "server", "--port", "70000", NULL },
+    { "server", "--port", "abc", NULL },
+    { "server", "--port", "-1", NULL },
+    { "server", "--interval", "0", NULL },
+    { "server", "--timeout", "x", NULL },
+    { "server", "--max-line", "3", NULL },
+    { "server", "extra", NULL },
+    { "client", NULL },
+    { "client", "--bogus", "localhost", NULL },
+    { "client", "localhost:70000", NULL },
+    { "client", "localhost:0", NULL },
+    { "client", "localhost:abc", NULL },
+    { "client", "[::1", NULL },
+    { "client", ":12001", NULL },
+    { "client", "localhost", "--name", "has space", NULL },
+    { "client", "a", "b", NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *err = NULL;
+      g_autofree char *joined = g_strjoinv (" ", (char **) cases[i]);
+      int status = run_sync (cases[i], NULL, &err);
+
+      g_test_message ("heartbeat-lab-cli %s → %d: %s", joined, status, err);
+      g_assert_cmpint (status, ==, 2);
+      g_assert_true (g_str_has_prefix (err, "heartbeat-lab-cli: "));
+      g_assert_nonnull (strstr (err, "--help"));
+    }
+}
+
+static void
+test_port_in_use (void)
+{
+  g_autoptr(GSocketListener) listener = NULL;
+  g_autofree char *port_text = NULL;
+  g_autofree char *where = NULL;
+  g_autofree char *err = NULL;
+  guint port = 0;
+  const char *args[] = { "server", "--port", NULL, NULL };
+
+  listener = bind_loopback (&port);
+  port_text = g_strdup_printf ("%u", port);
+  where = g_strdup_printf ("127.0.0.1:%u", port);
+  args[2] = port_text;
+
+  g_assert_cmpint (run_sync (args, NULL, &err), ==, 1);
+  g_assert_cmpuint (count_lines (err), ==, 1);
+  g_assert_true (g_str_has_prefix (err, "heartbeat-lab-cli: "));
+  g_assert_nonnull (strstr (err, where));
+
+  g_socket_listener_close (listener);
+}
+
+static void
+test_bad_address (void)
+{
+  const char *args[] = { "server", "--bind", "no.such.address", "--port", "0", NULL };
+  g_autofree char *err = NULL;
+
+  g_assert_cmpint (run_sync (args, NULL, &err), ==, 1);
+  g_assert_cmpuint (count_lines (err), ==, 1);
+  g_assert_true (g_str_has_prefix (err, "heartbeat-lab-cli: "));
+  g_assert_nonnull (strstr (err, "no.such.address"));
+}
+
+static void
+test_unreachable (void)
+{
+  g_autoptr(GSocketListener) listener = NULL;
+  g_autofree char *where = NULL;
+  g_autofree char *err = NULL;
+  guint port = 0;
+  const char *args[] = { "client", NULL, NULL };
+
+  /* A port that was just free and now has nobody listening. */
+  listener = bind_loopback (&port);
+  g_socket_listener_close (listener);
+  where = g_strdup_printf ("127.0.0.1:%u", port);
+  args[1] = where;
+
+  g_assert_cmpint (run_sync (args, NULL, &err), ==, 1);
+  g_assert_cmpuint (count_lines (err), ==, 1);
+  g_assert_true (g_str_has_prefix (err, "heartbeat-lab-cli: "));
+  g_assert_nonnull (strstr (err, where));
+}
+
+static void
+test_json_events (void)
+{
+  g_autoptr(Cli) server = NULL;
+  g_autoptr(Cli) client = NULL;
+  JsonObject *obj;
+  JsonNode *rtt;
+  gint64 id;
+  guint port = 0;
+
+  server = start_server (&port, "--interval", "100", NULL);
+  client = start_client (port, "--name", "alice", NULL);
+
+  obj = cli_next_event (server, "connected");
+  id = json_object_get_int_member (obj, "id");
+  g_assert_cmpint (id, >=, 1);
+  g_assert_true (g_str_has_prefix (json_object_get_string_member (obj, "peer"), "127.0.0.1:"));
+
+  obj = cli_next_event (server, "hello");
+  g_assert_cmpint (json_object_get_int_member (obj, "id"), ==, id);
+  g_assert_cmpstr (json_object_get_string_member (obj, "name"), ==, "alice");
+
+  obj = cli_next_event (server, "ping");
+  g_assert_cmpint (json_object_get_int_member (obj, "id"), ==, id);
+  g_assert_cmpint (json_object_get_int_member (obj, "seq"), ==, 1);
+
+  obj = cli_next_event (server, "pong");
+  g_assert_cmpint (json_object_get_int_member (obj, "id"), ==, id);
+  g_assert_cmpint (json_object_get_int_member (obj, "seq"), ==, 1);
+  rtt = json_object_get_member (obj, "rtt_ms");
+  g_assert_nonnull (rtt);
+  g_assert_true (JSON_NODE_HOLDS_VALUE (rtt));
+  g_assert_true (json_node_get_value_type (rtt) == G_TYPE_DOUBLE ||
+                 json_node_get_value_type (rtt) == G_TYPE_INT64);
+  g_assert_cmpfloat (json_node_get_double (rtt), >=, 0.0);
+
+  obj = cli_next_event (client, "connected");
+  g_assert_cmpstr (json_object_get_string_member (obj, "host"), ==, "127.0.0.1");
+  g_assert_cmpint (json_object_get_int_member (obj, "port"), ==, port);
+  obj = cli_next_event (client, "welcome");
+  g_assert_cmpint (json_object_get_int_member (obj, "id"), ==, id);
+  g_assert_cmpint (json_object_get_int_member (obj, "interval_ms"), ==, 100);
+  g_assert_cmpint (json_object_get_int_member (obj, "timeout_ms"), ==, 30000);
+  obj = cli_next_event (client, "ping");
+  g_assert_cmpint (json_object_get_int_member (obj, "seq"), ==, 1);
+  obj = cli_next_event (client, "pong");
+  g_assert_cmpint (json_object_get_int_member (obj, "seq"), ==, 1);
+}
+
+static void
+test_broadcast (void)
+{
+  g_autoptr(Cli) server = NULL;
+  g_autoptr(Cli) client = NULL;
+  JsonObject *obj;
+  guint port = 0;
+
+  server = start_server (&port, NULL);
+  client = start_client (port, NULL);
+  cli_next_event (client, "welcome");
+  cli_next_event (server, "connected");
+
+  cli_write_line (server, "hello everyone, ünïcode and \"quotes\"");
+  obj = cli_next_event (server, "broadcast");
+  g_assert_cmpstr (json_object_get_string_member (obj, "text"), ==, "hello everyone, ünïcode and \"quotes\"");
+  g_assert_cmpint (json_object_get_int_member (obj, "recipients"), ==, 1);
+  obj = cli_next_event (client, "broadcast");
+  g_assert_cmpstr (json_object_get_string_member (obj, "text"), ==, "hello everyone, ünïcode and \"quotes\"");
+
+  /* A doubled slash broadcasts a line that starts with one. */
+  cli_write_line (server, "//not a command");
+  obj = cli_next_event (client, "broadcast");
+  g_assert_cmpstr (json_object_get_string_member (obj, "text"), ==, "/not a command");
+}
+
+static void
+test_message_and_send (void)
+{
+  g_autoptr(Cli) server = NULL;
+  g_autoptr(Cli) client = NULL;
+  g_autofree char *command = NULL;
+  JsonObject *obj;
+  gint64 id;
+  guint port = 0;
+
+  server = start_server (&port, NULL);
+  client = start_client (port, NULL);
+  id = json_object_get_int_member (cli_next_event (client, "welcome"), "id");
+
+  cli_write_line (client, "hi server");
+  obj = cli_any_event (server, "message", "text", "hi server");
+  g_assert_cmpint (json_object_get_int_member (obj, "id"), ==, id);
+
+  command = g_strdup_printf ("/send %" G_GINT64_FORMAT " just for you", id);
+  cli_write_line (server, command);
+  obj = cli_any_event (server, "sent", "text", "just for you");
+  g_assert_cmpint (json_object_get_int_member (obj, "id"), ==, id);
+  cli_any_event (client, "message", "text", "just for you");
+}
+
+static void
+test_goodbye (void)
+{
+  g_autoptr(Cli) server = NULL;
+  g_autoptr(Cli) client = NULL;
+  JsonObject *obj;
+  gint64 id;
+  guint port = 0;
+
+  server = start_server (&port, NULL);
+  client = start_client (port, NULL);
+  id = json_object_get_int_member (cli_next_event (client, "welcome"), "id");
+
+  cli_close_stdin (client);
+  obj = cli_next_event (server, "disconnected");
+  g_assert_cmpint (json_object_get_int_member (obj, "id"), ==, id);
+  g_assert_cmpstr (json_object_get_string_member (obj, "reason"), ==, "goodbye");
+  g_assert_cmpstr (json_object_get_string_member (obj, "initiator"), ==, "client");
+
+  g_assert_cmpint (cli_wait_exit (client), ==, 0);
+  obj = cli_next_event (client, "disconnected");
+  g_assert_cmpstr (json_object_get_string_member (obj, "initiator"), ==, "client");
+  g_assert_cmpstr (client->errors->str, ==, "");
+}
+
+static void
+test_client_sigint (void)
+{
+  g_autoptr(Cli) server = NULL;
+  g_autoptr(Cli) client = NULL;
+  JsonObject *obj;
+  guint port = 0;
+
+  server = start_server (&port, NULL);
+  client = start_client (port, NULL);
+  cli_next_event (client, "welcome");
+
+  g_subprocess_send_signal (client->proc, SIGINT);
+  obj = cli_next_event (server, "disconnected");
+  g_assert_cmpstr (json_object_get_string_member (obj, "reason"), ==, "goodbye");
+  g_assert_cmpstr (json_object_get_string_member (obj, "initiator"), ==, "client");
+  g_assert_cmpint (cli_wait_exit (client), ==, 0);
+}
+
+static void
+test_sigterm (void)
+{
+  g_autoptr(Cli) server = NULL;
+  g_autoptr(Cli) a = NULL;
+  g_autoptr(Cli) b = NULL;
+  JsonObject *obj;
+  guint port = 0;
+
+  server = start_server (&port, NULL);
+  a = start_client (port, NULL);
+  b = start_client (port, NULL);
+  cli_next_event (a, "welcome");
+  cli_next_event (b, "welcome");
+
+  g_subprocess_send_signal (server->proc, SIGTERM);
+
+  obj = cli_next_event (a, "bye");
+  g_assert_cmpstr (json_object_get_string_member (obj, "reason"), ==, "shutdown");
+  obj = cli_next_event (b, "bye");
+  g_assert_cmpstr (json_object_get_string_member (obj, "reason"), ==, "shutdown");
+
+  g_assert_cmpint (cli_wait_exit (server), ==, 0);
+  obj = cli_next_event (server, "shutdown");
+  g_assert_cmpint (json_object_get_int_member (obj, "clients"), ==, 2);
+  cli_any_event (server, "disconnected", "reason", "shutdown");
+  g_assert_cmpstr (server->errors->str, ==, "");
+
+  /* BYE shutdown is a normal end for a client. */
+  g_assert_cmpint (cli_wait_exit (a), ==, 0);
+  g_assert_cmpint (cli_wait_exit (b), ==, 0);
+  obj = cli_next_event (a, "disconnected");
+  g_assert_cmpstr (json_object_get_string_member (obj, "reason"), ==, "shutdown");
+  g_assert_cmpstr (json_object_get_string_member (obj, "initiator"), ==, "server");
+}
+
+static void
+test_quit_command (void)
+{
+  g_autoptr(Cli) server = NULL;
+  guint port = 0;
+
+  server = start_server (&port, NULL);
+  cli_write_line (server, "/quit");
+  g_assert_cmpint (cli_wait_exit (server), ==, 0);
+  cli_next_event (server, "shutdown");
+}
+
+static void
+test_timeout (void)
+{
+  g_autoptr(Cli) server = NULL;
+  g_autoptr(Cli) client = NULL;
+  JsonObject *obj;
+  guint port = 0;
+
+  server = start_server (&port, "--interval", "50", "--timeout", "200", NULL);
+  client = start_client (port, "--no-pong", NULL);
+  cli_next_event (client, "welcome");
+  /* It hears the heartbeats but never answers them. */
+  cli_next_event (client, "ping");
+
+  obj = cli_next_event (server, "disconnected");
+  g_assert_cmpstr (json_object_get_string_member (obj, "reason"), ==, "timeout");
+  g_assert_cmpstr (json_object_get_string_member (obj, "initiator"), ==, "server");
+  g_assert_null (find_event (server, 0, NULL, "pong", NULL, NULL));
+  g_assert_null (find_event (client, 0, NULL, "pong", NULL, NULL));
+
+  obj = cli_next_event (client, "bye");
+  g_assert_cmpstr (json_object_get_string_member (obj, "reason"), ==, "timeout");
+  g_assert_cmpint (cli_wait_exit (client), ==, 1);
+  g_assert_cmpuint (count_lines (client->errors->str), ==, 1);
+  g_assert_nonnull (strstr (client->errors->str, "timeout"));
+}
+
+static void
+test_commands (void)
+{
+  g_autoptr(Cli) server = NULL;
+  g_autoptr(Cli) client = NULL;
+  g_autofree char *kick = NULL;
+  g_autofree char *where = NULL;
+  JsonObject *obj;
+  JsonArray *clients;
+  gint64 id;
+  guint port = 0;
+
+  server = start_server (&port, NULL);
+  client = start_client (port, "--name", "bob", NULL);
+  id = json_object_get_int_member (cli_next_event (client, "welcome"), "id");
+  cli_next_event (server, "hello");
+
+  cli_write_line (server, "/list");
+  obj = cli_next_event (server, "clients");
+  clients = json_object_get_array_member (obj, "clients");
+  g_assert_cmpuint (json_array_get_length (clients), ==, 1);
+  obj = json_array_get_object_element (clients, 0);
+  g_assert_cmpint (json_object_get_int_member (obj, "id"), ==, id);
+  g_assert_cmpstr (json_object_get_string_member (obj, "name"), ==, "bob");
+  g_assert_cmpstr (json_object_get_string_member (obj, "liveness"), ==, "alive");
+  g_assert_true (g_str_has_prefix (json_object_get_string_member (obj, "peer"), "127.0.0.1:"));
+
+  /* A mistake is explained on stderr (stdout stays JSON) and changes nothing. */
+  cli_write_line (server, "/bogus");
+  wait_for (strstr (server->errors->str, "/bogus") != NULL);
+  cli_write_line (server, "/send 9999 nobody");
+  wait_for (strstr (server->errors->str, "9999") != NULL);
+  cli_write_line (server, "/kick");
+  wait_for (strstr (server->errors->str, "/kick ID") != NULL);
+
+  kick = g_strdup_printf ("/kick %" G_GINT64_FORMAT, id);
+  cli_write_line (server, kick);
+  obj = cli_next_event (server, "disconnected");
+  g_assert_cmpint (json_object_get_int_member (obj, "id"), ==, id);
+  g_assert_cmpstr (json_object_get_string_member (obj, "reason"), ==, "kicked");
+  g_assert_cmpstr (json_object_get_string_member (obj, "initiator"), ==, "server");
+
+  obj = cli_next_event (client, "bye");
+  g_assert_cmpstr (json_object_get_string_member (obj, "reason"), ==, "kicked");
+  g_assert_cmpint (cli_wait_exit (client), ==, 1);
+  where = g_strdup_printf ("127.0.0.1:%u", port);
+  g_assert_cmpuint (count_lines (client->errors->str), ==, 1);
+  g_assert_nonnull (strstr (client->errors->str, where));
+
+  cli_write_line (server, "/list");
+  obj = cli_next_event (server, "clients");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (obj, "clients")), ==, 0);
+}
+
+static void
+test_server_stdin_eof (void)
+{
+  g_autoptr(Cli) server = NULL;
+  g_autoptr(Cli) client = NULL;
+  guint port = 0;
+
+  server = start_server (&port, NULL);
+  /* Without input the server keeps serving, as it would with </dev/null. */
+  cli_close_stdin (server);
+  client = start_client (port, NULL);
+  cli_next_event (client, "welcome");
+  cli_next_event (server, "connected");
+  g_assert_false (server->exited);
+
+  g_subprocess_send_signal (server->proc, SIGTERM);
+  g_assert_cmpint (cli_wait_exit (server), ==, 0);
+  g_assert_cmpint (cli_wait_exit (client), ==, 0);
+}
+
+static void
+test_relay (void)
+{
+  g_autoptr(Cli) server = NULL;
+  g_autoptr(Cli) a = NULL;
+  g_autoptr(Cli) b = NULL;
+  JsonObject *obj;
+  guint port = 0;
+
+  server = start_server (&port, "--relay", NULL);
+  a = start_client (port, "--name", "ann", NULL);
+  b = start_client (port, "--name", "ben", NULL);
+  cli_next_event (a, "welcome");
+  cli_next_event (b, "welcome");
+  cli_any_event (server, "hello", "name", "ann");
+  cli_any_event (server, "hello", "name", "ben");
+
+  cli_write_line (a, "hello ben");
+  obj = cli_next_event (b, "relay");
+  g_assert_cmpstr (json_object_get_string_member (obj, "name"), ==, "ann");
+  g_assert_cmpstr (json_object_get_string_member (obj, "text"), ==, "hello ben");
+}
+
+static void
+test_protocol_error (void)
+{
+  g_autoptr(Cli) server = NULL;
+  g_autoptr(Cli) client = NULL;
+  g_autofree char *long_line = NULL;
+  JsonObject *obj;
+  guint port = 0;
+
+  server = start_server (&port, "--max-line", "64", NULL);
+  client = start_client (port, NULL);
+  cli_next_event (client, "welcome");
+
+  long_line = g_strnfill (100, 'x');
+  cli_write_line (client, long_line);
+  obj = cli_next_event (client, "error");
+  g_assert_cmpstr (json_object_get_string_member (obj, "code"), ==, "line-too-long");
+  obj = cli_next_event (server, "error");
+  g_assert_cmpstr (json_object_get_string_member (obj, "code"), ==, "line-too-long");
+  g_assert_nonnull (json_object_get_string_member (obj, "text"));
+
+  /* The connection survives. */
+  cli_write_line (client, "short");
+  cli_any_event (server, "message", "text", "short");
+}
+
+static void
+test_reconnect (void)
+{
+  g_autoptr(Cli) server = NULL;
+  g_autoptr(Cli) client = NULL;
+  JsonObject *obj;
+  guint port = 0;
+
+  server = start_server (&port, NULL);
+  client = start_client (port, "--reconnect", NULL);
+  cli_next_event (client, "welcome");
+
+  g_subprocess_send_signal (server->proc, SIGKILL);
+  obj = cli_next_event (client, "disconnected");
+  g_assert_cmpstr (json_object_get_string_member (obj, "initiator"), ==, "server");
+  obj = cli_next_event (client, "reconnecting");
+  g_assert_cmpint (json_object_get_int_member (obj, "attempt"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (obj, "delay_ms"), >, 0);
+  g_assert_false (client->exited);
+
+  /* The user giving up ends it normally. */
+  cli_close_stdin (client);
+  g_assert_cmpint (cli_wait_exit (client), ==, 0);
+}
+
+static void
+test_human (void)
+{
+  g_autoptr(Cli) server = NULL;
+  g_autoptr(Cli) client = NULL;
+  g_autofree char *where = NULL;
+  const char *line;
+  guint port = 0;
+
+  server = cli_spawn ("server", "--port", "0", "--interval", "50", NULL);
+  wait_for (server->lines->len >= 1 || server->exited);
+  g_assert_cmpuint (server->lines->len, >=, 1);
+  line = g_ptr_array_index (server->lines, 0);
+  g_assert_nonnull (strstr (line, "listening on 127.0.0.1:"));
+  port = (guint) g_ascii_strtoull (strstr (line, "127.0.0.1:") + strlen ("127.0.0.1:"), NULL, 10);
+  g_assert_cmpuint (port, >, 0);
+
+  where = g_strdup_printf ("127.0.0.1:%u", port);
+  client = cli_spawn ("client", where, "--name", "carol", NULL);
+  cli_write_line (client, "hi");
+  wait_for (client->lines->len >= 3);   /* connected, welcome, a heartbeat */
+  line = g_ptr_array_index (client->lines, 0);
+  g_assert_nonnull (strstr (line, "connected to 127.0.0.1:"));
+
+  cli_close_stdin (client);
+  g_assert_cmpint (cli_wait_exit (client), ==, 0);
+  g_assert_cmpstr (client->errors->str, ==, "");
+
+  g_subprocess_send_signal (server->proc, SIGINT);
+  g_assert_cmpint (cli_wait_exit (server), ==, 0);
+  {
+    g_autofree char *all = cli_stdout (server);
+
+    g_assert_nonnull (strstr (all, "carol: hi"));
+    g_assert_nonnull (strstr (all, "→ pong rtt"));
+    g_assert_nonnull (strstr (all, "goodbye"));
+  }
+}
+
+static void
+test_ipv6 (void)
+{
+  g_autoptr(Cli) server = NULL;
+  g_autoptr(Cli) client = NULL;
+  g_autofree char *where = NULL;
+  g_autofree char *args_port = NULL;
+  JsonObject *obj;
+  guint port;
+
+  server = cli_spawn ("server", "--json", "--bind", "::1", "--port", "0", NULL);
+  wait_for (server->events->len >= 1 || server->exited);
+  if (server->events->len == 0)
+    {
+      g_test_skip ("no IPv6 loopback here");
+      return;
+    }
+  obj = cli_next_event (server, "listening");
+  port = (guint) json_object_get_int_member (obj, "port");
+
+  where = g_strdup_printf ("[::1]:%u", port);
+  client = cli_spawn ("client", where, "--json", NULL);
+  cli_next_event (client, "welcome");
+  obj = cli_next_event (server, "connected");
+  g_assert_true (g_str_has_prefix (json_object_get_string_member (obj, "peer"), "[::1]:"));
+  cli_close_stdin (client);
+  g_assert_cmpint (cli_wait_exit (client), ==, 0);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  int ret;
+
+  g_test_init (&argc, &argv, NULL);
+
+  iso_time_regex = g_regex_new ("^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}[+-]\\d\\d:\\d\\d$",
+                                0, 0, NULL);
+  clock_regex = g_regex_new ("^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} ", 0, 0, NULL);
+
+  g_test_add_func ("/cli/version", test_version_text);
+  g_test_add_func ("/cli/help", test_help);
+  g_test_add_func ("/cli/usage", test_usage);
+  g_test_add_func ("/cli/server/port-in-use", test_port_in_use);
+  g_test_add_func ("/cli/server/bad-address", test_bad_address);
+  g_test_add_func ("/cli/client/unreachable", test_unreachable);
+  g_test_add_func ("/cli/server/json-events", test_json_events);
+  g_test_add_func ("/cli/server/broadcast", test_broadcast);
+  g_test_add_func ("/cli/client/message", test_message_and_send);
+  g_test_add_func ("/cli/client/goodbye", test_goodbye);
+  g_test_add_func ("/cli/client/sigint", test_client_sigint);
+  g_test_add_func ("/cli/server/sigterm", test_sigterm);
+  g_test_add_func ("/cli/server/quit", test_quit_command);
+  g_test_add_func ("/cli/server/timeout", test_timeout);
+  g_test_add_func ("/cli/server/commands", test_commands);
+  g_test_add_func ("/cli/server/stdin-eof", test_server_stdin_eof);
+  g_test_add_func ("/cli/server/relay", test_relay);
+  g_test_add_func ("/cli/client/protocol-error", test_protocol_error);
+  g_test_add_func ("/cli/client/reconnect", test_reconnect);
+  g_test_add_func ("/cli/human", test_human);
+  g_test_add_func ("/cli/ipv6", test_ipv6);
+
+  ret = g_test_run ();
+
+  g_regex_unref (iso_time_regex);
+  g_regex_unref (clock_regex);
+  return ret;
+}
