@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# tools/run.sh — set everything up, build, and start Heartbeat Lab: a server
+# window listening on 127.0.0.1:12001 and two client windows connected to it.
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# Usage: tools/run.sh [heartbeat-lab options…]   (default: --demo)
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+cd "$here/.."
+builddir=_build
+
+bash "$here/setup.sh"
+if [ -f "$builddir/meson-private/coredata.dat" ]; then
+  meson setup --reconfigure "$builddir" >/dev/null
+else
+  meson setup "$builddir" >/dev/null
+fi
+meson compile -C "$builddir" >/dev/null
+
+# Run from the build tree: the settings schema is compiled there.
+export GSETTINGS_SCHEMA_DIR="$PWD/$builddir/data${GSETTINGS_SCHEMA_DIR:+:$GSETTINGS_SCHEMA_DIR}"
+if [ $# -eq 0 ]; then
+  set -- --demo
+fi
+exec "$builddir/src/gui/heartbeat-lab" "$@"
