@@ -57,7 +57,10 @@ guint         hb_server_get_n_clients   (HbServer            *self);
 guint         hb_server_get_interval_ms (HbServer            *self);
 guint         hb_server_get_timeout_ms  (HbServer            *self);
 
-/* The connected clients, in order of arrival; items are HbConnection. */
+/* The connected clients, in order of arrival; items are HbConnection.
+ * The model may trail ::client-connected by up to 50 ms, because joins are
+ * applied in batches (one items-changed per burst); calling this function
+ * applies the pending batch. "n-clients" and hb_server_lookup() never trail. */
 GListModel   *hb_server_get_connections (HbServer            *self);
 HbConnection *hb_server_lookup          (HbServer            *self,
                                          guint                id);
