@@ -1084,7 +1084,6 @@ test_ipv6 (void)
   g_autoptr(Cli) server = NULL;
   g_autoptr(Cli) client = NULL;
   g_autofree char *where = NULL;
-  g_autofree char *args_port = NULL;
   JsonObject *obj;
   guint port;
 

@@ -47,6 +47,7 @@ test_life (void)
 
   g_assert_true (g_socket_bind (listener, any, TRUE, &error));
   g_assert_true (g_socket_listen (listener, &error));
+  g_socket_set_timeout (listener, 10);
   bound = g_socket_get_local_address (listener, &error);
   server_port = port_of (bound);
   g_assert_cmpint (state_of (listener), ==, HB_TCP_LISTEN);
@@ -54,6 +55,8 @@ test_life (void)
   client = hb_test_peer_new ("127.0.0.1", server_port);
   accepted = g_socket_accept (listener, NULL, &error);
   g_assert_no_error (error);
+  /* The server side is read with blocking calls: never wait forever. */
+  g_socket_set_timeout (accepted, 10);
   client_addr = g_socket_get_local_address (client->socket, &error);
   client_port = port_of (client_addr);
 

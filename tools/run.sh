@@ -11,12 +11,27 @@ cd "$here/.."
 builddir=_build
 
 bash "$here/setup.sh"
+
+# Quiet when all is well; the whole output when something fails.
+log=$(mktemp "${TMPDIR:-/tmp}/heartbeat-lab-build.XXXXXX")
+trap 'rm -f "$log"' EXIT
+quietly ()
+{
+  if ! "$@" >"$log" 2>&1; then
+    cat "$log" >&2
+    echo "run.sh: '$*' failed" >&2
+    exit 1
+  fi
+}
+
 if [ -f "$builddir/meson-private/coredata.dat" ]; then
-  meson setup --reconfigure "$builddir" >/dev/null
+  quietly meson setup --reconfigure "$builddir"
 else
-  meson setup "$builddir" >/dev/null
+  quietly meson setup "$builddir"
 fi
-meson compile -C "$builddir" >/dev/null
+quietly meson compile -C "$builddir"
+rm -f "$log"
+trap - EXIT
 
 # Run from the build tree: the settings schema is compiled there.
 export GSETTINGS_SCHEMA_DIR="$PWD/$builddir/data${GSETTINGS_SCHEMA_DIR:+:$GSETTINGS_SCHEMA_DIR}"

@@ -97,6 +97,8 @@ hb_cli_output_emit (HbCliOutput *out,
   fflush (stdout);
 }
 
+static char *timestamped (const char *format, va_list args) G_GNUC_PRINTF (1, 0);
+
 static char *
 timestamped (const char *format,
              va_list     args)

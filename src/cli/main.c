@@ -10,6 +10,7 @@
 
 #include <glib/gi18n.h>
 
+#include "hb-cli-analyze.h"
 #include "hb-cli-capture.h"
 #include "hb-cli-client.h"
 #include "hb-cli-output.h"
@@ -27,6 +28,7 @@ print_help (void)
              "  server    run a heartbeat server; stdin lines are broadcast\n"
              "  client    connect to a server; stdin lines are sent as MSG\n"
              "  capture   save a port's live TCP segments as a pcap file\n"
+             "  analyze   show a capture file's segments as Wireshark would, with phases\n"
              "\n"
              "Options:\n"
              "  -h, --help       show this help\n"
@@ -70,6 +72,8 @@ main (int    argc,
     return hb_cli_client_run (argc - 1, argv + 1);
   if (strcmp (command, "capture") == 0)
     return hb_cli_capture_run (argc - 1, argv + 1);
+  if (strcmp (command, "analyze") == 0)
+    return hb_cli_analyze (argc - 1, argv + 1);
 
   {
     g_autofree char *message = NULL;
@@ -77,7 +81,7 @@ main (int    argc,
     if (command[0] == '-')
       message = g_strdup_printf (_("unknown option “%s”"), command);
     else
-      message = g_strdup_printf (_("unknown command “%s” (try server, client or capture)"), command);
+      message = g_strdup_printf (_("unknown command “%s” (try server, client, capture or analyze)"), command);
     return hb_cli_usage_error (NULL, message);
   }
 }

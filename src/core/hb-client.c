@@ -227,7 +227,8 @@ ended (HbClient    *self,
        HbInitiator  initiator,
        const char  *detail)
 {
-  g_autoptr(HbClient) hold = g_object_ref (self);
+  /* Handlers of the signals below may drop the last other reference. */
+  G_GNUC_UNUSED g_autoptr(HbClient) hold = g_object_ref (self);
 
   g_clear_handle_id (&self->linger_id, g_source_remove);
   g_source_set_ready_time (self->dead_timer, -1);

@@ -308,6 +308,8 @@ send_line (HbServer     *self,
                    args ? seq_arg (verb, args, args_len < 0 ? strlen (args) : (gsize) args_len) : 0);
 }
 
+/* @text goes on the wire: it is protocol, in English whatever the
+ * server's locale, as docs/protocol.md shows it. */
 static void
 send_error (HbServer     *self,
             HbConnection *conn,
@@ -662,10 +664,10 @@ on_line (HbChannel  *channel,
     {
       hb_timeline_append (conn->timeline, HB_EVENT_LINE_IN, HB_VERB_UNKNOWN, len + 1, 0, HB_INITIATOR_PEER);
       if (code == HB_ERR_BAD_UTF8)
-        send_error (self, conn, code, _("the line is not valid UTF-8"));
+        send_error (self, conn, code, "the line is not valid UTF-8");
       else
         send_error (self, conn, HB_ERR_UNKNOWN_VERB,
-                    _("a line starts with an upper-case verb: MSG, PONG, HELLO, PING or BYE"));
+                    "a line starts with an upper-case verb: MSG, PONG, HELLO, PING or BYE");
       return TRUE;
     }
 
@@ -679,7 +681,7 @@ on_line (HbChannel  *channel,
       else
         {
           g_autofree char *verb = g_strndup (msg.verb_str, msg.verb_len);
-          g_autofree char *text = g_strdup_printf (_("%s is not a verb a client sends; try MSG, PONG, HELLO, PING or BYE"), verb);
+          g_autofree char *text = g_strdup_printf ("%s is not a verb a client sends; try MSG, PONG, HELLO, PING or BYE", verb);
 
           send_error (self, conn, HB_ERR_UNKNOWN_VERB, text);
         }
@@ -688,7 +690,7 @@ on_line (HbChannel  *channel,
 
   if (msg.verb != HB_VERB_PONG && rate_limited (self, conn))
     {
-      g_autofree char *text = g_strdup_printf (_("more than %u lines a second; line dropped"), self->rate_limit);
+      g_autofree char *text = g_strdup_printf ("more than %u lines a second; line dropped", self->rate_limit);
 
       send_error (self, conn, HB_ERR_RATE_LIMITED, text);
       return TRUE;
@@ -743,7 +745,7 @@ on_overlong (HbChannel *channel,
 
   if (conn->closing)
     return;
-  text = g_strdup_printf (_("a line may be at most %u bytes; it was discarded"), self->max_line);
+  text = g_strdup_printf ("a line may be at most %u bytes; it was discarded", self->max_line);
   conn->lines_in++;
   hb_timeline_append (conn->timeline, HB_EVENT_LINE_IN, HB_VERB_UNKNOWN, self->max_line, 0, HB_INITIATOR_PEER);
   send_error (self, conn, HB_ERR_LINE_TOO_LONG, text);
@@ -886,7 +888,7 @@ on_incoming (GSocketService    *service,
 
   if (full)
     {
-      g_autofree char *text = g_strdup_printf (_("the server holds its maximum of %u clients"), self->max_clients);
+      g_autofree char *text = g_strdup_printf ("the server holds its maximum of %u clients", self->max_clients);
 
       conn->rejected = TRUE;
       send_error (self, conn, HB_ERR_SERVER_FULL, text);

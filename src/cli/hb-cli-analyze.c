@@ -1,0 +1,382 @@
+/* hb-cli-analyze.c - heartbeat-lab-cli analyze: a capture file as Wireshark's packet table, phases named
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The table has Wireshark's columns and Info text, so that a student can
+ * hold it next to Wireshark's window; the phase headings and the payload
+ * text after Info are what Wireshark does not say. With --json, one
+ * object per packet and per line (see issue 5 for the members).
+ */
+
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <glib/gi18n.h>
+#include <json-glib/json-glib.h>
+
+#include "hb-capture-file.h"
+#include "hb-cli-analyze.h"
+#include "hb-cli-output.h"
+#include "hb-conversation.h"
+#include "hb-packet.h"
+
+#define ALL_CONVERSATIONS G_MAXUINT
+
+/* json-glib writes doubles with 17 digits (0.050458000000000003); the time
+ * goes in as this string, which no other member can contain since
+ * control characters are always escaped, and is replaced by its µs text. */
+#define TIME_PLACEHOLDER "\001time\001"
+#define TIME_PLACEHOLDER_JSON "\"\\u0001time\\u0001\""
+
+static const char *
+phase_heading (HbTcpPhase phase)
+{
+  switch (phase)
+    {
+    case HB_TCP_PHASE_HANDSHAKE:
+      return _("three-way handshake");
+    case HB_TCP_PHASE_DATA:
+      return _("data");
+    case HB_TCP_PHASE_HEARTBEAT:
+      return _("heartbeat");
+    case HB_TCP_PHASE_TEARDOWN:
+      return _("teardown");
+    case HB_TCP_PHASE_UNKNOWN:
+    default:
+      return _("unknown");
+    }
+}
+
+static double
+seconds_since (gint64 start_us,
+               gint64 time_us)
+{
+  /* In doubles: damaged files can put the two far apart. */
+  return ((double) time_us - (double) start_us) / G_USEC_PER_SEC;
+}
+
+/* One line for the table: line breaks shown as ⏎. */
+static char *
+payload_for_table (const HbPacket *packet)
+{
+  g_autofree char *text = hb_packet_format_payload (packet);
+  g_auto(GStrv) lines = NULL;
+
+  if (text == NULL)
+    return NULL;
+  g_strdelimit (text, "\r\t", ' ');
+  lines = g_strsplit (text, "\n", -1);
+  return g_strjoinv (" ⏎ ", lines);
+}
+
+typedef struct
+{
+  int no;
+  int time;
+  int source;
+  int destination;
+  int length;
+} Widths;
+
+static void
+measure (GPtrArray *packets,
+         gint64     start,
+         Widths    *w)
+{
+  w->no = strlen (_("No."));
+  w->time = strlen (_("Time"));
+  w->source = strlen (_("Source"));
+  w->destination = strlen (_("Destination"));
+  w->length = strlen (_("Length"));
+
+  for (guint i = 0; i < packets->len; i++)
+    {
+      const HbPacket *p = g_ptr_array_index (packets, i);
+      char buf[64];
+
+      w->no = MAX (w->no, g_snprintf (buf, sizeof buf, "%u", p->frame));
+      w->time = MAX (w->time, g_snprintf (buf, sizeof buf, "%.6f", seconds_since (start, p->time_us)));
+      w->source = MAX (w->source, (int) strlen (p->src));
+      w->destination = MAX (w->destination, (int) strlen (p->dst));
+      w->length = MAX (w->length, g_snprintf (buf, sizeof buf, "%u", p->origlen));
+    }
+}
+
+static void
+print_conversation (HbConversation *conv,
+                    gint64          start)
+{
+  GPtrArray *packets = hb_conversation_get_packets (conv);
+  g_autofree char *described = hb_conversation_describe (conv);
+  HbTcpPhase phase = HB_TCP_PHASE_UNKNOWN;
+  Widths w;
+
+  measure (packets, start, &w);
+  g_print (ngettext ("Conversation %u: %s, %u packet\n",
+                     "Conversation %u: %s, %u packets\n",
+                     packets->len),
+           hb_conversation_get_index (conv), described, packets->len);
+  if (!hb_conversation_get_saw_syn (conv))
+    g_print ("%s\n", _("(the handshake was not captured: numbers count from the first packet seen)"));
+  g_print ("%*s %-*s %-*s %-*s %-8s %-*s %s\n",
+           w.no, _("No."), w.time, _("Time"), w.source, _("Source"),
+           w.destination, _("Destination"), _("Protocol"), w.length, _("Length"), _("Info"));
+
+  for (guint i = 0; i < packets->len; i++)
+    {
+      const HbPacket *p = g_ptr_array_index (packets, i);
+      g_autofree char *info = hb_packet_format_info (p);
+      g_autofree char *text = payload_for_table (p);
+
+      if (p->phase != phase)
+        {
+          phase = p->phase;
+          g_print ("── %s ──\n", phase_heading (phase));
+        }
+      g_print ("%*u %-*.6f %-*s %-*s %-8s %-*u %s%s%s%s\n",
+               w.no, p->frame, w.time, seconds_since (start, p->time_us),
+               w.source, p->src, w.destination, p->dst, "TCP", w.length, p->origlen, info,
+               text ? "  “" : "", text ? text : "", text ? "”" : "");
+    }
+  g_print ("\n");
+}
+
+static JsonNode *
+options_node (const HbPacket *p)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+
+  json_builder_begin_object (b);
+  if (p->has_mss)
+    hb_cli_json_add_int (b, "mss", p->mss);
+  if (p->has_ws)
+    {
+      hb_cli_json_add_int (b, "ws", p->ws_shift);
+      hb_cli_json_add_int (b, "ws_multiplier", 1 << MIN (p->ws_shift, 14));
+    }
+  if (p->sack_perm)
+    {
+      json_builder_set_member_name (b, "sack_perm");
+      json_builder_add_boolean_value (b, TRUE);
+    }
+  if (p->n_sack > 0)
+    {
+      json_builder_set_member_name (b, "sack");
+      json_builder_begin_array (b);
+      for (guint i = 0; i < p->n_sack; i++)
+        {
+          json_builder_begin_array (b);
+          json_builder_add_int_value (b, p->rel_sack[i].left);
+          json_builder_add_int_value (b, p->rel_sack[i].right);
+          json_builder_end_array (b);
+        }
+      json_builder_end_array (b);
+    }
+  if (p->has_timestamps)
+    {
+      hb_cli_json_add_int (b, "tsval", p->ts_val);
+      hb_cli_json_add_int (b, "tsecr", p->ts_ecr);
+    }
+  json_builder_end_object (b);
+  return json_builder_get_root (b);
+}
+
+static void
+print_json (JsonGenerator  *generator,
+            const HbPacket *p,
+            gint64          start)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GPtrArray) flags = g_ptr_array_new ();
+  g_autofree char *info = hb_packet_format_info (p);
+  g_autofree char *text = hb_packet_format_payload (p);
+  g_autofree char *data = NULL;
+  char time[G_ASCII_DTOSTR_BUF_SIZE];
+  const char *at;
+  gsize len = 0;
+
+  json_builder_begin_object (b);
+  hb_cli_json_add_int (b, "frame", p->frame);
+  hb_cli_json_add_string (b, "time", TIME_PLACEHOLDER);
+  hb_cli_json_add_int (b, "conversation", p->conversation);
+  hb_cli_json_add_string (b, "src", p->src);
+  hb_cli_json_add_string (b, "dst", p->dst);
+  hb_cli_json_add_int (b, "src_port", p->src_port);
+  hb_cli_json_add_int (b, "dst_port", p->dst_port);
+  json_builder_set_member_name (b, "flags");
+  json_builder_begin_array (b);
+  hb_packet_flag_names (p->flags, flags);
+  for (guint i = 0; i < flags->len; i++)
+    json_builder_add_string_value (b, flags->pdata[i]);
+  json_builder_end_array (b);
+  hb_cli_json_add_int (b, "seq", p->rel_seq);
+  if (p->flags & HB_TCP_ACK)
+    hb_cli_json_add_int (b, "ack", p->rel_ack);
+  else
+    hb_cli_json_add_null (b, "ack");
+  hb_cli_json_add_int (b, "win", p->win);
+  hb_cli_json_add_int (b, "len", p->payload_len);
+  json_builder_set_member_name (b, "options");
+  json_builder_add_value (b, options_node (p));
+  hb_cli_json_add_string (b, "phase", hb_tcp_phase_to_string (p->phase));
+  hb_cli_json_add_string (b, "payload", text);
+  hb_cli_json_add_string (b, "info", info);
+  json_builder_set_member_name (b, "analysis");
+  json_builder_begin_array (b);
+  if (p->analysis & HB_ANALYSIS_RETRANSMISSION)
+    json_builder_add_string_value (b, "retransmission");
+  if (p->analysis & HB_ANALYSIS_OUT_OF_ORDER)
+    json_builder_add_string_value (b, "out-of-order");
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+
+  root = json_builder_get_root (b);
+  json_generator_set_root (generator, root);
+  data = json_generator_to_data (generator, &len);
+  json_generator_set_root (generator, NULL);
+
+  g_ascii_formatd (time, sizeof time, "%.6f", seconds_since (start, p->time_us));
+  at = strstr (data, TIME_PLACEHOLDER_JSON);
+  /* JSON is UTF-8 whatever the locale says, so no charset conversion. */
+  if (at != NULL)
+    {
+      fwrite (data, 1, at - data, stdout);
+      fputs (time, stdout);
+      fputs (at + strlen (TIME_PLACEHOLDER_JSON), stdout);
+    }
+  else
+    fwrite (data, 1, len, stdout);
+  fputc ('\n', stdout);
+}
+
+static void
+print_notes (HbCaptureFile *file,
+             gboolean       json)
+{
+  GPtrArray *notes = hb_capture_file_get_notes (file);
+
+  for (guint i = 0; i < notes->len; i++)
+    {
+      /* Translators: a remark on a frame that was skipped or looks odd. */
+      if (json)
+        hb_cli_error (_("note: %s"), (const char *) notes->pdata[i]);
+      else
+        g_print (_("note: %s\n"), (const char *) notes->pdata[i]);
+    }
+}
+
+int
+hb_cli_analyze (int    argc,
+                char **argv)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) load_error = NULL;
+  g_autoptr(HbCaptureFile) file = NULL;
+  g_autofree char *conversation_text = NULL;
+  gboolean json = FALSE;
+  guint chosen = ALL_CONVERSATIONS;
+  GPtrArray *conversations;
+  GPtrArray *packets;
+  gint64 start;
+  const GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json,
+      N_("One JSON object per packet, one per line"), NULL },
+    { "conversation", 'c', 0, G_OPTION_ARG_STRING, &conversation_text,
+      N_("Only conversation N (numbered from 0, as Wireshark's tcp.stream)"), N_("N") },
+    { NULL }
+  };
+
+  g_set_prgname (HB_CLI_NAME " analyze");
+  context = g_option_context_new (_("FILE"));
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  g_option_context_set_summary (context,
+    _("Prints the TCP segments of a pcap or pcapng file as Wireshark's packet table\n"
+      "(relative sequence numbers, scaled windows, the same Info text), with the\n"
+      "phases of each conversation named: handshake, data, heartbeat, teardown."));
+  g_option_context_set_description (context,
+    _("Reads Ethernet, Linux cooked (SLL, SLL2), BSD/Windows loopback (NULL, LOOP)\n"
+      "and raw IP captures, IPv4 and IPv6. Frames that cannot be read are skipped\n"
+      "with a note.\n"
+      "\n"
+      "Exit status: 0 when the file was read; 1 when it cannot be read or is damaged\n"
+      "(what could be read is still printed); 2 for wrong usage."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return hb_cli_usage_error ("analyze", error->message);
+  if (argc < 2)
+    return hb_cli_usage_error ("analyze", _("missing capture FILE"));
+  if (argc > 2)
+    {
+      g_autofree char *message = g_strdup_printf (_("unexpected argument “%s”"), argv[2]);
+
+      return hb_cli_usage_error ("analyze", message);
+    }
+  if (!hb_cli_parse_uint ("--conversation", conversation_text, 0, G_MAXUINT - 1, &chosen, &error))
+    return hb_cli_usage_error ("analyze", error->message);
+
+  file = hb_capture_file_new ();
+  if (!hb_capture_file_load (file, argv[1], &load_error) &&
+      !g_error_matches (load_error, HB_CAPTURE_FILE_ERROR, HB_CAPTURE_FILE_ERROR_TRUNCATED))
+    {
+      hb_cli_error ("%s", load_error->message);
+      return HB_CLI_EXIT_FAILURE;
+    }
+
+  conversations = hb_capture_file_get_conversations (file);
+  packets = hb_capture_file_get_packets (file);
+  start = hb_capture_file_get_start_time (file);
+
+  if (chosen != ALL_CONVERSATIONS && chosen >= conversations->len)
+    {
+      g_autofree char *message = NULL;
+
+      message = g_strdup_printf (ngettext ("there is no conversation %u: the file has %u (numbered from 0)",
+                                           "there is no conversation %u: the file has %u (numbered from 0)",
+                                           conversations->len),
+                                 chosen, conversations->len);
+      return hb_cli_usage_error ("analyze", message);
+    }
+
+  if (json)
+    {
+      g_autoptr(JsonGenerator) generator = json_generator_new ();
+
+      for (guint i = 0; i < packets->len; i++)
+        {
+          const HbPacket *p = g_ptr_array_index (packets, i);
+
+          if (chosen == ALL_CONVERSATIONS || p->conversation == chosen)
+            print_json (generator, p, start);
+        }
+      fflush (stdout);
+    }
+  else
+    {
+      for (guint c = 0; c < conversations->len; c++)
+        if (chosen == ALL_CONVERSATIONS || c == chosen)
+          print_conversation (g_ptr_array_index (conversations, c), start);
+      if (packets->len == 0)
+        g_print (_("No TCP segments in %s.\n"), argv[1]);
+      g_print (ngettext ("%u frame read", "%u frames read", hb_capture_file_get_n_frames (file)),
+               hb_capture_file_get_n_frames (file));
+      g_print (ngettext (", %u TCP conversation", ", %u TCP conversations", conversations->len),
+               conversations->len);
+      if (hb_capture_file_get_n_not_tcp (file) > 0)
+        g_print (ngettext (", %u frame not TCP", ", %u frames not TCP", hb_capture_file_get_n_not_tcp (file)),
+                 hb_capture_file_get_n_not_tcp (file));
+      g_print (".\n");
+    }
+  print_notes (file, json);
+
+  if (load_error != NULL)
+    {
+      hb_cli_error ("%s", load_error->message);
+      return HB_CLI_EXIT_FAILURE;
+    }
+  return HB_CLI_EXIT_OK;
+}

@@ -1,0 +1,379 @@
+/* hb-capture-file.c - the TCP segments of a pcap or pcapng file, read with libpcap
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * libpcap reads both formats (one link type per file). We look at the
+ * magic number first so that "this is not a capture file" is told apart
+ * from "this capture file is damaged", which libpcap words the same way.
+ * A file that breaks off keeps the frames read before the break.
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
+#include <pcap/pcap.h>
+
+#include "hb-capture-file.h"
+#include "hb-conversation.h"
+
+struct _HbCaptureFile
+{
+  GObject    parent_instance;
+
+  int        linktype;
+  guint      n_frames;
+  guint      n_not_tcp;
+  guint      n_dropped_notes;
+  gint64     start_time;
+  GPtrArray *packets;
+  GPtrArray *notes;
+  GPtrArray *conversations;   /* lazily */
+};
+
+G_DEFINE_QUARK (hb-capture-file-error-quark, hb_capture_file_error)
+
+G_DEFINE_FINAL_TYPE (HbCaptureFile, hb_capture_file, G_TYPE_OBJECT)
+
+static void
+hb_capture_file_finalize (GObject *object)
+{
+  HbCaptureFile *self = HB_CAPTURE_FILE (object);
+
+  g_clear_pointer (&self->conversations, g_ptr_array_unref);
+  g_clear_pointer (&self->packets, g_ptr_array_unref);
+  g_clear_pointer (&self->notes, g_ptr_array_unref);
+  G_OBJECT_CLASS (hb_capture_file_parent_class)->finalize (object);
+}
+
+static void
+hb_capture_file_class_init (HbCaptureFileClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = hb_capture_file_finalize;
+}
+
+static void
+reset (HbCaptureFile *self)
+{
+  g_clear_pointer (&self->conversations, g_ptr_array_unref);
+  g_clear_pointer (&self->packets, g_ptr_array_unref);
+  g_clear_pointer (&self->notes, g_ptr_array_unref);
+  self->packets = g_ptr_array_new_with_free_func ((GDestroyNotify) hb_packet_unref);
+  self->notes = g_ptr_array_new_with_free_func (g_free);
+  self->linktype = -1;
+  self->n_frames = 0;
+  self->n_not_tcp = 0;
+  self->n_dropped_notes = 0;
+  self->start_time = 0;
+}
+
+static void
+hb_capture_file_init (HbCaptureFile *self)
+{
+  reset (self);
+}
+
+HbCaptureFile *
+hb_capture_file_new (void)
+{
+  return g_object_new (HB_TYPE_CAPTURE_FILE, NULL);
+}
+
+static void
+add_note (HbCaptureFile *self,
+          guint          frame,
+          const char    *text)
+{
+  if (self->notes->len >= HB_CAPTURE_FILE_MAX_NOTES)
+    {
+      self->n_dropped_notes++;
+      return;
+    }
+  /* Translators: a remark on one frame of a capture file. */
+  g_ptr_array_add (self->notes, g_strdup_printf (_("frame %u: %s"), frame, text));
+}
+
+static void
+finish_notes (HbCaptureFile *self)
+{
+  if (self->n_dropped_notes > 0)
+    g_ptr_array_add (self->notes,
+                     g_strdup_printf (ngettext ("and %u more frame with a problem",
+                                                "and %u more frames with a problem",
+                                                self->n_dropped_notes),
+                                      self->n_dropped_notes));
+}
+
+/* The packets' relative numbers, windows and phases are there as soon as
+ * the file is read. */
+static void
+finish (HbCaptureFile *self)
+{
+  finish_notes (self);
+  self->conversations = hb_conversation_split (self->packets);
+}
+
+static gboolean
+magic_is_known (const guint8 magic[4])
+{
+  static const guint8 known[][4] = {
+    { 0xa1, 0xb2, 0xc3, 0xd4 },  /* pcap, µs */
+    { 0xd4, 0xc3, 0xb2, 0xa1 },
+    { 0xa1, 0xb2, 0x3c, 0x4d },  /* pcap, ns */
+    { 0x4d, 0x3c, 0xb2, 0xa1 },
+    { 0xa1, 0xb2, 0xcd, 0x34 },  /* Kuznetzov's modified pcap */
+    { 0x34, 0xcd, 0xb2, 0xa1 },
+    { 0x0a, 0x0d, 0x0d, 0x0a },  /* pcapng section header block */
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (known); i++)
+    if (memcmp (magic, known[i], 4) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static gint64
+timestamp_us (const struct timeval *tv)
+{
+  /* pcapng can carry times that do not fit in µs since the epoch. */
+  const gint64 limit = G_MAXINT64 / G_USEC_PER_SEC - 1;
+  gint64 sec = CLAMP ((gint64) tv->tv_sec, -limit, limit);
+
+  return sec * G_USEC_PER_SEC + CLAMP ((gint64) tv->tv_usec, 0, G_USEC_PER_SEC - 1);
+}
+
+/* Takes ownership of @file. */
+static gboolean
+load_stream (HbCaptureFile  *self,
+             FILE           *file,
+             const char     *name,
+             GError        **error)
+{
+  char errbuf[PCAP_ERRBUF_SIZE] = "";
+  guint8 magic[4];
+  struct pcap_pkthdr *header;
+  const u_char *bytes;
+  size_t got;
+  pcap_t *pcap;
+  int status;
+
+  reset (self);
+
+  got = fread (magic, 1, sizeof magic, file);
+  if (got < sizeof magic || !magic_is_known (magic))
+    {
+      if (got == 0 && !ferror (file))
+        g_set_error (error, HB_CAPTURE_FILE_ERROR, HB_CAPTURE_FILE_ERROR_NOT_CAPTURE,
+                     _("%s is empty"), name);
+      else
+        g_set_error (error, HB_CAPTURE_FILE_ERROR, HB_CAPTURE_FILE_ERROR_NOT_CAPTURE,
+                     _("%s is not a capture file (it starts with neither the pcap nor the pcapng signature)"),
+                     name);
+      fclose (file);
+      return FALSE;
+    }
+  if (fseek (file, 0, SEEK_SET) != 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   _("Cannot read %s: %s"), name, g_strerror (saved));
+      fclose (file);
+      return FALSE;
+    }
+
+  pcap = pcap_fopen_offline_with_tstamp_precision (file, PCAP_TSTAMP_PRECISION_MICRO, errbuf);
+  if (pcap == NULL)
+    {
+      /* libpcap leaves the stream to us when it fails. */
+      fclose (file);
+      g_set_error (error, HB_CAPTURE_FILE_ERROR, HB_CAPTURE_FILE_ERROR_DAMAGED,
+                   _("%s has a damaged file header: %s"), name, errbuf);
+      return FALSE;
+    }
+
+  self->linktype = pcap_datalink (pcap);
+  if (!hb_packet_linktype_is_supported (self->linktype))
+    {
+      const char *link_name = pcap_datalink_val_to_name (self->linktype);
+
+      g_set_error (error, HB_CAPTURE_FILE_ERROR, HB_CAPTURE_FILE_ERROR_UNSUPPORTED_LINKTYPE,
+                   _("%s has link type %d (%s), which cannot be read here; supported are "
+                     "Ethernet, Linux cooked (SLL and SLL2), BSD and Windows loopback (NULL, LOOP) "
+                     "and raw IP"),
+                   name, self->linktype, link_name ? link_name : _("unknown"));
+      pcap_close (pcap);
+      return FALSE;
+    }
+
+  while ((status = pcap_next_ex (pcap, &header, &bytes)) == 1)
+    {
+      g_autoptr(HbPacket) packet = hb_packet_new ();
+      g_autoptr(GError) local_error = NULL;
+      guint frame = ++self->n_frames;
+      gint64 time_us = timestamp_us (&header->ts);
+
+      if (frame == 1)
+        self->start_time = time_us;
+
+      if (!hb_packet_parse (bytes, header->caplen, header->len, self->linktype, packet, &local_error))
+        {
+          if (g_error_matches (local_error, HB_PACKET_ERROR, HB_PACKET_ERROR_NOT_TCP))
+            self->n_not_tcp++;
+          else
+            add_note (self, frame, local_error->message);
+          continue;
+        }
+
+      packet->frame = frame;
+      packet->time_us = time_us;
+      if (packet->warning != NULL)
+        add_note (self, frame, packet->warning);
+      g_ptr_array_add (self->packets, g_steal_pointer (&packet));
+
+      if (self->n_frames == G_MAXUINT)
+        break;
+    }
+
+  if (status == PCAP_ERROR)
+    {
+      g_set_error (error, HB_CAPTURE_FILE_ERROR, HB_CAPTURE_FILE_ERROR_TRUNCATED,
+                   ngettext ("%s is cut short or damaged after %u frame (kept): %s",
+                             "%s is cut short or damaged after %u frames (kept): %s",
+                             self->n_frames),
+                   name, self->n_frames, pcap_geterr (pcap));
+      pcap_close (pcap);
+      finish (self);
+      return FALSE;
+    }
+
+  pcap_close (pcap);
+  finish (self);
+  return TRUE;
+}
+
+gboolean
+hb_capture_file_load (HbCaptureFile  *self,
+                      const char     *path,
+                      GError        **error)
+{
+  g_autofree char *name = NULL;
+  FILE *file;
+
+  g_return_val_if_fail (HB_IS_CAPTURE_FILE (self), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  {
+    g_autofree char *display = g_filename_display_name (path);
+
+    /* Translators: a file name in messages such as "%s is empty". */
+    name = g_strdup_printf (_("“%s”"), display);
+  }
+  file = g_fopen (path, "rb");
+  if (file == NULL)
+    {
+      int saved = errno;
+
+      reset (self);
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   _("Cannot open %s: %s"), name, g_strerror (saved));
+      return FALSE;
+    }
+  return load_stream (self, file, name, error);
+}
+
+gboolean
+hb_capture_file_load_bytes (HbCaptureFile  *self,
+                            GBytes         *bytes,
+                            GError        **error)
+{
+  const char *name = _("the capture data");
+  gconstpointer data;
+  gsize size;
+  FILE *file;
+
+  g_return_val_if_fail (HB_IS_CAPTURE_FILE (self), FALSE);
+  g_return_val_if_fail (bytes != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  data = g_bytes_get_data (bytes, &size);
+  if (size == 0)
+    {
+      reset (self);
+      g_set_error (error, HB_CAPTURE_FILE_ERROR, HB_CAPTURE_FILE_ERROR_NOT_CAPTURE,
+                   _("%s is empty"), name);
+      return FALSE;
+    }
+  /* Opened for reading only: fmemopen() will not write through the cast. */
+  file = fmemopen ((void *) data, size, "rb");
+  if (file == NULL)
+    {
+      int saved = errno;
+
+      reset (self);
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   _("Cannot read %s: %s"), name, g_strerror (saved));
+      return FALSE;
+    }
+  return load_stream (self, file, name, error);
+}
+
+int
+hb_capture_file_get_linktype (HbCaptureFile *self)
+{
+  g_return_val_if_fail (HB_IS_CAPTURE_FILE (self), -1);
+  return self->linktype;
+}
+
+guint
+hb_capture_file_get_n_frames (HbCaptureFile *self)
+{
+  g_return_val_if_fail (HB_IS_CAPTURE_FILE (self), 0);
+  return self->n_frames;
+}
+
+GPtrArray *
+hb_capture_file_get_packets (HbCaptureFile *self)
+{
+  g_return_val_if_fail (HB_IS_CAPTURE_FILE (self), NULL);
+  return self->packets;
+}
+
+GPtrArray *
+hb_capture_file_get_notes (HbCaptureFile *self)
+{
+  g_return_val_if_fail (HB_IS_CAPTURE_FILE (self), NULL);
+  return self->notes;
+}
+
+guint
+hb_capture_file_get_n_not_tcp (HbCaptureFile *self)
+{
+  g_return_val_if_fail (HB_IS_CAPTURE_FILE (self), 0);
+  return self->n_not_tcp;
+}
+
+GPtrArray *
+hb_capture_file_get_conversations (HbCaptureFile *self)
+{
+  g_return_val_if_fail (HB_IS_CAPTURE_FILE (self), NULL);
+
+  /* Before loading, or after a load that failed early. */
+  if (self->conversations == NULL)
+    self->conversations = hb_conversation_split (self->packets);
+  return self->conversations;
+}
+
+gint64
+hb_capture_file_get_start_time (HbCaptureFile *self)
+{
+  g_return_val_if_fail (HB_IS_CAPTURE_FILE (self), 0);
+  return self->start_time;
+}

@@ -1,0 +1,554 @@
+/* hb-conversation.c - one TCP connection in a capture, numbered and labelled the way Wireshark does
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The numbers follow Wireshark 4.0's TCP dissector (CAPTURE.md, "Wireshark's
+ * numbers"): a direction's base is the ISN of its SYN, else its first
+ * seq - 1, or the first ack seen from the other side - 1, whichever comes
+ * first. Window scaling follows verify_tcp_window_scaling(): a SYN's window
+ * is never scaled, and a later window is shifted by its sender's WS only
+ * when both SYNs offered WS. Sequence numbers are compared as
+ * (gint32) (a - b) so that they survive wrap-around.
+ *
+ * Phases are a teaching aid rather than TCP state: SYNs and the ACK that
+ * completes them are the handshake; everything from the first FIN or RST
+ * on is the teardown; in between, a segment's payload says whether it is a
+ * heartbeat (PING/PONG lines) or data, and a pure ACK takes the phase of
+ * the newest segment it acknowledges. A retransmitted or reordered
+ * segment carries its own payload, so it keeps the phase it had.
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "hb-conversation.h"
+
+/* Payload marks kept per direction for labelling pure ACKs. */
+#define MAX_MARKS 1024
+
+#define SEQ_LT(a, b) ((gint32) ((guint32) (a) - (guint32) (b)) < 0)
+#define SEQ_LE(a, b) ((gint32) ((guint32) (a) - (guint32) (b)) <= 0)
+#define SEQ_GT(a, b) ((gint32) ((guint32) (a) - (guint32) (b)) > 0)
+
+#define WIN_SCALE_UNKNOWN  (-1)
+#define WIN_SCALE_NONE     (-2)
+#define MAX_WS_SHIFT       14
+
+typedef struct
+{
+  guint32 end;         /* raw seq after the payload */
+  guint8  phase;
+} Mark;
+
+typedef struct
+{
+  char        address[HB_PACKET_ADDRESS_LEN];
+  guint16     port;
+
+  gboolean    base_set;
+  guint32     base;
+  int         win_scale;
+  gboolean    saw_syn;
+  guint32     isn;
+  gboolean    next_set;
+  guint32     next_seq;      /* highest seq + length seen */
+  gboolean    sent_payload;
+  GHashTable *seen;          /* guint64 keys: seq, SYN/FIN and length */
+  GArray     *marks;         /* Mark, oldest first */
+} Side;
+
+struct _HbConversation
+{
+  GObject    parent_instance;
+
+  guint      index;
+  GPtrArray *packets;
+  int        family;
+  Side       side[2];        /* [0] sent the first packet */
+  guint      client;         /* index into side[] */
+  gboolean   saw_any_syn;
+  gboolean   handshake_acked;
+  gboolean   closing;
+};
+
+G_DEFINE_FINAL_TYPE (HbConversation, hb_conversation, G_TYPE_OBJECT)
+
+static void
+hb_conversation_finalize (GObject *object)
+{
+  HbConversation *self = HB_CONVERSATION (object);
+
+  g_ptr_array_unref (self->packets);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_hash_table_unref (self->side[i].seen);
+      g_array_unref (self->side[i].marks);
+    }
+  G_OBJECT_CLASS (hb_conversation_parent_class)->finalize (object);
+}
+
+static void
+hb_conversation_class_init (HbConversationClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = hb_conversation_finalize;
+}
+
+static void
+hb_conversation_init (HbConversation *self)
+{
+  self->packets = g_ptr_array_new_with_free_func ((GDestroyNotify) hb_packet_unref);
+  for (guint i = 0; i < 2; i++)
+    {
+      self->side[i].win_scale = WIN_SCALE_UNKNOWN;
+      self->side[i].seen = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+      self->side[i].marks = g_array_new (FALSE, FALSE, sizeof (Mark));
+    }
+}
+
+HbConversation *
+hb_conversation_new (guint index)
+{
+  HbConversation *self = g_object_new (HB_TYPE_CONVERSATION, NULL);
+
+  self->index = index;
+  return self;
+}
+
+guint
+hb_conversation_get_index (HbConversation *self)
+{
+  g_return_val_if_fail (HB_IS_CONVERSATION (self), 0);
+  return self->index;
+}
+
+/* 0 or 1: the side that sent @packet; -1 if it is not of this 4-tuple. */
+static int
+direction_of (HbConversation *self,
+              const HbPacket *packet)
+{
+  if (packet->family != self->family)
+    return -1;
+  for (int d = 0; d < 2; d++)
+    {
+      const Side *from = &self->side[d];
+      const Side *to = &self->side[1 - d];
+
+      if (packet->src_port == from->port && packet->dst_port == to->port &&
+          strcmp (packet->src, from->address) == 0 && strcmp (packet->dst, to->address) == 0)
+        return d;
+    }
+  return -1;
+}
+
+gboolean
+hb_conversation_accepts (HbConversation *self,
+                         const HbPacket *packet)
+{
+  int d;
+
+  g_return_val_if_fail (HB_IS_CONVERSATION (self), FALSE);
+  g_return_val_if_fail (packet != NULL, FALSE);
+
+  if (self->packets->len == 0)
+    return TRUE;
+  d = direction_of (self, packet);
+  if (d < 0)
+    return FALSE;
+  /* As Wireshark: a SYN whose seq is not the direction's base is a new
+   * connection on a reused 4-tuple; a retransmitted SYN is not. */
+  if ((packet->flags & (HB_TCP_SYN | HB_TCP_ACK)) == HB_TCP_SYN &&
+      self->side[d].base_set && packet->seq != self->side[d].base)
+    return FALSE;
+  return TRUE;
+}
+
+gboolean
+hb_payload_is_heartbeat (const guint8 *payload,
+                         gsize         len)
+{
+  gsize start = 0;
+  guint lines = 0;
+
+  if (payload == NULL || len == 0)
+    return FALSE;
+
+  while (start < len)
+    {
+      const guint8 *nl = memchr (payload + start, '\n', len - start);
+      gsize end = nl ? (gsize) (nl - payload) : len;
+      gsize line_len = end - start;
+      const char *line = (const char *) payload + start;
+
+      if (line_len > 0 && line[line_len - 1] == '\r')
+        line_len--;
+      if (line_len > 0)
+        {
+          if (line_len < 4 ||
+              (memcmp (line, "PING", 4) != 0 && memcmp (line, "PONG", 4) != 0) ||
+              (line_len > 4 && line[4] != ' '))
+            return FALSE;
+          lines++;
+        }
+      start = end + 1;
+    }
+  return lines > 0;
+}
+
+static gboolean
+packet_is_heartbeat (const HbPacket *packet)
+{
+  const guint8 *data;
+  gsize size;
+
+  if (packet->data == NULL || packet->payload_captured == 0)
+    return FALSE;
+  data = g_bytes_get_data (packet->data, &size);
+  if (packet->payload_offset > size || size - packet->payload_offset < packet->payload_captured)
+    return FALSE;
+  return hb_payload_is_heartbeat (data + packet->payload_offset, packet->payload_captured);
+}
+
+static void
+add_mark (Side       *side,
+          guint32     end,
+          HbTcpPhase  phase)
+{
+  Mark mark = { end, phase };
+
+  if (side->marks->len >= MAX_MARKS)
+    g_array_remove_range (side->marks, 0, side->marks->len - MAX_MARKS + 1);
+  g_array_append_val (side->marks, mark);
+}
+
+/* The phase of the payload of @side that ends highest in sequence space
+ * at or below @ack (reordered segments make that not always the newest).
+ * Marks @ack covers are dropped, but for that one, which a duplicate ACK
+ * may acknowledge again. */
+static HbTcpPhase
+phase_of_acked (Side    *side,
+                guint32  ack)
+{
+  const Mark *best = NULL;
+  Mark kept;
+  guint j = 0;
+
+  for (guint i = 0; i < side->marks->len; i++)
+    {
+      const Mark *mark = &g_array_index (side->marks, Mark, i);
+
+      if (SEQ_LE (mark->end, ack) && (best == NULL || !SEQ_LT (mark->end, best->end)))
+        best = mark;
+    }
+  if (best == NULL)
+    return HB_TCP_PHASE_DATA;
+
+  kept = *best;
+  for (guint i = 0; i < side->marks->len; i++)
+    {
+      const Mark *mark = &g_array_index (side->marks, Mark, i);
+
+      if (SEQ_GT (mark->end, ack) || mark == best)
+        g_array_index (side->marks, Mark, j++) = *mark;
+    }
+  g_array_set_size (side->marks, j);
+  return kept.phase;
+}
+
+static void
+update_window (Side     *from,
+               Side     *to,
+               HbPacket *packet)
+{
+  gboolean syn = (packet->flags & HB_TCP_SYN) != 0;
+
+  if (syn)
+    {
+      /* RFC 7323: a WS option counts only in a SYN. */
+      if (packet->has_ws)
+        from->win_scale = MIN (packet->ws_shift, MAX_WS_SHIFT);
+      if (from->win_scale == WIN_SCALE_UNKNOWN)
+        {
+          from->win_scale = WIN_SCALE_NONE;
+          to->win_scale = WIN_SCALE_NONE;
+        }
+      else if ((packet->flags & HB_TCP_ACK) && to->win_scale == WIN_SCALE_NONE)
+        from->win_scale = WIN_SCALE_NONE;
+      packet->win = packet->win_raw;
+    }
+  else if (from->win_scale >= 0)
+    packet->win = (guint32) packet->win_raw << from->win_scale;
+  else
+    packet->win = packet->win_raw;
+}
+
+static void
+update_sequence (Side     *from,
+                 HbPacket *packet)
+{
+  guint32 syn = (packet->flags & HB_TCP_SYN) ? 1 : 0;
+  guint32 fin = (packet->flags & HB_TCP_FIN) ? 1 : 0;
+  guint32 seglen = packet->payload_len + syn + fin;
+  guint32 end;
+  guint64 key;
+
+  if (seglen == 0)
+    return;
+
+  key = ((guint64) packet->seq << 32) | (syn << 31) | (fin << 30) | MIN (packet->payload_len, 0x3fffffff);
+  if (g_hash_table_contains (from->seen, &key))
+    packet->analysis |= HB_ANALYSIS_RETRANSMISSION;
+  else
+    {
+      if (from->next_set && SEQ_LT (packet->seq, from->next_seq))
+        packet->analysis |= HB_ANALYSIS_OUT_OF_ORDER;
+      g_hash_table_add (from->seen, g_memdup2 (&key, sizeof key));
+    }
+
+  end = packet->seq + seglen;
+  if (!from->next_set || SEQ_GT (end, from->next_seq))
+    {
+      from->next_seq = end;
+      from->next_set = TRUE;
+    }
+}
+
+static HbTcpPhase
+classify (HbConversation *self,
+          Side           *from,
+          Side           *to,
+          HbPacket       *packet)
+{
+  guint16 flags = packet->flags;
+  HbTcpPhase phase;
+
+  if (self->closing || (flags & (HB_TCP_FIN | HB_TCP_RST)))
+    {
+      self->closing = TRUE;
+      return HB_TCP_PHASE_TEARDOWN;
+    }
+  if (flags & HB_TCP_SYN)
+    return HB_TCP_PHASE_HANDSHAKE;
+
+  if (packet->payload_len > 0)
+    {
+      phase = packet_is_heartbeat (packet) ? HB_TCP_PHASE_HEARTBEAT : HB_TCP_PHASE_DATA;
+      from->sent_payload = TRUE;
+      add_mark (from, packet->seq + packet->payload_len, phase);
+      return phase;
+    }
+
+  if (!(flags & HB_TCP_ACK))
+    return HB_TCP_PHASE_DATA;
+
+  /* The client's ACK of the SYN-ACK, before it says anything. */
+  if (!self->handshake_acked && from == &self->side[self->client] && to->saw_syn &&
+      !from->sent_payload && packet->ack == to->isn + 1)
+    {
+      self->handshake_acked = TRUE;
+      return HB_TCP_PHASE_HANDSHAKE;
+    }
+  return phase_of_acked (to, packet->ack);
+}
+
+void
+hb_conversation_add (HbConversation *self,
+                     HbPacket       *packet)
+{
+  Side *from, *to;
+  int d;
+
+  g_return_if_fail (HB_IS_CONVERSATION (self));
+  g_return_if_fail (packet != NULL);
+
+  if (self->packets->len == 0)
+    {
+      self->family = packet->family;
+      g_strlcpy (self->side[0].address, packet->src, sizeof self->side[0].address);
+      g_strlcpy (self->side[1].address, packet->dst, sizeof self->side[1].address);
+      self->side[0].port = packet->src_port;
+      self->side[1].port = packet->dst_port;
+    }
+  d = direction_of (self, packet);
+  g_return_if_fail (d >= 0);
+  from = &self->side[d];
+  to = &self->side[1 - d];
+
+  if ((packet->flags & HB_TCP_SYN) && !self->saw_any_syn)
+    {
+      guint client = (packet->flags & HB_TCP_ACK) ? (guint) (1 - d) : (guint) d;
+
+      self->saw_any_syn = TRUE;
+      if (client != self->client)
+        {
+          self->client = client;
+          for (guint i = 0; i < self->packets->len; i++)
+            {
+              HbPacket *p = g_ptr_array_index (self->packets, i);
+
+              p->from_client = !p->from_client;
+            }
+        }
+    }
+
+  /* Relative numbers. */
+  if (!from->base_set)
+    {
+      from->base = (packet->flags & HB_TCP_SYN) ? packet->seq : packet->seq - 1;
+      from->base_set = TRUE;
+    }
+  if ((packet->flags & HB_TCP_ACK) && !to->base_set)
+    {
+      to->base = packet->ack - 1;
+      to->base_set = TRUE;
+    }
+  packet->rel_seq = packet->seq - from->base;
+  packet->rel_ack = (packet->flags & HB_TCP_ACK) ? packet->ack - to->base : 0;
+  for (guint i = 0; i < packet->n_sack; i++)
+    {
+      packet->rel_sack[i].left = packet->sack[i].left - to->base;
+      packet->rel_sack[i].right = packet->sack[i].right - to->base;
+    }
+
+  update_window (from, to, packet);
+  packet->analysis = 0;
+  update_sequence (from, packet);
+
+  packet->phase = classify (self, from, to, packet);
+  if ((packet->flags & HB_TCP_SYN) && !from->saw_syn)
+    {
+      from->saw_syn = TRUE;
+      from->isn = packet->seq;
+    }
+
+  packet->conversation = self->index;
+  packet->from_client = (guint) d == self->client;
+  g_ptr_array_add (self->packets, hb_packet_ref (packet));
+}
+
+guint
+hb_conversation_get_n_packets (HbConversation *self)
+{
+  g_return_val_if_fail (HB_IS_CONVERSATION (self), 0);
+  return self->packets->len;
+}
+
+HbPacket *
+hb_conversation_get_packet (HbConversation *self,
+                            guint           index)
+{
+  g_return_val_if_fail (HB_IS_CONVERSATION (self), NULL);
+  g_return_val_if_fail (index < self->packets->len, NULL);
+  return g_ptr_array_index (self->packets, index);
+}
+
+GPtrArray *
+hb_conversation_get_packets (HbConversation *self)
+{
+  g_return_val_if_fail (HB_IS_CONVERSATION (self), NULL);
+  return self->packets;
+}
+
+int
+hb_conversation_get_family (HbConversation *self)
+{
+  g_return_val_if_fail (HB_IS_CONVERSATION (self), 0);
+  return self->family;
+}
+
+const char *
+hb_conversation_get_client_address (HbConversation *self)
+{
+  g_return_val_if_fail (HB_IS_CONVERSATION (self), NULL);
+  return self->side[self->client].address;
+}
+
+guint16
+hb_conversation_get_client_port (HbConversation *self)
+{
+  g_return_val_if_fail (HB_IS_CONVERSATION (self), 0);
+  return self->side[self->client].port;
+}
+
+const char *
+hb_conversation_get_server_address (HbConversation *self)
+{
+  g_return_val_if_fail (HB_IS_CONVERSATION (self), NULL);
+  return self->side[1 - self->client].address;
+}
+
+guint16
+hb_conversation_get_server_port (HbConversation *self)
+{
+  g_return_val_if_fail (HB_IS_CONVERSATION (self), 0);
+  return self->side[1 - self->client].port;
+}
+
+gboolean
+hb_conversation_get_saw_syn (HbConversation *self)
+{
+  g_return_val_if_fail (HB_IS_CONVERSATION (self), FALSE);
+  return self->side[self->client].saw_syn;
+}
+
+char *
+hb_conversation_describe (HbConversation *self)
+{
+  const Side *client, *server;
+
+  g_return_val_if_fail (HB_IS_CONVERSATION (self), NULL);
+
+  client = &self->side[self->client];
+  server = &self->side[1 - self->client];
+  if (self->family == 6)
+    return g_strdup_printf ("[%s]:%u → [%s]:%u", client->address, client->port,
+                            server->address, server->port);
+  return g_strdup_printf ("%s:%u → %s:%u", client->address, client->port,
+                          server->address, server->port);
+}
+
+static char *
+tuple_key (const HbPacket *packet)
+{
+  int order = strcmp (packet->src, packet->dst);
+
+  if (order == 0)
+    order = (int) packet->src_port - (int) packet->dst_port;
+  if (order <= 0)
+    return g_strdup_printf ("%d|%s|%u|%s|%u", packet->family, packet->src, packet->src_port,
+                            packet->dst, packet->dst_port);
+  return g_strdup_printf ("%d|%s|%u|%s|%u", packet->family, packet->dst, packet->dst_port,
+                          packet->src, packet->src_port);
+}
+
+GPtrArray *
+hb_conversation_split (GPtrArray *packets)
+{
+  g_autoptr(GHashTable) by_tuple = NULL;
+  GPtrArray *conversations;
+
+  g_return_val_if_fail (packets != NULL, NULL);
+
+  conversations = g_ptr_array_new_with_free_func (g_object_unref);
+  by_tuple = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  for (guint i = 0; i < packets->len; i++)
+    {
+      HbPacket *packet = g_ptr_array_index (packets, i);
+      char *key = tuple_key (packet);
+      HbConversation *conversation = g_hash_table_lookup (by_tuple, key);
+
+      if (conversation == NULL || !hb_conversation_accepts (conversation, packet))
+        {
+          conversation = hb_conversation_new (conversations->len);
+          g_ptr_array_add (conversations, conversation);
+          g_hash_table_replace (by_tuple, key, conversation);
+        }
+      else
+        g_free (key);
+      hb_conversation_add (conversation, packet);
+    }
+  return conversations;
+}

@@ -1,0 +1,65 @@
+/* hb-conversation.h - one TCP connection in a capture, numbered and labelled the way Wireshark does
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib-object.h>
+
+#include "hb-packet.h"
+
+G_BEGIN_DECLS
+
+#define HB_TYPE_CONVERSATION (hb_conversation_get_type ())
+G_DECLARE_FINAL_TYPE (HbConversation, hb_conversation, HB, CONVERSATION, GObject)
+
+/**
+ * HbConversation:
+ *
+ * The packets of one TCP connection (a 4-tuple, until a SYN with another
+ * initial sequence number starts a new one), analysed as they are added:
+ * each packet gets Wireshark's relative sequence and acknowledgement
+ * numbers, its window scaled by its sender's shift, a phase, and flags
+ * for retransmissions and out-of-order segments.
+ *
+ * The client is the side that sent the SYN; without a captured SYN, the
+ * side that sent the first packet.
+ */
+
+/* @index: the number Wireshark would give the stream (tcp.stream). */
+HbConversation *hb_conversation_new                (guint                 index);
+guint           hb_conversation_get_index          (HbConversation       *self);
+/* Whether @packet belongs here: the same 4-tuple, and not a SYN that
+ * starts a new connection. An empty conversation accepts anything. */
+gboolean        hb_conversation_accepts            (HbConversation       *self,
+                                                    const HbPacket       *packet);
+/* Analyses @packet, filling its analysis fields, and keeps a reference.
+ * Packets must come in capture order. */
+void            hb_conversation_add                (HbConversation       *self,
+                                                    HbPacket             *packet);
+guint           hb_conversation_get_n_packets      (HbConversation       *self);
+HbPacket       *hb_conversation_get_packet         (HbConversation       *self,
+                                                    guint                 index);
+/* The packets in capture order (HbPacket *); do not modify. */
+GPtrArray      *hb_conversation_get_packets        (HbConversation       *self);
+
+int             hb_conversation_get_family         (HbConversation       *self);
+const char     *hb_conversation_get_client_address (HbConversation       *self);
+guint16         hb_conversation_get_client_port    (HbConversation       *self);
+const char     *hb_conversation_get_server_address (HbConversation       *self);
+guint16         hb_conversation_get_server_port    (HbConversation       *self);
+/* Whether the SYN of the client was captured. */
+gboolean        hb_conversation_get_saw_syn        (HbConversation       *self);
+/* "127.0.0.1:4324 → 127.0.0.1:12001", "[::1]:4324 → [::1]:12001" */
+char           *hb_conversation_describe           (HbConversation       *self);
+
+/* Splits @packets (HbPacket *, in capture order) into conversations,
+ * analysing every packet. Returns the conversations (HbConversation *)
+ * in the order of their first packet. */
+GPtrArray      *hb_conversation_split              (GPtrArray            *packets);
+
+/* Whether a payload consists of heartbeat lines only ("PING n", "PONG n"). */
+gboolean        hb_payload_is_heartbeat            (const guint8         *payload,
+                                                    gsize                 len);
+
+G_END_DECLS
