@@ -203,7 +203,11 @@ closure2 (GtkExpression *a,
 static GtkExpression *
 clock_now (HbServerWindow *self)
 {
-  return gtk_property_expression_new (HB_TYPE_CLOCK, gtk_object_expression_new (G_OBJECT (self->clock)), "now");
+  /* A constant expression holds a plain reference; GTK 4.8's object
+   * expression (a weak reference) leaked when the clock went first. */
+  return gtk_property_expression_new (HB_TYPE_CLOCK,
+                                      gtk_constant_expression_new (HB_TYPE_CLOCK, self->clock),
+                                      "now");
 }
 
 typedef struct
@@ -442,9 +446,10 @@ build_columns (HbServerWindow *self)
   column = gtk_column_view_column_new (_("State"), factory);
   {
     GtkExpression *l = gtk_property_expression_new (HB_TYPE_CONNECTION, NULL, "liveness");
+    g_autoptr(GtkSorter) sorter = GTK_SORTER (gtk_numeric_sorter_new (
+      gtk_cclosure_expression_new (G_TYPE_INT, NULL, 1, &l, G_CALLBACK (liveness_rank), NULL, NULL)));
 
-    gtk_column_view_column_set_sorter (column, GTK_SORTER (gtk_numeric_sorter_new (
-      gtk_cclosure_expression_new (G_TYPE_INT, NULL, 1, &l, G_CALLBACK (liveness_rank), NULL, NULL))));
+    gtk_column_view_column_set_sorter (column, sorter);
   }
   gtk_column_view_column_set_resizable (column, TRUE);
   gtk_column_view_append_column (self->column_view, column);
