@@ -15,6 +15,10 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <linux/tcp.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+#include <linux/inet_diag.h>
+#include <unistd.h>
 
 #include <gio/gio.h>
 
@@ -85,11 +89,91 @@ proc_address (const char *ip,
   return FALSE;
 }
 
+static HbTcpState proc_lookup (const char *local_ip, guint local_port,
+                               const char *remote_ip, guint remote_port);
+
+/* One exact lookup through sock_diag (unprivileged): the kernel finds the
+ * socket by its 4-tuple, TIME_WAIT included, however many sockets exist.
+ * Returns -1 when the kernel cannot answer. */
+static int
+diag_lookup (const char *local_ip,
+             guint       local_port,
+             const char *remote_ip,
+             guint       remote_port)
+{
+  struct
+  {
+    struct nlmsghdr         nlh;
+    struct inet_diag_req_v2 req;
+  } msg;
+  struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+  struct timeval tv = { .tv_sec = 1 };
+  union { struct nlmsghdr h; char bytes[8192]; } reply;
+  int family = strchr (local_ip, ':') ? AF_INET6 : AF_INET;
+  int fd, state = -1;
+  ssize_t n;
+
+  memset (&msg, 0, sizeof msg);
+  msg.nlh.nlmsg_len = sizeof msg;
+  msg.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+  msg.nlh.nlmsg_flags = NLM_F_REQUEST;
+  msg.req.sdiag_family = family;
+  msg.req.sdiag_protocol = IPPROTO_TCP;
+  msg.req.idiag_states = ~0u;
+  msg.req.id.idiag_sport = htons (local_port);
+  msg.req.id.idiag_dport = htons (remote_port);
+  msg.req.id.idiag_cookie[0] = INET_DIAG_NOCOOKIE;
+  msg.req.id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
+  if (inet_pton (family, local_ip, msg.req.id.idiag_src) != 1 ||
+      inet_pton (family, remote_ip, msg.req.id.idiag_dst) != 1)
+    return HB_TCP_UNKNOWN;
+
+  fd = socket (AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+  if (fd < 0)
+    return -1;
+  setsockopt (fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  if (sendto (fd, &msg, sizeof msg, 0, (struct sockaddr *) &kernel, sizeof kernel) < 0)
+    {
+      close (fd);
+      return -1;
+    }
+  n = recv (fd, &reply, sizeof reply, 0);
+  close (fd);
+  if (n < (ssize_t) sizeof (struct nlmsghdr) || !NLMSG_OK (&reply.h, (size_t) n))
+    return -1;
+  if (reply.h.nlmsg_type == NLMSG_ERROR)
+    {
+      struct nlmsgerr *err = NLMSG_DATA (&reply.h);
+
+      /* ENOENT: the kernel has no such socket; anything else: ask /proc. */
+      return err->error == -ENOENT ? HB_TCP_UNKNOWN : -1;
+    }
+  if (reply.h.nlmsg_type == SOCK_DIAG_BY_FAMILY &&
+      reply.h.nlmsg_len >= NLMSG_LENGTH (sizeof (struct inet_diag_msg)))
+    state = ((struct inet_diag_msg *) NLMSG_DATA (&reply.h))->idiag_state;
+  return state;
+}
+
 HbTcpState
 hb_tcp_state_lookup (const char *local_ip,
                      guint       local_port,
                      const char *remote_ip,
                      guint       remote_port)
+{
+  int diag = diag_lookup (local_ip, local_port, remote_ip, remote_port);
+
+  if (diag >= 0)
+    return (HbTcpState) diag;
+  return proc_lookup (local_ip, local_port, remote_ip, remote_port);
+}
+
+/* The slow way, for kernels without sock_diag: /proc/net/tcp lists every
+ * socket, and reading it costs time in proportion to how many there are. */
+static HbTcpState
+proc_lookup (const char *local_ip,
+             guint       local_port,
+             const char *remote_ip,
+             guint       remote_port)
 {
   char local[40], remote[40];
   g_autofree char *want_local = NULL;

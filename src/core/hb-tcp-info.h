@@ -47,8 +47,9 @@ typedef struct
 gboolean    hb_tcp_info_query          (int         fd,
                                         HbTcpInfo  *info,
                                         GError    **error);
-/* Looks the 4-tuple up in /proc/net/tcp{,6}: the only way to see a socket
- * in TIME_WAIT after its fd is gone. Addresses are "127.0.0.1" or "::1". */
+/* Asks the kernel (sock_diag, else /proc/net/tcp{,6}) for the state of the
+ * 4-tuple: the only way to see a socket in TIME_WAIT after its fd is gone.
+ * Addresses are "127.0.0.1" or "::1". */
 HbTcpState  hb_tcp_state_lookup        (const char *local_ip,
                                         guint       local_port,
                                         const char *remote_ip,

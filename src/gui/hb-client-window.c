@@ -149,8 +149,8 @@ update_heartbeat (HbClientWindow *self)
                 "last-ping", &last_ping, "last-pong", &last_pong, NULL);
   ping_text = hb_format_clock (last_ping);
   pong_text = hb_format_clock (last_pong);
-  count = g_strdup_printf (_("%" G_GUINT64_FORMAT " PINGs received, %" G_GUINT64_FORMAT " PONGs sent"),
-                           pings, pongs);
+  count = g_strdup_printf (_("%llu PINGs received, %llu PONGs sent"),
+                           (unsigned long long) pings, (unsigned long long) pongs);
   gtk_label_set_text (self->last_ping_label, ping_text);
   gtk_label_set_text (self->last_pong_label, pong_text);
   gtk_label_set_text (self->count_label, count);
@@ -166,8 +166,8 @@ update_heartbeat (HbClientWindow *self)
       if (last_pong == 0)
         verdict = g_strdup (_("alive (no heartbeat yet)"));
       else if (left > 0)
-        verdict = g_strdup_printf (_("alive · would be declared dead in %" G_GINT64_FORMAT " s without an answer"),
-                                   (left + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC);
+        verdict = g_strdup_printf (_("alive · would be declared dead in %lld s without an answer"),
+                                   (long long) ((left + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC));
       else
         verdict = g_strdup (_("overdue: the server is about to close this connection"));
     }

@@ -113,10 +113,10 @@ hb_format_ago (gint64 then_us,
     return g_strdup ("—");
   s = MAX (now_us - then_us, 0) / G_USEC_PER_SEC;
   if (s < 60)
-    return g_strdup_printf (_("%" G_GINT64_FORMAT " s ago"), s);
+    return g_strdup_printf (_("%lld s ago"), (long long) s);
   if (s < 3600)
-    return g_strdup_printf (_("%" G_GINT64_FORMAT " min ago"), s / 60);
-  return g_strdup_printf (_("%" G_GINT64_FORMAT " h ago"), s / 3600);
+    return g_strdup_printf (_("%lld min ago"), (long long) (s / 60));
+  return g_strdup_printf (_("%lld h ago"), (long long) (s / 3600));
 }
 
 char *

@@ -115,9 +115,9 @@ update_tcp (gpointer data)
                               info.total_retrans);
       if (info.have_bytes)
         {
-          g_autofree char *more = g_strdup_printf (_("\nBytes acknowledged %" G_GUINT64_FORMAT " · received %"
-                                                     G_GUINT64_FORMAT " · segments out %u, in %u"),
-                                                   info.bytes_acked, info.bytes_received,
+          g_autofree char *more = g_strdup_printf (_("\nBytes acknowledged %llu · received %llu · segments out %u, in %u"),
+                                                   (unsigned long long) info.bytes_acked,
+                                                   (unsigned long long) info.bytes_received,
                                                    info.segs_out, info.segs_in);
           char *both = g_strconcat (text, more, NULL);
 
