@@ -175,23 +175,36 @@ update_heartbeat (HbClientWindow *self)
 }
 
 static gboolean
-unbeat (gpointer data)
+unbeat_ping (gpointer data)
 {
-  GtkWidget *pulse = data;
+  HbClientWindow *self = data;
 
-  gtk_widget_remove_css_class (pulse, "beat-in");
-  gtk_widget_remove_css_class (pulse, "beat-out");
+  self->ping_beat_id = 0;
+  gtk_widget_remove_css_class (GTK_WIDGET (self->ping_pulse), "beat-in");
   return G_SOURCE_REMOVE;
 }
 
+static gboolean
+unbeat_pong (gpointer data)
+{
+  HbClientWindow *self = data;
+
+  self->pong_beat_id = 0;
+  gtk_widget_remove_css_class (GTK_WIDGET (self->pong_pulse), "beat-out");
+  return G_SOURCE_REMOVE;
+}
+
+/* Lights an indicator for a moment; dispose removes pending timeouts. */
 static void
-beat (GtkImage   *pulse,
-      const char *css_class,
-      guint      *source_id)
+beat (HbClientWindow *self,
+      GtkImage       *pulse,
+      const char     *css_class,
+      guint          *source_id,
+      GSourceFunc     unbeat)
 {
   gtk_widget_add_css_class (GTK_WIDGET (pulse), css_class);
   g_clear_handle_id (source_id, g_source_remove);
-  *source_id = g_timeout_add_full (G_PRIORITY_DEFAULT, 350, unbeat, g_object_ref (pulse), g_object_unref);
+  *source_id = g_timeout_add (350, unbeat, self);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -217,14 +230,14 @@ on_welcome (HbClient *client, guint id, guint interval, guint timeout, HbClientW
 static void
 on_ping (HbClient *client, guint64 seq, HbClientWindow *self)
 {
-  beat (self->ping_pulse, "beat-in", &self->ping_beat_id);
+  beat (self, self->ping_pulse, "beat-in", &self->ping_beat_id, unbeat_ping);
   update_heartbeat (self);
 }
 
 static void
 on_pong_sent (HbClient *client, guint64 seq, HbClientWindow *self)
 {
-  beat (self->pong_pulse, "beat-out", &self->pong_beat_id);
+  beat (self, self->pong_pulse, "beat-out", &self->pong_beat_id, unbeat_pong);
   update_heartbeat (self);
 }
 
