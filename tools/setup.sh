@@ -15,6 +15,8 @@ packages=(
   libglib2.0-dev libglib2.0-bin libjson-glib-dev libgtk-4-dev libpcap-dev
   # GUI tests need a display; screenshots; data file validation
   xvfb xauth imagemagick desktop-file-utils appstream
+  # Chinese glyphs for the zh_CN translation (installed without recommends)
+  fonts-droid-fallback
   # protocol peers and capture for tests and teaching
   netcat-openbsd ncat tshark
   # fuzzing and clang's sanitizer runtimes

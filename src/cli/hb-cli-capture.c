@@ -129,10 +129,9 @@ hb_cli_capture_run (int    argc,
   g_main_loop_run (loop);
 
   hb_live_capture_stop (self.capture);
-  g_printerr (ngettext ("captured %" G_GUINT64_FORMAT " segment\n",
-                        "captured %" G_GUINT64_FORMAT " segments\n",
+  g_printerr (ngettext ("captured %llu segment\n", "captured %llu segments\n",
                         (gulong) MIN (hb_live_capture_get_n_frames (self.capture), G_MAXULONG)),
-              hb_live_capture_get_n_frames (self.capture));
+              (unsigned long long) hb_live_capture_get_n_frames (self.capture));
   g_source_remove (sig_int);
   g_source_remove (sig_term);
   if (timer != 0 && g_main_context_find_source_by_id (NULL, timer) != NULL)

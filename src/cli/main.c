@@ -50,7 +50,7 @@ main (int    argc,
   textdomain (GETTEXT_PACKAGE);
 
   if (argc < 2)
-    return hb_cli_usage_error (NULL, _("missing command: server or client"));
+    return hb_cli_usage_error (NULL, _("missing command: server, client, capture or analyze"));
 
   command = argv[1];
   if (strcmp (command, "--help") == 0 || strcmp (command, "-h") == 0 ||
