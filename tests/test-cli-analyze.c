@@ -9,15 +9,13 @@
 
 #include "config.h"
 
-#include <arpa/inet.h>
 #include <string.h>
 
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <pcap/pcap.h>
 
-#include "hb-capture-writer.h"
-#include "hb-packet.h"
+#include "hb-test-pcap.h"
 
 typedef struct
 {
@@ -77,90 +75,18 @@ skip_unless_wired (void)
 }
 
 /* ---------------------------------------------------------------------- */
-/* A small heartbeat conversation over raw IPv4                            */
-
-static void
-put16 (GByteArray *a,
-       guint16     v)
-{
-  guint16 n = htons (v);
-
-  g_byte_array_append (a, (guint8 *) &n, 2);
-}
-
-static void
-put32 (GByteArray *a,
-       guint32     v)
-{
-  guint32 n = htonl (v);
-
-  g_byte_array_append (a, (guint8 *) &n, 4);
-}
-
-static void
-add_segment (HbCaptureWriter *writer,
-             gint64           time_us,
-             gboolean         from_client,
-             guint16          flags,
-             guint32          seq,
-             guint32          ack,
-             guint16          win,
-             const guint8    *opt,
-             gsize            opt_len,
-             const char      *payload)
-{
-  g_autoptr(GByteArray) a = g_byte_array_new ();
-  gsize payload_len = payload ? strlen (payload) : 0;
-  static const guint8 lo[4] = { 127, 0, 0, 1 };
-  static const guint8 head[] = { 0x45, 0, 0, 0, 0, 1, 0x40, 0, 64, 6, 0, 0 };
-
-  g_byte_array_append (a, head, sizeof head);
-  g_byte_array_append (a, lo, 4);
-  g_byte_array_append (a, lo, 4);
-  put16 (a, from_client ? 4324 : 12001);
-  put16 (a, from_client ? 12001 : 4324);
-  put32 (a, seq);
-  put32 (a, ack);
-  put16 (a, (guint16) (((20 + opt_len) / 4) << 12 | flags));
-  put16 (a, win);
-  put32 (a, 0);
-  g_byte_array_append (a, opt, opt_len);
-  g_byte_array_append (a, (const guint8 *) payload, payload_len);
-  a->data[2] = a->len >> 8;
-  a->data[3] = a->len & 0xff;
-  hb_capture_writer_write (writer, time_us, a->data, a->len, a->len);
-}
-
-#define S HB_TCP_SYN
-#define A HB_TCP_ACK
-#define P HB_TCP_PSH
-#define F HB_TCP_FIN
+/* The synthetic heartbeat conversation over raw IPv4, as a file           */
 
 static char *
 write_conversation (const char *dir)
 {
-  static const guint8 syn_c[] = { 2, 4, 0xff, 0xd7, 4, 2, 8, 10, 0, 0, 0, 100, 0, 0, 0, 0, 1, 3, 3, 7 };
-  static const guint8 syn_s[] = { 2, 4, 0xff, 0xd7, 4, 2, 8, 10, 0, 0, 0, 200, 0, 0, 0, 100, 1, 3, 3, 10 };
   g_autoptr(GError) error = NULL;
-  g_autoptr(HbCaptureWriter) writer = NULL;
+  HbTestNet net = hb_test_net_default (4);
+  g_autoptr(GBytes) bytes = hb_test_make_conversation (DLT_RAW, HB_TEST_VARIANT_PLAIN, &net, 1000, 5000);
   char *path = g_build_filename (dir, "conversation.pcap", NULL);
-  const gint64 t = G_GINT64_CONSTANT (1700000000000000);
-  const guint32 c = 1000, s = 5000;
 
-  writer = hb_capture_writer_new (path, DLT_RAW, &error);
-  g_assert_no_error (error);
-  add_segment (writer, t, TRUE, S, c, 0, 65495, syn_c, sizeof syn_c, NULL);
-  add_segment (writer, t + 1000, FALSE, S | A, s, c + 1, 65483, syn_s, sizeof syn_s, NULL);
-  add_segment (writer, t + 2000, TRUE, A, c + 1, s + 1, 1000, NULL, 0, NULL);
-  add_segment (writer, t + 3000, TRUE, P | A, c + 1, s + 1, 1000, NULL, 0, "HELLO x\n");
-  add_segment (writer, t + 4000, FALSE, A, s + 1, c + 9, 70, NULL, 0, NULL);
-  add_segment (writer, t + 5000, FALSE, P | A, s + 1, c + 9, 70, NULL, 0, "PING 1\n");
-  add_segment (writer, t + 6000, TRUE, P | A, c + 9, s + 8, 1000, NULL, 0, "PONG 1\n");
-  add_segment (writer, t + 7000, FALSE, A, s + 8, c + 16, 70, NULL, 0, NULL);
-  add_segment (writer, t + 8000, TRUE, F | A, c + 16, s + 8, 1000, NULL, 0, NULL);
-  add_segment (writer, t + 9000, FALSE, F | A, s + 8, c + 17, 70, NULL, 0, NULL);
-  add_segment (writer, t + 10000, TRUE, A, c + 17, s + 9, 1000, NULL, 0, NULL);
-  g_assert_true (hb_capture_writer_close (writer, NULL, &error));
+  g_assert_true (g_file_set_contents (path, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
+                                      &error));
   g_assert_no_error (error);
   return path;
 }

@@ -25,295 +25,14 @@
 #include "hb-capture-writer.h"
 #include "hb-conversation.h"
 #include "hb-packet.h"
+#include "hb-test-pcap.h"
 #include "hb-test-util.h"
 
-#define CLIENT_PORT 4324
-#define SERVER_PORT 12001
-#define T0_US       G_GINT64_CONSTANT (1700000000000000)
-
-/* ---------------------------------------------------------------------- */
-/* Building frames                                                         */
-
-typedef struct
-{
-  int     family;
-  guint8  client[16];
-  guint8  server[16];
-  guint16 cport;
-  guint16 sport;
-} Net;
-
-enum
-{
-  VARIANT_PLAIN,
-  VARIANT_VLAN,      /* EN10MB with an 802.1Q tag */
-  VARIANT_SWAPPED,   /* NULL written on a machine of the other byte order */
-  VARIANT_AF23,      /* NULL, Windows' AF_INET6 */
-  VARIANT_AF24,      /* NULL, NetBSD/OpenBSD */
-  VARIANT_AF28,      /* NULL, FreeBSD */
-};
-
-static Net
-net_new (int         family,
-         const char *client,
-         const char *server,
-         guint16     cport,
-         guint16     sport)
-{
-  Net net = { family, { 0 }, { 0 }, cport, sport };
-  int af = family == 4 ? AF_INET : AF_INET6;
-
-  g_assert_cmpint (inet_pton (af, client, net.client), ==, 1);
-  g_assert_cmpint (inet_pton (af, server, net.server), ==, 1);
-  return net;
-}
-
-static void
-put8 (GByteArray *a,
-      guint8      v)
-{
-  g_byte_array_append (a, &v, 1);
-}
-
-static void
-put16 (GByteArray *a,
-       guint16     v)
-{
-  guint16 n = htons (v);
-
-  g_byte_array_append (a, (guint8 *) &n, 2);
-}
-
-static void
-put32 (GByteArray *a,
-       guint32     v)
-{
-  guint32 n = htonl (v);
-
-  g_byte_array_append (a, (guint8 *) &n, 4);
-}
-
-static void
-set16 (GByteArray *a,
-       guint       offset,
-       guint16     v)
-{
-  guint16 n = htons (v);
-
-  g_assert_cmpuint (offset + 2, <=, a->len);
-  memcpy (a->data + offset, &n, 2);
-}
-
-/* An IP packet carrying one TCP segment. Checksums stay 0: Wireshark does
- * not check them by default, and loopback's are partial anyway. */
-static GByteArray *
-ip_tcp (const Net    *net,
-        gboolean      from_client,
-        guint16       flags,
-        guint32       seq,
-        guint32       ack,
-        guint16       win,
-        const guint8 *opt,
-        gsize         opt_len,
-        const void   *payload,
-        gsize         payload_len)
-{
-  GByteArray *a = g_byte_array_new ();
-  gsize tcp_len;
-  const guint8 *src = from_client ? net->client : net->server;
-  const guint8 *dst = from_client ? net->server : net->client;
-
-  g_assert_cmpuint (opt_len % 4, ==, 0);
-  tcp_len = 20 + opt_len + payload_len;
-
-  if (net->family == 4)
-    {
-      put8 (a, 0x45);
-      put8 (a, 0);
-      put16 (a, 20 + tcp_len);
-      put16 (a, 0x1234);
-      put16 (a, 0x4000);  /* DF */
-      put8 (a, 64);
-      put8 (a, 6);
-      put16 (a, 0);
-      g_byte_array_append (a, src, 4);
-      g_byte_array_append (a, dst, 4);
-    }
-  else
-    {
-      put32 (a, 0x60000000);
-      put16 (a, tcp_len);
-      put8 (a, 6);
-      put8 (a, 64);
-      g_byte_array_append (a, src, 16);
-      g_byte_array_append (a, dst, 16);
-    }
-
-  put16 (a, from_client ? net->cport : net->sport);
-  put16 (a, from_client ? net->sport : net->cport);
-  put32 (a, seq);
-  put32 (a, ack);
-  put16 (a, (guint16) (((20 + opt_len) / 4) << 12 | flags));
-  put16 (a, win);
-  put16 (a, 0);
-  put16 (a, 0);
-  if (opt_len > 0)
-    g_byte_array_append (a, opt, opt_len);
-  if (payload_len > 0)
-    g_byte_array_append (a, payload, payload_len);
-  return a;
-}
-
-/* Puts the link layer of @linktype in front of an IP packet. */
-static GBytes *
-link_wrap (int         linktype,
-           int         variant,
-           int         family,
-           GByteArray *ip)
-{
-  GByteArray *a = g_byte_array_new ();
-  guint16 ethertype = family == 4 ? 0x0800 : 0x86dd;
-  guint32 af;
-
-  switch (linktype)
-    {
-    case DLT_EN10MB:
-      for (guint i = 0; i < 12; i++)
-        put8 (a, 0);
-      if (variant == VARIANT_VLAN)
-        {
-          put16 (a, 0x8100);
-          put16 (a, 42);
-        }
-      put16 (a, ethertype);
-      break;
-
-    case DLT_NULL:
-      af = family == 4 ? 2 : 30;
-      if (variant == VARIANT_AF23)
-        af = 23;
-      else if (variant == VARIANT_AF24)
-        af = 24;
-      else if (variant == VARIANT_AF28)
-        af = 28;
-      if (variant == VARIANT_SWAPPED)
-        af = GUINT32_SWAP_LE_BE (af);
-      g_byte_array_append (a, (guint8 *) &af, 4);
-      break;
-
-    case DLT_LOOP:
-      put32 (a, family == 4 ? 2 : 24);
-      break;
-
-    case DLT_RAW:
-    case DLT_IPV4:
-    case DLT_IPV6:
-      break;
-
-    case DLT_LINUX_SLL:
-      put16 (a, 0);       /* to us */
-      put16 (a, 772);     /* ARPHRD_LOOPBACK */
-      put16 (a, 6);
-      for (guint i = 0; i < 8; i++)
-        put8 (a, 0);
-      put16 (a, ethertype);
-      break;
-
-    case DLT_LINUX_SLL2:
-      put16 (a, ethertype);
-      put16 (a, 0);
-      put32 (a, 1);       /* ifindex */
-      put16 (a, 772);
-      put8 (a, 0);
-      put8 (a, 6);
-      for (guint i = 0; i < 8; i++)
-        put8 (a, 0);
-      break;
-
-    default:
-      g_assert_not_reached ();
-    }
-
-  g_byte_array_append (a, ip->data, ip->len);
-  return g_byte_array_free_to_bytes (a);
-}
-
-/* A capture in the making: frames one after another, 1 ms apart. */
-typedef struct
-{
-  int              linktype;
-  int              variant;
-  HbCaptureWriter *writer;
-  gint64           time_us;
-} Fixture;
-
-static void
-fixture_init (Fixture *fx,
-              int      linktype,
-              int      variant)
-{
-  g_autoptr(GError) error = NULL;
-
-  fx->linktype = linktype;
-  fx->variant = variant;
-  fx->time_us = T0_US;
-  fx->writer = hb_capture_writer_new_memory (linktype, &error);
-  g_assert_no_error (error);
-}
-
-static void
-fixture_add_frame (Fixture *fx,
-                   GBytes  *frame,
-                   gsize    origlen)
-{
-  gsize size;
-  const guint8 *data = g_bytes_get_data (frame, &size);
-
-  hb_capture_writer_write (fx->writer, fx->time_us, data, size, MAX (origlen, size));
-  fx->time_us += 1000;
-}
-
-/* Wraps and writes @ip, then frees it. */
-static void
-fixture_add_ip (Fixture    *fx,
-                int         family,
-                GByteArray *ip)
-{
-  g_autoptr(GBytes) frame = link_wrap (fx->linktype, fx->variant, family, ip);
-
-  fixture_add_frame (fx, frame, 0);
-  g_byte_array_unref (ip);
-}
-
-static void
-fixture_add (Fixture      *fx,
-             const Net    *net,
-             gboolean      from_client,
-             guint16       flags,
-             guint32       seq,
-             guint32       ack,
-             guint16       win,
-             const guint8 *opt,
-             gsize         opt_len,
-             const char   *payload)
-{
-  fixture_add_ip (fx, net->family,
-                  ip_tcp (net, from_client, flags, seq, ack, win, opt, opt_len,
-                          payload, payload ? strlen (payload) : 0));
-}
-
-static GBytes *
-fixture_finish (Fixture *fx)
-{
-  g_autoptr(GError) error = NULL;
-  GBytes *bytes = NULL;
-
-  g_assert_true (hb_capture_writer_close (fx->writer, &bytes, &error));
-  g_assert_no_error (error);
-  g_assert_nonnull (bytes);
-  g_clear_pointer (&fx->writer, hb_capture_writer_free);
-  return bytes;
-}
+#define F HB_TCP_FIN
+#define S HB_TCP_SYN
+#define R HB_TCP_RST
+#define P HB_TCP_PSH
+#define A HB_TCP_ACK
 
 static HbCaptureFile *
 load_ok (GBytes *bytes)
@@ -326,147 +45,19 @@ load_ok (GBytes *bytes)
   return file;
 }
 
-/* ---------------------------------------------------------------------- */
-/* The synthetic heartbeat conversation                                    */
-
-#define F HB_TCP_FIN
-#define S HB_TCP_SYN
-#define R HB_TCP_RST
-#define P HB_TCP_PSH
-#define A HB_TCP_ACK
-
-enum { OPT_NONE, OPT_SYN, OPT_TS };
-
-/* Sequence numbers are offsets from the sender's ISN (seq) and from the
- * peer's (ack), so that they are also the relative numbers expected. */
-typedef struct
-{
-  gboolean    client;
-  guint16     flags;
-  guint32     seq;
-  guint32     ack;
-  guint16     win;
-  const char *payload;
-  int         opt;
-  guint32     ts_val;
-  guint32     ts_ecr;
-  guint32     win_scaled;
-  HbTcpPhase     phase;
-  const char *info;
-} Step;
-
-/* Asymmetric window scales (client 7, server 10) show that a window is
- * scaled by its sender's shift. */
-static const Step conversation[] = {
-  { TRUE,  S,     0,  0, 65495, NULL, OPT_SYN, 100, 0, 65495, HB_TCP_PHASE_HANDSHAKE,
-    "4324 → 12001 [SYN] Seq=0 Win=65495 Len=0 MSS=65495 SACK_PERM TSval=100 TSecr=0 WS=128" },
-  { FALSE, S | A, 0,  1, 65483, NULL, OPT_SYN, 200, 100, 65483, HB_TCP_PHASE_HANDSHAKE,
-    "12001 → 4324 [SYN, ACK] Seq=0 Ack=1 Win=65483 Len=0 MSS=65495 SACK_PERM TSval=200 TSecr=100 WS=1024" },
-  { TRUE,  A,     1,  1, 1000, NULL, OPT_TS, 101, 200, 128000, HB_TCP_PHASE_HANDSHAKE,
-    "4324 → 12001 [ACK] Seq=1 Ack=1 Win=128000 Len=0 TSval=101 TSecr=200" },
-  { TRUE,  P | A, 1,  1, 1000, "HELLO x\n", OPT_NONE, 0, 0, 128000, HB_TCP_PHASE_DATA,
-    "4324 → 12001 [PSH, ACK] Seq=1 Ack=1 Win=128000 Len=8" },
-  { FALSE, A,     1,  9, 70, NULL, OPT_NONE, 0, 0, 71680, HB_TCP_PHASE_DATA,
-    "12001 → 4324 [ACK] Seq=1 Ack=9 Win=71680 Len=0" },
-  { FALSE, P | A, 1,  9, 70, "PING 1\n", OPT_NONE, 0, 0, 71680, HB_TCP_PHASE_HEARTBEAT,
-    "12001 → 4324 [PSH, ACK] Seq=1 Ack=9 Win=71680 Len=7" },
-  { TRUE,  P | A, 9,  8, 1000, "PONG 1\n", OPT_NONE, 0, 0, 128000, HB_TCP_PHASE_HEARTBEAT,
-    "4324 → 12001 [PSH, ACK] Seq=9 Ack=8 Win=128000 Len=7" },
-  { FALSE, A,     8, 16, 70, NULL, OPT_NONE, 0, 0, 71680, HB_TCP_PHASE_HEARTBEAT,
-    "12001 → 4324 [ACK] Seq=8 Ack=16 Win=71680 Len=0" },
-  { TRUE,  F | A, 16, 8, 1000, NULL, OPT_NONE, 0, 0, 128000, HB_TCP_PHASE_TEARDOWN,
-    "4324 → 12001 [FIN, ACK] Seq=16 Ack=8 Win=128000 Len=0" },
-  { FALSE, F | A, 8, 17, 70, NULL, OPT_NONE, 0, 0, 71680, HB_TCP_PHASE_TEARDOWN,
-    "12001 → 4324 [FIN, ACK] Seq=8 Ack=17 Win=71680 Len=0" },
-  { TRUE,  A,     17, 9, 1000, NULL, OPT_NONE, 0, 0, 128000, HB_TCP_PHASE_TEARDOWN,
-    "4324 → 12001 [ACK] Seq=17 Ack=9 Win=128000 Len=0" },
-};
-
-static gsize
-step_options (const Step *step,
-              guint8      opt[40])
-{
-  gsize n = 0;
-
-  if (step->opt == OPT_SYN)
-    {
-      static const guint8 head[] = { 2, 4, 0xff, 0xd7, 4, 2, 8, 10 };
-
-      memcpy (opt, head, sizeof head);
-      n = sizeof head;
-    }
-  else if (step->opt == OPT_TS)
-    {
-      opt[n++] = 1;
-      opt[n++] = 1;
-      opt[n++] = 8;
-      opt[n++] = 10;
-    }
-  else
-    return 0;
-
-  opt[n++] = step->ts_val >> 24;
-  opt[n++] = step->ts_val >> 16;
-  opt[n++] = step->ts_val >> 8;
-  opt[n++] = step->ts_val;
-  opt[n++] = step->ts_ecr >> 24;
-  opt[n++] = step->ts_ecr >> 16;
-  opt[n++] = step->ts_ecr >> 8;
-  opt[n++] = step->ts_ecr;
-  if (step->opt == OPT_SYN)
-    {
-      opt[n++] = 1;
-      opt[n++] = 3;
-      opt[n++] = 3;
-      opt[n++] = step->client ? 7 : 10;
-    }
-  return n;
-}
-
 static void
-fixture_add_step (Fixture    *fx,
-                  const Net  *net,
-                  const Step *step,
-                  guint32     isn_client,
-                  guint32     isn_server)
-{
-  guint8 opt[40];
-  gsize opt_len = step_options (step, opt);
-  guint32 own = step->client ? isn_client : isn_server;
-  guint32 peer = step->client ? isn_server : isn_client;
-
-  fixture_add (fx, net, step->client, step->flags, own + step->seq,
-               (step->flags & A) ? peer + step->ack : 0, step->win, opt, opt_len, step->payload);
-}
-
-static GBytes *
-make_conversation (int        linktype,
-                   int        variant,
-                   const Net *net,
-                   guint32    isn_client,
-                   guint32    isn_server)
-{
-  Fixture fx;
-
-  fixture_init (&fx, linktype, variant);
-  for (guint i = 0; i < G_N_ELEMENTS (conversation); i++)
-    fixture_add_step (&fx, net, &conversation[i], isn_client, isn_server);
-  return fixture_finish (&fx);
-}
-
-static void
-check_conversation (HbCaptureFile *file,
-                    const Net     *net,
-                    guint32        isn_client,
-                    guint32        isn_server)
+check_conversation (HbCaptureFile   *file,
+                    const HbTestNet *net,
+                    guint32          isn_client,
+                    guint32          isn_server)
 {
   GPtrArray *packets = hb_capture_file_get_packets (file);
   GPtrArray *conversations = hb_capture_file_get_conversations (file);
   HbConversation *conv;
   char client[64], server[64];
 
-  g_assert_cmpuint (hb_capture_file_get_n_frames (file), ==, G_N_ELEMENTS (conversation));
-  g_assert_cmpuint (packets->len, ==, G_N_ELEMENTS (conversation));
+  g_assert_cmpuint (hb_capture_file_get_n_frames (file), ==, HB_TEST_CONVERSATION_LEN);
+  g_assert_cmpuint (packets->len, ==, HB_TEST_CONVERSATION_LEN);
   g_assert_cmpuint (hb_capture_file_get_notes (file)->len, ==, 0);
   g_assert_cmpuint (conversations->len, ==, 1);
   conv = g_ptr_array_index (conversations, 0);
@@ -476,19 +67,19 @@ check_conversation (HbCaptureFile *file,
   inet_ntop (net->family == 4 ? AF_INET : AF_INET6, net->server, server, sizeof server);
   g_assert_cmpstr (hb_conversation_get_client_address (conv), ==, client);
   g_assert_cmpstr (hb_conversation_get_server_address (conv), ==, server);
-  g_assert_cmpuint (hb_conversation_get_client_port (conv), ==, CLIENT_PORT);
-  g_assert_cmpuint (hb_conversation_get_server_port (conv), ==, SERVER_PORT);
+  g_assert_cmpuint (hb_conversation_get_client_port (conv), ==, HB_TEST_CLIENT_PORT);
+  g_assert_cmpuint (hb_conversation_get_server_port (conv), ==, HB_TEST_SERVER_PORT);
 
   for (guint i = 0; i < packets->len; i++)
     {
       HbPacket *p = g_ptr_array_index (packets, i);
-      const Step *step = &conversation[i];
+      const HbTestStep *step = &hb_test_conversation[i];
       g_autofree char *info = hb_packet_format_info (p);
       g_autofree char *text = hb_packet_format_payload (p);
 
       g_test_message ("frame %u: %s", p->frame, info);
       g_assert_cmpuint (p->frame, ==, i + 1);
-      g_assert_cmpint (p->time_us, ==, T0_US + (gint64) i * 1000);
+      g_assert_cmpint (p->time_us, ==, HB_TEST_T0_US + (gint64) i * 1000);
       g_assert_cmpint (p->family, ==, net->family);
       g_assert_cmpstr (p->src, ==, step->client ? client : server);
       g_assert_cmpstr (p->dst, ==, step->client ? server : client);
@@ -514,7 +105,7 @@ check_conversation (HbCaptureFile *file,
         }
       else
         g_assert_null (text);
-      if (step->opt == OPT_SYN)
+      if (step->opt == HB_TEST_OPT_SYN)
         {
           g_assert_true (p->has_mss && p->sack_perm && p->has_timestamps && p->has_ws);
           g_assert_cmpuint (p->mss, ==, 65495);
@@ -531,36 +122,28 @@ typedef struct
 } LinkCase;
 
 static const LinkCase link_cases[] = {
-  { DLT_EN10MB, VARIANT_PLAIN, 4 },
-  { DLT_EN10MB, VARIANT_PLAIN, 6 },
-  { DLT_EN10MB, VARIANT_VLAN, 4 },
-  { DLT_EN10MB, VARIANT_VLAN, 6 },
-  { DLT_NULL, VARIANT_PLAIN, 4 },
-  { DLT_NULL, VARIANT_PLAIN, 6 },
-  { DLT_NULL, VARIANT_SWAPPED, 4 },
-  { DLT_NULL, VARIANT_SWAPPED, 6 },
-  { DLT_NULL, VARIANT_AF23, 6 },
-  { DLT_NULL, VARIANT_AF24, 6 },
-  { DLT_NULL, VARIANT_AF28, 6 },
-  { DLT_LOOP, VARIANT_PLAIN, 4 },
-  { DLT_LOOP, VARIANT_PLAIN, 6 },
-  { DLT_RAW, VARIANT_PLAIN, 4 },
-  { DLT_RAW, VARIANT_PLAIN, 6 },
-  { DLT_IPV4, VARIANT_PLAIN, 4 },
-  { DLT_IPV6, VARIANT_PLAIN, 6 },
-  { DLT_LINUX_SLL, VARIANT_PLAIN, 4 },
-  { DLT_LINUX_SLL, VARIANT_PLAIN, 6 },
-  { DLT_LINUX_SLL2, VARIANT_PLAIN, 4 },
-  { DLT_LINUX_SLL2, VARIANT_PLAIN, 6 },
+  { DLT_EN10MB, HB_TEST_VARIANT_PLAIN, 4 },
+  { DLT_EN10MB, HB_TEST_VARIANT_PLAIN, 6 },
+  { DLT_EN10MB, HB_TEST_VARIANT_VLAN, 4 },
+  { DLT_EN10MB, HB_TEST_VARIANT_VLAN, 6 },
+  { DLT_NULL, HB_TEST_VARIANT_PLAIN, 4 },
+  { DLT_NULL, HB_TEST_VARIANT_PLAIN, 6 },
+  { DLT_NULL, HB_TEST_VARIANT_SWAPPED, 4 },
+  { DLT_NULL, HB_TEST_VARIANT_SWAPPED, 6 },
+  { DLT_NULL, HB_TEST_VARIANT_AF23, 6 },
+  { DLT_NULL, HB_TEST_VARIANT_AF24, 6 },
+  { DLT_NULL, HB_TEST_VARIANT_AF28, 6 },
+  { DLT_LOOP, HB_TEST_VARIANT_PLAIN, 4 },
+  { DLT_LOOP, HB_TEST_VARIANT_PLAIN, 6 },
+  { DLT_RAW, HB_TEST_VARIANT_PLAIN, 4 },
+  { DLT_RAW, HB_TEST_VARIANT_PLAIN, 6 },
+  { DLT_IPV4, HB_TEST_VARIANT_PLAIN, 4 },
+  { DLT_IPV6, HB_TEST_VARIANT_PLAIN, 6 },
+  { DLT_LINUX_SLL, HB_TEST_VARIANT_PLAIN, 4 },
+  { DLT_LINUX_SLL, HB_TEST_VARIANT_PLAIN, 6 },
+  { DLT_LINUX_SLL2, HB_TEST_VARIANT_PLAIN, 4 },
+  { DLT_LINUX_SLL2, HB_TEST_VARIANT_PLAIN, 6 },
 };
-
-static Net
-default_net (int family)
-{
-  if (family == 4)
-    return net_new (4, "127.0.0.1", "127.0.0.1", CLIENT_PORT, SERVER_PORT);
-  return net_new (6, "2001:db8::1", "2001:db8::2", CLIENT_PORT, SERVER_PORT);
-}
 
 static void
 test_link_types (void)
@@ -568,8 +151,8 @@ test_link_types (void)
   for (guint i = 0; i < G_N_ELEMENTS (link_cases); i++)
     {
       const LinkCase *lc = &link_cases[i];
-      Net net = default_net (lc->family);
-      g_autoptr(GBytes) bytes = make_conversation (lc->linktype, lc->variant, &net, 1000, 5000);
+      HbTestNet net = hb_test_net_default (lc->family);
+      g_autoptr(GBytes) bytes = hb_test_make_conversation (lc->linktype, lc->variant, &net, 1000, 5000);
       g_autoptr(HbCaptureFile) file = load_ok (bytes);
 
       g_test_message ("link type %d (%s), variant %d, IPv%d", lc->linktype,
@@ -591,14 +174,14 @@ test_writer_file (void)
   g_autoptr(GBytes) memory = NULL;
   g_autofree char *contents = NULL;
   gsize length;
-  Net net = default_net (4);
+  HbTestNet net = hb_test_net_default (4);
 
   g_assert_no_error (error);
   path = g_build_filename (dir, "conversation.pcap", NULL);
 
   /* The same frames through a file on disk and through memory give the
    * same bytes, and the file reads back. */
-  memory = make_conversation (DLT_EN10MB, VARIANT_PLAIN, &net, 1000, 5000);
+  memory = hb_test_make_conversation (DLT_EN10MB, HB_TEST_VARIANT_PLAIN, &net, 1000, 5000);
   writer = hb_capture_writer_new (path, DLT_EN10MB, &error);
   g_assert_no_error (error);
   {
@@ -614,7 +197,7 @@ test_writer_file (void)
         hb_capture_writer_write (writer, p->time_us, data, size, p->origlen);
       }
   }
-  g_assert_cmpuint (hb_capture_writer_get_n_frames (writer), ==, G_N_ELEMENTS (conversation));
+  g_assert_cmpuint (hb_capture_writer_get_n_frames (writer), ==, HB_TEST_CONVERSATION_LEN);
   g_assert_true (hb_capture_writer_close (writer, NULL, &error));
   g_assert_no_error (error);
 
@@ -643,9 +226,9 @@ test_writer_file (void)
 static void
 test_wraparound (void)
 {
-  Net net = default_net (4);
+  HbTestNet net = hb_test_net_default (4);
   /* Both directions cross 2^32 inside the conversation. */
-  g_autoptr(GBytes) bytes = make_conversation (DLT_EN10MB, VARIANT_PLAIN, &net, 0xfffffff0, 0xfffffffe);
+  g_autoptr(GBytes) bytes = hb_test_make_conversation (DLT_EN10MB, HB_TEST_VARIANT_PLAIN, &net, 0xfffffff0, 0xfffffffe);
   g_autoptr(HbCaptureFile) file = load_ok (bytes);
   HbPacket *fin;
 
@@ -656,16 +239,16 @@ test_wraparound (void)
 
   /* And the same when the SYN is not captured: base = first seq - 1. */
   {
-    Fixture fx;
+    HbTestCapture fx;
     g_autoptr(GBytes) tail = NULL;
     g_autoptr(HbCaptureFile) tail_file = NULL;
     GPtrArray *packets;
 
-    fixture_init (&fx, DLT_RAW, VARIANT_PLAIN);
-    fixture_add (&fx, &net, TRUE, P | A, 0xffffffff, 77, 1000, NULL, 0, "MSG 0123456789\n");
-    fixture_add (&fx, &net, FALSE, A, 77, 0xffffffff + 15u, 100, NULL, 0, NULL);
-    fixture_add (&fx, &net, TRUE, P | A, 14, 77, 1000, NULL, 0, "MSG x\n");
-    tail = fixture_finish (&fx);
+    hb_test_capture_init (&fx, DLT_RAW, HB_TEST_VARIANT_PLAIN);
+    hb_test_capture_add (&fx, &net, TRUE, P | A, 0xffffffff, 77, 1000, NULL, 0, "MSG 0123456789\n");
+    hb_test_capture_add (&fx, &net, FALSE, A, 77, 0xffffffff + 15u, 100, NULL, 0, NULL);
+    hb_test_capture_add (&fx, &net, TRUE, P | A, 14, 77, 1000, NULL, 0, "MSG x\n");
+    tail = hb_test_capture_finish (&fx);
     tail_file = load_ok (tail);
     packets = hb_capture_file_get_packets (tail_file);
     hb_capture_file_get_conversations (tail_file);
@@ -677,23 +260,23 @@ test_wraparound (void)
 
 /* Segments of the conversation above, in another order or twice. */
 static GBytes *
-make_steps (int        linktype,
-            const Net *net,
-            const int *order,
-            guint      n)
+make_steps (int              linktype,
+            const HbTestNet *net,
+            const int       *order,
+            guint            n)
 {
-  Fixture fx;
+  HbTestCapture fx;
 
-  fixture_init (&fx, linktype, VARIANT_PLAIN);
+  hb_test_capture_init (&fx, linktype, HB_TEST_VARIANT_PLAIN);
   for (guint i = 0; i < n; i++)
-    fixture_add_step (&fx, net, &conversation[order[i]], 1000, 5000);
-  return fixture_finish (&fx);
+    hb_test_capture_add_step (&fx, net, &hb_test_conversation[order[i]], 1000, 5000);
+  return hb_test_capture_finish (&fx);
 }
 
 static void
 test_retransmission (void)
 {
-  Net net = default_net (4);
+  HbTestNet net = hb_test_net_default (4);
   /* HELLO sent twice before its ACK; PING twice; the FIN twice. */
   static const int order[] = { 0, 1, 2, 3, 3, 4, 5, 5, 6, 7, 8, 8, 9, 10 };
   static const guint8 expected_phase[] = {
@@ -714,7 +297,7 @@ test_retransmission (void)
 
       g_test_message ("frame %u: %s (%s)", p->frame, info, hb_tcp_phase_to_string (p->phase));
       g_assert_cmpuint (p->phase, ==, expected_phase[i]);
-      g_assert_cmpuint (p->rel_seq, ==, conversation[order[i]].seq);
+      g_assert_cmpuint (p->rel_seq, ==, hb_test_conversation[order[i]].seq);
       g_assert_cmpuint (p->analysis, ==, again ? HB_ANALYSIS_RETRANSMISSION : 0);
       if (again)
         g_assert_true (g_str_has_prefix (info, "[TCP Retransmission] "));
@@ -724,8 +307,8 @@ test_retransmission (void)
 static void
 test_out_of_order (void)
 {
-  Net net = default_net (6);
-  Fixture fx;
+  HbTestNet net = hb_test_net_default (6);
+  HbTestCapture fx;
   g_autoptr(GBytes) bytes = NULL;
   g_autoptr(HbCaptureFile) file = NULL;
   GPtrArray *packets;
@@ -738,15 +321,15 @@ test_out_of_order (void)
     HB_TCP_PHASE_DATA,       /* its ACK */
   };
 
-  fixture_init (&fx, DLT_LINUX_SLL2, VARIANT_PLAIN);
+  hb_test_capture_init (&fx, DLT_LINUX_SLL2, HB_TEST_VARIANT_PLAIN);
   for (guint i = 0; i < 3; i++)
-    fixture_add_step (&fx, &net, &conversation[i], 1000, 5000);
-  fixture_add (&fx, &net, TRUE, P | A, 1000 + 7, 5001, 1000, NULL, 0, "PONG 1\n");
-  fixture_add (&fx, &net, TRUE, P | A, 1000 + 1, 5001, 1000, NULL, 0, "MSG a\n");
-  fixture_add (&fx, &net, FALSE, A, 5001, 1000 + 14, 70, NULL, 0, NULL);
-  fixture_add (&fx, &net, FALSE, P | A, 5001, 1000 + 14, 70, NULL, 0, "BCAST hi\n");
-  fixture_add (&fx, &net, TRUE, A, 1000 + 14, 5010, 1000, NULL, 0, NULL);
-  bytes = fixture_finish (&fx);
+    hb_test_capture_add_step (&fx, &net, &hb_test_conversation[i], 1000, 5000);
+  hb_test_capture_add (&fx, &net, TRUE, P | A, 1000 + 7, 5001, 1000, NULL, 0, "PONG 1\n");
+  hb_test_capture_add (&fx, &net, TRUE, P | A, 1000 + 1, 5001, 1000, NULL, 0, "MSG a\n");
+  hb_test_capture_add (&fx, &net, FALSE, A, 5001, 1000 + 14, 70, NULL, 0, NULL);
+  hb_test_capture_add (&fx, &net, FALSE, P | A, 5001, 1000 + 14, 70, NULL, 0, "BCAST hi\n");
+  hb_test_capture_add (&fx, &net, TRUE, A, 1000 + 14, 5010, 1000, NULL, 0, NULL);
+  bytes = hb_test_capture_finish (&fx);
   file = load_ok (bytes);
   packets = hb_capture_file_get_packets (file);
   hb_capture_file_get_conversations (file);
@@ -768,7 +351,7 @@ test_out_of_order (void)
 static void
 test_no_syn (void)
 {
-  Net net = default_net (4);
+  HbTestNet net = hb_test_net_default (4);
   /* From the HELLO on: no handshake, windows unscaled (the shift is not known). */
   static const int order[] = { 3, 4, 5, 6, 7, 8, 9, 10 };
   static const char * const infos[] = {
@@ -787,39 +370,43 @@ test_no_syn (void)
   HbConversation *conv = g_ptr_array_index (hb_capture_file_get_conversations (file), 0);
 
   g_assert_false (hb_conversation_get_saw_syn (conv));
-  g_assert_cmpuint (hb_conversation_get_client_port (conv), ==, CLIENT_PORT);
+  g_assert_cmpuint (hb_conversation_get_client_port (conv), ==, HB_TEST_CLIENT_PORT);
   for (guint i = 0; i < packets->len; i++)
     {
       HbPacket *p = g_ptr_array_index (packets, i);
       g_autofree char *info = hb_packet_format_info (p);
 
       g_assert_cmpstr (info, ==, infos[i]);
-      g_assert_cmpuint (p->phase, ==, conversation[order[i]].phase);
+      g_assert_cmpuint (p->phase, ==, hb_test_conversation[order[i]].phase);
     }
+}
+
+/* 10.0.0.1 and 10.0.0.3 interleaved, then 10.0.0.1 again on the same
+ * 4-tuple with a new ISN: three conversations. */
+static GBytes *
+make_three_conversations (void)
+{
+  HbTestNet a = hb_test_net_new (4, "10.0.0.1", "10.0.0.2", HB_TEST_CLIENT_PORT, HB_TEST_SERVER_PORT);
+  HbTestNet b = hb_test_net_new (4, "10.0.0.3", "10.0.0.2", HB_TEST_CLIENT_PORT, HB_TEST_SERVER_PORT);
+  HbTestCapture fx;
+
+  hb_test_capture_init (&fx, DLT_EN10MB, HB_TEST_VARIANT_PLAIN);
+  for (guint i = 0; i < HB_TEST_CONVERSATION_LEN; i++)
+    {
+      hb_test_capture_add_step (&fx, &a, &hb_test_conversation[i], 1000, 5000);
+      hb_test_capture_add_step (&fx, &b, &hb_test_conversation[i], 7000, 9000);
+    }
+  for (guint i = 0; i < HB_TEST_CONVERSATION_LEN; i++)
+    hb_test_capture_add_step (&fx, &a, &hb_test_conversation[i], 3000000, 4000000);
+  return hb_test_capture_finish (&fx);
 }
 
 static void
 test_two_conversations (void)
 {
-  Net a = net_new (4, "10.0.0.1", "10.0.0.2", CLIENT_PORT, SERVER_PORT);
-  Net b = net_new (4, "10.0.0.3", "10.0.0.2", CLIENT_PORT, SERVER_PORT);
-  Fixture fx;
-  g_autoptr(GBytes) bytes = NULL;
-  g_autoptr(HbCaptureFile) file = NULL;
-  GPtrArray *conversations;
-
-  /* a and b interleaved, then a again on the same 4-tuple with a new ISN. */
-  fixture_init (&fx, DLT_EN10MB, VARIANT_PLAIN);
-  for (guint i = 0; i < G_N_ELEMENTS (conversation); i++)
-    {
-      fixture_add_step (&fx, &a, &conversation[i], 1000, 5000);
-      fixture_add_step (&fx, &b, &conversation[i], 7000, 9000);
-    }
-  for (guint i = 0; i < G_N_ELEMENTS (conversation); i++)
-    fixture_add_step (&fx, &a, &conversation[i], 3000000, 4000000);
-  bytes = fixture_finish (&fx);
-  file = load_ok (bytes);
-  conversations = hb_capture_file_get_conversations (file);
+  g_autoptr(GBytes) bytes = make_three_conversations ();
+  g_autoptr(HbCaptureFile) file = load_ok (bytes);
+  GPtrArray *conversations = hb_capture_file_get_conversations (file);
 
   g_assert_cmpuint (conversations->len, ==, 3);
   for (guint c = 0; c < 3; c++)
@@ -828,18 +415,18 @@ test_two_conversations (void)
       g_autofree char *described = hb_conversation_describe (conv);
 
       g_assert_cmpuint (hb_conversation_get_index (conv), ==, c);
-      g_assert_cmpuint (hb_conversation_get_n_packets (conv), ==, G_N_ELEMENTS (conversation));
+      g_assert_cmpuint (hb_conversation_get_n_packets (conv), ==, HB_TEST_CONVERSATION_LEN);
       g_assert_cmpstr (described, ==, c == 1 ? "10.0.0.3:4324 → 10.0.0.2:12001"
                                              : "10.0.0.1:4324 → 10.0.0.2:12001");
-      for (guint i = 0; i < G_N_ELEMENTS (conversation); i++)
+      for (guint i = 0; i < HB_TEST_CONVERSATION_LEN; i++)
         {
           HbPacket *p = hb_conversation_get_packet (conv, i);
           g_autofree char *info = hb_packet_format_info (p);
 
           g_assert_cmpuint (p->conversation, ==, c);
           g_assert_cmpuint (p->frame, ==, c < 2 ? 2 * i + 1 + c : 23 + i);
-          g_assert_cmpstr (info, ==, conversation[i].info);
-          g_assert_cmpuint (p->phase, ==, conversation[i].phase);
+          g_assert_cmpstr (info, ==, hb_test_conversation[i].info);
+          g_assert_cmpuint (p->phase, ==, hb_test_conversation[i].phase);
         }
     }
 }
@@ -847,7 +434,7 @@ test_two_conversations (void)
 static void
 test_window_scaling (void)
 {
-  Net net = default_net (4);
+  HbTestNet net = hb_test_net_default (4);
   static const guint8 ws_only[] = { 1, 3, 3, 7 };
   static const guint8 ws_big[] = { 1, 3, 3, 15 };
   struct
@@ -867,18 +454,18 @@ test_window_scaling (void)
 
   for (guint c = 0; c < G_N_ELEMENTS (cases); c++)
     {
-      Fixture fx;
+      HbTestCapture fx;
       g_autoptr(GBytes) bytes = NULL;
       g_autoptr(HbCaptureFile) file = NULL;
       GPtrArray *packets;
       g_autofree char *info = NULL;
 
-      fixture_init (&fx, DLT_RAW, VARIANT_PLAIN);
-      fixture_add (&fx, &net, TRUE, S, 1000, 0, 65535, cases[c].client_opt, cases[c].client_opt ? 4 : 0, NULL);
-      fixture_add (&fx, &net, FALSE, S | A, 5000, 1001, 65535, cases[c].server_opt, cases[c].server_opt ? 4 : 0, NULL);
-      fixture_add (&fx, &net, TRUE, A, 1001, 5001, 1000, NULL, 0, NULL);
-      fixture_add (&fx, &net, FALSE, A, 5001, 1001, 70, NULL, 0, NULL);
-      bytes = fixture_finish (&fx);
+      hb_test_capture_init (&fx, DLT_RAW, HB_TEST_VARIANT_PLAIN);
+      hb_test_capture_add (&fx, &net, TRUE, S, 1000, 0, 65535, cases[c].client_opt, cases[c].client_opt ? 4 : 0, NULL);
+      hb_test_capture_add (&fx, &net, FALSE, S | A, 5000, 1001, 65535, cases[c].server_opt, cases[c].server_opt ? 4 : 0, NULL);
+      hb_test_capture_add (&fx, &net, TRUE, A, 1001, 5001, 1000, NULL, 0, NULL);
+      hb_test_capture_add (&fx, &net, FALSE, A, 5001, 1001, 70, NULL, 0, NULL);
+      bytes = hb_test_capture_finish (&fx);
       file = load_ok (bytes);
       packets = hb_capture_file_get_packets (file);
       hb_capture_file_get_conversations (file);
@@ -896,8 +483,8 @@ test_window_scaling (void)
 static void
 test_sack (void)
 {
-  Net net = default_net (4);
-  Fixture fx;
+  HbTestNet net = hb_test_net_default (4);
+  HbTestCapture fx;
   g_autoptr(GBytes) bytes = NULL;
   g_autoptr(HbCaptureFile) file = NULL;
   g_autofree char *info = NULL;
@@ -912,11 +499,11 @@ test_sack (void)
 
       memcpy (opt + 4 + 4 * i, &n, 4);
     }
-  fixture_init (&fx, DLT_EN10MB, VARIANT_PLAIN);
+  hb_test_capture_init (&fx, DLT_EN10MB, HB_TEST_VARIANT_PLAIN);
   for (guint i = 0; i < 3; i++)
-    fixture_add_step (&fx, &net, &conversation[i], 1000, 5000);
-  fixture_add (&fx, &net, FALSE, A, 5001, 1001, 70, opt, sizeof opt, NULL);
-  bytes = fixture_finish (&fx);
+    hb_test_capture_add_step (&fx, &net, &hb_test_conversation[i], 1000, 5000);
+  hb_test_capture_add (&fx, &net, FALSE, A, 5001, 1001, 70, opt, sizeof opt, NULL);
+  bytes = hb_test_capture_finish (&fx);
   file = load_ok (bytes);
   hb_capture_file_get_conversations (file);
   p = g_ptr_array_index (hb_capture_file_get_packets (file), 3);
@@ -977,8 +564,8 @@ expect_load_error (GBytes     *bytes,
 static void
 test_truncated_file (void)
 {
-  Net net = default_net (4);
-  g_autoptr(GBytes) whole = make_conversation (DLT_EN10MB, VARIANT_PLAIN, &net, 1000, 5000);
+  HbTestNet net = hb_test_net_default (4);
+  g_autoptr(GBytes) whole = hb_test_make_conversation (DLT_EN10MB, HB_TEST_VARIANT_PLAIN, &net, 1000, 5000);
   gsize size = g_bytes_get_size (whole);
   g_autoptr(GBytes) cut_data = g_bytes_new_from_bytes (whole, 0, size - 5);
   /* The last frame is a 54-byte pure ACK after a 16-byte record header. */
@@ -993,8 +580,8 @@ test_truncated_file (void)
 static void
 test_not_capture (void)
 {
-  Net net = default_net (4);
-  g_autoptr(GBytes) whole = make_conversation (DLT_EN10MB, VARIANT_PLAIN, &net, 1000, 5000);
+  HbTestNet net = hb_test_net_default (4);
+  g_autoptr(GBytes) whole = hb_test_make_conversation (DLT_EN10MB, HB_TEST_VARIANT_PLAIN, &net, 1000, 5000);
   g_autoptr(GBytes) empty = g_bytes_new_static ("", 0);
   g_autoptr(GBytes) text = g_bytes_new_static ("HELLO world\nPING 1\n", 19);
   g_autoptr(GBytes) tiny = g_bytes_new_static ("\xa1\xb2", 2);
@@ -1043,16 +630,16 @@ test_not_capture (void)
 static void
 test_unsupported_linktype (void)
 {
-  Fixture fx;
+  HbTestCapture fx;
   g_autoptr(GBytes) bytes = NULL;
   static const guint8 frame[32] = { 0 };
   g_autoptr(GBytes) frame_bytes = g_bytes_new_static (frame, sizeof frame);
   g_autoptr(HbPacket) packet = hb_packet_new ();
   g_autoptr(GError) error = NULL;
 
-  fixture_init (&fx, DLT_IEEE802_11, VARIANT_PLAIN);
-  fixture_add_frame (&fx, frame_bytes, 0);
-  bytes = fixture_finish (&fx);
+  hb_test_capture_init (&fx, DLT_IEEE802_11, HB_TEST_VARIANT_PLAIN);
+  hb_test_capture_add_frame (&fx, frame_bytes, 0);
+  bytes = hb_test_capture_finish (&fx);
   expect_load_error (bytes, HB_CAPTURE_FILE_ERROR, HB_CAPTURE_FILE_ERROR_UNSUPPORTED_LINKTYPE, 0, "link type 105");
 
   g_assert_false (hb_packet_parse (frame, sizeof frame, sizeof frame, DLT_IEEE802_11, packet, &error));
@@ -1060,17 +647,17 @@ test_unsupported_linktype (void)
 }
 
 static GByteArray *
-good_ip (const Net *net)
+good_ip (const HbTestNet *net)
 {
-  return ip_tcp (net, TRUE, P | A, 1001, 5001, 1000, NULL, 0, "PING 1\n", 7);
+  return hb_test_ip_tcp (net, TRUE, P | A, 1001, 5001, 1000, NULL, 0, "PING 1\n", 7);
 }
 
 static GByteArray *
-with_options (const Net    *net,
-              const guint8 *opt,
-              gsize         opt_len)
+with_options (const HbTestNet *net,
+              const guint8    *opt,
+              gsize            opt_len)
 {
-  return ip_tcp (net, TRUE, A, 1001, 5001, 1000, opt, opt_len, NULL, 0);
+  return hb_test_ip_tcp (net, TRUE, A, 1001, 5001, 1000, opt, opt_len, NULL, 0);
 }
 
 typedef struct
@@ -1085,8 +672,8 @@ typedef struct
 static void
 test_bad_frames (void)
 {
-  Net net4 = default_net (4);
-  Net net6 = default_net (6);
+  HbTestNet net4 = hb_test_net_default (4);
+  HbTestNet net6 = hb_test_net_default (6);
   static const guint8 opt_len0[] = { 2, 0, 0, 0 };
   static const guint8 opt_len1[] = { 3, 1, 0, 0 };
   static const guint8 opt_past[] = { 1, 1, 8, 10 };
@@ -1095,7 +682,7 @@ test_bad_frames (void)
   static const guint8 opt_ok[] = { 1, 1, 4, 2 };
   BadCase cases[24];
   guint n = 0;
-  Fixture fx;
+  HbTestCapture fx;
   g_autoptr(GBytes) bytes = NULL;
   g_autoptr(HbCaptureFile) file = NULL;
   GPtrArray *notes;
@@ -1105,11 +692,11 @@ test_bad_frames (void)
   n++;
   cases[n] = (BadCase) { "IP total length exceeds the frame", good_ip (&net4), 0, HB_PACKET_ERROR_MALFORMED,
                          "exceeds the" };
-  set16 (cases[n].ip, 2, cases[n].ip->len + 100);
+  hb_test_set16 (cases[n].ip, 2, cases[n].ip->len + 100);
   n++;
   cases[n] = (BadCase) { "IP total length shorter than IHL", good_ip (&net4), 0, HB_PACKET_ERROR_MALFORMED,
                          "shorter than its header" };
-  set16 (cases[n].ip, 2, 12);
+  hb_test_set16 (cases[n].ip, 2, 12);
   n++;
   cases[n] = (BadCase) { "IHL below 5", good_ip (&net4), 0, HB_PACKET_ERROR_MALFORMED, "below 20" };
   cases[n].ip->data[0] = 0x44;
@@ -1125,7 +712,7 @@ test_bad_frames (void)
                          "truncated TCP header" };
   n++;
   cases[n] = (BadCase) { "fragment", good_ip (&net4), 0, HB_PACKET_ERROR_FRAGMENT, "fragment" };
-  set16 (cases[n].ip, 6, 0x2000);
+  hb_test_set16 (cases[n].ip, 6, 0x2000);
   n++;
   cases[n] = (BadCase) { "UDP", good_ip (&net4), 0, HB_PACKET_ERROR_NOT_TCP, NULL };
   cases[n].ip->data[9] = 17;
@@ -1152,7 +739,7 @@ test_bad_frames (void)
     g_byte_array_append (ip, nops, 4);
     g_byte_array_append (ip, plain->data + 20, plain->len - 20);
     ip->data[0] = 0x46;
-    set16 (ip, 2, ip->len);
+    hb_test_set16 (ip, 2, ip->len);
     cases[n] = (BadCase) { "IPv4 options", ip, 0, -1, NULL };
     n++;
   }
@@ -1174,7 +761,7 @@ test_bad_frames (void)
       g_byte_array_append (ip, dest, sizeof dest);
       g_byte_array_append (ip, fragment, sizeof fragment);
       g_byte_array_append (ip, plain->data + 40, plain->len - 40);
-      set16 (ip, 4, ip->len - 40);
+      hb_test_set16 (ip, 4, ip->len - 40);
       cases[n] = frag ? (BadCase) { "IPv6 fragment", ip, 0, HB_PACKET_ERROR_FRAGMENT, "fragment" }
                       : (BadCase) { "IPv6 extension headers", ip, 0, -1, NULL };
       n++;
@@ -1193,7 +780,7 @@ test_bad_frames (void)
         g_byte_array_append (ip, hop, 8);
       }
     g_byte_array_append (ip, tcp->data + 40, tcp->len - 40);
-    set16 (ip, 4, ip->len - 40);
+    hb_test_set16 (ip, 4, ip->len - 40);
     cases[n] = (BadCase) { "IPv6 extension header chain", ip, 0, HB_PACKET_ERROR_MALFORMED, "extension headers" };
     n++;
   }
@@ -1244,17 +831,17 @@ test_bad_frames (void)
 
   /* ...and all of them in one file, where each gets a note but the UDP
    * packet, and the parsable ones are kept. */
-  fixture_init (&fx, DLT_RAW, VARIANT_PLAIN);
+  hb_test_capture_init (&fx, DLT_RAW, HB_TEST_VARIANT_PLAIN);
   for (guint i = 0; i < n; i++)
     {
       gsize caplen = cases[i].caplen ? cases[i].caplen : cases[i].ip->len;
       g_autoptr(GBytes) frame = g_bytes_new (cases[i].ip->data, caplen);
 
-      fixture_add_frame (&fx, frame, cases[i].ip->len);
+      hb_test_capture_add_frame (&fx, frame, cases[i].ip->len);
       n_kept += cases[i].error < 0;
       n_notes += cases[i].note != NULL;
     }
-  bytes = fixture_finish (&fx);
+  bytes = hb_test_capture_finish (&fx);
   file = load_ok (bytes);
   notes = hb_capture_file_get_notes (file);
   for (guint i = 0; i < notes->len; i++)
@@ -1280,8 +867,8 @@ test_every_prefix (void)
   for (guint c = 0; c < G_N_ELEMENTS (link_cases); c++)
     {
       const LinkCase *lc = &link_cases[c];
-      Net net = default_net (lc->family);
-      g_autoptr(GBytes) bytes = make_conversation (lc->linktype, lc->variant, &net, 1000, 5000);
+      HbTestNet net = hb_test_net_default (lc->family);
+      g_autoptr(GBytes) bytes = hb_test_make_conversation (lc->linktype, lc->variant, &net, 1000, 5000);
       g_autoptr(HbCaptureFile) file = load_ok (bytes);
       GPtrArray *packets = hb_capture_file_get_packets (file);
 
@@ -1316,8 +903,8 @@ test_every_prefix (void)
 static void
 test_mutations (void)
 {
-  Net net = default_net (6);
-  g_autoptr(GBytes) whole = make_conversation (DLT_EN10MB, VARIANT_VLAN, &net, 0xfffffff0, 5000);
+  HbTestNet net = hb_test_net_default (6);
+  g_autoptr(GBytes) whole = hb_test_make_conversation (DLT_EN10MB, HB_TEST_VARIANT_VLAN, &net, 0xfffffff0, 5000);
   gsize size;
   const guint8 *original = g_bytes_get_data (whole, &size);
   GRand *rand = g_rand_new_with_seed (g_test_rand_int ());
@@ -1513,66 +1100,54 @@ test_tshark_fixtures (void)
   for (guint i = 0; i < G_N_ELEMENTS (link_cases); i++)
     {
       const LinkCase *lc = &link_cases[i];
-      Net net = default_net (lc->family);
-      g_autoptr(GBytes) bytes = make_conversation (lc->linktype, lc->variant, &net, 1000, 5000);
+      HbTestNet net = hb_test_net_default (lc->family);
+      g_autoptr(GBytes) bytes = hb_test_make_conversation (lc->linktype, lc->variant, &net, 1000, 5000);
       g_autofree char *name = g_strdup_printf ("link-%d-%d-v%d.pcap", lc->linktype, lc->variant, lc->family);
 
       /* Wireshark reads AF 23 in DLT_NULL as IPX (the BSD meaning); we
        * take it for Windows' AF_INET6 when the packet is IPv6. */
-      if (lc->variant == VARIANT_AF23)
+      if (lc->variant == HB_TEST_VARIANT_AF23)
         continue;
-      save_and_compare (tshark, dir, name, bytes, G_N_ELEMENTS (conversation));
+      save_and_compare (tshark, dir, name, bytes, HB_TEST_CONVERSATION_LEN);
     }
 
   {
-    Net net = default_net (4);
-    g_autoptr(GBytes) wrap = make_conversation (DLT_EN10MB, VARIANT_PLAIN, &net, 0xfffffff0, 0xfffffffe);
+    HbTestNet net = hb_test_net_default (4);
+    g_autoptr(GBytes) wrap = hb_test_make_conversation (DLT_EN10MB, HB_TEST_VARIANT_PLAIN, &net, 0xfffffff0, 0xfffffffe);
     static const int retrans[] = { 0, 1, 2, 3, 3, 4, 5, 5, 6, 7, 8, 8, 9, 10 };
     static const int no_syn[] = { 3, 4, 5, 6, 7, 8, 9, 10 };
     g_autoptr(GBytes) retrans_bytes = make_steps (DLT_EN10MB, &net, retrans, G_N_ELEMENTS (retrans));
     g_autoptr(GBytes) no_syn_bytes = make_steps (DLT_NULL, &net, no_syn, G_N_ELEMENTS (no_syn));
 
-    save_and_compare (tshark, dir, "wrap.pcap", wrap, G_N_ELEMENTS (conversation));
+    save_and_compare (tshark, dir, "wrap.pcap", wrap, HB_TEST_CONVERSATION_LEN);
     save_and_compare (tshark, dir, "retransmission.pcap", retrans_bytes, G_N_ELEMENTS (retrans));
     save_and_compare (tshark, dir, "no-syn.pcap", no_syn_bytes, G_N_ELEMENTS (no_syn));
   }
 
   /* Two conversations and a reused 4-tuple: tcp.stream must agree. */
   {
-    Net a = net_new (4, "10.0.0.1", "10.0.0.2", CLIENT_PORT, SERVER_PORT);
-    Net b = net_new (4, "10.0.0.3", "10.0.0.2", CLIENT_PORT, SERVER_PORT);
-    Fixture fx;
-    g_autoptr(GBytes) bytes = NULL;
+    g_autoptr(GBytes) bytes = make_three_conversations ();
 
-    fixture_init (&fx, DLT_EN10MB, VARIANT_PLAIN);
-    for (guint i = 0; i < G_N_ELEMENTS (conversation); i++)
-      {
-        fixture_add_step (&fx, &a, &conversation[i], 1000, 5000);
-        fixture_add_step (&fx, &b, &conversation[i], 7000, 9000);
-      }
-    for (guint i = 0; i < G_N_ELEMENTS (conversation); i++)
-      fixture_add_step (&fx, &a, &conversation[i], 3000000, 4000000);
-    bytes = fixture_finish (&fx);
-    save_and_compare (tshark, dir, "streams.pcap", bytes, 3 * G_N_ELEMENTS (conversation));
+    save_and_compare (tshark, dir, "streams.pcap", bytes, 3 * HB_TEST_CONVERSATION_LEN);
   }
 
   /* SACK blocks and the asymmetric and missing window scales. */
   {
-    Net net = default_net (4);
+    HbTestNet net = hb_test_net_default (4);
     static const guint8 ws_only[] = { 1, 3, 3, 7 };
     guint8 sack[12] = { 1, 1, 5, 10 };
     guint32 edges[] = { htonl (1009), htonl (1016) };
-    Fixture fx;
+    HbTestCapture fx;
     g_autoptr(GBytes) bytes = NULL;
 
     memcpy (sack + 4, edges, 8);
-    fixture_init (&fx, DLT_RAW, VARIANT_PLAIN);
-    fixture_add (&fx, &net, TRUE, S, 1000, 0, 65535, ws_only, 4, NULL);
-    fixture_add (&fx, &net, FALSE, S | A, 5000, 1001, 65535, NULL, 0, NULL);
-    fixture_add (&fx, &net, TRUE, A, 1001, 5001, 1000, NULL, 0, NULL);
-    fixture_add (&fx, &net, FALSE, A, 5001, 1001, 70, sack, sizeof sack, NULL);
-    fixture_add (&fx, &net, FALSE, A | HB_TCP_URG, 5001, 1001, 70, NULL, 0, NULL);
-    bytes = fixture_finish (&fx);
+    hb_test_capture_init (&fx, DLT_RAW, HB_TEST_VARIANT_PLAIN);
+    hb_test_capture_add (&fx, &net, TRUE, S, 1000, 0, 65535, ws_only, 4, NULL);
+    hb_test_capture_add (&fx, &net, FALSE, S | A, 5000, 1001, 65535, NULL, 0, NULL);
+    hb_test_capture_add (&fx, &net, TRUE, A, 1001, 5001, 1000, NULL, 0, NULL);
+    hb_test_capture_add (&fx, &net, FALSE, A, 5001, 1001, 70, sack, sizeof sack, NULL);
+    hb_test_capture_add (&fx, &net, FALSE, A | HB_TCP_URG, 5001, 1001, 70, NULL, 0, NULL);
+    bytes = hb_test_capture_finish (&fx);
     save_and_compare (tshark, dir, "options.pcap", bytes, 5);
   }
 

@@ -1,0 +1,381 @@
+/* hb-test-pcap.c - capture fixtures for tests: TCP segments built byte by byte, in every link type we read
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <string.h>
+
+#include <pcap/pcap.h>
+
+#include "hb-test-pcap.h"
+
+HbTestNet
+hb_test_net_new (int         family,
+                 const char *client,
+                 const char *server,
+                 guint16     cport,
+                 guint16     sport)
+{
+  HbTestNet net = { family, { 0 }, { 0 }, cport, sport };
+  int af = family == 4 ? AF_INET : AF_INET6;
+
+  g_assert_cmpint (inet_pton (af, client, net.client), ==, 1);
+  g_assert_cmpint (inet_pton (af, server, net.server), ==, 1);
+  return net;
+}
+
+HbTestNet
+hb_test_net_default (int family)
+{
+  if (family == 4)
+    return hb_test_net_new (4, "127.0.0.1", "127.0.0.1", HB_TEST_CLIENT_PORT, HB_TEST_SERVER_PORT);
+  return hb_test_net_new (6, "2001:db8::1", "2001:db8::2", HB_TEST_CLIENT_PORT, HB_TEST_SERVER_PORT);
+}
+
+void
+hb_test_put8 (GByteArray *a,
+              guint8      v)
+{
+  g_byte_array_append (a, &v, 1);
+}
+
+void
+hb_test_put16 (GByteArray *a,
+               guint16     v)
+{
+  guint16 n = htons (v);
+
+  g_byte_array_append (a, (guint8 *) &n, 2);
+}
+
+void
+hb_test_put32 (GByteArray *a,
+               guint32     v)
+{
+  guint32 n = htonl (v);
+
+  g_byte_array_append (a, (guint8 *) &n, 4);
+}
+
+void
+hb_test_set16 (GByteArray *a,
+               guint       offset,
+               guint16     v)
+{
+  guint16 n = htons (v);
+
+  g_assert_cmpuint (offset + 2, <=, a->len);
+  memcpy (a->data + offset, &n, 2);
+}
+
+/* An IP packet carrying one TCP segment. Checksums stay 0: Wireshark does
+ * not check them by default, and loopback's are partial anyway. */
+GByteArray *
+hb_test_ip_tcp (const HbTestNet *net,
+                gboolean         from_client,
+                guint16          flags,
+                guint32          seq,
+                guint32          ack,
+                guint16          win,
+                const guint8    *opt,
+                gsize            opt_len,
+                const void      *payload,
+                gsize            payload_len)
+{
+  GByteArray *a = g_byte_array_new ();
+  gsize tcp_len;
+  const guint8 *src = from_client ? net->client : net->server;
+  const guint8 *dst = from_client ? net->server : net->client;
+
+  g_assert_cmpuint (opt_len % 4, ==, 0);
+  tcp_len = 20 + opt_len + payload_len;
+
+  if (net->family == 4)
+    {
+      hb_test_put8 (a, 0x45);
+      hb_test_put8 (a, 0);
+      hb_test_put16 (a, 20 + tcp_len);
+      hb_test_put16 (a, 0x1234);
+      hb_test_put16 (a, 0x4000);  /* DF */
+      hb_test_put8 (a, 64);
+      hb_test_put8 (a, 6);
+      hb_test_put16 (a, 0);
+      g_byte_array_append (a, src, 4);
+      g_byte_array_append (a, dst, 4);
+    }
+  else
+    {
+      hb_test_put32 (a, 0x60000000);
+      hb_test_put16 (a, tcp_len);
+      hb_test_put8 (a, 6);
+      hb_test_put8 (a, 64);
+      g_byte_array_append (a, src, 16);
+      g_byte_array_append (a, dst, 16);
+    }
+
+  hb_test_put16 (a, from_client ? net->cport : net->sport);
+  hb_test_put16 (a, from_client ? net->sport : net->cport);
+  hb_test_put32 (a, seq);
+  hb_test_put32 (a, ack);
+  hb_test_put16 (a, (guint16) (((20 + opt_len) / 4) << 12 | flags));
+  hb_test_put16 (a, win);
+  hb_test_put16 (a, 0);
+  hb_test_put16 (a, 0);
+  if (opt_len > 0)
+    g_byte_array_append (a, opt, opt_len);
+  if (payload_len > 0)
+    g_byte_array_append (a, payload, payload_len);
+  return a;
+}
+
+/* Puts the link layer of @linktype in front of an IP packet. */
+GBytes *
+hb_test_link_wrap (int         linktype,
+                   int         variant,
+                   int         family,
+                   GByteArray *ip)
+{
+  GByteArray *a = g_byte_array_new ();
+  guint16 ethertype = family == 4 ? 0x0800 : 0x86dd;
+  guint32 af;
+
+  switch (linktype)
+    {
+    case DLT_EN10MB:
+      for (guint i = 0; i < 12; i++)
+        hb_test_put8 (a, 0);
+      if (variant == HB_TEST_VARIANT_VLAN)
+        {
+          hb_test_put16 (a, 0x8100);
+          hb_test_put16 (a, 42);
+        }
+      hb_test_put16 (a, ethertype);
+      break;
+
+    case DLT_NULL:
+      af = family == 4 ? 2 : 30;
+      if (variant == HB_TEST_VARIANT_AF23)
+        af = 23;
+      else if (variant == HB_TEST_VARIANT_AF24)
+        af = 24;
+      else if (variant == HB_TEST_VARIANT_AF28)
+        af = 28;
+      if (variant == HB_TEST_VARIANT_SWAPPED)
+        af = GUINT32_SWAP_LE_BE (af);
+      g_byte_array_append (a, (guint8 *) &af, 4);
+      break;
+
+    case DLT_LOOP:
+      hb_test_put32 (a, family == 4 ? 2 : 24);
+      break;
+
+    case DLT_RAW:
+    case DLT_IPV4:
+    case DLT_IPV6:
+      break;
+
+    case DLT_LINUX_SLL:
+      hb_test_put16 (a, 0);       /* to us */
+      hb_test_put16 (a, 772);     /* ARPHRD_LOOPBACK */
+      hb_test_put16 (a, 6);
+      for (guint i = 0; i < 8; i++)
+        hb_test_put8 (a, 0);
+      hb_test_put16 (a, ethertype);
+      break;
+
+    case DLT_LINUX_SLL2:
+      hb_test_put16 (a, ethertype);
+      hb_test_put16 (a, 0);
+      hb_test_put32 (a, 1);       /* ifindex */
+      hb_test_put16 (a, 772);
+      hb_test_put8 (a, 0);
+      hb_test_put8 (a, 6);
+      for (guint i = 0; i < 8; i++)
+        hb_test_put8 (a, 0);
+      break;
+
+    default:
+      g_assert_not_reached ();
+    }
+
+  g_byte_array_append (a, ip->data, ip->len);
+  return g_byte_array_free_to_bytes (a);
+}
+
+void
+hb_test_capture_init (HbTestCapture *cap,
+                      int            linktype,
+                      int            variant)
+{
+  g_autoptr(GError) error = NULL;
+
+  cap->linktype = linktype;
+  cap->variant = variant;
+  cap->time_us = HB_TEST_T0_US;
+  cap->writer = hb_capture_writer_new_memory (linktype, &error);
+  g_assert_no_error (error);
+}
+
+void
+hb_test_capture_add_frame (HbTestCapture *cap,
+                           GBytes        *frame,
+                           gsize          origlen)
+{
+  gsize size;
+  const guint8 *data = g_bytes_get_data (frame, &size);
+
+  hb_capture_writer_write (cap->writer, cap->time_us, data, size, MAX (origlen, size));
+  cap->time_us += 1000;
+}
+
+/* Wraps and writes @ip, then frees it. */
+void
+hb_test_capture_add_ip (HbTestCapture *cap,
+                        int            family,
+                        GByteArray    *ip)
+{
+  g_autoptr(GBytes) frame = hb_test_link_wrap (cap->linktype, cap->variant, family, ip);
+
+  hb_test_capture_add_frame (cap, frame, 0);
+  g_byte_array_unref (ip);
+}
+
+void
+hb_test_capture_add (HbTestCapture   *cap,
+                     const HbTestNet *net,
+                     gboolean         from_client,
+                     guint16          flags,
+                     guint32          seq,
+                     guint32          ack,
+                     guint16          win,
+                     const guint8    *opt,
+                     gsize            opt_len,
+                     const char      *payload)
+{
+  hb_test_capture_add_ip (cap, net->family,
+                          hb_test_ip_tcp (net, from_client, flags, seq, ack, win, opt, opt_len,
+                                          payload, payload ? strlen (payload) : 0));
+}
+
+GBytes *
+hb_test_capture_finish (HbTestCapture *cap)
+{
+  g_autoptr(GError) error = NULL;
+  GBytes *bytes = NULL;
+
+  g_assert_true (hb_capture_writer_close (cap->writer, &bytes, &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (bytes);
+  g_clear_pointer (&cap->writer, hb_capture_writer_free);
+  return bytes;
+}
+
+/* ---------------------------------------------------------------------- */
+/* The synthetic heartbeat conversation                                    */
+
+#define F HB_TCP_FIN
+#define S HB_TCP_SYN
+#define P HB_TCP_PSH
+#define A HB_TCP_ACK
+
+/* Asymmetric window scales (client 7, server 10) show that a window is
+ * scaled by its sender's shift. */
+const HbTestStep hb_test_conversation[HB_TEST_CONVERSATION_LEN] = {
+  { TRUE,  S,     0,  0, 65495, NULL, HB_TEST_OPT_SYN, 100, 0, 65495, HB_TCP_PHASE_HANDSHAKE,
+    "4324 → 12001 [SYN] Seq=0 Win=65495 Len=0 MSS=65495 SACK_PERM TSval=100 TSecr=0 WS=128" },
+  { FALSE, S | A, 0,  1, 65483, NULL, HB_TEST_OPT_SYN, 200, 100, 65483, HB_TCP_PHASE_HANDSHAKE,
+    "12001 → 4324 [SYN, ACK] Seq=0 Ack=1 Win=65483 Len=0 MSS=65495 SACK_PERM TSval=200 TSecr=100 WS=1024" },
+  { TRUE,  A,     1,  1, 1000, NULL, HB_TEST_OPT_TS, 101, 200, 128000, HB_TCP_PHASE_HANDSHAKE,
+    "4324 → 12001 [ACK] Seq=1 Ack=1 Win=128000 Len=0 TSval=101 TSecr=200" },
+  { TRUE,  P | A, 1,  1, 1000, "HELLO x\n", HB_TEST_OPT_NONE, 0, 0, 128000, HB_TCP_PHASE_DATA,
+    "4324 → 12001 [PSH, ACK] Seq=1 Ack=1 Win=128000 Len=8" },
+  { FALSE, A,     1,  9, 70, NULL, HB_TEST_OPT_NONE, 0, 0, 71680, HB_TCP_PHASE_DATA,
+    "12001 → 4324 [ACK] Seq=1 Ack=9 Win=71680 Len=0" },
+  { FALSE, P | A, 1,  9, 70, "PING 1\n", HB_TEST_OPT_NONE, 0, 0, 71680, HB_TCP_PHASE_HEARTBEAT,
+    "12001 → 4324 [PSH, ACK] Seq=1 Ack=9 Win=71680 Len=7" },
+  { TRUE,  P | A, 9,  8, 1000, "PONG 1\n", HB_TEST_OPT_NONE, 0, 0, 128000, HB_TCP_PHASE_HEARTBEAT,
+    "4324 → 12001 [PSH, ACK] Seq=9 Ack=8 Win=128000 Len=7" },
+  { FALSE, A,     8, 16, 70, NULL, HB_TEST_OPT_NONE, 0, 0, 71680, HB_TCP_PHASE_HEARTBEAT,
+    "12001 → 4324 [ACK] Seq=8 Ack=16 Win=71680 Len=0" },
+  { TRUE,  F | A, 16, 8, 1000, NULL, HB_TEST_OPT_NONE, 0, 0, 128000, HB_TCP_PHASE_TEARDOWN,
+    "4324 → 12001 [FIN, ACK] Seq=16 Ack=8 Win=128000 Len=0" },
+  { FALSE, F | A, 8, 17, 70, NULL, HB_TEST_OPT_NONE, 0, 0, 71680, HB_TCP_PHASE_TEARDOWN,
+    "12001 → 4324 [FIN, ACK] Seq=8 Ack=17 Win=71680 Len=0" },
+  { TRUE,  A,     17, 9, 1000, NULL, HB_TEST_OPT_NONE, 0, 0, 128000, HB_TCP_PHASE_TEARDOWN,
+    "4324 → 12001 [ACK] Seq=17 Ack=9 Win=128000 Len=0" },
+};
+
+static gsize
+step_options (const HbTestStep *step,
+              guint8            opt[40])
+{
+  gsize n = 0;
+
+  if (step->opt == HB_TEST_OPT_SYN)
+    {
+      static const guint8 head[] = { 2, 4, 0xff, 0xd7, 4, 2, 8, 10 };
+
+      memcpy (opt, head, sizeof head);
+      n = sizeof head;
+    }
+  else if (step->opt == HB_TEST_OPT_TS)
+    {
+      opt[n++] = 1;
+      opt[n++] = 1;
+      opt[n++] = 8;
+      opt[n++] = 10;
+    }
+  else
+    return 0;
+
+  opt[n++] = step->ts_val >> 24;
+  opt[n++] = step->ts_val >> 16;
+  opt[n++] = step->ts_val >> 8;
+  opt[n++] = step->ts_val;
+  opt[n++] = step->ts_ecr >> 24;
+  opt[n++] = step->ts_ecr >> 16;
+  opt[n++] = step->ts_ecr >> 8;
+  opt[n++] = step->ts_ecr;
+  if (step->opt == HB_TEST_OPT_SYN)
+    {
+      opt[n++] = 1;
+      opt[n++] = 3;
+      opt[n++] = 3;
+      opt[n++] = step->client ? 7 : 10;
+    }
+  return n;
+}
+
+void
+hb_test_capture_add_step (HbTestCapture    *cap,
+                          const HbTestNet  *net,
+                          const HbTestStep *step,
+                          guint32           isn_client,
+                          guint32           isn_server)
+{
+  guint8 opt[40];
+  gsize opt_len = step_options (step, opt);
+  guint32 own = step->client ? isn_client : isn_server;
+  guint32 peer = step->client ? isn_server : isn_client;
+
+  hb_test_capture_add (cap, net, step->client, step->flags, own + step->seq,
+                       (step->flags & A) ? peer + step->ack : 0, step->win, opt, opt_len, step->payload);
+}
+
+GBytes *
+hb_test_make_conversation (int              linktype,
+                           int              variant,
+                           const HbTestNet *net,
+                           guint32          isn_client,
+                           guint32          isn_server)
+{
+  HbTestCapture cap;
+
+  hb_test_capture_init (&cap, linktype, variant);
+  for (guint i = 0; i < HB_TEST_CONVERSATION_LEN; i++)
+    hb_test_capture_add_step (&cap, net, &hb_test_conversation[i], isn_client, isn_server);
+  return hb_test_capture_finish (&cap);
+}

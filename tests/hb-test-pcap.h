@@ -1,0 +1,152 @@
+/* hb-test-pcap.h - capture fixtures for tests: TCP segments built byte by byte, in every link type we read
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Frames are built here and written by the project's own HbCaptureWriter,
+ * so that the parser tests, the analyze command's tests and the fuzzer's
+ * seed corpus start from the same captures.
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "hb-capture-writer.h"
+#include "hb-packet.h"
+
+G_BEGIN_DECLS
+
+#define HB_TEST_CLIENT_PORT 4324
+#define HB_TEST_SERVER_PORT 12001
+#define HB_TEST_T0_US       G_GINT64_CONSTANT (1700000000000000)
+
+/* The two ends of a conversation. */
+typedef struct
+{
+  int     family;           /* 4 or 6 */
+  guint8  client[16];
+  guint8  server[16];
+  guint16 cport;
+  guint16 sport;
+} HbTestNet;
+
+/* How a link layer is written, beyond its link type. */
+enum
+{
+  HB_TEST_VARIANT_PLAIN,
+  HB_TEST_VARIANT_VLAN,      /* EN10MB with an 802.1Q tag */
+  HB_TEST_VARIANT_SWAPPED,   /* NULL written on a machine of the other byte order */
+  HB_TEST_VARIANT_AF23,      /* NULL, Windows' AF_INET6 */
+  HB_TEST_VARIANT_AF24,      /* NULL, NetBSD/OpenBSD */
+  HB_TEST_VARIANT_AF28,      /* NULL, FreeBSD */
+};
+
+HbTestNet   hb_test_net_new      (int         family,
+                                  const char *client,
+                                  const char *server,
+                                  guint16     cport,
+                                  guint16     sport);
+/* 127.0.0.1 to itself, or 2001:db8::1 to 2001:db8::2; ports 4324 → 12001. */
+HbTestNet   hb_test_net_default  (int         family);
+
+/* Append in network byte order; _set16 overwrites at @offset. */
+void        hb_test_put8         (GByteArray *a,
+                                  guint8      v);
+void        hb_test_put16        (GByteArray *a,
+                                  guint16     v);
+void        hb_test_put32        (GByteArray *a,
+                                  guint32     v);
+void        hb_test_set16        (GByteArray *a,
+                                  guint       offset,
+                                  guint16     v);
+
+/* An IP packet carrying one TCP segment (@opt_len a multiple of 4).
+ * Checksums stay 0. */
+GByteArray *hb_test_ip_tcp       (const HbTestNet *net,
+                                  gboolean         from_client,
+                                  guint16          flags,
+                                  guint32          seq,
+                                  guint32          ack,
+                                  guint16          win,
+                                  const guint8    *opt,
+                                  gsize            opt_len,
+                                  const void      *payload,
+                                  gsize            payload_len);
+/* Puts the link layer of @linktype (DLT_*) in front of @ip (not freed). */
+GBytes     *hb_test_link_wrap    (int         linktype,
+                                  int         variant,
+                                  int         family,
+                                  GByteArray *ip);
+
+/* A capture in the making, in memory: frames one after another, 1 ms
+ * apart from HB_TEST_T0_US. */
+typedef struct
+{
+  int              linktype;
+  int              variant;
+  HbCaptureWriter *writer;
+  gint64           time_us;
+} HbTestCapture;
+
+void        hb_test_capture_init      (HbTestCapture *cap,
+                                       int            linktype,
+                                       int            variant);
+/* Writes @frame as it is, with a wire length of at least its size. */
+void        hb_test_capture_add_frame (HbTestCapture *cap,
+                                       GBytes        *frame,
+                                       gsize          origlen);
+/* Wraps and writes @ip, then frees it. */
+void        hb_test_capture_add_ip    (HbTestCapture *cap,
+                                       int            family,
+                                       GByteArray    *ip);
+void        hb_test_capture_add       (HbTestCapture   *cap,
+                                       const HbTestNet *net,
+                                       gboolean         from_client,
+                                       guint16          flags,
+                                       guint32          seq,
+                                       guint32          ack,
+                                       guint16          win,
+                                       const guint8    *opt,
+                                       gsize            opt_len,
+                                       const char      *payload);
+/* Closes the writer and returns the whole pcap file. */
+GBytes     *hb_test_capture_finish    (HbTestCapture *cap);
+
+/* The synthetic heartbeat conversation: handshake, HELLO, PING/PONG and
+ * teardown, with the numbers and the Info text Wireshark shows for it. */
+enum { HB_TEST_OPT_NONE, HB_TEST_OPT_SYN, HB_TEST_OPT_TS };
+
+/* Sequence numbers are offsets from the sender's ISN (seq) and from the
+ * peer's (ack), so that they are also the relative numbers expected. */
+typedef struct
+{
+  gboolean    client;
+  guint16     flags;
+  guint32     seq;
+  guint32     ack;
+  guint16     win;
+  const char *payload;
+  int         opt;
+  guint32     ts_val;
+  guint32     ts_ecr;
+  guint32     win_scaled;
+  HbTcpPhase  phase;
+  const char *info;
+} HbTestStep;
+
+#define HB_TEST_CONVERSATION_LEN 11
+
+extern const HbTestStep hb_test_conversation[HB_TEST_CONVERSATION_LEN];
+
+void        hb_test_capture_add_step  (HbTestCapture    *cap,
+                                       const HbTestNet  *net,
+                                       const HbTestStep *step,
+                                       guint32           isn_client,
+                                       guint32           isn_server);
+/* The whole conversation as a pcap file. */
+GBytes     *hb_test_make_conversation (int              linktype,
+                                       int              variant,
+                                       const HbTestNet *net,
+                                       guint32          isn_client,
+                                       guint32          isn_server);
+
+G_END_DECLS
