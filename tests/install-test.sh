@@ -10,10 +10,8 @@
 
 set -u
 
-if [ $# -ne 8 ]; then
-  echo "usage: $0 BUILDDIR VERSION PREFIX BINDIR DATADIR LOCALEDIR MANDIR GUI" >&2
-  exit 2
-fi
+. "$(dirname "$0")/tap.sh"
+tap_usage 8 "BUILDDIR VERSION PREFIX BINDIR DATADIR LOCALEDIR MANDIR GUI" "$@"
 
 builddir=$1
 version=$2
@@ -27,22 +25,6 @@ app_id=org.heartbeatlab.HeartbeatLab
 
 destdir=$(mktemp -d "${TMPDIR:-/tmp}/heartbeat-lab-install.XXXXXX") || exit 1
 trap 'rm -rf "$destdir"' EXIT INT TERM
-
-n=0
-failed=0
-
-ok ()
-{
-  n=$((n + 1))
-  echo "ok $n - $1"
-}
-
-not_ok ()
-{
-  n=$((n + 1))
-  failed=$((failed + 1))
-  echo "not ok $n - $1"
-}
 
 # check_file DESCRIPTION PATH: PATH (under the prefix) exists and is not empty
 check_file ()
@@ -58,7 +40,7 @@ check_file ()
 if ! log=$(meson install -C "$builddir" --destdir "$destdir" --no-rebuild 2>&1); then
   echo "1..1"
   echo "not ok 1 - meson install --destdir"
-  printf '%s\n' "$log" | sed 's/^/# /'
+  tap_note "$log"
   exit 1
 fi
 
@@ -90,7 +72,7 @@ if [ -z "$outside" ]; then
   ok "every installed file is under $prefix"
 else
   not_ok "files installed outside $prefix"
-  printf '%s\n' "$outside" | sed 's/^/# /'
+  tap_note "$outside"
 fi
 
 # The installed schema compiles on its own.
@@ -110,7 +92,7 @@ check_version ()
     ok "installed $1 --version prints “$out”"
   else
     not_ok "installed $1 --version (exit status $status)"
-    printf '%s\n' "$out" | sed 's/^/# /'
+    tap_note "$out"
   fi
 }
 
@@ -128,4 +110,4 @@ else
   not_ok "installed zh_CN catalogue does not translate “Heartbeat Lab”"
 fi
 
-[ "$failed" -eq 0 ]
+tap_done

@@ -10,30 +10,12 @@
 
 set -u
 
-if [ $# -ne 2 ]; then
-  echo "usage: $0 CLI MANPAGE" >&2
-  exit 2
-fi
+. "$(dirname "$0")/tap.sh"
+tap_usage 2 "CLI MANPAGE" "$@"
 
 cli=$1
 page=$2
 commands="server client capture analyze"
-
-n=0
-failed=0
-
-ok ()
-{
-  n=$((n + 1))
-  echo "ok $n - $1"
-}
-
-not_ok ()
-{
-  n=$((n + 1))
-  failed=$((failed + 1))
-  echo "not ok $n - $1"
-}
 
 # Long options of one command, from its --help (GOption's layout).
 help_options ()
@@ -92,4 +74,4 @@ for command in $commands; do
   fi
 done
 
-[ "$failed" -eq 0 ]
+tap_done
