@@ -273,6 +273,30 @@ hb_test_capture_finish (HbTestCapture *cap)
   return bytes;
 }
 
+const HbTestLinkCase hb_test_link_cases[HB_TEST_N_LINK_CASES] = {
+  { DLT_EN10MB, HB_TEST_VARIANT_PLAIN, 4 },
+  { DLT_EN10MB, HB_TEST_VARIANT_PLAIN, 6 },
+  { DLT_EN10MB, HB_TEST_VARIANT_VLAN, 4 },
+  { DLT_EN10MB, HB_TEST_VARIANT_VLAN, 6 },
+  { DLT_NULL, HB_TEST_VARIANT_PLAIN, 4 },
+  { DLT_NULL, HB_TEST_VARIANT_PLAIN, 6 },
+  { DLT_NULL, HB_TEST_VARIANT_SWAPPED, 4 },
+  { DLT_NULL, HB_TEST_VARIANT_SWAPPED, 6 },
+  { DLT_NULL, HB_TEST_VARIANT_AF23, 6 },
+  { DLT_NULL, HB_TEST_VARIANT_AF24, 6 },
+  { DLT_NULL, HB_TEST_VARIANT_AF28, 6 },
+  { DLT_LOOP, HB_TEST_VARIANT_PLAIN, 4 },
+  { DLT_LOOP, HB_TEST_VARIANT_PLAIN, 6 },
+  { DLT_RAW, HB_TEST_VARIANT_PLAIN, 4 },
+  { DLT_RAW, HB_TEST_VARIANT_PLAIN, 6 },
+  { DLT_IPV4, HB_TEST_VARIANT_PLAIN, 4 },
+  { DLT_IPV6, HB_TEST_VARIANT_PLAIN, 6 },
+  { DLT_LINUX_SLL, HB_TEST_VARIANT_PLAIN, 4 },
+  { DLT_LINUX_SLL, HB_TEST_VARIANT_PLAIN, 6 },
+  { DLT_LINUX_SLL2, HB_TEST_VARIANT_PLAIN, 4 },
+  { DLT_LINUX_SLL2, HB_TEST_VARIANT_PLAIN, 6 },
+};
+
 /* ---------------------------------------------------------------------- */
 /* The synthetic heartbeat conversation                                    */
 
@@ -349,6 +373,22 @@ step_options (const HbTestStep *step,
   return n;
 }
 
+GByteArray *
+hb_test_step_ip (const HbTestNet  *net,
+                 const HbTestStep *step,
+                 guint32           isn_client,
+                 guint32           isn_server)
+{
+  guint8 opt[40];
+  gsize opt_len = step_options (step, opt);
+  guint32 own = step->client ? isn_client : isn_server;
+  guint32 peer = step->client ? isn_server : isn_client;
+
+  return hb_test_ip_tcp (net, step->client, step->flags, own + step->seq,
+                         (step->flags & A) ? peer + step->ack : 0, step->win, opt, opt_len,
+                         step->payload, step->payload ? strlen (step->payload) : 0);
+}
+
 void
 hb_test_capture_add_step (HbTestCapture    *cap,
                           const HbTestNet  *net,
@@ -356,13 +396,7 @@ hb_test_capture_add_step (HbTestCapture    *cap,
                           guint32           isn_client,
                           guint32           isn_server)
 {
-  guint8 opt[40];
-  gsize opt_len = step_options (step, opt);
-  guint32 own = step->client ? isn_client : isn_server;
-  guint32 peer = step->client ? isn_server : isn_client;
-
-  hb_test_capture_add (cap, net, step->client, step->flags, own + step->seq,
-                       (step->flags & A) ? peer + step->ack : 0, step->win, opt, opt_len, step->payload);
+  hb_test_capture_add_ip (cap, net->family, hb_test_step_ip (net, step, isn_client, isn_server));
 }
 
 GBytes *

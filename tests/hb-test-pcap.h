@@ -111,6 +111,18 @@ void        hb_test_capture_add       (HbTestCapture   *cap,
 /* Closes the writer and returns the whole pcap file. */
 GBytes     *hb_test_capture_finish    (HbTestCapture *cap);
 
+/* Every link type and variant we read, with the IP versions it carries. */
+typedef struct
+{
+  int linktype;
+  int variant;
+  int family;
+} HbTestLinkCase;
+
+#define HB_TEST_N_LINK_CASES 21
+
+extern const HbTestLinkCase hb_test_link_cases[HB_TEST_N_LINK_CASES];
+
 /* The synthetic heartbeat conversation: handshake, HELLO, PING/PONG and
  * teardown, with the numbers and the Info text Wireshark shows for it. */
 enum { HB_TEST_OPT_NONE, HB_TEST_OPT_SYN, HB_TEST_OPT_TS };
@@ -137,6 +149,11 @@ typedef struct
 
 extern const HbTestStep hb_test_conversation[HB_TEST_CONVERSATION_LEN];
 
+/* The IP packet of one step, with its TCP options. */
+GByteArray *hb_test_step_ip           (const HbTestNet  *net,
+                                       const HbTestStep *step,
+                                       guint32           isn_client,
+                                       guint32           isn_server);
 void        hb_test_capture_add_step  (HbTestCapture    *cap,
                                        const HbTestNet  *net,
                                        const HbTestStep *step,

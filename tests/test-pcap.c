@@ -114,43 +114,12 @@ check_conversation (HbCaptureFile   *file,
     }
 }
 
-typedef struct
-{
-  int         linktype;
-  int         variant;
-  int         family;
-} LinkCase;
-
-static const LinkCase link_cases[] = {
-  { DLT_EN10MB, HB_TEST_VARIANT_PLAIN, 4 },
-  { DLT_EN10MB, HB_TEST_VARIANT_PLAIN, 6 },
-  { DLT_EN10MB, HB_TEST_VARIANT_VLAN, 4 },
-  { DLT_EN10MB, HB_TEST_VARIANT_VLAN, 6 },
-  { DLT_NULL, HB_TEST_VARIANT_PLAIN, 4 },
-  { DLT_NULL, HB_TEST_VARIANT_PLAIN, 6 },
-  { DLT_NULL, HB_TEST_VARIANT_SWAPPED, 4 },
-  { DLT_NULL, HB_TEST_VARIANT_SWAPPED, 6 },
-  { DLT_NULL, HB_TEST_VARIANT_AF23, 6 },
-  { DLT_NULL, HB_TEST_VARIANT_AF24, 6 },
-  { DLT_NULL, HB_TEST_VARIANT_AF28, 6 },
-  { DLT_LOOP, HB_TEST_VARIANT_PLAIN, 4 },
-  { DLT_LOOP, HB_TEST_VARIANT_PLAIN, 6 },
-  { DLT_RAW, HB_TEST_VARIANT_PLAIN, 4 },
-  { DLT_RAW, HB_TEST_VARIANT_PLAIN, 6 },
-  { DLT_IPV4, HB_TEST_VARIANT_PLAIN, 4 },
-  { DLT_IPV6, HB_TEST_VARIANT_PLAIN, 6 },
-  { DLT_LINUX_SLL, HB_TEST_VARIANT_PLAIN, 4 },
-  { DLT_LINUX_SLL, HB_TEST_VARIANT_PLAIN, 6 },
-  { DLT_LINUX_SLL2, HB_TEST_VARIANT_PLAIN, 4 },
-  { DLT_LINUX_SLL2, HB_TEST_VARIANT_PLAIN, 6 },
-};
-
 static void
 test_link_types (void)
 {
-  for (guint i = 0; i < G_N_ELEMENTS (link_cases); i++)
+  for (guint i = 0; i < HB_TEST_N_LINK_CASES; i++)
     {
-      const LinkCase *lc = &link_cases[i];
+      const HbTestLinkCase *lc = &hb_test_link_cases[i];
       HbTestNet net = hb_test_net_default (lc->family);
       g_autoptr(GBytes) bytes = hb_test_make_conversation (lc->linktype, lc->variant, &net, 1000, 5000);
       g_autoptr(HbCaptureFile) file = load_ok (bytes);
@@ -864,9 +833,9 @@ test_bad_frames (void)
 static void
 test_every_prefix (void)
 {
-  for (guint c = 0; c < G_N_ELEMENTS (link_cases); c++)
+  for (guint c = 0; c < HB_TEST_N_LINK_CASES; c++)
     {
-      const LinkCase *lc = &link_cases[c];
+      const HbTestLinkCase *lc = &hb_test_link_cases[c];
       HbTestNet net = hb_test_net_default (lc->family);
       g_autoptr(GBytes) bytes = hb_test_make_conversation (lc->linktype, lc->variant, &net, 1000, 5000);
       g_autoptr(HbCaptureFile) file = load_ok (bytes);
@@ -1097,9 +1066,9 @@ test_tshark_fixtures (void)
   dir = g_dir_make_tmp ("hb-pcap-XXXXXX", NULL);
   g_assert_nonnull (dir);
 
-  for (guint i = 0; i < G_N_ELEMENTS (link_cases); i++)
+  for (guint i = 0; i < HB_TEST_N_LINK_CASES; i++)
     {
-      const LinkCase *lc = &link_cases[i];
+      const HbTestLinkCase *lc = &hb_test_link_cases[i];
       HbTestNet net = hb_test_net_default (lc->family);
       g_autoptr(GBytes) bytes = hb_test_make_conversation (lc->linktype, lc->variant, &net, 1000, 5000);
       g_autofree char *name = g_strdup_printf ("link-%d-%d-v%d.pcap", lc->linktype, lc->variant, lc->family);
