@@ -287,7 +287,7 @@ find_timeline_window (void)
 
 static gboolean
 segments_have (GListModel *segments,
-               HbPhase     phase,
+               HbTcpPhase  phase,
                const char *label_prefix,
                gboolean    from_client)
 {
@@ -333,10 +333,10 @@ test_timeline (void)
     g_assert_cmpstr (hb_segment_get_label (syn), ==, "SYN");
     g_assert_true (hb_segment_get_from_client (syn));
   }
-  g_assert_true (segments_have (segments, HB_PHASE_DATA, "HELLO", TRUE));
-  g_assert_true (segments_have (segments, HB_PHASE_DATA, "WELCOME", FALSE));
-  hb_assert_eventually (segments_have (segments, HB_PHASE_HEARTBEAT, "PING 1", FALSE) &&
-                        segments_have (segments, HB_PHASE_HEARTBEAT, "PONG 1", TRUE));
+  g_assert_true (segments_have (segments, HB_TCP_PHASE_DATA, "HELLO", TRUE));
+  g_assert_true (segments_have (segments, HB_TCP_PHASE_DATA, "WELCOME", FALSE));
+  hb_assert_eventually (segments_have (segments, HB_TCP_PHASE_HEARTBEAT, "PING 1", FALSE) &&
+                        segments_have (segments, HB_TCP_PHASE_HEARTBEAT, "PONG 1", TRUE));
 
   /* The kernel's view of the client's socket. */
   hb_assert_eventually (strstr (gtk_label_get_text (GTK_LABEL (gtk_widget_get_template_child (GTK_WIDGET (tl), HB_TYPE_TIMELINE_WINDOW, "tcp_label"))), "ESTABLISHED") != NULL);
@@ -347,7 +347,7 @@ test_timeline (void)
   ladder = gtk_widget_get_template_child (GTK_WIDGET (tl), HB_TYPE_TIMELINE_WINDOW, "ladder");
   g_assert_cmpint (hb_ladder_get_selected (HB_LADDER (ladder)), ==, 0);
   g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (gtk_widget_get_template_child (GTK_WIDGET (tl), HB_TYPE_TIMELINE_WINDOW, "explanation_label"))),
-                   ==, hb_phase_explanation (HB_PHASE_HANDSHAKE));
+                   ==, hb_phase_explanation (HB_TCP_PHASE_HANDSHAKE));
 
   /* Export what is drawn. */
   g_assert_true (hb_ladder_export (HB_LADDER (ladder), png, NULL));
@@ -360,9 +360,9 @@ test_timeline (void)
 
   /* Disconnect: the teardown is drawn too. */
   gtk_widget_activate_action (GTK_WIDGET (win), "win.toggle-connection", NULL);
-  hb_assert_eventually (segments_have (segments, HB_PHASE_TEARDOWN, "BYE", TRUE) &&
-                        segments_have (segments, HB_PHASE_TEARDOWN, "FIN", TRUE) &&
-                        segments_have (segments, HB_PHASE_TEARDOWN, "FIN", FALSE));
+  hb_assert_eventually (segments_have (segments, HB_TCP_PHASE_TEARDOWN, "BYE", TRUE) &&
+                        segments_have (segments, HB_TCP_PHASE_TEARDOWN, "FIN", TRUE) &&
+                        segments_have (segments, HB_TCP_PHASE_TEARDOWN, "FIN", FALSE));
 
   gtk_window_destroy (GTK_WINDOW (tl));
   close_client (win);

@@ -146,7 +146,9 @@ fail (HbLiveCapture  *self,
 {
   if (status == PCAP_ERROR_PERM_DENIED)
     {
-      g_autofree char *grant = hb_live_capture_grant_command ("heartbeat-lab-cli");
+      /* Name the binary that runs, wherever it is installed. */
+      g_autofree char *self_exe = g_file_read_link ("/proc/self/exe", NULL);
+      g_autofree char *grant = hb_live_capture_grant_command (self_exe ? self_exe : "heartbeat-lab-cli");
 
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
                    _("Capturing packets on %s needs a privilege this program does not have. "
@@ -211,6 +213,9 @@ hb_live_capture_start (HbLiveCapture  *self,
           g_clear_pointer (&self->pcap, pcap_close);
           return FALSE;
         }
+      /* The file header now, not with the first frame: a reader of the
+       * stream learns that the filter is in place and capturing began. */
+      pcap_dump_flush (self->dumper);
     }
 
   self->watch_id = g_unix_fd_add (pcap_get_selectable_fd (self->pcap), G_IO_IN, on_readable, self);

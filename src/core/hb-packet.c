@@ -852,3 +852,130 @@ hb_tcp_phase_to_string (HbTcpPhase phase)
       return "unknown";
     }
 }
+
+const char *
+hb_tcp_phase_title (HbTcpPhase phase)
+{
+  switch (phase)
+    {
+    case HB_TCP_PHASE_HANDSHAKE:
+      return _("Three-way handshake");
+    case HB_TCP_PHASE_DATA:
+      return _("Data");
+    case HB_TCP_PHASE_HEARTBEAT:
+      return _("Heartbeat");
+    case HB_TCP_PHASE_TEARDOWN:
+      return _("Teardown");
+    case HB_TCP_PHASE_UNKNOWN:
+    default:
+      return "";
+    }
+}
+
+static void
+append_options (GString        *s,
+                const HbPacket *packet)
+{
+  if (packet->has_mss)
+    g_string_append_printf (s, _("    Maximum segment size: %u bytes\n"), packet->mss);
+  if (packet->sack_perm)
+    g_string_append (s, _("    SACK permitted\n"));
+  if (packet->has_timestamps)
+    g_string_append_printf (s, _("    Timestamps: TSval %u, TSecr %u\n"), packet->ts_val, packet->ts_ecr);
+  if (packet->has_ws)
+    g_string_append_printf (s, _("    Window scale: %u (multiply by %u)\n"), packet->ws_shift,
+                            1u << MIN (packet->ws_shift, TCP_MAX_WS_SHIFT));
+  for (guint b = 0; b < packet->n_sack; b++)
+    g_string_append_printf (s, _("    SACK block: left edge %u, right edge %u (relative)\n"),
+                            packet->rel_sack[b].left, packet->rel_sack[b].right);
+}
+
+char *
+hb_packet_format_details (const HbPacket *packet)
+{
+  g_autofree char *flags = NULL;
+  g_autofree char *payload = NULL;
+  GString *s;
+
+  g_return_val_if_fail (packet != NULL, NULL);
+
+  s = g_string_new (NULL);
+  g_string_append_printf (s, _("Frame %u: %u bytes on wire (%u bits), %u bytes captured (%u bits)\n"),
+                          packet->frame, packet->origlen, packet->origlen * 8,
+                          packet->caplen, packet->caplen * 8);
+  if (packet->family == 6)
+    g_string_append_printf (s, _("Internet Protocol Version 6, Src: %s, Dst: %s\n"), packet->src, packet->dst);
+  else
+    g_string_append_printf (s, _("Internet Protocol Version 4, Src: %s, Dst: %s\n"), packet->src, packet->dst);
+
+  g_string_append_printf (s, _("Transmission Control Protocol, Src Port: %u, Dst Port: %u, Seq: %u, Len: %u\n"),
+                          packet->src_port, packet->dst_port, packet->rel_seq, packet->payload_len);
+  g_string_append_printf (s, _("    Sequence number: %u (relative; raw %u)\n"), packet->rel_seq, packet->seq);
+  g_string_append_printf (s, _("    Next sequence number: %u (relative)\n"),
+                          packet->rel_seq + packet->payload_len +
+                          ((packet->flags & HB_TCP_SYN) ? 1 : 0) + ((packet->flags & HB_TCP_FIN) ? 1 : 0));
+  if (packet->flags & HB_TCP_ACK)
+    g_string_append_printf (s, _("    Acknowledgment number: %u (relative; raw %u)\n"), packet->rel_ack, packet->ack);
+  else
+    g_string_append (s, _("    Acknowledgment number: none (the ACK flag is not set)\n"));
+  g_string_append_printf (s, _("    Header length: %u bytes\n"), packet->tcp_header_len);
+  flags = hb_packet_format_flags (packet->flags);
+  g_string_append_printf (s, _("    Flags: 0x%03x (%s)\n"), packet->flags, flags);
+  g_string_append_printf (s, _("    Window: %u\n"), packet->win_raw);
+  if (packet->win != packet->win_raw)
+    g_string_append_printf (s, _("    Calculated window size: %u (scaled by the sender's window scale)\n"),
+                            packet->win);
+  if (packet->flags & HB_TCP_URG)
+    g_string_append_printf (s, _("    Urgent pointer: %u\n"), packet->urgent);
+  if (packet->has_mss || packet->sack_perm || packet->has_timestamps || packet->has_ws || packet->n_sack > 0)
+    {
+      g_string_append (s, _("    Options:\n"));
+      append_options (s, packet);
+    }
+  if (packet->analysis & HB_ANALYSIS_RETRANSMISSION)
+    g_string_append (s, _("    Analysis: retransmission: this sequence number and length were sent before\n"));
+  if (packet->analysis & HB_ANALYSIS_OUT_OF_ORDER)
+    g_string_append (s, _("    Analysis: out of order: new data below the highest sequence number seen\n"));
+  if (packet->warning != NULL)
+    g_string_append_printf (s, _("    Warning: %s\n"), packet->warning);
+
+  if (packet->payload_len > 0)
+    {
+      payload = hb_packet_format_payload (packet);
+      if (payload != NULL)
+        g_string_append_printf (s, _("Data (%u bytes): “%s”\n"), packet->payload_len, payload);
+      else
+        g_string_append_printf (s, _("Data (%u bytes), not printable text\n"), packet->payload_len);
+    }
+  if (packet->phase != HB_TCP_PHASE_UNKNOWN)
+    g_string_append_printf (s, _("Phase: %s\n"), hb_tcp_phase_title (packet->phase));
+
+  if (s->len > 0 && s->str[s->len - 1] == '\n')
+    g_string_truncate (s, s->len - 1);
+  return g_string_free (s, FALSE);
+}
+
+char *
+hb_format_hex_dump (const guint8 *data,
+                    gsize         len)
+{
+  GString *s = g_string_sized_new (len / 16 * 74 + 80);
+
+  for (gsize row = 0; row < len; row += 16)
+    {
+      if (row > 0)
+        g_string_append_c (s, '\n');
+      g_string_append_printf (s, "%04" G_GSIZE_MODIFIER "x  ", row);
+      for (gsize i = 0; i < 16; i++)
+        {
+          if (row + i < len)
+            g_string_append_printf (s, "%02x ", data[row + i]);
+          else
+            g_string_append (s, "   ");
+        }
+      g_string_append (s, "  ");
+      for (gsize i = 0; i < 16 && row + i < len; i++)
+        g_string_append_c (s, g_ascii_isprint (data[row + i]) ? (char) data[row + i] : '.');
+    }
+  return g_string_free (s, FALSE);
+}

@@ -180,6 +180,16 @@ char        *hb_packet_format_info      (const HbPacket *packet);
  * removed), else NULL: "PING 3". */
 char        *hb_packet_format_payload   (const HbPacket *packet);
 const char  *hb_tcp_phase_to_string     (HbTcpPhase      phase);
+/* The phase's name for people, translated: "Three-way handshake". */
+const char  *hb_tcp_phase_title         (HbTcpPhase      phase);
+/* The headers field by field, the way Wireshark's packet details pane
+ * lists them, one field per line, translated. */
+char        *hb_packet_format_details   (const HbPacket *packet);
+/* The frame's bytes as Wireshark's bytes pane shows them: offset, 16
+ * bytes in hex and the printable ASCII, exactly as
+ * `tshark -x` prints it. */
+char        *hb_format_hex_dump         (const guint8   *data,
+                                         gsize           len);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HbPacket, hb_packet_unref)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (HbPacket, hb_packet_clear)

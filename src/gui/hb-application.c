@@ -11,6 +11,7 @@
 #include "hb-client-window.h"
 #include "hb-server-window.h"
 #include "hb-style.h"
+#include "hb-timeline-window.h"
 
 struct _HbApplication
 {
@@ -64,6 +65,33 @@ start_demo (GtkApplication *app)
     return;  /* the window says why (port in use, ...) */
   open_client (app, "alice", TRUE);
   open_client (app, "bob", TRUE);
+}
+
+/* heartbeat-lab FILE.pcap: each file in a timeline window. */
+static void
+hb_application_open (GApplication  *app,
+                     GFile        **files,
+                     int            n_files,
+                     const char    *hint)
+{
+  for (int i = 0; i < n_files; i++)
+    gtk_window_present (GTK_WINDOW (hb_timeline_window_new_for_file (GTK_APPLICATION (app), files[i])));
+}
+
+static void
+open_capture_action (GSimpleAction *action,
+                     GVariant      *parameter,
+                     gpointer       user_data)
+{
+  GtkApplication *app = user_data;
+  GtkWindow *parent = gtk_application_get_active_window (app);
+
+  if (parent == NULL)
+    {
+      parent = GTK_WINDOW (hb_server_window_new (app));
+      gtk_window_present (parent);
+    }
+  hb_timeline_window_choose_capture_file (parent);
 }
 
 static void
@@ -153,6 +181,7 @@ static const GActionEntry app_actions[] = {
   { .name = "about", .activate = about_action },
   { .name = "new-client", .activate = new_client_action },
   { .name = "new-server", .activate = new_server_action },
+  { .name = "open-capture", .activate = open_capture_action },
 };
 
 static void
@@ -161,6 +190,7 @@ hb_application_startup (GApplication *app)
   static const char *quit_accels[] = { "<Control>q", NULL };
   static const char *close_accels[] = { "<Control>w", NULL };
   static const char *new_client_accels[] = { "<Control>n", NULL };
+  static const char *open_capture_accels[] = { "<Control>o", NULL };
 
   G_APPLICATION_CLASS (hb_application_parent_class)->startup (app);
 
@@ -169,6 +199,15 @@ hb_application_startup (GApplication *app)
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit", quit_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "window.close", close_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.new-client", new_client_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.open-capture", open_capture_accels);
+}
+
+static void
+hb_application_shutdown (GApplication *app)
+{
+  /* No capture tool outlives the application. */
+  hb_capture_session_stop_all ();
+  G_APPLICATION_CLASS (hb_application_parent_class)->shutdown (app);
 }
 
 static void
@@ -177,6 +216,8 @@ hb_application_class_init (HbApplicationClass *klass)
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
 
   app_class->activate = hb_application_activate;
+  app_class->open = hb_application_open;
+  app_class->shutdown = hb_application_shutdown;
   app_class->handle_local_options = hb_application_handle_local_options;
   app_class->startup = hb_application_startup;
 }
@@ -201,7 +242,7 @@ hb_application_new (void)
 {
   return g_object_new (HB_TYPE_APPLICATION,
                        "application-id", APP_ID,
-                       "flags", G_APPLICATION_NON_UNIQUE,
+                       "flags", G_APPLICATION_NON_UNIQUE | G_APPLICATION_HANDLES_OPEN,
                        "resource-base-path", "/org/heartbeatlab/HeartbeatLab",
                        NULL);
 }

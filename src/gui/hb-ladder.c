@@ -32,6 +32,8 @@ struct _HbLadder
   char       *server_label;
   int         selected;
   double      zoom;
+  GtkAdjustment *vadjustment;  /* of the scrolled window showing us */
+  gboolean    exporting;       /* draw every row, dark on white */
 };
 
 enum {
@@ -58,10 +60,11 @@ n_rows (HbLadder *self)
 }
 
 static void
-phase_colour (HbPhase  phase,
-              GdkRGBA *rgba)
+phase_colour (HbTcpPhase  phase,
+              GdkRGBA    *rgba)
 {
-  static const char *colours[] = { "#3584e4", "#2ec27e", "#e01b24", "#9141ac" };
+  /* unknown, handshake, data, heartbeat, teardown */
+  static const char *colours[] = { "#77767b", "#3584e4", "#2ec27e", "#e01b24", "#9141ac" };
 
   gdk_rgba_parse (rgba, colours[MIN ((guint) phase, G_N_ELEMENTS (colours) - 1)]);
 }
@@ -137,30 +140,45 @@ hb_ladder_snapshot (GtkWidget   *widget,
   GdkRGBA fg, dim, white = { 1, 1, 1, 1 };
   graphene_rect_t r;
   guint n = n_rows (self);
-  guint run_start = 0;
+  guint first = 0, last = n, run_start;
 
-  gtk_style_context_get_color (gtk_widget_get_style_context (widget), &fg);
+  if (self->exporting)
+    fg = (GdkRGBA) { 0, 0, 0, 1 };
+  else
+    gtk_style_context_get_color (gtk_widget_get_style_context (widget), &fg);
   dim = fg;
   dim.alpha = 0.55;
 
-  /* Phase shading behind the rows, one band per run of a phase. */
-  for (guint i = 0; i <= n; i++)
+  /* Only the rows in view (and one more each side): a long session has
+   * thousands, and scrolling redraws. */
+  if (!self->exporting && self->vadjustment != NULL && n > 0)
     {
-      g_autoptr(HbSegment) seg = i < n ? g_list_model_get_item (self->model, i) : NULL;
-      g_autoptr(HbSegment) first = n ? g_list_model_get_item (self->model, run_start) : NULL;
+      double top = gtk_adjustment_get_value (self->vadjustment);
+      double bottom = top + gtk_adjustment_get_page_size (self->vadjustment);
 
-      if (i < n && hb_segment_get_phase (seg) == hb_segment_get_phase (first))
+      first = (guint) CLAMP (floor ((top - HEADER_H) / rh) - 1, 0, n);
+      last = (guint) CLAMP (ceil ((bottom - HEADER_H) / rh) + 1, first, n);
+    }
+  run_start = first;
+
+  /* Phase shading behind the rows, one band per run of a phase. */
+  for (guint i = first; i <= last; i++)
+    {
+      g_autoptr(HbSegment) seg = i < last ? g_list_model_get_item (self->model, i) : NULL;
+      g_autoptr(HbSegment) head = last > first ? g_list_model_get_item (self->model, run_start) : NULL;
+
+      if (i < last && hb_segment_get_phase (seg) == hb_segment_get_phase (head))
         continue;
-      if (first != NULL)
+      if (head != NULL)
         {
           GdkRGBA band;
 
-          phase_colour (hb_segment_get_phase (first), &band);
+          phase_colour (hb_segment_get_phase (head), &band);
           band.alpha = 0.10;
           graphene_rect_init (&r, 0, HEADER_H + run_start * rh, w, (i - run_start) * rh);
           gtk_snapshot_append_color (snapshot, &band, &r);
           band.alpha = 1;
-          draw_text (snapshot, layout, hb_phase_title (hb_segment_get_phase (first)),
+          draw_text (snapshot, layout, hb_tcp_phase_title (hb_segment_get_phase (head)),
                      w - 8, HEADER_H + run_start * rh + rh / 2, 1.0, &band);
         }
       run_start = i;
@@ -189,7 +207,7 @@ hb_ladder_snapshot (GtkWidget   *widget,
       gtk_snapshot_append_color (snapshot, &dim, &r);
     }
 
-  for (guint i = 0; i < n; i++)
+  for (guint i = first; i < last; i++)
     {
       g_autoptr(HbSegment) seg = g_list_model_get_item (self->model, i);
       double y = HEADER_H + i * rh + rh * 0.62;
@@ -288,6 +306,9 @@ hb_ladder_dispose (GObject *object)
   if (self->model != NULL)
     g_signal_handlers_disconnect_by_data (self->model, self);
   g_clear_object (&self->model);
+  if (self->vadjustment != NULL)
+    g_signal_handlers_disconnect_by_data (self->vadjustment, self);
+  g_clear_object (&self->vadjustment);
   G_OBJECT_CLASS (hb_ladder_parent_class)->dispose (object);
 }
 
@@ -392,6 +413,20 @@ hb_ladder_set_model (HbLadder   *self,
 }
 
 void
+hb_ladder_set_vadjustment (HbLadder      *self,
+                           GtkAdjustment *adjustment)
+{
+  g_return_if_fail (HB_IS_LADDER (self));
+
+  if (self->vadjustment != NULL)
+    g_signal_handlers_disconnect_by_data (self->vadjustment, self);
+  g_set_object (&self->vadjustment, adjustment);
+  if (adjustment != NULL)
+    g_signal_connect_swapped (adjustment, "value-changed", G_CALLBACK (gtk_widget_queue_draw), self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+void
 hb_ladder_set_labels (HbLadder   *self,
                       const char *client,
                       const char *server)
@@ -463,7 +498,9 @@ hb_ladder_export (HbLadder    *self,
 
   graphene_rect_init (&all, 0, 0, width, height);
   gtk_snapshot_append_color (snapshot, &background, &all);
+  self->exporting = TRUE;
   hb_ladder_snapshot (widget, snapshot);
+  self->exporting = FALSE;
   node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
 
   surface = svg ? cairo_svg_surface_create (path, width, height)

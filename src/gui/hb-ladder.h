@@ -15,6 +15,9 @@ GtkWidget *hb_ladder_new          (void);
 /* Items are HbSegment; the diagram follows the model as it grows. */
 void       hb_ladder_set_model    (HbLadder   *self,
                                    GListModel *model);
+/* The scrolled window's adjustment: only the rows in view are drawn. */
+void       hb_ladder_set_vadjustment (HbLadder      *self,
+                                      GtkAdjustment *adjustment);
 void       hb_ladder_set_labels   (HbLadder   *self,
                                    const char *client,
                                    const char *server);

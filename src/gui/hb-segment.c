@@ -5,19 +5,26 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
 
 #include "hb-segment.h"
 
 struct _HbSegment
 {
-  GObject   parent_instance;
-  gint64    time_us;
-  gboolean  from_client;
-  gboolean  alarm;
-  HbPhase   phase;
-  char     *label;
-  char     *detail;
+  GObject     parent_instance;
+  gint64      time_us;
+  gboolean    from_client;
+  gboolean    alarm;
+  HbTcpPhase  phase;
+  guint       length;
+  const char *protocol;   /* static */
+  char       *label;
+  char       *info;
+  char       *source;
+  char       *destination;
+  HbPacket   *packet;
 };
 
 G_DEFINE_FINAL_TYPE (HbSegment, hb_segment, G_TYPE_OBJECT)
@@ -28,7 +35,10 @@ hb_segment_finalize (GObject *object)
   HbSegment *self = HB_SEGMENT (object);
 
   g_free (self->label);
-  g_free (self->detail);
+  g_free (self->info);
+  g_free (self->source);
+  g_free (self->destination);
+  g_clear_pointer (&self->packet, hb_packet_unref);
   G_OBJECT_CLASS (hb_segment_parent_class)->finalize (object);
 }
 
@@ -46,9 +56,8 @@ hb_segment_init (HbSegment *self)
 HbSegment *
 hb_segment_new (gint64      time_us,
                 gboolean    from_client,
-                HbPhase     phase,
-                const char *label,
-                const char *detail)
+                HbTcpPhase  phase,
+                const char *label)
 {
   HbSegment *self = g_object_new (HB_TYPE_SEGMENT, NULL);
 
@@ -56,42 +65,73 @@ hb_segment_new (gint64      time_us,
   self->from_client = from_client;
   self->phase = phase;
   self->label = g_strdup (label ? label : "");
-  self->detail = g_strdup (detail ? detail : "");
+  self->info = g_strdup (self->label);
+  self->protocol = "TCP";
+  return self;
+}
+
+HbSegment *
+hb_segment_new_from_packet (HbPacket *packet,
+                            gint64    origin_us,
+                            gboolean  from_client)
+{
+  HbSegment *self = g_object_new (HB_TYPE_SEGMENT, NULL);
+  g_autofree char *flags = hb_packet_format_flags (packet->flags);
+  g_autofree char *payload = hb_packet_format_payload (packet);
+  GString *label = g_string_new (flags);
+
+  self->packet = hb_packet_ref (packet);
+  self->time_us = packet->time_us - origin_us;
+  self->from_client = from_client;
+  self->phase = packet->phase;
+  self->length = packet->origlen;
+  self->protocol = "TCP";
+  self->alarm = (packet->flags & HB_TCP_RST) || (packet->analysis & HB_ANALYSIS_RETRANSMISSION);
+  if (packet->payload_len > 0)
+    g_string_append_printf (label, " Len=%u", packet->payload_len);
+  if (packet->analysis & HB_ANALYSIS_RETRANSMISSION)
+    g_string_prepend (label, "[Retransmission] ");
+  if (payload != NULL)
+    {
+      /* A burst of lines in one segment: the first, and how many more. */
+      const char *nl = strchr (payload, '\n');
+      guint more = 0;
+
+      for (const char *p = nl; p != NULL; p = strchr (p + 1, '\n'))
+        more++;
+      g_string_append_printf (label, "  %.*s", nl ? (int) (nl - payload) : (int) strlen (payload), payload);
+      if (more > 0)
+        g_string_append_printf (label, " (+%u)", more);
+    }
+  self->label = g_string_free (label, FALSE);
+  self->info = hb_packet_format_info (packet);
+  self->source = g_strdup (packet->src);
+  self->destination = g_strdup (packet->dst);
   return self;
 }
 
 gint64 hb_segment_get_time (HbSegment *self) { return self->time_us; }
 gboolean hb_segment_get_from_client (HbSegment *self) { return self->from_client; }
-HbPhase hb_segment_get_phase (HbSegment *self) { return self->phase; }
+HbTcpPhase hb_segment_get_phase (HbSegment *self) { return self->phase; }
 const char *hb_segment_get_label (HbSegment *self) { return self->label; }
-const char *hb_segment_get_detail (HbSegment *self) { return self->detail; }
+const char *hb_segment_get_info (HbSegment *self) { return self->info; }
+const char *hb_segment_get_source (HbSegment *self) { return self->source ? self->source : ""; }
+const char *hb_segment_get_destination (HbSegment *self) { return self->destination ? self->destination : ""; }
+const char *hb_segment_get_protocol (HbSegment *self) { return self->protocol; }
+guint hb_segment_get_length (HbSegment *self) { return self->length; }
+HbPacket *hb_segment_get_packet (HbSegment *self) { return self->packet; }
 void hb_segment_set_alarm (HbSegment *self, gboolean alarm) { self->alarm = alarm; }
 gboolean hb_segment_get_alarm (HbSegment *self) { return self->alarm; }
 
-const char *
-hb_phase_to_string (HbPhase phase)
+void
+hb_segment_set_endpoints (HbSegment  *self,
+                          const char *source,
+                          const char *destination)
 {
-  switch (phase)
-    {
-    case HB_PHASE_HANDSHAKE: return "handshake";
-    case HB_PHASE_DATA: return "data";
-    case HB_PHASE_HEARTBEAT: return "heartbeat";
-    case HB_PHASE_TEARDOWN: return "teardown";
-    default: return "unknown";
-    }
-}
-
-const char *
-hb_phase_title (HbPhase phase)
-{
-  switch (phase)
-    {
-    case HB_PHASE_HANDSHAKE: return _("Three-way handshake");
-    case HB_PHASE_DATA: return _("Data");
-    case HB_PHASE_HEARTBEAT: return _("Heartbeat");
-    case HB_PHASE_TEARDOWN: return _("Teardown");
-    default: return "";
-    }
+  g_free (self->source);
+  g_free (self->destination);
+  self->source = g_strdup (source);
+  self->destination = g_strdup (destination);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -103,9 +143,25 @@ typedef struct
   gboolean    client_side;
   gint64      origin;      /* mono µs of the first event */
   gboolean    closing;     /* a FIN or close has been seen */
+  char       *client_label;
+  char       *server_label;
   HbTimeline *timeline;
   gulong      handler;
 } Follow;
+
+static HbSegment *
+follow_segment (Follow                *f,
+                const HbTimelineEvent *ev,
+                gboolean               from_client,
+                HbTcpPhase             phase,
+                const char            *label)
+{
+  HbSegment *seg = hb_segment_new (ev->mono_us - f->origin, from_client, phase, label);
+
+  hb_segment_set_endpoints (seg, from_client ? f->client_label : f->server_label,
+                            from_client ? f->server_label : f->client_label);
+  return seg;
+}
 
 static void
 add_event (Follow                *f,
@@ -116,7 +172,7 @@ add_event (Follow                *f,
   /* Whether this event travels from the client to the server. */
   gboolean outgoing = ev->kind == HB_EVENT_LINE_OUT || ev->kind == HB_EVENT_FIN_OUT;
   gboolean from_client = f->client_side ? outgoing : !outgoing;
-  HbPhase phase;
+  HbTcpPhase phase;
 
   /* Time 0 is the connection's first segment, as in a capture. */
   if (ev->kind == HB_EVENT_STATE || ev->kind == HB_EVENT_ERROR)
@@ -129,34 +185,40 @@ add_event (Follow                *f,
     case HB_EVENT_CONNECT:
       /* The handshake happened in the kernel; show it as the textbook does. */
       {
-        HbSegment *syn = hb_segment_new (ev->mono_us - f->origin, TRUE, HB_PHASE_HANDSHAKE, "SYN", NULL);
-        HbSegment *synack = hb_segment_new (ev->mono_us - f->origin, FALSE, HB_PHASE_HANDSHAKE, "SYN, ACK", NULL);
-        HbSegment *ack = hb_segment_new (ev->mono_us - f->origin, TRUE, HB_PHASE_HANDSHAKE, "ACK", NULL);
-        gpointer three[] = { syn, synack, ack };
+        HbSegment *three[] = {
+          follow_segment (f, ev, TRUE, HB_TCP_PHASE_HANDSHAKE, "SYN"),
+          follow_segment (f, ev, FALSE, HB_TCP_PHASE_HANDSHAKE, "SYN, ACK"),
+          follow_segment (f, ev, TRUE, HB_TCP_PHASE_HANDSHAKE, "ACK"),
+        };
 
-        g_list_store_splice (f->store, g_list_model_get_n_items (G_LIST_MODEL (f->store)), 0, three, 3);
-        g_object_unref (syn);
-        g_object_unref (synack);
-        g_object_unref (ack);
+        g_list_store_splice (f->store, g_list_model_get_n_items (G_LIST_MODEL (f->store)), 0,
+                             (gpointer *) three, G_N_ELEMENTS (three));
+        for (guint i = 0; i < G_N_ELEMENTS (three); i++)
+          g_object_unref (three[i]);
       }
       return;
 
     case HB_EVENT_LINE_IN:
     case HB_EVENT_LINE_OUT:
       if (ev->verb == HB_VERB_PING || ev->verb == HB_VERB_PONG)
-        label = g_strdup_printf ("%s %u  (%u B)", hb_verb_to_string (ev->verb), ev->arg, ev->bytes);
+        label = g_strdup_printf ("%s %u", hb_verb_to_string (ev->verb), ev->arg);
       else
-        label = g_strdup_printf ("%s  (%u B)", ev->verb == HB_VERB_UNKNOWN ? "?" : hb_verb_to_string (ev->verb),
-                                 ev->bytes);
-      phase = f->closing || ev->verb == HB_VERB_BYE ? HB_PHASE_TEARDOWN :
-              (ev->verb == HB_VERB_PING || ev->verb == HB_VERB_PONG) ? HB_PHASE_HEARTBEAT : HB_PHASE_DATA;
-      seg = hb_segment_new (ev->mono_us - f->origin, from_client, phase, label, NULL);
+        label = g_strdup (ev->verb == HB_VERB_UNKNOWN ? "?" : hb_verb_to_string (ev->verb));
+      phase = f->closing || ev->verb == HB_VERB_BYE ? HB_TCP_PHASE_TEARDOWN :
+              (ev->verb == HB_VERB_PING || ev->verb == HB_VERB_PONG) ? HB_TCP_PHASE_HEARTBEAT : HB_TCP_PHASE_DATA;
+      seg = follow_segment (f, ev, from_client, phase, label);
+      seg->protocol = "HB";
+      seg->length = ev->bytes;
+      g_free (seg->info);
+      seg->info = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s (a line of %u byte)", "%s (a line of %u bytes)",
+                                                ev->bytes),
+                                   label, ev->bytes);
       break;
 
     case HB_EVENT_FIN_IN:
     case HB_EVENT_FIN_OUT:
       f->closing = TRUE;
-      seg = hb_segment_new (ev->mono_us - f->origin, from_client, HB_PHASE_TEARDOWN, "FIN, ACK", NULL);
+      seg = follow_segment (f, ev, from_client, HB_TCP_PHASE_TEARDOWN, "FIN, ACK");
       break;
 
     case HB_EVENT_CLOSE:
@@ -165,7 +227,7 @@ add_event (Follow                *f,
         {
           gboolean by_client = (ev->initiator == HB_INITIATOR_LOCAL) == f->client_side;
 
-          seg = hb_segment_new (ev->mono_us - f->origin, by_client, HB_PHASE_TEARDOWN, "RST", NULL);
+          seg = follow_segment (f, ev, by_client, HB_TCP_PHASE_TEARDOWN, "RST");
           hb_segment_set_alarm (seg, TRUE);
         }
       else
@@ -196,22 +258,34 @@ follow_stop (gpointer data)
 
   g_clear_signal_handler (&f->handler, f->timeline);
   g_clear_object (&f->timeline);
+  g_free (f->client_label);
+  g_free (f->server_label);
   g_free (f);
 }
 
 void
 hb_segments_follow_timeline (GListStore *store,
                              HbTimeline *timeline,
-                             gboolean    client_side)
+                             gboolean    client_side,
+                             const char *client_label,
+                             const char *server_label)
 {
   Follow *f = g_new0 (Follow, 1);
 
   f->store = store;
   f->client_side = client_side;
+  f->client_label = g_strdup (client_label ? client_label : _("client"));
+  f->server_label = g_strdup (server_label ? server_label : _("server"));
   f->timeline = g_object_ref (timeline);
   for (guint i = 0; i < hb_timeline_get_n_events (timeline); i++)
     add_event (f, hb_timeline_get_event (timeline, i));
   f->handler = g_signal_connect (timeline, "appended", G_CALLBACK (on_appended), f);
   /* The store owns the link: when it goes, following stops. */
   g_object_set_data_full (G_OBJECT (store), "hb-follow", f, follow_stop);
+}
+
+void
+hb_segments_stop_following (GListStore *store)
+{
+  g_object_set_data (G_OBJECT (store), "hb-follow", NULL);
 }

@@ -1,4 +1,4 @@
-/* hb-segment.h - one arrow of a ladder diagram: a TCP segment or a protocol line
+/* hb-segment.h - one arrow of a ladder diagram and one row of its table: a TCP segment or a protocol line
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -10,39 +10,63 @@
 
 G_BEGIN_DECLS
 
-typedef enum
-{
-  HB_PHASE_HANDSHAKE,
-  HB_PHASE_DATA,
-  HB_PHASE_HEARTBEAT,
-  HB_PHASE_TEARDOWN,
-} HbPhase;
-
 #define HB_TYPE_SEGMENT (hb_segment_get_type ())
 G_DECLARE_FINAL_TYPE (HbSegment, hb_segment, HB, SEGMENT, GObject)
 
-HbSegment  *hb_segment_new          (gint64       time_us,
-                                     gboolean     from_client,
-                                     HbPhase      phase,
-                                     const char  *label,
-                                     const char  *detail);
-gint64      hb_segment_get_time     (HbSegment   *self);
-gboolean    hb_segment_get_from_client (HbSegment *self);
-HbPhase     hb_segment_get_phase    (HbSegment   *self);
-const char *hb_segment_get_label    (HbSegment   *self);
-const char *hb_segment_get_detail   (HbSegment   *self);
-/* Marks a segment that ends a connection abruptly (RST) or a state note. */
-void        hb_segment_set_alarm    (HbSegment   *self,
-                                     gboolean     alarm);
-gboolean    hb_segment_get_alarm    (HbSegment   *self);
-const char *hb_phase_to_string      (HbPhase      phase);
-const char *hb_phase_title          (HbPhase      phase);
+/**
+ * HbSegment:
+ *
+ * What the ladder draws and the packet table lists, from either source:
+ * a captured TCP segment (with its #HbPacket, for the header fields and
+ * the bytes) or an event of the application's own timeline (a line read
+ * or written, a FIN, a close), which carries no packet.
+ */
+
+/* From the application's timeline. @time_us counts from the first event. */
+HbSegment  *hb_segment_new              (gint64          time_us,
+                                         gboolean        from_client,
+                                         HbTcpPhase      phase,
+                                         const char     *label);
+/* From a capture. @origin_us is the capture time shown as 0. */
+HbSegment  *hb_segment_new_from_packet  (HbPacket       *packet,
+                                         gint64          origin_us,
+                                         gboolean        from_client);
+gint64      hb_segment_get_time         (HbSegment      *self);
+gboolean    hb_segment_get_from_client  (HbSegment      *self);
+HbTcpPhase  hb_segment_get_phase        (HbSegment      *self);
+/* The arrow's label: "SYN, ACK", "PSH, ACK Len=7  PING 3". */
+const char *hb_segment_get_label        (HbSegment      *self);
+/* Wireshark's Info column: "4324 → 12001 [PSH, ACK] Seq=14 Ack=10 ...". */
+const char *hb_segment_get_info         (HbSegment      *self);
+/* Source and Destination columns. */
+const char *hb_segment_get_source       (HbSegment      *self);
+const char *hb_segment_get_destination  (HbSegment      *self);
+/* "TCP" for a segment, "Line" for a protocol line of the timeline. */
+const char *hb_segment_get_protocol     (HbSegment      *self);
+/* Bytes on the wire for a packet, the line's bytes for a timeline line,
+ * 0 when unknown. */
+guint       hb_segment_get_length       (HbSegment      *self);
+/* The captured segment; NULL for a timeline event. */
+HbPacket   *hb_segment_get_packet       (HbSegment      *self);
+void        hb_segment_set_endpoints    (HbSegment      *self,
+                                         const char     *source,
+                                         const char     *destination);
+/* Marks a segment that ends a connection abruptly (RST), or a
+ * retransmission: drawn in the alarm colour. */
+void        hb_segment_set_alarm        (HbSegment      *self,
+                                         gboolean        alarm);
+gboolean    hb_segment_get_alarm        (HbSegment      *self);
 
 /* Keeps @store in step with @timeline (the application's own record of a
  * connection: lines, FINs, close), as segments seen from @client_side's
- * point of view: TRUE when the timeline belongs to the client. */
-void        hb_segments_follow_timeline (GListStore *store,
-                                         HbTimeline *timeline,
-                                         gboolean    client_side);
+ * point of view: TRUE when the timeline belongs to the client. The labels
+ * name the two ends in the Source and Destination columns. */
+void        hb_segments_follow_timeline (GListStore     *store,
+                                         HbTimeline     *timeline,
+                                         gboolean        client_side,
+                                         const char     *client_label,
+                                         const char     *server_label);
+/* Stops what hb_segments_follow_timeline() started on @store. */
+void        hb_segments_stop_following  (GListStore     *store);
 
 G_END_DECLS

@@ -11,6 +11,7 @@
 
 #include <glib/gi18n.h>
 
+#include "hb-capture-session.h"
 #include "hb-clock.h"
 #include "hb-ladder.h"
 #include "hb-segment.h"
@@ -26,9 +27,21 @@ struct _HbTimelineWindow
   GtkColumnView        *table;
   GtkLabel             *tcp_label;
   GtkLabel             *explanation_label;
+  GtkTextView          *details_view;
+  GtkTextView          *bytes_view;
+  GtkNotebook          *notebook;
+  GtkDropDown          *conversation_dropdown;
+  GtkToggleButton      *capture_button;
+  GtkRevealer          *notice_revealer;
+  GtkLabel             *notice_label;
+  GtkImage             *notice_icon;
+  GtkLabel             *status_label;
 
   GListStore           *segments;
   GtkSingleSelection   *selection;
+
+  /* A live connection: the program's socket and its two ends. */
+  HbTimeline           *timeline;
   GSocket              *socket;
   char                 *local_ip;
   char                 *remote_ip;
@@ -36,6 +49,17 @@ struct _HbTimelineWindow
   guint                 remote_port;
   guint                 tcp_timer;
   gboolean              client_side;
+  char                 *client_label;
+  char                 *server_label;
+
+  /* Packets: from a file, or from a live capture of the connection. */
+  HbCaptureFile        *file;
+  HbCaptureSession     *session;
+  HbConversation       *conversation;
+  int                   linktype;
+  gint64                origin_us;
+  guint                 n_notes;
+
   gboolean              syncing;
 };
 
@@ -46,25 +70,25 @@ hb_phase_explanation (int phase)
 {
   switch (phase)
     {
-    case HB_PHASE_HANDSHAKE:
+    case HB_TCP_PHASE_HANDSHAKE:
       return _("Three-way handshake. The client sends SYN carrying its initial sequence number x. "
                "The server answers SYN, ACK with its own number y and acknowledges x+1: a SYN uses up "
                "one number of sequence space, so the next byte expected is x+1. The client's ACK of y+1 "
                "completes it and both sides are ESTABLISHED. The kernel does all of this before the "
                "program accepts the connection.");
-    case HB_PHASE_DATA:
+    case HB_TCP_PHASE_DATA:
       return _("Data. Each protocol line travels as a segment flagged PSH, ACK whose length is the "
                "line's bytes, newline included. The receiver's acknowledgement number is the next byte "
                "it expects: the segment's sequence number plus its length. TCP carries a byte stream, "
                "so the line's end is the LF, not the segment's end.");
-    case HB_PHASE_HEARTBEAT:
+    case HB_TCP_PHASE_HEARTBEAT:
       return _("Heartbeat. Every interval the server writes PING n and the client answers PONG n. "
                "The application's RTT, in the server's list, runs from writing PING to reading PONG, so "
                "it includes both programs' own delays; the kernel's RTT below only measures segment to "
                "ACK. Why a heartbeat when TCP has keepalive? Keepalive is off by default, probes only "
                "after two hours of silence, and proves only that the peer's kernel is alive, not that "
                "the program still reads and answers.");
-    case HB_PHASE_TEARDOWN:
+    case HB_TCP_PHASE_TEARDOWN:
       return _("Teardown. The side that closes first sends FIN and waits (FIN_WAIT1, then FIN_WAIT2 "
                "once it is acknowledged). The other side reads end of stream (CLOSE_WAIT) and sends its "
                "own FIN when it is done (LAST_ACK). On loopback the ACK often rides on the second FIN, "
@@ -146,16 +170,83 @@ update_tcp (gpointer data)
 }
 
 /* ---------------------------------------------------------------------- */
+/* Notices and status                                                      */
+
+static void
+show_notice (HbTimelineWindow *self,
+             const char       *text,
+             gboolean          error)
+{
+  gtk_label_set_text (self->notice_label, text);
+  gtk_image_set_from_icon_name (self->notice_icon, error ? "dialog-warning-symbolic" : "dialog-information-symbolic");
+  if (error)
+    gtk_widget_add_css_class (GTK_WIDGET (self->notice_revealer), "error");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->notice_revealer), "error");
+  gtk_revealer_set_reveal_child (self->notice_revealer, TRUE);
+}
+
+static void
+update_status (HbTimelineWindow *self)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->segments));
+  g_autofree char *count = NULL;
+  g_autofree char *text = NULL;
+  const char *source;
+
+  if (self->conversation != NULL)
+    count = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u packet", "%u packets", n), n);
+  else
+    count = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u event", "%u events", n), n);
+
+  if (self->file != NULL)
+    source = _("from the capture file");
+  else if (self->session != NULL && hb_capture_session_get_state (self->session) == HB_CAPTURE_SESSION_RUNNING)
+    source = _("capturing live");
+  else if (self->session != NULL && hb_capture_session_get_state (self->session) == HB_CAPTURE_SESSION_STARTING)
+    source = _("starting the capture…");
+  else if (self->conversation != NULL)
+    source = _("captured");
+  else
+    source = _("the application's own record (no capture): lines, connects and closes");
+
+  text = g_strdup_printf ("%s · %s", count, source);
+  gtk_label_set_text (self->status_label, text);
+}
+
+/* ---------------------------------------------------------------------- */
 /* Selection, kept in step between ladder and table                       */
 
 static void
-show_explanation (HbTimelineWindow *self,
-                  guint             position)
+show_segment (HbTimelineWindow *self,
+              guint             position)
 {
   g_autoptr(HbSegment) seg = g_list_model_get_item (G_LIST_MODEL (self->segments), position);
+  HbPacket *packet;
 
-  if (seg != NULL)
-    gtk_label_set_text (self->explanation_label, hb_phase_explanation (hb_segment_get_phase (seg)));
+  if (seg == NULL)
+    return;
+  gtk_label_set_text (self->explanation_label, hb_phase_explanation (hb_segment_get_phase (seg)));
+
+  packet = hb_segment_get_packet (seg);
+  if (packet != NULL)
+    {
+      g_autofree char *details = hb_packet_format_details (packet);
+      gsize len = 0;
+      const guint8 *data = packet->data ? g_bytes_get_data (packet->data, &len) : NULL;
+      g_autofree char *hex = hb_format_hex_dump (data, len);
+
+      gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->details_view), details, -1);
+      gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->bytes_view), hex, -1);
+    }
+  else
+    {
+      gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->details_view),
+                                _("This row comes from the application's own record, which knows lines and "
+                                  "closes but not the segments that carried them. Press Capture to see the real "
+                                  "packets, their header fields and their bytes."), -1);
+      gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->bytes_view), "", -1);
+    }
 }
 
 static void
@@ -167,7 +258,7 @@ on_ladder_selected (HbLadder *ladder, GParamSpec *pspec, HbTimelineWindow *self)
     return;
   self->syncing = TRUE;
   gtk_single_selection_set_selected (self->selection, row);
-  show_explanation (self, row);
+  show_segment (self, row);
   self->syncing = FALSE;
 }
 
@@ -180,7 +271,7 @@ on_table_selected (GtkSingleSelection *selection, GParamSpec *pspec, HbTimelineW
     return;
   self->syncing = TRUE;
   hb_ladder_set_selected (self->ladder, row);
-  show_explanation (self, row);
+  show_segment (self, row);
   self->syncing = FALSE;
 }
 
@@ -193,77 +284,506 @@ on_segments_changed (GListModel *model, guint position, guint removed, guint add
   if (gtk_adjustment_get_value (adj) >= gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj) - 40)
     gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj));
   if (hb_ladder_get_selected (self->ladder) < 0 && added > 0)
-    show_explanation (self, position + added - 1);
+    {
+      g_autoptr(HbSegment) last = g_list_model_get_item (model, position + added - 1);
+
+      gtk_label_set_text (self->explanation_label, hb_phase_explanation (hb_segment_get_phase (last)));
+    }
+  update_status (self);
 }
 
 /* ---------------------------------------------------------------------- */
 /* Table                                                                   */
 
+typedef enum
+{
+  COL_NO,
+  COL_TIME,
+  COL_SOURCE,
+  COL_DESTINATION,
+  COL_PROTOCOL,
+  COL_LENGTH,
+  COL_INFO,
+  COL_PHASE,
+} Column;
+
 static void
 cell_setup (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer data)
 {
+  Column column = GPOINTER_TO_INT (data);
   GtkWidget *label = gtk_label_new (NULL);
 
-  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_xalign (GTK_LABEL (label), column == COL_NO || column == COL_LENGTH ? 1 : 0);
   gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  if (column == COL_NO || column == COL_TIME || column == COL_LENGTH)
+    gtk_widget_add_css_class (label, "numeric");
   gtk_list_item_set_child (item, label);
 }
-
-typedef enum { COL_NO, COL_TIME, COL_DIRECTION, COL_INFO, COL_PHASE } Column;
 
 static void
 cell_bind (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer data)
 {
-  HbTimelineWindow *self = g_object_get_data (G_OBJECT (factory), "hb-window");
   Column column = GPOINTER_TO_INT (data);
   HbSegment *seg = gtk_list_item_get_item (item);
   GtkLabel *label = GTK_LABEL (gtk_list_item_get_child (item));
+  HbPacket *packet = hb_segment_get_packet (seg);
   g_autofree char *text = NULL;
 
   switch (column)
     {
     case COL_NO:
-      text = g_strdup_printf ("%u", gtk_list_item_get_position (item) + 1);
+      /* A capture's own frame numbers, as Wireshark shows them. */
+      text = g_strdup_printf ("%u", packet ? packet->frame : gtk_list_item_get_position (item) + 1);
       break;
     case COL_TIME:
       text = g_strdup_printf ("%.6f", hb_segment_get_time (seg) / 1e6);
       break;
-    case COL_DIRECTION:
-      text = g_strdup (hb_segment_get_from_client (seg) ? _("client → server") : _("server → client"));
+    case COL_SOURCE:
+      text = g_strdup (hb_segment_get_source (seg));
+      break;
+    case COL_DESTINATION:
+      text = g_strdup (hb_segment_get_destination (seg));
+      break;
+    case COL_PROTOCOL:
+      text = g_strdup (hb_segment_get_protocol (seg));
+      break;
+    case COL_LENGTH:
+      text = hb_segment_get_length (seg) ? g_strdup_printf ("%u", hb_segment_get_length (seg)) : g_strdup ("");
       break;
     case COL_INFO:
-      text = g_strdup (hb_segment_get_label (seg));
+      text = g_strdup (hb_segment_get_info (seg));
       break;
     case COL_PHASE:
     default:
-      text = g_strdup (hb_phase_title (hb_segment_get_phase (seg)));
+      text = g_strdup (hb_tcp_phase_title (hb_segment_get_phase (seg)));
       break;
     }
-  (void) self;
   gtk_label_set_text (label, text);
+  if (column == COL_INFO)
+    gtk_widget_set_tooltip_text (GTK_WIDGET (label), text);
 }
 
 static void
 add_column (HbTimelineWindow *self,
             const char       *title,
             Column            column,
-            gboolean          expand)
+            int               width)
 {
   GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
   GtkColumnViewColumn *col;
 
-  g_object_set_data (G_OBJECT (factory), "hb-window", self);
-  g_signal_connect (factory, "setup", G_CALLBACK (cell_setup), NULL);
+  g_signal_connect (factory, "setup", G_CALLBACK (cell_setup), GINT_TO_POINTER (column));
   g_signal_connect (factory, "bind", G_CALLBACK (cell_bind), GINT_TO_POINTER (column));
   col = gtk_column_view_column_new (title, factory);
-  gtk_column_view_column_set_expand (col, expand);
+  gtk_column_view_column_set_expand (col, column == COL_INFO);
   gtk_column_view_column_set_resizable (col, TRUE);
+  if (width > 0)
+    gtk_column_view_column_set_fixed_width (col, width);
   gtk_column_view_append_column (self->table, col);
   g_object_unref (col);
 }
 
 /* ---------------------------------------------------------------------- */
-/* Actions                                                                 */
+/* Packets                                                                 */
+
+static void
+add_packet (HbTimelineWindow *self,
+            HbPacket         *packet)
+{
+  g_autoptr(HbSegment) seg = hb_segment_new_from_packet (packet, self->origin_us, packet->from_client);
+
+  g_list_store_append (self->segments, seg);
+}
+
+static void
+on_session_packet (HbCaptureSession *session,
+                   HbPacket         *packet,
+                   HbConversation   *conversation,
+                   HbTimelineWindow *self);
+
+/* Shows @conversation's packets instead of what was shown. */
+static void
+show_conversation (HbTimelineWindow *self,
+                   HbConversation   *conversation,
+                   int               linktype,
+                   gint64            origin_us)
+{
+  GPtrArray *packets = hb_conversation_get_packets (conversation);
+  g_autoptr(GPtrArray) segs = g_ptr_array_new_with_free_func (g_object_unref);
+
+  hb_segments_stop_following (self->segments);
+  g_set_object (&self->conversation, conversation);
+  self->linktype = linktype;
+  self->origin_us = origin_us;
+  for (guint i = 0; i < packets->len; i++)
+    {
+      HbPacket *packet = packets->pdata[i];
+
+      g_ptr_array_add (segs, hb_segment_new_from_packet (packet, origin_us, packet->from_client));
+    }
+  hb_ladder_set_selected (self->ladder, -1);
+  gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
+  g_list_store_splice (self->segments, 0, g_list_model_get_n_items (G_LIST_MODEL (self->segments)),
+                       segs->pdata, segs->len);
+  /* Start reading at the start, not at the last packet. */
+  if (segs->len > 0)
+    gtk_label_set_text (self->explanation_label,
+                        hb_phase_explanation (hb_segment_get_phase (segs->pdata[0])));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.save-packets", TRUE);
+  update_status (self);
+}
+
+/* The two ends of this window's connection, as the capture writes them. */
+static gboolean
+endpoints (HbTimelineWindow  *self,
+           const char       **client_ip,
+           guint             *client_port,
+           const char       **server_ip,
+           guint             *server_port)
+{
+  if (self->local_ip == NULL)
+    return FALSE;
+  *client_ip = self->client_side ? self->local_ip : self->remote_ip;
+  *client_port = self->client_side ? self->local_port : self->remote_port;
+  *server_ip = self->client_side ? self->remote_ip : self->local_ip;
+  *server_port = self->client_side ? self->remote_port : self->local_port;
+  return TRUE;
+}
+
+static void
+explain_missing_handshake (HbTimelineWindow *self)
+{
+  if (self->conversation != NULL && !hb_conversation_get_saw_syn (self->conversation))
+    show_notice (self, _("The capture began after this connection was made, so its handshake is not in it. "
+                         "To see a handshake, start capturing before the client connects, for example from "
+                         "the timeline of another connection to the same server, then connect a new client."),
+                 FALSE);
+}
+
+static void
+on_session_packet (HbCaptureSession *session,
+                   HbPacket         *packet,
+                   HbConversation   *conversation,
+                   HbTimelineWindow *self)
+{
+  const char *cip, *sip;
+  guint cport, sport;
+
+  if (conversation == self->conversation)
+    {
+      add_packet (self, packet);
+      return;
+    }
+  /* The first packet of this window's connection: show packets from now on. */
+  if (self->conversation == NULL && endpoints (self, &cip, &cport, &sip, &sport) &&
+      hb_capture_session_find (session, cip, cport, sip, sport) == conversation)
+    {
+      show_conversation (self, conversation, hb_capture_session_get_linktype (session),
+                         hb_conversation_get_packet (conversation, 0)->time_us);
+      explain_missing_handshake (self);
+    }
+}
+
+static void
+on_session_state (HbCaptureSession *session,
+                  GParamSpec       *pspec,
+                  HbTimelineWindow *self)
+{
+  HbCaptureSessionState state = hb_capture_session_get_state (session);
+  const char *message = hb_capture_session_get_message (session);
+  gboolean active = hb_capture_session_is_active (session);
+
+  g_simple_action_set_state (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self), "capture")),
+                             g_variant_new_boolean (active));
+  if (state == HB_CAPTURE_SESSION_FAILED)
+    {
+      g_autofree char *text = g_strdup_printf (_("Live capture is not possible: %s\n"
+                                                 "The ladder shows the application's own record instead."),
+                                               message ? message : "");
+
+      show_notice (self, text, TRUE);
+    }
+  else if (message != NULL)
+    show_notice (self, message, FALSE);
+  else if (state == HB_CAPTURE_SESSION_RUNNING && self->conversation == NULL)
+    show_notice (self, _("Capturing. This connection's packets appear as soon as the next one is sent "
+                         "(at the latest with the next heartbeat)."), FALSE);
+  update_status (self);
+}
+
+static void
+attach_session (HbTimelineWindow *self)
+{
+  const char *cip, *sip;
+  guint cport, sport;
+  HbConversation *conversation;
+
+  if (self->session != NULL || !endpoints (self, &cip, &cport, &sip, &sport))
+    return;
+  self->session = hb_capture_session_get_for_port (sport);
+  hb_capture_session_hold (self->session);
+  g_signal_connect (self->session, "packet", G_CALLBACK (on_session_packet), self);
+  g_signal_connect (self->session, "notify::state", G_CALLBACK (on_session_state), self);
+  g_signal_connect (self->session, "notify::message", G_CALLBACK (on_session_state), self);
+
+  /* Already captured (another window started it): show it at once. */
+  conversation = hb_capture_session_find (self->session, cip, cport, sip, sport);
+  if (conversation != NULL && hb_conversation_get_n_packets (conversation) > 0)
+    {
+      show_conversation (self, conversation, hb_capture_session_get_linktype (self->session),
+                         hb_conversation_get_packet (conversation, 0)->time_us);
+      explain_missing_handshake (self);
+    }
+  on_session_state (self->session, NULL, self);
+}
+
+static void
+capture_action (GSimpleAction *action,
+                GVariant      *state,
+                gpointer       user_data)
+{
+  HbTimelineWindow *self = user_data;
+  const char *cip, *sip;
+  guint cport, sport;
+
+  if (!endpoints (self, &cip, &cport, &sip, &sport))
+    return;
+  attach_session (self);
+  if (g_variant_get_boolean (state))
+    {
+      GInetAddress *address = g_inet_address_new_from_string (sip);
+      /* Loopback traffic is on lo; anything else may be on any interface. */
+      gboolean loopback = address == NULL || g_inet_address_get_is_loopback (address);
+
+      g_clear_object (&address);
+      gtk_revealer_set_reveal_child (self->notice_revealer, FALSE);
+      hb_capture_session_start (self->session, loopback ? "lo" : "any");
+    }
+  else
+    hb_capture_session_stop (self->session);
+  on_session_state (self->session, NULL, self);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Capture files                                                           */
+
+static void
+on_conversation_chosen (GtkDropDown      *dropdown,
+                        GParamSpec       *pspec,
+                        HbTimelineWindow *self)
+{
+  GPtrArray *conversations;
+  guint i = gtk_drop_down_get_selected (dropdown);
+
+  if (self->file == NULL)
+    return;
+  conversations = hb_capture_file_get_conversations (self->file);
+  if (i < conversations->len)
+    show_conversation (self, conversations->pdata[i], hb_capture_file_get_linktype (self->file),
+                       hb_capture_file_get_start_time (self->file));
+}
+
+static gboolean
+load_file (HbTimelineWindow *self,
+           GFile            *file)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = g_file_get_path (file);
+  g_autofree char *name = g_file_get_basename (file);
+  g_autofree char *title = NULL;
+  g_autoptr(GtkStringList) names = gtk_string_list_new (NULL);
+  GPtrArray *conversations, *notes;
+  gboolean loaded;
+
+  self->file = hb_capture_file_new ();
+  loaded = path != NULL && hb_capture_file_load (self->file, path, &error);
+  if (path == NULL)
+    g_set_error (&error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, _("Only local files can be opened"));
+
+  title = g_strdup_printf (_("Timeline: %s"), name);
+  gtk_window_set_title (GTK_WINDOW (self), title);
+
+  conversations = hb_capture_file_get_conversations (self->file);
+  notes = hb_capture_file_get_notes (self->file);
+  self->n_notes = notes->len;
+  for (guint i = 0; i < conversations->len; i++)
+    {
+      HbConversation *c = conversations->pdata[i];
+      g_autofree char *what = hb_conversation_describe (c);
+      guint n = hb_conversation_get_n_packets (c);
+      g_autofree char *item = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s (%u packet)", "%s (%u packets)", n),
+                                               what, n);
+
+      gtk_string_list_append (names, item);
+    }
+  gtk_drop_down_set_model (self->conversation_dropdown, G_LIST_MODEL (names));
+  gtk_widget_set_visible (GTK_WIDGET (self->conversation_dropdown), conversations->len > 0);
+
+  if (conversations->len > 0)
+    {
+      HbConversation *first = conversations->pdata[0];
+      g_autofree char *client = g_strdup_printf ("%s:%u", hb_conversation_get_client_address (first),
+                                                 hb_conversation_get_client_port (first));
+      g_autofree char *server = g_strdup_printf ("%s:%u", hb_conversation_get_server_address (first),
+                                                 hb_conversation_get_server_port (first));
+
+      hb_ladder_set_labels (self->ladder, client, server);
+      gtk_drop_down_set_selected (self->conversation_dropdown, 0);
+      on_conversation_chosen (self->conversation_dropdown, NULL, self);
+    }
+
+  if (error != NULL && !loaded && conversations->len == 0)
+    {
+      g_autofree char *text = g_strdup_printf (_("Could not open %s: %s"), name, error->message);
+
+      show_notice (self, text, TRUE);
+    }
+  else if (error != NULL)
+    {
+      g_autofree char *text = g_strdup_printf (_("%s is damaged: %s. The packets read before the damage are shown."),
+                                               name, error->message);
+
+      show_notice (self, text, TRUE);
+    }
+  else if (conversations->len == 0)
+    {
+      g_autofree char *text = g_strdup_printf (_("%s holds no TCP packets."), name);
+
+      show_notice (self, text, FALSE);
+    }
+  else if (notes->len > 0)
+    {
+      g_autofree char *text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                            "%u frame was skipped or looks odd; the first: %s",
+                                                            "%u frames were skipped or look odd; the first: %s",
+                                                            notes->len),
+                                               notes->len, (const char *) notes->pdata[0]);
+
+      show_notice (self, text, FALSE);
+    }
+  else if (conversations->len > 1)
+    {
+      g_autofree char *text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                            "The file holds %u TCP connection; choose one above.",
+                                                            "The file holds %u TCP connections; choose one above.",
+                                                            conversations->len),
+                                               conversations->len);
+
+      show_notice (self, text, FALSE);
+    }
+  gtk_label_set_text (self->tcp_label, _("A capture file: the kernel has no state to show for it."));
+  update_status (self);
+  return conversations->len > 0;
+}
+
+static void
+on_open_response (GtkNativeDialog *dialog,
+                  int              response,
+                  gpointer         user_data)
+{
+  GtkApplication *application = user_data;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+
+      gtk_window_present (GTK_WINDOW (hb_timeline_window_new_for_file (application, file)));
+    }
+  gtk_native_dialog_destroy (dialog);
+  g_object_unref (dialog);
+  g_object_unref (application);
+}
+
+void
+hb_timeline_window_choose_capture_file (GtkWindow *parent)
+{
+  GtkFileChooserNative *dialog;
+  g_autoptr(GtkFileFilter) captures = gtk_file_filter_new ();
+  g_autoptr(GtkFileFilter) all = gtk_file_filter_new ();
+
+  g_return_if_fail (GTK_IS_WINDOW (parent));
+
+  dialog = gtk_file_chooser_native_new (_("Open Capture File"), parent, GTK_FILE_CHOOSER_ACTION_OPEN,
+                                        _("_Open"), _("_Cancel"));
+  gtk_file_filter_set_name (captures, _("Packet captures (pcap, pcapng)"));
+  gtk_file_filter_add_mime_type (captures, "application/vnd.tcpdump.pcap");
+  gtk_file_filter_add_mime_type (captures, "application/x-pcapng");
+  gtk_file_filter_add_suffix (captures, "pcap");
+  gtk_file_filter_add_suffix (captures, "pcapng");
+  gtk_file_filter_add_suffix (captures, "cap");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), captures);
+  gtk_file_filter_set_name (all, _("All files"));
+  gtk_file_filter_add_pattern (all, "*");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), all);
+  g_signal_connect (dialog, "response", G_CALLBACK (on_open_response),
+                    g_object_ref (gtk_window_get_application (parent)));
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+/* ---------------------------------------------------------------------- */
+/* Saving and exporting                                                    */
+
+gboolean
+hb_timeline_window_save_packets (HbTimelineWindow  *self,
+                                 const char        *path,
+                                 GError           **error)
+{
+  g_autoptr(HbCaptureWriter) writer = NULL;
+  GPtrArray *packets;
+
+  g_return_val_if_fail (HB_IS_TIMELINE_WINDOW (self), FALSE);
+
+  if (self->conversation == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                           _("There are no captured packets to save: start a capture first."));
+      return FALSE;
+    }
+  writer = hb_capture_writer_new (path, self->linktype, error);
+  if (writer == NULL)
+    return FALSE;
+  packets = hb_conversation_get_packets (self->conversation);
+  for (guint i = 0; i < packets->len; i++)
+    {
+      HbPacket *packet = packets->pdata[i];
+      gsize len = 0;
+      const guint8 *data = g_bytes_get_data (packet->data, &len);
+
+      hb_capture_writer_write (writer, packet->time_us, data, len, packet->origlen);
+    }
+  return hb_capture_writer_close (writer, NULL, error);
+}
+
+static void
+save_response (GtkNativeDialog *dialog, int response, gpointer user_data)
+{
+  g_autoptr(HbTimelineWindow) self = user_data;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = g_file_get_path (file);
+      g_autoptr(GError) error = NULL;
+
+      if (!hb_timeline_window_save_packets (self, path, &error))
+        show_notice (self, error->message, TRUE);
+    }
+  gtk_native_dialog_destroy (dialog);
+  g_object_unref (dialog);
+}
+
+static void
+save_packets_action (GtkWidget *widget, const char *action_name, GVariant *param)
+{
+  HbTimelineWindow *self = HB_TIMELINE_WINDOW (widget);
+  GtkFileChooserNative *dialog;
+
+  dialog = gtk_file_chooser_native_new (_("Save Packets"), GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_SAVE,
+                                        _("_Save"), _("_Cancel"));
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), "heartbeat.pcap");
+  g_signal_connect (dialog, "response", G_CALLBACK (save_response), g_object_ref (self));
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
 
 static void
 zoom_action (GtkWidget *widget, const char *action_name, GVariant *param)
@@ -272,6 +792,12 @@ zoom_action (GtkWidget *widget, const char *action_name, GVariant *param)
   double factor = g_variant_get_int32 (param) > 0 ? 1.25 : 0.8;
 
   hb_ladder_set_zoom (self->ladder, hb_ladder_get_zoom (self->ladder) * factor);
+}
+
+static void
+dismiss_notice_action (GtkWidget *widget, const char *action_name, GVariant *param)
+{
+  gtk_revealer_set_reveal_child (HB_TIMELINE_WINDOW (widget)->notice_revealer, FALSE);
 }
 
 static void
@@ -286,7 +812,7 @@ export_response (GtkNativeDialog *dialog, int response, gpointer user_data)
       g_autoptr(GError) error = NULL;
 
       if (!hb_ladder_export (self->ladder, path, &error))
-        gtk_label_set_text (self->explanation_label, error->message);
+        show_notice (self, error->message, TRUE);
     }
   gtk_native_dialog_destroy (dialog);
   g_object_unref (dialog);
@@ -316,11 +842,23 @@ hb_timeline_window_dispose (GObject *object)
 
   g_clear_handle_id (&self->tcp_timer, g_source_remove);
   if (self->segments != NULL)
-    g_signal_handlers_disconnect_by_data (self->segments, self);
+    {
+      g_signal_handlers_disconnect_by_data (self->segments, self);
+      hb_segments_stop_following (self->segments);
+    }
+  if (self->session != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->session, self);
+      hb_capture_session_release (self->session);
+      g_clear_object (&self->session);
+    }
   gtk_widget_dispose_template (GTK_WIDGET (self), HB_TYPE_TIMELINE_WINDOW);
   g_clear_object (&self->selection);
   g_clear_object (&self->segments);
   g_clear_object (&self->socket);
+  g_clear_object (&self->timeline);
+  g_clear_object (&self->conversation);
+  g_clear_object (&self->file);
   G_OBJECT_CLASS (hb_timeline_window_parent_class)->dispose (object);
 }
 
@@ -331,6 +869,8 @@ hb_timeline_window_finalize (GObject *object)
 
   g_free (self->local_ip);
   g_free (self->remote_ip);
+  g_free (self->client_label);
+  g_free (self->server_label);
   G_OBJECT_CLASS (hb_timeline_window_parent_class)->finalize (object);
 }
 
@@ -350,38 +890,70 @@ hb_timeline_window_class_init (HbTimelineWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HbTimelineWindow, table);
   gtk_widget_class_bind_template_child (widget_class, HbTimelineWindow, tcp_label);
   gtk_widget_class_bind_template_child (widget_class, HbTimelineWindow, explanation_label);
+  gtk_widget_class_bind_template_child (widget_class, HbTimelineWindow, details_view);
+  gtk_widget_class_bind_template_child (widget_class, HbTimelineWindow, bytes_view);
+  gtk_widget_class_bind_template_child (widget_class, HbTimelineWindow, notebook);
+  gtk_widget_class_bind_template_child (widget_class, HbTimelineWindow, conversation_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, HbTimelineWindow, capture_button);
+  gtk_widget_class_bind_template_child (widget_class, HbTimelineWindow, notice_revealer);
+  gtk_widget_class_bind_template_child (widget_class, HbTimelineWindow, notice_label);
+  gtk_widget_class_bind_template_child (widget_class, HbTimelineWindow, notice_icon);
+  gtk_widget_class_bind_template_child (widget_class, HbTimelineWindow, status_label);
 
   gtk_widget_class_install_action (widget_class, "win.zoom", "i", zoom_action);
   gtk_widget_class_install_action (widget_class, "win.export-ladder", "s", export_action);
+  gtk_widget_class_install_action (widget_class, "win.save-packets", NULL, save_packets_action);
+  gtk_widget_class_install_action (widget_class, "win.dismiss-notice", NULL, dismiss_notice_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_plus, GDK_CONTROL_MASK, "win.zoom", "i", 1);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_equal, GDK_CONTROL_MASK, "win.zoom", "i", 1);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_minus, GDK_CONTROL_MASK, "win.zoom", "i", -1);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK, "win.save-packets", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_e, GDK_CONTROL_MASK, "win.capture", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_w, GDK_CONTROL_MASK, "window.close", NULL);
 }
 
 static void
 hb_timeline_window_init (HbTimelineWindow *self)
 {
+  static const GActionEntry entries[] = {
+    { .name = "capture", .state = "false", .change_state = capture_action },
+  };
+
   gtk_widget_init_template (GTK_WIDGET (self));
   hb_load_style ();
 
+  g_action_map_add_action_entries (G_ACTION_MAP (self), entries, G_N_ELEMENTS (entries), self);
+  /* Only a live connection can be captured. */
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self), "capture")), FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.save-packets", FALSE);
+
+  self->linktype = -1;
   self->segments = g_list_store_new (HB_TYPE_SEGMENT);
   self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->segments)));
   gtk_single_selection_set_autoselect (self->selection, FALSE);
   gtk_single_selection_set_can_unselect (self->selection, TRUE);
   gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
 
-  add_column (self, _("No."), COL_NO, FALSE);
-  add_column (self, _("Time"), COL_TIME, FALSE);
-  add_column (self, _("Direction"), COL_DIRECTION, FALSE);
-  add_column (self, _("Info"), COL_INFO, TRUE);
-  add_column (self, _("Phase"), COL_PHASE, FALSE);
+  add_column (self, _("No."), COL_NO, 44);
+  add_column (self, _("Time"), COL_TIME, 78);
+  add_column (self, _("Source"), COL_SOURCE, 88);
+  add_column (self, _("Destination"), COL_DESTINATION, 96);
+  add_column (self, _("Protocol"), COL_PROTOCOL, 70);
+  add_column (self, _("Length"), COL_LENGTH, 56);
+  add_column (self, _("Info"), COL_INFO, -1);
+  add_column (self, _("Phase"), COL_PHASE, 96);
   gtk_column_view_set_model (self->table, GTK_SELECTION_MODEL (self->selection));
   hb_ladder_set_model (self->ladder, G_LIST_MODEL (self->segments));
+  hb_ladder_set_vadjustment (self->ladder, gtk_scrolled_window_get_vadjustment (self->ladder_scroller));
 
   g_signal_connect (self->ladder, "notify::selected", G_CALLBACK (on_ladder_selected), self);
   g_signal_connect (self->selection, "notify::selected", G_CALLBACK (on_table_selected), self);
   g_signal_connect_after (self->segments, "items-changed", G_CALLBACK (on_segments_changed), self);
+  g_signal_connect (self->conversation_dropdown, "notify::selected", G_CALLBACK (on_conversation_chosen), self);
+
+  gtk_application_window_set_show_menubar (GTK_APPLICATION_WINDOW (self), FALSE);
+  gtk_label_set_text (self->explanation_label, hb_phase_explanation (HB_TCP_PHASE_HANDSHAKE));
+  update_status (self);
 }
 
 HbTimelineWindow *
@@ -397,13 +969,43 @@ hb_timeline_window_new (GtkApplication *application,
 
   gtk_window_set_title (GTK_WINDOW (self), title);
   self->client_side = client_side;
+  self->timeline = g_object_ref (timeline);
   self->socket = socket ? g_object_ref (socket) : NULL;
+  self->client_label = g_strdup (client_label);
+  self->server_label = g_strdup (server_label);
   remember_addresses (self);
   hb_ladder_set_labels (self->ladder, client_label, server_label);
-  hb_segments_follow_timeline (self->segments, timeline, client_side);
+  hb_segments_follow_timeline (self->segments, timeline, client_side, client_label, server_label);
   update_tcp (self);
   self->tcp_timer = g_timeout_add_seconds (1, update_tcp, self);
-  gtk_label_set_text (self->explanation_label, hb_phase_explanation (HB_PHASE_HANDSHAKE));
+
+  if (self->local_ip != NULL)
+    {
+      const char *cip = NULL, *sip = NULL;
+      guint cport = 0, sport = 0;
+      HbCaptureSession *running;
+
+      g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self), "capture")),
+                                   TRUE);
+      /* A capture of this server's port already runs: join it. */
+      endpoints (self, &cip, &cport, &sip, &sport);
+      running = hb_capture_session_get_for_port (sport);
+      if (hb_capture_session_is_active (running) || hb_capture_session_get_conversations (running)->len > 0)
+        attach_session (self);
+      g_object_unref (running);
+    }
+  update_status (self);
+  return self;
+}
+
+HbTimelineWindow *
+hb_timeline_window_new_for_file (GtkApplication *application,
+                                 GFile          *file)
+{
+  HbTimelineWindow *self = g_object_new (HB_TYPE_TIMELINE_WINDOW, "application", application, NULL);
+
+  gtk_widget_set_visible (GTK_WIDGET (self->capture_button), FALSE);
+  load_file (self, file);
   return self;
 }
 
@@ -412,4 +1014,11 @@ hb_timeline_window_get_segments (HbTimelineWindow *self)
 {
   g_return_val_if_fail (HB_IS_TIMELINE_WINDOW (self), NULL);
   return G_LIST_MODEL (self->segments);
+}
+
+HbCaptureSession *
+hb_timeline_window_get_capture_session (HbTimelineWindow *self)
+{
+  g_return_val_if_fail (HB_IS_TIMELINE_WINDOW (self), NULL);
+  return self->session;
 }

@@ -7,6 +7,7 @@
 #include <gtk/gtk.h>
 
 #include "heartbeat-lab.h"
+#include "hb-capture-session.h"
 
 G_BEGIN_DECLS
 
@@ -21,8 +22,20 @@ HbTimelineWindow *hb_timeline_window_new          (GtkApplication *application,
                                                    GSocket        *socket,
                                                    const char     *client_label,
                                                    const char     *server_label);
+/* Shows the TCP connections of a pcap or pcapng file; problems with the
+ * file are explained in the window. */
+HbTimelineWindow *hb_timeline_window_new_for_file (GtkApplication *application,
+                                                   GFile          *file);
+/* Asks for a capture file and opens it in a new timeline window. */
+void              hb_timeline_window_choose_capture_file (GtkWindow *parent);
 /* The segments shown; items are HbSegment. */
 GListModel       *hb_timeline_window_get_segments (HbTimelineWindow *self);
+/* Writes the packets shown as classic pcap. */
+gboolean          hb_timeline_window_save_packets (HbTimelineWindow *self,
+                                                   const char       *path,
+                                                   GError          **error);
+/* The live capture this window shows or joined, if any. */
+HbCaptureSession *hb_timeline_window_get_capture_session (HbTimelineWindow *self);
 const char       *hb_phase_explanation            (int               phase);
 
 G_END_DECLS

@@ -1,0 +1,469 @@
+/* test-timeline-window.c - the teaching view with real packets: capture files and live capture
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <pcap/dlt.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+#include <gtk/gtk.h>
+
+#include "heartbeat-lab.h"
+#include "hb-capture-session.h"
+#include "hb-ladder.h"
+#include "hb-segment.h"
+#include "hb-timeline-window.h"
+#include "hb-test-gui.h"
+#include "hb-test-pcap.h"
+#include "hb-test-util.h"
+
+#define CHILD(win, name) hb_test_child ((win), HB_TYPE_TIMELINE_WINDOW, (name))
+
+static char *
+text_of (GtkTextView *view)
+{
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (view);
+  GtkTextIter start, end;
+
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  return gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+}
+
+static const char *
+notice (HbTimelineWindow *win)
+{
+  if (!gtk_revealer_get_reveal_child (CHILD (win, "notice_revealer")))
+    return "";
+  return gtk_label_get_text (CHILD (win, "notice_label"));
+}
+
+static HbSegment *
+segment_at (HbTimelineWindow *win,
+            guint             i)
+{
+  GListModel *segments = hb_timeline_window_get_segments (win);
+  HbSegment *seg = g_list_model_get_item (segments, i);
+
+  g_assert_nonnull (seg);
+  g_object_unref (seg);   /* the store keeps it */
+  return seg;
+}
+
+static void
+select_row (HbTimelineWindow *win,
+            guint             row)
+{
+  GtkSelectionModel *model = gtk_column_view_get_model (CHILD (win, "table"));
+
+  gtk_selection_model_select_item (model, row, TRUE);
+}
+
+/* Two connections in one file, from the shared fixture: 4324 and 4325 to
+ * 12001. */
+static char *
+write_two_conversations (const char *dir)
+{
+  HbTestCapture cap;
+  HbTestNet one = hb_test_net_default (4);
+  HbTestNet two = hb_test_net_new (4, "127.0.0.1", "127.0.0.1", 4325, 12001);
+  g_autoptr(GBytes) bytes = NULL;
+  char *path = g_build_filename (dir, "two.pcap", NULL);
+
+  hb_test_capture_init (&cap, DLT_EN10MB, HB_TEST_VARIANT_PLAIN);
+  for (guint i = 0; i < HB_TEST_CONVERSATION_LEN; i++)
+    hb_test_capture_add_step (&cap, &one, &hb_test_conversation[i], 1000, 5000);
+  for (guint i = 0; i < HB_TEST_CONVERSATION_LEN; i++)
+    hb_test_capture_add_step (&cap, &two, &hb_test_conversation[i], 0xfffffff0u, 77);
+  bytes = hb_test_capture_finish (&cap);
+  g_assert_true (g_file_set_contents (path, g_bytes_get_data (bytes, NULL), (gssize) g_bytes_get_size (bytes), NULL));
+  return path;
+}
+
+static void
+test_capture_file (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("hb-timeline-XXXXXX", NULL);
+  g_autofree char *path = write_two_conversations (dir);
+  g_autofree char *saved = g_build_filename (dir, "saved.pcap", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  HbTimelineWindow *win = hb_timeline_window_new_for_file (NULL, file);
+  GListModel *segments = hb_timeline_window_get_segments (win);
+  GtkDropDown *dropdown = CHILD (win, "conversation_dropdown");
+  GListModel *columns = gtk_column_view_get_columns (CHILD (win, "table"));
+  const char *titles[] = { "No.", "Time", "Source", "Destination", "Protocol", "Length", "Info", "Phase" };
+  g_autofree char *details = NULL;
+  g_autofree char *bytes = NULL;
+  g_autoptr(HbCaptureFile) reread = hb_capture_file_new ();
+  g_autoptr(GError) error = NULL;
+
+  gtk_window_present (GTK_WINDOW (win));
+
+  /* Wireshark's columns, and one more for the phase. */
+  g_assert_cmpuint (g_list_model_get_n_items (columns), ==, G_N_ELEMENTS (titles));
+  for (guint i = 0; i < G_N_ELEMENTS (titles); i++)
+    {
+      g_autoptr(GtkColumnViewColumn) col = g_list_model_get_item (columns, i);
+
+      g_assert_cmpstr (gtk_column_view_column_get_title (col), ==, titles[i]);
+    }
+
+  /* Both connections offered; the first shown. */
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (dropdown)));
+  g_assert_cmpuint (g_list_model_get_n_items (gtk_drop_down_get_model (dropdown)), ==, 2);
+  g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (gtk_drop_down_get_model (dropdown)), 0), ==,
+                   "127.0.0.1:4324 → 127.0.0.1:12001 (11 packets)");
+  g_assert_nonnull (strstr (notice (win), "2 TCP connections"));
+
+  /* Every row as Wireshark shows it, with its phase. */
+  g_assert_cmpuint (g_list_model_get_n_items (segments), ==, HB_TEST_CONVERSATION_LEN);
+  for (guint i = 0; i < HB_TEST_CONVERSATION_LEN; i++)
+    {
+      HbSegment *seg = segment_at (win, i);
+
+      g_assert_nonnull (hb_segment_get_packet (seg));
+      g_assert_cmpstr (hb_segment_get_info (seg), ==, hb_test_conversation[i].info);
+      g_assert_cmpint (hb_segment_get_phase (seg), ==, hb_test_conversation[i].phase);
+      g_assert_cmpstr (hb_segment_get_source (seg), ==, "127.0.0.1");
+      g_assert_cmpstr (hb_segment_get_protocol (seg), ==, "TCP");
+      g_assert_true (hb_segment_get_from_client (seg) == hb_test_conversation[i].client);
+    }
+  g_assert_cmpstr (hb_segment_get_label (segment_at (win, 0)), ==, "SYN");
+  g_assert_cmpstr (hb_segment_get_label (segment_at (win, 1)), ==, "SYN, ACK");
+  g_assert_cmpint (hb_segment_get_time (segment_at (win, 1)), ==, 1000);
+  for (guint i = 0; i < HB_TEST_CONVERSATION_LEN; i++)
+    if (g_strcmp0 (hb_test_conversation[i].payload, "PING 1\n") == 0)
+      g_assert_nonnull (strstr (hb_segment_get_label (segment_at (win, i)), "Len=7  PING 1"));
+
+  /* Selecting a row shows its header fields and bytes, and explains its phase. */
+  select_row (win, 3);
+  g_assert_cmpint (hb_ladder_get_selected (CHILD (win, "ladder")), ==, 3);
+  details = text_of (CHILD (win, "details_view"));
+  g_assert_nonnull (strstr (details, "Transmission Control Protocol, Src Port: 4324, Dst Port: 12001"));
+  g_assert_nonnull (strstr (details, "Sequence number: 1 (relative; raw 1001)"));
+  bytes = text_of (CHILD (win, "bytes_view"));
+  g_assert_true (g_str_has_prefix (bytes, "0000  "));
+  g_assert_cmpstr (gtk_label_get_text (CHILD (win, "explanation_label")), ==,
+                   hb_phase_explanation (hb_test_conversation[3].phase));
+
+  /* The other connection: its numbers are relative to its own ISNs,
+   * across the wrap of the client's sequence space. */
+  gtk_drop_down_set_selected (dropdown, 1);
+  g_assert_cmpuint (g_list_model_get_n_items (segments), ==, HB_TEST_CONVERSATION_LEN);
+  g_assert_true (g_str_has_prefix (hb_segment_get_info (segment_at (win, 0)), "4325 → 12001 [SYN]"));
+  for (guint i = 1; i < HB_TEST_CONVERSATION_LEN; i++)
+    {
+      g_autofree char *expected = g_strdup (hb_test_conversation[i].info);
+
+      if (g_str_has_prefix (expected, "4324"))
+        memcpy (expected, "4325", 4);
+      else
+        memcpy (strstr (expected, "→ 4324") + strlen ("→ "), "4325", 4);
+      g_assert_cmpstr (hb_segment_get_info (segment_at (win, i)), ==, expected);
+    }
+
+  /* Saved as pcap, it reads back the same. */
+  g_assert_true (hb_timeline_window_save_packets (win, saved, &error));
+  g_assert_no_error (error);
+  g_assert_true (hb_capture_file_load (reread, saved, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (hb_capture_file_get_packets (reread)->len, ==, HB_TEST_CONVERSATION_LEN);
+  g_assert_cmpuint (hb_capture_file_get_conversations (reread)->len, ==, 1);
+
+  gtk_window_destroy (GTK_WINDOW (win));
+  g_unlink (saved);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+static void
+test_broken_files (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("hb-timeline-XXXXXX", NULL);
+  g_autofree char *path = write_two_conversations (dir);
+  g_autofree char *cut = g_build_filename (dir, "cut.pcap", NULL);
+  g_autofree char *text = g_build_filename (dir, "notes.txt", NULL);
+  g_autofree char *data = NULL;
+  gsize len = 0;
+  HbTimelineWindow *win;
+
+  /* Cut in the middle of a record: what came before is shown, with why. */
+  g_assert_true (g_file_get_contents (path, &data, &len, NULL));
+  g_assert_true (g_file_set_contents (cut, data, (gssize) (len * 2 / 3), NULL));
+  {
+    g_autoptr(GFile) file = g_file_new_for_path (cut);
+
+    win = hb_timeline_window_new_for_file (NULL, file);
+    g_assert_nonnull (strstr (notice (win), "cut.pcap is damaged"));
+    g_assert_cmpuint (g_list_model_get_n_items (hb_timeline_window_get_segments (win)), ==,
+                      HB_TEST_CONVERSATION_LEN);
+    g_assert_cmpuint (g_list_model_get_n_items (gtk_drop_down_get_model (CHILD (win, "conversation_dropdown"))),
+                      ==, 2);
+    gtk_window_destroy (GTK_WINDOW (win));
+  }
+
+  /* Not a capture at all: said plainly, nothing shown. */
+  g_assert_true (g_file_set_contents (text, "PING 1\nPONG 1\n", -1, NULL));
+  {
+    g_autoptr(GFile) file = g_file_new_for_path (text);
+
+    win = hb_timeline_window_new_for_file (NULL, file);
+    g_assert_true (g_str_has_prefix (notice (win), "Could not open notes.txt"));
+    g_assert_cmpuint (g_list_model_get_n_items (hb_timeline_window_get_segments (win)), ==, 0);
+    g_assert_false (gtk_widget_get_visible (CHILD (win, "conversation_dropdown")));
+    g_assert_false (gtk_widget_get_visible (CHILD (win, "capture_button")));
+    gtk_window_destroy (GTK_WINDOW (win));
+  }
+
+  g_unlink (cut);
+  g_unlink (text);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Live                                                                   */
+
+typedef struct
+{
+  HbServer *server;
+  HbClient *client;
+  guint     port;
+  gboolean  shut_down;
+} Live;
+
+static void
+shutdown_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Live *live = user_data;
+
+  hb_server_shutdown_finish (HB_SERVER (source), result, NULL);
+  live->shut_down = TRUE;
+}
+
+static void
+live_start (Live *live)
+{
+  live->server = g_object_new (HB_TYPE_SERVER, "port", 0, "interval-ms", 300, "timeout-ms", 2000, NULL);
+  g_assert_true (hb_server_start (live->server, NULL));
+  live->port = hb_server_get_port (live->server);
+}
+
+static HbConnection *
+live_connect (Live       *live,
+              const char *name)
+{
+  GListModel *conns = hb_server_get_connections (live->server);
+  g_autoptr(HbConnection) conn = NULL;
+
+  live->client = hb_client_new ("127.0.0.1", live->port, name);
+  hb_client_connect (live->client);
+  hb_assert_eventually (hb_client_get_state (live->client) == HB_CLIENT_CONNECTED &&
+                        g_list_model_get_n_items (conns) == 1);
+  conn = g_list_model_get_item (conns, 0);
+  return conn;   /* the server's list keeps it */
+}
+
+static void
+live_stop (Live *live)
+{
+  if (live->client != NULL)
+    {
+      hb_client_disconnect (live->client);
+      hb_assert_eventually (hb_client_get_state (live->client) == HB_CLIENT_DISCONNECTED);
+      g_assert_finalize_object (g_steal_pointer (&live->client));
+    }
+  hb_server_shutdown_async (live->server, 1000, NULL, shutdown_cb, live);
+  hb_assert_eventually (live->shut_down);
+  g_assert_finalize_object (g_steal_pointer (&live->server));
+}
+
+static HbTimelineWindow *
+open_for (HbConnection *conn)
+{
+  return hb_timeline_window_new (NULL, hb_connection_get_timeline (conn), FALSE,
+                                 hb_connection_get_socket (conn), "client", "server");
+}
+
+static gboolean
+has_packet (HbTimelineWindow *win,
+            HbTcpPhase        phase,
+            const char       *label_part)
+{
+  GListModel *segments = hb_timeline_window_get_segments (win);
+
+  for (guint i = 0; i < g_list_model_get_n_items (segments); i++)
+    {
+      HbSegment *seg = segment_at (win, i);
+
+      if (hb_segment_get_packet (seg) != NULL && hb_segment_get_phase (seg) == phase &&
+          strstr (hb_segment_get_label (seg), label_part) != NULL)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* Without the privilege, the window says why and how to grant it, and
+ * keeps showing the application's own record. As root, the capture tool
+ * is run as nobody to take the privilege away. */
+static void
+test_capture_denied (void)
+{
+  Live live = { 0 };
+  HbConnection *conn;
+  HbTimelineWindow *win;
+  HbCaptureSession *session;
+  g_autofree char *dir = g_dir_make_tmp ("hb-timeline-XXXXXX", NULL);
+  g_autofree char *wrapper = g_build_filename (dir, "unprivileged-cli", NULL);
+  g_autofree char *cli = g_strdup (g_getenv ("HB_CLI"));
+
+  g_assert_nonnull (cli);
+  if (geteuid () == 0)
+    {
+      g_autofree char *script = NULL;
+      g_autofree char *setpriv = g_find_program_in_path ("setpriv");
+
+      if (setpriv == NULL)
+        {
+          g_test_skip ("setpriv (util-linux) is needed to drop root for this test");
+          g_rmdir (dir);
+          return;
+        }
+      script = g_strdup_printf ("#!/bin/sh\nexec %s --reuid=65534 --regid=65534 --clear-groups "
+                                "--inh-caps=-all --bounding-set=-all '%s' \"$@\"\n", setpriv, cli);
+      g_assert_true (g_file_set_contents (wrapper, script, -1, NULL));
+      g_assert_cmpint (g_chmod (wrapper, 0755), ==, 0);
+      g_setenv ("HB_CLI", wrapper, TRUE);
+    }
+
+  live_start (&live);
+  conn = live_connect (&live, "dora");
+  win = open_for (conn);
+  gtk_window_present (GTK_WINDOW (win));
+  hb_assert_eventually (g_list_model_get_n_items (hb_timeline_window_get_segments (win)) >= 3);
+
+  gtk_widget_activate_action (GTK_WIDGET (win), "win.capture", NULL);
+  session = hb_timeline_window_get_capture_session (win);
+  g_assert_nonnull (session);
+  hb_assert_eventually (hb_capture_session_get_state (session) == HB_CAPTURE_SESSION_FAILED ||
+                        hb_capture_session_get_state (session) == HB_CAPTURE_SESSION_RUNNING);
+  if (hb_capture_session_get_state (session) == HB_CAPTURE_SESSION_RUNNING)
+    {
+      /* The tool has the privilege (setcap) and nobody can capture. */
+      g_test_skip ("the capture tool is privileged for every user here");
+      gtk_widget_activate_action (GTK_WIDGET (win), "win.capture", NULL);
+      hb_assert_eventually (hb_capture_session_get_state (session) == HB_CAPTURE_SESSION_STOPPED);
+    }
+  else
+    {
+      g_assert_nonnull (strstr (notice (win), "setcap cap_net_raw,cap_net_admin+eip"));
+      g_assert_true (g_str_has_prefix (notice (win), "Live capture is not possible"));
+      g_assert_false (gtk_toggle_button_get_active (CHILD (win, "capture_button")));
+      /* The fallback: the application's record, still live. */
+      g_assert_null (hb_segment_get_packet (segment_at (win, 0)));
+      g_assert_cmpstr (hb_segment_get_label (segment_at (win, 0)), ==, "SYN");
+    }
+
+  gtk_window_destroy (GTK_WINDOW (win));
+  live_stop (&live);
+  g_setenv ("HB_CLI", cli, TRUE);
+  g_unlink (wrapper);
+  g_rmdir (dir);
+}
+
+static void
+test_live_capture (void)
+{
+  Live live = { 0 };
+  HbConnection *conn;
+  HbTimelineWindow *win;
+  g_autoptr(HbCaptureSession) session = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("hb-timeline-XXXXXX", NULL);
+  g_autofree char *saved = g_build_filename (dir, "live.pcap", NULL);
+  g_autoptr(HbCaptureFile) reread = hb_capture_file_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *details = NULL;
+  guint n;
+
+  live_start (&live);
+  /* Capture first, so that the handshake is in it. */
+  session = hb_capture_session_get_for_port (live.port);
+  hb_capture_session_hold (session);
+  hb_capture_session_start (session, "lo");
+  hb_assert_eventually (hb_capture_session_get_state (session) != HB_CAPTURE_SESSION_STARTING);
+  if (hb_capture_session_get_state (session) != HB_CAPTURE_SESSION_RUNNING)
+    {
+      g_autofree char *why = g_strdup_printf ("live capture not permitted: %s",
+                                              hb_capture_session_get_message (session));
+
+      g_test_skip (why);
+      hb_capture_session_release (session);
+      live_stop (&live);
+      g_rmdir (dir);
+      return;
+    }
+
+  conn = live_connect (&live, "erin");
+  win = open_for (conn);
+  gtk_window_present (GTK_WINDOW (win));
+  g_assert_true (hb_timeline_window_get_capture_session (win) == session);
+  g_assert_true (gtk_toggle_button_get_active (CHILD (win, "capture_button")));
+
+  /* The real segments: the handshake with its options, then heartbeats. */
+  hb_assert_eventually (g_list_model_get_n_items (hb_timeline_window_get_segments (win)) >= 3 &&
+                        hb_segment_get_packet (segment_at (win, 0)) != NULL);
+  g_assert_cmpstr (hb_segment_get_label (segment_at (win, 0)), ==, "SYN");
+  g_assert_true (hb_segment_get_from_client (segment_at (win, 0)));
+  g_assert_cmpstr (hb_segment_get_label (segment_at (win, 1)), ==, "SYN, ACK");
+  g_assert_false (hb_segment_get_from_client (segment_at (win, 1)));
+  g_assert_cmpstr (hb_segment_get_label (segment_at (win, 2)), ==, "ACK");
+  for (guint i = 0; i < 3; i++)
+    g_assert_cmpint (hb_segment_get_phase (segment_at (win, i)), ==, HB_TCP_PHASE_HANDSHAKE);
+  g_assert_true (g_str_has_prefix (hb_segment_get_info (segment_at (win, 1)), "12001") ||
+                 strstr (hb_segment_get_info (segment_at (win, 1)), "[SYN, ACK] Seq=0 Ack=1") != NULL);
+  select_row (win, 0);
+  details = text_of (CHILD (win, "details_view"));
+  g_assert_nonnull (strstr (details, "Maximum segment size"));
+  hb_assert_eventually (has_packet (win, HB_TCP_PHASE_DATA, "HELLO") &&
+                        has_packet (win, HB_TCP_PHASE_HEARTBEAT, "PING 1") &&
+                        has_packet (win, HB_TCP_PHASE_HEARTBEAT, "PONG 1"));
+
+  /* The client says goodbye: FINs, in the teardown. */
+  hb_client_disconnect (live.client);
+  hb_assert_eventually (has_packet (win, HB_TCP_PHASE_TEARDOWN, "FIN"));
+  hb_assert_eventually (hb_client_get_state (live.client) == HB_CLIENT_DISCONNECTED);
+  g_assert_finalize_object (g_steal_pointer (&live.client));
+
+  /* What was captured saves as a pcap that reads back the same. */
+  n = g_list_model_get_n_items (hb_timeline_window_get_segments (win));
+  g_assert_true (hb_timeline_window_save_packets (win, saved, &error));
+  g_assert_no_error (error);
+  g_assert_true (hb_capture_file_load (reread, saved, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (hb_capture_file_get_packets (reread)->len, ==, n);
+
+  /* The capture stops when the last window lets go. */
+  gtk_window_destroy (GTK_WINDOW (win));
+  hb_capture_session_release (session);
+  hb_assert_eventually (hb_capture_session_get_state (session) == HB_CAPTURE_SESSION_STOPPED);
+  live_stop (&live);
+  g_unlink (saved);
+  g_rmdir (dir);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  gtk_test_init (&argc, &argv, NULL);
+  hb_test_fatal_warnings_except_known ();
+
+  g_test_add_func ("/gui/timeline/capture-file", test_capture_file);
+  g_test_add_func ("/gui/timeline/broken-files", test_broken_files);
+  g_test_add_func ("/gui/timeline/capture-denied", test_capture_denied);
+  g_test_add_func ("/gui/timeline/live-capture", test_live_capture);
+
+  return g_test_run ();
+}
