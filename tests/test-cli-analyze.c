@@ -317,6 +317,114 @@ test_exit_codes (void)
   g_rmdir (dir);
 }
 
+/* Terminal columns, as in the program: wide characters take two. */
+static int
+columns (const char *start,
+         const char *end)
+{
+  int width = 0;
+
+  for (const char *p = start; p < end; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (!g_unichar_iszerowidth (c))
+        width += g_unichar_iswide (c) ? 2 : 1;
+    }
+  return width;
+}
+
+/* Where each of the first @n space-separated fields of @line starts and
+ * ends, in terminal columns. */
+static void
+field_columns (const char *line,
+               int         n,
+               int        *starts,
+               int        *ends)
+{
+  const char *p = line;
+
+  for (int i = 0; i < n; i++)
+    {
+      const char *field;
+
+      while (*p == ' ')
+        p++;
+      g_assert_true (*p != '\0');
+      field = p;
+      while (*p != ' ' && *p != '\0')
+        p++;
+      starts[i] = columns (line, field);
+      ends[i] = columns (line, p);
+    }
+}
+
+/* In Chinese the headers are two columns per character; the table still
+ * lines up in a terminal. */
+static void
+test_table_chinese (void)
+{
+  g_autofree char *dir = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_auto(GStrv) lines = NULL;
+  const char *header = NULL;
+  int header_starts[7], header_ends[7];
+  guint rows = 0;
+
+  if (skip_unless_wired ())
+    return;
+  g_assert_nonnull (g_getenv ("HB_BUILD_LOCALEDIR"));
+  dir = g_dir_make_tmp ("hb-analyze-XXXXXX", NULL);
+  path = write_conversation (dir);
+
+  /* What LANG=zh_CN.UTF-8 gives, without needing that locale generated. */
+  g_subprocess_launcher_setenv (launcher, "LC_ALL", "C.UTF-8", TRUE);
+  g_subprocess_launcher_setenv (launcher, "LANGUAGE", "zh_CN", TRUE);
+  g_subprocess_launcher_setenv (launcher, "HEARTBEAT_LAB_LOCALEDIR", g_getenv ("HB_BUILD_LOCALEDIR"), TRUE);
+  proc = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("HB_CLI"), "analyze", path, NULL);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_communicate_utf8 (proc, NULL, NULL, &out, &err, &error));
+  g_assert_no_error (error);
+  g_test_message ("%s", out);
+  g_assert_true (g_subprocess_get_if_exited (proc));
+  g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 0);
+
+  lines = g_strsplit (out, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      int starts[7], ends[7];
+
+      if (strstr (lines[i], "时间") != NULL)
+        {
+          header = lines[i];
+          field_columns (header, 7, header_starts, header_ends);
+          continue;
+        }
+      /* A packet's row starts with its number, right-aligned. */
+      if (header == NULL || !g_ascii_isdigit (lines[i][strspn (lines[i], " ")]))
+        continue;
+      field_columns (lines[i], 7, starts, ends);
+      g_assert_cmpint (ends[0], ==, header_ends[0]);       /* No., right-aligned */
+      for (int f = 1; f < 7; f++)
+        if (starts[f] != header_starts[f])
+          g_error ("column %d of “%s” starts at %d, its header at %d:\n%s\n%s",
+                   f, lines[i], starts[f], header_starts[f], header, lines[i]);
+      rows++;
+    }
+  g_assert_nonnull (header);
+  g_assert_true (g_str_has_prefix (header + strspn (header, " "), "序号"));
+  g_assert_cmpuint (rows, ==, 11);
+
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -326,6 +434,7 @@ main (int   argc,
   g_test_add_func ("/core/cli-analyze/table", test_table);
   g_test_add_func ("/core/cli-analyze/json", test_json);
   g_test_add_func ("/core/cli-analyze/exit-codes", test_exit_codes);
+  g_test_add_func ("/core/cli-analyze/table-chinese", test_table_chinese);
 
   return g_test_run ();
 }

@@ -77,19 +77,65 @@ typedef struct
   int time;
   int source;
   int destination;
+  int protocol;
   int length;
 } Widths;
+
+/* Columns a terminal gives @text: a Chinese character takes two, a
+ * combining mark none. printf's widths count bytes, which misaligns any
+ * column holding more than ASCII (the translated headers). */
+static int
+display_width (const char *text)
+{
+  int width = 0;
+
+  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (g_unichar_iszerowidth (c))
+        continue;
+      width += g_unichar_iswide (c) ? 2 : 1;
+    }
+  return width;
+}
+
+/* Appends @text padded with spaces to @width terminal columns, on the
+ * left when @right_align; then one space between columns. */
+static void
+append_cell (GString    *line,
+             const char *text,
+             int         width,
+             gboolean    right_align)
+{
+  int pad = MAX (0, width - display_width (text));
+
+  if (right_align)
+    {
+      for (int i = 0; i < pad; i++)
+        g_string_append_c (line, ' ');
+      g_string_append (line, text);
+    }
+  else
+    {
+      g_string_append (line, text);
+      for (int i = 0; i < pad; i++)
+        g_string_append_c (line, ' ');
+    }
+  g_string_append_c (line, ' ');
+}
 
 static void
 measure (GPtrArray *packets,
          gint64     start,
          Widths    *w)
 {
-  w->no = strlen (_("No."));
-  w->time = strlen (_("Time"));
-  w->source = strlen (_("Source"));
-  w->destination = strlen (_("Destination"));
-  w->length = strlen (_("Length"));
+  w->no = display_width (_("No."));
+  w->time = display_width (_("Time"));
+  w->source = display_width (_("Source"));
+  w->destination = display_width (_("Destination"));
+  w->protocol = MAX (8, display_width (_("Protocol")));
+  w->length = display_width (_("Length"));
 
   for (guint i = 0; i < packets->len; i++)
     {
@@ -98,8 +144,8 @@ measure (GPtrArray *packets,
 
       w->no = MAX (w->no, g_snprintf (buf, sizeof buf, "%u", p->frame));
       w->time = MAX (w->time, g_snprintf (buf, sizeof buf, "%.6f", seconds_since (start, p->time_us)));
-      w->source = MAX (w->source, (int) strlen (p->src));
-      w->destination = MAX (w->destination, (int) strlen (p->dst));
+      w->source = MAX (w->source, display_width (p->src));
+      w->destination = MAX (w->destination, display_width (p->dst));
       w->length = MAX (w->length, g_snprintf (buf, sizeof buf, "%u", p->origlen));
     }
 }
@@ -120,24 +166,41 @@ print_conversation (HbConversation *conv,
            hb_conversation_get_index (conv), described, packets->len);
   if (!hb_conversation_get_saw_syn (conv))
     g_print ("%s\n", _("(the handshake was not captured: numbers count from the first packet seen)"));
-  g_print ("%*s %-*s %-*s %-*s %-8s %-*s %s\n",
-           w.no, _("No."), w.time, _("Time"), w.source, _("Source"),
-           w.destination, _("Destination"), _("Protocol"), w.length, _("Length"), _("Info"));
+  {
+    g_autoptr(GString) header = g_string_new (NULL);
+
+    append_cell (header, _("No."), w.no, TRUE);
+    append_cell (header, _("Time"), w.time, FALSE);
+    append_cell (header, _("Source"), w.source, FALSE);
+    append_cell (header, _("Destination"), w.destination, FALSE);
+    append_cell (header, _("Protocol"), w.protocol, FALSE);
+    append_cell (header, _("Length"), w.length, FALSE);
+    g_print ("%s%s\n", header->str, _("Info"));
+  }
 
   for (guint i = 0; i < packets->len; i++)
     {
       const HbPacket *p = g_ptr_array_index (packets, i);
       g_autofree char *info = hb_packet_format_info (p);
       g_autofree char *text = payload_for_table (p);
+      g_autoptr(GString) row = g_string_new (NULL);
+      char number[64];
 
       if (p->phase != phase)
         {
           phase = p->phase;
           g_print ("── %s ──\n", phase_heading (phase));
         }
-      g_print ("%*u %-*.6f %-*s %-*s %-8s %-*u %s%s%s%s\n",
-               w.no, p->frame, w.time, seconds_since (start, p->time_us),
-               w.source, p->src, w.destination, p->dst, "TCP", w.length, p->origlen, info,
+      g_snprintf (number, sizeof number, "%u", p->frame);
+      append_cell (row, number, w.no, TRUE);
+      g_snprintf (number, sizeof number, "%.6f", seconds_since (start, p->time_us));
+      append_cell (row, number, w.time, FALSE);
+      append_cell (row, p->src, w.source, FALSE);
+      append_cell (row, p->dst, w.destination, FALSE);
+      append_cell (row, "TCP", w.protocol, FALSE);
+      g_snprintf (number, sizeof number, "%u", p->origlen);
+      append_cell (row, number, w.length, FALSE);
+      g_print ("%s%s%s%s%s\n", row->str, info,
                text ? "  “" : "", text ? text : "", text ? "”" : "");
     }
   g_print ("\n");

@@ -45,7 +45,9 @@ main (int    argc,
   const char *command;
 
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  /* HEARTBEAT_LAB_LOCALEDIR: translations of a build that is not
+   * installed (meson devenv sets it; so do the tests). */
+  bindtextdomain (GETTEXT_PACKAGE, g_getenv ("HEARTBEAT_LAB_LOCALEDIR") ? g_getenv ("HEARTBEAT_LAB_LOCALEDIR") : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
