@@ -1,0 +1,316 @@
+/* test-preferences-window.c - the Preferences window as a user opens and uses it
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <gtk/gtk.h>
+
+#include "heartbeat-lab.h"
+#include "hb-application.h"
+#include "hb-client-window.h"
+#include "hb-preferences-window.h"
+#include "hb-server-window.h"
+#include "hb-test-util.h"
+
+static gpointer
+child (gpointer    win,
+       GType       type,
+       const char *name)
+{
+  GObject *obj = gtk_widget_get_template_child (GTK_WIDGET (win), type, name);
+
+  g_assert_nonnull (obj);
+  return obj;
+}
+
+#define PREFS(win, name) child (win, HB_TYPE_PREFERENCES_WINDOW, name)
+
+static gpointer
+find_window (GtkApplication *app,
+             GType           type)
+{
+  for (GList *l = gtk_application_get_windows (app); l != NULL; l = l->next)
+    if (G_TYPE_CHECK_INSTANCE_TYPE (l->data, type))
+      return l->data;
+  return NULL;
+}
+
+/* Whether @model (or a section of it) has an item for @action. */
+static gboolean
+menu_has_action (GMenuModel *model,
+                 const char *action)
+{
+  for (int i = 0; i < g_menu_model_get_n_items (model); i++)
+    {
+      g_autofree char *name = NULL;
+      g_autoptr(GMenuModel) section = NULL;
+
+      if (g_menu_model_get_item_attribute (model, i, G_MENU_ATTRIBUTE_ACTION, "s", &name) &&
+          g_strcmp0 (name, action) == 0)
+        return TRUE;
+      section = g_menu_model_get_item_link (model, i, G_MENU_LINK_SECTION);
+      if (section != NULL && menu_has_action (section, action))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static GtkMenuButton *
+primary_menu_button (GtkWidget *widget)
+{
+  if (GTK_IS_MENU_BUTTON (widget) && gtk_menu_button_get_primary (GTK_MENU_BUTTON (widget)))
+    return GTK_MENU_BUTTON (widget);
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkMenuButton *found = primary_menu_button (c);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+prefers_dark (void)
+{
+  gboolean dark = FALSE;
+
+  g_object_get (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", &dark, NULL);
+  return dark;
+}
+
+/* What typing into a spin button and pressing Enter does (GTK 4.8's
+ * GtkSpinButton has no "activate" of its own: its text field has). */
+static void
+type_into_spin (GtkSpinButton *spin,
+                const char    *text)
+{
+  gtk_editable_set_text (GTK_EDITABLE (spin), text);
+  g_signal_emit_by_name (gtk_editable_get_delegate (GTK_EDITABLE (spin)), "activate");
+}
+
+static guint
+n_recent (GSettings *settings)
+{
+  g_auto(GStrv) recent = g_settings_get_strv (settings, "recent-servers");
+
+  return g_strv_length (recent);
+}
+
+static HbApplication *
+start_app (void)
+{
+  HbApplication *app = hb_application_new ();
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+  return app;
+}
+
+static void
+close_all (GtkApplication *app)
+{
+  GList *windows;
+
+  while ((windows = gtk_application_get_windows (app)) != NULL)
+    gtk_window_destroy (windows->data);
+}
+
+static void
+test_menus_and_shortcut (void)
+{
+  g_autoptr(HbApplication) app = start_app ();
+  g_auto(GStrv) accels = gtk_application_get_accels_for_action (GTK_APPLICATION (app), "app.preferences");
+  HbServerWindow *server = hb_server_window_new (GTK_APPLICATION (app));
+  HbClientWindow *client;
+  GtkMenuButton *menu;
+  HbPreferencesWindow *prefs;
+
+  g_assert_true (g_strv_contains ((const char * const *) accels, "<Control>comma"));
+
+  /* Opened from a window, it stands in front of that window. */
+  gtk_window_present (GTK_WINDOW (server));
+  gtk_widget_activate_action (GTK_WIDGET (server), "app.preferences", NULL);
+  prefs = find_window (GTK_APPLICATION (app), HB_TYPE_PREFERENCES_WINDOW);
+  g_assert_nonnull (prefs);
+  hb_assert_eventually (gtk_widget_get_mapped (GTK_WIDGET (prefs)));
+  g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (prefs)) == GTK_WINDOW (server));
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (prefs)), ==, "Preferences");
+
+  /* Escape closes it, as a user expects of a dialog. */
+  gtk_widget_activate_action (GTK_WIDGET (prefs), "window.close", NULL);
+  g_assert_null (find_window (GTK_APPLICATION (app), HB_TYPE_PREFERENCES_WINDOW));
+
+  /* From the window in use now; asked for twice, it is one window. */
+  client = hb_client_window_new (GTK_APPLICATION (app));
+  gtk_window_present (GTK_WINDOW (client));
+  gtk_widget_activate_action (GTK_WIDGET (client), "app.preferences", NULL);
+  prefs = find_window (GTK_APPLICATION (app), HB_TYPE_PREFERENCES_WINDOW);
+  g_assert_nonnull (prefs);
+  g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (prefs)) == GTK_WINDOW (client));
+  gtk_widget_activate_action (GTK_WIDGET (client), "app.preferences", NULL);
+  g_assert_true (find_window (GTK_APPLICATION (app), HB_TYPE_PREFERENCES_WINDOW) == prefs);
+
+  /* Both kinds of window offer it in their primary menu. */
+  menu = primary_menu_button (gtk_window_get_titlebar (GTK_WINDOW (server)));
+  g_assert_nonnull (menu);
+  g_assert_true (menu_has_action (gtk_menu_button_get_menu_model (menu), "app.preferences"));
+  g_assert_true (menu_has_action (gtk_menu_button_get_menu_model (menu), "win.show-help-overlay"));
+  g_assert_true (menu_has_action (gtk_menu_button_get_menu_model (menu), "app.about"));
+  menu = primary_menu_button (gtk_window_get_titlebar (GTK_WINDOW (client)));
+  g_assert_nonnull (menu);
+  g_assert_true (menu_has_action (gtk_menu_button_get_menu_model (menu), "app.preferences"));
+  g_assert_true (menu_has_action (gtk_menu_button_get_menu_model (menu), "win.show-help-overlay"));
+  g_assert_true (menu_has_action (gtk_menu_button_get_menu_model (menu), "app.about"));
+
+  close_all (GTK_APPLICATION (app));
+}
+
+static void
+test_style (void)
+{
+  g_autoptr(HbApplication) app = start_app ();
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  HbServerWindow *server = hb_server_window_new (GTK_APPLICATION (app));
+  gboolean system_dark = prefers_dark ();
+  HbPreferencesWindow *prefs;
+
+  g_assert_cmpstr (g_settings_get_string (settings, "color-scheme"), ==, "system");
+  gtk_window_present (GTK_WINDOW (server));
+  gtk_widget_activate_action (GTK_WIDGET (server), "app.preferences", NULL);
+  prefs = find_window (GTK_APPLICATION (app), HB_TYPE_PREFERENCES_WINDOW);
+  hb_assert_eventually (gtk_widget_get_mapped (GTK_WIDGET (prefs)));
+  g_assert_true (gtk_check_button_get_active (PREFS (prefs, "style_system_check")));
+
+  /* Choosing Dark turns every window dark at once, and is remembered. */
+  gtk_widget_activate (PREFS (prefs, "style_dark_check"));
+  g_assert_true (gtk_check_button_get_active (PREFS (prefs, "style_dark_check")));
+  g_assert_false (gtk_check_button_get_active (PREFS (prefs, "style_system_check")));
+  {
+    g_autofree char *scheme = g_settings_get_string (settings, "color-scheme");
+
+    g_assert_cmpstr (scheme, ==, "dark");
+  }
+  g_assert_true (prefers_dark ());
+
+  gtk_widget_activate (PREFS (prefs, "style_light_check"));
+  {
+    g_autofree char *scheme = g_settings_get_string (settings, "color-scheme");
+
+    g_assert_cmpstr (scheme, ==, "light");
+  }
+  g_assert_false (prefers_dark ());
+
+  /* Set from elsewhere (gsettings set ...), the window follows. */
+  g_settings_set_string (settings, "color-scheme", "dark");
+  g_assert_true (prefers_dark ());
+  g_assert_true (gtk_check_button_get_active (PREFS (prefs, "style_dark_check")));
+
+  /* Back to the system's choice: here, no portal, what GTK started with. */
+  gtk_widget_activate (PREFS (prefs, "style_system_check"));
+  {
+    g_autofree char *scheme = g_settings_get_string (settings, "color-scheme");
+
+    g_assert_cmpstr (scheme, ==, "system");
+  }
+  g_assert_cmpint (prefers_dark (), ==, system_dark);
+
+  close_all (GTK_APPLICATION (app));
+}
+
+static void
+test_server_and_client_settings (void)
+{
+  g_autoptr(HbApplication) app = start_app ();
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  HbServerWindow *server = hb_server_window_new (GTK_APPLICATION (app));
+  HbServer *core;
+  HbClientWindow *client;
+  HbPreferencesWindow *prefs;
+  const char *recent[] = { "127.0.0.1:9", NULL };
+  g_autofree char *name = NULL;
+
+  gtk_window_present (GTK_WINDOW (server));
+  hb_assert_eventually (gtk_widget_get_mapped (GTK_WIDGET (server)));
+  gtk_widget_activate_action (GTK_WIDGET (server), "app.preferences", NULL);
+  prefs = find_window (GTK_APPLICATION (app), HB_TYPE_PREFERENCES_WINDOW);
+  hb_assert_eventually (gtk_widget_get_mapped (GTK_WIDGET (prefs)));
+
+  /* The window shows the saved values. */
+  g_assert_cmpint (gtk_spin_button_get_value_as_int (PREFS (prefs, "interval_spin")), ==,
+                   g_settings_get_uint (settings, "interval-ms"));
+  g_assert_cmpstr (gtk_editable_get_text (PREFS (prefs, "address_entry")), ==, "127.0.0.1");
+
+  /* Typed values are saved, and the server window shows them too. */
+  type_into_spin (PREFS (prefs, "port_spin"), "12999");
+  g_assert_cmpuint (g_settings_get_uint (settings, "port"), ==, 12999);
+  g_assert_cmpint (gtk_spin_button_get_value_as_int (child (server, HB_TYPE_SERVER_WINDOW, "port_spin")), ==, 12999);
+  type_into_spin (PREFS (prefs, "port_spin"), "0");
+  type_into_spin (PREFS (prefs, "interval_spin"), "700");
+  type_into_spin (PREFS (prefs, "timeout_spin"), "4000");
+  type_into_spin (PREFS (prefs, "max_clients_spin"), "25");
+  gtk_widget_activate (PREFS (prefs, "relay_switch"));
+  g_assert_cmpuint (g_settings_get_uint (settings, "interval-ms"), ==, 700);
+  g_assert_cmpuint (g_settings_get_uint (settings, "timeout-ms"), ==, 4000);
+  g_assert_cmpuint (g_settings_get_uint (settings, "max-clients"), ==, 25);
+  /* A switch slides over before it changes. */
+  hb_assert_eventually (g_settings_get_boolean (settings, "relay"));
+  g_assert_true (gtk_switch_get_active (child (server, HB_TYPE_SERVER_WINDOW, "relay_switch")));
+  g_assert_cmpint (gtk_spin_button_get_value_as_int (child (server, HB_TYPE_SERVER_WINDOW, "interval_spin")), ==, 700);
+
+  /* The server starts with them. */
+  g_assert_true (hb_server_window_start (server));
+  core = g_object_ref (hb_server_window_get_server (server));
+  {
+    guint interval = 0, timeout = 0, max_clients = 0;
+    gboolean relay = FALSE;
+
+    g_object_get (core, "interval-ms", &interval, "timeout-ms", &timeout,
+                  "max-clients", &max_clients, "relay", &relay, NULL);
+    g_assert_cmpuint (interval, ==, 700);
+    g_assert_cmpuint (timeout, ==, 4000);
+    g_assert_cmpuint (max_clients, ==, 25);
+    g_assert_true (relay);
+  }
+
+  /* A new client window takes the name given here. */
+  gtk_editable_set_text (PREFS (prefs, "name_entry"), "carol");
+  name = g_settings_get_string (settings, "client-name");
+  g_assert_cmpstr (name, ==, "carol");
+  gtk_widget_activate_action (GTK_WIDGET (server), "app.new-client", NULL);
+  client = find_window (GTK_APPLICATION (app), HB_TYPE_CLIENT_WINDOW);
+  g_assert_nonnull (client);
+  g_assert_cmpstr (gtk_editable_get_text (child (client, HB_TYPE_CLIENT_WINDOW, "name_entry")), ==, "carol");
+
+  /* Forgetting the recent servers empties the client window's list. */
+  g_settings_set_strv (settings, "recent-servers", recent);
+  g_assert_true (gtk_widget_get_sensitive (child (client, HB_TYPE_CLIENT_WINDOW, "recent_button")));
+  g_assert_true (gtk_widget_is_sensitive (PREFS (prefs, "clear_recent_button")));
+  /* An activated button shows itself pressed for a moment, then clicks. */
+  gtk_widget_activate (PREFS (prefs, "clear_recent_button"));
+  hb_assert_eventually (n_recent (settings) == 0);
+  g_assert_false (gtk_widget_get_sensitive (child (client, HB_TYPE_CLIENT_WINDOW, "recent_button")));
+  g_assert_false (gtk_widget_is_sensitive (PREFS (prefs, "clear_recent_button")));
+
+  /* Closing the window stops its server. */
+  close_all (GTK_APPLICATION (app));
+  g_assert_false (hb_server_get_listening (core));
+  g_assert_finalize_object (core);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  gtk_test_init (&argc, &argv, NULL);
+  hb_test_fatal_warnings_except_known ();
+
+  g_test_add_func ("/gui/preferences/menus-and-shortcut", test_menus_and_shortcut);
+  g_test_add_func ("/gui/preferences/style", test_style);
+  g_test_add_func ("/gui/preferences/server-and-client", test_server_and_client_settings);
+
+  return g_test_run ();
+}
