@@ -29,6 +29,15 @@ seed=${HB_FUZZ_SEED:-1}
 # slow for these parsers; ten allows for the sanitizers on a loaded machine.
 limits="-timeout=10 -rss_limit_mb=2048 -max_len=8192"
 
+# libFuzzer takes -max_total_time=0 for "no limit": never here.
+case $seconds in
+  '' | *[!0-9]*) seconds=0 ;;
+esac
+if [ "$seconds" -le 0 ]; then
+  echo "fuzz-test.sh: HB_FUZZ_SECONDS must be a whole number of seconds above 0" >&2
+  exit 2
+fi
+
 rm -rf "$work"
 mkdir -p "$work/seeds" "$work/corpus" || exit 1
 
