@@ -276,8 +276,13 @@ test_server_and_client_settings (void)
     g_assert_true (relay);
   }
 
+  /* A name the server would refuse is marked while it is typed. */
+  gtk_editable_set_text (PREFS (prefs, "name_entry"), "carol smith");
+  g_assert_true (gtk_widget_has_css_class (PREFS (prefs, "name_entry"), "error"));
+
   /* A new client window takes the name given here. */
   gtk_editable_set_text (PREFS (prefs, "name_entry"), "carol");
+  g_assert_false (gtk_widget_has_css_class (PREFS (prefs, "name_entry"), "error"));
   name = g_settings_get_string (settings, "client-name");
   g_assert_cmpstr (name, ==, "carol");
   gtk_widget_activate_action (GTK_WIDGET (server), "app.new-client", NULL);

@@ -10,8 +10,11 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
 
+#include "heartbeat-lab.h"
 #include "hb-preferences-window.h"
 
 struct _HbPreferencesWindow
@@ -53,6 +56,22 @@ update_clear_recent (HbPreferencesWindow *self)
   GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self->actions), "clear-recent");
 
   g_simple_action_set_enabled (G_SIMPLE_ACTION (action), recent[0] != NULL);
+}
+
+/* The server refuses a name with spaces; say so while it is typed, not
+ * only when a client window tries to connect with it. */
+static void
+check_name (HbPreferencesWindow *self)
+{
+  const char *name = gtk_editable_get_text (GTK_EDITABLE (self->name_entry));
+  gboolean valid = *name == '\0' || hb_name_is_valid (name, strlen (name));
+
+  if (valid)
+    gtk_widget_remove_css_class (GTK_WIDGET (self->name_entry), "error");
+  else
+    gtk_widget_add_css_class (GTK_WIDGET (self->name_entry), "error");
+  gtk_accessible_update_state (GTK_ACCESSIBLE (self->name_entry), GTK_ACCESSIBLE_STATE_INVALID,
+                               valid ? GTK_ACCESSIBLE_INVALID_FALSE : GTK_ACCESSIBLE_INVALID_TRUE, -1);
 }
 
 static void
@@ -118,7 +137,9 @@ hb_preferences_window_init (HbPreferencesWindow *self)
   g_settings_bind (self->settings, "client-name", self->name_entry, "text", G_SETTINGS_BIND_DEFAULT);
 
   g_signal_connect_swapped (self->settings, "changed::recent-servers", G_CALLBACK (update_clear_recent), self);
+  g_signal_connect_swapped (self->name_entry, "changed", G_CALLBACK (check_name), self);
   update_clear_recent (self);
+  check_name (self);
 }
 
 HbPreferencesWindow *
