@@ -159,9 +159,12 @@ update_heartbeat (HbClientWindow *self)
     verdict = g_strdup ("—");
   else
     {
-      /* The server counts from our last answer, or from the connect. */
-      gint64 since = last_pong > 0 ? last_pong : hb_clock_get_now (self->clock);
-      gint64 left = since + (gint64) timeout * 1000 - hb_clock_get_now (self->clock);
+      /* The server counts from our last answer, or from the connect. The
+       * clock ticks once a second, so it can lag behind a PONG just sent:
+       * never count from before the answer (a 30 s timeout read "31 s"). */
+      gint64 now = MAX (hb_clock_get_now (self->clock), last_pong);
+      gint64 since = last_pong > 0 ? last_pong : now;
+      gint64 left = since + (gint64) timeout * 1000 - now;
 
       if (last_pong == 0)
         verdict = g_strdup (_("alive (no heartbeat yet)"));
