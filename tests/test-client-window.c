@@ -295,8 +295,25 @@ segments_have (GListModel *segments,
     {
       g_autoptr(HbSegment) seg = g_list_model_get_item (segments, i);
 
-      if (hb_segment_get_phase (seg) == phase && hb_segment_get_from_client (seg) == from_client &&
+      if (!hb_segment_is_note (seg) && hb_segment_get_phase (seg) == phase &&
+          hb_segment_get_from_client (seg) == from_client &&
           g_str_has_prefix (hb_segment_get_label (seg), label_prefix))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean
+has_state_note (GListModel *segments,
+                const char *state,
+                gboolean    on_client)
+{
+  for (guint i = 0; i < g_list_model_get_n_items (segments); i++)
+    {
+      g_autoptr(HbSegment) seg = g_list_model_get_item (segments, i);
+
+      if (hb_segment_is_note (seg) && hb_segment_get_from_client (seg) == on_client &&
+          g_strcmp0 (hb_segment_get_label (seg), state) == 0)
         return TRUE;
     }
   return FALSE;
@@ -363,6 +380,9 @@ test_timeline (void)
   hb_assert_eventually (segments_have (segments, HB_TCP_PHASE_TEARDOWN, "BYE", TRUE) &&
                         segments_have (segments, HB_TCP_PHASE_TEARDOWN, "FIN", TRUE) &&
                         segments_have (segments, HB_TCP_PHASE_TEARDOWN, "FIN", FALSE));
+  /* The kernel's states of the client's socket, noted on its lifeline:
+   * it closed first, so it ends in TIME_WAIT. */
+  hb_assert_eventually (has_state_note (segments, "TIME_WAIT", TRUE));
 
   gtk_window_destroy (GTK_WINDOW (tl));
   close_client (win);

@@ -350,6 +350,40 @@ test_no_syn (void)
     }
 }
 
+/* The protocol's goodbye opens the teardown, as the application's own
+ * record counts it: BYE, its ACK, and everything after. */
+static void
+test_bye_starts_teardown (void)
+{
+  HbTestNet net = hb_test_net_default (4);
+  HbTestCapture cap;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(HbCaptureFile) file = NULL;
+  GPtrArray *packets;
+  static const HbTcpPhase expected[] = {
+    HB_TCP_PHASE_HANDSHAKE, HB_TCP_PHASE_HANDSHAKE, HB_TCP_PHASE_HANDSHAKE,
+    HB_TCP_PHASE_DATA, HB_TCP_PHASE_DATA,                   /* MSG BYEBYE is not a BYE */
+    HB_TCP_PHASE_TEARDOWN, HB_TCP_PHASE_TEARDOWN,           /* BYE and its ACK */
+    HB_TCP_PHASE_TEARDOWN,                                  /* PING after BYE: closing */
+  };
+
+  hb_test_capture_init (&cap, DLT_EN10MB, HB_TEST_VARIANT_PLAIN);
+  hb_test_capture_add (&cap, &net, TRUE, HB_TCP_SYN, 100, 0, 1000, NULL, 0, NULL);
+  hb_test_capture_add (&cap, &net, FALSE, HB_TCP_SYN | HB_TCP_ACK, 500, 101, 1000, NULL, 0, NULL);
+  hb_test_capture_add (&cap, &net, TRUE, HB_TCP_ACK, 101, 501, 1000, NULL, 0, NULL);
+  hb_test_capture_add (&cap, &net, TRUE, HB_TCP_PSH | HB_TCP_ACK, 101, 501, 1000, NULL, 0, "MSG BYEBYE\n");
+  hb_test_capture_add (&cap, &net, FALSE, HB_TCP_ACK, 501, 112, 1000, NULL, 0, NULL);
+  hb_test_capture_add (&cap, &net, TRUE, HB_TCP_PSH | HB_TCP_ACK, 112, 501, 1000, NULL, 0, "BYE\n");
+  hb_test_capture_add (&cap, &net, FALSE, HB_TCP_ACK, 501, 116, 1000, NULL, 0, NULL);
+  hb_test_capture_add (&cap, &net, FALSE, HB_TCP_PSH | HB_TCP_ACK, 501, 116, 1000, NULL, 0, "PING 9\n");
+  bytes = hb_test_capture_finish (&cap);
+  file = load_ok (bytes);
+  packets = hb_capture_file_get_packets (file);
+  g_assert_cmpuint (packets->len, ==, G_N_ELEMENTS (expected));
+  for (guint i = 0; i < packets->len; i++)
+    g_assert_cmpint (((HbPacket *) packets->pdata[i])->phase, ==, expected[i]);
+}
+
 /* 10.0.0.1 and 10.0.0.3 interleaved, then 10.0.0.1 again on the same
  * 4-tuple with a new ISN: three conversations. */
 static GBytes *
@@ -1306,7 +1340,9 @@ run_live (Ending ending)
       g_test_message ("%-9s %s%s%s", hb_tcp_phase_to_string (p->phase), info, text ? "  " : "", text ? text : "");
       if (i < 3)
         g_assert_cmpuint (p->phase, ==, HB_TCP_PHASE_HANDSHAKE);
-      if (p->flags & (HB_TCP_FIN | HB_TCP_RST))
+      /* The teardown begins with the first FIN or RST, or with the
+       * protocol's goodbye line when one is sent first. */
+      if ((p->flags & (HB_TCP_FIN | HB_TCP_RST)) || (text && g_str_has_prefix (text, "BYE")))
         in_teardown = TRUE;
       g_assert_cmpuint (p->phase == HB_TCP_PHASE_TEARDOWN, ==, in_teardown);
       if (!in_teardown && text && (g_str_has_prefix (text, "PING ") || g_str_has_prefix (text, "PONG ")))
@@ -1618,6 +1654,7 @@ main (int   argc,
   g_test_add_func ("/core/pcap/analysis/retransmission", test_retransmission);
   g_test_add_func ("/core/pcap/analysis/out-of-order", test_out_of_order);
   g_test_add_func ("/core/pcap/analysis/no-syn", test_no_syn);
+  g_test_add_func ("/core/pcap/analysis/bye-starts-teardown", test_bye_starts_teardown);
   g_test_add_func ("/core/pcap/analysis/two-conversations", test_two_conversations);
   g_test_add_func ("/core/pcap/analysis/window-scaling", test_window_scaling);
   g_test_add_func ("/core/pcap/analysis/sack", test_sack);

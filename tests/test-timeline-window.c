@@ -15,6 +15,7 @@
 #include "hb-capture-session.h"
 #include "hb-ladder.h"
 #include "hb-segment.h"
+#include "hb-server-window.h"
 #include "hb-timeline-window.h"
 #include "hb-test-gui.h"
 #include "hb-test-pcap.h"
@@ -437,7 +438,9 @@ test_live_capture (void)
   g_assert_finalize_object (g_steal_pointer (&live.client));
 
   /* What was captured saves as a pcap that reads back the same. */
-  n = g_list_model_get_n_items (hb_timeline_window_get_segments (win));
+  n = 0;
+  for (guint i = 0; i < g_list_model_get_n_items (hb_timeline_window_get_segments (win)); i++)
+    n += hb_segment_get_packet (segment_at (win, i)) != NULL;   /* not the kernel's state notes */
   g_assert_true (hb_timeline_window_save_packets (win, saved, &error));
   g_assert_no_error (error);
   g_assert_true (hb_capture_file_load (reread, saved, &error));
@@ -453,6 +456,87 @@ test_live_capture (void)
   g_rmdir (dir);
 }
 
+static HbTimelineWindow *
+find_timeline_window (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();  /* transfer none */
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) w = g_list_model_get_item (toplevels, i);
+
+      if (HB_IS_TIMELINE_WINDOW (w))
+        return HB_TIMELINE_WINDOW (w);
+    }
+  return NULL;
+}
+
+/* Capture switched on in the server window before a client connects:
+ * that client's timeline starts with its real handshake. */
+static void
+test_server_window_capture (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  g_autoptr(HbCaptureSession) session = NULL;
+  g_autoptr(HbClient) client = NULL;
+  HbServerWindow *server_win;
+  HbServer *server;
+  HbTimelineWindow *tl;
+  GtkSelectionModel *rows;
+
+  g_settings_set_uint (settings, "interval-ms", 300);
+  g_settings_set_uint (settings, "timeout-ms", 2000);
+  g_settings_set_uint (settings, "port", 0);
+  server_win = hb_server_window_new (NULL);
+  gtk_window_present (GTK_WINDOW (server_win));
+  g_assert_true (hb_server_window_start (server_win));
+  server = hb_server_window_get_server (server_win);
+
+  gtk_widget_activate_action (GTK_WIDGET (server_win), "win.capture", NULL);
+  session = hb_capture_session_get_for_port (hb_server_get_port (server));
+  hb_assert_eventually (hb_capture_session_get_state (session) != HB_CAPTURE_SESSION_STARTING);
+  if (hb_capture_session_get_state (session) != HB_CAPTURE_SESSION_RUNNING)
+    {
+      /* Said in the window, the way a user would read it. */
+      g_assert_true (gtk_revealer_get_reveal_child (hb_test_child (server_win, HB_TYPE_SERVER_WINDOW,
+                                                                   "error_revealer")));
+      g_test_skip ("live capture not permitted here");
+      gtk_window_destroy (GTK_WINDOW (server_win));
+      return;
+    }
+  g_assert_true (gtk_toggle_button_get_active (hb_test_child (server_win, HB_TYPE_SERVER_WINDOW, "capture_button")));
+  g_assert_nonnull (strstr (gtk_label_get_text (hb_test_child (server_win, HB_TYPE_SERVER_WINDOW, "status_label")),
+                            "capturing packets"));
+
+  client = hb_client_new ("127.0.0.1", hb_server_get_port (server), "fay");
+  hb_client_connect (client);
+  hb_assert_eventually (g_list_model_get_n_items (hb_server_get_connections (server)) == 1);
+
+  rows = gtk_column_view_get_model (hb_test_child (server_win, HB_TYPE_SERVER_WINDOW, "column_view"));
+  hb_assert_eventually (g_list_model_get_n_items (G_LIST_MODEL (rows)) == 1);
+  gtk_selection_model_select_item (rows, 0, TRUE);
+  gtk_widget_activate_action (GTK_WIDGET (server_win), "win.show-timeline", NULL);
+  tl = find_timeline_window ();
+  g_assert_nonnull (tl);
+  g_assert_true (hb_timeline_window_get_capture_session (tl) == session);
+  hb_assert_eventually (g_list_model_get_n_items (hb_timeline_window_get_segments (tl)) >= 3 &&
+                        hb_segment_get_packet (segment_at (tl, 0)) != NULL);
+  g_assert_cmpstr (hb_segment_get_label (segment_at (tl, 0)), ==, "SYN");
+  g_assert_cmpstr (hb_segment_get_label (segment_at (tl, 1)), ==, "SYN, ACK");
+  g_assert_cmpstr (notice (tl), ==, "");
+
+  /* Switched off in the server window: off for every window. */
+  gtk_widget_activate_action (GTK_WIDGET (server_win), "win.capture", NULL);
+  hb_assert_eventually (hb_capture_session_get_state (session) == HB_CAPTURE_SESSION_STOPPED);
+  hb_assert_eventually (!gtk_toggle_button_get_active (CHILD (tl, "capture_button")));
+  g_assert_false (gtk_toggle_button_get_active (hb_test_child (server_win, HB_TYPE_SERVER_WINDOW, "capture_button")));
+
+  hb_client_disconnect (client);
+  hb_assert_eventually (hb_client_get_state (client) == HB_CLIENT_DISCONNECTED);
+  gtk_window_destroy (GTK_WINDOW (tl));
+  gtk_window_destroy (GTK_WINDOW (server_win));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -464,6 +548,7 @@ main (int   argc,
   g_test_add_func ("/gui/timeline/broken-files", test_broken_files);
   g_test_add_func ("/gui/timeline/capture-denied", test_capture_denied);
   g_test_add_func ("/gui/timeline/live-capture", test_live_capture);
+  g_test_add_func ("/gui/timeline/server-window-capture", test_server_window_capture);
 
   return g_test_run ();
 }

@@ -11,8 +11,8 @@
  * (gint32) (a - b) so that they survive wrap-around.
  *
  * Phases are a teaching aid rather than TCP state: SYNs and the ACK that
- * completes them are the handshake; everything from the first FIN or RST
- * on is the teardown; in between, a segment's payload says whether it is a
+ * completes them are the handshake; everything from the first FIN, RST
+ * or BYE line (the protocol's goodbye) on is the teardown; in between, a segment's payload says whether it is a
  * heartbeat (PING/PONG lines) or data, and a pure ACK takes the phase of
  * the newest segment it acknowledges. A retransmitted or reordered
  * segment carries its own payload, so it keeps the phase it had.
@@ -211,6 +211,36 @@ packet_is_heartbeat (const HbPacket *packet)
   return hb_payload_is_heartbeat (data + packet->payload_offset, packet->payload_captured);
 }
 
+/* Whether a line of the payload is the protocol's goodbye ("BYE ..."):
+ * from there on the connection is being closed, as the application's
+ * own record counts it. */
+static gboolean
+packet_has_bye (const HbPacket *packet)
+{
+  const guint8 *data;
+  gsize size, len, start = 0;
+  const char *text;
+
+  if (packet->data == NULL || packet->payload_captured == 0)
+    return FALSE;
+  data = g_bytes_get_data (packet->data, &size);
+  if (packet->payload_offset > size || size - packet->payload_offset < packet->payload_captured)
+    return FALSE;
+  text = (const char *) data + packet->payload_offset;
+  len = packet->payload_captured;
+  while (start < len)
+    {
+      const char *nl = memchr (text + start, '\n', len - start);
+      gsize end = nl ? (gsize) (nl - text) : len;
+
+      if (end - start >= 3 && memcmp (text + start, "BYE", 3) == 0 &&
+          (end - start == 3 || text[start + 3] == ' ' || text[start + 3] == '\r'))
+        return TRUE;
+      start = end + 1;
+    }
+  return FALSE;
+}
+
 static void
 add_mark (Side       *side,
           guint32     end,
@@ -332,6 +362,11 @@ classify (HbConversation *self,
   if (flags & HB_TCP_SYN)
     return HB_TCP_PHASE_HANDSHAKE;
 
+  if (packet->payload_len > 0 && packet_has_bye (packet))
+    {
+      self->closing = TRUE;
+      return HB_TCP_PHASE_TEARDOWN;
+    }
   if (packet->payload_len > 0)
     {
       phase = packet_is_heartbeat (packet) ? HB_TCP_PHASE_HEARTBEAT : HB_TCP_PHASE_DATA;

@@ -50,7 +50,7 @@ typedef enum
   HB_TCP_PHASE_HANDSHAKE,   /* SYN, SYN-ACK and the ACK that completes them */
   HB_TCP_PHASE_DATA,        /* payload that is not a heartbeat, and its ACKs */
   HB_TCP_PHASE_HEARTBEAT,   /* PING/PONG lines and the pure ACKs answering them */
-  HB_TCP_PHASE_TEARDOWN,    /* from the first FIN or RST on */
+  HB_TCP_PHASE_TEARDOWN,    /* from the first FIN, RST or BYE line on */
 } HbTcpPhase;
 
 typedef enum /*< flags >*/

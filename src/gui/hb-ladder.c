@@ -220,6 +220,24 @@ hb_ladder_snapshot (GtkWidget   *widget,
         gdk_rgba_parse (&colour, "#c01c28");
       g_snprintf (time, sizeof time, "%.6f", hb_segment_get_time (seg) / 1e6);
       draw_text (snapshot, layout, time, TIME_W - 6, y, 1.0, &dim);
+      if (hb_segment_is_note (seg))
+        {
+          /* A state box on the lifeline it belongs to. */
+          double x = right ? cx : sx;
+          int tw, th;
+          GdkRGBA box = { 0.96, 0.76, 0.07, 0.9 }, ink = { 0, 0, 0, 1 };
+          GskRoundedRect rr;
+
+          pango_layout_set_text (layout, hb_segment_get_label (seg), -1);
+          pango_layout_get_pixel_size (layout, &tw, &th);
+          graphene_rect_init (&r, x - tw / 2.0 - 6, y - th / 2.0 - 2, tw + 12, th + 4);
+          gsk_rounded_rect_init_from_rect (&rr, &r, 4);
+          gtk_snapshot_push_rounded_clip (snapshot, &rr);
+          gtk_snapshot_append_color (snapshot, &box, &r);
+          gtk_snapshot_pop (snapshot);
+          draw_text (snapshot, layout, hb_segment_get_label (seg), x, y, 0.5, &ink);
+          continue;
+        }
       draw_arrow (snapshot, right ? cx : sx, right ? sx : cx, y,
                   hb_segment_get_alarm (seg) ? 3 : 1.6, &colour);
       draw_text (snapshot, layout, hb_segment_get_label (seg), (cx + sx) / 2, y - rh * 0.3, 0.5, &fg);

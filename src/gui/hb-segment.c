@@ -17,6 +17,7 @@ struct _HbSegment
   gint64      time_us;
   gboolean    from_client;
   gboolean    alarm;
+  gboolean    note;
   HbTcpPhase  phase;
   guint       length;
   const char *protocol;   /* static */
@@ -110,6 +111,23 @@ hb_segment_new_from_packet (HbPacket *packet,
   return self;
 }
 
+HbSegment *
+hb_segment_new_note (gint64      time_us,
+                     gboolean    on_client,
+                     HbTcpPhase  phase,
+                     const char *label,
+                     const char *info)
+{
+  HbSegment *self = hb_segment_new (time_us, on_client, phase, label);
+
+  self->note = TRUE;
+  self->protocol = "Kernel";
+  g_free (self->info);
+  self->info = g_strdup (info);
+  return self;
+}
+
+gboolean hb_segment_is_note (HbSegment *self) { return self->note; }
 gint64 hb_segment_get_time (HbSegment *self) { return self->time_us; }
 gboolean hb_segment_get_from_client (HbSegment *self) { return self->from_client; }
 HbTcpPhase hb_segment_get_phase (HbSegment *self) { return self->phase; }

@@ -31,6 +31,14 @@ HbSegment  *hb_segment_new              (gint64          time_us,
 HbSegment  *hb_segment_new_from_packet  (HbPacket       *packet,
                                          gint64          origin_us,
                                          gboolean        from_client);
+/* A note on one lifeline rather than an arrow: the kernel's TCP state of
+ * this program's socket changed. @on_client: the client's lifeline. */
+HbSegment  *hb_segment_new_note         (gint64          time_us,
+                                         gboolean        on_client,
+                                         HbTcpPhase      phase,
+                                         const char     *label,
+                                         const char     *info);
+gboolean    hb_segment_is_note          (HbSegment      *self);
 gint64      hb_segment_get_time         (HbSegment      *self);
 gboolean    hb_segment_get_from_client  (HbSegment      *self);
 HbTcpPhase  hb_segment_get_phase        (HbSegment      *self);

@@ -11,6 +11,7 @@
 
 #include <glib/gi18n.h>
 
+#include "hb-capture-session.h"
 #include "hb-clock.h"
 #include "hb-log-entry.h"
 #include "hb-log-view.h"
@@ -30,6 +31,7 @@ struct _HbServerWindow
   GtkSpinButton        *max_clients_spin;
   GtkSwitch            *relay_switch;
   GtkButton            *start_button;
+  GtkToggleButton      *capture_button;
   GtkRevealer          *error_revealer;
   GtkLabel             *error_label;
   GtkStack             *list_stack;
@@ -49,6 +51,7 @@ struct _HbServerWindow
   GHashTable           *selected_ids;
   guint                 messages_this_tick;
   double                message_rate;
+  HbCaptureSession     *capture;      /* the server port's live capture, while on */
 };
 
 G_DEFINE_FINAL_TYPE (HbServerWindow, hb_server_window, GTK_TYPE_APPLICATION_WINDOW)
@@ -488,7 +491,16 @@ update_status (HbServerWindow *self)
       gtk_button_set_label (self->start_button, _("_Start Listening"));
       gtk_widget_add_css_class (GTK_WIDGET (self->start_button), "suggested-action");
     }
+  if (self->capture != NULL && hb_capture_session_is_active (self->capture))
+    {
+      char *more = g_strconcat (text, _(" · capturing packets"), NULL);
+
+      g_free (text);
+      text = more;
+    }
   gtk_label_set_text (self->status_label, text);
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self), "capture")),
+                               hb_server_get_listening (self->server));
   gtk_stack_set_visible_child_name (self->list_stack, n > 0 ? "list" : "empty");
   gtk_widget_set_sensitive (GTK_WIDGET (self->address_entry), !hb_server_get_listening (self->server));
   gtk_widget_set_sensitive (GTK_WIDGET (self->all_interfaces_check), !hb_server_get_listening (self->server));
@@ -620,6 +632,72 @@ dismiss_error_action (GtkWidget  *widget,
   gtk_revealer_set_reveal_child (self->error_revealer, FALSE);
 }
 
+/* ---------------------------------------------------------------------- */
+/* Live capture of the server's port                                       */
+
+static void
+on_capture_state (HbCaptureSession *session,
+                  GParamSpec       *pspec,
+                  HbServerWindow   *self)
+{
+  GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), "capture");
+  gboolean active = hb_capture_session_is_active (session);
+
+  g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_new_boolean (active));
+  if (hb_capture_session_get_state (session) == HB_CAPTURE_SESSION_FAILED)
+    {
+      g_autofree char *text = g_strdup_printf (_("Live capture is not possible: %s"),
+                                               hb_capture_session_get_message (session));
+
+      show_error (self, text);
+      log_add (self, HB_LOG_ERROR, NULL, text);
+    }
+  else if (hb_capture_session_get_state (session) == HB_CAPTURE_SESSION_RUNNING)
+    log_add (self, HB_LOG_INFO, NULL,
+             _("Capturing packets: the timeline of every client that connects from now on shows its handshake"));
+  update_status (self);
+}
+
+static void
+capture_stop (HbServerWindow *self)
+{
+  if (self->capture == NULL)
+    return;
+  g_signal_handlers_disconnect_by_data (self->capture, self);
+  /* For every window showing it, not just this one's hold. */
+  hb_capture_session_stop (self->capture);
+  hb_capture_session_release (self->capture);
+  g_clear_object (&self->capture);
+  g_simple_action_set_state (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self), "capture")),
+                             g_variant_new_boolean (FALSE));
+  update_status (self);
+}
+
+static void
+capture_change_state (GSimpleAction *action,
+                      GVariant      *state,
+                      gpointer       user_data)
+{
+  HbServerWindow *self = user_data;
+  const char *addr = hb_server_get_address (self->server);
+  g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (addr);
+
+  if (!g_variant_get_boolean (state))
+    {
+      capture_stop (self);
+      return;
+    }
+  if (!hb_server_get_listening (self->server) || self->capture != NULL)
+    return;
+  gtk_revealer_set_reveal_child (self->error_revealer, FALSE);
+  self->capture = hb_capture_session_get_for_port (hb_server_get_port (self->server));
+  hb_capture_session_hold (self->capture);
+  g_signal_connect (self->capture, "notify::state", G_CALLBACK (on_capture_state), self);
+  /* Loopback traffic is on lo; a server on all interfaces may see any. */
+  hb_capture_session_start (self->capture, inet != NULL && g_inet_address_get_is_loopback (inet) ? "lo" : "any");
+  on_capture_state (self->capture, NULL, self);
+}
+
 static void
 toggle_listening_action (GtkWidget  *widget,
                          const char *action_name,
@@ -632,6 +710,7 @@ toggle_listening_action (GtkWidget  *widget,
   if (hb_server_get_listening (self->server))
     {
       hb_server_stop (self->server);
+      capture_stop (self);
       log_add (self, HB_LOG_INFO, NULL, _("Stopped listening; every client was told BYE shutdown"));
       return;
     }
@@ -883,6 +962,12 @@ hb_server_window_dispose (GObject *object)
 {
   HbServerWindow *self = HB_SERVER_WINDOW (object);
 
+  if (self->capture != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->capture, self);
+      hb_capture_session_release (self->capture);
+      g_clear_object (&self->capture);
+    }
   if (self->server != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->server, self);
@@ -919,6 +1004,7 @@ hb_server_window_class_init (HbServerWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HbServerWindow, max_clients_spin);
   gtk_widget_class_bind_template_child (widget_class, HbServerWindow, relay_switch);
   gtk_widget_class_bind_template_child (widget_class, HbServerWindow, start_button);
+  gtk_widget_class_bind_template_child (widget_class, HbServerWindow, capture_button);
   gtk_widget_class_bind_template_child (widget_class, HbServerWindow, error_revealer);
   gtk_widget_class_bind_template_child (widget_class, HbServerWindow, error_label);
   gtk_widget_class_bind_template_child (widget_class, HbServerWindow, list_stack);
@@ -942,6 +1028,7 @@ hb_server_window_class_init (HbServerWindowClass *klass)
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_l, GDK_CONTROL_MASK, "win.toggle-listening", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_t, GDK_CONTROL_MASK, "win.show-timeline", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_e, GDK_CONTROL_MASK, "win.capture", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Delete, 0, "win.kick-selected", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_m, GDK_CONTROL_MASK, "win.focus-message", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK, "win.send-selected", NULL);
@@ -952,8 +1039,13 @@ hb_server_window_init (HbServerWindow *self)
 {
   GtkSortListModel *sorted;
 
+  static const GActionEntry entries[] = {
+    { .name = "capture", .state = "false", .change_state = capture_change_state },
+  };
+
   gtk_widget_init_template (GTK_WIDGET (self));
   hb_load_style ();
+  g_action_map_add_action_entries (G_ACTION_MAP (self), entries, G_N_ELEMENTS (entries), self);
 
   self->settings = g_settings_new (APP_ID);
   self->clock = hb_clock_new (1000);

@@ -48,6 +48,10 @@ struct _HbTimelineWindow
   guint                 local_port;
   guint                 remote_port;
   guint                 tcp_timer;
+  guint                 fast_timer;
+  guint                 fast_polls;
+  HbTcpState            tcp_state;    /* last seen, for the notes */
+  gint64                origin_mono;  /* the application's record starts here */
   gboolean              client_side;
   char                 *client_label;
   char                 *server_label;
@@ -122,16 +126,61 @@ remember_addresses (HbTimelineWindow *self)
   self->remote_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (remote));
 }
 
+/* A change of the kernel's state of this program's socket becomes a note
+ * on this program's lifeline. Polled, so a state that lasts less than a
+ * poll (FIN_WAIT1 on loopback) may be missed; the polls come faster
+ * while the connection closes. */
+static void
+note_state (HbTimelineWindow *self,
+            HbTcpState        state)
+{
+  GListModel *model = G_LIST_MODEL (self->segments);
+  guint n = g_list_model_get_n_items (model);
+  g_autoptr(HbSegment) last = n > 0 ? g_list_model_get_item (model, n - 1) : NULL;
+  g_autoptr(HbSegment) note = NULL;
+  g_autofree char *label = NULL;
+  g_autofree char *info = NULL;
+  gint64 time_us;
+  HbTcpPhase phase;
+  gboolean first;
+
+  if (state == HB_TCP_UNKNOWN || state == self->tcp_state)
+    return;
+  first = self->tcp_state == HB_TCP_UNKNOWN;
+  self->tcp_state = state;
+  /* Changes only: the state found on opening is in the panel. */
+  if (n == 0 || first)
+    return;
+
+  /* Captured packets count from their first one, in wall time; the
+   * application's record from its first event, in monotonic time. */
+  if (self->conversation != NULL)
+    time_us = g_get_real_time () - self->origin_us;
+  else
+    time_us = g_get_monotonic_time () - self->origin_mono;
+  time_us = MAX (time_us, hb_segment_get_time (last));
+  phase = state == HB_TCP_ESTABLISHED ? hb_segment_get_phase (last) : HB_TCP_PHASE_TEARDOWN;
+  label = g_strdup (hb_tcp_state_to_string (state));
+  info = g_strdup_printf (self->client_side ? _("The kernel now holds the client's socket (this program's) in %s")
+                                            : _("The kernel now holds the server's socket (this program's) in %s"),
+                          label);
+  note = hb_segment_new_note (time_us, self->client_side, phase, label, info);
+  hb_segment_set_endpoints (note, self->client_side ? self->client_label : self->server_label, "");
+  g_list_store_append (self->segments, note);
+}
+
 static gboolean
 update_tcp (gpointer data)
 {
   HbTimelineWindow *self = data;
   HbTcpInfo info;
   g_autofree char *text = NULL;
+  HbTcpState state = HB_TCP_UNKNOWN;
 
   if (self->socket != NULL && !g_socket_is_closed (self->socket) &&
       hb_tcp_info_query (g_socket_get_fd (self->socket), &info, NULL))
     {
+      state = info.state;
       text = g_strdup_printf (_("State %s · RTT %.3f ms ± %.3f · congestion window %u segments · MSS %u · "
                                 "in flight %u · retransmitted %u"),
                               hb_tcp_state_to_string (info.state), info.rtt_us / 1000.0,
@@ -151,11 +200,10 @@ update_tcp (gpointer data)
     }
   else if (self->local_ip != NULL)
     {
-      HbTcpState state = hb_tcp_state_lookup (self->local_ip, self->local_port,
-                                              self->remote_ip, self->remote_port);
+      state = hb_tcp_state_lookup (self->local_ip, self->local_port, self->remote_ip, self->remote_port);
 
       if (state == HB_TCP_TIME_WAIT)
-        text = g_strdup (_("Closed by this program; the kernel keeps the ports in TIME_WAIT for a while (seen in /proc/net/tcp)."));
+        text = g_strdup (_("Closed by this program; the kernel keeps the ports in TIME_WAIT for a while."));
       else if (state != HB_TCP_UNKNOWN)
         text = g_strdup_printf (_("Socket closed by this program; the kernel still lists it as %s."),
                                 hb_tcp_state_to_string (state));
@@ -166,7 +214,20 @@ update_tcp (gpointer data)
     text = g_strdup (_("No socket of this program to ask."));
 
   gtk_label_set_text (self->tcp_label, text);
+  note_state (self, state);
   return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+update_tcp_fast (gpointer data)
+{
+  HbTimelineWindow *self = data;
+
+  update_tcp (self);
+  if (++self->fast_polls < 60)
+    return G_SOURCE_CONTINUE;
+  self->fast_timer = 0;
+  return G_SOURCE_REMOVE;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -283,11 +344,20 @@ on_segments_changed (GListModel *model, guint position, guint removed, guint add
   /* Keep up live: follow the newest arrow while the user is at the end. */
   if (gtk_adjustment_get_value (adj) >= gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj) - 40)
     gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj));
-  if (hb_ladder_get_selected (self->ladder) < 0 && added > 0)
+  if (added > 0)
     {
       g_autoptr(HbSegment) last = g_list_model_get_item (model, position + added - 1);
 
-      gtk_label_set_text (self->explanation_label, hb_phase_explanation (hb_segment_get_phase (last)));
+      if (hb_ladder_get_selected (self->ladder) < 0)
+        gtk_label_set_text (self->explanation_label, hb_phase_explanation (hb_segment_get_phase (last)));
+      /* Closing: look at the kernel's state often for a few seconds. */
+      if (hb_segment_get_phase (last) == HB_TCP_PHASE_TEARDOWN && !hb_segment_is_note (last) &&
+          self->tcp_timer != 0)
+        {
+          self->fast_polls = 0;
+          if (self->fast_timer == 0)
+            self->fast_timer = g_timeout_add (50, update_tcp_fast, self);
+        }
     }
   update_status (self);
 }
@@ -455,9 +525,10 @@ explain_missing_handshake (HbTimelineWindow *self)
 {
   if (self->conversation != NULL && !hb_conversation_get_saw_syn (self->conversation))
     show_notice (self, _("The capture began after this connection was made, so its handshake is not in it. "
-                         "To see a handshake, start capturing before the client connects, for example from "
-                         "the timeline of another connection to the same server, then connect a new client."),
+                         "To see a handshake, press Capture in the server window before the client connects."),
                  FALSE);
+  else
+    gtk_revealer_set_reveal_child (self->notice_revealer, FALSE);  /* "packets appear soon" is done */
 }
 
 static void
@@ -841,6 +912,7 @@ hb_timeline_window_dispose (GObject *object)
   HbTimelineWindow *self = HB_TIMELINE_WINDOW (object);
 
   g_clear_handle_id (&self->tcp_timer, g_source_remove);
+  g_clear_handle_id (&self->fast_timer, g_source_remove);
   if (self->segments != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->segments, self);
@@ -935,7 +1007,7 @@ hb_timeline_window_init (HbTimelineWindow *self)
   gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
 
   add_column (self, _("No."), COL_NO, 44);
-  add_column (self, _("Time"), COL_TIME, 78);
+  add_column (self, _("Time"), COL_TIME, 96);
   add_column (self, _("Source"), COL_SOURCE, 88);
   add_column (self, _("Destination"), COL_DESTINATION, 96);
   add_column (self, _("Protocol"), COL_PROTOCOL, 70);
@@ -975,6 +1047,8 @@ hb_timeline_window_new (GtkApplication *application,
   self->server_label = g_strdup (server_label);
   remember_addresses (self);
   hb_ladder_set_labels (self->ladder, client_label, server_label);
+  self->origin_mono = hb_timeline_get_n_events (timeline) > 0 ? hb_timeline_get_event (timeline, 0)->mono_us
+                                                              : g_get_monotonic_time ();
   hb_segments_follow_timeline (self->segments, timeline, client_side, client_label, server_label);
   update_tcp (self);
   self->tcp_timer = g_timeout_add_seconds (1, update_tcp, self);
