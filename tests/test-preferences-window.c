@@ -130,6 +130,8 @@ test_menus_and_shortcut (void)
   HbPreferencesWindow *prefs;
 
   g_assert_true (g_strv_contains ((const char * const *) accels, "<Control>comma"));
+  /* About shows the application's icon, installed or not. */
+  g_assert_true (gtk_icon_theme_has_icon (gtk_icon_theme_get_for_display (gdk_display_get_default ()), APP_ID));
 
   /* Opened from a window, it stands in front of that window. */
   gtk_window_present (GTK_WINDOW (server));
