@@ -537,6 +537,35 @@ test_server_window_capture (void)
   gtk_window_destroy (GTK_WINDOW (server_win));
 }
 
+/* A ladder left open for days keeps its newest rows only, and the arrow
+ * the user selected stays selected while older rows go. */
+static void
+test_bounded (void)
+{
+  g_autoptr(GListStore) store = g_list_store_new (HB_TYPE_SEGMENT);
+  GtkWidget *ladder = g_object_ref_sink (hb_ladder_new ());
+  guint total = HB_SEGMENTS_MAX + HB_SEGMENTS_MAX / 2;
+  g_autoptr(HbSegment) newest = NULL;
+  g_autoptr(HbSegment) selected = NULL;
+
+  hb_ladder_set_model (HB_LADDER (ladder), G_LIST_MODEL (store));
+  for (guint i = 0; i < total; i++)
+    {
+      g_autoptr(HbSegment) seg = hb_segment_new (i, i % 2, HB_TCP_PHASE_HEARTBEAT, "PING");
+
+      hb_segments_append (store, seg);
+      if (i == HB_SEGMENTS_MAX - 1)
+        hb_ladder_set_selected (HB_LADDER (ladder), (int) i);
+    }
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (store)), <=, HB_SEGMENTS_MAX);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (store)), >=, HB_SEGMENTS_MAX * 8 / 10);
+  newest = g_list_model_get_item (G_LIST_MODEL (store), g_list_model_get_n_items (G_LIST_MODEL (store)) - 1);
+  g_assert_cmpint (hb_segment_get_time (newest), ==, total - 1);
+  selected = g_list_model_get_item (G_LIST_MODEL (store), (guint) hb_ladder_get_selected (HB_LADDER (ladder)));
+  g_assert_cmpint (hb_segment_get_time (selected), ==, HB_SEGMENTS_MAX - 1);
+  g_object_unref (ladder);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -546,6 +575,7 @@ main (int   argc,
 
   g_test_add_func ("/gui/timeline/capture-file", test_capture_file);
   g_test_add_func ("/gui/timeline/broken-files", test_broken_files);
+  g_test_add_func ("/gui/timeline/bounded", test_bounded);
   g_test_add_func ("/gui/timeline/capture-denied", test_capture_denied);
   g_test_add_func ("/gui/timeline/live-capture", test_live_capture);
   g_test_add_func ("/gui/timeline/server-window-capture", test_server_window_capture);

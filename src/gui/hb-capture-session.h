@@ -20,7 +20,7 @@ typedef enum
 } HbCaptureSessionState;
 
 /* Packets kept per session; capturing stops there, with a message. */
-#define HB_CAPTURE_SESSION_MAX_PACKETS 200000
+#define HB_CAPTURE_SESSION_MAX_PACKETS 100000
 
 #define HB_TYPE_CAPTURE_SESSION (hb_capture_session_get_type ())
 G_DECLARE_FINAL_TYPE (HbCaptureSession, hb_capture_session, HB, CAPTURE_SESSION, GObject)

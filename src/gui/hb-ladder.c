@@ -272,6 +272,15 @@ on_items_changed (GListModel *model,
                   guint       added,
                   HbLadder   *self)
 {
+  /* Rows removed before the selected one move it up; removing it
+   * selects nothing. */
+  if (self->selected >= 0 && removed > 0 && (guint) self->selected >= position)
+    {
+      if ((guint) self->selected < position + removed)
+        hb_ladder_set_selected (self, -1);
+      else
+        hb_ladder_set_selected (self, self->selected - (int) removed + (int) added);
+    }
   gtk_widget_queue_resize (GTK_WIDGET (self));
 }
 

@@ -152,6 +152,17 @@ hb_segment_set_endpoints (HbSegment  *self,
   self->destination = g_strdup (destination);
 }
 
+void
+hb_segments_append (GListStore *store,
+                    HbSegment  *segment)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (store));
+
+  if (n >= HB_SEGMENTS_MAX)
+    g_list_store_splice (store, 0, HB_SEGMENTS_MAX / 10, NULL, 0);
+  g_list_store_append (store, segment);
+}
+
 /* ---------------------------------------------------------------------- */
 /* From the application's timeline                                        */
 
@@ -258,7 +269,7 @@ add_event (Follow                *f,
       return;
     }
 
-  g_list_store_append (f->store, seg);
+  hb_segments_append (f->store, seg);
 }
 
 static void

@@ -65,6 +65,15 @@ void        hb_segment_set_alarm        (HbSegment      *self,
                                          gboolean        alarm);
 gboolean    hb_segment_get_alarm        (HbSegment      *self);
 
+/* A ladder keeps at most this many rows; older ones give way, a tenth
+ * at a time, so that a window left open for days stays small. */
+#define HB_SEGMENTS_MAX 20000
+
+/* Appends @segment to @store, dropping the oldest rows beyond
+ * HB_SEGMENTS_MAX. */
+void        hb_segments_append          (GListStore     *store,
+                                         HbSegment      *segment);
+
 /* Keeps @store in step with @timeline (the application's own record of a
  * connection: lines, FINs, close), as segments seen from @client_side's
  * point of view: TRUE when the timeline belongs to the client. The labels

@@ -166,7 +166,7 @@ note_state (HbTimelineWindow *self,
                           label);
   note = hb_segment_new_note (time_us, self->client_side, phase, label, info);
   hb_segment_set_endpoints (note, self->client_side ? self->client_label : self->server_label, "");
-  g_list_store_append (self->segments, note);
+  hb_segments_append (self->segments, note);
 }
 
 static gboolean
@@ -462,7 +462,7 @@ add_packet (HbTimelineWindow *self,
 {
   g_autoptr(HbSegment) seg = hb_segment_new_from_packet (packet, self->origin_us, packet->from_client);
 
-  g_list_store_append (self->segments, seg);
+  hb_segments_append (self->segments, seg);
 }
 
 static void
