@@ -12,6 +12,7 @@
 #include "hb-log-view.h"
 #include "hb-preferences-window.h"
 #include "hb-server-window.h"
+#include "hb-timeline-window.h"
 #include "hb-test-util.h"
 
 /* Widgets a user operates, and so a screen reader must name. Composite
@@ -267,6 +268,46 @@ test_client_window (void)
   hb_server_stop (server);
 }
 
+static HbTimelineWindow *
+find_timeline (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
+
+      if (HB_IS_TIMELINE_WINDOW (window))
+        return HB_TIMELINE_WINDOW (window);
+    }
+  return NULL;
+}
+
+static void
+test_timeline_window (void)
+{
+  g_autoptr(HbServer) server = g_object_new (HB_TYPE_SERVER, "port", 0, NULL);
+  HbClientWindow *win = hb_client_window_new (NULL);
+  HbTimelineWindow *timeline;
+
+  show (GTK_WIDGET (win));
+  g_assert_true (hb_server_start (server, NULL));
+  hb_client_window_set_target (win, "127.0.0.1", hb_server_get_port (server), "ann");
+  hb_client_window_connect (win);
+  hb_assert_eventually (hb_client_get_client_id (hb_client_window_get_client (win)) != 0);
+  gtk_widget_activate_action (GTK_WIDGET (win), "win.show-timeline", NULL);
+  timeline = find_timeline ();
+  g_assert_nonnull (timeline);
+  show (GTK_WIDGET (timeline));
+  assert_all_named (GTK_WIDGET (timeline));
+  assert_tab_reaches_everything (GTK_WIDGET (timeline));
+  assert_mnemonics_unique (GTK_WIDGET (timeline));
+
+  gtk_window_destroy (GTK_WINDOW (timeline));
+  gtk_window_destroy (GTK_WINDOW (win));
+  hb_server_stop (server);
+}
+
 static void
 test_preferences_window (void)
 {
@@ -313,6 +354,7 @@ main (int   argc,
   g_test_add_func ("/gui/accessibility/server-window", test_server_window);
   g_test_add_func ("/gui/accessibility/client-window", test_client_window);
   g_test_add_func ("/gui/accessibility/preferences-window", test_preferences_window);
+  g_test_add_func ("/gui/accessibility/timeline-window", test_timeline_window);
   g_test_add_func ("/gui/layout/client-window-fits-a-laptop", test_client_window_fits_a_laptop);
 
   return g_test_run ();
