@@ -5,7 +5,11 @@
  * Reads go straight from the kernel into one shared buffer and are framed
  * there; only an unfinished line is copied. Writes are queued and flushed
  * once per main-loop pass, so several lines for one peer leave in one
- * send(). EPOLLOUT is asked for only while the kernel's buffer is full.
+ * sendmsg(). EPOLLOUT is asked for only while the kernel's buffer is full.
+ *
+ * The queue is a list of segments: bytes of this channel alone, or a
+ * reference to a block that many channels send (a broadcast), which is
+ * then never copied per client. Every segment holds whole lines.
  */
 
 #include "config.h"
@@ -15,12 +19,23 @@
 #include <netinet/tcp.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include "hb-channel.h"
 
 #define READ_CHUNK     (64 * 1024)
 #define READ_BUDGET    (4 * READ_CHUNK)  /* per wake-up, for fairness */
 #define COMPACT_BYTES  (64 * 1024)
+/* An emptied buffer of our own is kept for the next write up to this
+ * size: a heartbeat then costs no malloc()/free() pair. */
+#define KEEP_BYTES     1024
+#define MAX_IOV        16
+
+typedef struct
+{
+  GBytes     *shared;   /* a block other channels send too, or NULL */
+  GByteArray *own;      /* otherwise: bytes of this channel alone */
+} Segment;
 
 typedef enum
 {
@@ -39,8 +54,10 @@ struct _HbChannel
   const HbChannelFuncs *funcs;
   gpointer              user_data;
 
-  GByteArray           *out;
-  gsize                 out_head;
+  GQueue                out;        /* Segment*, oldest first */
+  gsize                 out_head;   /* bytes of the first one already sent */
+  gsize                 out_len;    /* bytes queued, not yet sent */
+  GByteArray           *spare;      /* an emptied buffer kept for reuse */
   guint64               bytes_in;
   guint64               bytes_out;
   guint64               queued_total;
@@ -60,6 +77,43 @@ static char read_buffer[READ_CHUNK];
 
 static void channel_ready (gpointer user_data,
                            guint    condition);
+
+static const guint8 *
+segment_data (Segment *seg,
+              gsize   *len)
+{
+  if (seg->shared != NULL)
+    return g_bytes_get_data (seg->shared, len);
+  *len = seg->own->len;
+  return seg->own->data;
+}
+
+static void
+segment_free (HbChannel *self,
+              Segment   *seg)
+{
+  if (seg->shared != NULL)
+    g_bytes_unref (seg->shared);
+  else if (self->spare == NULL && seg->own->len <= KEEP_BYTES)
+    {
+      g_byte_array_set_size (seg->own, 0);
+      self->spare = seg->own;
+    }
+  else
+    g_byte_array_unref (seg->own);
+  g_free (seg);
+}
+
+static void
+clear_queue (HbChannel *self)
+{
+  Segment *seg;
+
+  while ((seg = g_queue_pop_head (&self->out)) != NULL)
+    segment_free (self, seg);
+  self->out_head = 0;
+  self->out_len = 0;
+}
 
 static void
 update_interest (HbChannel *self)
@@ -123,8 +177,8 @@ release_socket (HbChannel *self)
       g_socket_close (g_socket_connection_get_socket (self->connection), NULL);
       g_clear_object (&self->connection);
     }
-  g_clear_pointer (&self->out, g_byte_array_unref);
-  self->out_head = 0;
+  clear_queue (self);
+  g_clear_pointer (&self->spare, g_byte_array_unref);
 }
 
 void
@@ -184,16 +238,46 @@ flush (HbChannel *self)
 {
   gsize before = self->bytes_out;
 
-  while (self->out != NULL && self->out_head < self->out->len)
+  while (self->out_len > 0)
     {
-      ssize_t n = send (self->fd, self->out->data + self->out_head,
-                        self->out->len - self->out_head,
-                        MSG_NOSIGNAL | MSG_DONTWAIT);
+      struct iovec iov[MAX_IOV];
+      struct msghdr msg = { .msg_iov = iov };
+      gsize skip = self->out_head;
+      ssize_t n;
 
+      for (GList *l = self->out.head; l != NULL && msg.msg_iovlen < MAX_IOV; l = l->next)
+        {
+          gsize len;
+          const guint8 *data = segment_data (l->data, &len);
+
+          iov[msg.msg_iovlen].iov_base = (void *) (data + skip);
+          iov[msg.msg_iovlen].iov_len = len - skip;
+          msg.msg_iovlen++;
+          skip = 0;
+        }
+
+      n = sendmsg (self->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
       if (n > 0)
         {
-          self->out_head += n;
+          gsize left = n;
+
           self->bytes_out += n;
+          self->out_len -= n;
+          while (left > 0)
+            {
+              Segment *seg = g_queue_peek_head (&self->out);
+              gsize len;
+
+              segment_data (seg, &len);
+              if (left < len - self->out_head)
+                {
+                  self->out_head += left;
+                  break;
+                }
+              left -= len - self->out_head;
+              self->out_head = 0;
+              segment_free (self, g_queue_pop_head (&self->out));
+            }
           continue;
         }
       if (n < 0 && errno == EINTR)
@@ -204,18 +288,7 @@ flush (HbChannel *self)
       return;
     }
 
-  if (self->out != NULL && self->out_head == self->out->len)
-    {
-      g_clear_pointer (&self->out, g_byte_array_unref);
-      self->out_head = 0;
-    }
-  else if (self->out != NULL && self->out_head >= COMPACT_BYTES)
-    {
-      g_byte_array_remove_range (self->out, 0, self->out_head);
-      self->out_head = 0;
-    }
-
-  self->blocked = self->out != NULL;
+  self->blocked = self->out_len > 0;
   update_interest (self);
 
   if (self->bytes_out != before && self->funcs->written)
@@ -225,7 +298,7 @@ flush (HbChannel *self)
         return;
     }
 
-  if (self->out == NULL && self->shut_wanted && !self->fin_sent)
+  if (!self->blocked && self->shut_wanted && !self->fin_sent)
     send_fin (self);
 }
 
@@ -328,11 +401,43 @@ hb_channel_write (HbChannel  *self,
                   const char *data,
                   gsize       len)
 {
+  Segment *tail;
+
   if (self->state != STATE_OPEN || self->shut_wanted || len == 0)
     return;
-  if (self->out == NULL)
-    self->out = g_byte_array_sized_new (MAX (len, 64));
-  g_byte_array_append (self->out, (const guint8 *) data, len);
+  tail = g_queue_peek_tail (&self->out);
+  /* Append to our own last buffer, unless it is the first one, partly
+   * sent and large: a new one lets that be freed once it is sent. */
+  if (tail == NULL || tail->shared != NULL ||
+      (self->out.length == 1 && self->out_head > 0 && tail->own->len >= COMPACT_BYTES))
+    {
+      tail = g_new0 (Segment, 1);
+      tail->own = self->spare ? g_steal_pointer (&self->spare)
+                              : g_byte_array_sized_new (MAX (len, 128));
+      g_queue_push_tail (&self->out, tail);
+    }
+  g_byte_array_append (tail->own, (const guint8 *) data, len);
+  self->out_len += len;
+  self->queued_total += len;
+  if (!self->blocked)
+    hb_poller_schedule (self->poller, self->handle);
+}
+
+/* Queues @block, whole lines, by reference: many channels can send the
+ * same bytes without a copy each. */
+void
+hb_channel_write_shared (HbChannel *self,
+                         GBytes    *block)
+{
+  Segment *seg;
+  gsize len = g_bytes_get_size (block);
+
+  if (self->state != STATE_OPEN || self->shut_wanted || len == 0)
+    return;
+  seg = g_new0 (Segment, 1);
+  seg->shared = g_bytes_ref (block);
+  g_queue_push_tail (&self->out, seg);
+  self->out_len += len;
   self->queued_total += len;
   if (!self->blocked)
     hb_poller_schedule (self->poller, self->handle);
@@ -343,24 +448,44 @@ hb_channel_write (HbChannel  *self,
 void
 hb_channel_discard_queue (HbChannel *self)
 {
-  const guint8 *lf;
-  gsize keep;
+  Segment *head = g_queue_peek_head (&self->out);
+  const guint8 *data, *lf;
+  gsize len, keep;
 
-  if (self->out == NULL)
+  if (head == NULL)
     return;
 
+  data = segment_data (head, &len);
   lf = self->out_head == 0 ? NULL :
-       memchr (self->out->data + self->out_head, '\n',
-               self->out->len - self->out_head);
-  keep = lf ? (gsize) (lf - self->out->data) + 1 : self->out_head;
-  self->queued_total -= self->out->len - keep;
-  g_byte_array_set_size (self->out, keep);
+       memchr (data + self->out_head, '\n', len - self->out_head);
+  keep = lf ? (gsize) (lf - data) + 1 : self->out_head;
+
+  /* Everything after the head segment goes; the head keeps [0, keep). */
+  while (self->out.length > 1)
+    segment_free (self, g_queue_pop_tail (&self->out));
+  if (keep == 0)
+    {
+      self->queued_total -= self->out_len;
+      clear_queue (self);
+      return;
+    }
+  if (head->shared != NULL)
+    {
+      GBytes *part = g_bytes_new_from_bytes (head->shared, 0, keep);
+
+      g_bytes_unref (head->shared);
+      head->shared = part;
+    }
+  else
+    g_byte_array_set_size (head->own, keep);
+  self->queued_total -= self->out_len - (keep - self->out_head);
+  self->out_len = keep - self->out_head;
 }
 
 gsize
 hb_channel_get_queued (HbChannel *self)
 {
-  return self->out ? self->out->len - self->out_head : 0;
+  return self->out_len;
 }
 
 guint64

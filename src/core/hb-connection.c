@@ -16,6 +16,7 @@
 
 G_DEFINE_FINAL_TYPE (HbConnection, hb_connection, G_TYPE_OBJECT)
 
+static guint notify_signal_id;
 static GParamSpec *properties[HB_CONNECTION_N_PROPS];
 
 static void
@@ -116,6 +117,7 @@ hb_connection_class_init (HbConnectionClass *klass)
 
   object_class->finalize = hb_connection_finalize;
   object_class->get_property = hb_connection_get_property;
+  notify_signal_id = g_signal_lookup ("notify", G_TYPE_OBJECT);
 
   properties[HB_CONNECTION_PROP_ID] =
     g_param_spec_uint ("id", NULL, NULL, 0, G_MAXUINT, 0, flags);
@@ -191,6 +193,12 @@ void
 _hb_connection_notify (HbConnection     *self,
                        HbConnectionProp  prop)
 {
+  /* A heartbeat changes several properties. With any notify handler on
+   * the object (the CLI watches liveness alone) each notification would
+   * be a full signal emission; asking first is much cheaper. */
+  if (!g_signal_has_handler_pending (self, notify_signal_id,
+                                     g_param_spec_get_name_quark (properties[prop]), FALSE))
+    return;
   g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
 }
 
@@ -200,6 +208,13 @@ _hb_connection_notify_counters (HbConnection *self)
   guint64 in = hb_connection_get_bytes_in (self);
   guint64 out = hb_connection_get_bytes_out (self);
   gsize queued = hb_connection_get_queued (self);
+
+  /* Most clients of an idle server have nothing new: no freeze and thaw
+   * for them. */
+  if (in == self->notified_bytes_in && out == self->notified_bytes_out &&
+      self->lines_in == self->notified_lines_in &&
+      self->lines_out == self->notified_lines_out && queued == self->notified_queued)
+    return;
 
   g_object_freeze_notify (G_OBJECT (self));
   if (in != self->notified_bytes_in)

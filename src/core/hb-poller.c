@@ -275,7 +275,11 @@ hb_poller_schedule (HbPoller     *poller,
     return;
   handle->scheduled = TRUE;
   g_ptr_array_add (poller->scheduled, handle);
-  if (!poller->dispatching)
+  /* On the loop's own thread, prepare() sees the batch before the next
+   * poll: no wake-up needed. g_main_context_wakeup() is a write() to an
+   * eventfd, and a broadcast from stdin schedules every client. */
+  if (!poller->dispatching && poller->scheduled->len == 1 &&
+      !g_main_context_is_owner (g_source_get_context (&poller->source)))
     g_main_context_wakeup (g_source_get_context (&poller->source));
 }
 

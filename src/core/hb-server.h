@@ -65,9 +65,13 @@ GListModel   *hb_server_get_connections (HbServer            *self);
 HbConnection *hb_server_lookup          (HbServer            *self,
                                          guint                id);
 
-/* Returns the number of clients the line was queued for. */
+/* Returns the number of clients the line was queued for. The _lines
+ * variant sends several in order, as one block per client. */
 guint         hb_server_broadcast       (HbServer            *self,
                                          const char          *text);
+guint         hb_server_broadcast_lines (HbServer            *self,
+                                         const char *const   *texts,
+                                         guint                n_texts);
 gboolean      hb_server_send            (HbServer            *self,
                                          guint                id,
                                          const char          *text);

@@ -110,17 +110,10 @@ hb_timeline_get_event (HbTimeline *self,
   return &self->ring[(self->head + index) % self->allocated];
 }
 
-void
-hb_timeline_append (HbTimeline  *self,
-                    HbEventKind  kind,
-                    HbVerb       verb,
-                    guint32      bytes,
-                    guint32      arg,
-                    HbInitiator  initiator)
+static HbTimelineEvent *
+next_slot (HbTimeline *self)
 {
   HbTimelineEvent *ev;
-
-  g_return_if_fail (HB_IS_TIMELINE (self));
 
   if (self->n_events == self->allocated && self->allocated < self->capacity)
     {
@@ -140,7 +133,22 @@ hb_timeline_append (HbTimeline  *self,
       ev = &self->ring[(self->head + self->n_events) % self->allocated];
       self->n_events++;
     }
+  return ev;
+}
 
+void
+hb_timeline_append (HbTimeline  *self,
+                    HbEventKind  kind,
+                    HbVerb       verb,
+                    guint32      bytes,
+                    guint32      arg,
+                    HbInitiator  initiator)
+{
+  HbTimelineEvent *ev;
+
+  g_return_if_fail (HB_IS_TIMELINE (self));
+
+  ev = next_slot (self);
   ev->mono_us = g_get_monotonic_time ();
   ev->wall_us = g_get_real_time ();
   ev->bytes = bytes;
@@ -150,6 +158,48 @@ hb_timeline_append (HbTimeline  *self,
   ev->initiator = initiator;
 
   g_signal_emit (self, signals[APPENDED], 0, ev);
+}
+
+void
+hb_timeline_append_n (HbTimeline    *self,
+                      HbEventKind    kind,
+                      HbVerb         verb,
+                      const guint32 *bytes,
+                      guint          n,
+                      HbInitiator    initiator)
+{
+  gint64 mono, wall;
+  gboolean watched;
+
+  g_return_if_fail (HB_IS_TIMELINE (self));
+
+  /* A broadcast block appends to every client's record: one clock reading
+   * and one look for handlers per block, not per line. */
+  mono = g_get_monotonic_time ();
+  wall = g_get_real_time ();
+  watched = g_signal_has_handler_pending (self, signals[APPENDED], 0, FALSE);
+  if (self->allocated < self->capacity && self->n_events + n > self->allocated)
+    {
+      /* Grow once to what the block needs rather than doubling per line.
+       * Before the ring is at capacity it has never wrapped: head is 0. */
+      self->allocated = MIN (MAX (MAX (self->n_events + n, self->allocated * 2), 8),
+                             self->capacity);
+      self->ring = g_renew (HbTimelineEvent, self->ring, self->allocated);
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      HbTimelineEvent *ev = next_slot (self);
+
+      ev->mono_us = mono;
+      ev->wall_us = wall;
+      ev->bytes = bytes[i];
+      ev->arg = 0;
+      ev->kind = kind;
+      ev->verb = verb;
+      ev->initiator = initiator;
+      if (watched)
+        g_signal_emit (self, signals[APPENDED], 0, ev);
+    }
 }
 
 const char *

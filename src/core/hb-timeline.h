@@ -57,6 +57,14 @@ void                   hb_timeline_append        (HbTimeline      *self,
                                                   guint32          bytes,
                                                   guint32          arg,
                                                   HbInitiator      initiator);
+/* @n events of one kind at one instant, e.g. the lines of one broadcast
+ * block; "appended" is emitted for each, as hb_timeline_append() would. */
+void                   hb_timeline_append_n      (HbTimeline      *self,
+                                                  HbEventKind      kind,
+                                                  HbVerb           verb,
+                                                  const guint32   *bytes,
+                                                  guint            n,
+                                                  HbInitiator      initiator);
 const char            *hb_event_kind_to_string   (HbEventKind      kind);
 const char            *hb_initiator_to_string    (HbInitiator      initiator);
 
