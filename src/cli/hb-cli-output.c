@@ -5,10 +5,12 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
-#include <gio/gunixinputstream.h>
+#include <glib-unix.h>
 #include <glib/gi18n.h>
 
 #include "hb-cli-output.h"
@@ -17,6 +19,15 @@ struct _HbCliOutput
 {
   gboolean       json;
   JsonGenerator *generator;
+  guint          flush_id;
+  /* A server with thousands of clients prints thousands of events a
+   * second: the time zone is looked up once, and the text of the current
+   * second is kept (local time changes its offset only on a second). */
+  GTimeZone     *zone;
+  gint64         second;
+  char           iso_date[32];    /* "2026-11-25T12:03:04" */
+  char           iso_zone[16];    /* "+00:00" */
+  char           clock[16];       /* "12:03:04" */
 };
 
 HbCliOutput *
@@ -26,6 +37,8 @@ hb_cli_output_new (gboolean json)
 
   out->json = !!json;
   out->generator = json_generator_new ();
+  out->zone = g_time_zone_new_local ();
+  out->second = G_MININT64;
   return out;
 }
 
@@ -34,8 +47,73 @@ hb_cli_output_free (HbCliOutput *out)
 {
   if (out == NULL)
     return;
+  g_clear_handle_id (&out->flush_id, g_source_remove);
+  fflush (stdout);
   g_clear_object (&out->generator);
+  g_clear_pointer (&out->zone, g_time_zone_unref);
   g_free (out);
+}
+
+static gboolean
+flush_cb (gpointer user_data)
+{
+  HbCliOutput *out = user_data;
+
+  out->flush_id = 0;
+  fflush (stdout);
+  return G_SOURCE_REMOVE;
+}
+
+/* Events leave in one write() per main-loop pass rather than one each:
+ * every event that the pass produced is on stdout before the loop sleeps. */
+static void
+written (HbCliOutput *out)
+{
+  if (out->flush_id == 0)
+    out->flush_id = g_idle_add_full (G_PRIORITY_DEFAULT, flush_cb, out, NULL);
+}
+
+/* Writes UTF-8 @text to stdout, in the console's charset as g_print()
+ * would. */
+static void
+put_text (HbCliOutput *out,
+          const char  *text)
+{
+  const char *charset;
+
+  if (!g_get_console_charset (&charset))
+    {
+      g_print ("%s", text);  /* converts, and flushes by itself */
+      return;
+    }
+  fputs (text, stdout);
+  written (out);
+}
+
+static void
+update_clock (HbCliOutput *out,
+              gint64       now_us)
+{
+  gint64 second = now_us / G_USEC_PER_SEC;
+  g_autoptr(GDateTime) utc = NULL;
+  g_autoptr(GDateTime) local = NULL;
+  g_autofree char *date = NULL;
+  g_autofree char *zone = NULL;
+  g_autofree char *clock = NULL;
+
+  if (second == out->second)
+    return;
+  utc = g_date_time_new_from_unix_utc (second);
+  local = utc ? g_date_time_to_timezone (utc, out->zone) : NULL;
+  if (local == NULL)
+    return;
+  date = g_date_time_format (local, "%Y-%m-%dT%H:%M:%S");
+  zone = g_date_time_format (local, "%:z");
+  clock = g_date_time_format (local, "%H:%M:%S");
+  g_strlcpy (out->iso_date, date, sizeof out->iso_date);
+  g_strlcpy (out->iso_zone, zone, sizeof out->iso_zone);
+  g_strlcpy (out->clock, clock, sizeof out->clock);
+  out->second = second;
 }
 
 gboolean
@@ -65,9 +143,13 @@ JsonBuilder *
 hb_cli_output_begin (HbCliOutput *out,
                      const char  *event)
 {
-  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
-  g_autofree char *time = hb_cli_format_iso8601 (now);
+  gint64 now = g_get_real_time ();
+  char time[64];
   JsonBuilder *builder = json_builder_new ();
+
+  update_clock (out, now);
+  g_snprintf (time, sizeof time, "%s.%03d%s", out->iso_date,
+              (int) (now % G_USEC_PER_SEC / 1000), out->iso_zone);
 
   json_builder_begin_object (builder);
   hb_cli_json_add_string (builder, "event", event);
@@ -94,20 +176,74 @@ hb_cli_output_emit (HbCliOutput *out,
   /* JSON is UTF-8 whatever the locale says, so no charset conversion. */
   fwrite (data, 1, len, stdout);
   fputc ('\n', stdout);
-  fflush (stdout);
+  written (out);
 }
 
-static char *timestamped (const char *format, va_list args) G_GNUC_PRINTF (1, 0);
+/* The few events that a busy server prints for every heartbeat are
+ * written straight into a GString: through JsonBuilder and JsonGenerator
+ * one costs several microseconds, and they come thousands a second.
+ * Member names and values must need no escaping. */
+GString *
+hb_cli_output_begin_plain (HbCliOutput *out,
+                           const char  *event)
+{
+  gint64 now = g_get_real_time ();
+  GString *s = g_string_sized_new (128);
+
+  update_clock (out, now);
+  g_string_append_printf (s, "{\"event\":\"%s\",\"time\":\"%s.%03d%s\"", event,
+                          out->iso_date, (int) (now % G_USEC_PER_SEC / 1000), out->iso_zone);
+  return s;
+}
+
+void
+hb_cli_plain_add_int (GString    *s,
+                      const char *name,
+                      gint64      value)
+{
+  g_string_append_printf (s, ",\"%s\":%" G_GINT64_FORMAT, name, value);
+}
+
+void
+hb_cli_plain_add_double (GString    *s,
+                         const char *name,
+                         double      value)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  g_string_append_printf (s, ",\"%s\":%s", name, g_ascii_dtostr (buf, sizeof buf, value));
+}
+
+void
+hb_cli_plain_add_null (GString    *s,
+                       const char *name)
+{
+  g_string_append_printf (s, ",\"%s\":null", name);
+}
+
+/* Consumes @s. */
+void
+hb_cli_output_emit_plain (HbCliOutput *out,
+                          GString     *s)
+{
+  g_string_append (s, "}\n");
+  fwrite (s->str, 1, s->len, stdout);
+  g_string_free (s, TRUE);
+  written (out);
+}
+
+static char *timestamped (HbCliOutput *out, const char *format, va_list args) G_GNUC_PRINTF (2, 0);
 
 static char *
-timestamped (const char *format,
-             va_list     args)
+timestamped (HbCliOutput *out,
+             const char  *format,
+             va_list      args)
 {
-  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
-  g_autofree char *clock = hb_cli_format_clock (now);
+  gint64 now = g_get_real_time ();
   g_autofree char *text = g_strdup_vprintf (format, args);
 
-  return g_strdup_printf ("%s %s\n", clock, text);
+  update_clock (out, now);
+  return g_strdup_printf ("%s.%03d %s\n", out->clock, (int) (now % G_USEC_PER_SEC / 1000), text);
 }
 
 void
@@ -119,11 +255,10 @@ hb_cli_output_print (HbCliOutput *out,
   va_list args;
 
   va_start (args, format);
-  line = timestamped (format, args);
+  line = timestamped (out, format, args);
   va_end (args);
 
-  g_print ("%s", line);
-  fflush (stdout);
+  put_text (out, line);
 }
 
 void
@@ -135,7 +270,7 @@ hb_cli_output_note (HbCliOutput *out,
   va_list args;
 
   va_start (args, format);
-  line = timestamped (format, args);
+  line = timestamped (out, format, args);
   va_end (args);
 
   if (out->json)
@@ -144,8 +279,7 @@ hb_cli_output_note (HbCliOutput *out,
     }
   else
     {
-      g_print ("%s", line);
-      fflush (stdout);
+      put_text (out, line);
     }
 }
 
@@ -247,59 +381,126 @@ hb_cli_parse_uint (const char  *option,
 
 struct _HbCliInput
 {
-  GDataInputStream *stream;
-  GCancellable     *cancellable;
+  GString          *buf;        /* read, not yet delivered, from head on */
+  gsize             head;
+  guint             watch_id;   /* on fd 0 while reading */
+  guint             idle_id;    /* delivers what is buffered after resume */
   HbCliLineFunc     func;
   gpointer          user_data;
   gboolean          paused;
-  gboolean          busy;       /* a read is in flight */
+  gboolean          eof;        /* read() said end of input */
   gboolean          done;       /* the end was reported */
 };
 
-static void read_next (HbCliInput *input);
+#define INPUT_CHUNK (64 * 1024)
 
+static gboolean on_stdin (int fd, GIOCondition condition, gpointer user_data);
+
+/* Hands every complete line that arrived to the owner, then the end if
+ * that came. Several lines read in one wake-up are delivered in the same
+ * main-loop pass, so a pasted block of broadcasts goes out to each client
+ * in one send(). While paused, lines wait here, but the end of input is
+ * still reported once nothing is waiting before it: a client that is
+ * reconnecting must hear that the user closed its input. */
 static void
-line_cb (GObject      *source,
-         GAsyncResult *result,
-         gpointer      user_data)
+deliver (HbCliInput *input)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *line = NULL;
-  HbCliInput *input;
-  gsize len = 0;
+  gboolean line_waiting = FALSE;
+  gboolean want_watch;
 
-  line = g_data_input_stream_read_line_finish (G_DATA_INPUT_STREAM (source), result, &len, &error);
-  /* Cancelled means the input was freed: @user_data is gone. */
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-
-  input = user_data;
-  input->busy = FALSE;
-
-  if (line == NULL)
+  while (!input->done)
     {
-      if (error != NULL)
-        hb_cli_error (_("cannot read standard input: %s"), error->message);
-      input->done = TRUE;
-      input->func (NULL, input->user_data);
-      return;
+      char *start = input->buf->str + input->head;
+      gsize avail = input->buf->len - input->head;
+      char *lf = memchr (start, '\n', avail);
+      gsize len;
+
+      if (lf == NULL && !input->eof)
+        break;
+      if (lf == NULL && avail == 0)
+        {
+          input->done = TRUE;
+          input->func (NULL, input->user_data);
+          break;
+        }
+      if (input->paused)
+        {
+          line_waiting = TRUE;
+          break;
+        }
+      len = lf ? (gsize) (lf - start) : avail;
+      input->head += lf ? len + 1 : len;
+      if (len > 0 && start[len - 1] == '\r')
+        len--;
+      start[len] = '\0';
+      input->func (start, input->user_data);
     }
 
-  if (len > 0 && line[len - 1] == '\r')
-    line[len - 1] = '\0';
-  input->func (line, input->user_data);
+  if (input->head > 0 && input->head == input->buf->len)
+    {
+      g_string_truncate (input->buf, 0);
+      input->head = 0;
+    }
+  else if (input->head >= INPUT_CHUNK)
+    {
+      g_string_erase (input->buf, 0, input->head);
+      input->head = 0;
+    }
 
-  read_next (input);
+  /* With a line held back, leave the rest in the kernel's pipe, which
+   * holds the writer back. */
+  want_watch = !input->eof && !input->done && !line_waiting;
+  if (!want_watch && input->watch_id != 0)
+    g_clear_handle_id (&input->watch_id, g_source_remove);
+  else if (want_watch && input->watch_id == 0)
+    input->watch_id = g_unix_fd_add (0, G_IO_IN | G_IO_HUP | G_IO_ERR, on_stdin, input);
 }
 
-static void
-read_next (HbCliInput *input)
+static gboolean
+on_stdin (int          fd,
+          GIOCondition condition,
+          gpointer     user_data)
 {
-  if (input->paused || input->busy || input->done)
-    return;
-  input->busy = TRUE;
-  g_data_input_stream_read_line_async (input->stream, G_PRIORITY_DEFAULT,
-                                       input->cancellable, line_cb, input);
+  HbCliInput *input = user_data;
+  gsize old_len = input->buf->len;
+  ssize_t n;
+
+  /* poll() said readable, so one read() does not block, even on a
+   * terminal or pipe left in blocking mode (which we must not change:
+   * the shell shares it). */
+  g_string_set_size (input->buf, old_len + INPUT_CHUNK);
+  do
+    n = read (fd, input->buf->str + old_len, INPUT_CHUNK);
+  while (n < 0 && errno == EINTR);
+  g_string_set_size (input->buf, old_len + MAX (n, 0));
+
+  if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+    {
+      int err = errno;
+
+      hb_cli_error (_("cannot read standard input: %s"), g_strerror (err));
+      input->eof = TRUE;
+      /* What came before the error is not a line the operator finished. */
+      g_string_truncate (input->buf, input->head);
+    }
+  else if (n == 0)
+    {
+      input->eof = TRUE;
+    }
+
+  /* deliver() removes this watch when reading should stop. */
+  deliver (input);
+  return input->watch_id != 0 ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+}
+
+static gboolean
+deliver_cb (gpointer user_data)
+{
+  HbCliInput *input = user_data;
+
+  input->idle_id = 0;
+  deliver (input);
+  return G_SOURCE_REMOVE;
 }
 
 HbCliInput *
@@ -307,11 +508,8 @@ hb_cli_input_new (HbCliLineFunc func,
                   gpointer      user_data)
 {
   HbCliInput *input = g_new0 (HbCliInput, 1);
-  g_autoptr(GInputStream) base = g_unix_input_stream_new (0, FALSE);
 
-  input->stream = g_data_input_stream_new (base);
-  g_data_input_stream_set_newline_type (input->stream, G_DATA_STREAM_NEWLINE_TYPE_LF);
-  input->cancellable = g_cancellable_new ();
+  input->buf = g_string_sized_new (INPUT_CHUNK);
   input->func = func;
   input->user_data = user_data;
   input->paused = TRUE;
@@ -323,9 +521,9 @@ hb_cli_input_free (HbCliInput *input)
 {
   if (input == NULL)
     return;
-  g_cancellable_cancel (input->cancellable);
-  g_clear_object (&input->cancellable);
-  g_clear_object (&input->stream);
+  g_clear_handle_id (&input->watch_id, g_source_remove);
+  g_clear_handle_id (&input->idle_id, g_source_remove);
+  g_string_free (input->buf, TRUE);
   g_free (input);
 }
 
@@ -333,11 +531,14 @@ void
 hb_cli_input_resume (HbCliInput *input)
 {
   input->paused = FALSE;
-  read_next (input);
+  /* Not from here: the owner may be in the middle of something. */
+  if (input->idle_id == 0 && !input->done)
+    input->idle_id = g_idle_add (deliver_cb, input);
 }
 
 void
 hb_cli_input_pause (HbCliInput *input)
 {
   input->paused = TRUE;
+  g_clear_handle_id (&input->idle_id, g_source_remove);
 }

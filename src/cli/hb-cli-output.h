@@ -18,7 +18,7 @@ G_BEGIN_DECLS
 
 /**
  * HbCliOutput:
- * Where events go: stdout, one line each, flushed at once. In human mode a
+ * Where events go: stdout, one line each, flushed once per main-loop pass. In human mode a
  * line starts with the local time to the millisecond; in JSON mode each
  * event is one object with "event" and "time" members.
  */
@@ -34,6 +34,21 @@ JsonBuilder *hb_cli_output_begin        (HbCliOutput  *out,
                                          const char   *event);
 void         hb_cli_output_emit         (HbCliOutput  *out,
                                          JsonBuilder  *builder);
+
+/* The same for events with only numbers besides "event" and "time", for
+ * those printed for every heartbeat: cheaper than a JsonBuilder. */
+GString     *hb_cli_output_begin_plain  (HbCliOutput  *out,
+                                         const char   *event);
+void         hb_cli_plain_add_int       (GString      *s,
+                                         const char   *name,
+                                         gint64        value);
+void         hb_cli_plain_add_double    (GString      *s,
+                                         const char   *name,
+                                         double        value);
+void         hb_cli_plain_add_null      (GString      *s,
+                                         const char   *name);
+void         hb_cli_output_emit_plain   (HbCliOutput  *out,
+                                         GString      *s);
 
 /* Prints one human-readable line with the time in front. */
 void         hb_cli_output_print        (HbCliOutput  *out,
@@ -81,7 +96,7 @@ gboolean     hb_cli_parse_uint          (const char   *option,
 
 /**
  * HbCliInput:
- * Reads stdin one line at a time on the main loop. @line is NULL at the
+ * Reads stdin on the main loop and hands it over a line at a time. @line is NULL at the
  * end of input (or on a read error, reported on stderr first). A trailing
  * CR is removed.
  */

@@ -25,10 +25,15 @@ typedef struct
   HbCliInput   *input;
   GMainLoop    *loop;
   GCancellable *cancellable;
+  /* Broadcast lines read in this pass, sent together (flush_broadcasts) */
+  GPtrArray    *pending;
+  guint         pending_id;
   gboolean      shutting_down;
   guint         sigint_id;
   guint         sigterm_id;
 } HbCliServer;
+
+static void flush_broadcasts (HbCliServer *self);
 
 static gboolean
 is_json (HbCliServer *self)
@@ -165,17 +170,17 @@ on_ping_sent (HbServer     *server,
               guint64       seq,
               HbCliServer  *self)
 {
-  JsonBuilder *b;
+  GString *s;
 
   /* A human sees each heartbeat once, when its PONG comes back (or the
    * liveness line when it does not). */
   if (!is_json (self))
     return;
 
-  b = hb_cli_output_begin (self->out, "ping");
-  hb_cli_json_add_int (b, "id", hb_connection_get_id (conn));
-  hb_cli_json_add_int (b, "seq", (gint64) seq);
-  hb_cli_output_emit (self->out, b);
+  s = hb_cli_output_begin_plain (self->out, "ping");
+  hb_cli_plain_add_int (s, "id", hb_connection_get_id (conn));
+  hb_cli_plain_add_int (s, "seq", (gint64) seq);
+  hb_cli_output_emit_plain (self->out, s);
 }
 
 static void
@@ -192,15 +197,15 @@ on_pong (HbServer     *server,
 
   if (is_json (self))
     {
-      JsonBuilder *b = hb_cli_output_begin (self->out, "pong");
+      GString *s = hb_cli_output_begin_plain (self->out, "pong");
 
-      hb_cli_json_add_int (b, "id", id);
-      hb_cli_json_add_int (b, "seq", (gint64) seq);
+      hb_cli_plain_add_int (s, "id", id);
+      hb_cli_plain_add_int (s, "seq", (gint64) seq);
       if (rtt_us >= 0)
-        hb_cli_json_add_double (b, "rtt_ms", (double) rtt_us / 1000.0);
+        hb_cli_plain_add_double (s, "rtt_ms", (double) rtt_us / 1000.0);
       else
-        hb_cli_json_add_null (b, "rtt_ms");
-      hb_cli_output_emit (self->out, b);
+        hb_cli_plain_add_null (s, "rtt_ms");
+      hb_cli_output_emit_plain (self->out, s);
     }
   else if (rtt_us >= 0)
     {
@@ -322,6 +327,7 @@ begin_shutdown (HbCliServer *self)
   self->shutting_down = TRUE;
   if (self->input != NULL)
     hb_cli_input_pause (self->input);
+  flush_broadcasts (self);
 
   n = self->clients->len;
   if (is_json (self))
@@ -354,29 +360,62 @@ on_unix_signal (gpointer user_data)
 /* ---------------------------------------------------------------------- */
 /* Operator commands                                                       */
 
+/* Lines pasted or piped in arrive many to a read: they go to every client
+ * as one block each (hb_server_broadcast_lines()), before any command that
+ * follows them and before the main loop sleeps. */
+static void
+flush_broadcasts (HbCliServer *self)
+{
+  g_autoptr(GPtrArray) lines = NULL;
+  guint n;
+
+  g_clear_handle_id (&self->pending_id, g_source_remove);
+  if (self->pending->len == 0)
+    return;
+  lines = g_steal_pointer (&self->pending);
+  self->pending = g_ptr_array_new_with_free_func (g_free);
+  n = hb_server_broadcast_lines (self->server, (const char *const *) lines->pdata, lines->len);
+
+  for (guint i = 0; i < lines->len; i++)
+    {
+      const char *text = g_ptr_array_index (lines, i);
+
+      if (is_json (self))
+        {
+          JsonBuilder *b = hb_cli_output_begin (self->out, "broadcast");
+
+          hb_cli_json_add_string (b, "text", text);
+          hb_cli_json_add_int (b, "recipients", n);
+          hb_cli_output_emit (self->out, b);
+        }
+      else
+        {
+          hb_cli_output_print (self->out,
+                               g_dngettext (GETTEXT_PACKAGE,
+                                            "broadcast to %u client: %s",
+                                            "broadcast to %u clients: %s", n),
+                               n, text);
+        }
+    }
+}
+
+static gboolean
+flush_broadcasts_cb (gpointer user_data)
+{
+  HbCliServer *self = user_data;
+
+  self->pending_id = 0;
+  flush_broadcasts (self);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 do_broadcast (HbCliServer *self,
               const char  *line)
 {
-  g_autofree char *text = g_utf8_make_valid (line, -1);
-  guint n = hb_server_broadcast (self->server, text);
-
-  if (is_json (self))
-    {
-      JsonBuilder *b = hb_cli_output_begin (self->out, "broadcast");
-
-      hb_cli_json_add_string (b, "text", text);
-      hb_cli_json_add_int (b, "recipients", n);
-      hb_cli_output_emit (self->out, b);
-    }
-  else
-    {
-      hb_cli_output_print (self->out,
-                           g_dngettext (GETTEXT_PACKAGE,
-                                        "broadcast to %u client: %s",
-                                        "broadcast to %u clients: %s", n),
-                           n, text);
-    }
+  g_ptr_array_add (self->pending, g_utf8_make_valid (line, -1));
+  if (self->pending_id == 0)
+    self->pending_id = g_idle_add_full (G_PRIORITY_HIGH, flush_broadcasts_cb, self, NULL);
 }
 
 static void
@@ -542,6 +581,7 @@ on_stdin_line (const char *line,
       return;
     }
 
+  flush_broadcasts (self);
   space = strchr (line, ' ');
   command = space ? g_strndup (line, space - line) : g_strdup (line);
   if (space != NULL)
@@ -674,6 +714,7 @@ hb_cli_server_run (int    argc,
 
   self.out = hb_cli_output_new (json);
   self.clients = g_ptr_array_new_with_free_func (g_object_unref);
+  self.pending = g_ptr_array_new_with_free_func (g_free);
   self.server = g_object_new (HB_TYPE_SERVER,
                               "address", bind != NULL ? bind : "127.0.0.1",
                               "port", port,
@@ -689,6 +730,7 @@ hb_cli_server_run (int    argc,
       hb_cli_error ("%s", error->message);
       g_clear_object (&self.server);
       g_ptr_array_unref (self.clients);
+      g_ptr_array_unref (self.pending);
       hb_cli_output_free (self.out);
       return HB_CLI_EXIT_FAILURE;
     }
@@ -717,6 +759,8 @@ hb_cli_server_run (int    argc,
   g_clear_handle_id (&self.sigint_id, g_source_remove);
   g_clear_handle_id (&self.sigterm_id, g_source_remove);
   g_clear_pointer (&self.input, hb_cli_input_free);
+  g_clear_handle_id (&self.pending_id, g_source_remove);
+  g_clear_pointer (&self.pending, g_ptr_array_unref);
   forget_connections (&self);
   g_signal_handlers_disconnect_by_data (self.server, &self);
   g_clear_object (&self.server);
