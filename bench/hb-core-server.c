@@ -8,10 +8,9 @@
  * the core costs from what the CLI's output costs. It keeps the server's
  * RTTs (from the "pong" signal) in memory and prints them on request.
  *
- * Standard input is read with one non-blocking read() per wake-up and every
- * complete line in it is handled before the main loop flushes: lines that
- * arrive together leave together (one send per client), which is the change
- * suggested for the CLI in docs/benchmarks.md.
+ * Standard input is read with one read() per wake-up, and the broadcast
+ * lines in it go out with hb_server_broadcast_lines(), as heartbeat-lab-cli
+ * sends them.
  *
  * Commands on stdin as in hb-epoll-relay: /stats, /reset, /quit; any other
  * line is broadcast. SIGTERM and SIGINT exit after printing the stats.
@@ -124,12 +123,25 @@ reset_stats (Bench *b)
   getrusage (RUSAGE_SELF, &b->ru);
 }
 
+static void
+flush_lines (Bench     *b,
+             GPtrArray *lines)
+{
+  if (lines->len == 0)
+    return;
+  b->bcast_lines += lines->len;
+  b->deliveries += (guint64) lines->len *
+    hb_server_broadcast_lines (b->server, (const char *const *) lines->pdata, lines->len);
+  g_ptr_array_set_size (lines, 0);
+}
+
 static gboolean
 on_stdin (int          fd,
           GIOCondition condition,
           gpointer     user_data)
 {
   Bench *b = user_data;
+  g_autoptr(GPtrArray) lines = g_ptr_array_new ();
   char buf[65536];
   ssize_t n;
   char *line, *nl;
@@ -147,19 +159,27 @@ on_stdin (int          fd,
       *nl = '\0';
       if (nl > line && nl[-1] == '\r')
         nl[-1] = '\0';
-      if (strcmp (line, "/stats") == 0)
-        print_stats (b, "stats");
-      else if (strcmp (line, "/reset") == 0)
-        reset_stats (b);
-      else if (strcmp (line, "/quit") == 0)
-        g_main_loop_quit (b->loop);
-      else if (*line != '\0')
+      if (*line == '\0')
+        ;
+      else if (line[0] != '/' || line[1] == '/')
         {
-          b->bcast_lines++;
-          b->deliveries += hb_server_broadcast (b->server, line[0] == '/' ? line + 1 : line);
+          /* as heartbeat-lab-cli does: the lines of one read go out
+           * together, one block per client */
+          g_ptr_array_add (lines, line[0] == '/' ? line + 1 : line);
+        }
+      else
+        {
+          flush_lines (b, lines);
+          if (strcmp (line, "/stats") == 0)
+            print_stats (b, "stats");
+          else if (strcmp (line, "/reset") == 0)
+            reset_stats (b);
+          else if (strcmp (line, "/quit") == 0)
+            g_main_loop_quit (b->loop);
         }
       line = nl + 1;
     }
+  flush_lines (b, lines);
   g_string_erase (b->in, 0, line - b->in->str);
   return G_SOURCE_CONTINUE;
 }

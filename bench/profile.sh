@@ -61,9 +61,11 @@ perf record -q -F 999 --call-graph dwarf,16384 -p "$spid" -o "$work/perf.data" -
 rec_pid=$!
 if [ "$burst" -gt 0 ]; then
   sleep 1
-  for i in $(seq 1 "$burst"); do
+  # one block, as bench/driver.py writes it
+  block=$(for i in $(seq 1 "$burst"); do
     printf '@hb %d 0 %s\n' "$i" xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
-  done >&3
+  done)
+  printf '%s\n' "$block" >&3
   wait "$stat_pid"
   echo "== system calls of the server during the burst of $burst lines to $n clients"
   grep -E "syscalls|elapsed" "$work/stat.txt"
