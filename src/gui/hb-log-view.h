@@ -17,6 +17,10 @@ GtkWidget  *hb_log_view_new        (void);
 /* Adds an entry; the view scrolls to it unless the user scrolled up. */
 void        hb_log_view_append     (HbLogView  *self,
                                     HbLogEntry *entry);
+/* The same for several entries at once, in one change of the list. */
+void        hb_log_view_append_many (HbLogView   *self,
+                                     HbLogEntry **entries,
+                                     guint        n_entries);
 void        hb_log_view_clear      (HbLogView  *self);
 /* Only entries @filter keeps are shown (and exported). */
 void        hb_log_view_set_filter (HbLogView  *self,

@@ -51,13 +51,31 @@ struct _HbServerWindow
   GHashTable           *selected_ids;
   guint                 messages_this_tick;
   double                message_rate;
+  GPtrArray            *log_pending;  /* HbLogEntry, shown at the next flush */
+  guint                 log_flush_id;
   HbCaptureSession     *capture;      /* the server port's live capture, while on */
 };
 
 G_DEFINE_FINAL_TYPE (HbServerWindow, hb_server_window, GTK_TYPE_APPLICATION_WINDOW)
 
+/* Log lines reach the view at most this often: 10,000 clients joining are
+ * then a few hundred changes of the log's list, not 10,000. */
+#define LOG_BATCH_MS 50
+
 /* ---------------------------------------------------------------------- */
 /* Log                                                                     */
+
+static gboolean
+flush_log (gpointer user_data)
+{
+  HbServerWindow *self = user_data;
+
+  self->log_flush_id = 0;
+  hb_log_view_append_many (self->log_view, (HbLogEntry **) self->log_pending->pdata,
+                           self->log_pending->len);
+  g_ptr_array_set_size (self->log_pending, 0);
+  return G_SOURCE_REMOVE;
+}
 
 static void
 log_add (HbServerWindow *self,
@@ -74,7 +92,9 @@ log_add (HbServerWindow *self,
           g_strdup_printf ("#%u", hb_connection_get_id (conn));
 
   entry = hb_log_entry_new (kind, conn ? hb_connection_get_id (conn) : 0, who, text);
-  hb_log_view_append (self->log_view, entry);
+  g_ptr_array_add (self->log_pending, g_steal_pointer (&entry));
+  if (self->log_flush_id == 0)
+    self->log_flush_id = g_timeout_add (LOG_BATCH_MS, flush_log, self);
 }
 
 static gboolean
@@ -220,6 +240,24 @@ typedef struct
   float          xalign;
 } TextCell;
 
+static gboolean
+text_cell_query_tooltip (GtkWidget   *label,
+                         int          x,
+                         int          y,
+                         gboolean     keyboard,
+                         GtkTooltip  *tooltip,
+                         GtkListItem *item)
+{
+  GtkExpression *expr = g_object_get_data (G_OBJECT (label), "hb-tooltip");
+  g_auto(GValue) value = G_VALUE_INIT;
+
+  if (gtk_list_item_get_item (item) == NULL || !gtk_expression_evaluate (expr, item, &value) ||
+      g_value_get_string (&value) == NULL)
+    return FALSE;
+  gtk_tooltip_set_text (tooltip, g_value_get_string (&value));
+  return TRUE;
+}
+
 static void
 text_cell_setup (GtkSignalListItemFactory *factory,
                  GtkListItem              *item,
@@ -234,8 +272,16 @@ text_cell_setup (GtkSignalListItemFactory *factory,
   gtk_list_item_set_child (item, label);
   /* Bound to the list item, so the binding follows whatever row it shows. */
   gtk_expression_bind (gtk_expression_ref (cell->text), label, "label", item);
+  /* The tooltip is worked out when asked for: bound like the text, it was
+   * set at every heartbeat of every row on screen, and each setting cost a
+   * round trip to the X server for the pointer's position. */
   if (cell->tooltip)
-    gtk_expression_bind (gtk_expression_ref (cell->tooltip), label, "tooltip-text", item);
+    {
+      g_object_set_data_full (G_OBJECT (label), "hb-tooltip", gtk_expression_ref (cell->tooltip),
+                              (GDestroyNotify) gtk_expression_unref);
+      gtk_widget_set_has_tooltip (label, TRUE);
+      g_signal_connect (label, "query-tooltip", G_CALLBACK (text_cell_query_tooltip), item);
+    }
 }
 
 static void
@@ -337,11 +383,28 @@ beat_done (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* GTK 4.8's list views keep about 200 rows made, most of them outside the
+ * viewport; a heart there need not beat. Each beat restyles the heart and
+ * runs its transition, which at 10,000 clients was most of every frame. */
+static gboolean
+heart_in_view (StateCell *cell)
+{
+  GtkWidget *view = gtk_widget_get_ancestor (cell->heart, GTK_TYPE_COLUMN_VIEW);
+  double x, y;
+
+  if (view == NULL || !gtk_widget_get_mapped (cell->heart) ||
+      !gtk_widget_translate_coordinates (cell->heart, view, 0, 0, &x, &y))
+    return FALSE;
+  return y + gtk_widget_get_height (cell->heart) > 0 && y < gtk_widget_get_height (view);
+}
+
 static void
 state_pong_arrived (HbConnection *conn,
                     GParamSpec   *pspec,
                     StateCell    *cell)
 {
+  if (!heart_in_view (cell))
+    return;
   gtk_widget_add_css_class (cell->heart, "beat");
   g_clear_handle_id (&cell->beat_id, g_source_remove);
   cell->beat_id = g_timeout_add (400, beat_done, cell);
@@ -875,7 +938,10 @@ clear_log_action (GtkWidget  *widget,
                   const char *action_name,
                   GVariant   *param)
 {
-  hb_log_view_clear (HB_SERVER_WINDOW (widget)->log_view);
+  HbServerWindow *self = HB_SERVER_WINDOW (widget);
+
+  g_ptr_array_set_size (self->log_pending, 0);
+  hb_log_view_clear (self->log_view);
 }
 
 static void
@@ -975,6 +1041,10 @@ hb_server_window_dispose (GObject *object)
     }
   if (self->clock != NULL)
     g_signal_handlers_disconnect_by_data (self->clock, self);
+  /* The column view may keep the selection past this point, and a server
+   * stopped with many clients still removes rows from it afterwards. */
+  if (self->selection != NULL)
+    g_signal_handlers_disconnect_by_data (self->selection, self);
   gtk_widget_dispose_template (GTK_WIDGET (self), HB_TYPE_SERVER_WINDOW);
   g_clear_object (&self->selection);
   g_clear_object (&self->log_filter);
@@ -982,6 +1052,8 @@ hb_server_window_dispose (GObject *object)
   g_clear_object (&self->clock);
   g_clear_object (&self->settings);
   g_clear_pointer (&self->selected_ids, g_hash_table_unref);
+  g_clear_handle_id (&self->log_flush_id, g_source_remove);
+  g_clear_pointer (&self->log_pending, g_ptr_array_unref);
 
   G_OBJECT_CLASS (hb_server_window_parent_class)->dispose (object);
 }
@@ -1051,6 +1123,7 @@ hb_server_window_init (HbServerWindow *self)
   self->clock = hb_clock_new (1000);
   self->server = hb_server_new ();
   self->selected_ids = g_hash_table_new (NULL, NULL);
+  self->log_pending = g_ptr_array_new_with_free_func (g_object_unref);
 
   g_settings_bind (self->settings, "bind-address", self->address_entry, "text", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "port", gtk_spin_button_get_adjustment (self->port_spin), "value", G_SETTINGS_BIND_DEFAULT);
