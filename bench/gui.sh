@@ -5,7 +5,7 @@
 # Usage: bench/gui.sh [--quick] [--sched rt|nice|none] [--renderer cairo|gl] [scenario...]
 #   scenarios: n1000, n10000, n10000-rtt-middle, n1000-rtt-middle
 #              (default: n1000 n10000 n10000-rtt-middle)
-#   --quick     5 s windows instead of 20 s
+#   --quick     windows of 5 s and 3 s instead of 20 s and 10 s
 #   --sched     priority over other processes, as bench/run.sh: rt (default,
 #               SCHED_FIFO 10), nice (-10) or none
 #   --renderer  GSK renderer: cairo (default; Xvfb's GL is llvmpipe, software
@@ -23,12 +23,13 @@ top=$(cd "$here/.." && pwd)
 builddir=${HB_GUI_BENCH_BUILDDIR:-$top/_build_guibench}
 
 window=20
+input=10
 sched=rt
 renderer=cairo
 scenarios=()
 while [ $# -gt 0 ]; do
   case $1 in
-    --quick) window=5 ;;
+    --quick) window=5 input=3 ;;
     --sched) sched=$2; shift ;;
     --renderer) renderer=$2; shift ;;
     -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
@@ -106,11 +107,11 @@ for sc in "${scenarios[@]}"; do
   busy=$(busy_pct)
   while [ "$busy" -gt 25 ] && [ $SECONDS -lt $end ]; do busy=$(busy_pct); done
   echo "gui.sh: $sc (load $(cut -d' ' -f1-3 /proc/loadavg), machine busy before: $busy % of a core, sched $sched, GSK_RENDERER=$renderer)" >&2
-  timeout --kill-after=10 $((window + 240)) \
+  timeout --kill-after=10 $((window + input + 240)) \
     "${prio[@]}" xvfb-run -a -s '-screen 0 1280x1024x24 -nolisten tcp' \
     taskset -c 0 "$builddir/bench/hb-gui-bench" \
       --load "$builddir/bench/hb-load" --load-cpu 1 --src-base "$src" \
-      --window "$window" --label "$sc" --json "$results/$sc.json" "${args[@]}" >/dev/null
+      --window "$window" --input-window "$input" --label "$sc" --json "$results/$sc.json" "${args[@]}" >/dev/null
   src=$((src + 8))
 done
 echo "gui.sh: results in $results" >&2

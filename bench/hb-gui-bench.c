@@ -14,8 +14,9 @@
  *  - main-loop lag: a source at the priority of input events (DEFAULT) is
  *    due every 10 ms; its lag is the time from due to dispatched, i.e. how
  *    long an event arriving then would wait for the loop;
- *  - input delay: a thread presses Down/Up through XTest (libXtst, found at
- *    run time) every ~100 ms; the delay is from the press to the window's
+ *  - input delay, in a second window after the first: a thread presses
+ *    Down/Up through XTest (libXtst, found at run time) every ~100 ms, which
+ *    moves the list's cursor; the delay is from the press to the window's
  *    key handler, and to the end of the first frame painted after it;
  *  - batch: each splice of joined clients into the server's list model,
  *    timed around its items-changed emission (every handler: sort model,
@@ -54,6 +55,7 @@ static int opt_clients = 1000;
 static char *opt_sort = NULL;
 static char *opt_scroll = NULL;
 static double opt_window_s = 20;
+static double opt_input_s = 10;
 static double opt_settle_s = 3;
 static double opt_rate = 5000;
 static int opt_src_base = 150;
@@ -62,13 +64,16 @@ static int opt_probes = 100;
 static gboolean opt_no_keys = FALSE;
 static char *opt_json = NULL;
 static char *opt_label = NULL;
+static char *opt_frames = NULL;
+static FILE *frames_out = NULL;
 
 static GOptionEntry entries[] = {
   { "load", 0, 0, G_OPTION_ARG_FILENAME, &opt_load, "hb-load executable", "PATH" },
   { "clients", 'n', 0, G_OPTION_ARG_INT, &opt_clients, "Clients (default 1000)", "N" },
   { "sort", 0, 0, G_OPTION_ARG_STRING, &opt_sort, "Sort the list by a column before the clients join", "TITLE" },
   { "scroll", 0, 0, G_OPTION_ARG_STRING, &opt_scroll, "top (default) or middle", "WHERE" },
-  { "window", 0, 0, G_OPTION_ARG_DOUBLE, &opt_window_s, "Measurement window in s (20)", "S" },
+  { "window", 0, 0, G_OPTION_ARG_DOUBLE, &opt_window_s, "Measurement window in s, no input (20)", "S" },
+  { "input-window", 0, 0, G_OPTION_ARG_DOUBLE, &opt_input_s, "Then a window with key presses, in s (10)", "S" },
   { "settle", 0, 0, G_OPTION_ARG_DOUBLE, &opt_settle_s, "Wait after the ramp in s (3)", "S" },
   { "rate", 0, 0, G_OPTION_ARG_DOUBLE, &opt_rate, "Connects per second (5000)", "R" },
   { "src-base", 0, 0, G_OPTION_ARG_INT, &opt_src_base, "First source address 127.0.0.X (150)", "X" },
@@ -77,6 +82,7 @@ static GOptionEntry entries[] = {
   { "no-keys", 0, 0, G_OPTION_ARG_NONE, &opt_no_keys, "Inject no key presses", NULL },
   { "json", 0, 0, G_OPTION_ARG_FILENAME, &opt_json, "Also write the result here", "FILE" },
   { "label", 0, 0, G_OPTION_ARG_STRING, &opt_label, "Scenario name in the result", "NAME" },
+  { "frames", 0, 0, G_OPTION_ARG_FILENAME, &opt_frames, "Write every measured frame here (CSV)", "FILE" },
   { NULL }
 };
 
@@ -305,6 +311,7 @@ typedef struct
   GdkFrameClock  *clock;
   Phase           ramp;
   Phase           steady;
+  Phase           input;
   Phase          *phase;        /* the one being recorded, or NULL */
 
   /* frame */
@@ -378,6 +385,11 @@ on_after_paint (GdkFrameClock *clock,
   samples_add (&B.phase->update, B.f_update);
   samples_add (&B.phase->layout, B.f_layout);
   samples_add (&B.phase->paint, B.f_paint);
+  if (frames_out != NULL)
+    fprintf (frames_out, "%s,%.3f,%.3f,%.3f,%.3f,%.3f\n",
+             B.phase == &B.ramp ? "ramp" : B.phase == &B.steady ? "steady" : "input",
+             (B.frame_start - B.ramp.started) / 1000.0, (now - B.frame_start) / 1000.0,
+             B.f_update, B.f_layout, B.f_paint);
   /* Keys handled before this frame began are visible once it is painted. */
   for (guint i = 0; i < B.key_waiting->len; )
     {
@@ -518,8 +530,7 @@ on_key_pressed (GtkEventControllerKey *controller,
       samples_add (&B.phase->key, (now - t) / 1000.0);
       g_array_append_val (B.key_waiting, t);
     }
-  /* Make sure a frame follows, as the key's own effect would. */
-  gtk_widget_queue_draw (GTK_WIDGET (B.view));
+  /* The list moves its cursor; the tick callback makes sure a frame follows. */
   return GDK_EVENT_PROPAGATE;
 }
 
@@ -632,7 +643,7 @@ load_start (const char *label,
   g_ptr_array_add (argv, g_strdup ("--label"));
   g_ptr_array_add (argv, g_strdup (label));
   g_ptr_array_add (argv, g_strdup ("--max-seconds"));
-  g_ptr_array_add (argv, g_strdup_printf ("%d", (int) (opt_window_s + opt_settle_s) + 240));
+  g_ptr_array_add (argv, g_strdup_printf ("%d", (int) (opt_window_s + opt_input_s + opt_settle_s) + 240));
   g_ptr_array_add (argv, NULL);
 
   load->proc = g_subprocess_newv ((const char * const *) argv->pdata,
@@ -925,6 +936,8 @@ main (int   argc,
                 (unsigned long) rl.rlim_cur, opt_clients);
 
   gtk_init ();
+  if (opt_frames != NULL && (frames_out = fopen (opt_frames, "w")) != NULL)
+    fprintf (frames_out, "phase,start_ms,frame_ms,update_ms,layout_ms,paint_ms\n");
   if (!GDK_IS_X11_DISPLAY (gdk_display_get_default ()))
     {
       g_printerr ("hb-gui-bench: needs an X11 display (run it through bench/gui.sh)\n");
@@ -940,6 +953,7 @@ main (int   argc,
 
   phase_init (&B.ramp);
   phase_init (&B.steady);
+  phase_init (&B.input);
   B.splice_ms = g_array_new (FALSE, FALSE, sizeof (double));
   B.splice_n = g_array_new (FALSE, FALSE, sizeof (guint));
   B.key_waiting = g_array_new (FALSE, FALSE, sizeof (gint64));
@@ -1043,15 +1057,8 @@ main (int   argc,
       gtk_adjustment_set_value (adj, (gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj)) / 2);
     }
   run_until (NULL, NULL, 1.0);
-  if (!opt_no_keys && xtest_load ())
-    {
-      B.keys_ok = TRUE;
-      B.key_thread = g_thread_new ("keys", key_thread, NULL);
-    }
-  else if (!opt_no_keys)
-    g_printerr ("hb-gui-bench: no libXtst.so.6: no key presses\n");
 
-  /* ---- measurement window */
+  /* ---- measurement window: everyone heartbeats, nobody touches the window */
   g_ptr_array_unref (ask_loads ("RESET", "reset"));
   phase_reset (&B.steady);
   B.phase = &B.steady;
@@ -1059,9 +1066,23 @@ main (int   argc,
   B.phase = NULL;
   phase_end (&B.steady);
   reports = ask_loads ("REPORT", "report");
-  g_atomic_int_set (&B.key_stop, 1);
-  if (B.key_thread)
-    g_thread_join (B.key_thread);
+
+  /* ---- then someone moves through the list with the arrow keys */
+  if (!opt_no_keys && opt_input_s > 0 && xtest_load ())
+    {
+      B.keys_ok = TRUE;
+      phase_reset (&B.input);
+      B.phase = &B.input;
+      B.key_thread = g_thread_new ("keys", key_thread, NULL);
+      run_until (NULL, NULL, opt_input_s);
+      g_atomic_int_set (&B.key_stop, 1);
+      g_thread_join (B.key_thread);
+      run_until (NULL, NULL, 0.2);
+      B.phase = NULL;
+      phase_end (&B.input);
+    }
+  else if (!opt_no_keys && opt_input_s > 0)
+    g_printerr ("hb-gui-bench: no libXtst.so.6: no key presses\n");
 
   /* ---- result */
   json_builder_begin_object (b);
@@ -1118,6 +1139,7 @@ main (int   argc,
   }
   phase_json (b, "ramp", &B.ramp);
   phase_json (b, "steady", &B.steady);
+  phase_json (b, "input", &B.input);
   add_int (b, "keys_injected", B.keys_ok);
   probes_json (b, reports, &probe_line);
   {
@@ -1155,7 +1177,12 @@ main (int   argc,
   }
   phase_print ("ramp", &B.ramp);
   phase_print ("steady", &B.steady);
+  if (B.keys_ok)
+    phase_print ("arrow keys", &B.input);
   g_printerr ("  %s\n", probe_line);
+
+  if (frames_out != NULL)
+    fclose (frames_out);
 
   /* ---- tear down */
   g_ptr_array_unref (ask_loads ("QUIT", "final"));
