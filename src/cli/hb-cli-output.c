@@ -540,5 +540,9 @@ void
 hb_cli_input_pause (HbCliInput *input)
 {
   input->paused = TRUE;
-  g_clear_handle_id (&input->idle_id, g_source_remove);
+  /* deliver() decides whether to keep watching: a pause that came
+   * between a resume and its delivery must not leave standard input
+   * unwatched, or its end would never be noticed. */
+  if (input->idle_id == 0 && !input->done)
+    input->idle_id = g_idle_add (deliver_cb, input);
 }
