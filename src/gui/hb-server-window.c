@@ -419,6 +419,18 @@ state_cell_free (gpointer data)
   g_free (cell);
 }
 
+static gboolean
+heart_query_tooltip (GtkWidget  *heart,
+                     int         x,
+                     int         y,
+                     gboolean    keyboard,
+                     GtkTooltip *tooltip,
+                     gpointer    data)
+{
+  gtk_tooltip_set_text (tooltip, _("Beats when the client's heartbeat answer (PONG) arrives"));
+  return TRUE;
+}
+
 static void
 state_setup (GtkSignalListItemFactory *factory,
              GtkListItem              *item,
@@ -429,7 +441,12 @@ state_setup (GtkSignalListItemFactory *factory,
 
   cell->heart = gtk_image_new_from_icon_name ("emblem-favorite-symbolic");
   gtk_widget_add_css_class (cell->heart, "hb-heart");
-  gtk_widget_set_tooltip_text (cell->heart, _("Beats when the client's heartbeat answer (PONG) arrives"));
+  /* Not gtk_widget_set_tooltip_text(): that asks the X server where the
+   * pointer is, twice, for each of the ~200 rows the list makes. */
+  gtk_widget_set_has_tooltip (cell->heart, TRUE);
+  g_signal_connect (cell->heart, "query-tooltip", G_CALLBACK (heart_query_tooltip), NULL);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (cell->heart), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                  _("Beats when the client's heartbeat answer (PONG) arrives"), -1);
   cell->image = gtk_image_new ();
   cell->label = gtk_label_new (NULL);
   gtk_box_append (GTK_BOX (box), cell->heart);
