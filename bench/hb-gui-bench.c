@@ -424,6 +424,12 @@ lag_dispatch (GSource     *source,
 
   if (B.phase != NULL)
     samples_add (source == B.lag_source ? &B.phase->lag : &B.phase->lag_redraw, (now - due) / 1000.0);
+  /* Stalls of the loop itself, with their time, to line them up with
+   * whatever else happened then. */
+  if (B.phase != NULL && source == B.lag_source && now - due > 100000)
+    g_printerr ("hb-gui-bench: %s: main loop stalled %.0f ms at %.3f s\n",
+                B.phase == &B.ramp ? "ramp" : B.phase == &B.steady ? "steady" : "arrow keys",
+                (now - due) / 1000.0, (due - B.phase->started) / 1e6);
   g_source_set_ready_time (source, now + LAG_PERIOD_US);
   return G_SOURCE_CONTINUE;
 }
