@@ -14,8 +14,9 @@
 # each scenario in its own process under its own Xvfb (1280x1024x24): the
 # window and its server pinned to CPU 0, hb-load to CPU 1, Xvfb free. Before
 # each scenario it waits (at most 60 s) for the machine to be nearly idle.
-# Results go to bench/results/gui-<timestamp>/<scenario>.json, a summary to
-# stderr.
+# Results go to bench/results/gui-<timestamp>/: <scenario>.json, and
+# table.md (also printed) with the columns of docs/benchmarks.md; each
+# scenario's summary goes to stderr.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -107,6 +108,7 @@ for sc in "${scenarios[@]}"; do
   busy=$(busy_pct)
   while [ "$busy" -gt 25 ] && [ $SECONDS -lt $end ]; do busy=$(busy_pct); done
   echo "gui.sh: $sc (load $(cut -d' ' -f1-3 /proc/loadavg), machine busy before: $busy % of a core, sched $sched, GSK_RENDERER=$renderer)" >&2
+  echo "$sc $busy $(cut -d' ' -f1-3 /proc/loadavg)" >>"$results/machine.txt"
   timeout --kill-after=10 $((window + input + 240)) \
     "${prio[@]}" xvfb-run -a -s '-screen 0 1280x1024x24 -nolisten tcp' \
     taskset -c 0 "$builddir/bench/hb-gui-bench" \
@@ -114,4 +116,41 @@ for sc in "${scenarios[@]}"; do
       --window "$window" --input-window "$input" --label "$sc" --json "$results/$sc.json" "${args[@]}" >/dev/null
   src=$((src + 8))
 done
+# The table of docs/benchmarks.md ("The server window"), from the JSON.
+python3 - "$results" >"$results/table.md" <<'PY'
+import glob, json, os, sys
+
+d = sys.argv[1]
+busy = {}
+if os.path.exists(os.path.join(d, "machine.txt")):
+    for line in open(os.path.join(d, "machine.txt")):
+        p = line.split()
+        busy[p[0]] = (p[1], " ".join(p[2:]))
+
+def trio(x):
+    if not x or not x.get("n"):
+        return "–"
+    return "%.1f / %.1f / %.1f" % (x["p50"], x["p99"], x["max"])
+
+def duo(x):
+    if not x or not x.get("n"):
+        return "–"
+    return "%.1f / %.1f" % (x["p50"], x["p99"])
+
+print("| scenario | machine busy before, load | all rows listed | biggest splice | frame work p50 / p99 / max ms | frames > 16 ms | frame interval p99 ms | main-loop lag p50 / p99 / max ms | probe RTT p50 / p99 ms | CPU | arrow keys: frame p50 / p99 / max ms | key → handler p50 / p99 ms | key → frame p50 / p99 ms |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+for fn in sorted(glob.glob(os.path.join(d, "*.json")), key=os.path.getmtime):
+    r = json.load(open(fn))
+    s, i = r["steady"], r.get("input") or {}
+    sp = max(r["splices"], key=lambda x: x[1]) if r["splices"] else None
+    b = busy.get(r["scenario"], ("?", "?"))
+    print("| %s | %s %%, %s | %.2f s | %s | %s | %d of %d | %.1f | %s | %s | %.0f %% | %s | %s | %s |" % (
+        r["scenario"], b[0], b[1], r["listen_to_all_listed_s"],
+        "%d rows, %.0f ms" % (sp[0], sp[1]) if sp else "–",
+        trio(s["frame_ms"]), s["frame_ms"].get("over_16ms", 0), s["frame_ms"]["n"],
+        s["frame_interval_ms"].get("p99", float("nan")), trio(s["loop_lag_ms"]),
+        duo(r.get("probe_rtt_ms")), s["cpu_pct"],
+        trio(i.get("frame_ms")), duo(i.get("key_to_handler_ms")), duo(i.get("key_to_frame_ms"))))
+PY
+cat "$results/table.md"
 echo "gui.sh: results in $results" >&2
