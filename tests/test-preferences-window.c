@@ -180,7 +180,11 @@ test_style (void)
   gboolean system_dark = prefers_dark ();
   HbPreferencesWindow *prefs;
 
-  g_assert_cmpstr (g_settings_get_string (settings, "color-scheme"), ==, "system");
+  {
+    g_autofree char *scheme = g_settings_get_string (settings, "color-scheme");
+
+    g_assert_cmpstr (scheme, ==, "system");
+  }
   gtk_window_present (GTK_WINDOW (server));
   gtk_widget_activate_action (GTK_WIDGET (server), "app.preferences", NULL);
   prefs = find_window (GTK_APPLICATION (app), HB_TYPE_PREFERENCES_WINDOW);
