@@ -51,6 +51,21 @@ wake_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+guint
+hb_test_timeout_ms (void)
+{
+  static guint ms;
+
+  if (ms == 0)
+    {
+      guint64 scale = g_ascii_strtoull (g_getenv ("HB_TEST_TIMEOUT_SCALE") ? g_getenv ("HB_TEST_TIMEOUT_SCALE") : "1",
+                                        NULL, 10);
+
+      ms = HB_TEST_TIMEOUT_MS * (guint) CLAMP (scale, 1, 20);
+    }
+  return ms;
+}
+
 gboolean
 hb_test_iterate (gint64 deadline)
 {

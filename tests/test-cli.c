@@ -17,7 +17,8 @@
 #include <signal.h>
 #include <sys/prctl.h>
 
-#define CLI_WAIT_MS 10000
+#include "hb-test-util.h"
+
 
 /* ---------------------------------------------------------------------- */
 /* Waiting                                                                 */
@@ -29,37 +30,8 @@ die_with_parent (gpointer data)
   prctl (PR_SET_PDEATHSIG, SIGKILL);
 }
 
-static gboolean
-wake_cb (gpointer data)
-{
-  return G_SOURCE_REMOVE;
-}
-
-/* One main-loop iteration, at most until @deadline; FALSE once it passed. */
-static gboolean
-iterate_until (gint64 deadline)
-{
-  gint64 now = g_get_monotonic_time ();
-  GSource *wake;
-
-  if (now >= deadline)
-    return FALSE;
-  wake = g_timeout_source_new ((guint) ((deadline - now) / 1000) + 1);
-  g_source_set_callback (wake, wake_cb, NULL, NULL);
-  g_source_attach (wake, NULL);
-  g_main_context_iteration (NULL, TRUE);
-  g_source_destroy (wake);
-  g_source_unref (wake);
-  return TRUE;
-}
-
-#define wait_for(expr)                                                      \
-  G_STMT_START {                                                            \
-    gint64 _deadline = g_get_monotonic_time () + CLI_WAIT_MS * 1000;        \
-    while (!(expr))                                                         \
-      if (!iterate_until (_deadline))                                       \
-        g_error ("%s:%d: timed out waiting for: %s", __FILE__, __LINE__, #expr); \
-  } G_STMT_END
+/* The waits of every test: hb-test-util's, scaled in sanitizer builds. */
+#define wait_for(expr) hb_assert_eventually (expr)
 
 /* ---------------------------------------------------------------------- */
 /* A running heartbeat-lab-cli                                             */
@@ -357,12 +329,12 @@ wait_event_full (Cli        *cli,
   JsonObject *obj = NULL;
   guint from = in_order ? cli->next : 0;
   guint at = 0;
-  gint64 deadline = g_get_monotonic_time () + CLI_WAIT_MS * 1000;
+  gint64 deadline = g_get_monotonic_time () + (gint64) hb_test_timeout_ms () * 1000;
 
   g_assert_true (cli->json);
   while ((obj = find_event (cli, from, &at, event, key, value)) == NULL)
     {
-      if ((cli->out_eof && cli->exited) || !iterate_until (deadline))
+      if ((cli->out_eof && cli->exited) || !hb_test_iterate (deadline))
         {
           g_autoptr(GString) seen = g_string_new (NULL);
 
