@@ -18,9 +18,10 @@ G_BEGIN_DECLS
 
 /**
  * HbCliOutput:
- * Where events go: stdout, one line each, flushed once per main-loop pass. In human mode a
- * line starts with the local time to the millisecond; in JSON mode each
- * event is one object with "event" and "time" members.
+ * Where events go: stdout, one line each, flushed once per main-loop
+ * pass. In human mode a line starts with the local time to the
+ * millisecond; in JSON mode each event is one object with "event" and
+ * "time" members.
  */
 typedef struct _HbCliOutput HbCliOutput;
 
@@ -96,9 +97,9 @@ gboolean     hb_cli_parse_uint          (const char   *option,
 
 /**
  * HbCliInput:
- * Reads stdin on the main loop and hands it over a line at a time. @line is NULL at the
- * end of input (or on a read error, reported on stderr first). A trailing
- * CR is removed.
+ * Reads stdin on the main loop, a block per wake-up, and hands it over a
+ * line at a time. @line is NULL at the end of input (or on a read error,
+ * reported on stderr first). A trailing CR is removed.
  */
 typedef void (*HbCliLineFunc) (const char *line,
                                gpointer    user_data);
