@@ -19,19 +19,14 @@
 
 #include "hb-test-util.h"
 
-
-/* ---------------------------------------------------------------------- */
-/* Waiting                                                                 */
-
+/* The waits of every test: hb-test-util's, scaled in sanitizer builds. */
+#define wait_for(expr) hb_assert_eventually (expr)
 
 static void
 die_with_parent (gpointer data)
 {
   prctl (PR_SET_PDEATHSIG, SIGKILL);
 }
-
-/* The waits of every test: hb-test-util's, scaled in sanitizer builds. */
-#define wait_for(expr) hb_assert_eventually (expr)
 
 /* ---------------------------------------------------------------------- */
 /* A running heartbeat-lab-cli                                             */
