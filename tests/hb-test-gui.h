@@ -22,4 +22,20 @@ hb_test_child (gpointer    widget,
   return obj;
 }
 
+/* The first open window of @type (a GtkWindow subtype), or NULL. */
+static inline gpointer
+hb_test_find_window (GType type)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();  /* transfer none */
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) w = g_list_model_get_item (toplevels, i);
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (w, type))
+        return w;   /* GTK keeps it while it is open */
+    }
+  return NULL;
+}
+
 G_END_DECLS

@@ -15,6 +15,7 @@
 #include "hb-ladder.h"
 #include "hb-segment.h"
 #include "hb-timeline-window.h"
+#include "hb-test-gui.h"
 #include "hb-test-util.h"
 
 typedef struct
@@ -26,15 +27,7 @@ typedef struct
   gboolean   shut_down;
 } Fixture;
 
-static gpointer
-child (HbClientWindow *win,
-       const char     *name)
-{
-  GObject *obj = gtk_widget_get_template_child (GTK_WIDGET (win), HB_TYPE_CLIENT_WINDOW, name);
-
-  g_assert_nonnull (obj);
-  return obj;
-}
+#define child(win, name) hb_test_child ((win), HB_TYPE_CLIENT_WINDOW, (name))
 
 static void
 on_message (HbServer *server, HbConnection *conn, const char *text, Fixture *f)
@@ -270,20 +263,7 @@ test_reconnect_after_restart (void)
   fixture_clear (&f);
 }
 
-static HbTimelineWindow *
-find_timeline_window (void)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();  /* transfer none */
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GObject) w = g_list_model_get_item (toplevels, i);
-
-      if (HB_IS_TIMELINE_WINDOW (w))
-        return HB_TIMELINE_WINDOW (w);
-    }
-  return NULL;
-}
+#define find_timeline_window() HB_TIMELINE_WINDOW (hb_test_find_window (HB_TYPE_TIMELINE_WINDOW))
 
 static gboolean
 segments_have (GListModel *segments,
@@ -356,14 +336,14 @@ test_timeline (void)
                         segments_have (segments, HB_TCP_PHASE_HEARTBEAT, "PONG 1", TRUE));
 
   /* The kernel's view of the client's socket. */
-  hb_assert_eventually (strstr (gtk_label_get_text (GTK_LABEL (gtk_widget_get_template_child (GTK_WIDGET (tl), HB_TYPE_TIMELINE_WINDOW, "tcp_label"))), "ESTABLISHED") != NULL);
+  hb_assert_eventually (strstr (gtk_label_get_text (GTK_LABEL (hb_test_child (tl, HB_TYPE_TIMELINE_WINDOW, "tcp_label"))), "ESTABLISHED") != NULL);
 
   /* Selecting a row in the table selects the arrow and explains it. */
-  table_model = gtk_column_view_get_model (GTK_COLUMN_VIEW (gtk_widget_get_template_child (GTK_WIDGET (tl), HB_TYPE_TIMELINE_WINDOW, "table")));
+  table_model = gtk_column_view_get_model (GTK_COLUMN_VIEW (hb_test_child (tl, HB_TYPE_TIMELINE_WINDOW, "table")));
   gtk_selection_model_select_item (table_model, 0, TRUE);
-  ladder = gtk_widget_get_template_child (GTK_WIDGET (tl), HB_TYPE_TIMELINE_WINDOW, "ladder");
+  ladder = hb_test_child (tl, HB_TYPE_TIMELINE_WINDOW, "ladder");
   g_assert_cmpint (hb_ladder_get_selected (HB_LADDER (ladder)), ==, 0);
-  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (gtk_widget_get_template_child (GTK_WIDGET (tl), HB_TYPE_TIMELINE_WINDOW, "explanation_label"))),
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (hb_test_child (tl, HB_TYPE_TIMELINE_WINDOW, "explanation_label"))),
                    ==, hb_phase_explanation (HB_TCP_PHASE_HANDSHAKE));
 
   /* Export what is drawn. */

@@ -12,19 +12,10 @@
 #include "hb-client-window.h"
 #include "hb-preferences-window.h"
 #include "hb-server-window.h"
+#include "hb-test-gui.h"
 #include "hb-test-util.h"
 
-static gpointer
-child (gpointer    win,
-       GType       type,
-       const char *name)
-{
-  GObject *obj = gtk_widget_get_template_child (GTK_WIDGET (win), type, name);
-
-  g_assert_nonnull (obj);
-  return obj;
-}
-
+#define child(win, type, name) hb_test_child ((win), (type), (name))
 #define PREFS(win, name) child (win, HB_TYPE_PREFERENCES_WINDOW, name)
 
 static gpointer

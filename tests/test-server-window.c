@@ -12,17 +12,10 @@
 #include "heartbeat-lab.h"
 #include "hb-log-entry.h"
 #include "hb-server-window.h"
+#include "hb-test-gui.h"
 #include "hb-test-util.h"
 
-static gpointer
-child (HbServerWindow *win,
-       const char     *name)
-{
-  GObject *obj = gtk_widget_get_template_child (GTK_WIDGET (win), HB_TYPE_SERVER_WINDOW, name);
-
-  g_assert_nonnull (obj);
-  return obj;
-}
+#define child(win, name) hb_test_child ((win), HB_TYPE_SERVER_WINDOW, (name))
 
 static void
 collect_labels (GtkWidget *widget,

@@ -456,20 +456,7 @@ test_live_capture (void)
   g_rmdir (dir);
 }
 
-static HbTimelineWindow *
-find_timeline_window (void)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();  /* transfer none */
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GObject) w = g_list_model_get_item (toplevels, i);
-
-      if (HB_IS_TIMELINE_WINDOW (w))
-        return HB_TIMELINE_WINDOW (w);
-    }
-  return NULL;
-}
+#define find_timeline_window() HB_TIMELINE_WINDOW (hb_test_find_window (HB_TYPE_TIMELINE_WINDOW))
 
 /* Capture switched on in the server window before a client connects:
  * that client's timeline starts with its real handshake. */
