@@ -467,6 +467,56 @@ test_broadcast_in_order (void)
   fixture_stop (&f);
 }
 
+/* Several lines broadcast at once (a pasted block) reach every client
+ * whole and in order, and every client's record counts each line. */
+static void
+test_broadcast_lines (void)
+{
+  Fixture f = { 0 };
+  HbTestPeer *peers[3];
+  const char *lines[] = { "one", "two 二", "three", "carriage\rreturn" };
+  g_autoptr(GListModel) conns = NULL;
+
+  fixture_start (&f, NULL, NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (peers); i++)
+    peers[i] = connect_peer (&f);
+  hb_assert_eventually (hb_server_get_n_clients (f.server) == G_N_ELEMENTS (peers));
+
+  g_assert_cmpuint (hb_server_broadcast_lines (f.server, NULL, 0), ==, 0);
+  g_assert_cmpuint (hb_server_broadcast_lines (f.server, lines, G_N_ELEMENTS (lines)), ==, G_N_ELEMENTS (peers));
+  g_assert_cmpuint (hb_server_broadcast (f.server, "after"), ==, G_N_ELEMENTS (peers));
+
+  for (guint i = 0; i < G_N_ELEMENTS (peers); i++)
+    {
+      g_assert_cmpstr (hb_test_peer_wait_non_ping (peers[i]), ==, "BCAST one");
+      g_assert_cmpstr (hb_test_peer_wait_non_ping (peers[i]), ==, "BCAST two 二");
+      g_assert_cmpstr (hb_test_peer_wait_non_ping (peers[i]), ==, "BCAST three");
+      g_assert_cmpstr (hb_test_peer_wait_non_ping (peers[i]), ==, "BCAST carriage return");
+      g_assert_cmpstr (hb_test_peer_wait_non_ping (peers[i]), ==, "BCAST after");
+    }
+
+  conns = g_object_ref (hb_server_get_connections (f.server));
+  for (guint i = 0; i < g_list_model_get_n_items (conns); i++)
+    {
+      g_autoptr(HbConnection) conn = g_list_model_get_item (conns, i);
+      HbTimeline *timeline = hb_connection_get_timeline (conn);
+      guint bcasts = 0;
+
+      for (guint e = 0; e < hb_timeline_get_n_events (timeline); e++)
+        {
+          const HbTimelineEvent *ev = hb_timeline_get_event (timeline, e);
+
+          bcasts += ev->kind == HB_EVENT_LINE_OUT && ev->verb == HB_VERB_BCAST;
+        }
+      g_assert_cmpuint (bcasts, ==, G_N_ELEMENTS (lines) + 1);
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (peers); i++)
+    hb_test_peer_free (peers[i]);
+  hb_assert_eventually (hb_server_get_n_clients (f.server) == 0);
+  fixture_stop (&f);
+}
+
 static void
 test_send_and_kick (void)
 {
@@ -746,6 +796,7 @@ main (int   argc,
   g_test_add_func ("/core/server/relay", test_relay);
   g_test_add_func ("/core/server/relay-off-by-default", test_relay_off_by_default);
   g_test_add_func ("/core/server/max-clients", test_max_clients);
+  g_test_add_func ("/core/server/broadcast-lines", test_broadcast_lines);
   g_test_add_func ("/core/server/slow-consumer", test_slow_consumer);
   g_test_add_func ("/core/server/peer-reset", test_peer_reset);
   g_test_add_func ("/core/server/peer-half-close", test_peer_half_close);
