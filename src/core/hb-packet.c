@@ -900,9 +900,9 @@ hb_packet_format_details (const HbPacket *packet)
   g_return_val_if_fail (packet != NULL, NULL);
 
   s = g_string_new (NULL);
-  g_string_append_printf (s, _("Frame %u: %u bytes on wire (%u bits), %u bytes captured (%u bits)\n"),
-                          packet->frame, packet->origlen, packet->origlen * 8,
-                          packet->caplen, packet->caplen * 8);
+  g_string_append_printf (s, _("Frame %u: %u bytes on wire (%llu bits), %u bytes captured (%llu bits)\n"),
+                          packet->frame, packet->origlen, (unsigned long long) packet->origlen * 8,
+                          packet->caplen, (unsigned long long) packet->caplen * 8);
   if (packet->family == 6)
     g_string_append_printf (s, _("Internet Protocol Version 6, Src: %s, Dst: %s\n"), packet->src, packet->dst);
   else
@@ -959,13 +959,15 @@ char *
 hb_format_hex_dump (const guint8 *data,
                     gsize         len)
 {
-  GString *s = g_string_sized_new (len / 16 * 74 + 80);
+  GString *s = g_string_sized_new (len / 16 * 78 + 80);
+  /* One width for the whole frame, as Wireshark: 4 digits, more past 64 KiB. */
+  int digits = len > 0x10000 ? 8 : 4;
 
   for (gsize row = 0; row < len; row += 16)
     {
       if (row > 0)
         g_string_append_c (s, '\n');
-      g_string_append_printf (s, "%04" G_GSIZE_MODIFIER "x  ", row);
+      g_string_append_printf (s, "%0*" G_GSIZE_MODIFIER "x  ", digits, row);
       for (gsize i = 0; i < 16; i++)
         {
           if (row + i < len)
