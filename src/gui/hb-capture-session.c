@@ -36,6 +36,7 @@ struct _HbCaptureSession
   guint                  n_packets;
   guint                  frame;
   GPtrArray             *conversations;
+  GHashTable            *by_ends;     /* the two ends → newest conversation (not owned) */
 };
 
 enum {
@@ -79,6 +80,21 @@ set_state (HbCaptureSession      *self,
 /* ---------------------------------------------------------------------- */
 /* The pcap stream                                                        */
 
+/* The two ends of a connection, the same whichever way a packet goes:
+ * thousands of clients must not mean a scan per packet. */
+static char *
+ends_key (const char *a,
+          guint       port_a,
+          const char *b,
+          guint       port_b)
+{
+  int order = g_strcmp0 (a, b);
+
+  if (order > 0 || (order == 0 && port_a > port_b))
+    return g_strdup_printf ("%s|%u|%s|%u", b, port_b, a, port_a);
+  return g_strdup_printf ("%s|%u|%s|%u", a, port_a, b, port_b);
+}
+
 static void
 add_frame (gint64        time_us,
            const guint8 *data,
@@ -88,6 +104,7 @@ add_frame (gint64        time_us,
 {
   HbCaptureSession *self = user_data;
   g_autoptr(HbPacket) packet = hb_packet_new ();
+  g_autofree char *key = NULL;
   HbConversation *conversation = NULL;
 
   self->frame++;
@@ -98,15 +115,15 @@ add_frame (gint64        time_us,
   packet->frame = self->frame;
   packet->time_us = time_us;
 
-  /* The newest conversation first: that is where live traffic goes. */
-  for (guint i = self->conversations->len; i > 0 && conversation == NULL; i--)
-    if (hb_conversation_accepts (self->conversations->pdata[i - 1], packet) &&
-        hb_conversation_get_n_packets (self->conversations->pdata[i - 1]) > 0)
-      conversation = self->conversations->pdata[i - 1];
-  if (conversation == NULL)
+  /* The newest conversation of these two ends, unless this is a SYN
+   * that starts a new one on the same ports. */
+  key = ends_key (packet->src, packet->src_port, packet->dst, packet->dst_port);
+  conversation = g_hash_table_lookup (self->by_ends, key);
+  if (conversation == NULL || !hb_conversation_accepts (conversation, packet))
     {
       conversation = hb_conversation_new (self->conversations->len);
       g_ptr_array_add (self->conversations, conversation);
+      g_hash_table_replace (self->by_ends, g_steal_pointer (&key), conversation);
     }
   hb_conversation_add (conversation, packet);
   self->n_packets++;
@@ -135,6 +152,9 @@ on_stdout_read (GObject      *source,
   gsize len;
   const guint8 *data;
 
+  /* A read of an earlier run, finishing late: not this run's bytes. */
+  if (self->process == NULL || source != G_OBJECT (g_subprocess_get_stdout_pipe (self->process)))
+    return;
   if (bytes == NULL || g_bytes_get_size (bytes) == 0)
     {
       self->stdout_done = TRUE;
@@ -148,9 +168,10 @@ on_stdout_read (GObject      *source,
       g_autofree char *text = g_strdup_printf (_("The capture tool sent something that is not a capture: %s"),
                                                error->message);
 
-      set_state (self, HB_CAPTURE_SESSION_FAILED, text);
+      /* Killed before anyone hears of it: a listener may start again. */
       g_subprocess_force_exit (self->process);
       self->stdout_done = TRUE;
+      set_state (self, HB_CAPTURE_SESSION_FAILED, text);
       finish_if_done (self);
       return;
     }
@@ -171,6 +192,8 @@ on_stderr_read (GObject      *source,
   gsize len;
   const char *data;
 
+  if (self->process == NULL || source != G_OBJECT (g_subprocess_get_stderr_pipe (self->process)))
+    return;
   if (bytes == NULL || g_bytes_get_size (bytes) == 0)
     return;
   data = g_bytes_get_data (bytes, &len);
@@ -217,7 +240,9 @@ finish_if_done (HbCaptureSession *self)
       set_state (self, HB_CAPTURE_SESSION_STOPPED, self->message);
       return;
     }
-  said = tool_error (self);
+  /* Exit status 1 is the tool refusing, with its reason last on stderr;
+   * anything else is a crash, and its last line only the banner. */
+  said = self->exit_status == 1 ? tool_error (self) : NULL;
   if (said != NULL)
     text = g_strdup (said);
   else
@@ -232,8 +257,15 @@ on_exited (GObject      *source,
 {
   g_autoptr(HbCaptureSession) self = user_data;
   GSubprocess *process = G_SUBPROCESS (source);
+  g_autoptr(GError) error = NULL;
 
-  g_subprocess_wait_finish (process, result, NULL);
+  /* Cancelled (shutting down, or a new run began): the child may not
+   * have been reaped, and its status is not ours to read. */
+  if (!g_subprocess_wait_finish (process, result, &error) &&
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (process != self->process)
+    return;
   self->exited = TRUE;
   if (g_subprocess_get_if_exited (process))
     self->exit_status = g_subprocess_get_exit_status (process);
@@ -293,9 +325,14 @@ hb_capture_session_start (HbCaptureSession *self,
     }
 
   /* A fresh start: the old packets stay with the windows that show them. */
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  if (self->process != NULL && !self->exited)
+    g_subprocess_force_exit (self->process);
   g_clear_object (&self->process);
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->stream, hb_pcap_stream_free);
+  g_hash_table_remove_all (self->by_ends);
   g_ptr_array_set_size (self->conversations, 0);
   g_string_truncate (self->stderr_text, 0);
   self->cancellable = g_cancellable_new ();
@@ -426,23 +463,11 @@ hb_capture_session_find (HbCaptureSession *self,
                          const char       *server_address,
                          guint             server_port)
 {
-  client_address = plain_address (client_address);
-  server_address = plain_address (server_address);
-  for (guint i = self->conversations->len; i > 0; i--)
-    {
-      HbConversation *c = self->conversations->pdata[i - 1];
-      const char *a = hb_conversation_get_client_address (c);
-      const char *b = hb_conversation_get_server_address (c);
-      guint pa = hb_conversation_get_client_port (c);
-      guint pb = hb_conversation_get_server_port (c);
+  g_autofree char *key = ends_key (plain_address (client_address), client_port,
+                                   plain_address (server_address), server_port);
 
-      if ((g_strcmp0 (a, client_address) == 0 && pa == client_port &&
-           g_strcmp0 (b, server_address) == 0 && pb == server_port) ||
-          (g_strcmp0 (b, client_address) == 0 && pb == client_port &&
-           g_strcmp0 (a, server_address) == 0 && pa == server_port))
-        return c;
-    }
-  return NULL;
+  g_return_val_if_fail (HB_IS_CAPTURE_SESSION (self), NULL);
+  return g_hash_table_lookup (self->by_ends, key);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -488,6 +513,7 @@ hb_capture_session_finalize (GObject *object)
   HbCaptureSession *self = HB_CAPTURE_SESSION (object);
 
   g_clear_pointer (&self->stream, hb_pcap_stream_free);
+  g_hash_table_unref (self->by_ends);
   g_ptr_array_unref (self->conversations);
   g_string_free (self->stderr_text, TRUE);
   g_free (self->message);
@@ -545,5 +571,6 @@ static void
 hb_capture_session_init (HbCaptureSession *self)
 {
   self->conversations = g_ptr_array_new_with_free_func (g_object_unref);
+  self->by_ends = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->stderr_text = g_string_new (NULL);
 }
