@@ -518,39 +518,188 @@ test_server_window_capture (void)
   hb_assert_eventually (!gtk_toggle_button_get_active (CHILD (tl, "capture_button")));
   g_assert_false (gtk_toggle_button_get_active (hb_test_child (server_win, HB_TYPE_SERVER_WINDOW, "capture_button")));
 
+  /* On again: the timeline takes up the new capture of its connection
+   * (no handshake in it this time, and it says so). */
+  gtk_widget_activate_action (GTK_WIDGET (server_win), "win.capture", NULL);
+  hb_assert_eventually (hb_capture_session_get_state (session) == HB_CAPTURE_SESSION_RUNNING);
+  g_assert_true (gtk_toggle_button_get_active (hb_test_child (server_win, HB_TYPE_SERVER_WINDOW, "capture_button")));
+  hb_assert_eventually (hb_segment_get_packet (segment_at (tl, 0)) != NULL &&
+                        g_strcmp0 (hb_segment_get_label (segment_at (tl, 0)), "SYN") != 0);
+  g_assert_nonnull (strstr (notice (tl), "handshake is not in it"));
+  gtk_widget_activate_action (GTK_WIDGET (server_win), "win.capture", NULL);
+  hb_assert_eventually (hb_capture_session_get_state (session) == HB_CAPTURE_SESSION_STOPPED);
+
   hb_client_disconnect (client);
   hb_assert_eventually (hb_client_get_state (client) == HB_CLIENT_DISCONNECTED);
   gtk_window_destroy (GTK_WINDOW (tl));
   gtk_window_destroy (GTK_WINDOW (server_win));
 }
 
-/* A ladder left open for days keeps its newest rows only, and the arrow
- * the user selected stays selected while older rows go. */
+/* A ladder left open for days keeps its newest rows only, and the row
+ * the user selected stays selected, in the table and on the ladder, while
+ * older rows go. */
 static void
 test_bounded (void)
 {
-  g_autoptr(GListStore) store = g_list_store_new (HB_TYPE_SEGMENT);
-  GtkWidget *ladder = g_object_ref_sink (hb_ladder_new ());
+  g_autofree char *dir = g_dir_make_tmp ("hb-timeline-XXXXXX", NULL);
+  g_autofree char *path = write_two_conversations (dir);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  HbTimelineWindow *win = hb_timeline_window_new_for_file (NULL, file);
+  GListStore *store = G_LIST_STORE (hb_timeline_window_get_segments (win));
+  GtkSelectionModel *table = gtk_column_view_get_model (CHILD (win, "table"));
   guint total = HB_SEGMENTS_MAX + HB_SEGMENTS_MAX / 2;
+  guint start = g_list_model_get_n_items (G_LIST_MODEL (store));
   g_autoptr(HbSegment) newest = NULL;
-  g_autoptr(HbSegment) selected = NULL;
+  g_autoptr(HbSegment) in_table = NULL;
+  g_autoptr(HbSegment) on_ladder = NULL;
 
-  hb_ladder_set_model (HB_LADDER (ladder), G_LIST_MODEL (store));
-  for (guint i = 0; i < total; i++)
+  for (guint i = start; i < total; i++)
     {
       g_autoptr(HbSegment) seg = hb_segment_new (i, i % 2, HB_TCP_PHASE_HEARTBEAT, "PING");
 
       hb_segments_append (store, seg);
       if (i == HB_SEGMENTS_MAX - 1)
-        hb_ladder_set_selected (HB_LADDER (ladder), (int) i);
+        select_row (win, i);
     }
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (store)), <=, HB_SEGMENTS_MAX);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (store)), >=, HB_SEGMENTS_MAX * 8 / 10);
   newest = g_list_model_get_item (G_LIST_MODEL (store), g_list_model_get_n_items (G_LIST_MODEL (store)) - 1);
   g_assert_cmpint (hb_segment_get_time (newest), ==, total - 1);
-  selected = g_list_model_get_item (G_LIST_MODEL (store), (guint) hb_ladder_get_selected (HB_LADDER (ladder)));
-  g_assert_cmpint (hb_segment_get_time (selected), ==, HB_SEGMENTS_MAX - 1);
-  g_object_unref (ladder);
+  in_table = g_list_model_get_item (G_LIST_MODEL (store),
+                                    gtk_single_selection_get_selected (GTK_SINGLE_SELECTION (table)));
+  on_ladder = g_list_model_get_item (G_LIST_MODEL (store),
+                                     (guint) hb_ladder_get_selected (CHILD (win, "ladder")));
+  g_assert_cmpint (hb_segment_get_time (in_table), ==, HB_SEGMENTS_MAX - 1);
+  g_assert_true (on_ladder == in_table);
+
+  gtk_window_destroy (GTK_WINDOW (win));
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+/* ---------------------------------------------------------------------- */
+/* The capture session, with a stand-in for the capture tool              */
+
+/* Runs @script as the capture tool and returns the session of @port,
+ * started. The stand-in needs no privilege, so these run everywhere. */
+static HbCaptureSession *
+start_fake_capture (const char *dir,
+                    guint       port,
+                    const char *script)
+{
+  g_autofree char *tool = g_build_filename (dir, "fake-cli", NULL);
+  HbCaptureSession *session;
+
+  g_assert_true (g_file_set_contents (tool, script, -1, NULL));
+  g_assert_cmpint (g_chmod (tool, 0755), ==, 0);
+  g_setenv ("HB_CLI", tool, TRUE);
+  session = hb_capture_session_get_for_port (port);
+  hb_capture_session_hold (session);
+  hb_capture_session_start (session, "lo");
+  return session;
+}
+
+static void
+stop_fake_capture (HbCaptureSession *session,
+                   const char       *cli)
+{
+  gpointer weak = session;
+
+  g_object_add_weak_pointer (G_OBJECT (session), &weak);
+  hb_capture_session_release (session);
+  g_object_unref (session);
+  /* Its reads and its wait end with the tool: then nothing holds it. */
+  hb_assert_eventually (weak == NULL);
+  g_setenv ("HB_CLI", cli, TRUE);
+}
+
+static void
+test_session_stream (void)
+{
+  g_autofree char *cli = g_strdup (g_getenv ("HB_CLI"));
+  g_autofree char *dir = g_dir_make_tmp ("hb-session-XXXXXX", NULL);
+  g_autofree char *fixture = g_build_filename (dir, "one.pcap", NULL);
+  g_autofree char *script = NULL;
+  HbTestNet net = hb_test_net_default (4);
+  g_autoptr(GBytes) bytes = hb_test_make_conversation (DLT_EN10MB, HB_TEST_VARIANT_PLAIN, &net, 1000, 5000);
+  HbCaptureSession *session;
+  g_autoptr(HbConversation) first = NULL;
+  HbConversation *second;
+
+  g_assert_true (g_file_set_contents (fixture, g_bytes_get_data (bytes, NULL), (gssize) g_bytes_get_size (bytes), NULL));
+  /* The tool's stream, then it waits to be stopped, as the real one does. */
+  script = g_strdup_printf ("#!/bin/sh\ncat '%s'\nexec sleep 60\n", fixture);
+  session = start_fake_capture (dir, 40001, script);
+
+  hb_assert_eventually (hb_capture_session_get_state (session) == HB_CAPTURE_SESSION_RUNNING &&
+                        hb_capture_session_find (session, "127.0.0.1", 4324, "127.0.0.1", 12001) != NULL &&
+                        hb_conversation_get_n_packets (hb_capture_session_find (session, "127.0.0.1", 4324,
+                                                                                "127.0.0.1", 12001))
+                        == HB_TEST_CONVERSATION_LEN);
+  g_assert_cmpint (hb_capture_session_get_linktype (session), ==, DLT_EN10MB);
+  /* Found from either end. */
+  first = g_object_ref (hb_capture_session_find (session, "127.0.0.1", 12001, "127.0.0.1", 4324));
+  g_assert_true (hb_capture_session_find (session, "::ffff:127.0.0.1", 4324, "127.0.0.1", 12001) == first);
+  g_assert_null (hb_capture_session_find (session, "127.0.0.1", 4325, "127.0.0.1", 12001));
+
+  /* Stopped, it is stopped, not failed. */
+  hb_capture_session_stop (session);
+  hb_assert_eventually (hb_capture_session_get_state (session) == HB_CAPTURE_SESSION_STOPPED);
+  g_assert_null (hb_capture_session_get_message (session));
+
+  /* Started again: a new record of the same connection. */
+  hb_capture_session_start (session, "lo");
+  hb_assert_eventually (hb_capture_session_get_state (session) == HB_CAPTURE_SESSION_RUNNING &&
+                        hb_capture_session_find (session, "127.0.0.1", 4324, "127.0.0.1", 12001) != NULL &&
+                        hb_conversation_get_n_packets (hb_capture_session_find (session, "127.0.0.1", 4324,
+                                                                                "127.0.0.1", 12001))
+                        == HB_TEST_CONVERSATION_LEN);
+  second = hb_capture_session_find (session, "127.0.0.1", 4324, "127.0.0.1", 12001);
+  g_assert_true (second != first);
+  g_assert_cmpuint (hb_capture_session_get_conversations (session)->len, ==, 1);
+
+  stop_fake_capture (session, cli);
+  g_unlink (fixture);
+  g_unlink (g_build_filename (dir, "fake-cli", NULL));
+  g_rmdir (dir);
+}
+
+/* Refused, crashed, or sending something else: each ends FAILED, in
+ * words a user can act on, and never as a hang. */
+static void
+test_session_failures (void)
+{
+  static const struct
+  {
+    const char *script;
+    const char *message;
+  } cases[] = {
+    /* The tool refuses (exit 1) and says why on its last line. */
+    { "#!/bin/sh\necho 'capturing tcp port 1 on lo' >&2\n"
+      "echo 'heartbeat-lab-cli: Capturing packets on lo needs a privilege. To grant it once: sudo setcap x' >&2\nexit 1\n",
+      "Capturing packets on lo needs a privilege. To grant it once: sudo setcap x" },
+    /* A crash: its banner is not the reason. */
+    { "#!/bin/sh\necho 'capturing tcp port 1 on lo into standard output; Ctrl+C stops' >&2\nkill -SEGV $$\n",
+      "The capture tool stopped unexpectedly (exit status 139)." },
+    /* Not a pcap stream at all. */
+    { "#!/bin/sh\necho 'this is not a capture, it is a line of text'\nexec sleep 60\n",
+      "The capture tool sent something that is not a capture: The capture stream is not classic pcap" },
+  };
+  g_autofree char *cli = g_strdup (g_getenv ("HB_CLI"));
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *dir = g_dir_make_tmp ("hb-session-XXXXXX", NULL);
+      g_autofree char *tool = g_build_filename (dir, "fake-cli", NULL);
+      HbCaptureSession *session = start_fake_capture (dir, 40002 + i, cases[i].script);
+
+      hb_assert_eventually (hb_capture_session_get_state (session) == HB_CAPTURE_SESSION_FAILED);
+      g_assert_cmpstr (hb_capture_session_get_message (session), ==, cases[i].message);
+      g_assert_false (hb_capture_session_is_active (session));
+      stop_fake_capture (session, cli);
+      g_unlink (tool);
+      g_rmdir (dir);
+    }
 }
 
 int
@@ -563,6 +712,8 @@ main (int   argc,
   g_test_add_func ("/gui/timeline/capture-file", test_capture_file);
   g_test_add_func ("/gui/timeline/broken-files", test_broken_files);
   g_test_add_func ("/gui/timeline/bounded", test_bounded);
+  g_test_add_func ("/gui/timeline/session/stream", test_session_stream);
+  g_test_add_func ("/gui/timeline/session/failures", test_session_failures);
   g_test_add_func ("/gui/timeline/capture-denied", test_capture_denied);
   g_test_add_func ("/gui/timeline/live-capture", test_live_capture);
   g_test_add_func ("/gui/timeline/server-window-capture", test_server_window_capture);

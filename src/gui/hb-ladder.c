@@ -272,15 +272,11 @@ on_items_changed (GListModel *model,
                   guint       added,
                   HbLadder   *self)
 {
-  /* Rows removed before the selected one move it up; removing it
-   * selects nothing. */
-  if (self->selected >= 0 && removed > 0 && (guint) self->selected >= position)
-    {
-      if ((guint) self->selected < position + removed)
-        hb_ladder_set_selected (self, -1);
-      else
-        hb_ladder_set_selected (self, self->selected - (int) removed + (int) added);
-    }
+  /* Which row is selected after rows went is the owner's to say (the
+   * timeline window follows its table's selection model); only never
+   * point past the end. */
+  if (self->selected >= (int) n_rows (self))
+    self->selected = -1;
   gtk_widget_queue_resize (GTK_WIDGET (self));
 }
 
@@ -523,6 +519,14 @@ hb_ladder_export (HbLadder    *self,
   GdkRGBA background = { 1, 1, 1, 1 };
   graphene_rect_t all;
 
+  /* Cairo's image surfaces stop at 32,767 pixels; SVG has no limit. */
+  if (!svg && height > 32767)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                   _("The ladder is too long for a PNG image (%d pixels high; the most is 32,767). "
+                     "Export it as SVG, or zoom out first."), height);
+      return FALSE;
+    }
   graphene_rect_init (&all, 0, 0, width, height);
   gtk_snapshot_append_color (snapshot, &background, &all);
   self->exporting = TRUE;

@@ -96,11 +96,16 @@ hb_segment_new_from_packet (HbPacket *packet,
     {
       /* A burst of lines in one segment: the first, and how many more. */
       const char *nl = strchr (payload, '\n');
+      const char *end = nl ? nl : payload + strlen (payload);
       guint more = 0;
 
       for (const char *p = nl; p != NULL; p = strchr (p + 1, '\n'))
         more++;
-      g_string_append_printf (label, "  %.*s", nl ? (int) (nl - payload) : (int) strlen (payload), payload);
+      /* A long line shortened, at a character boundary. */
+      if (g_utf8_strlen (payload, end - payload) > 48)
+        g_string_append_printf (label, "  %.*s…", (int) (g_utf8_offset_to_pointer (payload, 47) - payload), payload);
+      else
+        g_string_append_printf (label, "  %.*s", (int) (end - payload), payload);
       if (more > 0)
         g_string_append_printf (label, " (+%u)", more);
     }

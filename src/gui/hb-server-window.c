@@ -767,12 +767,16 @@ capture_change_state (GSimpleAction *action,
       capture_stop (self);
       return;
     }
-  if (!hb_server_get_listening (self->server) || self->capture != NULL)
+  if (!hb_server_get_listening (self->server))
     return;
   gtk_revealer_set_reveal_child (self->error_revealer, FALSE);
-  self->capture = hb_capture_session_get_for_port (hb_server_get_port (self->server));
-  hb_capture_session_hold (self->capture);
-  g_signal_connect (self->capture, "notify::state", G_CALLBACK (on_capture_state), self);
+  /* Held already when it stopped or failed since: start it again. */
+  if (self->capture == NULL)
+    {
+      self->capture = hb_capture_session_get_for_port (hb_server_get_port (self->server));
+      hb_capture_session_hold (self->capture);
+      g_signal_connect (self->capture, "notify::state", G_CALLBACK (on_capture_state), self);
+    }
   /* Loopback traffic is on lo; a server on all interfaces may see any. */
   hb_capture_session_start (self->capture, inet != NULL && g_inet_address_get_is_loopback (inet) ? "lo" : "any");
   on_capture_state (self->capture, NULL, self);

@@ -65,6 +65,8 @@ struct _HbTimelineWindow
   guint                 n_notes;
 
   gboolean              syncing;
+  gboolean              follow_end;   /* the ladder shows its last rows */
+  GtkNativeDialog      *dialog;       /* open file chooser, if any */
 };
 
 G_DEFINE_FINAL_TYPE (HbTimelineWindow, hb_timeline_window, GTK_TYPE_APPLICATION_WINDOW)
@@ -271,7 +273,8 @@ update_status (HbTimelineWindow *self)
   else
     source = _("the application's own record (no capture): lines, connects and closes");
 
-  text = g_strdup_printf ("%s · %s", count, source);
+  /* Translators: the timeline's status line: "12 packets · capturing live". */
+  text = g_strdup_printf (C_("timeline status", "%s · %s"), count, source);
   gtk_label_set_text (self->status_label, text);
 }
 
@@ -336,14 +339,38 @@ on_table_selected (GtkSingleSelection *selection, GParamSpec *pspec, HbTimelineW
   self->syncing = FALSE;
 }
 
+/* Whether the ladder shows its last rows: then it follows new ones. */
+static void
+on_ladder_scrolled (GtkAdjustment    *adj,
+                    HbTimelineWindow *self)
+{
+  self->follow_end = gtk_adjustment_get_value (adj) >=
+                     gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj) - 48;
+}
+
+/* After layout, when the new rows have made the ladder taller. */
+static void
+on_ladder_grown (GtkAdjustment    *adj,
+                 GParamSpec       *pspec,
+                 HbTimelineWindow *self)
+{
+  if (self->follow_end)
+    gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj));
+}
+
 static void
 on_segments_changed (GListModel *model, guint position, guint removed, guint added, HbTimelineWindow *self)
 {
-  GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (self->ladder_scroller);
+  guint table_row = gtk_single_selection_get_selected (self->selection);
 
-  /* Keep up live: follow the newest arrow while the user is at the end. */
-  if (gtk_adjustment_get_value (adj) >= gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj) - 40)
-    gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj));
+  /* The table's selection model moved its row when rows went; the ladder
+   * follows it rather than working it out a second time. */
+  if (removed > 0 && !self->syncing)
+    {
+      self->syncing = TRUE;
+      hb_ladder_set_selected (self->ladder, table_row == GTK_INVALID_LIST_POSITION ? -1 : (int) table_row);
+      self->syncing = FALSE;
+    }
   if (added > 0)
     {
       g_autoptr(HbSegment) last = g_list_model_get_item (model, position + added - 1);
@@ -485,7 +512,8 @@ show_conversation (HbTimelineWindow *self,
   g_set_object (&self->conversation, conversation);
   self->linktype = linktype;
   self->origin_us = origin_us;
-  for (guint i = 0; i < packets->len; i++)
+  /* The newest rows, as many as a ladder keeps. */
+  for (guint i = packets->len > HB_SEGMENTS_MAX ? packets->len - HB_SEGMENTS_MAX : 0; i < packets->len; i++)
     {
       HbPacket *packet = packets->pdata[i];
 
@@ -545,8 +573,9 @@ on_session_packet (HbCaptureSession *session,
       add_packet (self, packet);
       return;
     }
-  /* The first packet of this window's connection: show packets from now on. */
-  if (self->conversation == NULL && endpoints (self, &cip, &cport, &sip, &sport) &&
+  /* The first packet of this window's connection, or of it in a capture
+   * started again: show these packets from now on. */
+  if (endpoints (self, &cip, &cport, &sip, &sport) &&
       hb_capture_session_find (session, cip, cport, sip, sport) == conversation)
     {
       show_conversation (self, conversation, hb_capture_session_get_linktype (session),
@@ -825,22 +854,47 @@ hb_timeline_window_save_packets (HbTimelineWindow  *self,
   return hb_capture_writer_close (writer, NULL, error);
 }
 
+/* A file chooser belongs to its window: closing the window closes it. */
+static void
+own_dialog (HbTimelineWindow *self,
+            GtkFileChooserNative *dialog)
+{
+  if (self->dialog != NULL)
+    {
+      gtk_native_dialog_destroy (self->dialog);
+      g_clear_object (&self->dialog);
+    }
+  self->dialog = GTK_NATIVE_DIALOG (dialog);
+}
+
+static gboolean
+dialog_done (HbTimelineWindow *self,
+             GtkNativeDialog  *dialog)
+{
+  gboolean mine = self->dialog == dialog;
+
+  gtk_native_dialog_destroy (dialog);
+  if (mine)
+    g_clear_object (&self->dialog);
+  return mine;
+}
+
 static void
 save_response (GtkNativeDialog *dialog, int response, gpointer user_data)
 {
-  g_autoptr(HbTimelineWindow) self = user_data;
+  HbTimelineWindow *self = user_data;
+  g_autoptr(GFile) file = response == GTK_RESPONSE_ACCEPT ? gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog)) : NULL;
 
-  if (response == GTK_RESPONSE_ACCEPT)
+  if (!dialog_done (self, dialog))
+    return;
+  if (file != NULL)
     {
-      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
       g_autofree char *path = g_file_get_path (file);
       g_autoptr(GError) error = NULL;
 
       if (!hb_timeline_window_save_packets (self, path, &error))
         show_notice (self, error->message, TRUE);
     }
-  gtk_native_dialog_destroy (dialog);
-  g_object_unref (dialog);
 }
 
 static void
@@ -852,7 +906,8 @@ save_packets_action (GtkWidget *widget, const char *action_name, GVariant *param
   dialog = gtk_file_chooser_native_new (_("Save Packets"), GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_SAVE,
                                         _("_Save"), _("_Cancel"));
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), "heartbeat.pcap");
-  g_signal_connect (dialog, "response", G_CALLBACK (save_response), g_object_ref (self));
+  own_dialog (self, dialog);
+  g_signal_connect (dialog, "response", G_CALLBACK (save_response), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
 }
 
@@ -874,19 +929,19 @@ dismiss_notice_action (GtkWidget *widget, const char *action_name, GVariant *par
 static void
 export_response (GtkNativeDialog *dialog, int response, gpointer user_data)
 {
-  g_autoptr(HbTimelineWindow) self = user_data;
+  HbTimelineWindow *self = user_data;
+  g_autoptr(GFile) file = response == GTK_RESPONSE_ACCEPT ? gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog)) : NULL;
 
-  if (response == GTK_RESPONSE_ACCEPT)
+  if (!dialog_done (self, dialog))
+    return;
+  if (file != NULL)
     {
-      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
       g_autofree char *path = g_file_get_path (file);
       g_autoptr(GError) error = NULL;
 
       if (!hb_ladder_export (self->ladder, path, &error))
         show_notice (self, error->message, TRUE);
     }
-  gtk_native_dialog_destroy (dialog);
-  g_object_unref (dialog);
 }
 
 static void
@@ -899,7 +954,8 @@ export_action (GtkWidget *widget, const char *action_name, GVariant *param)
   dialog = gtk_file_chooser_native_new (_("Export Ladder"), GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_SAVE,
                                         _("_Export"), _("_Cancel"));
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), svg ? "ladder.svg" : "ladder.png");
-  g_signal_connect (dialog, "response", G_CALLBACK (export_response), g_object_ref (self));
+  own_dialog (self, dialog);
+  g_signal_connect (dialog, "response", G_CALLBACK (export_response), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
 }
 
@@ -913,6 +969,12 @@ hb_timeline_window_dispose (GObject *object)
 
   g_clear_handle_id (&self->tcp_timer, g_source_remove);
   g_clear_handle_id (&self->fast_timer, g_source_remove);
+  if (self->dialog != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->dialog, self);
+      gtk_native_dialog_destroy (self->dialog);
+      g_clear_object (&self->dialog);
+    }
   if (self->segments != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->segments, self);
@@ -1017,6 +1079,11 @@ hb_timeline_window_init (HbTimelineWindow *self)
   gtk_column_view_set_model (self->table, GTK_SELECTION_MODEL (self->selection));
   hb_ladder_set_model (self->ladder, G_LIST_MODEL (self->segments));
   hb_ladder_set_vadjustment (self->ladder, gtk_scrolled_window_get_vadjustment (self->ladder_scroller));
+  self->follow_end = TRUE;
+  g_signal_connect (gtk_scrolled_window_get_vadjustment (self->ladder_scroller), "value-changed",
+                    G_CALLBACK (on_ladder_scrolled), self);
+  g_signal_connect (gtk_scrolled_window_get_vadjustment (self->ladder_scroller), "notify::upper",
+                    G_CALLBACK (on_ladder_grown), self);
 
   g_signal_connect (self->ladder, "notify::selected", G_CALLBACK (on_ladder_selected), self);
   g_signal_connect (self->selection, "notify::selected", G_CALLBACK (on_table_selected), self);
