@@ -577,6 +577,83 @@ test_bounded (void)
   g_rmdir (dir);
 }
 
+/* Whether @row of the ladder is in its scrolled window's view. */
+static gboolean
+ladder_shows_row (HbTimelineWindow *win,
+                  guint             row)
+{
+  GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (CHILD (win, "ladder_scroller"));
+  HbLadder *ladder = CHILD (win, "ladder");
+  guint n = g_list_model_get_n_items (hb_timeline_window_get_segments (win));
+  double rh = (double) gtk_widget_get_height (GTK_WIDGET (ladder)) / (n + 2);  /* about a row */
+  double y = (double) gtk_widget_get_height (GTK_WIDGET (ladder)) * row / n;
+
+  return y + rh >= gtk_adjustment_get_value (adj) &&
+         y - rh <= gtk_adjustment_get_value (adj) + gtk_adjustment_get_page_size (adj);
+}
+
+/* The ladder driven by keys (Down, End, Home, Page Down), and the table
+ * and the ladder scroll to what the other selected. */
+static void
+test_keyboard (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("hb-timeline-XXXXXX", NULL);
+  g_autofree char *path = write_two_conversations (dir);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  HbTimelineWindow *win = hb_timeline_window_new_for_file (NULL, file);
+  GListStore *store = G_LIST_STORE (hb_timeline_window_get_segments (win));
+  GtkSingleSelection *table = GTK_SINGLE_SELECTION (gtk_column_view_get_model (CHILD (win, "table")));
+  GtkAdjustment *table_adj = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (CHILD (win, "table")));
+  GtkAdjustment *ladder_adj = gtk_scrolled_window_get_vadjustment (CHILD (win, "ladder_scroller"));
+  HbLadder *ladder = CHILD (win, "ladder");
+  guint n = 400;
+
+  for (guint i = g_list_model_get_n_items (G_LIST_MODEL (store)); i < n; i++)
+    {
+      g_autoptr(HbSegment) seg = hb_segment_new (i * 1000, i % 2, HB_TCP_PHASE_HEARTBEAT, "PING");
+
+      hb_segments_append (store, seg);
+    }
+  gtk_window_present (GTK_WINDOW (win));
+  hb_assert_eventually (gtk_adjustment_get_upper (ladder_adj) > 10 * gtk_adjustment_get_page_size (ladder_adj) &&
+                        gtk_adjustment_get_page_size (ladder_adj) > 0 &&
+                        gtk_adjustment_get_upper (table_adj) > gtk_adjustment_get_page_size (table_adj));
+  gtk_widget_grab_focus (GTK_WIDGET (ladder));
+
+  /* Down with nothing selected starts at the first row. */
+  gtk_widget_activate_action (GTK_WIDGET (ladder), "ladder.move", "i", 1);
+  g_assert_cmpint (hb_ladder_get_selected (ladder), ==, 0);
+  g_assert_cmpuint (gtk_single_selection_get_selected (table), ==, 0);
+
+  /* End: the last row, selected in both, and both scrolled to it. */
+  gtk_widget_activate_action (GTK_WIDGET (ladder), "ladder.move", "i", G_MAXINT32);
+  g_assert_cmpint (hb_ladder_get_selected (ladder), ==, n - 1);
+  g_assert_cmpuint (gtk_single_selection_get_selected (table), ==, n - 1);
+  hb_assert_eventually (ladder_shows_row (win, n - 1));
+  hb_assert_eventually (gtk_adjustment_get_value (table_adj) >=
+                        gtk_adjustment_get_upper (table_adj) - 2 * gtk_adjustment_get_page_size (table_adj));
+
+  /* Home: back to the top of both. */
+  gtk_widget_activate_action (GTK_WIDGET (ladder), "ladder.move", "i", -G_MAXINT32);
+  g_assert_cmpint (hb_ladder_get_selected (ladder), ==, 0);
+  hb_assert_eventually (gtk_adjustment_get_value (ladder_adj) == 0 && gtk_adjustment_get_value (table_adj) == 0);
+
+  /* Page Down moves by what a page shows, more than one row. */
+  gtk_widget_activate_action (GTK_WIDGET (ladder), "ladder.move", "i", G_MAXINT32 - 1);
+  g_assert_cmpint (hb_ladder_get_selected (ladder), >, 3);
+  g_assert_cmpint (hb_ladder_get_selected (ladder), <, n / 2);
+
+  /* A row chosen in the table brings the ladder to it. */
+  select_row (win, n / 2);
+  g_assert_cmpint (hb_ladder_get_selected (ladder), ==, n / 2);
+  hb_assert_eventually (ladder_shows_row (win, n / 2));
+  g_assert_false (ladder_shows_row (win, 0));
+
+  gtk_window_destroy (GTK_WINDOW (win));
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 /* ---------------------------------------------------------------------- */
 /* The capture session, with a stand-in for the capture tool              */
 
@@ -712,6 +789,7 @@ main (int   argc,
   g_test_add_func ("/gui/timeline/capture-file", test_capture_file);
   g_test_add_func ("/gui/timeline/broken-files", test_broken_files);
   g_test_add_func ("/gui/timeline/bounded", test_bounded);
+  g_test_add_func ("/gui/timeline/keyboard", test_keyboard);
   g_test_add_func ("/gui/timeline/session/stream", test_session_stream);
   g_test_add_func ("/gui/timeline/session/failures", test_session_failures);
   g_test_add_func ("/gui/timeline/capture-denied", test_capture_denied);

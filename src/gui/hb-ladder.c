@@ -308,17 +308,60 @@ on_scroll (GtkEventControllerScroll *controller,
   return TRUE;
 }
 
+/* Scrolls so that @row and a row either side are in view. */
+void
+hb_ladder_scroll_to (HbLadder *self,
+                     int       row)
+{
+  double rh, top, bottom, value, page;
+
+  g_return_if_fail (HB_IS_LADDER (self));
+
+  if (self->vadjustment == NULL || row < 0)
+    return;
+  rh = row_height (self);
+  top = row == 0 ? 0 : HEADER_H + (row - 1) * rh;
+  bottom = HEADER_H + (row + 2) * rh;
+  value = gtk_adjustment_get_value (self->vadjustment);
+  page = gtk_adjustment_get_page_size (self->vadjustment);
+  if (page <= 0)
+    return;
+  if (top < value)
+    gtk_adjustment_set_value (self->vadjustment, top);
+  else if (bottom > value + page)
+    gtk_adjustment_set_value (self->vadjustment, bottom - page);
+}
+
+/* Rows a page holds, for Page Up and Page Down. */
+static int
+rows_per_page (HbLadder *self)
+{
+  double page = self->vadjustment ? gtk_adjustment_get_page_size (self->vadjustment) : 0;
+
+  return MAX (1, (int) ((page - HEADER_H) / row_height (self)));
+}
+
+/* ladder.move: by @param rows; ±G_MAXINT32 for the first and last row,
+ * ±(G_MAXINT32 - 1) for a page. No row selected yet: Down starts at the
+ * top, Up at the bottom. */
 static void
 move_selection (GtkWidget  *widget,
                 const char *action_name,
                 GVariant   *param)
 {
   HbLadder *self = HB_LADDER (widget);
-  int delta = g_variant_get_int32 (param);
-  int n = (int) n_rows (self);
+  gint64 delta = g_variant_get_int32 (param);
+  gint64 n = n_rows (self);
+  gint64 from = self->selected;
 
-  if (n > 0)
-    hb_ladder_set_selected (self, CLAMP (self->selected + delta, 0, n - 1));
+  if (n == 0)
+    return;
+  if (delta == G_MAXINT32 - 1 || delta == -(G_MAXINT32 - 1))
+    delta = delta > 0 ? rows_per_page (self) : -rows_per_page (self);
+  if (from < 0)
+    from = delta > 0 ? -1 : n;
+  hb_ladder_set_selected (self, (int) CLAMP (from + delta, 0, n - 1));
+  hb_ladder_scroll_to (self, self->selected);
 }
 
 static void
@@ -395,6 +438,10 @@ hb_ladder_class_init (HbLadderClass *klass)
   gtk_widget_class_install_action (widget_class, "ladder.move", "i", move_selection);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Down, 0, "ladder.move", "i", 1);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Up, 0, "ladder.move", "i", -1);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Page_Down, 0, "ladder.move", "i", G_MAXINT32 - 1);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Page_Up, 0, "ladder.move", "i", -(G_MAXINT32 - 1));
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_End, 0, "ladder.move", "i", G_MAXINT32);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Home, 0, "ladder.move", "i", -G_MAXINT32);
   gtk_widget_class_set_css_name (widget_class, "hb-ladder");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
 }

@@ -24,6 +24,9 @@ void       hb_ladder_set_labels   (HbLadder   *self,
 int        hb_ladder_get_selected (HbLadder   *self);
 void       hb_ladder_set_selected (HbLadder   *self,
                                    int         index);
+/* Scrolls the ladder's scrolled window so that @row is in view. */
+void       hb_ladder_scroll_to    (HbLadder   *self,
+                                   int         row);
 double     hb_ladder_get_zoom     (HbLadder   *self);
 void       hb_ladder_set_zoom     (HbLadder   *self,
                                    double      zoom);

@@ -313,6 +313,18 @@ show_segment (HbTimelineWindow *self,
     }
 }
 
+/* GTK 4.8's column view has no scroll_to (4.12 has); its list inside
+ * has the action that does it. */
+static void
+scroll_table_to (HbTimelineWindow *self,
+                 guint             row)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->table));
+       child != NULL; child = gtk_widget_get_next_sibling (child))
+    if (GTK_IS_LIST_VIEW (child))
+      gtk_widget_activate_action (child, "list.scroll-to-item", "u", row);
+}
+
 static void
 on_ladder_selected (HbLadder *ladder, GParamSpec *pspec, HbTimelineWindow *self)
 {
@@ -322,6 +334,7 @@ on_ladder_selected (HbLadder *ladder, GParamSpec *pspec, HbTimelineWindow *self)
     return;
   self->syncing = TRUE;
   gtk_single_selection_set_selected (self->selection, row);
+  scroll_table_to (self, row);
   show_segment (self, row);
   self->syncing = FALSE;
 }
@@ -335,6 +348,7 @@ on_table_selected (GtkSingleSelection *selection, GParamSpec *pspec, HbTimelineW
     return;
   self->syncing = TRUE;
   hb_ladder_set_selected (self->ladder, row);
+  hb_ladder_scroll_to (self->ladder, row);
   show_segment (self, row);
   self->syncing = FALSE;
 }
