@@ -696,6 +696,7 @@ test_session_stream (void)
   g_autofree char *cli = g_strdup (g_getenv ("HB_CLI"));
   g_autofree char *dir = g_dir_make_tmp ("hb-session-XXXXXX", NULL);
   g_autofree char *fixture = g_build_filename (dir, "one.pcap", NULL);
+  g_autofree char *tool = g_build_filename (dir, "fake-cli", NULL);
   g_autofree char *script = NULL;
   HbTestNet net = hb_test_net_default (4);
   g_autoptr(GBytes) bytes = hb_test_make_conversation (DLT_EN10MB, HB_TEST_VARIANT_PLAIN, &net, 1000, 5000);
@@ -737,7 +738,7 @@ test_session_stream (void)
 
   stop_fake_capture (session, cli);
   g_unlink (fixture);
-  g_unlink (g_build_filename (dir, "fake-cli", NULL));
+  g_unlink (tool);
   g_rmdir (dir);
 }
 
