@@ -366,6 +366,13 @@ test_bye_starts_teardown (void)
     HB_TCP_PHASE_TEARDOWN, HB_TCP_PHASE_TEARDOWN,           /* BYE and its ACK */
     HB_TCP_PHASE_TEARDOWN,                                  /* PING after BYE: closing */
   };
+  static const HbTcpPhase split[] = {
+    HB_TCP_PHASE_HANDSHAKE, HB_TCP_PHASE_HANDSHAKE, HB_TCP_PHASE_HANDSHAKE,
+    HB_TCP_PHASE_DATA, HB_TCP_PHASE_DATA,                   /* "MSG see you " */
+    HB_TCP_PHASE_DATA, HB_TCP_PHASE_DATA,                   /* "BYE now\n": the same line's end */
+    HB_TCP_PHASE_DATA,                                      /* "BYE" again, retransmitted */
+    HB_TCP_PHASE_TEARDOWN,                                  /* "MSG a\nBYE\n": a line of its own */
+  };
 
   hb_test_capture_init (&cap, DLT_EN10MB, HB_TEST_VARIANT_PLAIN);
   hb_test_capture_add (&cap, &net, TRUE, HB_TCP_SYN, 100, 0, 1000, NULL, 0, NULL);
@@ -382,6 +389,27 @@ test_bye_starts_teardown (void)
   g_assert_cmpuint (packets->len, ==, G_N_ELEMENTS (expected));
   for (guint i = 0; i < packets->len; i++)
     g_assert_cmpint (((HbPacket *) packets->pdata[i])->phase, ==, expected[i]);
+  g_clear_object (&file);
+  g_clear_pointer (&bytes, g_bytes_unref);
+
+  /* A line split across two segments: its second half is no BYE line,
+   * nor when it comes again. */
+  hb_test_capture_init (&cap, DLT_EN10MB, HB_TEST_VARIANT_PLAIN);
+  hb_test_capture_add (&cap, &net, TRUE, HB_TCP_SYN, 100, 0, 1000, NULL, 0, NULL);
+  hb_test_capture_add (&cap, &net, FALSE, HB_TCP_SYN | HB_TCP_ACK, 500, 101, 1000, NULL, 0, NULL);
+  hb_test_capture_add (&cap, &net, TRUE, HB_TCP_ACK, 101, 501, 1000, NULL, 0, NULL);
+  hb_test_capture_add (&cap, &net, TRUE, HB_TCP_PSH | HB_TCP_ACK, 101, 501, 1000, NULL, 0, "MSG see you ");
+  hb_test_capture_add (&cap, &net, FALSE, HB_TCP_ACK, 501, 113, 1000, NULL, 0, NULL);
+  hb_test_capture_add (&cap, &net, TRUE, HB_TCP_PSH | HB_TCP_ACK, 113, 501, 1000, NULL, 0, "BYE now\n");
+  hb_test_capture_add (&cap, &net, FALSE, HB_TCP_ACK, 501, 121, 1000, NULL, 0, NULL);
+  hb_test_capture_add (&cap, &net, TRUE, HB_TCP_PSH | HB_TCP_ACK, 113, 501, 1000, NULL, 0, "BYE now\n");
+  hb_test_capture_add (&cap, &net, TRUE, HB_TCP_PSH | HB_TCP_ACK, 121, 501, 1000, NULL, 0, "MSG a\nBYE\n");
+  bytes = hb_test_capture_finish (&cap);
+  file = load_ok (bytes);
+  packets = hb_capture_file_get_packets (file);
+  g_assert_cmpuint (packets->len, ==, G_N_ELEMENTS (split));
+  for (guint i = 0; i < packets->len; i++)
+    g_assert_cmpint (((HbPacket *) packets->pdata[i])->phase, ==, split[i]);
 }
 
 /* 10.0.0.1 and 10.0.0.3 interleaved, then 10.0.0.1 again on the same

@@ -54,7 +54,9 @@ typedef struct
   gboolean    next_set;
   guint32     next_seq;      /* highest seq + length seen */
   gboolean    sent_payload;
-  GHashTable *seen;          /* guint64 keys: seq, SYN/FIN and length */
+  gboolean    mid_line;      /* the stream stands inside a line at ... */
+  guint32     mid_line_seq;  /* ... this raw seq (a line split across segments) */
+  GHashTable *seen;          /* segment_key () → its first phase + 1 */
   GArray     *marks;         /* Mark, oldest first */
 } Side;
 
@@ -213,9 +215,12 @@ packet_is_heartbeat (const HbPacket *packet)
 
 /* Whether a line of the payload is the protocol's goodbye ("BYE ..."):
  * from there on the connection is being closed, as the application's
- * own record counts it. */
+ * own record counts it. A segment that begins inside a line (the rest
+ * of "MSG see you BYE\n", say) has its first line skipped: it is no line
+ * of its own. */
 static gboolean
-packet_has_bye (const HbPacket *packet)
+packet_has_bye (const HbPacket *packet,
+                gboolean        mid_line)
 {
   const guint8 *data;
   gsize size, len, start = 0;
@@ -228,6 +233,14 @@ packet_has_bye (const HbPacket *packet)
     return FALSE;
   text = (const char *) data + packet->payload_offset;
   len = packet->payload_captured;
+  if (mid_line)
+    {
+      const char *nl = memchr (text, '\n', len);
+
+      if (nl == NULL)
+        return FALSE;
+      start = (gsize) (nl - text) + 1;
+    }
   while (start < len)
     {
       const char *nl = memchr (text + start, '\n', len - start);
@@ -239,6 +252,27 @@ packet_has_bye (const HbPacket *packet)
       start = end + 1;
     }
   return FALSE;
+}
+
+/* Where the stream of @side stands inside a line after @packet: known
+ * only from new data captured whole; a retransmission changes nothing. */
+static void
+track_lines (Side           *side,
+             const HbPacket *packet)
+{
+  const guint8 *data;
+  gsize size;
+
+  if (packet->analysis & HB_ANALYSIS_RETRANSMISSION)
+    return;
+  side->mid_line = FALSE;
+  if (packet->data == NULL || packet->payload_captured < packet->payload_len)
+    return;
+  data = g_bytes_get_data (packet->data, &size);
+  if (packet->payload_offset > size || size - packet->payload_offset < packet->payload_captured)
+    return;
+  side->mid_line = data[packet->payload_offset + packet->payload_len - 1] != '\n';
+  side->mid_line_seq = packet->seq + packet->payload_len;
 }
 
 static void
@@ -314,7 +348,20 @@ update_window (Side     *from,
     packet->win = packet->win_raw;
 }
 
-static void
+/* What tells a segment from the others of its side: seq, SYN, FIN and length. */
+static guint64
+segment_key (const HbPacket *packet)
+{
+  guint64 syn = (packet->flags & HB_TCP_SYN) ? 1 : 0;
+  guint64 fin = (packet->flags & HB_TCP_FIN) ? 1 : 0;
+
+  return ((guint64) packet->seq << 32) | (syn << 31) | (fin << 30) | MIN (packet->payload_len, 0x3fffffff);
+}
+
+/* Marks retransmissions and out-of-order segments. Returns whether
+ * @packet is a segment not seen before (it is remembered, with its
+ * phase, once that is known). */
+static gboolean
 update_sequence (Side     *from,
                  HbPacket *packet)
 {
@@ -323,18 +370,19 @@ update_sequence (Side     *from,
   guint32 seglen = packet->payload_len + syn + fin;
   guint32 end;
   guint64 key;
+  gboolean fresh = FALSE;
 
   if (seglen == 0)
-    return;
+    return FALSE;
 
-  key = ((guint64) packet->seq << 32) | (syn << 31) | (fin << 30) | MIN (packet->payload_len, 0x3fffffff);
+  key = segment_key (packet);
   if (g_hash_table_contains (from->seen, &key))
     packet->analysis |= HB_ANALYSIS_RETRANSMISSION;
   else
     {
       if (from->next_set && SEQ_LT (packet->seq, from->next_seq))
         packet->analysis |= HB_ANALYSIS_OUT_OF_ORDER;
-      g_hash_table_add (from->seen, g_memdup2 (&key, sizeof key));
+      fresh = TRUE;
     }
 
   end = packet->seq + seglen;
@@ -343,6 +391,7 @@ update_sequence (Side     *from,
       from->next_seq = end;
       from->next_set = TRUE;
     }
+  return fresh;
 }
 
 static HbTcpPhase
@@ -362,10 +411,25 @@ classify (HbConversation *self,
   if (flags & HB_TCP_SYN)
     return HB_TCP_PHASE_HANDSHAKE;
 
-  if (packet->payload_len > 0 && packet_has_bye (packet))
+  /* A retransmission is what it was the first time. */
+  if (packet->payload_len > 0 && (packet->analysis & HB_ANALYSIS_RETRANSMISSION))
     {
-      self->closing = TRUE;
-      return HB_TCP_PHASE_TEARDOWN;
+      guint64 key = segment_key (packet);
+      int first = GPOINTER_TO_INT (g_hash_table_lookup (from->seen, &key));
+
+      if (first > 0)
+        return first - 1;
+    }
+  if (packet->payload_len > 0)
+    {
+      gboolean mid_line = from->mid_line && packet->seq == from->mid_line_seq;
+
+      track_lines (from, packet);
+      if (packet_has_bye (packet, mid_line))
+        {
+          self->closing = TRUE;
+          return HB_TCP_PHASE_TEARDOWN;
+        }
     }
   if (packet->payload_len > 0)
     {
@@ -393,6 +457,7 @@ hb_conversation_add (HbConversation *self,
                      HbPacket       *packet)
 {
   Side *from, *to;
+  gboolean fresh;
   int d;
 
   g_return_if_fail (HB_IS_CONVERSATION (self));
@@ -449,9 +514,15 @@ hb_conversation_add (HbConversation *self,
 
   update_window (from, to, packet);
   packet->analysis = 0;
-  update_sequence (from, packet);
+  fresh = update_sequence (from, packet);
 
   packet->phase = classify (self, from, to, packet);
+  if (fresh)
+    {
+      guint64 key = segment_key (packet);
+
+      g_hash_table_insert (from->seen, g_memdup2 (&key, sizeof key), GINT_TO_POINTER (packet->phase + 1));
+    }
   if ((packet->flags & HB_TCP_SYN) && !from->saw_syn)
     {
       from->saw_syn = TRUE;
