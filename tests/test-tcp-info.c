@@ -91,6 +91,10 @@ test_life (void)
   g_socket_close (client->socket, NULL);
   g_assert_cmpint (hb_tcp_state_lookup ("127.0.0.1", client_port, "127.0.0.1", server_port), ==, HB_TCP_TIME_WAIT);
   g_assert_cmpstr (hb_tcp_state_to_string (HB_TCP_TIME_WAIT), ==, "TIME_WAIT");
+
+  /* The server's side of it is gone from the kernel: not the listening
+   * socket on the same port, which the kernel would offer instead. */
+  g_assert_cmpint (hb_tcp_state_lookup ("127.0.0.1", server_port, "127.0.0.1", client_port), ==, HB_TCP_UNKNOWN);
 }
 
 static void

@@ -150,7 +150,17 @@ diag_lookup (const char *local_ip,
     }
   if (reply.h.nlmsg_type == SOCK_DIAG_BY_FAMILY &&
       reply.h.nlmsg_len >= NLMSG_LENGTH (sizeof (struct inet_diag_msg)))
-    state = ((struct inet_diag_msg *) NLMSG_DATA (&reply.h))->idiag_state;
+    {
+      const struct inet_diag_msg *found = NLMSG_DATA (&reply.h);
+
+      /* With no connection of these four addresses left, the kernel's
+       * lookup falls back to the socket listening on the local port:
+       * that is not this connection. */
+      if (found->id.idiag_dport != msg.req.id.idiag_dport ||
+          memcmp (found->id.idiag_dst, msg.req.id.idiag_dst, sizeof found->id.idiag_dst) != 0)
+        return HB_TCP_UNKNOWN;
+      state = found->idiag_state;
+    }
   return state;
 }
 
