@@ -412,6 +412,41 @@ test_bye_starts_teardown (void)
     g_assert_cmpint (((HbPacket *) packets->pdata[i])->phase, ==, split[i]);
 }
 
+/* A capture that began after the handshake, with the server speaking
+ * first: the first sender is taken for the client, unless the caller
+ * names the server's port (a live capture filtered to it). */
+static void
+test_joined_late (void)
+{
+  HbTestNet net = hb_test_net_default (4);
+  HbTestCapture cap;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(HbCaptureFile) file = NULL;
+  HbConversation *c;
+
+  hb_test_capture_init (&cap, DLT_EN10MB, HB_TEST_VARIANT_PLAIN);
+  hb_test_capture_add (&cap, &net, FALSE, HB_TCP_PSH | HB_TCP_ACK, 501, 112, 1000, NULL, 0, "PING 9\n");
+  hb_test_capture_add (&cap, &net, TRUE, HB_TCP_PSH | HB_TCP_ACK, 112, 508, 1000, NULL, 0, "PONG 9\n");
+  bytes = hb_test_capture_finish (&cap);
+  file = load_ok (bytes);
+  c = hb_capture_file_get_conversations (file)->pdata[0];
+  g_assert_cmpuint (hb_conversation_get_client_port (c), ==, HB_TEST_SERVER_PORT);
+
+  for (guint known = 0; known < 2; known++)
+    {
+      g_autoptr(HbConversation) conv = hb_conversation_new (0);
+      GPtrArray *packets = hb_capture_file_get_packets (file);
+
+      if (known)
+        hb_conversation_set_server_port (conv, HB_TEST_SERVER_PORT);
+      for (guint i = 0; i < packets->len; i++)
+        hb_conversation_add (conv, packets->pdata[i]);
+      g_assert_cmpuint (hb_conversation_get_client_port (conv), ==, known ? HB_TEST_CLIENT_PORT : HB_TEST_SERVER_PORT);
+      g_assert_true (((HbPacket *) packets->pdata[0])->from_client == !known);
+      g_assert_true (((HbPacket *) packets->pdata[1])->from_client == !!known);
+    }
+}
+
 /* 10.0.0.1 and 10.0.0.3 interleaved, then 10.0.0.1 again on the same
  * 4-tuple with a new ISN: three conversations. */
 static GBytes *
@@ -1683,6 +1718,7 @@ main (int   argc,
   g_test_add_func ("/core/pcap/analysis/out-of-order", test_out_of_order);
   g_test_add_func ("/core/pcap/analysis/no-syn", test_no_syn);
   g_test_add_func ("/core/pcap/analysis/bye-starts-teardown", test_bye_starts_teardown);
+  g_test_add_func ("/core/pcap/analysis/joined-late", test_joined_late);
   g_test_add_func ("/core/pcap/analysis/two-conversations", test_two_conversations);
   g_test_add_func ("/core/pcap/analysis/window-scaling", test_window_scaling);
   g_test_add_func ("/core/pcap/analysis/sack", test_sack);

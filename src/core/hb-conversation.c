@@ -69,6 +69,7 @@ struct _HbConversation
   int        family;
   Side       side[2];        /* [0] sent the first packet */
   guint      client;         /* index into side[] */
+  guint      server_port;    /* 0: not known */
   gboolean   saw_any_syn;
   gboolean   handshake_acked;
   gboolean   closing;
@@ -117,6 +118,15 @@ hb_conversation_new (guint index)
 
   self->index = index;
   return self;
+}
+
+void
+hb_conversation_set_server_port (HbConversation *self,
+                                 guint           port)
+{
+  g_return_if_fail (HB_IS_CONVERSATION (self));
+  g_return_if_fail (self->packets->len == 0);
+  self->server_port = port;
 }
 
 guint
@@ -470,6 +480,11 @@ hb_conversation_add (HbConversation *self,
       g_strlcpy (self->side[1].address, packet->dst, sizeof self->side[1].address);
       self->side[0].port = packet->src_port;
       self->side[1].port = packet->dst_port;
+      /* Joined after the handshake, with the server's port known: the
+       * server may have spoken first (a SYN, if one comes, decides). */
+      if (!(packet->flags & HB_TCP_SYN) && self->server_port != 0 &&
+          packet->src_port == self->server_port && packet->dst_port != self->server_port)
+        self->client = 1;
     }
   d = direction_of (self, packet);
   g_return_if_fail (d >= 0);

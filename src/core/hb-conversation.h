@@ -22,13 +22,20 @@ G_DECLARE_FINAL_TYPE (HbConversation, hb_conversation, HB, CONVERSATION, GObject
  * numbers, its window scaled by its sender's shift, a phase, and flags
  * for retransmissions and out-of-order segments.
  *
- * The client is the side that sent the SYN; without a captured SYN, the
- * side that sent the first packet.
+ * The client is the side that sent the SYN. Without a captured SYN, the
+ * side that is not on the server's port when that is known
+ * (hb_conversation_set_server_port()), else the side that sent the first
+ * packet (ports say nothing sure: Windows gave clients ports like 4324).
  */
 
 /* @index: the number Wireshark would give the stream (tcp.stream). */
 HbConversation *hb_conversation_new                (guint                 index);
 guint           hb_conversation_get_index          (HbConversation       *self);
+/* The port the server listens on, when the caller knows it (a live
+ * capture filtered to it): decides who is the client when the capture
+ * began after the handshake. Before the first packet. */
+void            hb_conversation_set_server_port    (HbConversation       *self,
+                                                    guint                 port);
 /* Whether @packet belongs here: the same 4-tuple, and not a SYN that
  * starts a new connection. An empty conversation accepts anything. */
 gboolean        hb_conversation_accepts            (HbConversation       *self,

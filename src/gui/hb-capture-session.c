@@ -122,6 +122,7 @@ add_frame (gint64        time_us,
   if (conversation == NULL || !hb_conversation_accepts (conversation, packet))
     {
       conversation = hb_conversation_new (self->conversations->len);
+      hb_conversation_set_server_port (conversation, self->port);
       g_ptr_array_add (self->conversations, conversation);
       g_hash_table_replace (self->by_ends, g_steal_pointer (&key), conversation);
     }
