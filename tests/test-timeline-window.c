@@ -151,7 +151,10 @@ test_capture_file (void)
 
   /* The other connection: its numbers are relative to its own ISNs,
    * across the wrap of the client's sequence space. */
+  g_assert_cmpstr (hb_ladder_get_client_label (CHILD (win, "ladder")), ==, "127.0.0.1:4324");
   gtk_drop_down_set_selected (dropdown, 1);
+  g_assert_cmpstr (hb_ladder_get_client_label (CHILD (win, "ladder")), ==, "127.0.0.1:4325");
+  g_assert_cmpstr (hb_ladder_get_server_label (CHILD (win, "ladder")), ==, "127.0.0.1:12001");
   g_assert_cmpuint (g_list_model_get_n_items (segments), ==, HB_TEST_CONVERSATION_LEN);
   g_assert_true (g_str_has_prefix (hb_segment_get_info (segment_at (win, 0)), "4325 → 12001 [SYN]"));
   for (guint i = 1; i < HB_TEST_CONVERSATION_LEN; i++)
@@ -526,6 +529,17 @@ test_server_window_capture (void)
   hb_assert_eventually (hb_segment_get_packet (segment_at (tl, 0)) != NULL &&
                         g_strcmp0 (hb_segment_get_label (segment_at (tl, 0)), "SYN") != 0);
   g_assert_nonnull (strstr (notice (tl), "handshake is not in it"));
+  /* Arrows still go the right way: the capture knows the server's port,
+   * whoever spoke first (here, most often the server's PING). */
+  hb_assert_eventually (g_list_model_get_n_items (hb_timeline_window_get_segments (tl)) >= 2);
+  for (guint i = 0; i < g_list_model_get_n_items (hb_timeline_window_get_segments (tl)); i++)
+    {
+      HbPacket *packet = hb_segment_get_packet (segment_at (tl, i));
+
+      if (packet != NULL)
+        g_assert_true (hb_segment_get_from_client (segment_at (tl, i)) ==
+                       (packet->dst_port == hb_server_get_port (server)));
+    }
   gtk_widget_activate_action (GTK_WIDGET (server_win), "win.capture", NULL);
   hb_assert_eventually (hb_capture_session_get_state (session) == HB_CAPTURE_SESSION_STOPPED);
 

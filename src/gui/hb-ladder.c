@@ -491,8 +491,13 @@ hb_ladder_set_vadjustment (HbLadder      *self,
   if (self->vadjustment != NULL)
     g_signal_handlers_disconnect_by_data (self->vadjustment, self);
   g_set_object (&self->vadjustment, adjustment);
+  /* Only rows in view are drawn: a new page size (the first allocation,
+   * a zoom) shows other rows as much as a scroll does. */
   if (adjustment != NULL)
-    g_signal_connect_swapped (adjustment, "value-changed", G_CALLBACK (gtk_widget_queue_draw), self);
+    {
+      g_signal_connect_swapped (adjustment, "value-changed", G_CALLBACK (gtk_widget_queue_draw), self);
+      g_signal_connect_swapped (adjustment, "changed", G_CALLBACK (gtk_widget_queue_draw), self);
+    }
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
@@ -506,6 +511,20 @@ hb_ladder_set_labels (HbLadder   *self,
   self->client_label = g_strdup (client);
   self->server_label = g_strdup (server);
   gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+const char *
+hb_ladder_get_client_label (HbLadder *self)
+{
+  g_return_val_if_fail (HB_IS_LADDER (self), NULL);
+  return self->client_label;
+}
+
+const char *
+hb_ladder_get_server_label (HbLadder *self)
+{
+  g_return_val_if_fail (HB_IS_LADDER (self), NULL);
+  return self->server_label;
 }
 
 int

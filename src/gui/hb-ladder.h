@@ -21,6 +21,8 @@ void       hb_ladder_set_vadjustment (HbLadder      *self,
 void       hb_ladder_set_labels   (HbLadder   *self,
                                    const char *client,
                                    const char *server);
+const char *hb_ladder_get_client_label (HbLadder *self);
+const char *hb_ladder_get_server_label (HbLadder *self);
 int        hb_ladder_get_selected (HbLadder   *self);
 void       hb_ladder_set_selected (HbLadder   *self,
                                    int         index);

@@ -693,8 +693,17 @@ on_conversation_chosen (GtkDropDown      *dropdown,
     return;
   conversations = hb_capture_file_get_conversations (self->file);
   if (i < conversations->len)
-    show_conversation (self, conversations->pdata[i], hb_capture_file_get_linktype (self->file),
-                       hb_capture_file_get_start_time (self->file));
+    {
+      HbConversation *c = conversations->pdata[i];
+      g_autofree char *client = g_strdup_printf ("%s:%u", hb_conversation_get_client_address (c),
+                                                 hb_conversation_get_client_port (c));
+      g_autofree char *server = g_strdup_printf ("%s:%u", hb_conversation_get_server_address (c),
+                                                 hb_conversation_get_server_port (c));
+
+      hb_ladder_set_labels (self->ladder, client, server);
+      show_conversation (self, c, hb_capture_file_get_linktype (self->file),
+                         hb_capture_file_get_start_time (self->file));
+    }
 }
 
 static gboolean
@@ -735,13 +744,6 @@ load_file (HbTimelineWindow *self,
 
   if (conversations->len > 0)
     {
-      HbConversation *first = conversations->pdata[0];
-      g_autofree char *client = g_strdup_printf ("%s:%u", hb_conversation_get_client_address (first),
-                                                 hb_conversation_get_client_port (first));
-      g_autofree char *server = g_strdup_printf ("%s:%u", hb_conversation_get_server_address (first),
-                                                 hb_conversation_get_server_port (first));
-
-      hb_ladder_set_labels (self->ladder, client, server);
       gtk_drop_down_set_selected (self->conversation_dropdown, 0);
       on_conversation_chosen (self->conversation_dropdown, NULL, self);
     }
