@@ -33,8 +33,10 @@ quietly meson compile -C "$builddir"
 rm -f "$log"
 trap - EXIT
 
-# Run from the build tree: the settings schema is compiled there.
+# Run from the build tree: the settings schema is compiled there ...
 export GSETTINGS_SCHEMA_DIR="$PWD/$builddir/data${GSETTINGS_SCHEMA_DIR:+:$GSETTINGS_SCHEMA_DIR}"
+# ... and so are the translations (LANG=zh_CN.UTF-8 tools/run.sh speaks Chinese).
+export HEARTBEAT_LAB_LOCALEDIR="$PWD/$builddir/po"
 if [ $# -eq 0 ]; then
   set -- --demo
 fi
