@@ -309,6 +309,65 @@ has_packet (HbTimelineWindow *win,
   return FALSE;
 }
 
+/* A client's record goes on over reconnections; its timeline shows one
+ * connection: opened after a reconnection, the newest one from its own
+ * handshake, in the right phases; when the client connects again, a note
+ * says so and the old connection's ladder stays as it was. */
+static void
+test_client_reconnects (void)
+{
+  Live live = { 0 };
+  HbTimelineWindow *win;
+  GListModel *segments;
+  guint n;
+
+  live_start (&live);
+  live_connect (&live, "gus");
+  hb_client_disconnect (live.client);
+  hb_assert_eventually (hb_client_get_state (live.client) == HB_CLIENT_DISCONNECTED &&
+                        g_list_model_get_n_items (hb_server_get_connections (live.server)) == 0);
+  hb_client_connect (live.client);
+  hb_assert_eventually (hb_client_get_state (live.client) == HB_CLIENT_CONNECTED);
+
+  win = hb_timeline_window_new (NULL, hb_client_get_timeline (live.client), TRUE,
+                                hb_client_get_socket (live.client), "gus", "server");
+  segments = hb_timeline_window_get_segments (win);
+  gtk_window_present (GTK_WINDOW (win));
+  hb_assert_eventually (g_list_model_get_n_items (segments) >= 5);   /* SYN, SYN-ACK, ACK, HELLO, WELCOME */
+  g_assert_cmpstr (hb_segment_get_label (segment_at (win, 0)), ==, "SYN");
+  g_assert_cmpint (hb_segment_get_time (segment_at (win, 0)), ==, 0);
+  for (guint i = 0; i < g_list_model_get_n_items (segments); i++)
+    {
+      HbSegment *seg = segment_at (win, i);
+
+      g_assert_cmpint (hb_segment_get_phase (seg), !=, HB_TCP_PHASE_TEARDOWN);
+      g_assert_false (i > 0 && g_strcmp0 (hb_segment_get_label (seg), "SYN") == 0);
+    }
+
+  /* Again: the window's connection has ended; the new one is not added. */
+  hb_client_disconnect (live.client);
+  hb_assert_eventually (hb_client_get_state (live.client) == HB_CLIENT_DISCONNECTED &&
+                        g_list_model_get_n_items (hb_server_get_connections (live.server)) == 0);
+  hb_client_connect (live.client);
+  hb_assert_eventually (hb_client_get_state (live.client) == HB_CLIENT_CONNECTED);
+  hb_assert_eventually (hb_segment_is_note (segment_at (win, g_list_model_get_n_items (segments) - 1)));
+  n = g_list_model_get_n_items (segments);
+  g_assert_cmpstr (hb_segment_get_label (segment_at (win, n - 1)), ==, "connected again");
+  g_assert_cmpint (hb_segment_get_phase (segment_at (win, n - 2)), ==, HB_TCP_PHASE_TEARDOWN);
+  g_assert_true (hb_client_send_message (live.client, "after"));
+  {
+    HbTimeline *record = hb_client_get_timeline (live.client);
+    const HbTimelineEvent *last = hb_timeline_get_event (record, hb_timeline_get_n_events (record) - 1);
+
+    g_assert_cmpint (last->kind, ==, HB_EVENT_LINE_OUT);   /* recorded, and not shown here */
+    g_assert_cmpint (last->verb, ==, HB_VERB_MSG);
+  }
+  g_assert_cmpuint (g_list_model_get_n_items (segments), ==, n);
+
+  gtk_window_destroy (GTK_WINDOW (win));
+  live_stop (&live);
+}
+
 /* Without the privilege, the window says why and how to grant it, and
  * keeps showing the application's own record. As root, the capture tool
  * is run as nobody to take the privilege away. */
@@ -805,6 +864,7 @@ main (int   argc,
   g_test_add_func ("/gui/timeline/broken-files", test_broken_files);
   g_test_add_func ("/gui/timeline/bounded", test_bounded);
   g_test_add_func ("/gui/timeline/keyboard", test_keyboard);
+  g_test_add_func ("/gui/timeline/client-reconnects", test_client_reconnects);
   g_test_add_func ("/gui/timeline/session/stream", test_session_stream);
   g_test_add_func ("/gui/timeline/session/failures", test_session_failures);
   g_test_add_func ("/gui/timeline/capture-denied", test_capture_denied);

@@ -177,6 +177,8 @@ typedef struct
   gboolean    client_side;
   gint64      origin;      /* mono µs of the first event */
   gboolean    closing;     /* a FIN or close has been seen */
+  gboolean    connected;   /* this connection's CONNECT has been seen */
+  gboolean    ended;       /* a later connection began: nothing more */
   char       *client_label;
   char       *server_label;
   HbTimeline *timeline;
@@ -209,8 +211,21 @@ add_event (Follow                *f,
   HbTcpPhase phase;
 
   /* Time 0 is the connection's first segment, as in a capture. */
-  if (ev->kind == HB_EVENT_STATE || ev->kind == HB_EVENT_ERROR)
+  if (f->ended || ev->kind == HB_EVENT_STATE || ev->kind == HB_EVENT_ERROR)
     return;
+  if (ev->kind == HB_EVENT_CONNECT && f->connected)
+    {
+      /* The client connected again: another connection, other ports. */
+      seg = hb_segment_new_note (ev->mono_us - f->origin, TRUE, HB_TCP_PHASE_HANDSHAKE, _("connected again"),
+                                 _("The client connected again: a new connection with a new port. "
+                                   "Open the Timeline from its window again to follow it."));
+      hb_segment_set_endpoints (seg, f->client_label, f->server_label);
+      hb_segments_append (f->store, seg);
+      f->ended = TRUE;
+      return;
+    }
+  if (ev->kind == HB_EVENT_CONNECT)
+    f->connected = TRUE;
   if (f->origin == 0)
     f->origin = ev->mono_us;
 
@@ -297,7 +312,7 @@ follow_stop (gpointer data)
   g_free (f);
 }
 
-void
+gint64
 hb_segments_follow_timeline (GListStore *store,
                              HbTimeline *timeline,
                              gboolean    client_side,
@@ -305,17 +320,27 @@ hb_segments_follow_timeline (GListStore *store,
                              const char *server_label)
 {
   Follow *f = g_new0 (Follow, 1);
+  guint n = hb_timeline_get_n_events (timeline);
+  guint first = 0;
 
   f->store = store;
   f->client_side = client_side;
   f->client_label = g_strdup (client_label ? client_label : _("client"));
   f->server_label = g_strdup (server_label ? server_label : _("server"));
   f->timeline = g_object_ref (timeline);
-  for (guint i = 0; i < hb_timeline_get_n_events (timeline); i++)
+  /* The newest connection: from the last CONNECT on. */
+  for (guint i = n; i > 0; i--)
+    if (hb_timeline_get_event (timeline, i - 1)->kind == HB_EVENT_CONNECT)
+      {
+        first = i - 1;
+        break;
+      }
+  for (guint i = first; i < n; i++)
     add_event (f, hb_timeline_get_event (timeline, i));
   f->handler = g_signal_connect (timeline, "appended", G_CALLBACK (on_appended), f);
   /* The store owns the link: when it goes, following stops. */
   g_object_set_data_full (G_OBJECT (store), "hb-follow", f, follow_stop);
+  return f->origin;
 }
 
 void

@@ -77,8 +77,12 @@ void        hb_segments_append          (GListStore     *store,
 /* Keeps @store in step with @timeline (the application's own record of a
  * connection: lines, FINs, close), as segments seen from @client_side's
  * point of view: TRUE when the timeline belongs to the client. The labels
- * name the two ends in the Source and Destination columns. */
-void        hb_segments_follow_timeline (GListStore     *store,
+ * name the two ends in the Source and Destination columns. A client's
+ * record goes on over reconnections: only the newest connection is shown,
+ * and when the client connects again a note says so and following ends.
+ * Returns the monotonic time of that connection's first event (time 0),
+ * or 0 when the record is empty. */
+gint64      hb_segments_follow_timeline (GListStore     *store,
                                          HbTimeline     *timeline,
                                          gboolean        client_side,
                                          const char     *client_label,

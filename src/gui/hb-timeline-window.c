@@ -1130,9 +1130,9 @@ hb_timeline_window_new (GtkApplication *application,
   self->server_label = g_strdup (server_label);
   remember_addresses (self);
   hb_ladder_set_labels (self->ladder, client_label, server_label);
-  self->origin_mono = hb_timeline_get_n_events (timeline) > 0 ? hb_timeline_get_event (timeline, 0)->mono_us
-                                                              : g_get_monotonic_time ();
-  hb_segments_follow_timeline (self->segments, timeline, client_side, client_label, server_label);
+  self->origin_mono = hb_segments_follow_timeline (self->segments, timeline, client_side, client_label, server_label);
+  if (self->origin_mono == 0)
+    self->origin_mono = g_get_monotonic_time ();
   update_tcp (self);
   self->tcp_timer = g_timeout_add_seconds (1, update_tcp, self);
 
