@@ -183,6 +183,53 @@ test_no_such_device (void)
     g_assert_nonnull (strstr (error->message, "no-such-if0"));
 }
 
+static void
+exited_cb (GObject *source, GAsyncResult *result, gpointer data)
+{
+  gboolean *exited = data;
+
+  g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
+  *exited = TRUE;
+}
+
+/* The desktop application reads `capture --write -` through a pipe. If it
+ * goes away without stopping the tool (a crash), the tool must not stay
+ * behind on a silent port: it stops when its reader closes the pipe. */
+static void
+test_cli_reader_gone (void)
+{
+  const char *cli = g_getenv ("HB_CLI");
+  g_autoptr(GSubprocess) tool = NULL;
+  g_autoptr(GError) error = NULL;
+  guint8 header[24];
+  gsize got = 0;
+  gboolean exited = FALSE;
+
+  g_assert_nonnull (cli);
+  /* Port 9 (discard): nothing on loopback speaks on it. */
+  tool = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error,
+                           cli, "capture", "--port", "9", "--interface", "lo", "--write", "-", NULL);
+  g_assert_no_error (error);
+  g_subprocess_wait_async (tool, NULL, exited_cb, &exited);
+  /* The pcap header comes at once; nothing when capturing is not allowed. */
+  g_assert_true (g_input_stream_read_all (g_subprocess_get_stdout_pipe (tool), header, sizeof header,
+                                          &got, NULL, &error));
+  if (got == 0)
+    {
+      hb_assert_eventually (exited);
+      g_assert_cmpint (g_subprocess_get_exit_status (tool), ==, 1);
+      g_test_skip ("no privilege to capture here (run as root, or setcap heartbeat-lab-cli)");
+      return;
+    }
+  g_assert_cmpuint (got, ==, sizeof header);
+  g_assert_false (exited);
+
+  g_assert_true (g_input_stream_close (g_subprocess_get_stdout_pipe (tool), NULL, &error));
+  hb_assert_eventually (exited);
+  g_assert_true (g_subprocess_get_if_exited (tool));
+  g_assert_cmpint (g_subprocess_get_exit_status (tool), ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -191,5 +238,6 @@ main (int   argc,
   g_test_add_func ("/core/live-capture/conversation", test_conversation);
   g_test_add_func ("/core/live-capture/abort-is-rst", test_abort_is_rst);
   g_test_add_func ("/core/live-capture/no-such-device", test_no_such_device);
+  g_test_add_func ("/core/live-capture/cli-reader-gone", test_cli_reader_gone);
   return g_test_run ();
 }

@@ -9,6 +9,9 @@
 
 #include "config.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <glib-unix.h>
 #include <glib/gi18n.h>
 
@@ -21,6 +24,7 @@ typedef struct
   GMainLoop     *loop;
   HbLiveCapture *capture;
   guint          limit;
+  guint          reader_watch;
 } Capture;
 
 static gboolean
@@ -38,6 +42,21 @@ on_duration (gpointer data)
   Capture *self = data;
 
   g_main_loop_quit (self->loop);
+  return G_SOURCE_REMOVE;
+}
+
+/* The program reading the capture (the desktop application) has gone,
+ * perhaps without a word: stop, rather than wait for a packet to die of
+ * SIGPIPE on a port that may stay silent. */
+static gboolean
+on_reader_gone (int          fd,
+                GIOCondition condition,
+                gpointer     data)
+{
+  Capture *self = data;
+
+  g_main_loop_quit (self->loop);
+  self->reader_watch = 0;
   return G_SOURCE_REMOVE;
 }
 
@@ -86,7 +105,8 @@ hb_cli_capture_run (int    argc,
     _("Capturing needs the CAP_NET_RAW privilege. Run as root, or grant it to this\n"
       "program once with: sudo setcap cap_net_raw,cap_net_admin+eip $(command -v heartbeat-lab-cli)\n"
       "\n"
-      "Stops on SIGINT or SIGTERM, or after --count or --duration.\n"
+      "Stops on SIGINT or SIGTERM, after --count or --duration, or when the\n"
+      "program reading standard output (--write -) closes it.\n"
       "Exit status: 0 when stopped; 1 when capturing is not possible; 2 for wrong usage."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
 
@@ -122,6 +142,14 @@ hb_cli_capture_run (int    argc,
   sig_term = g_unix_signal_add (SIGTERM, on_signal, &self);
   if (duration > 0)
     timer = g_timeout_add_seconds (duration, on_duration, &self);
+  if (g_strcmp0 (write, "-") == 0)
+    {
+      struct stat st;
+
+      /* A pipe or socket reports an error once its reader has closed it. */
+      if (fstat (STDOUT_FILENO, &st) == 0 && (S_ISFIFO (st.st_mode) || S_ISSOCK (st.st_mode)))
+        self.reader_watch = g_unix_fd_add (STDOUT_FILENO, G_IO_ERR | G_IO_HUP, on_reader_gone, &self);
+    }
   /* Standard output may be the capture itself: talk on stderr. */
   g_printerr (_("capturing tcp port %u on %s into %s; Ctrl+C stops\n"),
               port, device ? device : "lo", g_strcmp0 (write, "-") == 0 ? _("standard output") : write);
@@ -134,6 +162,8 @@ hb_cli_capture_run (int    argc,
               (unsigned long long) hb_live_capture_get_n_frames (self.capture));
   g_source_remove (sig_int);
   g_source_remove (sig_term);
+  if (self.reader_watch != 0)
+    g_source_remove (self.reader_watch);
   if (timer != 0 && g_main_context_find_source_by_id (NULL, timer) != NULL)
     g_source_remove (timer);
   g_object_unref (self.capture);
