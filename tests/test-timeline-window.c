@@ -117,6 +117,10 @@ test_capture_file (void)
   g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (gtk_drop_down_get_model (dropdown)), 0), ==,
                    "127.0.0.1:4324 → 127.0.0.1:12001 (11 packets)");
   g_assert_nonnull (strstr (notice (win), "2 TCP connections"));
+  /* Keys go to the ladder; the notice does not open all selected. */
+  hb_assert_eventually (gtk_widget_get_mapped (GTK_WIDGET (win)));
+  g_assert_true (gtk_window_get_focus (GTK_WINDOW (win)) == GTK_WIDGET (CHILD (win, "ladder")));
+  g_assert_false (gtk_label_get_selection_bounds (CHILD (win, "notice_label"), NULL, NULL));
 
   /* Every row as Wireshark shows it, with its phase. */
   g_assert_cmpuint (g_list_model_get_n_items (segments), ==, HB_TEST_CONVERSATION_LEN);
@@ -175,6 +179,17 @@ test_capture_file (void)
   g_assert_no_error (error);
   g_assert_cmpuint (hb_capture_file_get_packets (reread)->len, ==, HB_TEST_CONVERSATION_LEN);
   g_assert_cmpuint (hb_capture_file_get_conversations (reread)->len, ==, 1);
+
+  /* A reset is explained as an abort, not as the FIN teardown. */
+  {
+    g_autoptr(HbSegment) rst = hb_segment_new (1000000, TRUE, HB_TCP_PHASE_TEARDOWN, "RST");
+
+    hb_segments_append (G_LIST_STORE (segments), rst);
+    select_row (win, g_list_model_get_n_items (segments) - 1);
+    g_assert_true (g_str_has_prefix (gtk_label_get_text (CHILD (win, "explanation_label")), "Reset (RST)."));
+    select_row (win, g_list_model_get_n_items (segments) - 2);
+    g_assert_true (g_str_has_prefix (gtk_label_get_text (CHILD (win, "explanation_label")), "Teardown."));
+  }
 
   gtk_window_destroy (GTK_WINDOW (win));
   g_unlink (saved);

@@ -107,6 +107,24 @@ hb_phase_explanation (int phase)
     }
 }
 
+/* What a segment teaches: its phase's explanation, or the reset's own. */
+const char *
+hb_segment_explanation (HbSegment *seg)
+{
+  HbPacket *packet = hb_segment_get_packet (seg);
+  gboolean reset = packet != NULL ? (packet->flags & HB_TCP_RST) != 0
+                                  : g_strcmp0 (hb_segment_get_label (seg), "RST") == 0;
+
+  if (reset)
+    return _("Reset (RST). One side aborted the connection: no FIN, no four-way goodbye, no TIME_WAIT. "
+             "A program sends it by closing with SO_LINGER set to 0 (the client's Abort button); the "
+             "kernel sends it when a segment arrives for a socket that no longer exists, or when a "
+             "program closes a socket with data still unread. The other side learns of it at its next "
+             "read or write, as “connection reset by peer”, and whatever was still on its way is thrown "
+             "away.");
+  return hb_phase_explanation (hb_segment_get_phase (seg));
+}
+
 /* ---------------------------------------------------------------------- */
 /* Kernel state                                                            */
 
@@ -290,7 +308,7 @@ show_segment (HbTimelineWindow *self,
 
   if (seg == NULL)
     return;
-  gtk_label_set_text (self->explanation_label, hb_phase_explanation (hb_segment_get_phase (seg)));
+  gtk_label_set_text (self->explanation_label, hb_segment_explanation (seg));
 
   packet = hb_segment_get_packet (seg);
   if (packet != NULL)
@@ -390,7 +408,7 @@ on_segments_changed (GListModel *model, guint position, guint removed, guint add
       g_autoptr(HbSegment) last = g_list_model_get_item (model, position + added - 1);
 
       if (hb_ladder_get_selected (self->ladder) < 0)
-        gtk_label_set_text (self->explanation_label, hb_phase_explanation (hb_segment_get_phase (last)));
+        gtk_label_set_text (self->explanation_label, hb_segment_explanation (last));
       /* Closing: look at the kernel's state often for a few seconds. */
       if (hb_segment_get_phase (last) == HB_TCP_PHASE_TEARDOWN && !hb_segment_is_note (last) &&
           self->tcp_timer != 0)
@@ -540,7 +558,7 @@ show_conversation (HbTimelineWindow *self,
   /* Start reading at the start, not at the last packet. */
   if (segs->len > 0)
     gtk_label_set_text (self->explanation_label,
-                        hb_phase_explanation (hb_segment_get_phase (segs->pdata[0])));
+                        hb_segment_explanation (segs->pdata[0]));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.save-packets", TRUE);
   update_status (self);
 }
@@ -1070,6 +1088,9 @@ hb_timeline_window_init (HbTimelineWindow *self)
   };
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  /* Keys go to the ladder first; a selectable label given the focus
+   * would open with all its text selected. */
+  gtk_window_set_focus (GTK_WINDOW (self), GTK_WIDGET (self->ladder));
   hb_load_style ();
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), entries, G_N_ELEMENTS (entries), self);
