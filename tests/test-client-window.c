@@ -234,6 +234,65 @@ test_abort_and_half_close (void)
   fixture_clear (&f);
 }
 
+/* The text of the "who" column beside the first row of the conversation
+ * whose text contains @needle, as drawn; NULL if no such row is drawn. */
+static const char *
+drawn_sender (GtkWidget  *widget,
+              const char *needle)
+{
+  if (GTK_IS_LABEL (widget) && gtk_widget_has_css_class (widget, "hb-who"))
+    {
+      GtkWidget *text = gtk_widget_get_next_sibling (widget);
+
+      if (GTK_IS_LABEL (text) && strstr (gtk_label_get_text (GTK_LABEL (text)), needle) != NULL)
+        return gtk_label_get_text (GTK_LABEL (widget));
+      return NULL;
+    }
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      const char *who = drawn_sender (c, needle);
+
+      if (who != NULL)
+        return who;
+    }
+  return NULL;
+}
+
+static void
+test_local_notes (void)
+{
+  Fixture f = { 0 };
+  HbClientWindow *win;
+  GtkWidget *log;
+
+  fixture_init (&f);
+  win = open_client (&f, "lena");
+  log = child (win, "conversation");
+
+  /* What the server said is the server's... */
+  hb_assert_eventually (drawn_sender (log, "WELCOME") != NULL);
+  g_assert_cmpstr (drawn_sender (log, "WELCOME"), ==, "server");
+
+  /* ...what this client did is its own. */
+  gtk_widget_activate_action (GTK_WIDGET (win), "win.half-close", NULL);
+  hb_assert_eventually (drawn_sender (log, "Half-close") != NULL);
+  g_assert_cmpstr (drawn_sender (log, "Half-close"), ==, "this client");
+  hb_assert_eventually (drawn_sender (log, "half-closed; the server closed its side too") != NULL);
+  g_assert_cmpstr (drawn_sender (log, "half-closed; the server closed its side too"), ==, "this client");
+
+  /* So is a reconnect it schedules. */
+  g_object_set (hb_client_window_get_client (win), "reconnect-min-ms", 20, "reconnect-max-ms", 100, NULL);
+  gtk_check_button_set_active (child (win, "reconnect_check"), TRUE);
+  hb_client_window_connect (win);
+  hb_assert_eventually (hb_client_get_client_id (hb_client_window_get_client (win)) != 0);
+  server_stop (&f);
+  hb_assert_eventually (drawn_sender (log, "Reconnecting in") != NULL);
+  g_assert_cmpstr (drawn_sender (log, "Reconnecting in"), ==, "this client");
+
+  close_client (win);
+  fixture_clear (&f);
+}
+
 static void
 test_reconnect_after_restart (void)
 {
@@ -383,6 +442,7 @@ main (int   argc,
   g_test_add_func ("/gui/client-window/stop-answering", test_stop_answering);
   g_test_add_func ("/gui/client-window/abort-and-half-close", test_abort_and_half_close);
   g_test_add_func ("/gui/client-window/reconnect-after-restart", test_reconnect_after_restart);
+  g_test_add_func ("/gui/client-window/local-notes", test_local_notes);
   g_test_add_func ("/gui/timeline/live", test_timeline);
 
   return g_test_run ();

@@ -62,6 +62,16 @@ say (HbClientWindow *self,
   hb_log_view_append (self->conversation, entry);
 }
 
+/* What this client did or found, not something the server said: the log
+ * credits an entry without a sender to the server. */
+static void
+note (HbClientWindow *self,
+      HbLogKind       kind,
+      const char     *text)
+{
+  say (self, kind, _("this client"), text);
+}
+
 /* ---------------------------------------------------------------------- */
 /* What the user sees                                                      */
 
@@ -308,7 +318,7 @@ on_disconnected (HbClient *client, HbByeReason reason, HbInitiator initiator,
   g_free (self->last_reason);
   self->last_reason = detail ? g_strdup_printf ("%s — %s", reason_words (reason, initiator), detail)
                              : g_strdup (reason_words (reason, initiator));
-  say (self, HB_LOG_LEAVE, NULL, self->last_reason);
+  note (self, HB_LOG_LEAVE, self->last_reason);
   update_state (self);
 }
 
@@ -317,7 +327,7 @@ on_reconnecting (HbClient *client, guint delay_ms, guint attempt, HbClientWindow
 {
   g_autofree char *text = g_strdup_printf (_("Reconnecting in %.1f s (attempt %u)"), delay_ms / 1000.0, attempt);
 
-  say (self, HB_LOG_INFO, NULL, text);
+  note (self, HB_LOG_INFO, text);
   update_state (self);
 }
 
@@ -436,7 +446,7 @@ half_close_action (GtkWidget  *widget,
 {
   HbClientWindow *self = HB_CLIENT_WINDOW (widget);
 
-  say (self, HB_LOG_INFO, NULL, _("Half-close: FIN sent, still reading"));
+  note (self, HB_LOG_INFO, _("Half-close: FIN sent, still reading"));
   hb_client_half_close (self->client);
 }
 
