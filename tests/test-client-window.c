@@ -293,6 +293,58 @@ test_local_notes (void)
   fixture_clear (&f);
 }
 
+/* What Enter in a field does: GtkText's key binding emits its ::activate,
+ * which an entry passes on as its own. */
+static void
+press_enter (HbClientWindow *win,
+             const char     *field)
+{
+  g_signal_emit_by_name (gtk_editable_get_delegate (child (win, field)), "activate");
+}
+
+static void
+wait_disconnected (HbClientWindow *win)
+{
+  gtk_widget_activate_action (GTK_WIDGET (win), "win.toggle-connection", NULL);
+  hb_assert_eventually (hb_client_get_state (hb_client_window_get_client (win)) == HB_CLIENT_DISCONNECTED);
+}
+
+/* Enter in any connection field connects, as a dialog's default button. */
+static void
+test_enter_connects (void)
+{
+  Fixture f = { 0 };
+  HbClientWindow *win = hb_client_window_new (NULL);
+  HbClient *client = hb_client_window_get_client (win);
+  g_autofree char *port = NULL;
+
+  fixture_init (&f);
+  hb_client_window_set_target (win, "127.0.0.1", f.port, "mona");
+  gtk_window_present (GTK_WINDOW (win));
+
+  press_enter (win, "name_entry");
+  hb_assert_eventually (hb_client_get_client_id (client) != 0);
+  /* Connected, Enter there does not disconnect. */
+  press_enter (win, "name_entry");
+  g_assert_cmpint (hb_client_get_state (client), ==, HB_CLIENT_CONNECTED);
+  wait_disconnected (win);
+
+  press_enter (win, "host_entry");
+  hb_assert_eventually (hb_client_get_client_id (client) != 0);
+  wait_disconnected (win);
+
+  /* A port typed and entered is the one connected to. */
+  gtk_spin_button_set_value (child (win, "port_spin"), 1);
+  port = g_strdup_printf ("%u", f.port);
+  gtk_editable_set_text (child (win, "port_spin"), port);
+  press_enter (win, "port_spin");
+  hb_assert_eventually (hb_client_get_client_id (client) != 0);
+  g_assert_cmpuint (hb_client_get_port (client), ==, f.port);
+
+  close_client (win);
+  fixture_clear (&f);
+}
+
 static void
 test_reconnect_after_restart (void)
 {
@@ -443,6 +495,7 @@ main (int   argc,
   g_test_add_func ("/gui/client-window/abort-and-half-close", test_abort_and_half_close);
   g_test_add_func ("/gui/client-window/reconnect-after-restart", test_reconnect_after_restart);
   g_test_add_func ("/gui/client-window/local-notes", test_local_notes);
+  g_test_add_func ("/gui/client-window/enter-connects", test_enter_connects);
   g_test_add_func ("/gui/timeline/live", test_timeline);
 
   return g_test_run ();

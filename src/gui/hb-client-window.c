@@ -475,6 +475,15 @@ on_entry_activate (HbClientWindow *self)
   gtk_widget_activate_action (GTK_WIDGET (self), "win.send", NULL);
 }
 
+/* Enter in a connection field is the form's default action, Connect. It
+ * never disconnects: the fields only take input while disconnected. */
+static void
+on_target_activate (HbClientWindow *self)
+{
+  if (hb_client_get_state (self->client) == HB_CLIENT_DISCONNECTED)
+    hb_client_window_connect (self);
+}
+
 /* ---------------------------------------------------------------------- */
 /* GObject                                                                 */
 
@@ -588,6 +597,12 @@ hb_client_window_init (HbClientWindow *self)
   g_signal_connect (self->client, "reconnecting", G_CALLBACK (on_reconnecting), self);
   g_signal_connect (self->clock, "notify::now", G_CALLBACK (on_clock), self);
   g_signal_connect_swapped (self->message_entry, "activate", G_CALLBACK (on_entry_activate), self);
+  g_signal_connect_swapped (self->host_entry, "activate", G_CALLBACK (on_target_activate), self);
+  g_signal_connect_swapped (self->name_entry, "activate", G_CALLBACK (on_target_activate), self);
+  /* GTK 4.8's spin button has no ::activate of its own; its text does, and
+   * the spin button's handler, connected first, takes the typed value. */
+  g_signal_connect_swapped (gtk_editable_get_delegate (GTK_EDITABLE (self->port_spin)), "activate",
+                            G_CALLBACK (on_target_activate), self);
   g_signal_connect_swapped (self->settings, "changed::recent-servers", G_CALLBACK (rebuild_recent_menu), self);
 
   rebuild_recent_menu (self);
@@ -622,10 +637,14 @@ hb_client_window_connect (HbClientWindow *self)
 {
   const char *host = gtk_editable_get_text (GTK_EDITABLE (self->host_entry));
   const char *name = gtk_editable_get_text (GTK_EDITABLE (self->name_entry));
-  guint port = gtk_spin_button_get_value_as_int (self->port_spin);
+  guint port;
   g_autofree char *title = NULL;
 
   g_return_if_fail (HB_IS_CLIENT_WINDOW (self));
+
+  /* A port typed but not yet committed (no Enter, no focus change) counts. */
+  gtk_spin_button_update (self->port_spin);
+  port = gtk_spin_button_get_value_as_int (self->port_spin);
 
   if (*name != '\0' && !hb_name_is_valid (name, strlen (name)))
     {
