@@ -234,6 +234,96 @@ test_abort_and_half_close (void)
   fixture_clear (&f);
 }
 
+static guint64
+shown_pings (HbClientWindow *win)
+{
+  guint64 n = G_MAXUINT64;
+
+  g_assert_cmpint (sscanf (gtk_label_get_text (child (win, "count_label")), "%" G_GUINT64_FORMAT, &n), ==, 1);
+  return n;
+}
+
+static guint64
+client_uint64 (HbClientWindow *win,
+               const char     *property)
+{
+  guint64 v = 0;
+
+  g_object_get (hb_client_window_get_client (win), property, &v, NULL);
+  return v;
+}
+
+typedef struct
+{
+  char *verdict;
+  char *last_pong;
+} AtWelcome;
+
+static void
+capture_at_welcome (HbClient *client, guint id, guint interval, guint timeout, gpointer data)
+{
+  AtWelcome *at = data;
+  HbClientWindow *win = g_object_get_data (G_OBJECT (client), "test-window");
+
+  g_free (at->verdict);
+  g_free (at->last_pong);
+  at->verdict = g_strdup (gtk_label_get_text (child (win, "deadline_label")));
+  at->last_pong = g_strdup (gtk_label_get_text (child (win, "last_pong_label")));
+}
+
+/* The tester's case: a connection ends in BYE timeout, Connect again. The
+ * heartbeat panel is the new connection's, not the old one's carried on. */
+static void
+test_reconnect_starts_fresh_panel (void)
+{
+  Fixture f = { 0 };
+  AtWelcome at = { 0 };
+  HbClientWindow *win;
+  HbClient *client;
+  guint64 old_pings;
+
+  fixture_init (&f);
+  win = open_client (&f, "kate");
+  client = hb_client_window_get_client (win);
+  hb_assert_eventually (shown_pings (win) >= 3 && client_uint64 (win, "pongs-sent") >= 3);
+
+  gtk_switch_set_active (child (win, "answer_switch"), FALSE);
+  hb_assert_eventually (hb_client_get_state (client) == HB_CLIENT_DISCONNECTED && f.leaves->len == 1);
+  g_assert_cmpstr (g_ptr_array_index (f.leaves, 0), ==, "timeout local");
+  /* The ended connection can still be read. */
+  g_assert_cmpstr (gtk_label_get_text (child (win, "last_ping_label")), !=, "—");
+  g_assert_cmpstr (gtk_label_get_text (child (win, "deadline_label")), ==, "—");
+  old_pings = client_uint64 (win, "pings-received");
+  g_assert_cmpuint (shown_pings (win), ==, old_pings);
+
+  /* Connect again: the panel starts empty at once... */
+  gtk_switch_set_active (child (win, "answer_switch"), TRUE);
+  g_object_set_data (G_OBJECT (client), "test-window", win);
+  g_signal_connect (client, "welcome", G_CALLBACK (capture_at_welcome), &at);
+  gtk_widget_activate_action (GTK_WIDGET (win), "win.toggle-connection", NULL);
+  g_assert_cmpint (hb_client_get_state (client), ==, HB_CLIENT_CONNECTING);
+  g_assert_cmpstr (gtk_label_get_text (child (win, "last_ping_label")), ==, "—");
+  g_assert_cmpstr (gtk_label_get_text (child (win, "last_pong_label")), ==, "—");
+  g_assert_cmpstr (gtk_label_get_text (child (win, "count_label")), ==, "0 PINGs received, 0 PONGs sent");
+  g_assert_cmpstr (gtk_label_get_text (child (win, "deadline_label")), ==, "—");
+
+  /* ...is not overdue on WELCOME for a PONG the old connection sent... */
+  hb_assert_eventually (hb_client_get_client_id (client) != 0);
+  g_assert_cmpstr (at.verdict, ==, "alive (no heartbeat yet)");
+  g_assert_cmpstr (at.last_pong, ==, "—");
+  g_signal_handlers_disconnect_by_data (client, &at);
+
+  /* ...and counts this connection's heartbeats only. */
+  hb_assert_eventually (shown_pings (win) >= 1 && g_strcmp0 (gtk_label_get_text (child (win, "last_pong_label")), "—") != 0);
+  g_assert_cmpuint (shown_pings (win), ==, client_uint64 (win, "pings-received") - old_pings);
+  g_assert_true (g_str_has_prefix (gtk_label_get_text (child (win, "deadline_label")), "alive ·"));
+
+  g_free (at.verdict);
+  g_free (at.last_pong);
+  close_client (win);
+  fixture_clear (&f);
+}
+
 /* The text of the "who" column beside the first row of the conversation
  * whose text contains @needle, as drawn; NULL if no such row is drawn. */
 static const char *
@@ -494,6 +584,7 @@ main (int   argc,
   g_test_add_func ("/gui/client-window/stop-answering", test_stop_answering);
   g_test_add_func ("/gui/client-window/abort-and-half-close", test_abort_and_half_close);
   g_test_add_func ("/gui/client-window/reconnect-after-restart", test_reconnect_after_restart);
+  g_test_add_func ("/gui/client-window/reconnect-starts-fresh-panel", test_reconnect_starts_fresh_panel);
   g_test_add_func ("/gui/client-window/local-notes", test_local_notes);
   g_test_add_func ("/gui/client-window/enter-connects", test_enter_connects);
   g_test_add_func ("/gui/timeline/live", test_timeline);

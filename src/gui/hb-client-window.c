@@ -45,6 +45,11 @@ struct _HbClientWindow
   HbClient             *client;
   HbClock              *clock;
   char                 *last_reason;   /* why the last connection ended, in words */
+  /* The panel shows one connection: the client's running totals when it
+   * began, and when it was established (wall µs, 0 before that). */
+  guint64               base_pings;
+  guint64               base_pongs;
+  gint64                connected_at;
   guint                 ping_beat_id;
   guint                 pong_beat_id;
 };
@@ -157,6 +162,14 @@ update_heartbeat (HbClientWindow *self)
 
   g_object_get (self->client, "pings-received", &pings, "pongs-sent", &pongs,
                 "last-ping", &last_ping, "last-pong", &last_pong, NULL);
+  /* Only this connection's: the client's totals and times run on across
+   * reconnects, and an old PONG would make a new connection look overdue. */
+  pings -= MIN (pings, self->base_pings);
+  pongs -= MIN (pongs, self->base_pongs);
+  if (pings == 0)
+    last_ping = 0;
+  if (pongs == 0)
+    last_pong = 0;
   ping_text = hb_format_clock (last_ping);
   pong_text = hb_format_clock (last_pong);
   count = g_strdup_printf (_("%llu PINGs received, %llu PONGs sent"),
@@ -165,18 +178,19 @@ update_heartbeat (HbClientWindow *self)
   gtk_label_set_text (self->last_pong_label, pong_text);
   gtk_label_set_text (self->count_label, count);
 
-  if (hb_client_get_state (self->client) != HB_CLIENT_CONNECTED || timeout == 0)
+  if (hb_client_get_state (self->client) != HB_CLIENT_CONNECTED ||
+      hb_client_get_client_id (self->client) == 0 || timeout == 0)
     verdict = g_strdup ("—");
   else
     {
       /* The server counts from our last answer, or from the connect. The
        * clock ticks once a second, so it can lag behind a PONG just sent:
        * never count from before the answer (a 30 s timeout read "31 s"). */
-      gint64 now = MAX (hb_clock_get_now (self->clock), last_pong);
-      gint64 since = last_pong > 0 ? last_pong : now;
+      gint64 since = last_pong > 0 ? last_pong : self->connected_at;
+      gint64 now = MAX (hb_clock_get_now (self->clock), since);
       gint64 left = since + (gint64) timeout * 1000 - now;
 
-      if (last_pong == 0)
+      if (pings == 0 && pongs == 0)
         verdict = g_strdup (_("alive (no heartbeat yet)"));
       else if (left > 0)
         verdict = g_strdup_printf (_("alive · would be declared dead in %lld s without an answer"),
@@ -226,6 +240,22 @@ beat (HbClientWindow *self,
 static void
 on_state (HbClient *client, GParamSpec *pspec, HbClientWindow *self)
 {
+  switch (hb_client_get_state (client))
+    {
+    case HB_CLIENT_CONNECTING:
+      /* Every attempt, by hand or by reconnecting, starts a fresh panel. */
+      g_object_get (client, "pings-received", &self->base_pings, "pongs-sent", &self->base_pongs, NULL);
+      self->connected_at = 0;
+      break;
+    case HB_CLIENT_CONNECTED:
+      self->connected_at = g_get_real_time ();
+      break;
+    case HB_CLIENT_DISCONNECTED:
+    case HB_CLIENT_RECONNECTING:
+    default:
+      /* The ended connection's figures stay, to be read after the fact. */
+      break;
+    }
   update_state (self);
   update_heartbeat (self);
 }
@@ -238,6 +268,7 @@ on_welcome (HbClient *client, guint id, guint interval, guint timeout, HbClientW
 
   say (self, HB_LOG_INFO, NULL, text);
   update_state (self);
+  update_heartbeat (self);
 }
 
 static void
