@@ -146,10 +146,11 @@ test_talk (void)
   fixture_init (&f);
   win = open_client (&f, "erin");
 
-  /* What WELCOME announced is on screen. */
+  /* What WELCOME announced is on screen: the id in the status line, the
+   * heartbeat's terms in its panel. */
   hb_assert_eventually (strstr (state_text (win), "client #1") != NULL);
-  g_assert_nonnull (strstr (state_text (win), "300 ms"));
-  g_assert_nonnull (strstr (state_text (win), "2 s"));
+  g_assert_cmpstr (gtk_label_get_text (child (win, "terms_label")), ==,
+                   "a PING every 300 ms · dead after 2 s of silence");
   g_assert_true (conversation_has (win, HB_LOG_INFO, "WELCOME"));
   conn = hb_server_lookup (f.server, 1);
   hb_assert_eventually (g_strcmp0 (hb_connection_get_name (conn), "erin") == 0);
@@ -306,6 +307,7 @@ test_reconnect_starts_fresh_panel (void)
   g_assert_cmpstr (gtk_label_get_text (child (win, "last_pong_label")), ==, "—");
   g_assert_cmpstr (gtk_label_get_text (child (win, "count_label")), ==, "0 PINGs received, 0 PONGs sent");
   g_assert_cmpstr (gtk_label_get_text (child (win, "deadline_label")), ==, "—");
+  g_assert_cmpstr (gtk_label_get_text (child (win, "terms_label")), ==, "—");
 
   /* ...is not overdue on WELCOME for a PONG the old connection sent... */
   hb_assert_eventually (hb_client_get_client_id (client) != 0);
@@ -430,6 +432,38 @@ test_enter_connects (void)
   press_enter (win, "port_spin");
   hb_assert_eventually (hb_client_get_client_id (client) != 0);
   g_assert_cmpuint (hb_client_get_port (client), ==, f.port);
+
+  close_client (win);
+  fixture_clear (&f);
+}
+
+/* The status line is one line at the size the window opens: nothing
+ * wraps, and while connected nothing is cut off either. */
+static void
+test_status_fits (void)
+{
+  Fixture f = { 0 };
+  HbClientWindow *win;
+  GtkWidget *label;
+  int natural = 0;
+
+  fixture_init (&f);
+  win = open_client (&f, "nina");
+  label = child (win, "state_label");
+  hb_assert_eventually (gtk_widget_get_mapped (label) && gtk_widget_get_width (label) > 0 &&
+                        strstr (state_text (win), "client #1") != NULL);
+  gtk_widget_measure (label, GTK_ORIENTATION_HORIZONTAL, -1, NULL, &natural, NULL, NULL);
+  g_assert_cmpint (natural, <=, gtk_widget_get_width (label));
+  g_assert_cmpint (pango_layout_get_line_count (gtk_label_get_layout (GTK_LABEL (label))), ==, 1);
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (label), ==, state_text (win));
+
+  /* A long reason stays on one line, whole in the tooltip. */
+  wait_disconnected (win);
+  hb_client_window_set_target (win, NULL, 1, NULL);
+  hb_client_window_connect (win);
+  hb_assert_eventually (g_str_has_prefix (state_text (win), "Disconnected: could not connect — cannot connect to 127.0.0.1:1"));
+  g_assert_cmpint (pango_layout_get_line_count (gtk_label_get_layout (GTK_LABEL (label))), ==, 1);
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (label), ==, state_text (win));
 
   close_client (win);
   fixture_clear (&f);
@@ -587,6 +621,7 @@ main (int   argc,
   g_test_add_func ("/gui/client-window/reconnect-starts-fresh-panel", test_reconnect_starts_fresh_panel);
   g_test_add_func ("/gui/client-window/local-notes", test_local_notes);
   g_test_add_func ("/gui/client-window/enter-connects", test_enter_connects);
+  g_test_add_func ("/gui/client-window/status-fits", test_status_fits);
   g_test_add_func ("/gui/timeline/live", test_timeline);
 
   return g_test_run ();

@@ -35,6 +35,7 @@ struct _HbClientWindow
   GtkLabel             *last_pong_label;
   GtkLabel             *count_label;
   GtkLabel             *deadline_label;
+  GtkLabel             *terms_label;
   GtkSwitch            *answer_switch;
   GtkSpinButton        *delay_spin;
   GtkSwitch            *reading_switch;
@@ -107,13 +108,7 @@ update_state (HbClientWindow *self)
       if (hb_client_get_client_id (self->client) == 0)
         text = g_strdup (_("Connected; waiting for the server's WELCOME…"));
       else
-        {
-          g_autofree char *every = format_seconds (hb_client_get_interval_ms (self->client));
-          g_autofree char *dead = format_seconds (hb_client_get_timeout_ms (self->client));
-
-          text = g_strdup_printf (_("Connected as client #%u · heartbeat every %s · dead after %s of silence"),
-                                  hb_client_get_client_id (self->client), every, dead);
-        }
+        text = g_strdup_printf (_("Connected as client #%u"), hb_client_get_client_id (self->client));
       break;
     case HB_CLIENT_RECONNECTING:
       {
@@ -135,6 +130,9 @@ update_state (HbClientWindow *self)
     gtk_widget_remove_css_class (label, classes[i]);
   gtk_widget_add_css_class (label, classes[state]);
   gtk_label_set_text (self->state_label, text);
+  /* One line that never wraps a word onto a line of its own; a long
+   * reason is ellipsized, whole here and in the conversation. */
+  gtk_widget_set_tooltip_text (label, text);
 
   gtk_button_set_label (self->connect_button, idle ? _("_Connect") : _("_Disconnect"));
   if (idle)
@@ -158,6 +156,7 @@ update_heartbeat (HbClientWindow *self)
   g_autofree char *pong_text = NULL;
   g_autofree char *count = NULL;
   g_autofree char *verdict = NULL;
+  g_autofree char *terms = NULL;
   guint timeout = hb_client_get_timeout_ms (self->client);
 
   g_object_get (self->client, "pings-received", &pings, "pongs-sent", &pongs,
@@ -177,6 +176,17 @@ update_heartbeat (HbClientWindow *self)
   gtk_label_set_text (self->last_ping_label, ping_text);
   gtk_label_set_text (self->last_pong_label, pong_text);
   gtk_label_set_text (self->count_label, count);
+
+  if (hb_client_get_client_id (self->client) == 0)
+    terms = g_strdup ("—");
+  else
+    {
+      g_autofree char *every = format_seconds (hb_client_get_interval_ms (self->client));
+      g_autofree char *dead = format_seconds (timeout);
+
+      terms = g_strdup_printf (_("a PING every %s · dead after %s of silence"), every, dead);
+    }
+  gtk_label_set_text (self->terms_label, terms);
 
   if (hb_client_get_state (self->client) != HB_CLIENT_CONNECTED ||
       hb_client_get_client_id (self->client) == 0 || timeout == 0)
@@ -573,6 +583,7 @@ hb_client_window_class_init (HbClientWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HbClientWindow, last_pong_label);
   gtk_widget_class_bind_template_child (widget_class, HbClientWindow, count_label);
   gtk_widget_class_bind_template_child (widget_class, HbClientWindow, deadline_label);
+  gtk_widget_class_bind_template_child (widget_class, HbClientWindow, terms_label);
   gtk_widget_class_bind_template_child (widget_class, HbClientWindow, answer_switch);
   gtk_widget_class_bind_template_child (widget_class, HbClientWindow, delay_spin);
   gtk_widget_class_bind_template_child (widget_class, HbClientWindow, reading_switch);
