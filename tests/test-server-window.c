@@ -11,6 +11,7 @@
 
 #include "heartbeat-lab.h"
 #include "hb-log-entry.h"
+#include "hb-log-view.h"
 #include "hb-server-window.h"
 #include "hb-test-gui.h"
 #include "hb-test-util.h"
@@ -315,6 +316,166 @@ test_log_search_and_export (void)
   g_rmdir (dir);
 }
 
+/* ---------------------------------------------------------------------- */
+/* The log follows its newest line                                         */
+
+static GtkAdjustment *
+log_adjustment (HbServerWindow *win)
+{
+  GtkWidget *scroller = gtk_widget_get_first_child (GTK_WIDGET (child (win, "log_view")));
+
+  g_assert_true (GTK_IS_SCROLLED_WINDOW (scroller));
+  return gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroller));
+}
+
+/* The view is scrolled as far down as it goes, and has somewhere to go. */
+static gboolean
+log_at_end (HbServerWindow *win)
+{
+  GtkAdjustment *adj = log_adjustment (win);
+  double end = gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj);
+
+  return end > 0 && G_APPROX_VALUE (gtk_adjustment_get_value (adj), end, 0.5);
+}
+
+static GtkWidget *
+find_label (GtkWidget  *widget,
+            const char *text)
+{
+  if (GTK_IS_LABEL (widget) && gtk_widget_get_mapped (widget) &&
+      g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), text) == 0)
+    return widget;
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_label (c, text);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* A row showing @text lies wholly inside the log's visible area. The list
+ * makes rows above and below the viewport too, so being mapped is not enough. */
+static gboolean
+log_row_in_view (HbServerWindow *win,
+                 const char     *text)
+{
+  GtkWidget *scroller = gtk_widget_get_first_child (GTK_WIDGET (child (win, "log_view")));
+  GtkWidget *label = find_label (scroller, text);
+  graphene_rect_t bounds;
+
+  if (label == NULL || !gtk_widget_compute_bounds (label, scroller, &bounds))
+    return FALSE;
+  return bounds.origin.y >= 0 &&
+         bounds.origin.y + bounds.size.height <= gtk_widget_get_height (scroller) + 0.5;
+}
+
+static void
+append_lines (HbServerWindow *win,
+              const char     *prefix,
+              guint           first,
+              guint           n)
+{
+  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = first; i < first + n; i++)
+    {
+      /* Some rows wrap: their height is known only once they are laid out.
+       * (Not the last of a batch: the tests look for its text.) */
+      g_autofree char *text = i % 7 == 3 ?
+        g_strdup_printf ("%s %u %s", prefix, i,
+                         "a long line that wraps in the log because it goes on and on, "
+                         "about heartbeats, timeouts, round trips and the four-way teardown, "
+                         "until no window is wide enough to show it on one row") :
+        g_strdup_printf ("%s %u", prefix, i);
+
+      g_ptr_array_add (batch, hb_log_entry_new (HB_LOG_INFO, 0, NULL, text));
+    }
+  hb_log_view_append_many (child (win, "log_view"), (HbLogEntry **) batch->pdata, batch->len);
+}
+
+/* The user drags the scroll bar to the top. Rows above the view are laid
+ * out only once they come into view, with other heights than the list
+ * guessed, so it may take a frame or two to get there. */
+static gboolean
+scroll_to_top (GtkAdjustment *adj)
+{
+  gtk_adjustment_set_value (adj, 0);
+  return gtk_adjustment_get_value (adj) == 0;
+}
+
+/* nc answering its heartbeats as a person would, so that it stays alive. */
+static void
+answer_pings (HbTestPeer *peer)
+{
+  for (; peer->next < peer->lines->len; peer->next++)
+    {
+      const char *line = g_ptr_array_index (peer->lines, peer->next);
+
+      if (g_str_has_prefix (line, "PING "))
+        {
+          g_autofree char *pong = g_strdup_printf ("PONG %s\n", line + 5);
+
+          hb_test_peer_send (peer, pong, -1);
+        }
+    }
+}
+
+static void
+test_log_follows (void)
+{
+  HbServerWindow *win = open_window ();
+  HbServer *server = hb_server_window_get_server (win);
+  GtkAdjustment *adj = log_adjustment (win);
+  g_autoptr(HbTestPeer) peer = NULL;
+  double upper, top;
+
+  /* Batches as the window flushes them, some before a frame, some after. */
+  for (guint i = 0; i < 40; i++)
+    {
+      append_lines (win, "line", i * 10, 10);
+      if (i % 3 == 0)
+        g_main_context_iteration (NULL, FALSE);
+    }
+  hb_assert_eventually (log_at_end (win) && log_row_in_view (win, "line 399"));
+
+  /* What nc shows in the log as it is typed, a line at a time. */
+  gtk_widget_activate_action (GTK_WIDGET (win), "win.toggle-listening", NULL);
+  peer = hb_test_peer_new ("127.0.0.1", hb_server_get_port (server));
+  g_assert_true (g_str_has_prefix (hb_test_peer_wait_line (peer), "WELCOME "));
+  for (guint i = 0; i < 30; i++)
+    {
+      g_autofree char *line = g_strdup_printf ("MSG typed %u\n", i);
+      g_autofree char *shown = g_strdup_printf ("typed %u", i);
+
+      answer_pings (peer);
+      hb_test_peer_send (peer, line, -1);
+      hb_assert_eventually (log_row_in_view (win, shown));
+    }
+  hb_assert_eventually (log_at_end (win));
+  hb_test_peer_free (g_steal_pointer (&peer));
+
+  /* The user scrolls up to read: the log stays where it is. */
+  hb_assert_eventually (scroll_to_top (adj) && log_row_in_view (win, "line 0"));
+  top = gtk_adjustment_get_value (adj);
+  upper = gtk_adjustment_get_upper (adj);
+  append_lines (win, "later", 0, 50);
+  hb_assert_eventually (gtk_adjustment_get_upper (adj) > upper);
+  hb_test_run_for (100);
+  g_assert_cmpfloat (gtk_adjustment_get_value (adj), ==, top);
+  g_assert_true (log_row_in_view (win, "line 0"));
+  g_assert_false (log_row_in_view (win, "later 49"));
+
+  /* Back at the bottom, it follows again. */
+  gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj));
+  hb_assert_eventually (log_at_end (win) && log_row_in_view (win, "later 49"));
+  append_lines (win, "again", 0, 26);
+  hb_assert_eventually (log_at_end (win) && log_row_in_view (win, "again 25"));
+
+  close_window (win);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -325,6 +486,7 @@ main (int   argc,
   g_test_add_func ("/gui/server-window/classroom", test_classroom);
   g_test_add_func ("/gui/server-window/port-in-use", test_port_in_use);
   g_test_add_func ("/gui/server-window/log-search-and-export", test_log_search_and_export);
+  g_test_add_func ("/gui/server-window/log-follows", test_log_follows);
 
   return g_test_run ();
 }

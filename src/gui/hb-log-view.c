@@ -14,6 +14,8 @@
 #include "hb-log-view.h"
 
 #define LOG_LIMIT 10000
+/* Frames a scroll to the end may take to settle before it is given up. */
+#define FOLLOW_MAX_FRAMES 10
 
 struct _HbLogView
 {
@@ -22,7 +24,8 @@ struct _HbLogView
   GtkListView        *list;
   GListStore         *store;
   GtkFilterListModel *filtered;
-  gboolean            scroll_pending;
+  guint               follow_id;      /* tick callback, while following */
+  guint               follow_frames;
 };
 
 G_DEFINE_FINAL_TYPE (HbLogView, hb_log_view, GTK_TYPE_WIDGET)
@@ -101,11 +104,93 @@ row_bind (GtkSignalListItemFactory *factory,
   gtk_label_set_text (GTK_LABEL (text), hb_log_entry_get_text (entry));
 }
 
+/* The view shows the last row at its bottom edge, or shows every row:
+ * nothing to follow. Before its first layout the view has no page yet. */
+static gboolean
+is_at_end (HbLogView *self,
+           double     slack)
+{
+  GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (self->scroller);
+  double page = gtk_adjustment_get_page_size (adj);
+
+  return page <= 0 ||
+         gtk_adjustment_get_value (adj) >= gtk_adjustment_get_upper (adj) - page - slack;
+}
+
+static void
+stop_following (HbLogView *self)
+{
+  if (self->follow_id != 0)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->follow_id);
+  self->follow_id = 0;
+}
+
+/* Runs at the start of each frame while the view is brought to its end,
+ * after the previous frame's layout and before this one's. Making the last
+ * row the list's anchor at the bottom edge holds whatever heights the layout
+ * then finds; its first guess at a row not yet measured may take one more
+ * frame to settle. */
+static gboolean
+follow_tick (GtkWidget     *widget,
+             GdkFrameClock *clock,
+             gpointer       user_data)
+{
+  HbLogView *self = HB_LOG_VIEW (widget);
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->filtered));
+
+  if (n == 0 || self->follow_frames++ >= FOLLOW_MAX_FRAMES)
+    {
+      self->follow_id = 0;
+      return G_SOURCE_REMOVE;
+    }
+  gtk_widget_activate_action (GTK_WIDGET (self->list), "list.scroll-to-item", "u", n - 1);
+  return G_SOURCE_CONTINUE;
+}
+
+/* The list's layout sets the adjustment: once a layout has put the end in
+ * view, following is done, so that the user's next scroll is not undone. */
+static void
+on_adjustment_changed (GtkAdjustment *adj,
+                       HbLogView     *self)
+{
+  if (self->follow_id != 0 && self->follow_frames > 0 &&
+      gtk_adjustment_get_page_size (adj) > 0 && is_at_end (self, 0.5))
+    stop_following (self);
+}
+
+/* Follows new rows while the view shows the end; stays put when the user
+ * scrolled up to read. The adjustment still holds the figures of the last
+ * layout here, which is what the user was looking at.
+ *
+ * Scrolling to the adjustment's upper bound in an idle, as this view once
+ * did, raced the layout: the idle often ran before the frame that measured
+ * the new rows, so it scrolled to the old end; the new rows then lay below
+ * the view, which from then on was "not at the end" and never followed
+ * again. */
+static void
+on_items_changed (GListModel *model,
+                  guint       position,
+                  guint       removed,
+                  guint       added,
+                  HbLogView  *self)
+{
+  if (self->follow_id == 0 && !is_at_end (self, 4))
+    return;
+  self->follow_frames = 0;
+  if (self->follow_id == 0)
+    self->follow_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), follow_tick, NULL, NULL);
+}
+
 static void
 hb_log_view_dispose (GObject *object)
 {
   HbLogView *self = HB_LOG_VIEW (object);
 
+  if (self->filtered != NULL)
+    g_signal_handlers_disconnect_by_data (self->filtered, self);
+  if (self->scroller != NULL)
+    g_signal_handlers_disconnect_by_data (gtk_scrolled_window_get_vadjustment (self->scroller), self);
+  stop_following (self);
   g_clear_pointer ((GtkWidget **) &self->scroller, gtk_widget_unparent);
   g_clear_object (&self->filtered);
   g_clear_object (&self->store);
@@ -142,24 +227,18 @@ hb_log_view_init (HbLogView *self)
   gtk_scrolled_window_set_child (self->scroller, GTK_WIDGET (self->list));
   gtk_widget_set_parent (GTK_WIDGET (self->scroller), GTK_WIDGET (self));
   gtk_widget_set_vexpand (GTK_WIDGET (self), TRUE);
+  /* After the list's own handler: the list knows the new rows by then. */
+  g_signal_connect (self->filtered, "items-changed", G_CALLBACK (on_items_changed), self);
+  g_signal_connect (gtk_scrolled_window_get_vadjustment (self->scroller), "changed",
+                    G_CALLBACK (on_adjustment_changed), self);
+  g_signal_connect (gtk_scrolled_window_get_vadjustment (self->scroller), "value-changed",
+                    G_CALLBACK (on_adjustment_changed), self);
 }
 
 GtkWidget *
 hb_log_view_new (void)
 {
   return g_object_new (HB_TYPE_LOG_VIEW, NULL);
-}
-
-static gboolean
-scroll_to_end (gpointer data)
-{
-  HbLogView *self = data;
-  GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (self->scroller);
-
-  self->scroll_pending = FALSE;
-  gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj));
-  g_object_unref (self);
-  return G_SOURCE_REMOVE;
 }
 
 void
@@ -174,17 +253,12 @@ hb_log_view_append_many (HbLogView   *self,
                          HbLogEntry **entries,
                          guint        n_entries)
 {
-  GtkAdjustment *adj;
-  gboolean at_end;
   guint n;
 
   g_return_if_fail (HB_IS_LOG_VIEW (self));
 
   if (n_entries == 0)
     return;
-  adj = gtk_scrolled_window_get_vadjustment (self->scroller);
-  at_end = gtk_adjustment_get_value (adj) >=
-           gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj) - 4;
   /* One items-changed for the lot: each one costs the list view a walk
    * over its rows, which made 10,000 joins one by one take seconds. */
   n = g_list_model_get_n_items (G_LIST_MODEL (self->store));
@@ -194,14 +268,6 @@ hb_log_view_append_many (HbLogView   *self,
   n += n_entries;
   if (n > LOG_LIMIT)
     g_list_store_splice (self->store, 0, n - LOG_LIMIT + LOG_LIMIT / 10, NULL, 0);
-
-  /* Follow new entries unless the user scrolled up to read; the new row's
-   * height is known only after the next layout. */
-  if (at_end && !self->scroll_pending)
-    {
-      self->scroll_pending = TRUE;
-      g_idle_add_full (G_PRIORITY_LOW, scroll_to_end, g_object_ref (self), NULL);
-    }
 }
 
 void

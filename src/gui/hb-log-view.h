@@ -14,7 +14,8 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (HbLogView, hb_log_view, HB, LOG_VIEW, GtkWidget)
 
 GtkWidget  *hb_log_view_new        (void);
-/* Adds an entry; the view scrolls to it unless the user scrolled up. */
+/* Adds an entry; the view follows it while it shows the last one, and
+ * stays where the user scrolled up to read otherwise. */
 void        hb_log_view_append     (HbLogView  *self,
                                     HbLogEntry *entry);
 /* The same for several entries at once, in one change of the list. */
