@@ -13,6 +13,7 @@
 #include "hb-log-entry.h"
 #include "hb-log-view.h"
 #include "hb-server-window.h"
+#include "hb-timeline-window.h"
 #include "hb-test-gui.h"
 #include "hb-test-util.h"
 
@@ -476,6 +477,89 @@ test_log_follows (void)
   close_window (win);
 }
 
+/* ---------------------------------------------------------------------- */
+/* What needs a selected client waits for one                              */
+
+static gboolean
+sensitive (HbServerWindow *win,
+           const char     *name)
+{
+  return gtk_widget_is_sensitive (GTK_WIDGET (child (win, name)));
+}
+
+static void
+test_selection_actions (void)
+{
+  HbServerWindow *win = open_window ();
+  HbServer *server = hb_server_window_get_server (win);
+  GListModel *rows = G_LIST_MODEL (gtk_column_view_get_model (child (win, "column_view")));
+  GtkSelectionModel *selection = GTK_SELECTION_MODEL (rows);
+  HbTimelineWindow *timeline;
+  Student *alice, *bob;
+
+  /* Nothing to select yet. */
+  g_assert_false (sensitive (win, "send_selected_button"));
+  g_assert_false (sensitive (win, "kick_button"));
+  g_assert_false (sensitive (win, "timeline_button"));
+
+  gtk_widget_activate_action (GTK_WIDGET (win), "win.toggle-listening", NULL);
+  alice = student_new (hb_server_get_port (server), "alice");
+  bob = student_new (hb_server_get_port (server), "bob");
+  hb_assert_eventually (g_list_model_get_n_items (rows) == 2);
+
+  /* Clients, none selected: still nothing to act on, and the shortcuts
+   * (Ctrl+Return, Delete, Ctrl+T run the same actions) do nothing. */
+  g_assert_false (sensitive (win, "send_selected_button"));
+  g_assert_false (sensitive (win, "kick_button"));
+  g_assert_false (sensitive (win, "timeline_button"));
+  gtk_editable_set_text (child (win, "broadcast_entry"), "to nobody");
+  gtk_widget_activate_action (GTK_WIDGET (win), "win.send-selected", NULL);
+  gtk_widget_activate_action (GTK_WIDGET (win), "win.kick-selected", NULL);
+  gtk_widget_activate_action (GTK_WIDGET (win), "win.show-timeline", NULL);
+  hb_test_run_for (100);
+  g_assert_cmpuint (alice->messages->len, ==, 0);
+  g_assert_cmpuint (bob->messages->len, ==, 0);
+  g_assert_false (alice->disconnected || bob->disconnected);
+  g_assert_false (gtk_revealer_get_reveal_child (child (win, "error_revealer")));
+  g_assert_null (hb_test_find_window (HB_TYPE_TIMELINE_WINDOW));
+  g_assert_cmpstr (gtk_editable_get_text (child (win, "broadcast_entry")), ==, "to nobody");
+
+  /* A selected client: every one of them is there. */
+  gtk_selection_model_select_item (selection, position_of (rows, "alice"), TRUE);
+  g_assert_true (sensitive (win, "send_selected_button"));
+  g_assert_true (sensitive (win, "kick_button"));
+  g_assert_true (sensitive (win, "timeline_button"));
+  g_signal_emit_by_name (child (win, "send_selected_button"), "clicked");
+  hb_assert_eventually (alice->messages->len == 1);
+  g_assert_cmpstr (g_ptr_array_index (alice->messages, 0), ==, "MSG to nobody");
+  g_signal_emit_by_name (child (win, "timeline_button"), "clicked");
+  timeline = hb_test_find_window (HB_TYPE_TIMELINE_WINDOW);
+  g_assert_nonnull (timeline);
+  gtk_window_destroy (GTK_WINDOW (timeline));
+
+  /* Unselected again: gone again. */
+  gtk_selection_model_unselect_all (selection);
+  g_assert_false (sensitive (win, "send_selected_button"));
+  g_assert_false (sensitive (win, "kick_button"));
+  g_assert_false (sensitive (win, "timeline_button"));
+
+  /* Kicking the only selected client leaves nothing selected. */
+  gtk_selection_model_select_item (selection, position_of (rows, "bob"), TRUE);
+  g_assert_true (sensitive (win, "kick_button"));
+  g_signal_emit_by_name (child (win, "kick_button"), "clicked");
+  hb_assert_eventually (bob->disconnected);
+  g_assert_cmpint (bob->reason, ==, HB_BYE_KICKED);
+  hb_assert_eventually (g_list_model_get_n_items (rows) == 1);
+  g_assert_false (sensitive (win, "send_selected_button"));
+  g_assert_false (sensitive (win, "kick_button"));
+  g_assert_false (sensitive (win, "timeline_button"));
+  g_assert_false (alice->disconnected);
+
+  close_window (win);
+  student_free (alice);
+  student_free (bob);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -487,6 +571,7 @@ main (int   argc,
   g_test_add_func ("/gui/server-window/port-in-use", test_port_in_use);
   g_test_add_func ("/gui/server-window/log-search-and-export", test_log_search_and_export);
   g_test_add_func ("/gui/server-window/log-follows", test_log_follows);
+  g_test_add_func ("/gui/server-window/selection-actions", test_selection_actions);
 
   return g_test_run ();
 }

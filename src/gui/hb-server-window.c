@@ -127,6 +127,19 @@ refilter_log (HbServerWindow *self)
   gtk_filter_changed (GTK_FILTER (self->log_filter), GTK_FILTER_CHANGE_DIFFERENT);
 }
 
+/* What acts on the selected clients is there only when one is selected:
+ * the buttons grey out and their shortcuts do nothing, rather than answer
+ * with an error after the fact. */
+static void
+update_selection_actions (HbServerWindow *self)
+{
+  gboolean any = g_hash_table_size (self->selected_ids) > 0;
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.send-selected", any);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.kick-selected", any);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.show-timeline", any);
+}
+
 static void
 update_selected_ids (HbServerWindow *self)
 {
@@ -142,6 +155,7 @@ update_selected_ids (HbServerWindow *self)
 
       g_hash_table_add (self->selected_ids, GUINT_TO_POINTER (hb_connection_get_id (conn)));
     }
+  update_selection_actions (self);
   if (gtk_toggle_button_get_active (self->selected_only_toggle))
     refilter_log (self);
 }
@@ -1108,6 +1122,10 @@ hb_server_window_class_init (HbServerWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HbServerWindow, log_view);
   gtk_widget_class_bind_template_child (widget_class, HbServerWindow, broadcast_entry);
   gtk_widget_class_bind_template_child (widget_class, HbServerWindow, status_label);
+  /* Only for tests, which look at what the user sees. */
+  gtk_widget_class_bind_template_child_full (widget_class, "send_selected_button", FALSE, 0);
+  gtk_widget_class_bind_template_child_full (widget_class, "kick_button", FALSE, 0);
+  gtk_widget_class_bind_template_child_full (widget_class, "timeline_button", FALSE, 0);
 
   gtk_widget_class_install_action (widget_class, "win.toggle-listening", NULL, toggle_listening_action);
   gtk_widget_class_install_action (widget_class, "win.broadcast", NULL, broadcast_action);
@@ -1164,6 +1182,7 @@ hb_server_window_init (HbServerWindow *self)
   g_signal_connect_swapped (self->selection, "selection-changed", G_CALLBACK (update_selected_ids), self);
   g_signal_connect (self->column_view, "activate", G_CALLBACK (on_row_activate), self);
   g_signal_connect_swapped (self->selection, "items-changed", G_CALLBACK (update_selected_ids), self);
+  update_selection_actions (self);
 
   self->log_filter = gtk_custom_filter_new (log_filter_func, self, NULL);
   hb_log_view_set_filter (self->log_view, GTK_FILTER (self->log_filter));
