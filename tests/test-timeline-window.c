@@ -680,6 +680,17 @@ ladder_shows_row (HbTimelineWindow *win,
          y - rh <= gtk_adjustment_get_value (adj) + gtk_adjustment_get_page_size (adj);
 }
 
+/* Where the ladder's top is drawn in its scrolled window. */
+static double
+ladder_origin (HbTimelineWindow *win)
+{
+  double x = 0, y = 0;
+
+  gtk_widget_translate_coordinates (GTK_WIDGET (CHILD (win, "ladder")), GTK_WIDGET (CHILD (win, "ladder_scroller")),
+                                    0, 0, &x, &y);
+  return y;
+}
+
 /* The ladder driven by keys (Down, End, Home, Page Down), and the table
  * and the ladder scroll to what the other selected. */
 static void
@@ -708,6 +719,13 @@ test_keyboard (void)
                         gtk_adjustment_get_upper (table_adj) > gtk_adjustment_get_page_size (table_adj));
   gtk_widget_grab_focus (GTK_WIDGET (ladder));
 
+  /* It opened at its end, and really shows it: the ladder is placed where
+   * the scroll bar says (it once stayed at the top, its end unreachable). */
+  hb_assert_eventually (gtk_adjustment_get_value (ladder_adj) > 0 &&
+                        gtk_adjustment_get_value (ladder_adj) ==
+                          gtk_adjustment_get_upper (ladder_adj) - gtk_adjustment_get_page_size (ladder_adj) &&
+                        ladder_origin (win) == -gtk_adjustment_get_value (ladder_adj));
+
   /* Down with nothing selected starts at the first row. */
   gtk_widget_activate_action (GTK_WIDGET (ladder), "ladder.move", "i", 1);
   g_assert_cmpint (hb_ladder_get_selected (ladder), ==, 0);
@@ -734,7 +752,8 @@ test_keyboard (void)
   /* A row chosen in the table brings the ladder to it. */
   select_row (win, n / 2);
   g_assert_cmpint (hb_ladder_get_selected (ladder), ==, n / 2);
-  hb_assert_eventually (ladder_shows_row (win, n / 2));
+  hb_assert_eventually (ladder_shows_row (win, n / 2) &&
+                        ladder_origin (win) == -gtk_adjustment_get_value (ladder_adj));
   g_assert_false (ladder_shows_row (win, 0));
 
   gtk_window_destroy (GTK_WINDOW (win));

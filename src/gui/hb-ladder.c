@@ -141,6 +141,7 @@ hb_ladder_snapshot (GtkWidget   *widget,
   graphene_rect_t r;
   guint n = n_rows (self);
   guint first = 0, last = n, run_start;
+  double header_y;
 
   if (self->exporting)
     fg = (GdkRGBA) { 0, 0, 0, 1 };
@@ -192,18 +193,10 @@ hb_ladder_snapshot (GtkWidget   *widget,
       gtk_snapshot_append_color (snapshot, &sel, &r);
     }
 
-  /* Lifelines with their names on top. */
+  /* Lifelines; their names are drawn last, on top. */
   for (guint side = 0; side < 2; side++)
     {
-      double x = side == 0 ? cx : sx;
-      const char *name = side == 0 ? self->client_label : self->server_label;
-      GdkRGBA box = { 0.2, 0.2, 0.2, 0.85 };
-
-      graphene_rect_init (&r, x - 90, 8, 180, 36);
-      gtk_snapshot_append_color (snapshot, &box, &r);
-      draw_text (snapshot, layout, side == 0 ? _("client") : _("server"), x, 18, 0.5, &white);
-      draw_text (snapshot, layout, name ? name : "", x, 34, 0.5, &white);
-      graphene_rect_init (&r, x - 1, HEADER_H - 12, 2, body_h + 24);
+      graphene_rect_init (&r, (side == 0 ? cx : sx) - 1, HEADER_H - 12, 2, body_h + 24);
       gtk_snapshot_append_color (snapshot, &dim, &r);
     }
 
@@ -246,6 +239,36 @@ hb_ladder_snapshot (GtkWidget   *widget,
   if (n == 0)
     draw_text (snapshot, layout, _("Nothing yet: segments appear here as they happen."),
                (cx + sx) / 2, HEADER_H + 40, 0.5, &dim);
+
+  /* The names stay in view however far the ladder is scrolled, on a band
+   * of the window's own background. */
+  header_y = 0;
+  if (!self->exporting && self->vadjustment != NULL)
+    {
+      GdkRGBA band;
+
+      header_y = gtk_adjustment_get_value (self->vadjustment);
+      GtkStyleContext *style = gtk_widget_get_style_context (widget);
+
+      if (header_y > 0 &&
+          (gtk_style_context_lookup_color (style, "window_bg_color", &band) ||
+           gtk_style_context_lookup_color (style, "theme_bg_color", &band)))
+        {
+          graphene_rect_init (&r, 0, header_y, w, HEADER_H - 4);
+          gtk_snapshot_append_color (snapshot, &band, &r);
+        }
+    }
+  for (guint side = 0; side < 2; side++)
+    {
+      double x = side == 0 ? cx : sx;
+      const char *name = side == 0 ? self->client_label : self->server_label;
+      GdkRGBA box = { 0.2, 0.2, 0.2, 0.85 };
+
+      graphene_rect_init (&r, x - 90, header_y + 8, 180, 36);
+      gtk_snapshot_append_color (snapshot, &box, &r);
+      draw_text (snapshot, layout, side == 0 ? _("client") : _("server"), x, header_y + 18, 0.5, &white);
+      draw_text (snapshot, layout, name ? name : "", x, header_y + 34, 0.5, &white);
+    }
 }
 
 static void
@@ -288,8 +311,10 @@ on_click (GtkGestureClick *gesture,
           HbLadder        *self)
 {
   int row = (int) floor ((y - HEADER_H) / row_height (self));
+  /* The names stay on top of the rows scrolled under them. */
+  double names_end = HEADER_H + (self->vadjustment ? gtk_adjustment_get_value (self->vadjustment) : 0);
 
-  if (y >= HEADER_H && row >= 0 && (guint) row < n_rows (self))
+  if (y >= names_end && row >= 0 && (guint) row < n_rows (self))
     hb_ladder_set_selected (self, row);
   gtk_widget_grab_focus (GTK_WIDGET (self));
 }
@@ -320,7 +345,7 @@ hb_ladder_scroll_to (HbLadder *self,
   if (self->vadjustment == NULL || row < 0)
     return;
   rh = row_height (self);
-  top = row == 0 ? 0 : HEADER_H + (row - 1) * rh;
+  top = row == 0 ? 0 : (row - 1) * rh;   /* below the names, which stay on top */
   bottom = HEADER_H + (row + 2) * rh;
   value = gtk_adjustment_get_value (self->vadjustment);
   page = gtk_adjustment_get_page_size (self->vadjustment);

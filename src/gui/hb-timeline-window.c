@@ -49,6 +49,7 @@ struct _HbTimelineWindow
   guint                 remote_port;
   guint                 tcp_timer;
   guint                 fast_timer;
+  guint                 end_idle;     /* scroll_ladder_to_end () pending */
   guint                 fast_polls;
   HbTcpState            tcp_state;    /* last seen, for the notes */
   gint64                origin_mono;  /* the application's record starts here */
@@ -380,14 +381,28 @@ on_ladder_scrolled (GtkAdjustment    *adj,
                      gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj) - 48;
 }
 
-/* After layout, when the new rows have made the ladder taller. */
+static gboolean
+scroll_ladder_to_end (gpointer data)
+{
+  HbTimelineWindow *self = data;
+  GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (self->ladder_scroller);
+
+  self->end_idle = 0;
+  if (self->follow_end)
+    gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj));
+  return G_SOURCE_REMOVE;
+}
+
+/* When the new rows have made the ladder taller. That is said while the
+ * viewport allocates the ladder, when a new value would not move it (the
+ * end looked unreachable): scroll just after. */
 static void
 on_ladder_grown (GtkAdjustment    *adj,
                  GParamSpec       *pspec,
                  HbTimelineWindow *self)
 {
-  if (self->follow_end)
-    gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj));
+  if (self->follow_end && self->end_idle == 0)
+    self->end_idle = g_idle_add (scroll_ladder_to_end, self);
 }
 
 static void
@@ -1003,6 +1018,7 @@ hb_timeline_window_dispose (GObject *object)
 
   g_clear_handle_id (&self->tcp_timer, g_source_remove);
   g_clear_handle_id (&self->fast_timer, g_source_remove);
+  g_clear_handle_id (&self->end_idle, g_source_remove);
   if (self->dialog != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->dialog, self);
