@@ -547,7 +547,7 @@ test_help (void)
 static void
 test_usage (void)
 {
-  static const char * const cases[][5] = {
+  static const char * const cases[][6] = {
     { NULL },
     { "bogus", NULL },
     { "--bogus", NULL },
@@ -557,6 +557,10 @@ test_usage (void)
     { "server", "--port", "-1", NULL },
     { "server", "--interval", "0", NULL },
     { "server", "--timeout", "x", NULL },
+    { "server", "--interval", "5000", "--timeout", "1000", NULL },
+    { "server", "--interval", "3000", "--timeout", "3000", NULL },
+    { "server", "--interval", "40000", NULL },  /* longer than the default timeout */
+    { "server", "--timeout", "10000", NULL },   /* not longer than the default interval */
     { "server", "--max-line", "3", NULL },
     { "server", "extra", NULL },
     { "client", NULL },
@@ -581,6 +585,20 @@ test_usage (void)
       g_assert_true (g_str_has_prefix (err, "heartbeat-lab-cli: "));
       g_assert_nonnull (strstr (err, "--help"));
     }
+}
+
+/* A timeout no longer than the interval would declare every client dead
+ * before it could answer: refused, saying which values and why. */
+static void
+test_timeout_not_longer_than_interval (void)
+{
+  const char *args[] = { "server", "--port", "0", "--interval", "5000", "--timeout", "1000", NULL };
+  g_autofree char *err = NULL;
+
+  g_assert_cmpint (run_sync (args, NULL, &err), ==, 2);
+  g_assert_true (g_str_has_prefix (err, "heartbeat-lab-cli: --timeout (1000 ms) must be longer than --interval (5000 ms)"));
+  g_assert_nonnull (strstr (err, "declared dead"));
+  g_assert_nonnull (strstr (err, "heartbeat-lab-cli server --help"));
 }
 
 static void
@@ -1088,6 +1106,7 @@ main (int    argc,
   g_test_add_func ("/cli/version", test_version_text);
   g_test_add_func ("/cli/help", test_help);
   g_test_add_func ("/cli/usage", test_usage);
+  g_test_add_func ("/cli/server/timeout-not-longer-than-interval", test_timeout_not_longer_than_interval);
   g_test_add_func ("/cli/server/port-in-use", test_port_in_use);
   g_test_add_func ("/cli/server/bad-address", test_bad_address);
   g_test_add_func ("/cli/client/unreachable", test_unreachable);

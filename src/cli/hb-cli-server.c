@@ -669,7 +669,7 @@ hb_cli_server_run (int    argc,
     { "interval", 'i', 0, G_OPTION_ARG_STRING, &interval_text,
       N_("Milliseconds between heartbeats (default 10000)"), N_("MS") },
     { "timeout", 't', 0, G_OPTION_ARG_STRING, &timeout_text,
-      N_("Close a client that has not answered for this many milliseconds (default 30000)"), N_("MS") },
+      N_("Close a client that has not answered for this many milliseconds; longer than the interval (default 30000)"), N_("MS") },
     { "max-clients", 0, 0, G_OPTION_ARG_STRING, &max_clients_text,
       N_("Most clients at once; more are turned away (default 10000)"), N_("N") },
     { "max-line", 0, 0, G_OPTION_ARG_STRING, &max_line_text,
@@ -709,6 +709,18 @@ hb_cli_server_run (int    argc,
       !hb_cli_parse_uint ("--max-clients", max_clients_text, 1, G_MAXINT, &max_clients, &error) ||
       !hb_cli_parse_uint ("--max-line", max_line_text, 16, 1024 * 1024, &max_line, &error))
     return hb_cli_usage_error ("server", error->message);
+  /* The dead clock runs from a client's last PONG, and its next PONG can
+   * come only after the next PING, one interval later: a timeout no longer
+   * than that declares every client dead, however fast it answers. */
+  if (timeout <= interval)
+    {
+      g_autofree char *message =
+        g_strdup_printf (_("--timeout (%u ms) must be longer than --interval (%u ms): otherwise every client "
+                           "is declared dead before the next heartbeat lets it answer"),
+                         timeout, interval);
+
+      return hb_cli_usage_error ("server", message);
+    }
   if (bind != NULL && *bind == '\0')
     return hb_cli_usage_error ("server", _("--bind needs an address"));
 
