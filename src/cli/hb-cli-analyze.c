@@ -432,7 +432,8 @@ hb_cli_analyze (int    argc,
       if (hb_capture_file_get_n_not_tcp (file) > 0)
         g_print (ngettext (", %u frame not TCP", ", %u frames not TCP", hb_capture_file_get_n_not_tcp (file)),
                  hb_capture_file_get_n_not_tcp (file));
-      g_print (".\n");
+      /* Translators: ends the summary line "18 frames read, 2 TCP conversations". */
+      g_print ("%s\n", C_("summary end", "."));
     }
   print_notes (file, json);
 
