@@ -185,7 +185,8 @@ hb_ladder_snapshot (GtkWidget   *widget,
       run_start = i;
     }
 
-  if (self->selected >= 0 && (guint) self->selected < n)
+  /* An exported diagram is for a page or a slide: no selection. */
+  if (!self->exporting && self->selected >= 0 && (guint) self->selected < n)
     {
       GdkRGBA sel = { 0.21, 0.52, 0.89, 0.22 };
 
@@ -233,7 +234,12 @@ hb_ladder_snapshot (GtkWidget   *widget,
         }
       draw_arrow (snapshot, right ? cx : sx, right ? sx : cx, y,
                   hb_segment_get_alarm (seg) ? 3 : 1.6, &colour);
+      /* Between the lifelines, never across them; the table has it whole. */
+      pango_layout_set_width (layout, (int) ((sx - cx - 12) * PANGO_SCALE));
+      pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_END);
       draw_text (snapshot, layout, hb_segment_get_label (seg), (cx + sx) / 2, y - rh * 0.3, 0.5, &fg);
+      pango_layout_set_width (layout, -1);
+      pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_NONE);
     }
 
   if (n == 0)
@@ -317,6 +323,28 @@ on_click (GtkGestureClick *gesture,
   if (y >= names_end && row >= 0 && (guint) row < n_rows (self))
     hb_ladder_set_selected (self, row);
   gtk_widget_grab_focus (GTK_WIDGET (self));
+}
+
+/* The whole of a row whose label was shortened, and its packet's Info. */
+static gboolean
+on_query_tooltip (GtkWidget  *widget,
+                  int         x,
+                  int         y,
+                  gboolean    keyboard,
+                  GtkTooltip *tooltip,
+                  HbLadder   *self)
+{
+  int row = keyboard ? self->selected : (int) floor ((y - HEADER_H) / row_height (self));
+  g_autoptr(HbSegment) seg = NULL;
+  g_autofree char *text = NULL;
+
+  if (row < 0 || (guint) row >= n_rows (self) ||
+      (!keyboard && self->vadjustment && y < HEADER_H + gtk_adjustment_get_value (self->vadjustment)))
+    return FALSE;
+  seg = g_list_model_get_item (self->model, row);
+  text = g_strdup_printf ("%s\n%s", hb_segment_get_label (seg), hb_segment_get_info (seg));
+  gtk_tooltip_set_text (tooltip, text);
+  return TRUE;
 }
 
 static gboolean
@@ -480,6 +508,8 @@ hb_ladder_init (HbLadder *self)
   self->selected = -1;
   self->zoom = 1.0;
   gtk_widget_set_focusable (GTK_WIDGET (self), TRUE);
+  gtk_widget_set_has_tooltip (GTK_WIDGET (self), TRUE);
+  g_signal_connect (self, "query-tooltip", G_CALLBACK (on_query_tooltip), self);
   g_signal_connect (click, "pressed", G_CALLBACK (on_click), self);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (click));
   g_signal_connect (scroll, "scroll", G_CALLBACK (on_scroll), self);

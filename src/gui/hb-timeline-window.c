@@ -736,6 +736,9 @@ on_conversation_chosen (GtkDropDown      *dropdown,
       hb_ladder_set_labels (self->ladder, client, server);
       show_conversation (self, c, hb_capture_file_get_linktype (self->file),
                          hb_capture_file_get_start_time (self->file));
+      /* A file is read from its start, as the table shows it. */
+      self->follow_end = FALSE;
+      gtk_adjustment_set_value (gtk_scrolled_window_get_vadjustment (self->ladder_scroller), 0);
     }
 }
 
