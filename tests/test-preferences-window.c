@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <gtk/gtk.h>
 
 #include "heartbeat-lab.h"
@@ -303,6 +305,51 @@ test_server_and_client_settings (void)
   g_assert_finalize_object (core);
 }
 
+/* A timeout no longer than the interval would declare every client dead
+ * before it could answer: flagged as it is typed, and no server starts
+ * with it. */
+static void
+test_heartbeat_timeout (void)
+{
+  g_autoptr(HbApplication) app = start_app ();
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  HbServerWindow *server = hb_server_window_new (GTK_APPLICATION (app));
+  HbPreferencesWindow *prefs;
+  GtkWidget *warning;
+
+  g_settings_set_uint (settings, "port", 0);
+  gtk_window_present (GTK_WINDOW (server));
+  hb_assert_eventually (gtk_widget_get_mapped (GTK_WIDGET (server)));
+  gtk_widget_activate_action (GTK_WIDGET (server), "app.preferences", NULL);
+  prefs = find_window (GTK_APPLICATION (app), HB_TYPE_PREFERENCES_WINDOW);
+  hb_assert_eventually (gtk_widget_get_mapped (GTK_WIDGET (prefs)));
+  warning = PREFS (prefs, "timeout_warning");
+
+  type_into_spin (PREFS (prefs, "interval_spin"), "1000");
+  type_into_spin (PREFS (prefs, "timeout_spin"), "4000");
+  g_assert_false (gtk_widget_get_visible (warning));
+
+  type_into_spin (PREFS (prefs, "interval_spin"), "5000");
+  g_assert_true (gtk_widget_get_visible (warning));
+  g_assert_true (gtk_widget_has_css_class (PREFS (prefs, "timeout_spin"), "error"));
+  g_assert_nonnull (strstr (gtk_label_get_text (PREFS (prefs, "timeout_warning_label")), "longer than the interval"));
+  type_into_spin (PREFS (prefs, "timeout_spin"), "5000");
+  g_assert_true (gtk_widget_get_visible (warning));
+
+  /* The server window shows the same warning, and refuses to start. */
+  g_assert_true (gtk_widget_get_visible (child (server, HB_TYPE_SERVER_WINDOW, "timeout_warning")));
+  g_assert_false (hb_server_window_start (server));
+  g_assert_true (gtk_revealer_get_reveal_child (child (server, HB_TYPE_SERVER_WINDOW, "error_revealer")));
+
+  type_into_spin (PREFS (prefs, "timeout_spin"), "15000");
+  g_assert_false (gtk_widget_get_visible (warning));
+  g_assert_false (gtk_widget_has_css_class (PREFS (prefs, "timeout_spin"), "error"));
+  g_assert_false (gtk_widget_get_visible (child (server, HB_TYPE_SERVER_WINDOW, "timeout_warning")));
+  g_assert_true (hb_server_window_start (server));
+
+  close_all (GTK_APPLICATION (app));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -313,6 +360,7 @@ main (int   argc,
   g_test_add_func ("/gui/preferences/menus-and-shortcut", test_menus_and_shortcut);
   g_test_add_func ("/gui/preferences/style", test_style);
   g_test_add_func ("/gui/preferences/server-and-client", test_server_and_client_settings);
+  g_test_add_func ("/gui/preferences/heartbeat-timeout", test_heartbeat_timeout);
 
   return g_test_run ();
 }

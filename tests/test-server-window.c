@@ -560,6 +560,60 @@ test_selection_actions (void)
   student_free (bob);
 }
 
+/* ---------------------------------------------------------------------- */
+/* A timeout no longer than the interval                                   */
+
+static void
+test_heartbeat_timeout (void)
+{
+  HbServerWindow *win = open_window ();
+  HbServer *server = hb_server_window_get_server (win);
+  GtkWidget *warning = child (win, "timeout_warning");
+  GtkWidget *timeout = child (win, "timeout_spin");
+  const char *message;
+
+  /* 300 ms and 2000 ms: fine. */
+  g_assert_false (gtk_widget_get_visible (warning));
+  g_assert_false (gtk_widget_has_css_class (timeout, "error"));
+
+  /* What the tester typed into Heartbeat…: flagged at once. */
+  gtk_spin_button_set_value (child (win, "interval_spin"), 3000);
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (timeout), 2000);
+  g_assert_true (gtk_widget_get_visible (warning));
+  g_assert_true (gtk_widget_has_css_class (timeout, "error"));
+  g_assert_nonnull (strstr (gtk_label_get_text (child (win, "timeout_warning_label")), "longer than the interval"));
+
+  /* And the server does not start with it, saying why and what to do. */
+  gtk_widget_activate_action (GTK_WIDGET (win), "win.toggle-listening", NULL);
+  g_assert_false (hb_server_get_listening (server));
+  g_assert_true (gtk_revealer_get_reveal_child (child (win, "error_revealer")));
+  message = gtk_label_get_text (child (win, "error_label"));
+  g_assert_nonnull (strstr (message, "The timeout (2000 ms) must be longer than the heartbeat interval (3000 ms)"));
+  g_assert_nonnull (strstr (message, "Heartbeat…"));
+
+  /* Equal is no better: the answer comes after the deadline. */
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (timeout), 3000);
+  g_assert_true (gtk_widget_get_visible (warning));
+  g_assert_false (hb_server_window_start (win));
+
+  /* Raised: the warning goes, and the server starts with these values. */
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (timeout), 9000);
+  g_assert_false (gtk_widget_get_visible (warning));
+  g_assert_false (gtk_widget_has_css_class (timeout, "error"));
+  g_assert_true (hb_server_window_start (win));
+  g_assert_false (gtk_revealer_get_reveal_child (child (win, "error_revealer")));
+  g_assert_cmpuint (hb_server_get_interval_ms (server), ==, 3000);
+  g_assert_cmpuint (hb_server_get_timeout_ms (server), ==, 9000);
+
+  /* A lower interval clears it as well as a higher timeout does. */
+  gtk_spin_button_set_value (child (win, "interval_spin"), 9000);
+  g_assert_true (gtk_widget_get_visible (warning));
+  gtk_spin_button_set_value (child (win, "interval_spin"), 1000);
+  g_assert_false (gtk_widget_get_visible (warning));
+
+  close_window (win);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -572,6 +626,7 @@ main (int   argc,
   g_test_add_func ("/gui/server-window/log-search-and-export", test_log_search_and_export);
   g_test_add_func ("/gui/server-window/log-follows", test_log_follows);
   g_test_add_func ("/gui/server-window/selection-actions", test_selection_actions);
+  g_test_add_func ("/gui/server-window/heartbeat-timeout", test_heartbeat_timeout);
 
   return g_test_run ();
 }

@@ -28,6 +28,7 @@ struct _HbPreferencesWindow
   GtkSpinButton      *port_spin;
   GtkSpinButton      *interval_spin;
   GtkSpinButton      *timeout_spin;
+  GtkWidget          *timeout_warning;
   GtkSpinButton      *max_clients_spin;
   GtkSwitch          *relay_switch;
   GtkEntry           *name_entry;
@@ -74,6 +75,26 @@ check_name (HbPreferencesWindow *self)
                                valid ? GTK_ACCESSIBLE_INVALID_FALSE : GTK_ACCESSIBLE_INVALID_TRUE, -1);
 }
 
+/* A client is dead when no PONG came for the timeout, counted from its last
+ * PONG, and the next PONG comes only after the next PING: a timeout no
+ * longer than the interval declares every client dead. Both are saved as
+ * they are typed, each on its own, so the pair is flagged rather than
+ * corrected behind the user's back; a server window will not start with it. */
+static void
+check_heartbeat (HbPreferencesWindow *self)
+{
+  gboolean valid = gtk_spin_button_get_value_as_int (self->timeout_spin) >
+                   gtk_spin_button_get_value_as_int (self->interval_spin);
+
+  gtk_widget_set_visible (self->timeout_warning, !valid);
+  if (valid)
+    gtk_widget_remove_css_class (GTK_WIDGET (self->timeout_spin), "error");
+  else
+    gtk_widget_add_css_class (GTK_WIDGET (self->timeout_spin), "error");
+  gtk_accessible_update_state (GTK_ACCESSIBLE (self->timeout_spin), GTK_ACCESSIBLE_STATE_INVALID,
+                               valid ? GTK_ACCESSIBLE_INVALID_FALSE : GTK_ACCESSIBLE_INVALID_TRUE, -1);
+}
+
 static void
 hb_preferences_window_dispose (GObject *object)
 {
@@ -81,6 +102,11 @@ hb_preferences_window_dispose (GObject *object)
 
   if (self->settings != NULL)
     g_signal_handlers_disconnect_by_data (self->settings, self);
+  if (self->interval_spin != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (gtk_spin_button_get_adjustment (self->interval_spin), self);
+      g_signal_handlers_disconnect_by_data (gtk_spin_button_get_adjustment (self->timeout_spin), self);
+    }
   gtk_widget_dispose_template (GTK_WIDGET (self), HB_TYPE_PREFERENCES_WINDOW);
   g_clear_object (&self->actions);
   g_clear_object (&self->settings);
@@ -103,6 +129,8 @@ hb_preferences_window_class_init (HbPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HbPreferencesWindow, port_spin);
   gtk_widget_class_bind_template_child (widget_class, HbPreferencesWindow, interval_spin);
   gtk_widget_class_bind_template_child (widget_class, HbPreferencesWindow, timeout_spin);
+  gtk_widget_class_bind_template_child (widget_class, HbPreferencesWindow, timeout_warning);
+  gtk_widget_class_bind_template_child_full (widget_class, "timeout_warning_label", FALSE, 0);
   gtk_widget_class_bind_template_child (widget_class, HbPreferencesWindow, max_clients_spin);
   gtk_widget_class_bind_template_child (widget_class, HbPreferencesWindow, relay_switch);
   gtk_widget_class_bind_template_child (widget_class, HbPreferencesWindow, name_entry);
@@ -138,8 +166,13 @@ hb_preferences_window_init (HbPreferencesWindow *self)
 
   g_signal_connect_swapped (self->settings, "changed::recent-servers", G_CALLBACK (update_clear_recent), self);
   g_signal_connect_swapped (self->name_entry, "changed", G_CALLBACK (check_name), self);
+  g_signal_connect_swapped (gtk_spin_button_get_adjustment (self->interval_spin), "value-changed",
+                            G_CALLBACK (check_heartbeat), self);
+  g_signal_connect_swapped (gtk_spin_button_get_adjustment (self->timeout_spin), "value-changed",
+                            G_CALLBACK (check_heartbeat), self);
   update_clear_recent (self);
   check_name (self);
+  check_heartbeat (self);
 }
 
 HbPreferencesWindow *

@@ -28,6 +28,7 @@ struct _HbServerWindow
   GtkSpinButton        *port_spin;
   GtkSpinButton        *interval_spin;
   GtkSpinButton        *timeout_spin;
+  GtkWidget            *timeout_warning;
   GtkSpinButton        *max_clients_spin;
   GtkSwitch            *relay_switch;
   GtkButton            *start_button;
@@ -796,6 +797,30 @@ capture_change_state (GSimpleAction *action,
   on_capture_state (self->capture, NULL, self);
 }
 
+/* A client is dead when no PONG came for the timeout, counted from its last
+ * PONG; the next one can come only after the next PING, an interval later.
+ * A timeout no longer than the interval would declare every client dead. */
+static gboolean
+heartbeat_valid (HbServerWindow *self)
+{
+  return gtk_spin_button_get_value_as_int (self->timeout_spin) >
+         gtk_spin_button_get_value_as_int (self->interval_spin);
+}
+
+static void
+check_heartbeat (HbServerWindow *self)
+{
+  gboolean valid = heartbeat_valid (self);
+
+  gtk_widget_set_visible (self->timeout_warning, !valid);
+  if (valid)
+    gtk_widget_remove_css_class (GTK_WIDGET (self->timeout_spin), "error");
+  else
+    gtk_widget_add_css_class (GTK_WIDGET (self->timeout_spin), "error");
+  gtk_accessible_update_state (GTK_ACCESSIBLE (self->timeout_spin), GTK_ACCESSIBLE_STATE_INVALID,
+                               valid ? GTK_ACCESSIBLE_INVALID_FALSE : GTK_ACCESSIBLE_INVALID_TRUE, -1);
+}
+
 static void
 toggle_listening_action (GtkWidget  *widget,
                          const char *action_name,
@@ -810,6 +835,17 @@ toggle_listening_action (GtkWidget  *widget,
       hb_server_stop (self->server);
       capture_stop (self);
       log_add (self, HB_LOG_INFO, NULL, _("Stopped listening; every client was told BYE shutdown"));
+      return;
+    }
+
+  if (!heartbeat_valid (self))
+    {
+      g_autofree char *text =
+        g_strdup_printf (_("The timeout (%d ms) must be longer than the heartbeat interval (%d ms), or every client is declared dead before it can answer. Raise the timeout under Heartbeat…, then start again."),
+                         gtk_spin_button_get_value_as_int (self->timeout_spin),
+                         gtk_spin_button_get_value_as_int (self->interval_spin));
+
+      show_error (self, text);
       return;
     }
 
@@ -1080,6 +1116,11 @@ hb_server_window_dispose (GObject *object)
    * stopped with many clients still removes rows from it afterwards. */
   if (self->selection != NULL)
     g_signal_handlers_disconnect_by_data (self->selection, self);
+  if (self->interval_spin != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (gtk_spin_button_get_adjustment (self->interval_spin), self);
+      g_signal_handlers_disconnect_by_data (gtk_spin_button_get_adjustment (self->timeout_spin), self);
+    }
   gtk_widget_dispose_template (GTK_WIDGET (self), HB_TYPE_SERVER_WINDOW);
   g_clear_object (&self->selection);
   g_clear_object (&self->log_filter);
@@ -1108,6 +1149,8 @@ hb_server_window_class_init (HbServerWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HbServerWindow, port_spin);
   gtk_widget_class_bind_template_child (widget_class, HbServerWindow, interval_spin);
   gtk_widget_class_bind_template_child (widget_class, HbServerWindow, timeout_spin);
+  gtk_widget_class_bind_template_child (widget_class, HbServerWindow, timeout_warning);
+  gtk_widget_class_bind_template_child_full (widget_class, "timeout_warning_label", FALSE, 0);
   gtk_widget_class_bind_template_child (widget_class, HbServerWindow, max_clients_spin);
   gtk_widget_class_bind_template_child (widget_class, HbServerWindow, relay_switch);
   gtk_widget_class_bind_template_child (widget_class, HbServerWindow, start_button);
@@ -1171,6 +1214,11 @@ hb_server_window_init (HbServerWindow *self)
   g_settings_bind (self->settings, "max-clients", gtk_spin_button_get_adjustment (self->max_clients_spin), "value", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "relay", self->relay_switch, "active", G_SETTINGS_BIND_DEFAULT);
   on_address_changed (GTK_EDITABLE (self->address_entry), self);
+  g_signal_connect_swapped (gtk_spin_button_get_adjustment (self->interval_spin), "value-changed",
+                            G_CALLBACK (check_heartbeat), self);
+  g_signal_connect_swapped (gtk_spin_button_get_adjustment (self->timeout_spin), "value-changed",
+                            G_CALLBACK (check_heartbeat), self);
+  check_heartbeat (self);
   g_signal_connect (self->address_entry, "changed", G_CALLBACK (on_address_changed), self);
   g_signal_connect (self->all_interfaces_check, "toggled", G_CALLBACK (on_all_interfaces_toggled), self);
 
