@@ -691,6 +691,34 @@ ladder_origin (HbTimelineWindow *win)
   return y;
 }
 
+/* A live window opens at its newest rows and really shows them: the
+ * ladder is placed where the scroll bar says (following the end once
+ * scrolled while the viewport was placing the ladder, which left it at
+ * the top with the end out of reach). */
+static void
+test_opens_at_end (void)
+{
+  g_autoptr(HbTimeline) record = hb_timeline_new (1000);
+  HbTimelineWindow *win;
+  GtkAdjustment *adj;
+  guint n;
+
+  hb_timeline_append (record, HB_EVENT_CONNECT, HB_VERB_UNKNOWN, 0, 0, HB_INITIATOR_PEER);
+  for (guint i = 0; i < 200; i++)
+    hb_timeline_append (record, i % 2 ? HB_EVENT_LINE_IN : HB_EVENT_LINE_OUT, i % 2 ? HB_VERB_PONG : HB_VERB_PING,
+                        i / 2, 7, HB_INITIATOR_LOCAL);
+  win = hb_timeline_window_new (NULL, record, FALSE, NULL, "client", "server");
+  adj = gtk_scrolled_window_get_vadjustment (CHILD (win, "ladder_scroller"));
+  n = g_list_model_get_n_items (hb_timeline_window_get_segments (win));
+  gtk_window_present (GTK_WINDOW (win));
+  hb_assert_eventually (gtk_adjustment_get_value (adj) > 0 &&
+                        gtk_adjustment_get_value (adj) ==
+                          gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj) &&
+                        ladder_origin (win) == -gtk_adjustment_get_value (adj) &&
+                        ladder_shows_row (win, n - 1));
+  gtk_window_destroy (GTK_WINDOW (win));
+}
+
 /* The ladder driven by keys (Down, End, Home, Page Down), and the table
  * and the ladder scroll to what the other selected. */
 static void
@@ -719,12 +747,9 @@ test_keyboard (void)
                         gtk_adjustment_get_upper (table_adj) > gtk_adjustment_get_page_size (table_adj));
   gtk_widget_grab_focus (GTK_WIDGET (ladder));
 
-  /* It opened at its end, and really shows it: the ladder is placed where
-   * the scroll bar says (it once stayed at the top, its end unreachable). */
-  hb_assert_eventually (gtk_adjustment_get_value (ladder_adj) > 0 &&
-                        gtk_adjustment_get_value (ladder_adj) ==
-                          gtk_adjustment_get_upper (ladder_adj) - gtk_adjustment_get_page_size (ladder_adj) &&
-                        ladder_origin (win) == -gtk_adjustment_get_value (ladder_adj));
+  /* A file opens at its start. */
+  g_assert_cmpfloat (gtk_adjustment_get_value (ladder_adj), ==, 0);
+  g_assert_cmpfloat (ladder_origin (win), ==, 0);
 
   /* Down with nothing selected starts at the first row. */
   gtk_widget_activate_action (GTK_WIDGET (ladder), "ladder.move", "i", 1);
@@ -736,8 +761,26 @@ test_keyboard (void)
   g_assert_cmpint (hb_ladder_get_selected (ladder), ==, n - 1);
   g_assert_cmpuint (gtk_single_selection_get_selected (table), ==, n - 1);
   hb_assert_eventually (ladder_shows_row (win, n - 1));
+  /* ... and really shows it: the ladder is placed where the scroll bar
+   * says (it once stayed behind, its end unreachable). */
+  hb_assert_eventually (gtk_adjustment_get_value (ladder_adj) ==
+                          gtk_adjustment_get_upper (ladder_adj) - gtk_adjustment_get_page_size (ladder_adj) &&
+                        ladder_origin (win) == -gtk_adjustment_get_value (ladder_adj));
   hb_assert_eventually (gtk_adjustment_get_value (table_adj) >=
                         gtk_adjustment_get_upper (table_adj) - 2 * gtk_adjustment_get_page_size (table_adj));
+
+  /* At the end, it follows new rows, and again really shows them. */
+  for (guint i = n; i < n + 40; i++)
+    {
+      g_autoptr(HbSegment) seg = hb_segment_new (i * 1000, i % 2, HB_TCP_PHASE_HEARTBEAT, "PING");
+
+      hb_segments_append (store, seg);
+    }
+  n += 40;
+  hb_assert_eventually (ladder_shows_row (win, n - 1) &&
+                        gtk_adjustment_get_value (ladder_adj) ==
+                          gtk_adjustment_get_upper (ladder_adj) - gtk_adjustment_get_page_size (ladder_adj) &&
+                        ladder_origin (win) == -gtk_adjustment_get_value (ladder_adj));
 
   /* Home: back to the top of both. */
   gtk_widget_activate_action (GTK_WIDGET (ladder), "ladder.move", "i", -G_MAXINT32);
@@ -898,6 +941,7 @@ main (int   argc,
   g_test_add_func ("/gui/timeline/broken-files", test_broken_files);
   g_test_add_func ("/gui/timeline/bounded", test_bounded);
   g_test_add_func ("/gui/timeline/keyboard", test_keyboard);
+  g_test_add_func ("/gui/timeline/opens-at-end", test_opens_at_end);
   g_test_add_func ("/gui/timeline/client-reconnects", test_client_reconnects);
   g_test_add_func ("/gui/timeline/session/stream", test_session_stream);
   g_test_add_func ("/gui/timeline/session/failures", test_session_failures);
