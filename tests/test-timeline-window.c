@@ -233,6 +233,8 @@ test_broken_files (void)
     g_assert_cmpuint (g_list_model_get_n_items (hb_timeline_window_get_segments (win)), ==, 0);
     g_assert_false (gtk_widget_get_visible (CHILD (win, "conversation_dropdown")));
     g_assert_false (gtk_widget_get_visible (CHILD (win, "capture_button")));
+    /* ... and no promise of segments to come, nor a lesson on them. */
+    g_assert_cmpstr (gtk_label_get_text (CHILD (win, "explanation_label")), ==, "");
     gtk_window_destroy (GTK_WINDOW (win));
   }
 

@@ -34,6 +34,7 @@ struct _HbLadder
   double      zoom;
   GtkAdjustment *vadjustment;  /* of the scrolled window showing us */
   gboolean    exporting;       /* draw every row, dark on white */
+  char       *empty_text;      /* said when there are no rows; NULL: the default */
 };
 
 enum {
@@ -243,7 +244,8 @@ hb_ladder_snapshot (GtkWidget   *widget,
     }
 
   if (n == 0)
-    draw_text (snapshot, layout, _("Nothing yet: segments appear here as they happen."),
+    draw_text (snapshot, layout, self->empty_text ? self->empty_text
+                                                  : _("Nothing yet: segments appear here as they happen."),
                (cx + sx) / 2, HEADER_H + 40, 0.5, &dim);
 
   /* The names stay in view however far the ladder is scrolled, on a band
@@ -438,6 +440,7 @@ hb_ladder_finalize (GObject *object)
 
   g_free (self->client_label);
   g_free (self->server_label);
+  g_free (self->empty_text);
   G_OBJECT_CLASS (hb_ladder_parent_class)->finalize (object);
 }
 
@@ -565,6 +568,16 @@ hb_ladder_set_labels (HbLadder   *self,
   g_free (self->server_label);
   self->client_label = g_strdup (client);
   self->server_label = g_strdup (server);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+void
+hb_ladder_set_empty_text (HbLadder   *self,
+                          const char *text)
+{
+  g_return_if_fail (HB_IS_LADDER (self));
+  g_free (self->empty_text);
+  self->empty_text = g_strdup (text);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 

@@ -824,6 +824,12 @@ load_file (HbTimelineWindow *self,
       show_notice (self, text, FALSE);
     }
   gtk_label_set_text (self->tcp_label, _("A capture file: the kernel has no state to show for it."));
+  if (conversations->len == 0)
+    {
+      /* Nothing will come: no promise of segments, no lesson on them. */
+      hb_ladder_set_empty_text (self->ladder, _("No TCP connection to show."));
+      gtk_label_set_text (self->explanation_label, "");
+    }
   update_status (self);
   return conversations->len > 0;
 }
