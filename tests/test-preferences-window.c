@@ -14,6 +14,7 @@
 #include "hb-client-window.h"
 #include "hb-preferences-window.h"
 #include "hb-server-window.h"
+#include "hb-timeline-window.h"
 #include "hb-test-gui.h"
 #include "hb-test-util.h"
 
@@ -149,7 +150,7 @@ test_menus_and_shortcut (void)
   gtk_widget_activate_action (GTK_WIDGET (client), "app.preferences", NULL);
   g_assert_true (find_window (GTK_APPLICATION (app), HB_TYPE_PREFERENCES_WINDOW) == prefs);
 
-  /* Both kinds of window offer it in their primary menu. */
+  /* Every kind of window offers it in its primary menu. */
   menu = primary_menu_button (gtk_window_get_titlebar (GTK_WINDOW (server)));
   g_assert_nonnull (menu);
   g_assert_true (menu_has_action (gtk_menu_button_get_menu_model (menu), "app.preferences"));
@@ -160,6 +161,19 @@ test_menus_and_shortcut (void)
   g_assert_true (menu_has_action (gtk_menu_button_get_menu_model (menu), "app.preferences"));
   g_assert_true (menu_has_action (gtk_menu_button_get_menu_model (menu), "win.show-help-overlay"));
   g_assert_true (menu_has_action (gtk_menu_button_get_menu_model (menu), "app.about"));
+  /* ... and so does a timeline. */
+  {
+    g_autoptr(HbTimeline) record = hb_timeline_new (16);
+    HbTimelineWindow *timeline = hb_timeline_window_new (GTK_APPLICATION (app), record, FALSE, NULL,
+                                                         "client", "server");
+
+    menu = primary_menu_button (gtk_window_get_titlebar (GTK_WINDOW (timeline)));
+    g_assert_nonnull (menu);
+    g_assert_true (menu_has_action (gtk_menu_button_get_menu_model (menu), "app.preferences"));
+    g_assert_true (menu_has_action (gtk_menu_button_get_menu_model (menu), "win.show-help-overlay"));
+    g_assert_true (menu_has_action (gtk_menu_button_get_menu_model (menu), "app.about"));
+    gtk_window_destroy (GTK_WINDOW (timeline));
+  }
 
   close_all (GTK_APPLICATION (app));
 }
