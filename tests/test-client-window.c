@@ -587,6 +587,14 @@ test_timeline (void)
   g_assert_true (g_file_get_contents (png, &png_data, &png_len, NULL));
   g_assert_cmpuint (png_len, >, 1000);
   g_assert_true (memcmp (png_data, "\x89PNG", 4) == 0);
+  {
+    /* At twice the ladder's size, for slides and print. */
+    cairo_surface_t *image = cairo_image_surface_create_from_png (png);
+
+    g_assert_cmpint (cairo_surface_status (image), ==, CAIRO_STATUS_SUCCESS);
+    g_assert_cmpint (cairo_image_surface_get_width (image), ==, 2 * MAX (gtk_widget_get_width (GTK_WIDGET (ladder)), 560));
+    cairo_surface_destroy (image);
+  }
   g_assert_true (g_file_get_contents (svg, &svg_data, NULL, NULL));
   g_assert_nonnull (strstr (svg_data, "<svg"));
 
