@@ -431,14 +431,38 @@ hb_channel_write_shared (HbChannel *self,
 {
   Segment *seg;
   gsize len = g_bytes_get_size (block);
+  gsize sent = 0;
 
   if (self->state != STATE_OPEN || self->shut_wanted || len == 0)
     return;
+  self->queued_total += len;
+
+  /* Nothing waiting before it: hand it to the kernel now, in the pass
+   * that reaches every client, rather than queue it for a second pass.
+   * An error is left to flush(), which runs in its own dispatch; the RTT
+   * clock of a PING is not concerned (its bytes were all written). */
+  if (!self->blocked && self->out.length == 0)
+    {
+      ssize_t n;
+
+      do
+        n = send (self->fd, g_bytes_get_data (block, NULL), len, MSG_NOSIGNAL | MSG_DONTWAIT);
+      while (n < 0 && errno == EINTR);
+      if (n > 0)
+        {
+          sent = n;
+          self->bytes_out += sent;
+        }
+      if (sent == len)
+        return;
+    }
+
   seg = g_new0 (Segment, 1);
   seg->shared = g_bytes_ref (block);
   g_queue_push_tail (&self->out, seg);
-  self->out_len += len;
-  self->queued_total += len;
+  if (sent > 0)
+    self->out_head = sent;   /* the queue was empty: this is its head */
+  self->out_len += len - sent;
   if (!self->blocked)
     hb_poller_schedule (self->poller, self->handle);
 }
