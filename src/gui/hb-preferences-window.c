@@ -16,6 +16,7 @@
 
 #include "heartbeat-lab.h"
 #include "hb-preferences-window.h"
+#include "hb-style.h"
 
 struct _HbPreferencesWindow
 {
@@ -83,16 +84,9 @@ check_name (HbPreferencesWindow *self)
 static void
 check_heartbeat (HbPreferencesWindow *self)
 {
-  gboolean valid = gtk_spin_button_get_value_as_int (self->timeout_spin) >
-                   gtk_spin_button_get_value_as_int (self->interval_spin);
-
-  gtk_widget_set_visible (self->timeout_warning, !valid);
-  if (valid)
-    gtk_widget_remove_css_class (GTK_WIDGET (self->timeout_spin), "error");
-  else
-    gtk_widget_add_css_class (GTK_WIDGET (self->timeout_spin), "error");
-  gtk_accessible_update_state (GTK_ACCESSIBLE (self->timeout_spin), GTK_ACCESSIBLE_STATE_INVALID,
-                               valid ? GTK_ACCESSIBLE_INVALID_FALSE : GTK_ACCESSIBLE_INVALID_TRUE, -1);
+  hb_style_flag_invalid (GTK_WIDGET (self->timeout_spin), self->timeout_warning,
+                         gtk_spin_button_get_value_as_int (self->timeout_spin) <=
+                         gtk_spin_button_get_value_as_int (self->interval_spin));
 }
 
 static void

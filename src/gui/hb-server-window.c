@@ -810,15 +810,7 @@ heartbeat_valid (HbServerWindow *self)
 static void
 check_heartbeat (HbServerWindow *self)
 {
-  gboolean valid = heartbeat_valid (self);
-
-  gtk_widget_set_visible (self->timeout_warning, !valid);
-  if (valid)
-    gtk_widget_remove_css_class (GTK_WIDGET (self->timeout_spin), "error");
-  else
-    gtk_widget_add_css_class (GTK_WIDGET (self->timeout_spin), "error");
-  gtk_accessible_update_state (GTK_ACCESSIBLE (self->timeout_spin), GTK_ACCESSIBLE_STATE_INVALID,
-                               valid ? GTK_ACCESSIBLE_INVALID_FALSE : GTK_ACCESSIBLE_INVALID_TRUE, -1);
+  hb_style_flag_invalid (GTK_WIDGET (self->timeout_spin), self->timeout_warning, !heartbeat_valid (self));
 }
 
 static void
