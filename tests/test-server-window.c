@@ -477,6 +477,36 @@ test_log_follows (void)
   close_window (win);
 }
 
+/* A 1 KiB line without a space (a peer may send one): the row shows its
+ * start and says how much more there is; the tooltip and a search have it
+ * whole. Wrapping all of it at every character took seconds of the loop
+ * that also serves the clients. */
+static void
+test_log_long_line (void)
+{
+  HbServerWindow *win = open_window ();
+  HbServer *server = hb_server_window_get_server (win);
+  g_autoptr(HbTestPeer) peer = NULL;
+  g_autofree char *word = g_strnfill (1000, 'x');
+  g_autofree char *line = g_strdup_printf ("MSG %s\n", word);
+  g_autofree char *start = g_strnfill (300, 'x');
+  g_autofree char *shown = g_strdup_printf ("%s… (700 more characters)", start);
+  GtkWidget *label;
+  g_autofree char *tooltip = NULL;
+
+  gtk_widget_activate_action (GTK_WIDGET (win), "win.toggle-listening", NULL);
+  peer = hb_test_peer_new ("127.0.0.1", hb_server_get_port (server));
+  g_assert_true (g_str_has_prefix (hb_test_peer_wait_line (peer), "WELCOME "));
+  hb_test_peer_send (peer, line, -1);
+  hb_assert_eventually (log_row_in_view (win, shown));
+  label = find_label (GTK_WIDGET (child (win, "log_view")), shown);
+  tooltip = g_strdup (gtk_widget_get_tooltip_text (label));
+  g_assert_cmpstr (tooltip, ==, word);
+
+  hb_test_peer_free (g_steal_pointer (&peer));
+  close_window (win);
+}
+
 /* ---------------------------------------------------------------------- */
 /* What needs a selected client waits for one                              */
 
@@ -625,6 +655,7 @@ main (int   argc,
   g_test_add_func ("/gui/server-window/port-in-use", test_port_in_use);
   g_test_add_func ("/gui/server-window/log-search-and-export", test_log_search_and_export);
   g_test_add_func ("/gui/server-window/log-follows", test_log_follows);
+  g_test_add_func ("/gui/server-window/log-long-line", test_log_long_line);
   g_test_add_func ("/gui/server-window/selection-actions", test_selection_actions);
   g_test_add_func ("/gui/server-window/heartbeat-timeout", test_heartbeat_timeout);
 

@@ -82,6 +82,36 @@ row_setup (GtkSignalListItemFactory *factory,
   gtk_list_item_set_child (item, box);
 }
 
+/* A line may be 1 KiB without a space: wrapping that anywhere makes the
+ * label measure itself at every character, seconds of a frame for a few
+ * such lines, while the same loop serves the network. The row shows the
+ * start; the tooltip, a search and an export have it whole. */
+#define SHOWN_CHARS 300
+
+static void
+set_shown_text (GtkLabel   *label,
+                const char *text)
+{
+  glong n = g_utf8_strlen (text, -1);
+  g_autofree char *start = NULL;
+
+  if (n <= SHOWN_CHARS)
+    {
+      gtk_label_set_text (label, text);
+      gtk_widget_set_tooltip_text (GTK_WIDGET (label), NULL);
+      return;
+    }
+  start = g_utf8_substring (text, 0, SHOWN_CHARS);
+  {
+    g_autofree char *shown = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s… (%ld more character)",
+                                                           "%s… (%ld more characters)", n - SHOWN_CHARS),
+                                              start, n - SHOWN_CHARS);
+
+    gtk_label_set_text (label, shown);
+  }
+  gtk_widget_set_tooltip_text (GTK_WIDGET (label), text);
+}
+
 static void
 row_bind (GtkSignalListItemFactory *factory,
           GtkListItem              *item,
@@ -101,7 +131,7 @@ row_bind (GtkSignalListItemFactory *factory,
   gtk_widget_add_css_class (box, hb_log_kind_to_string (hb_log_entry_get_kind (entry)));
   gtk_label_set_text (GTK_LABEL (time), clock);
   gtk_label_set_text (GTK_LABEL (who), who_str);
-  gtk_label_set_text (GTK_LABEL (text), hb_log_entry_get_text (entry));
+  set_shown_text (GTK_LABEL (text), hb_log_entry_get_text (entry));
 }
 
 /* The view shows the last row at its bottom edge, or shows every row:
