@@ -191,6 +191,23 @@ test_capture_file (void)
     g_assert_true (g_str_has_prefix (gtk_label_get_text (CHILD (win, "explanation_label")), "Teardown."));
   }
 
+  /* A state the kernel reported is no packet: not counted as one, and its
+   * details are what the kernel said. */
+  {
+    g_autoptr(HbSegment) note = hb_segment_new_note (2000000, TRUE, HB_TCP_PHASE_TEARDOWN, "TIME_WAIT",
+                                                     "The kernel now holds the client's socket in TIME_WAIT");
+    g_autofree char *shown = NULL;
+    g_autofree char *status = g_strdup_printf ("%u packets · from the capture file",
+                                               g_list_model_get_n_items (segments));   /* with the RST row */
+
+    g_assert_cmpstr (gtk_label_get_text (CHILD (win, "status_label")), ==, status);
+    hb_segments_append (G_LIST_STORE (segments), note);
+    g_assert_cmpstr (gtk_label_get_text (CHILD (win, "status_label")), ==, status);
+    select_row (win, g_list_model_get_n_items (segments) - 1);
+    shown = text_of (CHILD (win, "details_view"));
+    g_assert_cmpstr (shown, ==, "The kernel now holds the client's socket in TIME_WAIT");
+  }
+
   gtk_window_destroy (GTK_WINDOW (win));
   g_unlink (saved);
   g_unlink (path);

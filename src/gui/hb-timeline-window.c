@@ -50,6 +50,7 @@ struct _HbTimelineWindow
   guint                 tcp_timer;
   guint                 fast_timer;
   guint                 end_idle;     /* scroll_ladder_to_end () pending */
+  guint                 n_note_rows;  /* kernel-state rows among the segments */
   guint                 fast_polls;
   HbTcpState            tcp_state;    /* last seen, for the notes */
   gint64                origin_mono;  /* the application's record starts here */
@@ -271,7 +272,7 @@ show_notice (HbTimelineWindow *self,
 static void
 update_status (HbTimelineWindow *self)
 {
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->segments));
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->segments)) - self->n_note_rows;
   g_autofree char *count = NULL;
   g_autofree char *text = NULL;
   const char *source;
@@ -321,6 +322,12 @@ show_segment (HbTimelineWindow *self,
 
       gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->details_view), details, -1);
       gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->bytes_view), hex, -1);
+    }
+  else if (hb_segment_is_note (seg))
+    {
+      /* A state the kernel reported, not a segment: no header, no bytes. */
+      gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->details_view), hb_segment_get_info (seg), -1);
+      gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->bytes_view), "", -1);
     }
   else
     {
@@ -409,6 +416,20 @@ static void
 on_segments_changed (GListModel *model, guint position, guint removed, guint added, HbTimelineWindow *self)
 {
   guint table_row = gtk_single_selection_get_selected (self->selection);
+  /* Kernel-state rows are no packets: counted apart. Rows go rarely (a
+   * new connection shown, or the oldest tenth of a full ladder): count
+   * them all again then; else only the new ones. */
+  guint from = removed > 0 ? 0 : position;
+  guint to = removed > 0 ? g_list_model_get_n_items (model) : position + added;
+
+  if (removed > 0)
+    self->n_note_rows = 0;
+  for (guint i = from; i < to; i++)
+    {
+      g_autoptr(HbSegment) seg = g_list_model_get_item (model, i);
+
+      self->n_note_rows += hb_segment_is_note (seg);
+    }
 
   /* The table's selection model moved its row when rows went; the ladder
    * follows it rather than working it out a second time. */
@@ -477,7 +498,8 @@ cell_bind (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer data)
     {
     case COL_NO:
       /* A capture's own frame numbers, as Wireshark shows them. */
-      text = g_strdup_printf ("%u", packet ? packet->frame : gtk_list_item_get_position (item) + 1);
+      text = hb_segment_is_note (seg) ? g_strdup ("")
+             : g_strdup_printf ("%u", packet ? packet->frame : gtk_list_item_get_position (item) + 1);
       break;
     case COL_TIME:
       text = g_strdup_printf ("%.6f", hb_segment_get_time (seg) / 1e6);
