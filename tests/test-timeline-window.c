@@ -635,6 +635,17 @@ test_server_window_capture (void)
     }
   gtk_widget_activate_action (GTK_WIDGET (server_win), "win.capture", NULL);
   hb_assert_eventually (hb_capture_session_get_state (session) == HB_CAPTURE_SESSION_STOPPED);
+  g_assert_false (gtk_toggle_button_get_active (hb_test_child (server_win, HB_TYPE_SERVER_WINDOW, "capture_button")));
+
+  /* Started from the timeline: the server window's button says so too,
+   * and switches it off for both. */
+  gtk_widget_activate_action (GTK_WIDGET (tl), "win.capture", NULL);
+  hb_assert_eventually (hb_capture_session_get_state (session) == HB_CAPTURE_SESSION_RUNNING);
+  hb_assert_eventually (gtk_toggle_button_get_active (hb_test_child (server_win, HB_TYPE_SERVER_WINDOW,
+                                                                     "capture_button")));
+  gtk_widget_activate_action (GTK_WIDGET (server_win), "win.capture", NULL);
+  hb_assert_eventually (hb_capture_session_get_state (session) == HB_CAPTURE_SESSION_STOPPED);
+  hb_assert_eventually (!gtk_toggle_button_get_active (CHILD (tl, "capture_button")));
 
   hb_client_disconnect (client);
   hb_assert_eventually (hb_client_get_state (client) == HB_CLIENT_DISCONNECTED);

@@ -753,6 +753,21 @@ on_capture_state (HbCaptureSession *session,
   update_status (self);
 }
 
+/* Watches the capture of the server's port from the moment it listens,
+ * whoever starts it (this window, or a timeline of one of its clients),
+ * so that the Capture button always says whether packets are captured. */
+static void
+capture_attach (HbServerWindow *self)
+{
+  if (self->capture != NULL || !hb_server_get_listening (self->server))
+    return;
+  self->capture = hb_capture_session_get_for_port (hb_server_get_port (self->server));
+  hb_capture_session_hold (self->capture);
+  g_signal_connect (self->capture, "notify::state", G_CALLBACK (on_capture_state), self);
+  if (hb_capture_session_is_active (self->capture))
+    on_capture_state (self->capture, NULL, self);
+}
+
 static void
 capture_stop (HbServerWindow *self)
 {
@@ -779,19 +794,17 @@ capture_change_state (GSimpleAction *action,
 
   if (!g_variant_get_boolean (state))
     {
-      capture_stop (self);
+      /* For every window showing it; this window keeps watching. */
+      if (self->capture != NULL)
+        hb_capture_session_stop (self->capture);
+      g_simple_action_set_state (action, g_variant_new_boolean (FALSE));
+      update_status (self);
       return;
     }
   if (!hb_server_get_listening (self->server))
     return;
   gtk_revealer_set_reveal_child (self->error_revealer, FALSE);
-  /* Held already when it stopped or failed since: start it again. */
-  if (self->capture == NULL)
-    {
-      self->capture = hb_capture_session_get_for_port (hb_server_get_port (self->server));
-      hb_capture_session_hold (self->capture);
-      g_signal_connect (self->capture, "notify::state", G_CALLBACK (on_capture_state), self);
-    }
+  capture_attach (self);
   /* Loopback traffic is on lo; a server on all interfaces may see any. */
   hb_capture_session_start (self->capture, inet != NULL && g_inet_address_get_is_loopback (inet) ? "lo" : "any");
   on_capture_state (self->capture, NULL, self);
@@ -865,6 +878,7 @@ toggle_listening_action (GtkWidget  *widget,
     }
 
   gtk_revealer_set_reveal_child (self->error_revealer, FALSE);
+  capture_attach (self);
   msg = g_strdup_printf (_("Listening on %s port %u: heartbeat every %u ms, dead after %u ms"),
                          hb_server_get_address (self->server), hb_server_get_port (self->server),
                          hb_server_get_interval_ms (self->server), hb_server_get_timeout_ms (self->server));
