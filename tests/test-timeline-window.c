@@ -157,6 +157,7 @@ test_capture_file (void)
    * across the wrap of the client's sequence space. */
   g_assert_cmpstr (hb_ladder_get_client_label (CHILD (win, "ladder")), ==, "127.0.0.1:4324");
   gtk_drop_down_set_selected (dropdown, 1);
+  g_assert_cmpstr (notice (win), ==, "");   /* "choose one above": done */
   g_assert_cmpstr (hb_ladder_get_client_label (CHILD (win, "ladder")), ==, "127.0.0.1:4325");
   g_assert_cmpstr (hb_ladder_get_server_label (CHILD (win, "ladder")), ==, "127.0.0.1:12001");
   g_assert_cmpuint (g_list_model_get_n_items (segments), ==, HB_TEST_CONVERSATION_LEN);

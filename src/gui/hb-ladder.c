@@ -344,8 +344,13 @@ on_query_tooltip (GtkWidget  *widget,
       (!keyboard && self->vadjustment && y < HEADER_H + gtk_adjustment_get_value (self->vadjustment)))
     return FALSE;
   seg = g_list_model_get_item (self->model, row);
-  text = g_strdup_printf ("%s\n%s", hb_segment_get_label (seg), hb_segment_get_info (seg));
-  gtk_tooltip_set_text (tooltip, text);
+  if (g_strcmp0 (hb_segment_get_label (seg), hb_segment_get_info (seg)) == 0)
+    gtk_tooltip_set_text (tooltip, hb_segment_get_label (seg));
+  else
+    {
+      text = g_strdup_printf ("%s\n%s", hb_segment_get_label (seg), hb_segment_get_info (seg));
+      gtk_tooltip_set_text (tooltip, text);
+    }
   return TRUE;
 }
 

@@ -51,6 +51,7 @@ struct _HbTimelineWindow
   guint                 fast_timer;
   guint                 end_idle;     /* scroll_ladder_to_end () pending */
   guint                 n_note_rows;  /* kernel-state rows among the segments */
+  gboolean              notice_is_choice;  /* the notice asks to choose a connection */
   guint                 fast_polls;
   HbTcpState            tcp_state;    /* last seen, for the notes */
   gint64                origin_mono;  /* the application's record starts here */
@@ -260,6 +261,7 @@ show_notice (HbTimelineWindow *self,
              const char       *text,
              gboolean          error)
 {
+  self->notice_is_choice = FALSE;
   gtk_label_set_text (self->notice_label, text);
   gtk_image_set_from_icon_name (self->notice_icon, error ? "dialog-warning-symbolic" : "dialog-information-symbolic");
   if (error)
@@ -747,6 +749,9 @@ on_conversation_chosen (GtkDropDown      *dropdown,
   if (self->file == NULL)
     return;
   conversations = hb_capture_file_get_conversations (self->file);
+  /* Chosen: "choose one above" has been done (other notices stay). */
+  if (pspec != NULL && self->notice_is_choice)
+    gtk_revealer_set_reveal_child (self->notice_revealer, FALSE);
   if (i < conversations->len)
     {
       HbConversation *c = conversations->pdata[i];
@@ -844,6 +849,7 @@ load_file (HbTimelineWindow *self,
                                                conversations->len);
 
       show_notice (self, text, FALSE);
+      self->notice_is_choice = TRUE;
     }
   gtk_label_set_text (self->tcp_label, _("A capture file: the kernel has no state to show for it."));
   if (conversations->len == 0)
