@@ -818,6 +818,21 @@ test_keyboard (void)
   g_assert_cmpint (hb_ladder_get_selected (ladder), ==, 0);
   hb_assert_eventually (gtk_adjustment_get_value (ladder_adj) == 0 && gtk_adjustment_get_value (table_adj) == 0);
 
+  /* Given the focus in the middle (a click), the ladder stays where it is. */
+  select_row (win, n / 3);
+  hb_assert_eventually (ladder_shows_row (win, n / 3) &&
+                        ladder_origin (win) == -gtk_adjustment_get_value (ladder_adj));
+  {
+    double value = gtk_adjustment_get_value (ladder_adj);
+
+    g_assert_cmpfloat (value, >, 0);
+    gtk_widget_grab_focus (GTK_WIDGET (CHILD (win, "table")));
+    gtk_widget_grab_focus (GTK_WIDGET (ladder));
+    hb_test_run_for (50);
+    g_assert_cmpfloat (gtk_adjustment_get_value (ladder_adj), ==, value);
+  }
+  gtk_widget_activate_action (GTK_WIDGET (ladder), "ladder.move", "i", -G_MAXINT32);
+
   /* Page Down moves by what a page shows, more than one row. */
   gtk_widget_activate_action (GTK_WIDGET (ladder), "ladder.move", "i", G_MAXINT32 - 1);
   g_assert_cmpint (hb_ladder_get_selected (ladder), >, 3);

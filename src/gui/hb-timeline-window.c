@@ -1169,6 +1169,11 @@ hb_timeline_window_init (HbTimelineWindow *self)
   gtk_column_view_set_model (self->table, GTK_SELECTION_MODEL (self->selection));
   hb_ladder_set_model (self->ladder, G_LIST_MODEL (self->segments));
   hb_ladder_set_vadjustment (self->ladder, gtk_scrolled_window_get_vadjustment (self->ladder_scroller));
+  /* The ladder is the viewport's one child and taller than it: bringing
+   * the focused child into view would jump to its top on every first
+   * click. The ladder scrolls to its selection itself. */
+  if (GTK_IS_VIEWPORT (gtk_scrolled_window_get_child (self->ladder_scroller)))
+    gtk_viewport_set_scroll_to_focus (GTK_VIEWPORT (gtk_scrolled_window_get_child (self->ladder_scroller)), FALSE);
   self->follow_end = TRUE;
   g_signal_connect (gtk_scrolled_window_get_vadjustment (self->ladder_scroller), "value-changed",
                     G_CALLBACK (on_ladder_scrolled), self);
