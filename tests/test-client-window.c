@@ -572,6 +572,9 @@ test_timeline (void)
 
   /* The kernel's view of the client's socket. */
   hb_assert_eventually (strstr (gtk_label_get_text (GTK_LABEL (hb_test_child (tl, HB_TYPE_TIMELINE_WINDOW, "tcp_label"))), "ESTABLISHED") != NULL);
+  /* ... and says whose socket it is. */
+  g_assert_true (g_str_has_prefix (gtk_label_get_text (GTK_LABEL (hb_test_child (tl, HB_TYPE_TIMELINE_WINDOW, "tcp_label"))),
+                                   "The client's socket ("));
 
   /* Selecting a row in the table selects the arrow and explains it. */
   table_model = gtk_column_view_get_model (GTK_COLUMN_VIEW (hb_test_child (tl, HB_TYPE_TIMELINE_WINDOW, "table")));

@@ -203,9 +203,14 @@ update_tcp (gpointer data)
   if (self->socket != NULL && !g_socket_is_closed (self->socket) &&
       hb_tcp_info_query (g_socket_get_fd (self->socket), &info, NULL))
     {
+      /* Whose socket: the window shows one end of the connection. */
+      g_autofree char *whose = self->client_side
+        ? g_strdup_printf (_("The client's socket (%s, in this program)"), self->client_label)
+        : g_strdup_printf (_("The server's socket for %s (in this program)"), self->client_label);
+
       state = info.state;
-      text = g_strdup_printf (_("State %s · RTT %.3f ms ± %.3f · congestion window %u segments · MSS %u · "
-                                "in flight %u · retransmitted %u"),
+      text = g_strdup_printf (_("%s\nState %s · RTT %.3f ms ± %.3f · congestion window %u segments · MSS %u · "
+                                "in flight %u · retransmitted %u"), whose,
                               hb_tcp_state_to_string (info.state), info.rtt_us / 1000.0,
                               info.rttvar_us / 1000.0, info.snd_cwnd, info.snd_mss, info.unacked,
                               info.total_retrans);
