@@ -403,6 +403,17 @@ test_client_reconnects (void)
   live_stop (&live);
 }
 
+static gboolean
+conversation_has_fin (HbConversation *conversation)
+{
+  GPtrArray *packets = hb_conversation_get_packets (conversation);
+
+  for (guint i = 0; i < packets->len; i++)
+    if (((HbPacket *) packets->pdata[i])->flags & HB_TCP_FIN)
+      return TRUE;
+  return FALSE;
+}
+
 /* Without the privilege, the window says why and how to grant it, and
  * keeps showing the application's own record. As root, the capture tool
  * is run as nobody to take the privilege away. */
@@ -584,6 +595,10 @@ test_server_window_capture (void)
       /* Said in the window, the way a user would read it. */
       g_assert_true (gtk_revealer_get_reveal_child (hb_test_child (server_win, HB_TYPE_SERVER_WINDOW,
                                                                    "error_revealer")));
+      /* And nothing was captured to show. */
+      gtk_widget_activate_action (GTK_WIDGET (server_win), "win.show-captured", NULL);
+      g_assert_cmpstr (gtk_label_get_text (hb_test_child (server_win, HB_TYPE_SERVER_WINDOW, "error_label")), ==,
+                       "Nothing has been captured yet: press Capture, then let clients connect.");
       g_test_skip ("live capture not permitted here");
       gtk_window_destroy (GTK_WINDOW (server_win));
       return;
@@ -644,6 +659,38 @@ test_server_window_capture (void)
   hb_assert_eventually (hb_capture_session_get_state (session) == HB_CAPTURE_SESSION_RUNNING);
   hb_assert_eventually (gtk_toggle_button_get_active (hb_test_child (server_win, HB_TYPE_SERVER_WINDOW,
                                                                      "capture_button")));
+
+  /* A client comes and goes while capturing: its row is gone, its
+   * captured connection is not. */
+  {
+    g_autoptr(HbClient) gil = hb_client_new ("127.0.0.1", hb_server_get_port (server), "gil");
+    HbTimelineWindow *all = NULL;
+    g_autofree char *title = g_strdup_printf ("Timeline: everything captured on port %u", hb_server_get_port (server));
+    GtkDropDown *dropdown;
+
+    hb_client_connect (gil);
+    hb_assert_eventually (g_list_model_get_n_items (hb_server_get_connections (server)) == 2);
+    hb_client_disconnect (gil);
+    hb_assert_eventually (hb_client_get_state (gil) == HB_CLIENT_DISCONNECTED &&
+                          g_list_model_get_n_items (hb_server_get_connections (server)) == 1);
+    hb_assert_eventually (hb_capture_session_get_conversations (session)->len == 2 &&
+                          (conversation_has_fin (hb_capture_session_get_conversations (session)->pdata[0]) ||
+                           conversation_has_fin (hb_capture_session_get_conversations (session)->pdata[1])));
+    gtk_widget_activate_action (GTK_WIDGET (server_win), "win.show-captured", NULL);
+    for (GList *l = gtk_window_list_toplevels (); l != NULL; l = g_list_delete_link (l, l))
+      if (HB_IS_TIMELINE_WINDOW (l->data) && l->data != (gpointer) tl)
+        all = l->data;
+    g_assert_nonnull (all);
+    g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (all)), ==, title);
+    dropdown = CHILD (all, "conversation_dropdown");
+    g_assert_cmpuint (g_list_model_get_n_items (gtk_drop_down_get_model (dropdown)), ==, 2);
+    gtk_drop_down_set_selected (dropdown, 0);
+    if (!has_packet (all, HB_TCP_PHASE_TEARDOWN, "FIN"))
+      gtk_drop_down_set_selected (dropdown, 1);
+    g_assert_true (has_packet (all, HB_TCP_PHASE_TEARDOWN, "FIN"));
+    gtk_window_destroy (GTK_WINDOW (all));
+  }
+
   gtk_widget_activate_action (GTK_WIDGET (server_win), "win.capture", NULL);
   hb_assert_eventually (hb_capture_session_get_state (session) == HB_CAPTURE_SESSION_STOPPED);
   hb_assert_eventually (!gtk_toggle_button_get_active (CHILD (tl, "capture_button")));

@@ -11,6 +11,7 @@
 #include <glib/gi18n.h>
 
 #include "hb-capture-session.h"
+#include "hb-capture-writer.h"
 
 #define READ_CHUNK      65536
 #define MAX_STDERR      16384
@@ -469,6 +470,53 @@ hb_capture_session_find (HbCaptureSession *self,
 
   g_return_val_if_fail (HB_IS_CAPTURE_SESSION (self), NULL);
   return g_hash_table_lookup (self->by_ends, key);
+}
+
+static int
+by_frame (gconstpointer a,
+          gconstpointer b)
+{
+  const HbPacket *pa = *(HbPacket **) a, *pb = *(HbPacket **) b;
+
+  return pa->frame < pb->frame ? -1 : pa->frame > pb->frame;
+}
+
+gboolean
+hb_capture_session_write (HbCaptureSession  *self,
+                          const char        *path,
+                          GError           **error)
+{
+  g_autoptr(GPtrArray) all = g_ptr_array_new ();
+  g_autoptr(HbCaptureWriter) writer = NULL;
+
+  g_return_val_if_fail (HB_IS_CAPTURE_SESSION (self), FALSE);
+
+  for (guint c = 0; c < self->conversations->len; c++)
+    {
+      GPtrArray *packets = hb_conversation_get_packets (self->conversations->pdata[c]);
+
+      for (guint i = 0; i < packets->len; i++)
+        g_ptr_array_add (all, packets->pdata[i]);
+    }
+  if (all->len == 0)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                           _("Nothing has been captured yet: press Capture, then let clients connect."));
+      return FALSE;
+    }
+  g_ptr_array_sort (all, by_frame);
+  writer = hb_capture_writer_new (path, hb_capture_session_get_linktype (self), error);
+  if (writer == NULL)
+    return FALSE;
+  for (guint i = 0; i < all->len; i++)
+    {
+      HbPacket *packet = all->pdata[i];
+      gsize len = 0;
+      const guint8 *data = packet->data ? g_bytes_get_data (packet->data, &len) : NULL;
+
+      hb_capture_writer_write (writer, packet->time_us, data, len, packet->origlen);
+    }
+  return hb_capture_writer_close (writer, NULL, error);
 }
 
 /* ---------------------------------------------------------------------- */

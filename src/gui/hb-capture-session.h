@@ -70,6 +70,12 @@ HbConversation       *hb_capture_session_find         (HbCaptureSession  *self,
                                                        guint              client_port,
                                                        const char        *server_address,
                                                        guint              server_port);
+/* Writes every packet captured so far, of every connection, in the order
+ * they were captured, as classic pcap. FALSE with G_IO_ERROR_NOT_FOUND when
+ * nothing was captured. */
+gboolean              hb_capture_session_write        (HbCaptureSession  *self,
+                                                       const char        *path,
+                                                       GError           **error);
 /* The path of heartbeat-lab-cli: $HB_CLI, next to this program, or $PATH. */
 char                 *hb_capture_session_find_cli     (void);
 

@@ -9,7 +9,10 @@
 
 #include "config.h"
 
+#include <errno.h>
+
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 
 #include "hb-capture-session.h"
 #include "hb-clock.h"
@@ -999,6 +1002,46 @@ show_timeline_action (GtkWidget  *widget,
   open_timeline (self, g_ptr_array_index (conns, 0));
 }
 
+/* Every connection captured on the server's port, those that have left
+ * included (their rows are gone, their teardown is not): written to a
+ * pcap file and opened as one, to choose a connection from. */
+static void
+show_captured_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *param)
+{
+  HbServerWindow *self = HB_SERVER_WINDOW (widget);
+  g_autofree char *dir = g_build_filename (g_get_user_cache_dir (), "heartbeat-lab", NULL);
+  g_autofree char *name = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *title = NULL;
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GError) error = NULL;
+  HbTimelineWindow *win;
+
+  if (self->capture == NULL || hb_capture_session_get_conversations (self->capture)->len == 0)
+    {
+      show_error (self, _("Nothing has been captured yet: press Capture, then let clients connect."));
+      return;
+    }
+  name = g_strdup_printf ("captured-port-%u.pcap", hb_capture_session_get_port (self->capture));
+  path = g_build_filename (dir, name, NULL);
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    g_set_error (&error, G_IO_ERROR, g_io_error_from_errno (errno), "%s: %s", dir, g_strerror (errno));
+  if (error != NULL || !hb_capture_session_write (self->capture, path, &error))
+    {
+      show_error (self, error->message);
+      return;
+    }
+  file = g_file_new_for_path (path);
+  win = hb_timeline_window_new_for_file (gtk_window_get_application (GTK_WINDOW (self)), file);
+  /* Read whole: the file was only the way in. */
+  g_unlink (path);
+  title = g_strdup_printf (_("Timeline: everything captured on port %u"), hb_capture_session_get_port (self->capture));
+  gtk_window_set_title (GTK_WINDOW (win), title);
+  gtk_window_present (GTK_WINDOW (win));
+}
+
 static void
 on_row_activate (GtkColumnView  *view,
                  guint           position,
@@ -1182,6 +1225,7 @@ hb_server_window_class_init (HbServerWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.kick-selected", NULL, kick_selected_action);
   gtk_widget_class_install_action (widget_class, "win.clear-log", NULL, clear_log_action);
   gtk_widget_class_install_action (widget_class, "win.show-timeline", NULL, show_timeline_action);
+  gtk_widget_class_install_action (widget_class, "win.show-captured", NULL, show_captured_action);
   gtk_widget_class_install_action (widget_class, "win.export-log", "s", export_log_action);
   gtk_widget_class_install_action (widget_class, "win.dismiss-error", NULL, dismiss_error_action);
   gtk_widget_class_install_action (widget_class, "win.focus-message", NULL, focus_entry_action);
