@@ -209,18 +209,28 @@ hb_payload_is_heartbeat (const guint8 *payload,
   return lines > 0;
 }
 
-static gboolean
-packet_is_heartbeat (const HbPacket *packet)
+/* The payload bytes the capture holds (payload_captured of them), or
+ * NULL when there are none or the packet's offsets do not fit its data. */
+static const char *
+captured_payload (const HbPacket *packet)
 {
   const guint8 *data;
   gsize size;
 
   if (packet->data == NULL || packet->payload_captured == 0)
-    return FALSE;
+    return NULL;
   data = g_bytes_get_data (packet->data, &size);
   if (packet->payload_offset > size || size - packet->payload_offset < packet->payload_captured)
-    return FALSE;
-  return hb_payload_is_heartbeat (data + packet->payload_offset, packet->payload_captured);
+    return NULL;
+  return (const char *) data + packet->payload_offset;
+}
+
+static gboolean
+packet_is_heartbeat (const HbPacket *packet)
+{
+  const char *payload = captured_payload (packet);
+
+  return payload != NULL && hb_payload_is_heartbeat ((const guint8 *) payload, packet->payload_captured);
 }
 
 /* Whether a line of the payload is the protocol's goodbye ("BYE ..."):
@@ -232,17 +242,11 @@ static gboolean
 packet_has_bye (const HbPacket *packet,
                 gboolean        mid_line)
 {
-  const guint8 *data;
-  gsize size, len, start = 0;
-  const char *text;
+  const char *text = captured_payload (packet);
+  gsize len = packet->payload_captured, start = 0;
 
-  if (packet->data == NULL || packet->payload_captured == 0)
+  if (text == NULL)
     return FALSE;
-  data = g_bytes_get_data (packet->data, &size);
-  if (packet->payload_offset > size || size - packet->payload_offset < packet->payload_captured)
-    return FALSE;
-  text = (const char *) data + packet->payload_offset;
-  len = packet->payload_captured;
   if (mid_line)
     {
       const char *nl = memchr (text, '\n', len);
@@ -270,18 +274,14 @@ static void
 track_lines (Side           *side,
              const HbPacket *packet)
 {
-  const guint8 *data;
-  gsize size;
+  const char *payload = captured_payload (packet);
 
   if (packet->analysis & HB_ANALYSIS_RETRANSMISSION)
     return;
   side->mid_line = FALSE;
-  if (packet->data == NULL || packet->payload_captured < packet->payload_len)
+  if (payload == NULL || packet->payload_captured < packet->payload_len)
     return;
-  data = g_bytes_get_data (packet->data, &size);
-  if (packet->payload_offset > size || size - packet->payload_offset < packet->payload_captured)
-    return;
-  side->mid_line = data[packet->payload_offset + packet->payload_len - 1] != '\n';
+  side->mid_line = payload[packet->payload_len - 1] != '\n';
   side->mid_line_seq = packet->seq + packet->payload_len;
 }
 
@@ -440,9 +440,6 @@ classify (HbConversation *self,
           self->closing = TRUE;
           return HB_TCP_PHASE_TEARDOWN;
         }
-    }
-  if (packet->payload_len > 0)
-    {
       phase = packet_is_heartbeat (packet) ? HB_TCP_PHASE_HEARTBEAT : HB_TCP_PHASE_DATA;
       from->sent_payload = TRUE;
       add_mark (from, packet->seq + packet->payload_len, phase);
