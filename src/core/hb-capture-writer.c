@@ -19,6 +19,7 @@
 #include <pcap/pcap.h>
 
 #include "hb-capture-writer.h"
+#include "hb-packet.h"
 
 struct _HbCaptureWriter
 {
@@ -142,6 +143,27 @@ hb_capture_writer_write (HbCaptureWriter *self,
   header.len = (bpf_u_int32) MIN (MAX (origlen, caplen), G_MAXUINT32);
   pcap_dump ((u_char *) self->dumper, &header, data);
   self->n_frames++;
+}
+
+gboolean
+hb_capture_writer_save_packets (const char  *path,
+                                int          linktype,
+                                GPtrArray   *packets,
+                                GError     **error)
+{
+  g_autoptr(HbCaptureWriter) writer = hb_capture_writer_new (path, linktype, error);
+
+  if (writer == NULL)
+    return FALSE;
+  for (guint i = 0; i < packets->len; i++)
+    {
+      HbPacket *packet = packets->pdata[i];
+      gsize len = 0;
+      const guint8 *data = packet->data ? g_bytes_get_data (packet->data, &len) : NULL;
+
+      hb_capture_writer_write (writer, packet->time_us, data, len, packet->origlen);
+    }
+  return hb_capture_writer_close (writer, NULL, error);
 }
 
 guint

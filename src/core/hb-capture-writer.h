@@ -35,6 +35,12 @@ guint            hb_capture_writer_get_n_frames (HbCaptureWriter *self);
 gboolean         hb_capture_writer_close      (HbCaptureWriter  *self,
                                                GBytes          **bytes,
                                                GError          **error);
+/* Writes @packets (HbPacket *), in their order, to a new pcap file at
+ * @path: what a timeline saves, whatever it shows. */
+gboolean         hb_capture_writer_save_packets (const char     *path,
+                                                 int             linktype,
+                                                 GPtrArray      *packets,
+                                                 GError        **error);
 /* Closes if still open (ignoring errors) and frees. */
 void             hb_capture_writer_free       (HbCaptureWriter  *self);
 

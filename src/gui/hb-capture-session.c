@@ -487,7 +487,6 @@ hb_capture_session_write (HbCaptureSession  *self,
                           GError           **error)
 {
   g_autoptr(GPtrArray) all = g_ptr_array_new ();
-  g_autoptr(HbCaptureWriter) writer = NULL;
 
   g_return_val_if_fail (HB_IS_CAPTURE_SESSION (self), FALSE);
 
@@ -505,18 +504,7 @@ hb_capture_session_write (HbCaptureSession  *self,
       return FALSE;
     }
   g_ptr_array_sort (all, by_frame);
-  writer = hb_capture_writer_new (path, hb_capture_session_get_linktype (self), error);
-  if (writer == NULL)
-    return FALSE;
-  for (guint i = 0; i < all->len; i++)
-    {
-      HbPacket *packet = all->pdata[i];
-      gsize len = 0;
-      const guint8 *data = packet->data ? g_bytes_get_data (packet->data, &len) : NULL;
-
-      hb_capture_writer_write (writer, packet->time_us, data, len, packet->origlen);
-    }
-  return hb_capture_writer_close (writer, NULL, error);
+  return hb_capture_writer_save_packets (path, hb_capture_session_get_linktype (self), all, error);
 }
 
 /* ---------------------------------------------------------------------- */

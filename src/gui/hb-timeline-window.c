@@ -919,9 +919,6 @@ hb_timeline_window_save_packets (HbTimelineWindow  *self,
                                  const char        *path,
                                  GError           **error)
 {
-  g_autoptr(HbCaptureWriter) writer = NULL;
-  GPtrArray *packets;
-
   g_return_val_if_fail (HB_IS_TIMELINE_WINDOW (self), FALSE);
 
   if (self->conversation == NULL)
@@ -930,19 +927,8 @@ hb_timeline_window_save_packets (HbTimelineWindow  *self,
                            _("There are no captured packets to save: start a capture first."));
       return FALSE;
     }
-  writer = hb_capture_writer_new (path, self->linktype, error);
-  if (writer == NULL)
-    return FALSE;
-  packets = hb_conversation_get_packets (self->conversation);
-  for (guint i = 0; i < packets->len; i++)
-    {
-      HbPacket *packet = packets->pdata[i];
-      gsize len = 0;
-      const guint8 *data = g_bytes_get_data (packet->data, &len);
-
-      hb_capture_writer_write (writer, packet->time_us, data, len, packet->origlen);
-    }
-  return hb_capture_writer_close (writer, NULL, error);
+  return hb_capture_writer_save_packets (path, self->linktype, hb_conversation_get_packets (self->conversation),
+                                         error);
 }
 
 /* A file chooser belongs to its window: closing the window closes it. */
