@@ -253,10 +253,10 @@ hb_ladder_snapshot (GtkWidget   *widget,
   header_y = 0;
   if (!self->exporting && self->vadjustment != NULL)
     {
+      GtkStyleContext *style = gtk_widget_get_style_context (widget);
       GdkRGBA band;
 
       header_y = gtk_adjustment_get_value (self->vadjustment);
-      GtkStyleContext *style = gtk_widget_get_style_context (widget);
 
       if (header_y > 0 &&
           (gtk_style_context_lookup_color (style, "window_bg_color", &band) ||
@@ -311,6 +311,18 @@ on_items_changed (GListModel *model,
   gtk_widget_queue_resize (GTK_WIDGET (self));
 }
 
+/* The row drawn at @y, or -1: none there, or under the names, which stay
+ * on top of the rows scrolled under them. */
+static int
+row_at (HbLadder *self,
+        double    y)
+{
+  int row = (int) floor ((y - HEADER_H) / row_height (self));
+  double names_end = HEADER_H + (self->vadjustment ? gtk_adjustment_get_value (self->vadjustment) : 0);
+
+  return y >= names_end && row >= 0 && (guint) row < n_rows (self) ? row : -1;
+}
+
 static void
 on_click (GtkGestureClick *gesture,
           int              n_press,
@@ -318,11 +330,9 @@ on_click (GtkGestureClick *gesture,
           double           y,
           HbLadder        *self)
 {
-  int row = (int) floor ((y - HEADER_H) / row_height (self));
-  /* The names stay on top of the rows scrolled under them. */
-  double names_end = HEADER_H + (self->vadjustment ? gtk_adjustment_get_value (self->vadjustment) : 0);
+  int row = row_at (self, y);
 
-  if (y >= names_end && row >= 0 && (guint) row < n_rows (self))
+  if (row >= 0)
     hb_ladder_set_selected (self, row);
   gtk_widget_grab_focus (GTK_WIDGET (self));
 }
@@ -336,12 +346,11 @@ on_query_tooltip (GtkWidget  *widget,
                   GtkTooltip *tooltip,
                   HbLadder   *self)
 {
-  int row = keyboard ? self->selected : (int) floor ((y - HEADER_H) / row_height (self));
+  int row = keyboard ? self->selected : row_at (self, y);
   g_autoptr(HbSegment) seg = NULL;
   g_autofree char *text = NULL;
 
-  if (row < 0 || (guint) row >= n_rows (self) ||
-      (!keyboard && self->vadjustment && y < HEADER_H + gtk_adjustment_get_value (self->vadjustment)))
+  if (row < 0 || (guint) row >= n_rows (self))
     return FALSE;
   seg = g_list_model_get_item (self->model, row);
   if (g_strcmp0 (hb_segment_get_label (seg), hb_segment_get_info (seg)) == 0)
