@@ -1104,6 +1104,20 @@ test_format_round_trip (void)
     }
 }
 
+/* An address and a port as URLs write them: IPv6 in brackets, so that
+ * its own colons are not taken for the port's. */
+static void
+test_format_endpoint (void)
+{
+  g_autofree char *v4 = hb_format_endpoint ("127.0.0.1", 12001);
+  g_autofree char *v6 = hb_format_endpoint ("::1", 12001);
+  g_autofree char *name = hb_format_endpoint ("localhost", 80);
+
+  g_assert_cmpstr (v4, ==, "127.0.0.1:12001");
+  g_assert_cmpstr (v6, ==, "[::1]:12001");
+  g_assert_cmpstr (name, ==, "localhost:80");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1157,6 +1171,7 @@ main (int   argc,
   g_test_add_func ("/core/protocol/format/simple", test_format_simple);
   g_test_add_func ("/core/protocol/format/strips-newlines", test_format_strips_newlines);
   g_test_add_func ("/core/protocol/format/round-trip", test_format_round_trip);
+  g_test_add_func ("/core/protocol/format/endpoint", test_format_endpoint);
 
   return g_test_run ();
 }

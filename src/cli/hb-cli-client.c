@@ -550,8 +550,7 @@ hb_cli_client_run (int    argc,
     }
 
   self.out = hb_cli_output_new (json);
-  self.where = strchr (host, ':') != NULL ? g_strdup_printf ("[%s]:%u", host, port)
-                                          : g_strdup_printf ("%s:%u", host, port);
+  self.where = hb_format_endpoint (host, port);
   self.answer_pings = !no_pong;
   self.status = HB_CLI_EXIT_OK;
   self.client = hb_client_new (host, port, name);

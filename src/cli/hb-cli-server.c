@@ -622,9 +622,7 @@ emit_listening (HbCliServer *self)
     }
   else
     {
-      g_autofree char *where = strchr (address, ':') != NULL
-                               ? g_strdup_printf ("[%s]:%u", address, port)
-                               : g_strdup_printf ("%s:%u", address, port);
+      g_autofree char *where = hb_format_endpoint (address, port);
 
       hb_cli_output_print (self->out,
                            _("listening on %s (heartbeat every %u ms, timeout %u ms); /help for commands"),

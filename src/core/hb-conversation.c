@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "hb-conversation.h"
+#include "hb-protocol.h"
 
 /* Payload marks kept per direction for labelling pure ACKs. */
 #define MAX_MARKS 1024
@@ -615,16 +616,16 @@ char *
 hb_conversation_describe (HbConversation *self)
 {
   const Side *client, *server;
+  g_autofree char *from = NULL;
+  g_autofree char *to = NULL;
 
   g_return_val_if_fail (HB_IS_CONVERSATION (self), NULL);
 
   client = &self->side[self->client];
   server = &self->side[1 - self->client];
-  if (self->family == 6)
-    return g_strdup_printf ("[%s]:%u → [%s]:%u", client->address, client->port,
-                            server->address, server->port);
-  return g_strdup_printf ("%s:%u → %s:%u", client->address, client->port,
-                          server->address, server->port);
+  from = hb_format_endpoint (client->address, client->port);
+  to = hb_format_endpoint (server->address, server->port);
+  return g_strdup_printf ("%s → %s", from, to);
 }
 
 static char *

@@ -662,6 +662,16 @@ hb_message_check_from_server (const HbMessage  *msg,
 
 /* Formatting */
 
+char *
+hb_format_endpoint (const char *address,
+                    guint       port)
+{
+  g_return_val_if_fail (address != NULL, NULL);
+
+  return strchr (address, ':') != NULL ? g_strdup_printf ("[%s]:%u", address, port)
+                                       : g_strdup_printf ("%s:%u", address, port);
+}
+
 void
 hb_format_line (GString    *out,
                 const char *verb,

@@ -144,6 +144,10 @@ void     hb_format_line               (GString     *out,
                                        const char  *args,
                                        gssize       args_len);
 
+/* "host:port", or "[host]:port" for an IPv6 address, as URLs write them. */
+char    *hb_format_endpoint           (const char  *address,
+                                       guint        port);
+
 /* The innermost cause in a GIO message ("Error binding to address
  * 1.2.3.4:5: Address already in use" gives "Address already in use"), for
  * messages that already name the address themselves. */

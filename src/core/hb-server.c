@@ -18,6 +18,7 @@
 #include "hb-connection-private.h"
 #include "hb-enums.h"
 #include "hb-poller.h"
+#include "hb-protocol.h"
 #include "hb-server.h"
 
 #define LISTEN_BACKLOG 4096
@@ -914,9 +915,7 @@ format_peer (GSocketConnection *connection)
     return g_strdup ("?");
 
   ip = g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (addr)));
-  if (strchr (ip, ':') != NULL)
-    return g_strdup_printf ("[%s]:%u", ip, g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (addr)));
-  return g_strdup_printf ("%s:%u", ip, g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (addr)));
+  return hb_format_endpoint (ip, g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (addr)));
 }
 
 static gboolean

@@ -388,8 +388,7 @@ remember_server (HbClientWindow *self,
 {
   g_auto(GStrv) old = g_settings_get_strv (self->settings, "recent-servers");
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
-  g_autofree char *entry = strchr (host, ':') ? g_strdup_printf ("[%s]:%u", host, port)
-                                              : g_strdup_printf ("%s:%u", host, port);
+  g_autofree char *entry = hb_format_endpoint (host, port);
   g_auto(GStrv) list = NULL;
   guint n = 1;
 
@@ -500,8 +499,7 @@ show_timeline_action (GtkWidget  *widget,
   const char *name = hb_client_get_name (self->client);
   const char *host = hb_client_get_host (self->client);
   g_autofree char *client = g_strdup_printf (_("%s (this window)"), name ? name : _("client"));
-  g_autofree char *server = strchr (host, ':') ? g_strdup_printf ("[%s]:%u", host, hb_client_get_port (self->client))
-                                               : g_strdup_printf ("%s:%u", host, hb_client_get_port (self->client));
+  g_autofree char *server = hb_format_endpoint (host, hb_client_get_port (self->client));
   HbTimelineWindow *win;
 
   win = hb_timeline_window_new (gtk_window_get_application (GTK_WINDOW (self)),

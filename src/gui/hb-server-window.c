@@ -573,9 +573,7 @@ update_status (HbServerWindow *self)
   if (hb_server_get_listening (self->server))
     {
       const char *addr = hb_server_get_address (self->server);
-      g_autofree char *where = strchr (addr, ':') ?
-                               g_strdup_printf ("[%s]:%u", addr, hb_server_get_port (self->server)) :
-                               g_strdup_printf ("%s:%u", addr, hb_server_get_port (self->server));
+      g_autofree char *where = hb_format_endpoint (addr, hb_server_get_port (self->server));
 
       text = g_strdup_printf (ngettext ("Listening on %s · %u client · %.1f messages/s",
                                         "Listening on %s · %u clients · %.1f messages/s", n),
@@ -976,8 +974,7 @@ open_timeline (HbServerWindow *self,
   g_autofree char *client = hb_connection_get_name (conn) ?
                             g_strdup_printf ("%s (%s)", hb_connection_get_name (conn), hb_connection_get_peer (conn)) :
                             g_strdup (hb_connection_get_peer (conn));
-  g_autofree char *server = strchr (addr, ':') ? g_strdup_printf ("[%s]:%u", addr, hb_server_get_port (self->server))
-                                               : g_strdup_printf ("%s:%u", addr, hb_server_get_port (self->server));
+  g_autofree char *server = hb_format_endpoint (addr, hb_server_get_port (self->server));
   HbTimelineWindow *win;
 
   win = hb_timeline_window_new (gtk_window_get_application (GTK_WINDOW (self)),

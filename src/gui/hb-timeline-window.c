@@ -760,10 +760,10 @@ on_conversation_chosen (GtkDropDown      *dropdown,
   if (i < conversations->len)
     {
       HbConversation *c = conversations->pdata[i];
-      g_autofree char *client = g_strdup_printf ("%s:%u", hb_conversation_get_client_address (c),
-                                                 hb_conversation_get_client_port (c));
-      g_autofree char *server = g_strdup_printf ("%s:%u", hb_conversation_get_server_address (c),
-                                                 hb_conversation_get_server_port (c));
+      g_autofree char *client = hb_format_endpoint (hb_conversation_get_client_address (c),
+                                                    hb_conversation_get_client_port (c));
+      g_autofree char *server = hb_format_endpoint (hb_conversation_get_server_address (c),
+                                                    hb_conversation_get_server_port (c));
 
       hb_ladder_set_labels (self->ladder, client, server);
       show_conversation (self, c, hb_capture_file_get_linktype (self->file),
