@@ -5,6 +5,7 @@
 #pragma once
 
 #include "hb-protocol.h"
+#include "hb-lab.h"
 #include "hb-timeline.h"
 #include "hb-connection.h"
 #include "hb-server.h"
