@@ -5,6 +5,9 @@
 
 #include "config.h"
 
+#include <signal.h>
+#include <sys/prctl.h>
+
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -292,4 +295,209 @@ hb_test_peer_abort (HbTestPeer *peer)
       peer->source = NULL;
     }
   g_socket_close (peer->socket, NULL);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Programs run by tests                                                   */
+
+static void
+proc_die_with_parent (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+static void proc_read (HbTestProc *proc);
+
+static void
+proc_line_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  char *line;
+  HbTestProc *proc;
+
+  line = g_data_input_stream_read_line_finish (G_DATA_INPUT_STREAM (source), result, NULL, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  proc = user_data;
+  if (line == NULL)
+    {
+      proc->out_eof = TRUE;
+      return;
+    }
+  if (g_test_verbose ())
+    g_printerr ("# proc: %s\n", line);
+  g_ptr_array_add (proc->lines, line);
+  proc_read (proc);
+}
+
+static void
+proc_read (HbTestProc *proc)
+{
+  g_data_input_stream_read_line_async (proc->out, G_PRIORITY_DEFAULT, proc->cancellable,
+                                       proc_line_cb, proc);
+}
+
+static void
+proc_err_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, &error);
+  HbTestProc *proc;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || bytes == NULL)
+    return;
+  proc = user_data;
+  if (g_bytes_get_size (bytes) == 0)
+    return;
+  g_string_append_len (proc->errors, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+  g_input_stream_read_bytes_async (G_INPUT_STREAM (source), 4096, G_PRIORITY_DEFAULT,
+                                   proc->cancellable, proc_err_cb, proc);
+}
+
+static void
+proc_exit_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  /* Cancelled: the proc is already freed. */
+  if (!g_subprocess_wait_finish (G_SUBPROCESS (source), result, &error) &&
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  ((HbTestProc *) user_data)->exited = TRUE;
+}
+
+HbTestProc *
+hb_test_proc_new (const char * const *argv)
+{
+  g_autoptr(GSubprocessLauncher) launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                               G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr(GError) error = NULL;
+  HbTestProc *proc = g_new0 (HbTestProc, 1);
+
+  g_subprocess_launcher_set_child_setup (launcher, proc_die_with_parent, NULL, NULL);
+  /* Python must not hold its output in a buffer the test waits for. */
+  g_subprocess_launcher_setenv (launcher, "PYTHONUNBUFFERED", "1", TRUE);
+  g_subprocess_launcher_setenv (launcher, "PYTHONIOENCODING", "utf-8", TRUE);
+  proc->proc = g_subprocess_launcher_spawnv (launcher, argv, &error);
+  g_assert_no_error (error);
+  proc->cancellable = g_cancellable_new ();
+  proc->in = g_object_ref (g_subprocess_get_stdin_pipe (proc->proc));
+  proc->out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (proc->proc));
+  proc->lines = g_ptr_array_new_with_free_func (g_free);
+  proc->errors = g_string_new (NULL);
+  proc_read (proc);
+  g_input_stream_read_bytes_async (g_subprocess_get_stderr_pipe (proc->proc), 4096,
+                                   G_PRIORITY_DEFAULT, proc->cancellable, proc_err_cb, proc);
+  g_subprocess_wait_async (proc->proc, proc->cancellable, proc_exit_cb, proc);
+  return proc;
+}
+
+HbTestProc *
+hb_test_proc_student (const char *script,
+                      ...)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  const char *python = g_getenv ("HB_PYTHON");
+  const char *dir = g_getenv ("HB_STUDENTS");
+  va_list ap;
+  const char *arg;
+
+  g_assert_nonnull (dir);
+  g_ptr_array_add (argv, g_strdup (python != NULL ? python : "python3"));
+  g_ptr_array_add (argv, g_build_filename (dir, script, NULL));
+  va_start (ap, script);
+  while ((arg = va_arg (ap, const char *)) != NULL)
+    g_ptr_array_add (argv, g_strdup (arg));
+  va_end (ap);
+  g_ptr_array_add (argv, NULL);
+  return hb_test_proc_new ((const char * const *) argv->pdata);
+}
+
+void
+hb_test_proc_free (HbTestProc *proc)
+{
+  if (proc == NULL)
+    return;
+  g_cancellable_cancel (proc->cancellable);
+  if (!proc->exited)
+    g_subprocess_force_exit (proc->proc);
+  g_clear_object (&proc->in);
+  g_clear_object (&proc->out);
+  g_clear_object (&proc->proc);
+  g_clear_object (&proc->cancellable);
+  g_ptr_array_unref (proc->lines);
+  g_string_free (proc->errors, TRUE);
+  g_free (proc);
+}
+
+void
+hb_test_proc_write (HbTestProc *proc,
+                    const char *text)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_output_stream_write_all (proc->in, text, strlen (text), NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_output_stream_flush (proc->in, NULL, NULL);
+}
+
+void
+hb_test_proc_close_stdin (HbTestProc *proc)
+{
+  g_output_stream_close (proc->in, NULL, NULL);
+}
+
+gboolean
+hb_test_proc_has_line (HbTestProc *proc,
+                       const char *needle)
+{
+  for (guint i = proc->next; i < proc->lines->len; i++)
+    if (strstr (g_ptr_array_index (proc->lines, i), needle) != NULL)
+      return TRUE;
+  return FALSE;
+}
+
+const char *
+hb_test_proc_wait_line (HbTestProc *proc,
+                        const char *needle)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) hb_test_timeout_ms () * 1000;
+
+  for (;;)
+    {
+      while (proc->next < proc->lines->len)
+        {
+          const char *line = g_ptr_array_index (proc->lines, proc->next++);
+
+          if (strstr (line, needle) != NULL)
+            return line;
+        }
+      if (proc->out_eof)
+        g_error ("the program ended its output without a line containing “%s”; stderr: %s",
+                 needle, proc->errors->str);
+      if (!hb_test_iterate (deadline))
+        g_error ("timed out waiting for a line containing “%s”; stderr: %s",
+                 needle, proc->errors->str);
+    }
+}
+
+int
+hb_test_proc_wait_exit (HbTestProc *proc)
+{
+  hb_assert_eventually (proc->exited);
+  return g_subprocess_get_exit_status (proc->proc);
+}
+
+void
+hb_test_proc_signal (HbTestProc *proc,
+                     int         signum)
+{
+  g_subprocess_send_signal (proc->proc, signum);
 }

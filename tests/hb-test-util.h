@@ -74,4 +74,44 @@ void        hb_test_peer_abort      (HbTestPeer *peer);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HbTestPeer, hb_test_peer_free)
 
+/* A program run for a test (a student's Python client or server, nc):
+ * its standard input is a pipe, its standard output is read line by line
+ * on the main loop, its standard error collected. It is killed with the
+ * test (PR_SET_PDEATHSIG) and by hb_test_proc_free(). */
+typedef struct
+{
+  GSubprocess      *proc;
+  GOutputStream    *in;
+  GDataInputStream *out;
+  GCancellable     *cancellable;
+  GPtrArray        *lines;    /* char*, standard output without LF */
+  GString          *errors;   /* standard error, whole */
+  guint             next;     /* first line not yet taken by _wait_line */
+  gboolean          out_eof;
+  gboolean          exited;
+} HbTestProc;
+
+/* $HB_PYTHON (python3 when unset) running tests/students/@script with
+ * @args, NULL-terminated. */
+HbTestProc *hb_test_proc_student   (const char  *script,
+                                    ...) G_GNUC_NULL_TERMINATED;
+HbTestProc *hb_test_proc_new       (const char * const *argv);
+void        hb_test_proc_free      (HbTestProc  *proc);
+void        hb_test_proc_write     (HbTestProc  *proc,
+                                    const char  *text);
+void        hb_test_proc_close_stdin (HbTestProc *proc);
+/* Waits for the next line not yet taken that contains @needle and
+ * returns it (owned by the proc); lines before it are taken too. */
+const char *hb_test_proc_wait_line (HbTestProc  *proc,
+                                    const char  *needle);
+/* Whether a line not yet taken contains @needle, without waiting. */
+gboolean    hb_test_proc_has_line  (HbTestProc  *proc,
+                                    const char  *needle);
+/* Waits for the program to exit and returns its exit status. */
+int         hb_test_proc_wait_exit (HbTestProc  *proc);
+void        hb_test_proc_signal    (HbTestProc  *proc,
+                                    int          signum);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HbTestProc, hb_test_proc_free)
+
 G_END_DECLS

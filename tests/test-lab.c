@@ -147,8 +147,26 @@ test_scanner_flush (void)
    * may be the start of an ack, until nothing more comes. */
   g_assert_cmpstr (a, ==, "");
   hb_scanner_flush (s, log_piece, log);
-  g_assert_cmpstr (log->str, ==, "<T:heartbeat");
+  g_assert_cmpstr (log->str, ==, "T:heartbeat");
   g_assert_cmpuint (hb_scanner_get_held (s), ==, 0);
+}
+
+static void
+test_scanner_short_text_held (void)
+{
+  g_autoptr(HbScanner) s = scanner_for ("heartbeat ack", HB_LINE_ENDING_NONE);
+  g_autoptr(GString) log = g_string_new (NULL);
+  g_autofree char *a = feed (s, "oh", NULL);
+  g_autofree char *b = feed (s, "heartbeat ack", NULL);
+  g_autofree char *c = feed (s, "heh", NULL);
+
+  /* A message that ends like the start of an ack is held whole, not cut
+   * before its last letter. */
+  g_assert_cmpstr (a, ==, "");
+  g_assert_cmpstr (b, ==, "<T:oh|P");
+  g_assert_cmpstr (c, ==, "");
+  hb_scanner_flush (s, log_piece, log);
+  g_assert_cmpstr (log->str, ==, "T:heh");
 }
 
 static void
@@ -315,6 +333,7 @@ main (int   argc,
   g_test_add_func ("/core/lab/scanner/byte-by-byte", test_scanner_byte_by_byte);
   g_test_add_func ("/core/lab/scanner/overlap", test_scanner_overlap);
   g_test_add_func ("/core/lab/scanner/flush", test_scanner_flush);
+  g_test_add_func ("/core/lab/scanner/short-text-held", test_scanner_short_text_held);
   g_test_add_func ("/core/lab/scanner/lines", test_scanner_lines);
   g_test_add_func ("/core/lab/scanner/long-stream", test_scanner_long_stream);
   g_test_add_func ("/core/lab/payload-is-pattern", test_payload_is_pattern);

@@ -64,6 +64,7 @@ struct _HbChannel
 
   State                 state;
   guint                 reading : 1;      /* the owner wants lines */
+  guint                 framed : 1;       /* lines, not raw reads */
   guint                 closing : 1;      /* graceful close asked */
   guint                 shut_wanted : 1;  /* FIN once the queue is empty */
   guint                 fin_sent : 1;
@@ -148,6 +149,7 @@ hb_channel_new (HbPoller             *poller,
   self->funcs = funcs;
   self->user_data = user_data;
   self->reading = TRUE;
+  self->framed = TRUE;
   self->state = STATE_OPEN;
 
   /* Heartbeats are small and latency is what we measure: no Nagle. */
@@ -339,6 +341,12 @@ read_some (HbChannel *self)
         {
           self->bytes_in += n;
           budget -= MIN ((gsize) n, budget);
+          if (!self->framed)
+            {
+              if (self->reading)
+                self->funcs->data (self, (const guint8 *) read_buffer, n, self->user_data);
+              continue;
+            }
           hb_line_reader_feed (self->reader, read_buffer, n,
                                on_line, on_overlong, self);
           continue;
@@ -480,7 +488,7 @@ hb_channel_discard_queue (HbChannel *self)
     return;
 
   data = segment_data (head, &len);
-  lf = self->out_head == 0 ? NULL :
+  lf = self->out_head == 0 || !self->framed ? NULL :
        memchr (data + self->out_head, '\n', len - self->out_head);
   keep = lf ? (gsize) (lf - data) + 1 : self->out_head;
 
@@ -537,6 +545,14 @@ hb_channel_set_reading (HbChannel *self,
 {
   self->reading = !!reading;
   update_interest (self);
+}
+
+void
+hb_channel_set_framed (HbChannel *self,
+                       gboolean   framed)
+{
+  g_return_if_fail (framed || self->funcs->data != NULL);
+  self->framed = !!framed;
 }
 
 gboolean

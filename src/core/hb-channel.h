@@ -26,6 +26,9 @@ typedef struct
 {
   /* A complete line (LF and CR stripped). Return FALSE to stop reading now. */
   gboolean (*line)      (HbChannel *channel, const char *line, gsize len, gpointer user_data);
+  /* Unframed channels only (hb_channel_set_framed()): the bytes of one
+   * read, as they came. */
+  void     (*data)      (HbChannel *channel, const guint8 *data, gsize len, gpointer user_data);
   /* A line passed max_line and is being discarded. */
   void     (*overlong)  (HbChannel *channel, gpointer user_data);
   /* The peer sent FIN (its write side is shut). Reading has stopped. */
@@ -59,6 +62,12 @@ guint64    hb_channel_get_bytes_out  (HbChannel            *channel);
 guint64    hb_channel_get_bytes_queued_total (HbChannel    *channel);
 void       hb_channel_set_reading    (HbChannel            *channel,
                                       gboolean              reading);
+/* A framed channel (the default) cuts what it reads into lines and keeps
+ * a half-sent line whole when it drops its queue; an unframed one hands
+ * over each read as it came (HbChannelFuncs.data) and, dropping its queue,
+ * keeps only what is already sent. */
+void       hb_channel_set_framed     (HbChannel            *channel,
+                                      gboolean              framed);
 gboolean   hb_channel_is_open        (HbChannel            *channel);
 gboolean   hb_channel_is_closing     (HbChannel            *channel);
 GSocket   *hb_channel_get_socket     (HbChannel            *channel);

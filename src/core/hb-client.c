@@ -18,6 +18,9 @@
 #define CLIENT_MAX_LINE     (64 * 1024)
 #define CONNECT_TIMEOUT_S   10
 #define LINGER_MS           2000
+/* Lab protocol: bytes that may begin a heartbeat wait this long for the
+ * rest before they count as a message. */
+#define HELD_FLUSH_MS       200
 
 typedef struct
 {
@@ -38,6 +41,11 @@ struct _HbClient
   gboolean        auto_reconnect;
   guint           reconnect_min_ms;
   guint           reconnect_max_ms;
+  HbProtocol      protocol;
+  GBytes         *heartbeat;
+  GBytes         *ack;
+  HbLineEnding    line_ending;
+  HbEncoding      encoding;
 
   HbClientState   state;
   guint           client_id;
@@ -59,6 +67,8 @@ struct _HbClient
 
   GSource        *dead_timer;      /* nothing read for the timeout */
   GSource        *pong_timer;      /* delayed answers */
+  GSource        *flush_timer;     /* lab: held bytes become a message */
+  HbScanner      *scanner;         /* lab: finds the heartbeat */
   GQueue          delayed;         /* DelayedPong* */
   guint           linger_id;
   guint           reconnect_id;
@@ -96,6 +106,11 @@ enum {
   PROP_LAST_PONG,
   PROP_DISCONNECT_REASON,
   PROP_TIMELINE,
+  PROP_PROTOCOL,
+  PROP_HEARTBEAT,
+  PROP_ACK,
+  PROP_LINE_ENDING,
+  PROP_ENCODING,
   N_PROPS
 };
 
@@ -109,6 +124,7 @@ enum {
   BYE,
   DISCONNECTED,
   RECONNECTING,
+  DATA_RECEIVED,
   N_SIGNALS
 };
 
@@ -155,8 +171,10 @@ arm_dead_timer (HbClient *self)
 {
   guint timeout = self->timeout_ms ? self->timeout_ms : HB_DEFAULT_TIMEOUT_MS;
 
-  /* While we deliberately do not read, silence proves nothing. */
-  if (self->state != HB_CLIENT_CONNECTED || !self->reading)
+  /* While we deliberately do not read, silence proves nothing; and raw
+   * TCP has no heartbeat to miss. */
+  if (self->state != HB_CLIENT_CONNECTED || !self->reading ||
+      self->protocol == HB_PROTOCOL_RAW)
     g_source_set_ready_time (self->dead_timer, -1);
   else
     g_source_set_ready_time (self->dead_timer,
@@ -232,8 +250,10 @@ ended (HbClient    *self,
 
   g_clear_handle_id (&self->linger_id, g_source_remove);
   g_source_set_ready_time (self->dead_timer, -1);
+  g_source_set_ready_time (self->flush_timer, -1);
   clear_delayed (self);
   g_clear_pointer (&self->channel, hb_channel_unref);
+  g_clear_pointer (&self->scanner, hb_scanner_free);
   self->have_reason = FALSE;
   self->fin_sent_first = FALSE;
   self->peer_fin = FALSE;
@@ -269,8 +289,22 @@ send_pong (HbClient *self,
 {
   char buf[24];
 
-  g_snprintf (buf, sizeof buf, "%" G_GUINT64_FORMAT, seq);
-  send_line (self, HB_VERB_PONG, buf, (guint32) MIN (seq, G_MAXUINT32));
+  if (self->protocol == HB_PROTOCOL_LAB)
+    {
+      gsize len;
+      const char *ack = g_bytes_get_data (self->ack, &len);
+
+      if (self->channel == NULL || !hb_channel_is_open (self->channel))
+        return;
+      hb_channel_write (self->channel, ack, len);
+      hb_timeline_append (self->timeline, HB_EVENT_LINE_OUT, HB_VERB_PONG, len,
+                          (guint32) MIN (seq, G_MAXUINT32), HB_INITIATOR_LOCAL);
+    }
+  else
+    {
+      g_snprintf (buf, sizeof buf, "%" G_GUINT64_FORMAT, seq);
+      send_line (self, HB_VERB_PONG, buf, (guint32) MIN (seq, G_MAXUINT32));
+    }
   self->pongs_sent++;
   self->last_pong = g_get_real_time ();
   notify (self, PROP_PONGS_SENT);
@@ -316,6 +350,146 @@ answer_ping (HbClient *self,
   g_queue_push_tail (&self->delayed, p);
   if (self->delayed.length == 1)
     g_source_set_ready_time (self->pong_timer, p->due);
+}
+
+static void
+heartbeat_arrived (HbClient *self,
+                   guint64   seq)
+{
+  self->pings_received++;
+  self->last_ping = g_get_real_time ();
+  notify (self, PROP_PINGS_RECEIVED);
+  notify (self, PROP_LAST_PING);
+  g_signal_emit (self, signals[PING], 0, seq);
+  answer_ping (self, seq);
+}
+
+/* ---------------------------------------------------------------------- */
+/* The lab's protocol and raw TCP: reads, not lines                        */
+
+typedef struct
+{
+  HbPieceKind  kind;
+  char        *text;   /* a message for a person, bounded; NULL for a heartbeat */
+} LabPiece;
+
+static void
+lab_piece_clear (gpointer data)
+{
+  g_free (((LabPiece *) data)->text);
+}
+
+static void
+collect_piece (const HbPiece *piece,
+               gpointer       user_data)
+{
+  HbClient *self = g_ptr_array_index ((GPtrArray *) user_data, 0);
+  GArray *pieces = g_ptr_array_index ((GPtrArray *) user_data, 1);
+  LabPiece p = { piece->kind, NULL };
+
+  if (piece->kind == HB_PIECE_TEXT)
+    {
+      gsize shown = 0;
+      g_autofree char *text = hb_bytes_to_display (piece->data, piece->len, self->encoding,
+                                                   HB_CHUNK_SHOW_MAX, &shown);
+
+      p.text = shown == piece->len ? g_steal_pointer (&text)
+        /* Translators: a message cut short for showing: "abc… (65,000 more bytes)" */
+        : g_strdup_printf (_("%s… (%" G_GSIZE_FORMAT " more bytes)"), text, piece->len - shown);
+    }
+  g_array_append_val (pieces, p);
+}
+
+static void
+handle_pieces (HbClient *self,
+               GArray   *pieces)
+{
+  HbChannel *channel = self->channel;
+
+  for (guint i = 0; i < pieces->len && self->channel == channel && channel != NULL; i++)
+    {
+      LabPiece *p = &g_array_index (pieces, LabPiece, i);
+
+      if (p->kind == HB_PIECE_PATTERN)
+        heartbeat_arrived (self, self->pings_received + 1);
+      else
+        g_signal_emit (self, signals[MESSAGE], 0, HB_VERB_MSG, NULL, p->text);
+    }
+}
+
+static void
+scan (HbClient     *self,
+      const guint8 *data,
+      gsize         len,
+      HbChunkInfo  *info,
+      GArray       *pieces)
+{
+  g_autoptr(GPtrArray) ctx = g_ptr_array_new ();
+
+  g_ptr_array_add (ctx, self);
+  g_ptr_array_add (ctx, pieces);
+  if (data != NULL)
+    hb_scanner_feed (self->scanner, data, len, collect_piece, ctx, info);
+  else
+    hb_scanner_flush (self->scanner, collect_piece, ctx);
+}
+
+static GArray *
+new_pieces (void)
+{
+  GArray *pieces = g_array_new (FALSE, FALSE, sizeof (LabPiece));
+
+  g_array_set_clear_func (pieces, lab_piece_clear);
+  return pieces;
+}
+
+static gboolean
+flush_timer_cb (gpointer user_data)
+{
+  HbClient *self = user_data;
+  g_autoptr(GArray) pieces = new_pieces ();
+
+  g_source_set_ready_time (self->flush_timer, -1);
+  if (self->scanner == NULL)
+    return G_SOURCE_CONTINUE;
+  scan (self, NULL, 0, NULL, pieces);
+  handle_pieces (self, pieces);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_data (HbChannel    *channel,
+         const guint8 *data,
+         gsize         len,
+         gpointer      user_data)
+{
+  HbClient *self = user_data;
+  g_autoptr(GArray) pieces = new_pieces ();
+  HbChunkInfo info = { 0 };
+  HbVerb verb = HB_VERB_UNKNOWN;
+
+  arm_dead_timer (self);
+  if (self->scanner != NULL)
+    {
+      scan (self, data, len, &info, pieces);
+      if (info.n_patterns > 0 && info.n_messages == 0)
+        verb = HB_VERB_PING;
+      else if (info.n_messages > 0 && info.n_patterns == 0)
+        verb = HB_VERB_MSG;
+    }
+  hb_timeline_append (self->timeline, HB_EVENT_DATA_IN, verb, (guint32) MIN (len, G_MAXUINT32),
+                      hb_chunk_info_pack (&info), HB_INITIATOR_PEER);
+  if (g_signal_has_handler_pending (self, signals[DATA_RECEIVED], 0, FALSE))
+    {
+      g_autoptr(GBytes) bytes = g_bytes_new (data, len);
+
+      g_signal_emit (self, signals[DATA_RECEIVED], 0, bytes, &info);
+    }
+  handle_pieces (self, pieces);
+  if (self->channel == channel && self->scanner != NULL)
+    g_source_set_ready_time (self->flush_timer,
+                             hb_scanner_get_held (self->scanner) > 0
+                               ? g_get_monotonic_time () + HELD_FLUSH_MS * 1000 : -1);
 }
 
 static gboolean
@@ -377,12 +551,7 @@ on_line (HbChannel  *channel,
       break;
 
     case HB_VERB_PING:
-      self->pings_received++;
-      self->last_ping = g_get_real_time ();
-      notify (self, PROP_PINGS_RECEIVED);
-      notify (self, PROP_LAST_PING);
-      g_signal_emit (self, signals[PING], 0, seq);
-      answer_ping (self, seq);
+      heartbeat_arrived (self, seq);
       break;
 
     case HB_VERB_PONG:
@@ -449,6 +618,8 @@ on_peer_eof (HbChannel *channel,
 
   self->peer_fin = TRUE;
   hb_timeline_append (self->timeline, HB_EVENT_FIN_IN, HB_VERB_UNKNOWN, 0, 0, HB_INITIATOR_PEER);
+  if (self->scanner != NULL && hb_scanner_get_held (self->scanner) > 0)
+    flush_timer_cb (self);
   g_source_set_ready_time (self->dead_timer, -1);
   close_channel (self, HB_BYE_PEER_CLOSED,
                  self->fin_sent_first ? HB_INITIATOR_LOCAL : HB_INITIATOR_PEER);
@@ -498,6 +669,7 @@ on_closed (HbChannel    *channel,
 
 static const HbChannelFuncs channel_funcs = {
   .line = on_line,
+  .data = on_data,
   .peer_eof = on_peer_eof,
   .fin_sent = on_fin_sent,
   .closed = on_closed,
@@ -510,8 +682,10 @@ dead_timer_cb (gpointer user_data)
 
   if (self->channel != NULL && hb_channel_is_open (self->channel))
     {
-      /* Every close we start says why, even to a server that may not hear. */
-      send_line (self, HB_VERB_BYE, "timeout", 0);
+      /* Every close we start says why, even to a server that may not
+       * hear; the lab's protocol has only the FIN to say it with. */
+      if (self->protocol == HB_PROTOCOL_LINE)
+        send_line (self, HB_VERB_BYE, "timeout", 0);
       close_channel (self, HB_BYE_SERVER_TIMEOUT, HB_INITIATOR_LOCAL);
     }
   return G_SOURCE_CONTINUE;
@@ -545,10 +719,15 @@ connect_cb (GObject      *source,
   self->channel = hb_channel_new (self->poller, connection, CLIENT_MAX_LINE, &channel_funcs, self);
   if (!self->reading)
     hb_channel_set_reading (self->channel, FALSE);
+  hb_timeline_set_protocol (self->timeline, self->protocol);
+  if (self->protocol != HB_PROTOCOL_LINE)
+    hb_channel_set_framed (self->channel, FALSE);
+  if (self->protocol == HB_PROTOCOL_LAB)
+    self->scanner = hb_scanner_new (self->heartbeat, self->line_ending);
   hb_timeline_append (self->timeline, HB_EVENT_CONNECT, HB_VERB_UNKNOWN, 0, 0, HB_INITIATOR_LOCAL);
   set_state (self, HB_CLIENT_CONNECTED);
   arm_dead_timer (self);
-  if (self->name != NULL && *self->name != '\0')
+  if (self->name != NULL && *self->name != '\0' && self->protocol == HB_PROTOCOL_LINE)
     send_line (self, HB_VERB_HELLO, self->name, 0);
 }
 
@@ -582,6 +761,12 @@ hb_client_dispose (GObject *object)
       g_source_destroy (self->pong_timer);
       g_clear_pointer (&self->pong_timer, g_source_unref);
     }
+  if (self->flush_timer != NULL)
+    {
+      g_source_destroy (self->flush_timer);
+      g_clear_pointer (&self->flush_timer, g_source_unref);
+    }
+  g_clear_pointer (&self->scanner, hb_scanner_free);
   g_queue_clear_full (&self->delayed, g_free);
   g_clear_pointer (&self->poller, hb_poller_unref);
   g_clear_object (&self->socket_client);
@@ -597,6 +782,8 @@ hb_client_finalize (GObject *object)
   g_free (self->host);
   g_free (self->name);
   g_free (self->ping_token);
+  g_clear_pointer (&self->heartbeat, g_bytes_unref);
+  g_clear_pointer (&self->ack, g_bytes_unref);
   g_clear_object (&self->timeline);
   G_OBJECT_CLASS (hb_client_parent_class)->finalize (object);
 }
@@ -631,6 +818,11 @@ hb_client_get_property (GObject    *object,
     case PROP_LAST_PONG: g_value_set_int64 (value, self->last_pong); break;
     case PROP_DISCONNECT_REASON: g_value_set_enum (value, self->disconnect_reason); break;
     case PROP_TIMELINE: g_value_set_object (value, self->timeline); break;
+    case PROP_PROTOCOL: g_value_set_enum (value, self->protocol); break;
+    case PROP_HEARTBEAT: g_value_set_boxed (value, self->heartbeat); break;
+    case PROP_ACK: g_value_set_boxed (value, self->ack); break;
+    case PROP_LINE_ENDING: g_value_set_enum (value, self->line_ending); break;
+    case PROP_ENCODING: g_value_set_enum (value, self->encoding); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -674,6 +866,21 @@ set_string (HbClient    *self,
 }
 
 static void
+set_pattern (HbClient  *self,
+             GBytes   **field,
+             guint      prop,
+             GBytes    *value)
+{
+  g_return_if_fail (value != NULL);
+  g_return_if_fail (g_bytes_get_size (value) > 0 && g_bytes_get_size (value) <= HB_LAB_MAX_PATTERN);
+  if (g_bytes_equal (*field, value))
+    return;
+  g_bytes_unref (*field);
+  *field = g_bytes_ref (value);
+  notify (self, prop);
+}
+
+static void
 hb_client_set_property (GObject      *object,
                         guint         prop_id,
                         const GValue *value,
@@ -699,6 +906,14 @@ hb_client_set_property (GObject      *object,
       break;
     case PROP_RECONNECT_MIN_MS: set_uint (self, &self->reconnect_min_ms, prop_id, g_value_get_uint (value)); break;
     case PROP_RECONNECT_MAX_MS: set_uint (self, &self->reconnect_max_ms, prop_id, g_value_get_uint (value)); break;
+    /* The protocol and its settings apply from the next connection. */
+    case PROP_PROTOCOL: set_uint (self, &self->protocol, prop_id, g_value_get_enum (value)); break;
+    case PROP_HEARTBEAT: set_pattern (self, &self->heartbeat, prop_id, g_value_get_boxed (value)); break;
+    case PROP_ACK: set_pattern (self, &self->ack, prop_id, g_value_get_boxed (value)); break;
+    case PROP_LINE_ENDING: set_uint (self, &self->line_ending, prop_id, g_value_get_enum (value)); break;
+    case PROP_ENCODING: set_uint (self, &self->encoding, prop_id, g_value_get_enum (value)); break;
+    case PROP_INTERVAL_MS: set_uint (self, &self->interval_ms, prop_id, g_value_get_uint (value)); break;
+    case PROP_TIMEOUT_MS: set_uint (self, &self->timeout_ms, prop_id, g_value_get_uint (value)); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -720,8 +935,12 @@ hb_client_class_init (HbClientClass *klass)
   properties[PROP_NAME] = g_param_spec_string ("name", NULL, NULL, NULL, rw);
   properties[PROP_STATE] = g_param_spec_enum ("state", NULL, NULL, HB_TYPE_CLIENT_STATE, HB_CLIENT_DISCONNECTED, ro);
   properties[PROP_CLIENT_ID] = g_param_spec_uint ("client-id", NULL, NULL, 0, G_MAXUINT, 0, ro);
-  properties[PROP_INTERVAL_MS] = g_param_spec_uint ("interval-ms", NULL, NULL, 0, G_MAXUINT, 0, ro);
-  properties[PROP_TIMEOUT_MS] = g_param_spec_uint ("timeout-ms", NULL, NULL, 0, G_MAXUINT, 0, ro);
+  /* In the line protocol WELCOME sets these. The lab's protocol announces
+   * nothing: they are what the client expects of the server, set by the
+   * user (0: the lab's 10 s and 30 s), and silence for timeout-ms means
+   * the server is dead. */
+  properties[PROP_INTERVAL_MS] = g_param_spec_uint ("interval-ms", NULL, NULL, 0, G_MAXINT / 1000, 0, rw);
+  properties[PROP_TIMEOUT_MS] = g_param_spec_uint ("timeout-ms", NULL, NULL, 0, G_MAXINT / 1000, 0, rw);
   properties[PROP_ANSWER_PINGS] = g_param_spec_boolean ("answer-pings", NULL, NULL, TRUE, rw);
   properties[PROP_PONG_DELAY_MS] = g_param_spec_uint ("pong-delay-ms", NULL, NULL, 0, 3600 * 1000, 0, rw);
   properties[PROP_READING] = g_param_spec_boolean ("reading", NULL, NULL, TRUE, rw);
@@ -735,6 +954,11 @@ hb_client_class_init (HbClientClass *klass)
   properties[PROP_LAST_PONG] = g_param_spec_int64 ("last-pong", NULL, NULL, 0, G_MAXINT64, 0, ro);
   properties[PROP_DISCONNECT_REASON] = g_param_spec_enum ("disconnect-reason", NULL, NULL, HB_TYPE_BYE_REASON, HB_BYE_USER, ro);
   properties[PROP_TIMELINE] = g_param_spec_object ("timeline", NULL, NULL, HB_TYPE_TIMELINE, ro);
+  properties[PROP_PROTOCOL] = g_param_spec_enum ("protocol", NULL, NULL, HB_TYPE_PROTOCOL, HB_PROTOCOL_LINE, rw);
+  properties[PROP_HEARTBEAT] = g_param_spec_boxed ("heartbeat", NULL, NULL, G_TYPE_BYTES, rw);
+  properties[PROP_ACK] = g_param_spec_boxed ("ack", NULL, NULL, G_TYPE_BYTES, rw);
+  properties[PROP_LINE_ENDING] = g_param_spec_enum ("line-ending", NULL, NULL, HB_TYPE_LINE_ENDING, HB_LINE_ENDING_NONE, rw);
+  properties[PROP_ENCODING] = g_param_spec_enum ("encoding", NULL, NULL, HB_TYPE_ENCODING, HB_ENCODING_UTF8, rw);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
@@ -807,6 +1031,18 @@ hb_client_class_init (HbClientClass *klass)
   signals[RECONNECTING] =
     g_signal_new ("reconnecting", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                   G_TYPE_NONE, 2, G_TYPE_UINT, G_TYPE_UINT);
+  /**
+   * HbClient::data-received:
+   * @bytes: one read, as it came (lab and raw protocols only)
+   * @info: (type gpointer): its HbChunkInfo: the heartbeats and messages
+   *   it completed, whether it glued several or split one
+   *
+   * Emitted before the heartbeats (::ping) and messages (::message) the
+   * read held.
+   */
+  signals[DATA_RECEIVED] =
+    g_signal_new ("data-received", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 2, G_TYPE_BYTES, G_TYPE_POINTER);
 }
 
 static void
@@ -825,6 +1061,9 @@ hb_client_init (HbClient *self)
   g_socket_client_set_timeout (self->socket_client, CONNECT_TIMEOUT_S);
   self->dead_timer = hb_deadline_source_new (dead_timer_cb, self);
   self->pong_timer = hb_deadline_source_new (pong_timer_cb, self);
+  self->flush_timer = hb_deadline_source_new (flush_timer_cb, self);
+  self->heartbeat = g_bytes_new_static (HB_LAB_DEFAULT_HEARTBEAT, strlen (HB_LAB_DEFAULT_HEARTBEAT));
+  self->ack = g_bytes_new_static (HB_LAB_DEFAULT_ACK, strlen (HB_LAB_DEFAULT_ACK));
   g_queue_init (&self->delayed);
 }
 
@@ -879,7 +1118,7 @@ hb_client_disconnect (HbClient *self)
 
   if (self->channel != NULL && hb_channel_is_open (self->channel))
     {
-      if (!self->have_reason)
+      if (!self->have_reason && self->protocol == HB_PROTOCOL_LINE)
         send_line (self, HB_VERB_BYE, NULL, 0);
       close_channel (self, HB_BYE_USER, HB_INITIATOR_LOCAL);
       return;
@@ -910,6 +1149,16 @@ hb_client_send_message (HbClient   *self,
 
   if (!can_send (self))
     return FALSE;
+  if (self->protocol != HB_PROTOCOL_LINE)
+    {
+      g_autoptr(GBytes) bytes = hb_text_encode (text, -1, self->encoding, self->line_ending);
+      gsize len;
+      const char *data = g_bytes_get_data (bytes, &len);
+
+      hb_channel_write (self->channel, data, len);
+      hb_timeline_append (self->timeline, HB_EVENT_LINE_OUT, HB_VERB_MSG, len, 0, HB_INITIATOR_LOCAL);
+      return TRUE;
+    }
   send_line (self, HB_VERB_MSG, text, 0);
   return TRUE;
 }
@@ -921,7 +1170,8 @@ hb_client_send_ping (HbClient   *self,
   g_return_val_if_fail (HB_IS_CLIENT (self), FALSE);
   g_return_val_if_fail (token != NULL, FALSE);
 
-  if (!can_send (self) || !hb_token_is_valid (token, strlen (token)))
+  if (!can_send (self) || self->protocol != HB_PROTOCOL_LINE ||
+      !hb_token_is_valid (token, strlen (token)))
     return FALSE;
   g_free (self->ping_token);
   self->ping_token = g_strdup (token);
@@ -940,7 +1190,7 @@ hb_client_send_hello (HbClient   *self,
   if (!hb_name_is_valid (name, strlen (name)))
     return FALSE;
   set_string (self, &self->name, PROP_NAME, name);
-  if (can_send (self))
+  if (can_send (self) && self->protocol == HB_PROTOCOL_LINE)
     send_line (self, HB_VERB_HELLO, name, 0);
   return TRUE;
 }
@@ -961,6 +1211,13 @@ hb_client_half_close (HbClient *self)
 
   if (self->channel != NULL && hb_channel_is_open (self->channel))
     hb_channel_shutdown_write (self->channel);
+}
+
+HbProtocol
+hb_client_get_protocol (HbClient *self)
+{
+  g_return_val_if_fail (HB_IS_CLIENT (self), HB_PROTOCOL_LINE);
+  return self->protocol;
 }
 
 HbClientState

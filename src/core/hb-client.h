@@ -6,6 +6,7 @@
 
 #include <gio/gio.h>
 
+#include "hb-lab.h"
 #include "hb-protocol.h"
 #include "hb-timeline.h"
 
@@ -28,7 +29,10 @@ G_DECLARE_FINAL_TYPE (HbClient, hb_client, HB, CLIENT, GObject)
  *   reading (bool, TRUE), auto-reconnect (bool), reconnect-min-ms,
  *   reconnect-max-ms, reconnect-delay-ms (read-only: the wait now under way),
  *   pings-received, pongs-sent, last-ping (wall µs), last-pong (wall µs),
- *   disconnect-reason (HbByeReason of the last disconnect), timeline.
+ *   disconnect-reason (HbByeReason of the last disconnect), timeline,
+ *   protocol (HbProtocol), heartbeat and ack (GBytes, for the lab's
+ *   protocol), line-ending and encoding (of typed text in lab and raw).
+ *   The protocol settings apply from the next connection.
  *
  * Signals:
  *   welcome      (guint id, guint interval_ms, guint timeout_ms)
@@ -41,6 +45,12 @@ G_DECLARE_FINAL_TYPE (HbClient, hb_client, HB, CLIENT, GObject)
  *   bye          (const char *reason)
  *   disconnected (HbByeReason reason, HbInitiator initiator, const char *detail)
  *   reconnecting (guint delay_ms, guint attempt)
+ *   data-received (GBytes *bytes, HbChunkInfo *info)    lab and raw: one read
+ *
+ * In the lab's protocol a heartbeat is announced as ::ping (seq counting
+ * the heartbeats of the connection from 1) and answered with the ack;
+ * the text between heartbeats is ::message (kind MSG, no sender). There
+ * is no WELCOME, HELLO, BYE or PING probe: hb_client_send_ping() fails.
  */
 
 HbClient      *hb_client_new            (const char *host,
@@ -60,6 +70,7 @@ void           hb_client_abort          (HbClient   *self);
 void           hb_client_half_close     (HbClient   *self);
 
 HbClientState  hb_client_get_state      (HbClient   *self);
+HbProtocol     hb_client_get_protocol   (HbClient   *self);
 guint          hb_client_get_client_id  (HbClient   *self);
 guint          hb_client_get_interval_ms (HbClient  *self);
 guint          hb_client_get_timeout_ms (HbClient   *self);

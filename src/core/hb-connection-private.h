@@ -6,6 +6,7 @@
 
 #include "hb-channel.h"
 #include "hb-connection.h"
+#include "hb-lab.h"
 
 G_BEGIN_DECLS
 
@@ -28,6 +29,9 @@ struct _HbConnection
   char         *peer;
   HbChannel    *channel;
   HbTimeline   *timeline;
+  HbScanner    *scanner;           /* lab: finds the ack in what is read */
+  gint64        flush_mono;        /* lab: when held bytes become text; 0 = none */
+  HbProtocol    protocol;
 
   gint64        connected_wall;
   gint64        connected_mono;

@@ -28,6 +28,7 @@ hb_connection_finalize (GObject *object)
   g_free (self->peer);
   g_clear_pointer (&self->channel, hb_channel_unref);
   g_clear_object (&self->timeline);
+  g_clear_pointer (&self->scanner, hb_scanner_free);
   G_OBJECT_CLASS (hb_connection_parent_class)->finalize (object);
 }
 
@@ -393,6 +394,13 @@ hb_connection_get_closing (HbConnection *self)
 {
   g_return_val_if_fail (HB_IS_CONNECTION (self), FALSE);
   return self->closing;
+}
+
+HbProtocol
+hb_connection_get_protocol (HbConnection *self)
+{
+  g_return_val_if_fail (HB_IS_CONNECTION (self), HB_PROTOCOL_LINE);
+  return self->protocol;
 }
 
 HbTimeline *

@@ -45,6 +45,9 @@ guint64      hb_connection_get_lines_out       (HbConnection *self);
 gsize        hb_connection_get_queued          (HbConnection *self);
 gboolean     hb_connection_get_closing         (HbConnection *self);
 HbTimeline  *hb_connection_get_timeline        (HbConnection *self);
+/* What the client speaks: in raw, nothing is judged (no heartbeat, no
+ * liveness, no RTT). */
+HbProtocol   hb_connection_get_protocol        (HbConnection *self);
 
 const char  *hb_liveness_to_string             (HbLiveness    liveness);
 

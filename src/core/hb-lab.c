@@ -389,13 +389,37 @@ hb_text_encode (const char   *text,
 /* ---------------------------------------------------------------------- */
 /* The scanner                                                             */
 
+guint32
+hb_chunk_info_pack (const HbChunkInfo *info)
+{
+  return MIN (info->n_patterns, 255) | MIN (info->n_messages, 255) << 8 |
+         (guint32) info->glued << 16 | (guint32) info->split << 17 | (guint32) info->held << 18;
+}
+
+void
+hb_chunk_info_unpack (guint32      packed,
+                      HbChunkInfo *info)
+{
+  memset (info, 0, sizeof *info);
+  info->n_patterns = packed & 0xff;
+  info->n_messages = (packed >> 8) & 0xff;
+  info->glued = (packed >> 16) & 1;
+  info->split = (packed >> 17) & 1;
+  info->held = (packed >> 18) & 1;
+}
+
 struct _HbScanner
 {
   GBytes       *pattern_bytes;
   const guint8 *pattern;
   gsize         m;
   guint16       fail[HB_LAB_MAX_PATTERN];
-  gsize         q;              /* pattern bytes matched so far: what is held */
+  gsize         q;              /* pattern bytes matched so far */
+  /* What is held back: text not yet handed over, ending with the q bytes
+   * that may begin a pattern. Short text is held with them, so that a
+   * message like "oh" is not cut before its "h". */
+  GByteArray   *tail;
+  gboolean      tail_multi;     /* the tail holds bytes of two reads or more */
   HbLineEnding  ending;
   gboolean      mid_text;       /* the last read ended inside a line */
   gboolean      after_pattern;  /* a line ending here is the pattern's */
@@ -417,6 +441,7 @@ hb_scanner_new (GBytes       *pattern,
   self->pattern = g_bytes_get_data (pattern, NULL);
   self->m = m;
   self->ending = ending;
+  self->tail = g_byte_array_new ();
 
   /* KMP failure function: fail[i] is the length of the longest proper
    * prefix of pattern[0..i] that is also its suffix. */
@@ -438,6 +463,7 @@ hb_scanner_free (HbScanner *self)
   if (self == NULL)
     return;
   g_bytes_unref (self->pattern_bytes);
+  g_byte_array_unref (self->tail);
   g_free (self);
 }
 
@@ -450,7 +476,7 @@ hb_scanner_get_pattern (HbScanner *self)
 gsize
 hb_scanner_get_held (HbScanner *self)
 {
-  return self->q;
+  return self->tail->len;
 }
 
 typedef struct
@@ -550,6 +576,37 @@ emit_text (Emit         *e,
     }
 }
 
+/* Text of the virtual stream tail ++ data, [from, to), handed over. */
+static void
+emit_range (Emit         *e,
+            const guint8 *data,
+            gsize         t,
+            gsize         from,
+            gsize         to,
+            gboolean      at_end)
+{
+  HbScanner *self = e->self;
+
+  if (to <= from)
+    return;
+  if (from >= t)
+    emit_text (e, data + (from - t), to - from, FALSE, at_end);
+  else if (to <= t)
+    emit_text (e, self->tail->data + from, to - from, TRUE, at_end);
+  else
+    {
+      g_autoptr(GByteArray) joined = g_byte_array_sized_new (to - from);
+
+      g_byte_array_append (joined, self->tail->data + from, t - from);
+      g_byte_array_append (joined, data, to - t);
+      emit_text (e, joined->data, joined->len, TRUE, at_end);
+    }
+}
+
+/* Text held with a possible pattern start is at most this long; longer
+ * text is handed over at once and only the pattern's bytes are held. */
+#define TAIL_TEXT_MAX 1024
+
 void
 hb_scanner_feed (HbScanner    *self,
                  const guint8 *data,
@@ -559,10 +616,10 @@ hb_scanner_feed (HbScanner    *self,
                  HbChunkInfo  *info)
 {
   Emit e = { self, func, user_data, info, 0 };
-  /* Positions are in the virtual stream held ++ data: the held bytes are
-   * pattern[0..h), positions below h refer to them. */
-  gsize h = self->q;
-  gsize total = h + len;
+  /* Positions are in the virtual stream tail ++ data: the held bytes come
+   * first, positions below t refer to them. */
+  gsize t = self->tail->len;
+  gsize total = t + len;
   gsize text_start = 0;
   gsize q = self->q;
 
@@ -571,9 +628,10 @@ hb_scanner_feed (HbScanner    *self,
   if (info != NULL)
     memset (info, 0, sizeof *info);
 
-  for (gsize i = h; i < total; i++)
+  for (gsize i = t; i < total; i++)
     {
-      guint8 c = data[i - h];
+      guint8 c = data[i - t];
+      gsize s;
 
       while (q > 0 && self->pattern[q] != c)
         q = self->fail[q - 1];
@@ -582,52 +640,37 @@ hb_scanner_feed (HbScanner    *self,
       if (q < self->m)
         continue;
 
-      /* A pattern ends at i: its text before it, then the pattern. */
-      {
-        gsize s = i + 1 - self->m;
-
-        if (s > text_start)
-          {
-            if (text_start >= h)
-              emit_text (&e, data + (text_start - h), s - text_start, FALSE, FALSE);
-            else
-              {
-                /* Held bytes that turned out to be text, and maybe more. */
-                g_autoptr(GByteArray) joined = g_byte_array_new ();
-
-                g_byte_array_append (joined, self->pattern + text_start, MIN (s, h) - text_start);
-                if (s > h)
-                  g_byte_array_append (joined, data, s - h);
-                emit_text (&e, joined->data, joined->len, TRUE, FALSE);
-              }
-          }
-        self->mid_text = FALSE;
-        emit (&e, HB_PIECE_PATTERN, s < h ? HB_PIECE_BEGAN_EARLIER : 0,
-              self->pattern, self->m);
-        self->after_pattern = self->ending != HB_LINE_ENDING_NONE;
-        text_start = i + 1;
-        q = 0;
-      }
+      /* A pattern ends at i: the text before it, then the pattern. */
+      s = i + 1 - self->m;
+      emit_range (&e, data, t, text_start, s, FALSE);
+      self->mid_text = FALSE;
+      emit (&e, HB_PIECE_PATTERN, s < t ? HB_PIECE_BEGAN_EARLIER : 0,
+            self->pattern, self->m);
+      self->after_pattern = self->ending != HB_LINE_ENDING_NONE;
+      text_start = i + 1;
+      q = 0;
     }
 
-  /* The last q bytes may begin a pattern: held. The text before them is
-   * handed over now, as this read brought it. */
-  if (total - q > text_start)
-    {
-      gsize end = total - q;
+  /* The last q bytes may begin a pattern: they are held, with the text
+   * before them when that is short; the rest is handed over now. */
+  {
+    gsize keep_from = total - q;
+    g_autoptr(GByteArray) tail = NULL;
 
-      if (text_start >= h)
-        emit_text (&e, data + (text_start - h), end - text_start, FALSE, TRUE);
-      else
-        {
-          g_autoptr(GByteArray) joined = g_byte_array_new ();
+    if (q > 0 && keep_from - text_start <= TAIL_TEXT_MAX)
+      keep_from = text_start;
+    if (q == 0 || keep_from > text_start)
+      emit_range (&e, data, t, text_start, keep_from, TRUE);
 
-          g_byte_array_append (joined, self->pattern + text_start, MIN (end, h) - text_start);
-          if (end > h)
-            g_byte_array_append (joined, data, end - h);
-          emit_text (&e, joined->data, joined->len, TRUE, TRUE);
-        }
-    }
+    tail = g_byte_array_sized_new (total - keep_from);
+    if (keep_from < t)
+      g_byte_array_append (tail, self->tail->data + keep_from, t - keep_from);
+    if (total > MAX (keep_from, t))
+      g_byte_array_append (tail, data + (MAX (keep_from, t) - t), total - MAX (keep_from, t));
+    self->tail_multi = tail->len > 0 && keep_from < t;
+    g_byte_array_set_size (self->tail, 0);
+    g_byte_array_append (self->tail, tail->data, tail->len);
+  }
   self->q = q;
 
   if (info != NULL)
@@ -645,12 +688,15 @@ hb_scanner_flush (HbScanner   *self,
                   gpointer     user_data)
 {
   Emit e = { self, func, user_data, NULL, 0 };
-  gsize q = self->q;
+  g_autoptr(GByteArray) tail = NULL;
 
-  if (q == 0)
+  if (self->tail->len == 0)
     return;
+  tail = g_steal_pointer (&self->tail);
+  self->tail = g_byte_array_new ();
   self->q = 0;
-  emit_text (&e, self->pattern, q, TRUE, TRUE);
+  emit_text (&e, tail->data, tail->len, self->tail_multi, TRUE);
+  self->tail_multi = FALSE;
 }
 
 gboolean

@@ -140,6 +140,12 @@ typedef struct
   guint held : 1;         /* the read ends with what may be the start of a pattern */
 } HbChunkInfo;
 
+/* An HbChunkInfo in 32 bits, for a timeline event; counts above 255 are
+ * kept as 255. */
+guint32     hb_chunk_info_pack        (const HbChunkInfo *info);
+void        hb_chunk_info_unpack      (guint32            packed,
+                                       HbChunkInfo       *info);
+
 typedef void (*HbPieceFunc) (const HbPiece *piece,
                              gpointer       user_data);
 

@@ -31,6 +31,9 @@
 #define CLIENT_SNDBUF  (64 * 1024)
 /* The coarsest the heartbeat timer rounds to (see next_due()). */
 #define TIMER_SLICE_MAX_US 10000
+/* Lab protocol: bytes at the end of a read that may begin an ack are
+ * held this long for the rest before they count as a message. */
+#define HELD_FLUSH_MS  200
 
 struct _HbServer
 {
@@ -45,6 +48,11 @@ struct _HbServer
   guint             max_queue;
   guint             rate_limit;
   gboolean          relay;
+  HbProtocol        protocol;
+  GBytes           *heartbeat;     /* lab: what the server writes */
+  GBytes           *ack;           /* lab: what answers it */
+  HbLineEnding      line_ending;
+  HbEncoding        encoding;
 
   GSocketService   *service;
   HbPoller         *poller;
@@ -76,6 +84,11 @@ enum {
   PROP_MAX_QUEUE,
   PROP_RATE_LIMIT,
   PROP_RELAY,
+  PROP_PROTOCOL,
+  PROP_HEARTBEAT,
+  PROP_ACK,
+  PROP_LINE_ENDING,
+  PROP_ENCODING,
   PROP_LISTENING,
   PROP_N_CLIENTS,
   N_PROPS
@@ -90,6 +103,7 @@ enum {
   ERROR_SENT,
   CLIENT_DISCONNECTED,
   CLIENT_REJECTED,
+  DATA_RECEIVED,
   N_SIGNALS
 };
 
@@ -104,6 +118,8 @@ static void begin_close   (HbServer     *self,
                            HbInitiator   initiator,
                            gboolean      say_bye);
 static void drop_all      (HbServer     *self);
+static void flush_held    (HbServer     *self,
+                           HbConnection *conn);
 
 /* ---------------------------------------------------------------------- */
 /* The deadline heap                                                       */
@@ -295,12 +311,22 @@ schedule (HbServer     *self,
 
   if (conn->closing)
     deadline = conn->close_deadline;
+  else if (conn->protocol == HB_PROTOCOL_RAW)
+    deadline = G_MAXINT64;   /* nothing is judged in raw TCP */
   else
     {
       deadline = MIN (conn->next_ping_mono,
                       conn->last_pong_mono + (gint64) self->timeout_ms * 1000);
       if (conn->liveness == HB_LIVENESS_ALIVE)
         deadline = MIN (deadline, late_at (self, conn));
+    }
+  if (conn->flush_mono != 0 && !conn->closing)
+    deadline = MIN (deadline, conn->flush_mono);
+
+  if (deadline == G_MAXINT64)
+    {
+      heap_remove (self, conn);
+      return;
     }
 
   conn->deadline = deadline;
@@ -422,9 +448,20 @@ send_ping (HbServer     *self,
   rec->seq = conn->ping_seq;
   rec->queued_mono = now;
   rec->sent_mono = 0;
-  g_snprintf (seq, sizeof seq, "%" G_GUINT64_FORMAT, conn->ping_seq);
-  if (!send_line (self, conn, HB_VERB_PING, seq, -1))
-    return;
+  if (conn->protocol == HB_PROTOCOL_LAB)
+    {
+      gsize len;
+      const char *hb = g_bytes_get_data (self->heartbeat, &len);
+
+      if (!send_raw (self, conn, HB_VERB_PING, hb, len, (guint32) MIN (conn->ping_seq, G_MAXUINT32)))
+        return;
+    }
+  else
+    {
+      g_snprintf (seq, sizeof seq, "%" G_GUINT64_FORMAT, conn->ping_seq);
+      if (!send_line (self, conn, HB_VERB_PING, seq, -1))
+        return;
+    }
   rec->end_offset = hb_channel_get_bytes_queued_total (conn->channel);
   _hb_connection_notify (conn, HB_CONNECTION_PROP_PINGS_SENT);
 }
@@ -440,6 +477,18 @@ process_due (HbServer     *self,
   if (conn->closing)
     {
       hb_channel_expire (conn->channel);
+      return;
+    }
+
+  if (conn->flush_mono != 0 && now >= conn->flush_mono)
+    {
+      flush_held (self, conn);
+      if (conn->closing)
+        return;
+    }
+  if (conn->protocol == HB_PROTOCOL_RAW)
+    {
+      schedule (self, conn);
       return;
     }
 
@@ -554,7 +603,8 @@ begin_close (HbServer     *self,
   if (conn->closing || !hb_channel_is_open (conn->channel))
     return;
 
-  if (say_bye)
+  /* The lab's protocol and raw TCP have no BYE: the FIN says it all. */
+  if (say_bye && conn->protocol == HB_PROTOCOL_LINE)
     {
       GString *s = self->scratch;
 
@@ -664,6 +714,145 @@ rate_limited (HbServer     *self,
     return TRUE;
   conn->tokens -= 1.0;
   return FALSE;
+}
+
+/* ---------------------------------------------------------------------- */
+/* The lab's protocol and raw TCP: reads, not lines                        */
+
+/* One piece of a read, kept until the read itself has been announced. */
+typedef struct
+{
+  HbPieceKind  kind;
+  char        *text;   /* a message for a person, bounded; NULL for an ack */
+} LabPiece;
+
+static void
+lab_piece_clear (gpointer data)
+{
+  g_free (((LabPiece *) data)->text);
+}
+
+/* A message's text for a person: decoded, escaped, and at most
+ * HB_CHUNK_SHOW_MAX bytes of it, with how many more came. */
+static char *
+message_text (HbEncoding    encoding,
+              const guint8 *data,
+              gsize         len)
+{
+  gsize shown = 0;
+  g_autofree char *text = hb_bytes_to_display (data, len, encoding, HB_CHUNK_SHOW_MAX, &shown);
+
+  if (shown == len)
+    return g_steal_pointer (&text);
+  /* Translators: a message cut short for showing: "abc… (65,000 more bytes)" */
+  return g_strdup_printf (_("%s… (%" G_GSIZE_FORMAT " more bytes)"), text, len - shown);
+}
+
+typedef struct
+{
+  HbServer *server;
+  GArray   *pieces;
+} Collect;
+
+static void
+collect_piece (const HbPiece *piece,
+               gpointer       user_data)
+{
+  Collect *c = user_data;
+  LabPiece p = { piece->kind, NULL };
+
+  if (piece->kind == HB_PIECE_TEXT)
+    p.text = message_text (c->server->encoding, piece->data, piece->len);
+  g_array_append_val (c->pieces, p);
+}
+
+/* An ack answers the newest heartbeat not yet answered: a program that
+ * missed one (a heartbeat glued to a broadcast, say) is not blamed with a
+ * wrong RTT for every one after it. */
+static void
+handle_ack (HbServer     *self,
+            HbConnection *conn)
+{
+  handle_pong (self, conn, conn->answered_seq < conn->ping_seq ? conn->ping_seq : 0);
+}
+
+static void
+handle_pieces (HbServer     *self,
+               HbConnection *conn,
+               GArray       *pieces)
+{
+  for (guint i = 0; i < pieces->len && !conn->closing; i++)
+    {
+      LabPiece *p = &g_array_index (pieces, LabPiece, i);
+
+      conn->lines_in++;
+      if (p->kind == HB_PIECE_PATTERN)
+        handle_ack (self, conn);
+      else
+        g_signal_emit (self, signals[MESSAGE], 0, conn, p->text);
+    }
+}
+
+static void
+flush_held (HbServer     *self,
+            HbConnection *conn)
+{
+  g_autoptr(GArray) pieces = g_array_new (FALSE, FALSE, sizeof (LabPiece));
+  Collect c = { self, pieces };
+
+  g_array_set_clear_func (pieces, lab_piece_clear);
+  conn->flush_mono = 0;
+  if (conn->scanner != NULL)
+    hb_scanner_flush (conn->scanner, collect_piece, &c);
+  handle_pieces (self, conn, pieces);
+}
+
+static void
+on_data (HbChannel    *channel,
+         const guint8 *data,
+         gsize         len,
+         gpointer      user_data)
+{
+  HbConnection *conn = user_data;
+  HbServer *self = g_object_get_data (G_OBJECT (conn), "hb-server");
+  g_autoptr(GArray) pieces = g_array_new (FALSE, FALSE, sizeof (LabPiece));
+  Collect c = { self, pieces };
+  HbChunkInfo info = { 0 };
+  HbVerb verb = HB_VERB_UNKNOWN;
+
+  if (conn->closing)
+    return;
+
+  g_array_set_clear_func (pieces, lab_piece_clear);
+  if (conn->scanner != NULL)
+    {
+      hb_scanner_feed (conn->scanner, data, len, collect_piece, &c, &info);
+      if (info.n_patterns > 0 && info.n_messages == 0)
+        verb = HB_VERB_PONG;
+      else if (info.n_messages > 0 && info.n_patterns == 0)
+        verb = HB_VERB_MSG;
+    }
+  else
+    conn->lines_in++;
+
+  hb_timeline_append (conn->timeline, HB_EVENT_DATA_IN, verb, (guint32) MIN (len, G_MAXUINT32),
+                      hb_chunk_info_pack (&info), HB_INITIATOR_PEER);
+  if (g_signal_has_handler_pending (self, signals[DATA_RECEIVED], 0, FALSE))
+    {
+      g_autoptr(GBytes) bytes = g_bytes_new (data, len);
+
+      g_signal_emit (self, signals[DATA_RECEIVED], 0, conn, bytes, &info);
+    }
+
+  handle_pieces (self, conn, pieces);
+  if (conn->closing)
+    return;
+
+  if (conn->scanner != NULL && hb_scanner_get_held (conn->scanner) > 0)
+    conn->flush_mono = g_get_monotonic_time () + HELD_FLUSH_MS * 1000;
+  else
+    conn->flush_mono = 0;
+  schedule (self, conn);
 }
 
 static const char *
@@ -824,6 +1013,9 @@ on_peer_eof (HbChannel *channel,
   HbServer *self = g_object_get_data (G_OBJECT (conn), "hb-server");
 
   hb_timeline_append (conn->timeline, HB_EVENT_FIN_IN, HB_VERB_UNKNOWN, 0, 0, HB_INITIATOR_PEER);
+  /* Bytes held for the rest of an ack that will never come are a message. */
+  if (conn->flush_mono != 0)
+    flush_held (self, conn);
   /* The peer can still read after its FIN, but it has ended the
    * conversation: finish what is queued and close our side too. */
   begin_close (self, conn, HB_BYE_PEER_CLOSED, HB_INITIATOR_PEER, FALSE);
@@ -895,6 +1087,7 @@ on_closed (HbChannel    *channel,
 
 static const HbChannelFuncs channel_funcs = {
   .line = on_line,
+  .data = on_data,
   .overlong = on_overlong,
   .peer_eof = on_peer_eof,
   .written = on_written,
@@ -940,6 +1133,12 @@ on_incoming (GSocketService    *service,
   g_hash_table_add (self->live, conn);
   conn->channel = hb_channel_new (self->poller, connection, self->max_line,
                                   &channel_funcs, conn);
+  conn->protocol = self->protocol;
+  hb_timeline_set_protocol (conn->timeline, self->protocol);
+  if (self->protocol != HB_PROTOCOL_LINE)
+    hb_channel_set_framed (conn->channel, FALSE);
+  if (self->protocol == HB_PROTOCOL_LAB)
+    conn->scanner = hb_scanner_new (self->ack, self->line_ending);
   {
     int sndbuf = CLIENT_SNDBUF;
 
@@ -954,7 +1153,8 @@ on_incoming (GSocketService    *service,
       g_autofree char *text = g_strdup_printf ("the server holds its maximum of %u clients", self->max_clients);
 
       conn->rejected = TRUE;
-      send_error (self, conn, HB_ERR_SERVER_FULL, text);
+      if (self->protocol == HB_PROTOCOL_LINE)
+        send_error (self, conn, HB_ERR_SERVER_FULL, text);
       begin_close (self, conn, HB_BYE_SERVER_FULL, HB_INITIATOR_LOCAL, TRUE);
       g_signal_emit (self, signals[CLIENT_REJECTED], 0, peer, HB_BYE_SERVER_FULL);
       return TRUE;
@@ -968,8 +1168,11 @@ on_incoming (GSocketService    *service,
   if (self->tick_id == 0)
     self->tick_id = g_timeout_add_seconds (1, tick_cb, self);
 
-  g_snprintf (welcome, sizeof welcome, "%u %u %u", conn->id, self->interval_ms, self->timeout_ms);
-  send_line (self, conn, HB_VERB_WELCOME, welcome, -1);
+  if (self->protocol == HB_PROTOCOL_LINE)
+    {
+      g_snprintf (welcome, sizeof welcome, "%u %u %u", conn->id, self->interval_ms, self->timeout_ms);
+      send_line (self, conn, HB_VERB_WELCOME, welcome, -1);
+    }
   conn->next_ping_mono = conn->connected_mono + interval_us (self);
   schedule (self, conn);
 
@@ -1043,6 +1246,8 @@ hb_server_finalize (GObject *object)
   HbServer *self = HB_SERVER (object);
 
   g_free (self->address);
+  g_clear_pointer (&self->heartbeat, g_bytes_unref);
+  g_clear_pointer (&self->ack, g_bytes_unref);
   g_clear_object (&self->connections);
   g_clear_pointer (&self->joining, g_ptr_array_unref);
   g_clear_pointer (&self->by_id, g_hash_table_unref);
@@ -1071,6 +1276,11 @@ hb_server_get_property (GObject    *object,
     case PROP_MAX_QUEUE: g_value_set_uint (value, self->max_queue); break;
     case PROP_RATE_LIMIT: g_value_set_uint (value, self->rate_limit); break;
     case PROP_RELAY: g_value_set_boolean (value, self->relay); break;
+    case PROP_PROTOCOL: g_value_set_enum (value, self->protocol); break;
+    case PROP_HEARTBEAT: g_value_set_boxed (value, self->heartbeat); break;
+    case PROP_ACK: g_value_set_boxed (value, self->ack); break;
+    case PROP_LINE_ENDING: g_value_set_enum (value, self->line_ending); break;
+    case PROP_ENCODING: g_value_set_enum (value, self->encoding); break;
     case PROP_LISTENING: g_value_set_boolean (value, self->listening); break;
     case PROP_N_CLIENTS: g_value_set_uint (value, hb_server_get_n_clients (self)); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1086,6 +1296,32 @@ set_uint (HbServer *self,
   if (*field == value)
     return;
   *field = value;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
+}
+
+static void
+set_enum (HbServer *self,
+          guint    *field,
+          guint     prop,
+          guint     value)
+{
+  set_uint (self, field, prop, value);
+}
+
+/* A heartbeat or ack must be 1 to HB_LAB_MAX_PATTERN bytes; callers check
+ * what a person typed with hb_lab_pattern_new() first. */
+static void
+set_pattern (HbServer *self,
+             GBytes  **field,
+             guint     prop,
+             GBytes   *value)
+{
+  g_return_if_fail (value != NULL);
+  g_return_if_fail (g_bytes_get_size (value) > 0 && g_bytes_get_size (value) <= HB_LAB_MAX_PATTERN);
+  if (g_bytes_equal (*field, value))
+    return;
+  g_bytes_unref (*field);
+  *field = g_bytes_ref (value);
   g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
 }
 
@@ -1121,6 +1357,11 @@ hb_server_set_property (GObject      *object,
           g_object_notify_by_pspec (object, pspec);
         }
       break;
+    case PROP_PROTOCOL: set_enum (self, &self->protocol, prop_id, g_value_get_enum (value)); break;
+    case PROP_HEARTBEAT: set_pattern (self, &self->heartbeat, prop_id, g_value_get_boxed (value)); break;
+    case PROP_ACK: set_pattern (self, &self->ack, prop_id, g_value_get_boxed (value)); break;
+    case PROP_LINE_ENDING: set_enum (self, &self->line_ending, prop_id, g_value_get_enum (value)); break;
+    case PROP_ENCODING: set_enum (self, &self->encoding, prop_id, g_value_get_enum (value)); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -1283,6 +1524,12 @@ hb_server_class_init (HbServerClass *klass)
   properties[PROP_MAX_QUEUE] = g_param_spec_uint ("max-queue", NULL, NULL, 1024, G_MAXINT, HB_DEFAULT_MAX_QUEUE, rw);
   properties[PROP_RATE_LIMIT] = g_param_spec_uint ("rate-limit", NULL, NULL, 0, G_MAXINT, HB_DEFAULT_RATE_LIMIT, rw);
   properties[PROP_RELAY] = g_param_spec_boolean ("relay", NULL, NULL, FALSE, rw);
+  /* What the server speaks; set before start. */
+  properties[PROP_PROTOCOL] = g_param_spec_enum ("protocol", NULL, NULL, HB_TYPE_PROTOCOL, HB_PROTOCOL_LINE, rw);
+  properties[PROP_HEARTBEAT] = g_param_spec_boxed ("heartbeat", NULL, NULL, G_TYPE_BYTES, rw);
+  properties[PROP_ACK] = g_param_spec_boxed ("ack", NULL, NULL, G_TYPE_BYTES, rw);
+  properties[PROP_LINE_ENDING] = g_param_spec_enum ("line-ending", NULL, NULL, HB_TYPE_LINE_ENDING, HB_LINE_ENDING_NONE, rw);
+  properties[PROP_ENCODING] = g_param_spec_enum ("encoding", NULL, NULL, HB_TYPE_ENCODING, HB_ENCODING_UTF8, rw);
   properties[PROP_LISTENING] = g_param_spec_boolean ("listening", NULL, NULL, FALSE, ro);
   properties[PROP_N_CLIENTS] = g_param_spec_uint ("n-clients", NULL, NULL, 0, G_MAXUINT, 0, ro);
   g_object_class_install_properties (object_class, N_PROPS, properties);
@@ -1359,6 +1606,19 @@ hb_server_class_init (HbServerClass *klass)
   signals[CLIENT_REJECTED] =
     g_signal_new ("client-rejected", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, HB_TYPE_BYE_REASON);
+  /**
+   * HbServer::data-received:
+   * @conn: the client
+   * @bytes: one read, as it came (lab and raw protocols only)
+   * @info: (type gpointer): the HbChunkInfo of that read: the acks and
+   *   messages it completed, whether it glued several or split one
+   *
+   * Emitted before the acks (::pong) and messages (::message) the read
+   * held, so that a log shows the read first and then what it meant.
+   */
+  signals[DATA_RECEIVED] =
+    g_signal_new ("data-received", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 3, HB_TYPE_CONNECTION, G_TYPE_BYTES, G_TYPE_POINTER);
 }
 
 static void
@@ -1373,6 +1633,8 @@ hb_server_init (HbServer *self)
   self->max_queue = HB_DEFAULT_MAX_QUEUE;
   self->rate_limit = HB_DEFAULT_RATE_LIMIT;
   self->drain_ms = HB_DEFAULT_DRAIN_MS;
+  self->heartbeat = g_bytes_new_static (HB_LAB_DEFAULT_HEARTBEAT, strlen (HB_LAB_DEFAULT_HEARTBEAT));
+  self->ack = g_bytes_new_static (HB_LAB_DEFAULT_ACK, strlen (HB_LAB_DEFAULT_ACK));
   self->connections = g_list_store_new (HB_TYPE_CONNECTION);
   self->joining = g_ptr_array_new_with_free_func (g_object_unref);
   self->by_id = g_hash_table_new (NULL, NULL);
@@ -1582,6 +1844,13 @@ hb_server_get_interval_ms (HbServer *self)
   return self->interval_ms;
 }
 
+HbProtocol
+hb_server_get_protocol (HbServer *self)
+{
+  g_return_val_if_fail (HB_IS_SERVER (self), HB_PROTOCOL_LINE);
+  return self->protocol;
+}
+
 guint
 hb_server_get_timeout_ms (HbServer *self)
 {
@@ -1611,6 +1880,29 @@ hb_server_lookup (HbServer *self,
 {
   g_return_val_if_fail (HB_IS_SERVER (self), NULL);
   return g_hash_table_lookup (self->by_id, GUINT_TO_POINTER (id));
+}
+
+/* The operator's @text as the protocol sends it: a `VERB text` line, or
+ * in the lab's protocol and raw TCP the text's own bytes in the chosen
+ * encoding and line ending. */
+static void
+append_message (HbServer   *self,
+                GString    *out,
+                const char *verb,
+                const char *text)
+{
+  g_autoptr(GBytes) bytes = NULL;
+  gsize len;
+  const char *data;
+
+  if (self->protocol == HB_PROTOCOL_LINE)
+    {
+      hb_format_line (out, verb, text, -1);
+      return;
+    }
+  bytes = hb_text_encode (text, -1, self->encoding, self->line_ending);
+  data = g_bytes_get_data (bytes, &len);
+  g_string_append_len (out, data, len);
 }
 
 guint
@@ -1653,7 +1945,7 @@ hb_server_broadcast_lines (HbServer          *self,
     {
       gsize before = block->len;
 
-      hb_format_line (block, "BCAST", texts[i], -1);
+      append_message (self, block, "BCAST", texts[i]);
       sizes[i] = block->len - before;
     }
 
@@ -1694,7 +1986,51 @@ hb_server_send (HbServer   *self,
   g_return_val_if_fail (text != NULL, FALSE);
 
   conn = hb_server_lookup (self, id);
-  return conn != NULL && send_line (self, conn, HB_VERB_MSG, text, -1);
+  if (conn == NULL)
+    return FALSE;
+  g_string_truncate (self->scratch, 0);
+  append_message (self, self->scratch, "MSG", text);
+  return send_raw (self, conn, HB_VERB_MSG, self->scratch->str, self->scratch->len, 0);
+}
+
+/**
+ * hb_server_beat_now:
+ * @glued_text: (nullable): a message to send right behind the heartbeat
+ *
+ * Sends client @id a heartbeat now rather than at its next beat, and with
+ * @glued_text the operator's message to it in the same write, so that
+ * both usually travel in one TCP segment: the test of a client that reads
+ * `heartbeat456` in one recv(). The next beat follows one interval later.
+ *
+ * Returns: FALSE if there is no such client, or the protocol (raw) has
+ * no heartbeat
+ */
+gboolean
+hb_server_beat_now (HbServer   *self,
+                    guint       id,
+                    const char *glued_text)
+{
+  HbConnection *conn;
+  gint64 now = g_get_monotonic_time ();
+
+  g_return_val_if_fail (HB_IS_SERVER (self), FALSE);
+
+  conn = hb_server_lookup (self, id);
+  if (conn == NULL || conn->closing || conn->protocol == HB_PROTOCOL_RAW)
+    return FALSE;
+  send_ping (self, conn, now);
+  if (conn->closing)
+    return FALSE;
+  if (glued_text != NULL)
+    {
+      g_string_truncate (self->scratch, 0);
+      append_message (self, self->scratch, "BCAST", glued_text);
+      if (!send_raw (self, conn, HB_VERB_BCAST, self->scratch->str, self->scratch->len, 0))
+        return FALSE;
+    }
+  conn->next_ping_mono = now + interval_us (self);
+  schedule (self, conn);
+  return TRUE;
 }
 
 gboolean

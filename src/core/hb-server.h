@@ -7,6 +7,7 @@
 #include <gio/gio.h>
 
 #include "hb-connection.h"
+#include "hb-lab.h"
 #include "hb-protocol.h"
 
 G_BEGIN_DECLS
@@ -22,7 +23,10 @@ G_DECLARE_FINAL_TYPE (HbServer, hb_server, HB, SERVER, GObject)
 /* Properties (all settable before start; "port" reads back the real port):
  *   address (string, "127.0.0.1"), port (uint, 12001), interval-ms, timeout-ms,
  *   max-clients, max-line, max-queue (bytes), rate-limit (lines/s, 0 = off),
- *   relay (bool), listening (bool, read-only), n-clients (uint, read-only).
+ *   relay (bool), protocol (HbProtocol: line, lab or raw), heartbeat and
+ *   ack (GBytes, the lab's `heartbeat` and `heartbeat ack`), line-ending
+ *   and encoding (of the operator's text in lab and raw), listening (bool,
+ *   read-only), n-clients (uint, read-only).
  *
  * Signals:
  *   client-connected    (HbConnection *conn)
@@ -33,6 +37,11 @@ G_DECLARE_FINAL_TYPE (HbServer, hb_server, HB, SERVER, GObject)
  *   error-sent          (HbConnection *conn, HbErrCode code, const char *text)
  *   client-disconnected (HbConnection *conn, HbByeReason reason, HbInitiator initiator)
  *   client-rejected     (const char *peer, HbByeReason reason)
+ *   data-received       (HbConnection *conn, GBytes *bytes, HbChunkInfo *info)  lab, raw
+ *
+ * In the lab's protocol a client's ack is announced as ::pong (seq: the
+ * heartbeat it answered, 0 when none was waiting) and the text between
+ * acks as ::message; in raw TCP only ::data-received tells what came.
  */
 
 HbServer     *hb_server_new             (void);
@@ -56,6 +65,7 @@ gboolean      hb_server_get_listening   (HbServer            *self);
 guint         hb_server_get_n_clients   (HbServer            *self);
 guint         hb_server_get_interval_ms (HbServer            *self);
 guint         hb_server_get_timeout_ms  (HbServer            *self);
+HbProtocol    hb_server_get_protocol    (HbServer            *self);
 
 /* The connected clients, in order of arrival; items are HbConnection.
  * The model may trail ::client-connected by up to 50 ms, because joins are
@@ -77,5 +87,8 @@ gboolean      hb_server_send            (HbServer            *self,
                                          const char          *text);
 gboolean      hb_server_kick            (HbServer            *self,
                                          guint                id);
+gboolean      hb_server_beat_now        (HbServer            *self,
+                                         guint                id,
+                                         const char          *glued_text);
 
 G_END_DECLS

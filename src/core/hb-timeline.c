@@ -21,6 +21,7 @@ struct _HbTimeline
   guint            head;      /* index of the oldest event */
   guint            n_events;
   guint64          dropped;
+  HbProtocol       protocol;
 };
 
 G_DEFINE_FINAL_TYPE (HbTimeline, hb_timeline, G_TYPE_OBJECT)
@@ -202,6 +203,21 @@ hb_timeline_append_n (HbTimeline    *self,
     }
 }
 
+HbProtocol
+hb_timeline_get_protocol (HbTimeline *self)
+{
+  g_return_val_if_fail (HB_IS_TIMELINE (self), HB_PROTOCOL_LINE);
+  return self->protocol;
+}
+
+void
+hb_timeline_set_protocol (HbTimeline *self,
+                          HbProtocol  protocol)
+{
+  g_return_if_fail (HB_IS_TIMELINE (self));
+  self->protocol = protocol;
+}
+
 const char *
 hb_event_kind_to_string (HbEventKind kind)
 {
@@ -215,6 +231,7 @@ hb_event_kind_to_string (HbEventKind kind)
     case HB_EVENT_FIN_IN: return "fin-in";
     case HB_EVENT_FIN_OUT: return "fin-out";
     case HB_EVENT_CLOSE: return "close";
+    case HB_EVENT_DATA_IN: return "data-in";
     default: return "unknown";
     }
 }

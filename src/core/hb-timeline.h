@@ -6,6 +6,7 @@
 
 #include <glib-object.h>
 
+#include "hb-lab.h"
 #include "hb-protocol.h"
 
 G_BEGIN_DECLS
@@ -20,6 +21,10 @@ typedef enum
   HB_EVENT_FIN_IN,      /* the peer shut its write side */
   HB_EVENT_FIN_OUT,     /* we shut our write side */
   HB_EVENT_CLOSE,       /* arg: HbByeReason; initiator set */
+  HB_EVENT_DATA_IN,     /* one read of an unframed stream (lab, raw): bytes,
+                         * verb PING/PONG when it held only heartbeats/acks,
+                         * MSG when only messages, else UNKNOWN;
+                         * arg: its HbChunkInfo (hb_chunk_info_pack()) */
 } HbEventKind;
 
 typedef enum
@@ -65,6 +70,11 @@ void                   hb_timeline_append_n      (HbTimeline      *self,
                                                   const guint32   *bytes,
                                                   guint            n,
                                                   HbInitiator      initiator);
+/* The protocol the connection speaks, which names its lines and reads:
+ * "PING 3" in the line protocol is "heartbeat" in the lab's. */
+HbProtocol             hb_timeline_get_protocol  (HbTimeline      *self);
+void                   hb_timeline_set_protocol  (HbTimeline      *self,
+                                                  HbProtocol       protocol);
 const char            *hb_event_kind_to_string   (HbEventKind      kind);
 const char            *hb_initiator_to_string    (HbInitiator      initiator);
 
