@@ -581,6 +581,105 @@ test_client_glued_heartbeat (void)
   client_log_clear (&log);
 }
 
+/* ---------------------------------------------------------------------- */
+/* The checks of a student's client                                        */
+
+typedef struct
+{
+  const char     *mode;
+  guint           interval_ms;
+  HbCheckVerdict  want[HB_CLIENT_N_CHECKS];
+} ClientCase;
+
+#define P HB_CHECK_PASSED
+#define F HB_CHECK_FAILED
+
+/* What every client of tests/students/lab_client.py earns: connects,
+ * answers, glued, sends, after-broadcast, closes-with-fin. */
+static const ClientCase client_cases[] = {
+  { "good",   300, { P, P, P, P, P, P } },
+  /* Late by 1.2 s, beaten every 1.3 s: each answer still follows its own
+   * heartbeat, so the RTT is the lateness. */
+  { "late",   1300, { P, F, F, P, F, P } },
+  { "silent", 300, { P, F, F, P, F, P } },
+  { "exact",  300, { P, F, F, P, P, P } },
+  { "glue",   300, { P, P, P, P, P, P } },
+  { "rst",    300, { P, P, P, P, P, F } },
+};
+
+#undef P
+#undef F
+
+static gboolean
+settled (HbChecks *checks)
+{
+  for (guint i = 0; i < HB_CLIENT_N_CHECKS; i++)
+    if (hb_checks_get_verdict (checks, i) == HB_CHECK_PENDING)
+      return FALSE;
+  return TRUE;
+}
+
+static void
+test_client_checks (gconstpointer data)
+{
+  const ClientCase *cc = data;
+  Fixture f = { 0 };
+  g_autofree char *port = NULL;
+  g_autoptr(HbTestProc) student = NULL;
+  g_autoptr(HbCheckBoard) board = NULL;
+  g_autofree char *csv = NULL;
+  HbConnection *conn;
+  HbChecks *checks;
+
+  fixture_start (&f, HB_PROTOCOL_LAB, cc->interval_ms, 10000);
+  board = hb_check_board_new (f.server);
+  g_setenv ("LAB_DELAY", "1.2", TRUE);
+  port = port_string (f.port);
+  student = hb_test_proc_student ("lab_client.py", cc->mode, "127.0.0.1", port, NULL);
+  hb_test_proc_wait_line (student, "connected");
+  hb_assert_eventually (hb_server_get_n_clients (f.server) == 1);
+  conn = hb_server_lookup (f.server, 1);
+  checks = hb_check_board_lookup (board, conn);
+  g_assert_nonnull (checks);
+  g_assert_cmpint (hb_checks_get_verdict (checks, HB_CLIENT_CHECK_CONNECTS), ==, HB_CHECK_PASSED);
+
+  /* Heartbeats go by; the student types; a broadcast; a heartbeat glued
+   * to a broadcast; then the student's input ends. */
+  hb_assert_eventually (hb_checks_get_verdict (checks, HB_CLIENT_CHECK_ANSWERS) != HB_CHECK_PENDING);
+  hb_check_board_expect_text (board, NULL, "123", 3000);
+  hb_test_proc_write (student, "123\n");
+  if (g_str_equal (cc->mode, "glue"))
+    {
+      /* It sends what was typed with its next ack. */
+      hb_assert_eventually (hb_checks_get_verdict (checks, HB_CLIENT_CHECK_SENDS) != HB_CHECK_PENDING);
+    }
+  hb_server_broadcast (f.server, "class starts");
+  hb_assert_eventually (hb_checks_get_verdict (checks, HB_CLIENT_CHECK_AFTER_BROADCAST) != HB_CHECK_PENDING);
+  g_assert_cmpuint (hb_check_board_probe_glued (board, NULL, "456"), ==, 1);
+  hb_assert_eventually (hb_checks_get_verdict (checks, HB_CLIENT_CHECK_GLUED) != HB_CHECK_PENDING);
+  hb_assert_eventually (hb_checks_get_verdict (checks, HB_CLIENT_CHECK_SENDS) != HB_CHECK_PENDING);
+  hb_test_proc_close_stdin (student);
+  hb_assert_eventually (settled (checks));
+
+  for (guint i = 0; i < HB_CLIENT_N_CHECKS; i++)
+    {
+      if (hb_checks_get_verdict (checks, i) != cc->want[i])
+        g_error ("%s client: check %s is %s (%s), expected %s", cc->mode,
+                 hb_client_check_to_string (i),
+                 hb_check_verdict_to_string (hb_checks_get_verdict (checks, i)),
+                 hb_checks_get_evidence (checks, i),
+                 hb_check_verdict_to_string (cc->want[i]));
+      g_assert_cmpstr (hb_checks_get_evidence (checks, i), !=, "");
+    }
+
+  /* The class's results, departed clients included, as CSV. */
+  csv = hb_check_board_to_csv (board);
+  g_assert_true (g_str_has_prefix (csv, "id,peer,name,connects,connects_evidence,answers,"));
+  g_assert_nonnull (strstr (csv, "\r\n1,\"127.0.0.1:"));
+  g_clear_object (&board);
+  fixture_stop (&f);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -596,6 +695,13 @@ main (int   argc,
   g_test_add_func ("/core/raw/server", test_server_raw);
   g_test_add_func ("/core/lab/client/student-server", test_client_student_server);
   g_test_add_func ("/core/lab/client/glued-heartbeat", test_client_glued_heartbeat);
+
+  for (guint i = 0; i < G_N_ELEMENTS (client_cases); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/core/lab/checks/client-%s", client_cases[i].mode);
+
+      g_test_add_data_func (path, &client_cases[i], test_client_checks);
+    }
 
   return g_test_run ();
 }

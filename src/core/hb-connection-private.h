@@ -73,6 +73,7 @@ struct _HbConnection
 
   HbByeReason   close_reason;
   HbInitiator   close_initiator;
+  HbCloseKind   close_kind;
   guint         closing : 1;
   guint         rejected : 1;      /* refused with server-full: never listed */
   guint         listed : 1;

@@ -403,6 +403,13 @@ hb_connection_get_protocol (HbConnection *self)
   return self->protocol;
 }
 
+HbCloseKind
+hb_connection_get_close_kind (HbConnection *self)
+{
+  g_return_val_if_fail (HB_IS_CONNECTION (self), HB_CLOSE_OPEN);
+  return self->close_kind;
+}
+
 HbTimeline *
 hb_connection_get_timeline (HbConnection *self)
 {

@@ -17,6 +17,16 @@ typedef enum
   HB_LIVENESS_DEAD,
 } HbLiveness;
 
+/* How a connection ended, as TCP saw it. */
+typedef enum
+{
+  HB_CLOSE_OPEN,    /* not closed yet */
+  HB_CLOSE_FIN,     /* both sides sent their FIN */
+  HB_CLOSE_RESET,   /* the client reset it (RST) */
+  HB_CLOSE_NO_FIN,  /* the server's FIN went unanswered for the drain time */
+  HB_CLOSE_ERROR,   /* another socket error */
+} HbCloseKind;
+
 #define HB_TYPE_CONNECTION (hb_connection_get_type ())
 G_DECLARE_FINAL_TYPE (HbConnection, hb_connection, HB, CONNECTION, GObject)
 
@@ -48,6 +58,7 @@ HbTimeline  *hb_connection_get_timeline        (HbConnection *self);
 /* What the client speaks: in raw, nothing is judged (no heartbeat, no
  * liveness, no RTT). */
 HbProtocol   hb_connection_get_protocol        (HbConnection *self);
+HbCloseKind  hb_connection_get_close_kind      (HbConnection *self);
 
 const char  *hb_liveness_to_string             (HbLiveness    liveness);
 

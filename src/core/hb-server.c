@@ -104,6 +104,7 @@ enum {
   CLIENT_DISCONNECTED,
   CLIENT_REJECTED,
   DATA_RECEIVED,
+  BROADCAST,
   N_SIGNALS
 };
 
@@ -1063,6 +1064,9 @@ on_closed (HbChannel    *channel,
   HbServer *self = g_object_get_data (G_OBJECT (conn), "hb-server");
   gboolean was_listed = conn->listed;
 
+  conn->close_kind = end == HB_CHANNEL_END_CLEAN ? HB_CLOSE_FIN :
+                     end == HB_CHANNEL_END_RESET ? HB_CLOSE_RESET :
+                     end == HB_CHANNEL_END_LINGER ? HB_CLOSE_NO_FIN : HB_CLOSE_ERROR;
   if (!conn->closing)
     {
       conn->close_initiator = HB_INITIATOR_PEER;
@@ -1616,6 +1620,14 @@ hb_server_class_init (HbServerClass *klass)
    * Emitted before the acks (::pong) and messages (::message) the read
    * held, so that a log shows the read first and then what it meant.
    */
+  /**
+   * HbServer::broadcast:
+   * @n_texts: how many of the operator's texts went out in one block
+   * @recipients: how many clients were sent all of them
+   */
+  signals[BROADCAST] =
+    g_signal_new ("broadcast", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_UINT, G_TYPE_UINT);
   signals[DATA_RECEIVED] =
     g_signal_new ("data-received", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 3, HB_TYPE_CONNECTION, G_TYPE_BYTES, G_TYPE_POINTER);
@@ -1972,6 +1984,7 @@ hb_server_broadcast_lines (HbServer          *self,
         }
       recipients++;
     }
+  g_signal_emit (self, signals[BROADCAST], 0, n_texts, recipients);
   return recipients;
 }
 

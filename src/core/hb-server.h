@@ -38,6 +38,7 @@ G_DECLARE_FINAL_TYPE (HbServer, hb_server, HB, SERVER, GObject)
  *   client-disconnected (HbConnection *conn, HbByeReason reason, HbInitiator initiator)
  *   client-rejected     (const char *peer, HbByeReason reason)
  *   data-received       (HbConnection *conn, GBytes *bytes, HbChunkInfo *info)  lab, raw
+ *   broadcast           (guint n_texts, guint recipients)   the operator's broadcast went out
  *
  * In the lab's protocol a client's ack is announced as ::pong (seq: the
  * heartbeat it answered, 0 when none was waiting) and the text between

@@ -10,6 +10,7 @@
 #include "hb-connection.h"
 #include "hb-server.h"
 #include "hb-client.h"
+#include "hb-check-board.h"
 #include "hb-tcp-info.h"
 #include "hb-live-capture.h"
 #include "hb-packet.h"
