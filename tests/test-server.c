@@ -5,6 +5,14 @@
 
 #include "config.h"
 
+#include <errno.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <gio/gnetworking.h>
+
 #include "heartbeat-lab.h"
 #include "hb-test-util.h"
 
@@ -317,21 +325,69 @@ test_rate_limit (void)
   Fixture f = { 0 };
   g_autoptr(HbTestPeer) peer = NULL;
   g_autoptr(GString) burst = g_string_new (NULL);
+  HbConnection *conn;
   const char *line;
+  guint n_err = 0;
 
   fixture_start (&f, "rate-limit", 10, NULL);
   peer = connect_peer (&f);
+  hb_assert_eventually (hb_server_get_n_clients (f.server) == 1);
+  conn = hb_server_lookup (f.server, 1);
+
+  /* Messages, then a flood of PONGs for a heartbeat never sent, then
+   * malformed lines: every line counts against the limit. */
   for (guint i = 0; i < 40; i++)
     g_string_append_printf (burst, "MSG m%u\n", i);
+  for (guint i = 0; i < 1000; i++)
+    g_string_append (burst, "PONG 999999\n");
+  for (guint i = 0; i < 100; i++)
+    g_string_append (burst, "nonsense\n");
   hb_test_peer_send (peer, burst->str, burst->len);
 
   line = hb_test_peer_wait_non_ping (peer);
   g_assert_true (g_str_has_prefix (line, "ERR rate-limited "));
-  hb_assert_eventually (f.messages->len + f.errors->len == 40);
-  /* The burst allowance is twice the rate. */
+  hb_assert_eventually (hb_connection_get_lines_in (conn) == 1140);
+
+  /* The burst allowance is twice the rate; the rest is dropped, and the
+   * flooder hears why once, not once a line. */
   g_assert_cmpuint (f.messages->len, >=, 20);
   g_assert_cmpuint (f.messages->len, <, 40);
+  g_assert_cmpuint (f.pongs, <, 20);
+  g_assert_cmpuint (f.errors->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (f.errors, 0), ==, "1 rate-limited");
+  for (guint i = 0; i < peer->lines->len; i++)
+    n_err += g_str_has_prefix (g_ptr_array_index (peer->lines, i), "ERR ");
+  g_assert_cmpuint (n_err, ==, 1);
   g_assert_cmpuint (hb_server_get_n_clients (f.server), ==, 1);
+  fixture_stop (&f);
+}
+
+static void
+test_flooder_cut_says_why (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(HbTestPeer) peer = NULL;
+  g_autoptr(GString) burst = g_string_new (NULL);
+  g_autofree char *big = g_strnfill (900, 'x');
+  HbConnection *conn;
+
+  /* A client that floods and does not read is cut as what it is. */
+  fixture_start (&f, "rate-limit", 10, "max-queue", 4096, NULL);
+  peer = hb_test_peer_new_small ("127.0.0.1", f.port);
+  hb_test_peer_set_reading (peer, FALSE);
+  hb_assert_eventually (hb_server_get_n_clients (f.server) == 1);
+  conn = hb_server_lookup (f.server, 1);
+  for (guint i = 0; i < 100; i++)
+    g_string_append_printf (burst, "MSG flood %u\n", i);
+  hb_test_peer_send (peer, burst->str, burst->len);
+  hb_assert_eventually (hb_connection_get_lines_in (conn) == 100);
+  for (guint i = 0; i < 200 && f.disconnects->len == 0; i++)
+    {
+      hb_server_broadcast (f.server, big);
+      hb_test_run_for (1);
+    }
+  hb_assert_eventually (f.disconnects->len == 1);
+  g_assert_cmpstr (g_ptr_array_index (f.disconnects, 0), ==, "1 rate-limited local");
   fixture_stop (&f);
 }
 
@@ -775,6 +831,125 @@ test_list_model (void)
   fixture_stop (&f);
 }
 
+typedef struct
+{
+  guint paused;
+  guint resumed;
+  char *why;
+} AcceptLog;
+
+static void
+on_accept_paused (HbServer *server, const char *why, AcceptLog *log)
+{
+  log->paused++;
+  g_free (log->why);
+  log->why = g_strdup (why);
+}
+
+static void
+on_accept_resumed (HbServer *server, AcceptLog *log)
+{
+  log->resumed++;
+}
+
+/* Reads what has arrived on a blocking-free raw socket; TRUE at EOF. */
+static gboolean
+drain_raw (int      fd,
+           GString *got)
+{
+  char buf[512];
+  ssize_t n;
+
+  while ((n = recv (fd, buf, sizeof buf, MSG_DONTWAIT)) > 0)
+    g_string_append_len (got, buf, n);
+  return n == 0;
+}
+
+static void
+test_fd_limit (void)
+{
+  Fixture f = { 0 };
+  AcceptLog log = { 0 };
+  struct rlimit saved, low;
+  int fds[40];
+  GString *got[40];
+  guint n_welcomed = 0, n_rejected = 0;
+  int probe;
+  struct sockaddr_in to = { .sin_family = AF_INET };
+
+  fixture_start (&f, "interval-ms", 100, "timeout-ms", 5000, NULL);
+  g_signal_connect (f.server, "accept-paused", G_CALLBACK (on_accept_paused), &log);
+  g_signal_connect (f.server, "accept-resumed", G_CALLBACK (on_accept_resumed), &log);
+  to.sin_port = htons (f.port);
+  to.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+
+  /* The clients' sockets exist before the limit is lowered, so that
+   * only the server's accept runs out of files. */
+  for (guint i = 0; i < G_N_ELEMENTS (fds); i++)
+    {
+      fds[i] = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      g_assert_cmpint (fds[i], >=, 0);
+      got[i] = g_string_new (NULL);
+    }
+  probe = dup (0);
+  close (probe);
+  g_assert_cmpint (getrlimit (RLIMIT_NOFILE, &saved), ==, 0);
+  low = saved;
+  low.rlim_cur = probe + 12;
+  g_assert_cmpint (setrlimit (RLIMIT_NOFILE, &low), ==, 0);
+
+  for (guint i = 0; i < G_N_ELEMENTS (fds); i++)
+    g_assert_cmpint (connect (fds[i], (struct sockaddr *) &to, sizeof to), ==, 0);
+
+  /* The server says so once, goes on beating the clients it has, and
+   * turns new ones away with server-full; it does not spin. */
+  hb_assert_eventually (log.paused == 1);
+  g_assert_nonnull (strstr (log.why, "cannot accept more clients"));
+  hb_assert_eventually (({
+    n_welcomed = n_rejected = 0;
+    for (guint i = 0; i < G_N_ELEMENTS (fds); i++)
+      {
+        drain_raw (fds[i], got[i]);
+        n_welcomed += g_str_has_prefix (got[i]->str, "WELCOME ") &&
+                      strstr (got[i]->str, "\nPING 2\n") != NULL;
+        n_rejected += strstr (got[i]->str, "BYE server-full\n") != NULL;
+      }
+    n_welcomed > 0 && n_rejected >= 2;
+  }));
+  g_assert_cmpuint (log.paused, ==, 1);
+  g_assert_cmpuint (f.rejected, >=, 2);
+
+  /* Files freed: accepting resumes by itself, and a waiting client is
+   * welcomed. */
+  for (guint i = 0; i < G_N_ELEMENTS (fds); i++)
+    if (g_str_has_prefix (got[i]->str, "WELCOME "))
+      {
+        close (fds[i]);
+        fds[i] = -1;
+      }
+  hb_assert_eventually (log.resumed == 1);
+  hb_assert_eventually (({
+    gboolean welcomed = FALSE;
+    for (guint i = 0; i < G_N_ELEMENTS (fds); i++)
+      if (fds[i] >= 0 && !strstr (got[i]->str, "server-full"))
+        {
+          drain_raw (fds[i], got[i]);
+          welcomed |= g_str_has_prefix (got[i]->str, "WELCOME ");
+        }
+    welcomed;
+  }));
+
+  g_assert_cmpint (setrlimit (RLIMIT_NOFILE, &saved), ==, 0);
+  for (guint i = 0; i < G_N_ELEMENTS (fds); i++)
+    {
+      if (fds[i] >= 0)
+        close (fds[i]);
+      g_string_free (got[i], TRUE);
+    }
+  g_free (log.why);
+  fixture_stop (&f);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -788,6 +963,7 @@ main (int   argc,
   g_test_add_func ("/core/server/framing-splits", test_framing_splits);
   g_test_add_func ("/core/server/errors-keep-connection", test_errors_keep_connection);
   g_test_add_func ("/core/server/rate-limit", test_rate_limit);
+  g_test_add_func ("/core/server/flooder-cut-says-why", test_flooder_cut_says_why);
   g_test_add_func ("/core/server/heartbeat-rtt", test_heartbeat_rtt);
   g_test_add_func ("/core/server/silent-client-late-then-dead", test_silent_client_goes_late_then_dead);
   g_test_add_func ("/core/server/late-client-recovers", test_late_client_recovers);
@@ -802,6 +978,7 @@ main (int   argc,
   g_test_add_func ("/core/server/peer-half-close", test_peer_half_close);
   g_test_add_func ("/core/server/shutdown-says-bye", test_shutdown_says_bye);
   g_test_add_func ("/core/server/list-model", test_list_model);
+  g_test_add_func ("/core/server/fd-limit", test_fd_limit);
 
   return g_test_run ();
 }

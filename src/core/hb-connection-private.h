@@ -59,6 +59,8 @@ struct _HbConnection
 
   double        tokens;            /* rate limit bucket */
   gint64        tokens_mono;
+  gint64        limited_mono;      /* a line was last dropped for the rate limit */
+  gint64        limit_err_mono;    /* ERR rate-limited last sent */
 
   /* Values last announced by notify, for the once-a-second counters. */
   guint64       notified_bytes_in;

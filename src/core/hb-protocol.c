@@ -38,6 +38,7 @@ static const char * const bye_reason_names[] = {
   [HB_BYE_SLOW_CONSUMER]  = "slow-consumer",
   [HB_BYE_SERVER_FULL]    = "server-full",
   [HB_BYE_GOODBYE]        = "goodbye",
+  [HB_BYE_RATE_LIMITED]   = "rate-limited",
   [HB_BYE_PEER_CLOSED]    = "peer-closed",
   [HB_BYE_RESET]          = "reset",
   [HB_BYE_ERROR]          = "error",

@@ -31,7 +31,7 @@ typedef enum
 
 /**
  * HbByeReason:
- * Why a connection ends. The first six are the wire reasons of `BYE`; the
+ * Why a connection ends. The first seven are the wire reasons of `BYE`; the
  * rest name closes that carry no BYE (the peer vanished, reset, or timed out
  * on the client's side) and appear only in events.
  */
@@ -43,6 +43,7 @@ typedef enum
   HB_BYE_SLOW_CONSUMER,
   HB_BYE_SERVER_FULL,
   HB_BYE_GOODBYE,
+  HB_BYE_RATE_LIMITED,    /* sent lines faster than the limit while not reading */
   HB_BYE_PEER_CLOSED,     /* end of stream without BYE */
   HB_BYE_RESET,           /* connection reset by peer */
   HB_BYE_ERROR,           /* another socket error */

@@ -9,10 +9,16 @@
  * an idle server with many clients wakes only when something is due.
  */
 
+/* accept4(), to take a client non-blocking in one call */
+#define _GNU_SOURCE
+
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <glib/gi18n-lib.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "hb-channel.h"
 #include "hb-connection-private.h"
@@ -22,6 +28,11 @@
 #include "hb-server.h"
 
 #define LISTEN_BACKLOG 4096
+/* Connections taken from the backlog per wake-up: enough to drain a burst
+ * quickly, few enough that clients already connected are not kept waiting. */
+#define ACCEPT_BUDGET  64
+/* At the open-file limit, accepting pauses this long between attempts. */
+#define ACCEPT_RETRY_MS 100
 /* Joins reach the list model in one splice per period: a burst of
  * thousands of connects is then one items-changed, not thousands. */
 #define JOIN_BATCH_MS  50
@@ -54,7 +65,11 @@ struct _HbServer
   HbLineEnding      line_ending;
   HbEncoding        encoding;
 
-  GSocketService   *service;
+  GSocket          *listen_socket;
+  HbPollHandle     *listen_handle;
+  int               reserve_fd;    /* given up to turn a client away at the fd limit */
+  guint             accept_retry_id;
+  gboolean          accept_paused;
   HbPoller         *poller;
   GListStore       *connections;   /* listed clients, in order of arrival */
   GPtrArray        *joining;       /* accepted, not yet in the list */
@@ -105,6 +120,8 @@ enum {
   CLIENT_REJECTED,
   DATA_RECEIVED,
   BROADCAST,
+  ACCEPT_PAUSED,
+  ACCEPT_RESUMED,
   N_SIGNALS
 };
 
@@ -360,6 +377,21 @@ seq_arg (HbVerb      verb,
   return 0;
 }
 
+/* A client whose queue passed its bound: everyone else must not wait for
+ * it, so its backlog goes and so does it. The reason says what it did: a
+ * client flooding us while it does not read is a flooder, not merely slow. */
+static void
+cut_off (HbServer     *self,
+         HbConnection *conn)
+{
+  gboolean flooding = conn->limited_mono != 0 &&
+                      g_get_monotonic_time () - conn->limited_mono < 2 * G_USEC_PER_SEC;
+
+  hb_channel_discard_queue (conn->channel);
+  begin_close (self, conn, flooding ? HB_BYE_RATE_LIMITED : HB_BYE_SLOW_CONSUMER,
+               HB_INITIATOR_LOCAL, TRUE);
+}
+
 /* Queues one already formatted line; returns FALSE if the client was cut
  * off as a slow consumer. */
 static gboolean
@@ -379,9 +411,7 @@ send_raw (HbServer     *self,
 
   if (hb_channel_get_queued (conn->channel) > self->max_queue)
     {
-      /* Everyone else must not wait for this one: drop its backlog. */
-      hb_channel_discard_queue (conn->channel);
-      begin_close (self, conn, HB_BYE_SLOW_CONSUMER, HB_INITIATOR_LOCAL, TRUE);
+      cut_off (self, conn);
       return FALSE;
     }
   return TRUE;
@@ -915,6 +945,25 @@ on_line (HbChannel  *channel,
 
   conn->lines_in++;
 
+  /* Every line counts, PONGs and malformed ones included: otherwise a
+   * flood of them costs the server and every other client, and each
+   * malformed one would draw an ERR. A flooder hears why once a second;
+   * the rest is dropped without a word or an event. */
+  if (rate_limited (self, conn))
+    {
+      gint64 now = g_get_monotonic_time ();
+
+      conn->limited_mono = now;
+      if (conn->limit_err_mono == 0 || now - conn->limit_err_mono >= G_USEC_PER_SEC)
+        {
+          g_autofree char *text = g_strdup_printf ("more than %u lines a second; lines dropped", self->rate_limit);
+
+          conn->limit_err_mono = now;
+          send_error (self, conn, HB_ERR_RATE_LIMITED, text);
+        }
+      return !conn->closing;
+    }
+
   if (!hb_message_parse (line, len, &msg, &code))
     {
       hb_timeline_append (conn->timeline, HB_EVENT_LINE_IN, HB_VERB_UNKNOWN, len + 1, 0, HB_INITIATOR_PEER);
@@ -940,14 +989,6 @@ on_line (HbChannel  *channel,
 
           send_error (self, conn, HB_ERR_UNKNOWN_VERB, text);
         }
-      return TRUE;
-    }
-
-  if (msg.verb != HB_VERB_PONG && rate_limited (self, conn))
-    {
-      g_autofree char *text = g_strdup_printf ("more than %u lines a second; line dropped", self->rate_limit);
-
-      send_error (self, conn, HB_ERR_RATE_LIMITED, text);
       return TRUE;
     }
 
@@ -1116,12 +1157,9 @@ format_peer (GSocketConnection *connection)
 }
 
 static gboolean
-on_incoming (GSocketService    *service,
-             GSocketConnection *connection,
-             GObject           *source_object,
-             gpointer           user_data)
+accept_connection (HbServer          *self,
+                   GSocketConnection *connection)
 {
-  HbServer *self = user_data;
   g_autofree char *peer = format_peer (connection);
   gboolean full = g_hash_table_size (self->by_id) >= self->max_clients;
   HbConnection *conn;
@@ -1185,6 +1223,130 @@ on_incoming (GSocketService    *service,
   return TRUE;
 }
 
+/* Turns a client away when no file is left to serve it with: the reserve
+ * descriptor is given up for the moment it takes to accept, say
+ * server-full (in the line protocol) and close. */
+static void
+reject_at_limit (HbServer *self)
+{
+  static const char full[] =
+    "ERR server-full the server has no file descriptor left for another client\n"
+    "BYE server-full\n";
+  struct sockaddr_storage addr;
+  socklen_t addr_len = sizeof addr;
+  int fd;
+
+  if (self->reserve_fd < 0)
+    return;
+  close (self->reserve_fd);
+  self->reserve_fd = -1;
+  fd = accept4 (g_socket_get_fd (self->listen_socket), (struct sockaddr *) &addr, &addr_len,
+                SOCK_CLOEXEC);
+  if (fd >= 0)
+    {
+      g_autoptr(GSocketAddress) sa = g_socket_address_new_from_native (&addr, addr_len);
+      g_autofree char *peer = NULL;
+
+      if (G_IS_INET_SOCKET_ADDRESS (sa))
+        {
+          g_autofree char *ip = g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (sa)));
+
+          peer = hb_format_endpoint (ip, g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (sa)));
+        }
+      if (self->protocol == HB_PROTOCOL_LINE)
+        {
+          G_GNUC_UNUSED ssize_t n = send (fd, full, sizeof full - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+        }
+      shutdown (fd, SHUT_WR);
+      close (fd);
+      g_signal_emit (self, signals[CLIENT_REJECTED], 0, peer ? peer : "?", HB_BYE_SERVER_FULL);
+    }
+  self->reserve_fd = open ("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+static void listener_ready (gpointer user_data,
+                            guint    condition);
+
+static gboolean
+accept_retry_cb (gpointer user_data)
+{
+  HbServer *self = user_data;
+
+  self->accept_retry_id = 0;
+  if (self->listen_handle != NULL)
+    {
+      hb_poller_modify (self->poller, self->listen_handle, G_IO_IN);
+      listener_ready (self, G_IO_IN);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+/* Accepting failed for want of files (EMFILE, ENFILE) or memory: GIO's
+ * GSocketService would retry at once, for ever, at 100 % CPU. Instead the
+ * listener is left alone for a while (clients wait in the backlog), the
+ * clients already connected go on being served, new ones are turned away
+ * one by one with the reserve descriptor, and the operator hears of it
+ * once per episode. */
+static void
+pause_accepting (HbServer *self,
+                 int       err)
+{
+  reject_at_limit (self);
+  hb_poller_modify (self->poller, self->listen_handle, 0);
+  if (self->accept_retry_id == 0)
+    self->accept_retry_id = g_timeout_add (ACCEPT_RETRY_MS, accept_retry_cb, self);
+  if (!self->accept_paused)
+    {
+      g_autofree char *why = NULL;
+
+      self->accept_paused = TRUE;
+      why = g_strdup_printf (_("cannot accept more clients: %s; new clients are turned away "
+                               "until files are freed"), g_strerror (err));
+      g_signal_emit (self, signals[ACCEPT_PAUSED], 0, why);
+    }
+}
+
+static void
+listener_ready (gpointer user_data,
+                guint    condition)
+{
+  HbServer *self = user_data;
+  int lfd;
+
+  if (self->listen_socket == NULL || !self->listening)
+    return;
+  lfd = g_socket_get_fd (self->listen_socket);
+
+  for (guint budget = ACCEPT_BUDGET; budget > 0 && self->listen_socket != NULL; budget--)
+    {
+      int fd = accept4 (lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      g_autoptr(GSocket) socket = NULL;
+      g_autoptr(GSocketConnection) connection = NULL;
+
+      if (fd < 0)
+        {
+          if (errno == EINTR || errno == ECONNABORTED || errno == EPROTO)
+            continue;
+          if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+            pause_accepting (self, errno);
+          return;  /* EAGAIN: the backlog is empty */
+        }
+      if (self->accept_paused)
+        {
+          self->accept_paused = FALSE;
+          g_signal_emit (self, signals[ACCEPT_RESUMED], 0);
+        }
+      socket = g_socket_new_from_fd (fd, NULL);
+      if (socket == NULL)
+        {
+          close (fd);
+          continue;
+        }
+      connection = g_socket_connection_factory_create_connection (socket);
+      accept_connection (self, connection);
+    }
+}
+
 /* ---------------------------------------------------------------------- */
 /* GObject                                                                 */
 
@@ -1208,18 +1370,34 @@ drop_all (HbServer *self)
 }
 
 static void
+close_listener (HbServer *self)
+{
+  g_clear_handle_id (&self->accept_retry_id, g_source_remove);
+  if (self->listen_handle != NULL)
+    {
+      hb_poller_remove (self->poller, self->listen_handle);
+      self->listen_handle = NULL;
+    }
+  if (self->listen_socket != NULL)
+    {
+      g_socket_close (self->listen_socket, NULL);
+      g_clear_object (&self->listen_socket);
+    }
+  self->accept_paused = FALSE;
+}
+
+static void
 hb_server_dispose (GObject *object)
 {
   HbServer *self = HB_SERVER (object);
 
-  if (self->service != NULL)
-    {
-      g_signal_handlers_disconnect_by_data (self->service, self);
-      g_socket_service_stop (self->service);
-      g_socket_listener_close (G_SOCKET_LISTENER (self->service));
-      g_clear_object (&self->service);
-    }
+  close_listener (self);
   self->listening = FALSE;
+  if (self->reserve_fd >= 0)
+    {
+      close (self->reserve_fd);
+      self->reserve_fd = -1;
+    }
   if (self->live != NULL)
     drop_all (self);
   g_clear_handle_id (&self->tick_id, g_source_remove);
@@ -1628,6 +1806,21 @@ hb_server_class_init (HbServerClass *klass)
   signals[BROADCAST] =
     g_signal_new ("broadcast", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_UINT, G_TYPE_UINT);
+  /**
+   * HbServer::accept-paused:
+   * @why: a sentence for the operator
+   *
+   * Accepting failed for want of file descriptors (or memory); the
+   * connected clients go on being served, new ones are turned away with
+   * server-full, and accepting is retried every 100 ms. Emitted once per
+   * episode; ::accept-resumed ends it.
+   */
+  signals[ACCEPT_PAUSED] =
+    g_signal_new ("accept-paused", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[ACCEPT_RESUMED] =
+    g_signal_new ("accept-resumed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
   signals[DATA_RECEIVED] =
     g_signal_new ("data-received", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 3, HB_TYPE_CONNECTION, G_TYPE_BYTES, G_TYPE_POINTER);
@@ -1645,6 +1838,7 @@ hb_server_init (HbServer *self)
   self->max_queue = HB_DEFAULT_MAX_QUEUE;
   self->rate_limit = HB_DEFAULT_RATE_LIMIT;
   self->drain_ms = HB_DEFAULT_DRAIN_MS;
+  self->reserve_fd = -1;
   self->heartbeat = g_bytes_new_static (HB_LAB_DEFAULT_HEARTBEAT, strlen (HB_LAB_DEFAULT_HEARTBEAT));
   self->ack = g_bytes_new_static (HB_LAB_DEFAULT_ACK, strlen (HB_LAB_DEFAULT_ACK));
   self->connections = g_list_store_new (HB_TYPE_CONNECTION);
@@ -1695,7 +1889,7 @@ hb_server_start (HbServer  *self,
   g_autoptr(GInetAddress) inet = NULL;
   g_autoptr(GSocketAddress) want = NULL;
   g_autoptr(GSocketAddress) got = NULL;
-  g_autoptr(GSocketService) service = NULL;
+  g_autoptr(GSocket) socket = NULL;
   g_autoptr(GError) local_error = NULL;
   guint port;
 
@@ -1708,12 +1902,18 @@ hb_server_start (HbServer  *self,
   if (inet == NULL)
     return FALSE;
 
-  service = g_socket_service_new ();
-  g_socket_listener_set_backlog (G_SOCKET_LISTENER (service), LISTEN_BACKLOG);
+  /* A listening GSocket of our own rather than GSocketService: the
+   * service takes one client per main-loop pass, and at the open-file
+   * limit retries at once for ever (see pause_accepting()). */
   want = g_inet_socket_address_new (inet, self->port);
-  if (!g_socket_listener_add_address (G_SOCKET_LISTENER (service), want,
-                                      G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
-                                      NULL, &got, &local_error))
+  socket = g_socket_new (g_inet_address_get_family (inet), G_SOCKET_TYPE_STREAM,
+                         G_SOCKET_PROTOCOL_TCP, &local_error);
+  if (socket != NULL)
+    g_socket_set_listen_backlog (socket, LISTEN_BACKLOG);
+  if (socket == NULL ||
+      !g_socket_bind (socket, want, TRUE, &local_error) ||
+      !g_socket_listen (socket, &local_error) ||
+      (got = g_socket_get_local_address (socket, &local_error)) == NULL)
     {
       g_autofree char *where = g_inet_address_to_string (inet);
 
@@ -1736,9 +1936,12 @@ hb_server_start (HbServer  *self,
       g_source_attach (self->timer, g_main_context_get_thread_default ());
     }
 
-  self->service = g_steal_pointer (&service);
-  g_signal_connect (self->service, "incoming", G_CALLBACK (on_incoming), self);
-  g_socket_service_start (self->service);
+  g_socket_set_blocking (socket, FALSE);
+  self->listen_socket = g_steal_pointer (&socket);
+  self->listen_handle = hb_poller_add (self->poller, g_socket_get_fd (self->listen_socket),
+                                       G_IO_IN, listener_ready, self);
+  if (self->reserve_fd < 0)
+    self->reserve_fd = open ("/dev/null", O_RDONLY | O_CLOEXEC);
   self->listening = TRUE;
 
   g_object_freeze_notify (G_OBJECT (self));
@@ -1751,12 +1954,9 @@ hb_server_start (HbServer  *self,
 static void
 stop_listening (HbServer *self)
 {
-  if (self->service == NULL)
+  if (self->listen_socket == NULL)
     return;
-  g_signal_handlers_disconnect_by_data (self->service, self);
-  g_socket_service_stop (self->service);
-  g_socket_listener_close (G_SOCKET_LISTENER (self->service));
-  g_clear_object (&self->service);
+  close_listener (self);
   self->listening = FALSE;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LISTENING]);
 }
@@ -1977,9 +2177,7 @@ hb_server_broadcast_lines (HbServer          *self,
                             sizes, n_texts, HB_INITIATOR_LOCAL);
       if (hb_channel_get_queued (conn->channel) > self->max_queue)
         {
-          /* Everyone else must not wait for this one: drop its backlog. */
-          hb_channel_discard_queue (conn->channel);
-          begin_close (self, conn, HB_BYE_SLOW_CONSUMER, HB_INITIATOR_LOCAL, TRUE);
+          cut_off (self, conn);
           continue;
         }
       recipients++;
