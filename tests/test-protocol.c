@@ -985,6 +985,7 @@ test_strings_bye_reasons (void)
     [HB_BYE_SLOW_CONSUMER] = "slow-consumer",
     [HB_BYE_SERVER_FULL] = "server-full",
     [HB_BYE_GOODBYE] = "goodbye",
+    [HB_BYE_RATE_LIMITED] = "rate-limited",
     [HB_BYE_PEER_CLOSED] = "peer-closed",
     [HB_BYE_RESET] = "reset",
     [HB_BYE_ERROR] = "error",
@@ -1118,6 +1119,32 @@ test_format_endpoint (void)
   g_assert_cmpstr (name, ==, "localhost:80");
 }
 
+static void
+test_names_that_deceive (void)
+{
+  /* Invisible and direction-changing characters: a name must look like
+   * what it is. */
+  g_assert_true (hb_name_is_valid ("alice", 5));
+  g_assert_true (hb_name_is_valid ("\xe5\xb0\x8f\xe6\x98\x8e", 6));            /* 小明 */
+  g_assert_false (hb_name_is_valid ("abc\xe2\x80\xaetxt.exe", 13));          /* U+202E */
+  g_assert_false (hb_name_is_valid ("al\xe2\x80\x8bice", 8));                 /* U+200B */
+  g_assert_false (hb_name_is_valid ("\xef\xbb\xbf" "bob", 6));                /* BOM */
+  g_assert_false (hb_name_is_valid ("a\xe2\x81\xa6" "b", 5));                 /* U+2066 */
+  g_assert_false (hb_name_is_valid ("a\xc2\x9b" "b", 4));                      /* C1 CSI */
+
+  /* Names that would pass for the operator, the class, or another client. */
+  g_assert_true (hb_name_is_reserved ("server", 6));
+  g_assert_true (hb_name_is_reserved ("Server", 6));
+  g_assert_true (hb_name_is_reserved ("BROADCAST", 9));
+  g_assert_true (hb_name_is_reserved ("everyone", 8));
+  g_assert_true (hb_name_is_reserved ("\xe6\x9c\x8d\xe5\x8a\xa1\xe5\x99\xa8", 9));  /* 服务器 */
+  g_assert_true (hb_name_is_reserved ("client-7", 8));
+  g_assert_false (hb_name_is_reserved ("client-", 7));
+  g_assert_false (hb_name_is_reserved ("client-7b", 9));
+  g_assert_false (hb_name_is_reserved ("servers", 7));
+  g_assert_false (hb_name_is_reserved ("alice", 5));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1172,6 +1199,8 @@ main (int   argc,
   g_test_add_func ("/core/protocol/format/strips-newlines", test_format_strips_newlines);
   g_test_add_func ("/core/protocol/format/round-trip", test_format_round_trip);
   g_test_add_func ("/core/protocol/format/endpoint", test_format_endpoint);
+
+  g_test_add_func ("/core/protocol/names-that-deceive", test_names_that_deceive);
 
   return g_test_run ();
 }

@@ -392,6 +392,77 @@ test_flooder_cut_says_why (void)
 }
 
 static void
+test_names_unique_and_reserved (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(HbTestPeer) alice = NULL;
+  g_autoptr(HbTestPeer) mallory = NULL;
+  const char *line;
+
+  fixture_start (&f, "relay", TRUE, NULL);
+  alice = connect_peer (&f);
+  mallory = connect_peer (&f);
+  hb_test_peer_send (alice, "HELLO alice\n", -1);
+  hb_assert_eventually (hb_server_lookup (f.server, 1) != NULL &&
+                        g_strcmp0 (hb_connection_get_name (hb_server_lookup (f.server, 1)), "alice") == 0);
+
+  /* Another client's name, in any case, is refused; so are the names
+   * that would pass for the operator or the class. */
+  hb_test_peer_send (mallory, "HELLO Alice\n", -1);
+  line = hb_test_peer_wait_non_ping (mallory);
+  g_assert_true (g_str_has_prefix (line, "ERR bad-args name-taken "));
+  hb_test_peer_send (mallory, "HELLO server\n", -1);
+  line = hb_test_peer_wait_non_ping (mallory);
+  g_assert_true (g_str_has_prefix (line, "ERR bad-args name-reserved "));
+  hb_test_peer_send (mallory, "HELLO client-1\n", -1);
+  line = hb_test_peer_wait_non_ping (mallory);
+  g_assert_true (g_str_has_prefix (line, "ERR bad-args name-reserved "));
+  hb_test_peer_send (mallory, "HELLO abc\xe2\x80\xaetxt.exe\n", -1);
+  line = hb_test_peer_wait_non_ping (mallory);
+  g_assert_true (g_str_has_prefix (line, "ERR bad-args "));
+  g_assert_null (hb_connection_get_name (hb_server_lookup (f.server, 2)));
+
+  /* A name given up is free again: when its holder renames or leaves. */
+  hb_test_peer_send (alice, "HELLO alice2\n", -1);
+  hb_assert_eventually (g_strcmp0 (hb_connection_get_name (hb_server_lookup (f.server, 1)), "alice2") == 0);
+  hb_test_peer_send (mallory, "HELLO alice\n", -1);
+  hb_assert_eventually (g_strcmp0 (hb_connection_get_name (hb_server_lookup (f.server, 2)), "alice") == 0);
+  g_clear_pointer (&alice, hb_test_peer_free);
+  hb_assert_eventually (hb_server_get_n_clients (f.server) == 1);
+  hb_test_peer_send (mallory, "HELLO ALICE2\n", -1);
+  hb_assert_eventually (g_strcmp0 (hb_connection_get_name (hb_server_lookup (f.server, 2)), "ALICE2") == 0);
+  fixture_stop (&f);
+}
+
+static void
+test_relay_within_limit (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(HbTestPeer) a = NULL;
+  g_autoptr(HbTestPeer) b = NULL;
+  g_autoptr(GString) msg = g_string_new ("MSG ");
+  const char *line;
+
+  /* A MSG exactly at the limit, relayed with a long name: the RELAY line
+   * still fits in the 1024 bytes every client was promised. */
+  fixture_start (&f, "relay", TRUE, NULL);
+  a = connect_peer (&f);
+  b = connect_peer (&f);
+  hb_test_peer_send (a, "HELLO abcdefghijklmnopqrstuvwxyz012345\n", -1);
+  while (msg->len < 1023 - 3)
+    g_string_append_c (msg, 'x');
+  g_string_append (msg, "\xe4\xb8\xad\n");  /* 中, cut in the middle it would not be UTF-8 */
+  g_assert_cmpuint (msg->len, ==, 1024);
+  hb_test_peer_send (a, msg->str, msg->len);
+  line = hb_test_peer_wait_non_ping (b);
+  g_assert_true (g_str_has_prefix (line, "RELAY "));
+  g_assert_cmpuint (strlen (line) + 1, <=, 1024);
+  g_assert_true (g_str_has_suffix (line, "\xe2\x80\xa6"));  /* … */
+  g_assert_true (g_utf8_validate (line, -1, NULL));
+  fixture_stop (&f);
+}
+
+static void
 test_heartbeat_rtt (void)
 {
   Fixture f = { 0 };
@@ -963,6 +1034,8 @@ main (int   argc,
   g_test_add_func ("/core/server/framing-splits", test_framing_splits);
   g_test_add_func ("/core/server/errors-keep-connection", test_errors_keep_connection);
   g_test_add_func ("/core/server/rate-limit", test_rate_limit);
+  g_test_add_func ("/core/server/relay-within-limit", test_relay_within_limit);
+  g_test_add_func ("/core/server/names-unique-and-reserved", test_names_unique_and_reserved);
   g_test_add_func ("/core/server/flooder-cut-says-why", test_flooder_cut_says_why);
   g_test_add_func ("/core/server/heartbeat-rtt", test_heartbeat_rtt);
   g_test_add_func ("/core/server/silent-client-late-then-dead", test_silent_client_goes_late_then_dead);

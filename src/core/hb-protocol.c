@@ -413,8 +413,11 @@ hb_parse_uint64 (const char *str,
   return TRUE;
 }
 
-/* 1 to @max_chars characters of valid UTF-8, none a space or a control
- * character. Does not need a parsed line, so it checks UTF-8 itself. */
+/* 1 to @max_chars characters of valid UTF-8, none a space, a control
+ * character or an invisible format character (the bidirectional
+ * overrides, zero-width ones, a BOM): a name must look like what it is,
+ * and "abc<U+202E>txt.exe" shows as "abcexe.txt". Does not need a parsed
+ * line, so it checks UTF-8 itself. */
 static gboolean
 is_word (const char *str,
          gsize       len,
@@ -435,7 +438,10 @@ is_word (const char *str,
 
       if (++n_chars > max_chars)
         return FALSE;
-      if (g_unichar_isspace (c) || g_unichar_iscntrl (c))
+      if (g_unichar_isspace (c) || g_unichar_iscntrl (c) ||
+          g_unichar_type (c) == G_UNICODE_FORMAT ||
+          g_unichar_type (c) == G_UNICODE_LINE_SEPARATOR ||
+          g_unichar_type (c) == G_UNICODE_PARAGRAPH_SEPARATOR)
         return FALSE;
     }
 
@@ -449,6 +455,43 @@ hb_name_is_valid (const char *name,
   return is_word (name, len, HB_MAX_NAME_CHARS);
 }
 
+/* Names a client may not take, so that nothing it relays can pass for the
+ * operator or the whole class; "client-N" is what the server calls a
+ * client without a name, so it is another client's. Compared without
+ * case. */
+static const char * const reserved_names[] = {
+  "server", "everyone", "broadcast", "operator", "all",
+  "\xe6\x9c\x8d\xe5\x8a\xa1\xe5\x99\xa8",   /* 服务器 */
+  "\xe6\x89\x80\xe6\x9c\x89\xe4\xba\xba",   /* 所有人 */
+  "\xe5\xb9\xbf\xe6\x92\xad",               /* 广播 */
+  "\xe5\x85\xa8\xe4\xbd\x93",               /* 全体 */
+};
+
+gboolean
+hb_name_is_reserved (const char *name,
+                     gsize       len)
+{
+  g_autofree char *folded = NULL;
+  const char *digits;
+
+  g_return_val_if_fail (name != NULL, FALSE);
+
+  folded = g_utf8_casefold (name, len);
+  for (guint i = 0; i < G_N_ELEMENTS (reserved_names); i++)
+    {
+      g_autofree char *r = g_utf8_casefold (reserved_names[i], -1);
+
+      if (strcmp (folded, r) == 0)
+        return TRUE;
+    }
+  if (!g_str_has_prefix (folded, "client-") || folded[7] == '\0')
+    return FALSE;
+  for (digits = folded + 7; *digits != '\0'; digits++)
+    if (!g_ascii_isdigit (*digits))
+      return FALSE;
+  return TRUE;
+}
+
 gboolean
 hb_token_is_valid (const char *token,
                    gsize       len)
@@ -457,7 +500,7 @@ hb_token_is_valid (const char *token,
 }
 
 #define NAME_RULE  "1 to " G_STRINGIFY (HB_MAX_NAME_CHARS) \
-                   " characters without spaces or control characters"
+                   " characters without spaces, control or invisible characters"
 #define TOKEN_RULE "1 to " G_STRINGIFY (HB_MAX_TOKEN_CHARS) \
                    " characters without spaces or control characters"
 

@@ -135,6 +135,10 @@ gboolean hb_parse_uint64              (const char  *str,
                                        guint64     *value);
 gboolean hb_name_is_valid             (const char  *name,
                                        gsize        len);
+/* Whether @name is one a client may not take: "server", "everyone",
+ * "broadcast", their Chinese, or "client-N" (another client's). */
+gboolean hb_name_is_reserved          (const char  *name,
+                                       gsize        len);
 gboolean hb_token_is_valid            (const char  *token,
                                        gsize        len);
 

@@ -76,6 +76,7 @@ struct _HbServer
   guint             join_id;
   GHashTable       *by_id;         /* id → HbConnection, listed ones */
   GHashTable       *live;          /* HbConnection set: every open channel */
+  GHashTable       *names;         /* casefolded HELLO name → HbConnection */
   guint             next_id;
 
   GPtrArray        *heap;          /* HbConnection*, min-heap on deadline */
@@ -664,6 +665,14 @@ forget (HbServer     *self,
 {
   heap_remove (self, conn);
 
+  if (conn->name != NULL)
+    {
+      g_autofree char *folded = g_utf8_casefold (conn->name, -1);
+
+      if (g_hash_table_lookup (self->names, folded) == conn)
+        g_hash_table_remove (self->names, folded);
+    }
+
   if (conn->listed)
     {
       guint pos;
@@ -909,9 +918,25 @@ relay_message (HbServer     *self,
   gpointer key, value;
   g_autoptr(GPtrArray) targets = g_ptr_array_new_with_free_func (g_object_unref);
 
-  g_string_append (line, display_name (from, buf, sizeof buf));
+  const char *name = display_name (from, buf, sizeof buf);
+  /* "RELAY name text\n" must fit in max_line like every line: the name
+   * and verb take room a MSG did not need, so a long text is cut, at a
+   * character boundary, and ends with "…" to say so. */
+  gsize room = self->max_line - 1 - strlen ("RELAY ") - strlen (name) - 1;
+
+  g_string_append (line, name);
   g_string_append_c (line, ' ');
-  g_string_append_len (line, text, len);
+  if (len > room)
+    {
+      const char *cut = text + MIN (len, room - strlen ("…"));
+
+      while (cut > text && (*cut & 0xc0) == 0x80)
+        cut--;
+      g_string_append_len (line, text, cut - text);
+      g_string_append (line, "…");
+    }
+  else
+    g_string_append_len (line, text, len);
   {
     g_autoptr(GString) formatted = g_string_new (NULL);
 
@@ -925,6 +950,48 @@ relay_message (HbServer     *self,
       g_ptr_array_add (targets, g_object_ref (value));
   for (guint i = 0; i < targets->len; i++)
     send_raw (self, g_ptr_array_index (targets, i), HB_VERB_RELAY, line->str, line->len, 0);
+}
+
+/* Names are unique per server, compared without case, and a few are
+ * reserved (hb_name_is_reserved()): in relay mode a name is what the
+ * other clients trust a line by. */
+static void
+take_name (HbServer     *self,
+           HbConnection *conn,
+           const char   *name,
+           gsize         len)
+{
+  g_autofree char *wanted = g_strndup (name, len);
+  g_autofree char *folded = g_utf8_casefold (wanted, -1);
+  HbConnection *holder;
+
+  if (hb_name_is_reserved (wanted, len))
+    {
+      g_autofree char *text = g_strdup_printf ("name-reserved the name \"%s\" is reserved; choose another", wanted);
+
+      send_error (self, conn, HB_ERR_BAD_ARGS, text);
+      return;
+    }
+  holder = g_hash_table_lookup (self->names, folded);
+  if (holder != NULL && holder != conn)
+    {
+      g_autofree char *text = g_strdup_printf ("name-taken the name \"%s\" is taken by another client; choose another", wanted);
+
+      send_error (self, conn, HB_ERR_BAD_ARGS, text);
+      return;
+    }
+  if (conn->name != NULL)
+    {
+      g_autofree char *old = g_utf8_casefold (conn->name, -1);
+
+      if (g_hash_table_lookup (self->names, old) == conn)
+        g_hash_table_remove (self->names, old);
+    }
+  g_free (conn->name);
+  conn->name = g_steal_pointer (&wanted);
+  g_hash_table_insert (self->names, g_steal_pointer (&folded), conn);
+  _hb_connection_notify (conn, HB_CONNECTION_PROP_NAME);
+  g_signal_emit (self, signals[CLIENT_HELLO], 0, conn, conn->name);
 }
 
 static gboolean
@@ -1004,10 +1071,7 @@ on_line (HbChannel  *channel,
       break;
 
     case HB_VERB_HELLO:
-      g_free (conn->name);
-      conn->name = g_strndup (msg.args, msg.args_len);
-      _hb_connection_notify (conn, HB_CONNECTION_PROP_NAME);
-      g_signal_emit (self, signals[CLIENT_HELLO], 0, conn, conn->name);
+      take_name (self, conn, msg.args, msg.args_len);
       break;
 
     case HB_VERB_MSG:
@@ -1434,6 +1498,7 @@ hb_server_finalize (GObject *object)
   g_clear_pointer (&self->joining, g_ptr_array_unref);
   g_clear_pointer (&self->by_id, g_hash_table_unref);
   g_clear_pointer (&self->live, g_hash_table_unref);
+  g_clear_pointer (&self->names, g_hash_table_unref);
   g_clear_pointer (&self->heap, g_ptr_array_unref);
   g_string_free (self->scratch, TRUE);
   G_OBJECT_CLASS (hb_server_parent_class)->finalize (object);
@@ -1845,6 +1910,7 @@ hb_server_init (HbServer *self)
   self->joining = g_ptr_array_new_with_free_func (g_object_unref);
   self->by_id = g_hash_table_new (NULL, NULL);
   self->live = g_hash_table_new (NULL, NULL);
+  self->names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->heap = g_ptr_array_new ();
   self->scratch = g_string_sized_new (256);
 }
