@@ -790,6 +790,62 @@ test_slow_consumer (void)
 }
 
 static void
+test_big_broadcast_spares_readers (void)
+{
+  Fixture f = { 0 };
+  HbTestPeer *readers[50];
+  HbTestPeer *stalled[200];
+  g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *last = NULL;
+  guint n_cut = 0;
+  const guint n_lines = 10000;
+
+  /* 200 clients that read nothing and 50 that read, then one broadcast
+   * of 10,000 lines (about 670 KB), well over the queue bound: the bound
+   * judges whether a client reads, so the 200 go and the 50 stay. */
+  fixture_start (&f, "interval-ms", 60000, "timeout-ms", 60000, NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (stalled); i++)
+    {
+      stalled[i] = hb_test_peer_new_small ("127.0.0.1", f.port);
+      hb_test_peer_set_reading (stalled[i], FALSE);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (readers); i++)
+    readers[i] = hb_test_peer_new ("127.0.0.1", f.port);
+  hb_assert_eventually (hb_server_get_n_clients (f.server) == 250);
+  for (guint i = 0; i < G_N_ELEMENTS (readers); i++)
+    hb_assert_eventually (readers[i]->lines->len == 1);  /* WELCOME */
+
+  for (guint i = 0; i < n_lines; i++)
+    g_ptr_array_add (texts, g_strdup_printf ("line %05u of the big broadcast, as long as a real one", i));
+  last = g_strdup_printf ("BCAST %s", (char *) g_ptr_array_index (texts, n_lines - 1));
+  g_assert_cmpuint (hb_server_broadcast_lines (f.server, (const char * const *) texts->pdata, n_lines), ==, 250);
+
+  for (guint i = 0; i < G_N_ELEMENTS (readers); i++)
+    {
+      hb_assert_eventually (readers[i]->lines->len == 1 + n_lines);
+      g_assert_cmpstr (g_ptr_array_index (readers[i]->lines, n_lines), ==, last);
+    }
+  hb_assert_eventually (f.disconnects->len == G_N_ELEMENTS (stalled));
+  for (guint i = 0; i < f.disconnects->len; i++)
+    {
+      const char *d = g_ptr_array_index (f.disconnects, i);
+      guint id = (guint) g_ascii_strtoull (d, NULL, 10);
+
+      g_assert_true (g_str_has_suffix (d, " slow-consumer local"));
+      g_assert_cmpuint (id, <=, G_N_ELEMENTS (stalled));  /* never a reader */
+      n_cut++;
+    }
+  g_assert_cmpuint (n_cut, ==, 200);
+  g_assert_cmpuint (hb_server_get_n_clients (f.server), ==, 50);
+
+  for (guint i = 0; i < G_N_ELEMENTS (stalled); i++)
+    hb_test_peer_free (stalled[i]);
+  for (guint i = 0; i < G_N_ELEMENTS (readers); i++)
+    hb_test_peer_free (readers[i]);
+  fixture_stop (&f);
+}
+
+static void
 test_peer_reset (void)
 {
   Fixture f = { 0 };
@@ -1047,6 +1103,7 @@ main (int   argc,
   g_test_add_func ("/core/server/max-clients", test_max_clients);
   g_test_add_func ("/core/server/broadcast-lines", test_broadcast_lines);
   g_test_add_func ("/core/server/slow-consumer", test_slow_consumer);
+  g_test_add_func ("/core/server/big-broadcast-spares-readers", test_big_broadcast_spares_readers);
   g_test_add_func ("/core/server/peer-reset", test_peer_reset);
   g_test_add_func ("/core/server/peer-half-close", test_peer_half_close);
   g_test_add_func ("/core/server/shutdown-says-bye", test_shutdown_says_bye);

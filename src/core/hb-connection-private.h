@@ -61,6 +61,8 @@ struct _HbConnection
   gint64        tokens_mono;
   gint64        limited_mono;      /* a line was last dropped for the rate limit */
   gint64        limit_err_mono;    /* ERR rate-limited last sent */
+  gint64        over_check_mono;   /* over max-queue: when to judge its reading; 0 = not over */
+  guint64       over_bytes_out;    /* bytes written to it when that began */
 
   /* Values last announced by notify, for the once-a-second counters. */
   guint64       notified_bytes_in;

@@ -31,6 +31,11 @@
 /* Connections taken from the backlog per wake-up: enough to drain a burst
  * quickly, few enough that clients already connected are not kept waiting. */
 #define ACCEPT_BUDGET  64
+/* A client whose queue is over max-queue must have read at least a
+ * quarter of max-queue in each such period to stay; past HARD_QUEUE_FACTOR
+ * times max-queue it is cut at once, reading or not. */
+#define SLOW_CHECK_MS      500
+#define HARD_QUEUE_FACTOR  16
 /* At the open-file limit, accepting pauses this long between attempts. */
 #define ACCEPT_RETRY_MS 100
 /* Joins reach the list model in one splice per period: a burst of
@@ -341,6 +346,8 @@ schedule (HbServer     *self,
     }
   if (conn->flush_mono != 0 && !conn->closing)
     deadline = MIN (deadline, conn->flush_mono);
+  if (conn->over_check_mono != 0 && !conn->closing)
+    deadline = MIN (deadline, conn->over_check_mono);
 
   if (deadline == G_MAXINT64)
     {
@@ -393,6 +400,59 @@ cut_off (HbServer     *self,
                HB_INITIATOR_LOCAL, TRUE);
 }
 
+/* Judges a client's queue after something was queued for it. Over the
+ * bound it is not cut at once: a large broadcast puts a reader that keeps
+ * up over the bound as surely as one that reads nothing. Whether it reads
+ * is seen over the next SLOW_CHECK_MS (check_reading()); only far beyond
+ * the bound is it cut without waiting. Returns FALSE if it was cut. */
+static gboolean
+check_queue (HbServer     *self,
+             HbConnection *conn)
+{
+  gsize queued = hb_channel_get_queued (conn->channel);
+
+  if (queued <= self->max_queue)
+    {
+      conn->over_check_mono = 0;
+      return TRUE;
+    }
+  if (queued > (gsize) self->max_queue * HARD_QUEUE_FACTOR)
+    {
+      cut_off (self, conn);
+      return FALSE;
+    }
+  if (conn->over_check_mono == 0)
+    {
+      conn->over_check_mono = g_get_monotonic_time () + SLOW_CHECK_MS * 1000;
+      conn->over_bytes_out = hb_channel_get_bytes_out (conn->channel);
+      schedule (self, conn);
+    }
+  return TRUE;
+}
+
+/* The deadline set by check_queue(): a client still over the bound must
+ * have read a quarter of the bound since, or it is cut. */
+static void
+check_reading (HbServer     *self,
+               HbConnection *conn,
+               gint64        now)
+{
+  guint64 out = hb_channel_get_bytes_out (conn->channel);
+
+  if (hb_channel_get_queued (conn->channel) <= self->max_queue)
+    conn->over_check_mono = 0;
+  else if (out - conn->over_bytes_out >= self->max_queue / 4)
+    {
+      conn->over_check_mono = now + SLOW_CHECK_MS * 1000;
+      conn->over_bytes_out = out;
+    }
+  else
+    {
+      conn->over_check_mono = 0;
+      cut_off (self, conn);
+    }
+}
+
 /* Queues one already formatted line; returns FALSE if the client was cut
  * off as a slow consumer. */
 static gboolean
@@ -409,13 +469,7 @@ send_raw (HbServer     *self,
   hb_channel_write (conn->channel, line, len);
   conn->lines_out++;
   hb_timeline_append (conn->timeline, HB_EVENT_LINE_OUT, verb, len, arg, HB_INITIATOR_LOCAL);
-
-  if (hb_channel_get_queued (conn->channel) > self->max_queue)
-    {
-      cut_off (self, conn);
-      return FALSE;
-    }
-  return TRUE;
+  return check_queue (self, conn);
 }
 
 static gboolean
@@ -515,6 +569,12 @@ process_due (HbServer     *self,
   if (conn->flush_mono != 0 && now >= conn->flush_mono)
     {
       flush_held (self, conn);
+      if (conn->closing)
+        return;
+    }
+  if (conn->over_check_mono != 0 && now >= conn->over_check_mono)
+    {
+      check_reading (self, conn, now);
       if (conn->closing)
         return;
     }
@@ -2241,11 +2301,8 @@ hb_server_broadcast_lines (HbServer          *self,
       conn->lines_out += n_texts;
       hb_timeline_append_n (conn->timeline, HB_EVENT_LINE_OUT, HB_VERB_BCAST,
                             sizes, n_texts, HB_INITIATOR_LOCAL);
-      if (hb_channel_get_queued (conn->channel) > self->max_queue)
-        {
-          cut_off (self, conn);
-          continue;
-        }
+      if (!check_queue (self, conn))
+        continue;
       recipients++;
     }
   g_signal_emit (self, signals[BROADCAST], 0, n_texts, recipients);
