@@ -1109,6 +1109,162 @@ test_timeline (void)
   client_free (&c);
 }
 
+/* A server that greets and hangs up at once, every time. */
+typedef struct
+{
+  GSocketListener *listener;
+  guint            port;
+  guint            accepted;
+  GCancellable    *cancellable;
+} Greeter;
+
+static void greeter_accept (Greeter *g);
+
+static void
+greeter_accepted (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocketConnection) conn =
+    g_socket_listener_accept_finish (G_SOCKET_LISTENER (source), result, NULL, &error);
+  Greeter *g;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  g = user_data;
+  g_assert_no_error (error);
+  g->accepted++;
+  g_socket_send (g_socket_connection_get_socket (conn), "WELCOME 1 1000 3000\n", 20, NULL, NULL);
+  g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
+  greeter_accept (g);
+}
+
+static void
+greeter_accept (Greeter *g)
+{
+  g_socket_listener_accept_async (g->listener, g->cancellable, greeter_accepted, g);
+}
+
+static void
+test_reconnect_backoff_grows (void)
+{
+  Greeter g = { 0 };
+  ClientRec c;
+
+  /* Connecting and being greeted is not being served: with no heartbeat
+   * exchanged, each attempt waits longer than the last. */
+  g.listener = g_socket_listener_new ();
+  g.cancellable = g_cancellable_new ();
+  g.port = g_socket_listener_add_any_inet_port (g.listener, NULL, NULL);
+  greeter_accept (&g);
+  client_new (&c, g.port, "alice");
+  g_object_set (c.client, "auto-reconnect", TRUE, "reconnect-min-ms", 20, NULL);
+  hb_client_connect (c.client);
+  hb_assert_eventually (c.reconnectings >= 4);
+  g_assert_cmpuint (c.attempt, ==, c.reconnectings);
+  g_assert_cmpuint (g.accepted, >=, 4);
+
+  hb_client_disconnect (c.client);
+  client_free (&c);
+  g_cancellable_cancel (g.cancellable);
+  g_socket_listener_close (g.listener);
+  g_object_unref (g.listener);
+  g_object_unref (g.cancellable);
+}
+
+typedef struct
+{
+  GPtrArray *lines;
+  GPtrArray *problems;
+} BadLines;
+
+static void
+on_bad_line (HbClient *client, const char *line, const char *problem, BadLines *b)
+{
+  g_ptr_array_add (b->lines, g_strdup (line));
+  g_ptr_array_add (b->problems, g_strdup (problem));
+}
+
+static void
+test_bad_server_line (void)
+{
+  FakeServer fake;
+  ClientRec c;
+  BadLines b = { g_ptr_array_new_with_free_func (g_free), g_ptr_array_new_with_free_func (g_free) };
+
+  /* A line no server may send is reported, shown safely, not acted on. */
+  fake_start (&fake, "WELCOME 7 1000 3000\nBCAST\x1b]0;owned\x07\nwelcome to nothing\nPONG\n");
+  client_new (&c, fake.port, "alice");
+  g_signal_connect (c.client, "bad-line", G_CALLBACK (on_bad_line), &b);
+  client_connect (&c);
+  hb_assert_eventually (b.lines->len == 3);
+  g_assert_cmpstr (g_ptr_array_index (b.lines, 0), ==, "BCAST\\x1b]0;owned\\x07");
+  g_assert_cmpstr (g_ptr_array_index (b.lines, 1), ==, "welcome to nothing");
+  g_assert_cmpstr (g_ptr_array_index (b.lines, 2), ==, "PONG");
+  g_assert_cmpuint (c.messages->len, ==, 0);
+  client_free (&c);
+  fake_free (&fake);
+  g_ptr_array_unref (b.lines);
+  g_ptr_array_unref (b.problems);
+}
+
+/* A server that floods PINGs and never reads. */
+typedef struct
+{
+  GSocket *socket;
+  guint    source;
+} Flooder;
+
+static gboolean
+flood_cb (gpointer user_data)
+{
+  Flooder *f = user_data;
+  char buf[4096];
+
+  for (gsize i = 0; i + 7 <= sizeof buf; i += 7)
+    memcpy (buf + i, "PING 1\n", 7);
+  while (g_socket_send_with_blocking (f->socket, buf, sizeof buf / 7 * 7, FALSE, NULL, NULL) > 0)
+    ;
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+flooder_accepted (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Flooder *f = user_data;
+  g_autoptr(GSocketConnection) conn =
+    g_socket_listener_accept_finish (G_SOCKET_LISTENER (source), result, NULL, NULL);
+
+  g_assert_nonnull (conn);
+  f->socket = g_object_ref (g_socket_connection_get_socket (conn));
+  g_socket_send (f->socket, "WELCOME 1 60000 60000\n", 22, NULL, NULL);
+  f->source = g_timeout_add (1, flood_cb, f);
+}
+
+static void
+test_disconnect_drain_bounded (void)
+{
+  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+  Flooder f = { 0 };
+  ClientRec c;
+  guint port = g_socket_listener_add_any_inet_port (listener, NULL, NULL);
+  gint64 asked;
+
+  /* The PONGs pile up unsent: the graceful close gives up after the 2 s
+   * the protocol allows, and not later. */
+  g_socket_listener_accept_async (listener, NULL, flooder_accepted, &f);
+  client_new (&c, port, "alice");
+  client_connect (&c);
+  hb_assert_eventually (c.pongs_sent > 10000);
+  asked = g_get_monotonic_time ();
+  hb_client_disconnect (c.client);
+  hb_assert_eventually (c.disconnects == 1);
+  g_assert_cmpint (g_get_monotonic_time () - asked, <, 3 * G_USEC_PER_SEC);
+  g_source_remove (f.source);
+  client_free (&c);
+  g_object_unref (f.socket);
+  g_socket_listener_close (listener);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1130,6 +1286,9 @@ main (int   argc,
   g_test_add_func ("/core/client/stop-reading", test_stop_reading);
   g_test_add_func ("/core/client/timeline", test_timeline);
   g_test_add_func ("/core/client/dispose-while-connected", test_dispose_while_connected);
+  g_test_add_func ("/core/client/reconnect-backoff-grows", test_reconnect_backoff_grows);
+  g_test_add_func ("/core/client/bad-server-line", test_bad_server_line);
+  g_test_add_func ("/core/client/disconnect-drain-bounded", test_disconnect_drain_bounded);
 
   return g_test_run ();
 }

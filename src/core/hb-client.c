@@ -125,6 +125,7 @@ enum {
   DISCONNECTED,
   RECONNECTING,
   DATA_RECEIVED,
+  BAD_LINE,
   N_SIGNALS
 };
 
@@ -356,6 +357,10 @@ static void
 heartbeat_arrived (HbClient *self,
                    guint64   seq)
 {
+  /* A heartbeat proves the server serves us: only now does the reconnect
+   * backoff start again from its minimum. A server that accepts and
+   * closes, or greets and closes, is retried ever more slowly. */
+  self->attempt = 0;
   self->pings_received++;
   self->last_ping = g_get_real_time ();
   notify (self, PROP_PINGS_RECEIVED);
@@ -512,9 +517,12 @@ on_line (HbChannel  *channel,
   if (!hb_message_parse (line, len, &msg, &code) ||
       !hb_message_check_from_server (&msg, &problem))
     {
+      g_autofree char *shown = hb_bytes_to_display ((const guint8 *) line, len, HB_ENCODING_UTF8,
+                                                    HB_CHUNK_SHOW_MAX, NULL);
+
       hb_timeline_append (self->timeline, HB_EVENT_LINE_IN, HB_VERB_UNKNOWN, len + 1, 0, HB_INITIATOR_PEER);
-      g_debug ("ignoring a line the protocol does not allow from a server (%s)",
-               problem ? problem : "unknown verb");
+      g_signal_emit (self, signals[BAD_LINE], 0, shown,
+                     problem ? problem : "not a line a server sends: unknown verb, or not UTF-8");
       return TRUE;
     }
 
@@ -539,7 +547,6 @@ on_line (HbChannel  *channel,
         self->client_id = (guint) MIN (id, G_MAXUINT);
         self->interval_ms = (guint) MIN (interval, G_MAXINT / 1000);
         self->timeout_ms = (guint) MIN (timeout, G_MAXINT / 1000);
-        self->attempt = 0;
         g_object_freeze_notify (G_OBJECT (self));
         notify (self, PROP_CLIENT_ID);
         notify (self, PROP_INTERVAL_MS);
@@ -1040,6 +1047,17 @@ hb_client_class_init (HbClientClass *klass)
    * Emitted before the heartbeats (::ping) and messages (::message) the
    * read held.
    */
+  /**
+   * HbClient::bad-line:
+   * @line: the line, shown safely (hb_bytes_to_display())
+   * @problem: what is wrong with it, in English (wire words)
+   *
+   * The server sent a line the protocol does not allow a server to send;
+   * it was ignored.
+   */
+  signals[BAD_LINE] =
+    g_signal_new ("bad-line", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
   signals[DATA_RECEIVED] =
     g_signal_new ("data-received", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                   G_TYPE_NONE, 2, G_TYPE_BYTES, G_TYPE_POINTER);

@@ -46,6 +46,7 @@ G_DECLARE_FINAL_TYPE (HbClient, hb_client, HB, CLIENT, GObject)
  *   disconnected (HbByeReason reason, HbInitiator initiator, const char *detail)
  *   reconnecting (guint delay_ms, guint attempt)
  *   data-received (GBytes *bytes, HbChunkInfo *info)    lab and raw: one read
+ *   bad-line     (const char *line, const char *problem) a line no server may send, ignored
  *
  * In the lab's protocol a heartbeat is announced as ::ping (seq counting
  * the heartbeats of the connection from 1) and answered with the ack;
