@@ -13,6 +13,7 @@
 
 #include "heartbeat-lab.h"
 #include "hb-cli-client.h"
+#include "hb-cli-lab.h"
 #include "hb-cli-output.h"
 
 /* After SIGINT/SIGTERM, how long the server gets to answer our BYE. */
@@ -21,6 +22,7 @@
 typedef struct
 {
   HbClient     *client;
+  HbCliLab     *lab;
   HbCliOutput  *out;
   HbCliInput   *input;
   GMainLoop    *loop;
@@ -40,6 +42,12 @@ static gboolean
 is_json (HbCliClient *self)
 {
   return hb_cli_output_is_json (self->out);
+}
+
+static gboolean
+is_lab (HbCliClient *self)
+{
+  return self->lab->protocol == HB_PROTOCOL_LAB;
 }
 
 static const char *
@@ -91,7 +99,22 @@ on_state (HbClient    *client,
 
       hb_cli_json_add_string (b, "host", hb_client_get_host (client));
       hb_cli_json_add_int (b, "port", hb_client_get_port (client));
+      hb_cli_json_add_string (b, "protocol", hb_protocol_to_string (hb_client_get_protocol (client)));
       hb_cli_output_emit (self->out, b);
+    }
+  else if (is_lab (self))
+    {
+      g_autofree char *heartbeat = hb_cli_lab_quote (self->lab, self->lab->heartbeat);
+      g_autofree char *ack = hb_cli_lab_quote (self->lab, self->lab->ack);
+
+      /* Translators: "connected to 127.0.0.1:12001, the lab's protocol:
+       * “heartbeat” is answered with “heartbeat ack”" */
+      hb_cli_output_print (self->out, _("connected to %s, the lab's protocol: %s is answered with %s"),
+                           self->where, heartbeat, ack);
+    }
+  else if (self->lab->protocol == HB_PROTOCOL_RAW)
+    {
+      hb_cli_output_print (self->out, _("connected to %s, raw TCP"), self->where);
     }
   else
     {
@@ -148,6 +171,10 @@ on_ping (HbClient    *client,
       hb_cli_json_add_int (b, "seq", (gint64) seq);
       hb_cli_output_emit (self->out, b);
     }
+  else if (!self->answer_pings && is_lab (self))
+    {
+      hb_cli_output_print (self->out, _("heartbeat %s (not answered: --no-pong)"), seq_text);
+    }
   else if (!self->answer_pings)
     {
       /* Otherwise the heartbeat gets its one line when we answer it. */
@@ -170,10 +197,23 @@ on_pong_sent (HbClient    *client,
       hb_cli_json_add_int (b, "seq", (gint64) seq);
       hb_cli_output_emit (self->out, b);
     }
+  else if (is_lab (self))
+    {
+      hb_cli_output_print (self->out, _("heartbeat %s → ack"), seq_text);
+    }
   else
     {
       hb_cli_output_print (self->out, _("ping %s → pong"), seq_text);
     }
+}
+
+static void
+on_data_received (HbClient    *client,
+                  GBytes      *bytes,
+                  gpointer     info,
+                  HbCliClient *self)
+{
+  hb_cli_lab_show_read (self->lab, self->out, FALSE, 0, self->where, bytes, info);
 }
 
 static void
@@ -259,13 +299,16 @@ on_bye (HbClient    *client,
     }
 }
 
-/* A normal end: we left, the server shut down, or it answered our BYE. */
+/* A normal end: we left, the server shut down, or it answered our BYE.
+ * The lab's protocol and raw TCP have no BYE: there the server's FIN is
+ * how it ends a conversation. */
 static gboolean
 is_normal_end (HbCliClient *self,
                HbByeReason  reason)
 {
   return self->leaving || reason == HB_BYE_USER || reason == HB_BYE_SHUTDOWN ||
-         reason == HB_BYE_GOODBYE;
+         reason == HB_BYE_GOODBYE ||
+         (reason == HB_BYE_PEER_CLOSED && self->lab->protocol != HB_PROTOCOL_LINE);
 }
 
 static void
@@ -386,6 +429,12 @@ on_stdin_line (const char *line,
 
   if (self->leaving)
     return;
+  if (*line == '\0' && self->lab->protocol != HB_PROTOCOL_LINE &&
+      self->lab->line_ending == HB_LINE_ENDING_NONE)
+    {
+      hb_cli_output_note (self->out, "%s", _("an empty line is no bytes with --line-ending none: nothing sent"));
+      return;
+    }
 
   if (!hb_client_send_message (self->client, line))
     {
@@ -497,11 +546,14 @@ hb_cli_client_run (int    argc,
   g_autoptr(GError) error = NULL;
   g_autofree char *name = NULL;
   g_autofree char *host = NULL;
+  g_autofree char *timeout_text = NULL;
   gboolean no_pong = FALSE;
   gboolean reconnect = FALSE;
   gboolean json = FALSE;
   guint port = HB_DEFAULT_PORT;
+  guint timeout = HB_DEFAULT_TIMEOUT_MS;
   HbCliClient self = { 0 };
+  g_auto(HbCliLab) lab = { 0 };
   const GOptionEntry entries[] = {
     { "name", 'n', 0, G_OPTION_ARG_STRING, &name,
       N_("The name the server shows for this client (1–32 characters, no spaces)"), N_("NAME") },
@@ -509,6 +561,12 @@ hb_cli_client_run (int    argc,
       N_("Do not answer heartbeats, to watch the server declare this client late, then dead"), NULL },
     { "reconnect", 'r', 0, G_OPTION_ARG_NONE, &reconnect,
       N_("Reconnect with exponential backoff when the connection is lost"), NULL },
+    { "timeout", 't', 0, G_OPTION_ARG_STRING, &timeout_text,
+      N_("In lab: declare the server dead after this many milliseconds without a byte from it "
+         "(default 30000; the line protocol's server announces its own)"), N_("MS") },
+    { NULL }
+  };
+  const GOptionEntry output_entries[] = {
     { "json", 'j', 0, G_OPTION_ARG_NONE, &json,
       N_("Print one JSON object per line for each event"), NULL },
     { NULL }
@@ -520,15 +578,23 @@ hb_cli_client_run (int    argc,
   g_option_context_set_summary (context,
     _("Connects to a heartbeat server (default port 12001; write an IPv6\n"
       "address as [::1]:12001). Each line typed on standard input is sent as\n"
-      "MSG; heartbeats are answered; end of input says BYE and disconnects."));
-  g_option_context_set_description (context,
-    _("SIGINT and SIGTERM disconnect gracefully (BYE, then FIN).\n"
+      "MSG; heartbeats are answered; end of input says BYE and disconnects.\n"
       "\n"
-      "Exit status: 0 after a normal end (end of input, a signal, or the\n"
-      "server's BYE shutdown); 1 when connecting fails, the connection breaks,\n"
-      "or the server ends it for another reason (kicked, timeout, server-full,\n"
-      "slow-consumer); 2 for wrong usage."));
+      "In lab and raw, a line typed goes out as its bytes, with --line-ending\n"
+      "after it, every read from the server is shown as it came, and end of\n"
+      "input closes with FIN."));
+  g_option_context_set_description (context,
+    _("SIGINT and SIGTERM disconnect gracefully (BYE, then FIN; in lab and raw\n"
+      "a FIN alone).\n"
+      "\n"
+      "Exit status: 0 after a normal end (end of input, a signal, the\n"
+      "server's BYE shutdown, or in lab and raw the server's FIN); 1 when\n"
+      "connecting fails, the connection breaks (RST, the server silent for the\n"
+      "timeout), or the server ends it for another reason (kicked, timeout,\n"
+      "server-full, slow-consumer); 2 for wrong usage."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  hb_cli_lab_add_options (&lab, context);
+  g_option_context_add_main_entries (context, output_entries, GETTEXT_PACKAGE);
 
   if (!g_option_context_parse (context, &argc, &argv, &error))
     return hb_cli_usage_error ("client", error->message);
@@ -540,7 +606,9 @@ hb_cli_client_run (int    argc,
 
       return hb_cli_usage_error ("client", message);
     }
-  if (!hb_cli_parse_host_port (argv[1], &host, &port, &error))
+  if (!hb_cli_parse_host_port (argv[1], &host, &port, &error) ||
+      !hb_cli_parse_uint ("--timeout", timeout_text, 1, G_MAXINT / 1000, &timeout, &error) ||
+      !hb_cli_lab_parse (&lab, &error))
     return hb_cli_usage_error ("client", error->message);
   if (name != NULL && !hb_name_is_valid (name, strlen (name)))
     {
@@ -548,7 +616,17 @@ hb_cli_client_run (int    argc,
 
       return hb_cli_usage_error ("client", message);
     }
+  hb_cli_lab_warn_unused (&lab);
+  /* The line protocol's WELCOME brings the server's timeout; raw TCP
+   * has no heartbeat to miss. */
+  if (timeout_text != NULL && lab.protocol != HB_PROTOCOL_LAB)
+    hb_cli_warn_no_effect ("--timeout", lab.protocol);
+  if (name != NULL && lab.protocol != HB_PROTOCOL_LINE)
+    hb_cli_warn_no_effect ("--name", lab.protocol);
+  if (no_pong && lab.protocol == HB_PROTOCOL_RAW)
+    hb_cli_warn_no_effect ("--no-pong", lab.protocol);
 
+  self.lab = &lab;
   self.out = hb_cli_output_new (json);
   self.where = hb_format_endpoint (host, port);
   self.answer_pings = !no_pong;
@@ -558,6 +636,9 @@ hb_cli_client_run (int    argc,
                 "answer-pings", self.answer_pings,
                 "auto-reconnect", reconnect,
                 NULL);
+  hb_cli_lab_apply (&lab, self.client);
+  if (lab.protocol == HB_PROTOCOL_LAB)
+    g_object_set (self.client, "timeout-ms", timeout, NULL);
 
   g_signal_connect (self.client, "notify::state", G_CALLBACK (on_state), &self);
   g_signal_connect (self.client, "welcome", G_CALLBACK (on_welcome), &self);
@@ -568,6 +649,8 @@ hb_cli_client_run (int    argc,
   g_signal_connect (self.client, "bye", G_CALLBACK (on_bye), &self);
   g_signal_connect (self.client, "disconnected", G_CALLBACK (on_disconnected), &self);
   g_signal_connect (self.client, "reconnecting", G_CALLBACK (on_reconnecting), &self);
+  if (lab.protocol != HB_PROTOCOL_LINE)
+    g_signal_connect (self.client, "data-received", G_CALLBACK (on_data_received), &self);
 
   self.loop = g_main_loop_new (NULL, FALSE);
   self.sigint_id = g_unix_signal_add (SIGINT, on_unix_signal, &self);

@@ -322,6 +322,15 @@ hb_cli_json_add_null (JsonBuilder *builder,
 }
 
 void
+hb_cli_json_add_boolean (JsonBuilder *builder,
+                         const char  *name,
+                         gboolean     value)
+{
+  json_builder_set_member_name (builder, name);
+  json_builder_add_boolean_value (builder, value);
+}
+
+void
 hb_cli_error (const char *format,
               ...)
 {

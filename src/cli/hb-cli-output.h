@@ -72,6 +72,9 @@ void         hb_cli_json_add_double     (JsonBuilder  *builder,
                                          double        value);
 void         hb_cli_json_add_null       (JsonBuilder  *builder,
                                          const char   *name);
+void         hb_cli_json_add_boolean    (JsonBuilder  *builder,
+                                         const char   *name,
+                                         gboolean      value);
 
 /* "2026-11-25T12:03:04.123+00:00" */
 char        *hb_cli_format_iso8601      (GDateTime    *when);

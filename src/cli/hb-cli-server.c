@@ -6,40 +6,15 @@
 #include "config.h"
 
 #include <signal.h>
-#include <string.h>
 
 #include <glib-unix.h>
 #include <glib/gi18n.h>
 
 #include "heartbeat-lab.h"
+#include "hb-cli-lab.h"
 #include "hb-cli-output.h"
 #include "hb-cli-server.h"
-
-typedef struct
-{
-  HbServer     *server;
-  /* HbConnection*, in order of arrival. Kept from the signals rather than
-   * read from the server's list model, which may lag them for batching. */
-  GPtrArray    *clients;
-  HbCliOutput  *out;
-  HbCliInput   *input;
-  GMainLoop    *loop;
-  GCancellable *cancellable;
-  /* Broadcast lines read in this pass, sent together (flush_broadcasts) */
-  GPtrArray    *pending;
-  guint         pending_id;
-  gboolean      shutting_down;
-  guint         sigint_id;
-  guint         sigterm_id;
-} HbCliServer;
-
-static void flush_broadcasts (HbCliServer *self);
-
-static gboolean
-is_json (HbCliServer *self)
-{
-  return hb_cli_output_is_json (self->out);
-}
+#include "hb-cli-server-private.h"
 
 /* How a client is called in human output: its name once it gave one. */
 static const char *
@@ -86,6 +61,9 @@ on_liveness (HbConnection *conn,
       hb_cli_output_print (self->out, _("[%u] alive again"), id);
       break;
     case HB_LIVENESS_LATE:
+      /* Late means a heartbeat has waited longer than the interval, which
+       * the count of missed ones takes in only at the next heartbeat. */
+      missed = MAX (missed, 1);
       hb_cli_output_print (self->out,
                            g_dngettext (GETTEXT_PACKAGE,
                                         "[%u] late: %u heartbeat unanswered",
@@ -113,6 +91,7 @@ on_client_connected (HbServer     *server,
 
       hb_cli_json_add_int (b, "id", hb_connection_get_id (conn));
       hb_cli_json_add_string (b, "peer", hb_connection_get_peer (conn));
+      hb_cli_json_add_string (b, "protocol", hb_protocol_to_string (hb_connection_get_protocol (conn)));
       hb_cli_output_emit (self->out, b);
     }
   else
@@ -207,6 +186,15 @@ on_pong (HbServer     *server,
         hb_cli_plain_add_null (s, "rtt_ms");
       hb_cli_output_emit_plain (self->out, s);
     }
+  else if (is_lab (self) && rtt_us >= 0)
+    {
+      hb_cli_output_print (self->out, _("[%u] heartbeat %s → ack, rtt %.2f ms"),
+                           id, seq_text, (double) rtt_us / 1000.0);
+    }
+  else if (is_lab (self))
+    {
+      hb_cli_output_print (self->out, _("[%u] an ack for no heartbeat in flight"), id);
+    }
   else if (rtt_us >= 0)
     {
       hb_cli_output_print (self->out, _("[%u] ping %s → pong rtt %.2f ms"),
@@ -217,6 +205,17 @@ on_pong (HbServer     *server,
       hb_cli_output_print (self->out, _("[%u] pong %s for no heartbeat in flight"),
                            id, seq_text);
     }
+}
+
+static void
+on_data_received (HbServer     *server,
+                  HbConnection *conn,
+                  GBytes       *bytes,
+                  gpointer      info,
+                  HbCliServer  *self)
+{
+  hb_cli_lab_show_read (self->lab, self->out, TRUE, hb_connection_get_id (conn),
+                        hb_connection_get_peer (conn), bytes, info);
 }
 
 static void
@@ -242,6 +241,45 @@ on_error_sent (HbServer     *server,
     }
 }
 
+/* How TCP ended the connection, for JSON. */
+static const char *
+close_kind_word (HbCloseKind kind)
+{
+  switch (kind)
+    {
+    case HB_CLOSE_FIN:
+      return "fin";
+    case HB_CLOSE_RESET:
+      return "reset";
+    case HB_CLOSE_NO_FIN:
+      return "no-fin";
+    case HB_CLOSE_ERROR:
+      return "error";
+    case HB_CLOSE_OPEN:
+    default:
+      return NULL;
+    }
+}
+
+/* The same for a person. */
+static const char *
+close_kind_text (HbCloseKind kind)
+{
+  switch (kind)
+    {
+    case HB_CLOSE_FIN:
+      return _("FIN both ways");
+    case HB_CLOSE_RESET:
+      return _("RST from the client");
+    case HB_CLOSE_NO_FIN:
+      return _("the client never sent its FIN");
+    case HB_CLOSE_ERROR:
+    case HB_CLOSE_OPEN:
+    default:
+      return _("a socket error");
+    }
+}
+
 static void
 on_client_disconnected (HbServer     *server,
                         HbConnection *conn,
@@ -251,6 +289,7 @@ on_client_disconnected (HbServer     *server,
 {
   guint id = hb_connection_get_id (conn);
   const char *why = hb_bye_reason_to_string (reason);
+  HbCloseKind kind = hb_connection_get_close_kind (conn);
 
   g_signal_handlers_disconnect_by_func (conn, on_liveness, self);
   g_ptr_array_remove (self->clients, conn);
@@ -262,15 +301,18 @@ on_client_disconnected (HbServer     *server,
       hb_cli_json_add_int (b, "id", id);
       hb_cli_json_add_string (b, "reason", why);
       hb_cli_json_add_string (b, "initiator", initiator_word (initiator));
+      hb_cli_json_add_string (b, "close", close_kind_word (kind));
       hb_cli_output_emit (self->out, b);
     }
   else if (initiator == HB_INITIATOR_LOCAL)
     {
-      hb_cli_output_print (self->out, _("[%u] disconnected: %s (the server closed first)"), id, why);
+      hb_cli_output_print (self->out, _("[%u] disconnected: %s (the server closed first; %s)"),
+                           id, why, close_kind_text (kind));
     }
   else
     {
-      hb_cli_output_print (self->out, _("[%u] disconnected: %s (the client closed first)"), id, why);
+      hb_cli_output_print (self->out, _("[%u] disconnected: %s (the client closed first; %s)"),
+                           id, why, close_kind_text (kind));
     }
 }
 
@@ -313,8 +355,8 @@ shutdown_cb (GObject      *source,
   g_main_loop_quit (self->loop);
 }
 
-static void
-begin_shutdown (HbCliServer *self)
+void
+hb_cli_server_begin_shutdown (HbCliServer *self)
 {
   guint n;
 
@@ -327,7 +369,7 @@ begin_shutdown (HbCliServer *self)
   self->shutting_down = TRUE;
   if (self->input != NULL)
     hb_cli_input_pause (self->input);
-  flush_broadcasts (self);
+  hb_cli_server_flush_broadcasts (self);
 
   n = self->clients->len;
   if (is_json (self))
@@ -337,12 +379,20 @@ begin_shutdown (HbCliServer *self)
       hb_cli_json_add_int (b, "clients", n);
       hb_cli_output_emit (self->out, b);
     }
-  else
+  else if (has_bye (self))
     {
       hb_cli_output_print (self->out,
                            g_dngettext (GETTEXT_PACKAGE,
                                         "shutting down: saying BYE to %u client",
                                         "shutting down: saying BYE to %u clients", n),
+                           n);
+    }
+  else
+    {
+      hb_cli_output_print (self->out,
+                           g_dngettext (GETTEXT_PACKAGE,
+                                        "shutting down: closing %u client with FIN",
+                                        "shutting down: closing %u clients with FIN", n),
                            n);
     }
 
@@ -353,252 +403,8 @@ begin_shutdown (HbCliServer *self)
 static gboolean
 on_unix_signal (gpointer user_data)
 {
-  begin_shutdown (user_data);
+  hb_cli_server_begin_shutdown (user_data);
   return G_SOURCE_CONTINUE;
-}
-
-/* ---------------------------------------------------------------------- */
-/* Operator commands                                                       */
-
-/* Lines pasted or piped in arrive many to a read: they go to every client
- * as one block each (hb_server_broadcast_lines()), before any command that
- * follows them and before the main loop sleeps. */
-static void
-flush_broadcasts (HbCliServer *self)
-{
-  g_autoptr(GPtrArray) lines = NULL;
-  guint n;
-
-  g_clear_handle_id (&self->pending_id, g_source_remove);
-  if (self->pending->len == 0)
-    return;
-  lines = g_steal_pointer (&self->pending);
-  self->pending = g_ptr_array_new_with_free_func (g_free);
-  n = hb_server_broadcast_lines (self->server, (const char *const *) lines->pdata, lines->len);
-
-  for (guint i = 0; i < lines->len; i++)
-    {
-      const char *text = g_ptr_array_index (lines, i);
-
-      if (is_json (self))
-        {
-          JsonBuilder *b = hb_cli_output_begin (self->out, "broadcast");
-
-          hb_cli_json_add_string (b, "text", text);
-          hb_cli_json_add_int (b, "recipients", n);
-          hb_cli_output_emit (self->out, b);
-        }
-      else
-        {
-          hb_cli_output_print (self->out,
-                               g_dngettext (GETTEXT_PACKAGE,
-                                            "broadcast to %u client: %s",
-                                            "broadcast to %u clients: %s", n),
-                               n, text);
-        }
-    }
-}
-
-static gboolean
-flush_broadcasts_cb (gpointer user_data)
-{
-  HbCliServer *self = user_data;
-
-  self->pending_id = 0;
-  flush_broadcasts (self);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-do_broadcast (HbCliServer *self,
-              const char  *line)
-{
-  g_ptr_array_add (self->pending, g_utf8_make_valid (line, -1));
-  if (self->pending_id == 0)
-    self->pending_id = g_idle_add_full (G_PRIORITY_HIGH, flush_broadcasts_cb, self, NULL);
-}
-
-static void
-do_list (HbCliServer *self)
-{
-  guint n = self->clients->len;
-  JsonBuilder *b = NULL;
-
-  if (is_json (self))
-    {
-      b = hb_cli_output_begin (self->out, "clients");
-      json_builder_set_member_name (b, "clients");
-      json_builder_begin_array (b);
-    }
-  else
-    {
-      hb_cli_output_print (self->out,
-                           g_dngettext (GETTEXT_PACKAGE, "%u client connected",
-                                        "%u clients connected", n),
-                           n);
-    }
-
-  for (guint i = 0; i < n; i++)
-    {
-      HbConnection *conn = g_ptr_array_index (self->clients, i);
-      const char *name = hb_connection_get_name (conn);
-      gint64 rtt = hb_connection_get_rtt_last (conn);
-      const char *liveness = hb_liveness_to_string (hb_connection_get_liveness (conn));
-
-      if (b != NULL)
-        {
-          json_builder_begin_object (b);
-          hb_cli_json_add_int (b, "id", hb_connection_get_id (conn));
-          hb_cli_json_add_string (b, "name", name);
-          hb_cli_json_add_string (b, "peer", hb_connection_get_peer (conn));
-          hb_cli_json_add_string (b, "liveness", liveness);
-          if (rtt >= 0)
-            hb_cli_json_add_double (b, "rtt_ms", (double) rtt / 1000.0);
-          else
-            hb_cli_json_add_null (b, "rtt_ms");
-          hb_cli_json_add_int (b, "missed", hb_connection_get_missed (conn));
-          json_builder_end_object (b);
-        }
-      else if (rtt >= 0)
-        {
-          hb_cli_output_print (self->out, _("  [%u] %s  %s  %s  rtt %.2f ms"),
-                               hb_connection_get_id (conn), name ? name : "-",
-                               hb_connection_get_peer (conn), liveness, (double) rtt / 1000.0);
-        }
-      else
-        {
-          hb_cli_output_print (self->out, _("  [%u] %s  %s  %s  rtt -"),
-                               hb_connection_get_id (conn), name ? name : "-",
-                               hb_connection_get_peer (conn), liveness);
-        }
-    }
-
-  if (b != NULL)
-    {
-      json_builder_end_array (b);
-      hb_cli_output_emit (self->out, b);
-    }
-}
-
-static gboolean
-parse_id (HbCliServer  *self,
-          const char   *text,
-          guint        *id)
-{
-  guint64 value = 0;
-
-  if (text == NULL || !g_ascii_string_to_unsigned (text, 10, 1, G_MAXUINT, &value, NULL))
-    return FALSE;
-  *id = (guint) value;
-  return TRUE;
-}
-
-static void
-do_send (HbCliServer *self,
-         const char  *args)
-{
-  g_auto(GStrv) parts = g_strsplit (args != NULL ? args : "", " ", 2);
-  g_autofree char *text = NULL;
-  guint id = 0;
-
-  if (!parse_id (self, parts[0], &id))
-    {
-      hb_cli_output_note (self->out, _("usage: /send ID TEXT"));
-      return;
-    }
-  text = g_utf8_make_valid (parts[1] != NULL ? parts[1] : "", -1);
-  if (!hb_server_send (self->server, id, text))
-    {
-      hb_cli_output_note (self->out, _("no client with id %u"), id);
-      return;
-    }
-
-  if (is_json (self))
-    {
-      JsonBuilder *b = hb_cli_output_begin (self->out, "sent");
-
-      hb_cli_json_add_int (b, "id", id);
-      hb_cli_json_add_string (b, "text", text);
-      hb_cli_output_emit (self->out, b);
-    }
-  else
-    {
-      hb_cli_output_print (self->out, _("[%u] sent: %s"), id, text);
-    }
-}
-
-static void
-do_kick (HbCliServer *self,
-         const char  *args)
-{
-  guint id = 0;
-
-  if (!parse_id (self, args, &id))
-    {
-      hb_cli_output_note (self->out, _("usage: /kick ID"));
-      return;
-    }
-  if (!hb_server_kick (self->server, id))
-    hb_cli_output_note (self->out, _("no client with id %u"), id);
-}
-
-static void
-do_help (HbCliServer *self)
-{
-  hb_cli_output_note (self->out, "%s",
-                      _("Commands:\n"
-                        "  /list          the connected clients\n"
-                        "  /send ID TEXT  a message to one client\n"
-                        "  /kick ID       close one client with BYE kicked\n"
-                        "  /quit          say BYE shutdown to everyone and exit\n"
-                        "  /help          this list\n"
-                        "Any other line is broadcast to every client; start it with // to\n"
-                        "broadcast a line that begins with /."));
-}
-
-static void
-on_stdin_line (const char *line,
-               gpointer    user_data)
-{
-  HbCliServer *self = user_data;
-  g_autofree char *command = NULL;
-  const char *args = NULL;
-  const char *space;
-
-  /* End of input is not a reason to stop: the server can run in the
-   * background with its stdin on /dev/null. */
-  if (line == NULL || self->shutting_down)
-    return;
-
-  if (line[0] != '/')
-    {
-      do_broadcast (self, line);
-      return;
-    }
-  if (line[1] == '/')
-    {
-      do_broadcast (self, line + 1);
-      return;
-    }
-
-  flush_broadcasts (self);
-  space = strchr (line, ' ');
-  command = space ? g_strndup (line, space - line) : g_strdup (line);
-  if (space != NULL)
-    args = space + 1;
-
-  if (strcmp (command, "/list") == 0)
-    do_list (self);
-  else if (strcmp (command, "/send") == 0)
-    do_send (self, args);
-  else if (strcmp (command, "/kick") == 0)
-    do_kick (self, args);
-  else if (strcmp (command, "/quit") == 0)
-    begin_shutdown (self);
-  else if (strcmp (command, "/help") == 0)
-    do_help (self);
-  else
-    hb_cli_output_note (self->out, _("unknown command %s; /help lists the commands"), command);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -609,6 +415,8 @@ emit_listening (HbCliServer *self)
 {
   const char *address = hb_server_get_address (self->server);
   guint port = hb_server_get_port (self->server);
+  HbProtocol protocol = self->lab->protocol;
+  g_autofree char *where = NULL;
 
   if (is_json (self))
     {
@@ -616,14 +424,48 @@ emit_listening (HbCliServer *self)
 
       hb_cli_json_add_string (b, "address", address);
       hb_cli_json_add_int (b, "port", port);
-      hb_cli_json_add_int (b, "interval_ms", hb_server_get_interval_ms (self->server));
-      hb_cli_json_add_int (b, "timeout_ms", hb_server_get_timeout_ms (self->server));
+      hb_cli_json_add_string (b, "protocol", hb_protocol_to_string (protocol));
+      /* Raw TCP has no heartbeat. */
+      if (protocol == HB_PROTOCOL_RAW)
+        {
+          hb_cli_json_add_null (b, "interval_ms");
+          hb_cli_json_add_null (b, "timeout_ms");
+        }
+      else
+        {
+          hb_cli_json_add_int (b, "interval_ms", hb_server_get_interval_ms (self->server));
+          hb_cli_json_add_int (b, "timeout_ms", hb_server_get_timeout_ms (self->server));
+        }
+      if (protocol != HB_PROTOCOL_LINE)
+        {
+          hb_cli_json_add_string (b, "line_ending", hb_line_ending_to_string (self->lab->line_ending));
+          hb_cli_json_add_string (b, "encoding", hb_encoding_to_string (self->lab->encoding));
+        }
       hb_cli_output_emit (self->out, b);
+      return;
+    }
+
+  where = hb_format_endpoint (address, port);
+  if (protocol == HB_PROTOCOL_LAB)
+    {
+      g_autofree char *heartbeat = hb_cli_lab_quote (self->lab, self->lab->heartbeat);
+      g_autofree char *ack = hb_cli_lab_quote (self->lab, self->lab->ack);
+
+      /* Translators: "listening on 127.0.0.1:12001, the lab's protocol:
+       * “heartbeat” every 10000 ms, answered by “heartbeat ack”, ..." */
+      hb_cli_output_print (self->out,
+                           _("listening on %s, the lab's protocol: %s every %u ms, answered by %s, "
+                             "timeout %u ms; /help for commands"),
+                           where, heartbeat, hb_server_get_interval_ms (self->server), ack,
+                           hb_server_get_timeout_ms (self->server));
+    }
+  else if (protocol == HB_PROTOCOL_RAW)
+    {
+      hb_cli_output_print (self->out, _("listening on %s, raw TCP (no heartbeat); /help for commands"),
+                           where);
     }
   else
     {
-      g_autofree char *where = hb_format_endpoint (address, port);
-
       hb_cli_output_print (self->out,
                            _("listening on %s (heartbeat every %u ms, timeout %u ms); /help for commands"),
                            where, hb_server_get_interval_ms (self->server),
@@ -659,6 +501,7 @@ hb_cli_server_run (int    argc,
   guint max_clients = HB_DEFAULT_MAX_CLIENTS;
   guint max_line = HB_DEFAULT_MAX_LINE;
   HbCliServer self = { 0 };
+  g_auto(HbCliLab) lab = { 0 };
   const GOptionEntry entries[] = {
     { "bind", 'b', 0, G_OPTION_ARG_STRING, &bind,
       N_("Address to listen on (default 127.0.0.1; :: or 0.0.0.0 for every interface)"), N_("ADDR") },
@@ -674,6 +517,9 @@ hb_cli_server_run (int    argc,
       N_("Longest line accepted, in bytes with its LF (default 1024)"), N_("N") },
     { "relay", 'r', 0, G_OPTION_ARG_NONE, &relay,
       N_("Forward each client's MSG to the other clients"), NULL },
+    { NULL }
+  };
+  const GOptionEntry output_entries[] = {
     { "json", 'j', 0, G_OPTION_ARG_NONE, &json,
       N_("Print one JSON object per line for each event"), NULL },
     { NULL }
@@ -685,13 +531,19 @@ hb_cli_server_run (int    argc,
   g_option_context_set_summary (context,
     _("Runs a heartbeat server. Every line typed on standard input is broadcast\n"
       "to every client; /list, /send ID TEXT, /kick ID, /quit and /help are\n"
-      "commands. End of input does not stop the server."));
+      "commands (in lab, /beat ID [TEXT] too). End of input does not stop the server.\n"
+      "\n"
+      "In lab and raw, a line typed goes out as its bytes, with --line-ending\n"
+      "after it, and every read from a client is shown as it came."));
   g_option_context_set_description (context,
-    _("SIGINT and SIGTERM stop the server gracefully: every client gets BYE shutdown.\n"
+    _("SIGINT and SIGTERM stop the server gracefully: every client gets BYE shutdown\n"
+      "(in lab and raw, which have no BYE, a FIN).\n"
       "\n"
       "Exit status: 0 after /quit, SIGINT or SIGTERM; 1 when the server cannot\n"
       "listen (address in use, bad address); 2 for wrong usage."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  hb_cli_lab_add_options (&lab, context);
+  g_option_context_add_main_entries (context, output_entries, GETTEXT_PACKAGE);
 
   if (!g_option_context_parse (context, &argc, &argv, &error))
     return hb_cli_usage_error ("server", error->message);
@@ -705,12 +557,14 @@ hb_cli_server_run (int    argc,
       !hb_cli_parse_uint ("--interval", interval_text, 1, G_MAXINT / 1000, &interval, &error) ||
       !hb_cli_parse_uint ("--timeout", timeout_text, 1, G_MAXINT / 1000, &timeout, &error) ||
       !hb_cli_parse_uint ("--max-clients", max_clients_text, 1, G_MAXINT, &max_clients, &error) ||
-      !hb_cli_parse_uint ("--max-line", max_line_text, 16, 1024 * 1024, &max_line, &error))
+      !hb_cli_parse_uint ("--max-line", max_line_text, 16, 1024 * 1024, &max_line, &error) ||
+      !hb_cli_lab_parse (&lab, &error))
     return hb_cli_usage_error ("server", error->message);
   /* The dead clock runs from a client's last PONG, and its next PONG can
    * come only after the next PING, one interval later: a timeout no longer
-   * than that declares every client dead, however fast it answers. */
-  if (timeout <= interval)
+   * than that declares every client dead, however fast it answers. Raw TCP
+   * has neither. */
+  if (timeout <= interval && lab.protocol != HB_PROTOCOL_RAW)
     {
       g_autofree char *message =
         g_strdup_printf (_("--timeout (%u ms) must be longer than --interval (%u ms): otherwise every client "
@@ -721,7 +575,24 @@ hb_cli_server_run (int    argc,
     }
   if (bind != NULL && *bind == '\0')
     return hb_cli_usage_error ("server", _("--bind needs an address"));
+  hb_cli_lab_warn_unused (&lab);
+  if (lab.protocol == HB_PROTOCOL_RAW)
+    {
+      if (interval_text != NULL)
+        hb_cli_warn_no_effect ("--interval", lab.protocol);
+      if (timeout_text != NULL)
+        hb_cli_warn_no_effect ("--timeout", lab.protocol);
+    }
+  if (lab.protocol != HB_PROTOCOL_LINE)
+    {
+      /* Both work on the line protocol's lines only. */
+      if (relay)
+        hb_cli_warn_no_effect ("--relay", lab.protocol);
+      if (max_line_text != NULL)
+        hb_cli_warn_no_effect ("--max-line", lab.protocol);
+    }
 
+  self.lab = &lab;
   self.out = hb_cli_output_new (json);
   self.clients = g_ptr_array_new_with_free_func (g_object_unref);
   self.pending = g_ptr_array_new_with_free_func (g_free);
@@ -734,6 +605,7 @@ hb_cli_server_run (int    argc,
                               "max-line", max_line,
                               "relay", relay,
                               NULL);
+  hb_cli_lab_apply (&lab, self.server);
 
   if (!hb_server_start (self.server, &error))
     {
@@ -753,6 +625,9 @@ hb_cli_server_run (int    argc,
   g_signal_connect (self.server, "error-sent", G_CALLBACK (on_error_sent), &self);
   g_signal_connect (self.server, "client-disconnected", G_CALLBACK (on_client_disconnected), &self);
   g_signal_connect (self.server, "client-rejected", G_CALLBACK (on_client_rejected), &self);
+  /* Only where it is wanted: a read is copied for each handler. */
+  if (lab.protocol != HB_PROTOCOL_LINE)
+    g_signal_connect (self.server, "data-received", G_CALLBACK (on_data_received), &self);
 
   emit_listening (&self);
 
@@ -760,7 +635,7 @@ hb_cli_server_run (int    argc,
   self.cancellable = g_cancellable_new ();
   self.sigint_id = g_unix_signal_add (SIGINT, on_unix_signal, &self);
   self.sigterm_id = g_unix_signal_add (SIGTERM, on_unix_signal, &self);
-  self.input = hb_cli_input_new (on_stdin_line, &self);
+  self.input = hb_cli_input_new (hb_cli_server_on_stdin_line, &self);
   hb_cli_input_resume (self.input);
 
   g_main_loop_run (self.loop);
