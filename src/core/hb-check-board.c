@@ -12,6 +12,7 @@
 
 #include "config.h"
 
+#include <inttypes.h>
 #include <string.h>
 
 #include <glib/gi18n-lib.h>
@@ -386,7 +387,7 @@ expire (HbCheckBoard *self,
           w->overdue = TRUE;
           if (c->verdict[HB_CLIENT_CHECK_ANSWERS] != HB_CHECK_FAILED)
             judge (self, c, HB_CLIENT_CHECK_ANSWERS, HB_CHECK_FAILED,
-                   g_strdup_printf (_("heartbeat %" G_GUINT64_FORMAT " was not answered within 1 s"),
+                   g_strdup_printf (_("heartbeat %" PRIu64 " was not answered within 1 s"),
                                     w->seq));
         }
       if (w->overdue && now >= w->sent_mono + HB_CHECK_ANSWER_LIMIT_US + OVERDUE_GRACE_US)
@@ -520,14 +521,14 @@ on_pong (HbServer     *server,
           g_autofree char *took = format_duration (rtt_us);
 
           judge (self, c, HB_CLIENT_CHECK_ANSWERS, HB_CHECK_FAILED,
-                 g_strdup_printf (_("heartbeat %" G_GUINT64_FORMAT " was answered after %s, more than 1 s"),
+                 g_strdup_printf (_("heartbeat %" PRIu64 " was answered after %s, more than 1 s"),
                                   seq, took));
         }
       else
         judge (self, c, HB_CLIENT_CHECK_ANSWERS, HB_CHECK_PASSED,
                g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                             "%" G_GUINT64_FORMAT " heartbeat answered, the slowest in %s",
-                                             "%" G_GUINT64_FORMAT " heartbeats answered, the slowest in %s",
+                                             "%" PRIu64 " heartbeat answered, the slowest in %s",
+                                             "%" PRIu64 " heartbeats answered, the slowest in %s",
                                              c->n_answered),
                                 c->n_answered, slowest));
     }

@@ -400,7 +400,7 @@ collect_piece (const HbPiece *piece,
 
       p.text = shown == piece->len ? g_steal_pointer (&text)
         /* Translators: a message cut short for showing: "abc… (65,000 more bytes)" */
-        : g_strdup_printf (_("%s… (%" G_GSIZE_FORMAT " more bytes)"), text, piece->len - shown);
+        : g_strdup_printf (_("%s… (%zu more bytes)"), text, piece->len - shown);
     }
   g_array_append_val (pieces, p);
 }

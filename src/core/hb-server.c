@@ -845,7 +845,7 @@ message_text (HbEncoding    encoding,
   if (shown == len)
     return g_steal_pointer (&text);
   /* Translators: a message cut short for showing: "abc… (65,000 more bytes)" */
-  return g_strdup_printf (_("%s… (%" G_GSIZE_FORMAT " more bytes)"), text, len - shown);
+  return g_strdup_printf (_("%s… (%zu more bytes)"), text, len - shown);
 }
 
 typedef struct
