@@ -16,6 +16,7 @@
 #include <json-glib/json-glib.h>
 
 #include "hb-test-cli.h"
+#include "hb-test-util.h"
 
 /* ---------------------------------------------------------------------- */
 /* Tests                                                                   */
@@ -625,6 +626,136 @@ test_ipv6 (void)
   g_assert_cmpint (cli_wait_exit (client), ==, 0);
 }
 
+/* Whether @text holds a byte that would act on a terminal: C0 but LF and
+ * tab, DEL, or the UTF-8 of C1 and the bidirectional overrides. */
+static gboolean
+has_terminal_control (const char *text)
+{
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      guchar c = (guchar) *p;
+
+      if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f)
+        return TRUE;
+      if (c == 0xc2 && (guchar) p[1] >= 0x80 && (guchar) p[1] < 0xa0)
+        return TRUE;
+      if (c == 0xe2 && (guchar) p[1] == 0x80 && (guchar) p[2] >= 0xaa && (guchar) p[2] <= 0xae)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static const char evil[] =
+  "\x1b[2J \x1b]0;owned\x07 \x1b]52;c;ZXZpbA==\x07 \r\x1b[2Kserver: class is cancelled "
+  "back\x08\x08 \xc2\x9b" "2J abc\xe2\x80\xaetxt";
+
+static void
+test_escapes_shown_safely (void)
+{
+  g_autoptr(Cli) server = NULL;
+  g_autoptr(Cli) client = NULL;
+  g_autoptr(HbTestPeer) mallory = NULL;
+  g_autofree char *where = NULL;
+  g_autofree char *msg = g_strdup_printf ("MSG %s\n", evil);
+  const char *line;
+  guint port;
+
+  /* A client's text reaches the operator's terminal, and in relay mode
+   * every other client's, only as visible escapes. */
+  server = cli_spawn ("server", "--port", "0", "--relay", NULL);
+  wait_for (server->lines->len >= 1 || server->exited);
+  line = g_ptr_array_index (server->lines, 0);
+  port = (guint) g_ascii_strtoull (strstr (line, "127.0.0.1:") + strlen ("127.0.0.1:"), NULL, 10);
+  where = g_strdup_printf ("127.0.0.1:%u", port);
+  client = cli_spawn ("client", where, "--name", "carol", NULL);
+  wait_for (client->lines->len >= 2);
+  mallory = hb_test_peer_new ("127.0.0.1", port);
+  hb_test_peer_send (mallory, "HELLO mallory\n", -1);
+  hb_test_peer_send (mallory, msg, -1);
+  wait_for (({ g_autofree char *all = cli_stdout (client); strstr (all, "txt") != NULL; }));
+  wait_for (({ g_autofree char *all = cli_stdout (server); strstr (all, "txt") != NULL; }));
+  {
+    g_autofree char *c = cli_stdout (client);
+    g_autofree char *srv = cli_stdout (server);
+
+    g_assert_false (has_terminal_control (c));
+    g_assert_false (has_terminal_control (srv));
+    g_assert_nonnull (strstr (c, "relayed from client mallory: \\x1b[2J"));
+    g_assert_nonnull (strstr (c, "<U+202E>"));
+    g_assert_nonnull (strstr (srv, "mallory: \\x1b[2J"));
+    g_assert_nonnull (strstr (srv, "\\r\\x1b[2Kserver: class is cancelled"));
+  }
+}
+
+static void
+test_server_lines_shown_safely (void)
+{
+  g_autoptr(GSocketListener) listener = NULL;
+  g_autoptr(GSocketConnection) conn = NULL;
+  g_autoptr(Cli) human = NULL;
+  g_autoptr(Cli) json = NULL;
+  g_autofree char *where = NULL;
+  g_autoptr(GString) script = g_string_new ("WELCOME 1 60000 60000\n");
+  JsonObject *obj;
+  guint port;
+
+  /* What a hostile server sends — in BCAST, MSG, ERR, BYE, and lines no
+   * server may send — is shown safely; --json keeps it exact, and reports
+   * the malformed line as an error. */
+  g_string_append_printf (script, "BCAST %s\nMSG %s\nERR bad-args %s\ngarbage %s\nBYE x\x1b[2J\n",
+                          evil, evil, evil, evil);
+  for (guint round = 0; round < 2; round++)
+    {
+      Cli *cli;
+
+      listener = bind_loopback (&port);
+      g_clear_pointer (&where, g_free);
+      where = g_strdup_printf ("127.0.0.1:%u", port);
+      cli = round == 0 ? cli_spawn ("client", where, NULL) : cli_spawn ("client", where, "--json", NULL);
+      if (round == 0)
+        human = cli;
+      else
+        json = cli;
+      conn = g_socket_listener_accept (listener, NULL, NULL, NULL);
+      g_assert_nonnull (conn);
+      g_socket_send (g_socket_connection_get_socket (conn), script->str, script->len, NULL, NULL);
+      g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
+      g_clear_object (&conn);
+      /* The server closed with a BYE of no known reason: exit 1. */
+      g_assert_cmpint (cli_wait_exit (cli), ==, 1);
+      g_clear_object (&listener);
+    }
+  {
+    g_autofree char *all = cli_stdout (human);
+
+    g_assert_false (has_terminal_control (all));
+    g_assert_nonnull (strstr (all, "broadcast: \\x1b[2J"));
+    g_assert_nonnull (strstr (all, "BYE x\\x1b[2J"));
+    g_assert_nonnull (strstr (all, "ignored a line no server may send"));
+  }
+  obj = cli_any_event (json, "broadcast", NULL, NULL);
+  g_assert_cmpstr (json_object_get_string_member (obj, "text"), ==, evil);
+  obj = cli_any_event (json, "error", "code", "bad-line");
+  g_assert_nonnull (strstr (json_object_get_string_member (obj, "line"), "garbage"));
+}
+
+static void
+test_bind_beyond_loopback_warns (void)
+{
+  g_autoptr(Cli) server = cli_spawn ("server", "--bind", "0.0.0.0", "--port", "0", NULL);
+  g_autoptr(Cli) local = cli_spawn ("server", "--port", "0", NULL);
+
+  wait_for (server->lines->len >= 1 || server->exited);
+  wait_for (local->lines->len >= 1 || local->exited);
+  g_assert_nonnull (strstr (server->errors->str, "warning: listening on 0.0.0.0:"));
+  g_assert_nonnull (strstr (server->errors->str, "any machine that can reach this one can connect"));
+  g_subprocess_send_signal (server->proc, SIGINT);
+  g_subprocess_send_signal (local->proc, SIGINT);
+  g_assert_cmpint (cli_wait_exit (server), ==, 0);
+  g_assert_cmpint (cli_wait_exit (local), ==, 0);
+  g_assert_cmpstr (local->errors->str, ==, "");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -653,6 +784,9 @@ main (int    argc,
   g_test_add_func ("/cli/client/reconnect", test_reconnect);
   g_test_add_func ("/cli/human", test_human);
   g_test_add_func ("/cli/ipv6", test_ipv6);
+  g_test_add_func ("/cli/escapes-shown-safely", test_escapes_shown_safely);
+  g_test_add_func ("/cli/client/server-lines-shown-safely", test_server_lines_shown_safely);
+  g_test_add_func ("/cli/server/bind-beyond-loopback-warns", test_bind_beyond_loopback_warns);
 
   return g_test_run ();
 }

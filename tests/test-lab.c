@@ -248,6 +248,21 @@ test_display (void)
 }
 
 static void
+test_make_safe (void)
+{
+  g_autofree char *a = hb_text_make_safe ("plain \\ text\twith tab");
+  g_autofree char *b = hb_text_make_safe ("\x1b[2J\x1b]0;t\x07\r\x1b[2Kserver: hi\x08\xc2\x9b");
+  g_autofree char *c = hb_text_make_safe ("abc\xe2\x80\xaetxt");
+  g_autofree char *d = hb_text_make_safe (b);
+
+  /* What a peer sent can never act on the operator's terminal. */
+  g_assert_cmpstr (a, ==, "plain \\ text\twith tab");
+  g_assert_cmpstr (b, ==, "\\x1b[2J\\x1b]0;t\\x07\\r\\x1b[2Kserver: hi\\x08<U+009B>");
+  g_assert_cmpstr (c, ==, "abc<U+202E>txt");
+  g_assert_cmpstr (d, ==, b);  /* safe text stays the same */
+}
+
+static void
 test_encode (void)
 {
   g_autoptr(GBytes) a = hb_text_encode ("\xe4\xbd\xa0\xe5\xa5\xbd", -1, HB_ENCODING_GB18030, HB_LINE_ENDING_CRLF);
@@ -339,6 +354,7 @@ main (int   argc,
   g_test_add_func ("/core/lab/payload-is-pattern", test_payload_is_pattern);
   g_test_add_func ("/core/lab/display", test_display);
   g_test_add_func ("/core/lab/encode", test_encode);
+  g_test_add_func ("/core/lab/make-safe", test_make_safe);
   g_test_add_func ("/core/lab/hex-and-patterns", test_hex_and_patterns);
   g_test_add_func ("/core/lab/names", test_names);
 

@@ -223,6 +223,8 @@ on_message (HbClient    *client,
             const char  *text,
             HbCliClient *self)
 {
+  g_autofree char *safe = NULL;
+
   if (is_json (self))
     {
       JsonBuilder *b;
@@ -246,18 +248,47 @@ on_message (HbClient    *client,
       return;
     }
 
+  /* What a peer wrote never reaches the terminal as it is: an escape
+   * sequence could clear it, retitle it or forge a line. */
+  safe = hb_text_make_safe (text);
   switch (kind)
     {
     case HB_VERB_RELAY:
-      hb_cli_output_print (self->out, "%s: %s", sender, text);
+      {
+        g_autofree char *safe_sender = hb_text_make_safe (sender);
+
+        /* Set apart from the operator's lines, whatever the name. */
+        hb_cli_output_print (self->out, _("relayed from client %s: %s"), safe_sender, safe);
+      }
       break;
     case HB_VERB_BCAST:
-      hb_cli_output_print (self->out, _("broadcast: %s"), text);
+      hb_cli_output_print (self->out, _("broadcast: %s"), safe);
       break;
     case HB_VERB_MSG:
     default:
-      hb_cli_output_print (self->out, _("server: %s"), text);
+      hb_cli_output_print (self->out, _("server: %s"), safe);
       break;
+    }
+}
+
+static void
+on_bad_line (HbClient    *client,
+             const char  *line,
+             const char  *problem,
+             HbCliClient *self)
+{
+  if (is_json (self))
+    {
+      JsonBuilder *b = hb_cli_output_begin (self->out, "error");
+
+      hb_cli_json_add_string (b, "code", "bad-line");
+      hb_cli_json_add_string (b, "line", line);
+      hb_cli_json_add_string (b, "text", problem);
+      hb_cli_output_emit (self->out, b);
+    }
+  else
+    {
+      hb_cli_output_print (self->out, _("ignored a line no server may send: “%s” (%s)"), line, problem);
     }
 }
 
@@ -277,7 +308,10 @@ on_server_error (HbClient    *client,
     }
   else
     {
-      hb_cli_output_print (self->out, _("the server refused a line: %s (%s)"), code, text);
+      g_autofree char *safe_code = hb_text_make_safe (code);
+      g_autofree char *safe_text = hb_text_make_safe (text);
+
+      hb_cli_output_print (self->out, _("the server refused a line: %s (%s)"), safe_code, safe_text);
     }
 }
 
@@ -295,7 +329,9 @@ on_bye (HbClient    *client,
     }
   else
     {
-      hb_cli_output_print (self->out, _("the server says BYE %s"), reason);
+      g_autofree char *safe = hb_text_make_safe (reason);
+
+      hb_cli_output_print (self->out, _("the server says BYE %s"), safe);
     }
 }
 
@@ -647,6 +683,7 @@ hb_cli_client_run (int    argc,
   g_signal_connect (self.client, "message", G_CALLBACK (on_message), &self);
   g_signal_connect (self.client, "server-error", G_CALLBACK (on_server_error), &self);
   g_signal_connect (self.client, "bye", G_CALLBACK (on_bye), &self);
+  g_signal_connect (self.client, "bad-line", G_CALLBACK (on_bad_line), &self);
   g_signal_connect (self.client, "disconnected", G_CALLBACK (on_disconnected), &self);
   g_signal_connect (self.client, "reconnecting", G_CALLBACK (on_reconnecting), &self);
   if (lab.protocol != HB_PROTOCOL_LINE)

@@ -117,8 +117,10 @@ on_client_hello (HbServer     *server,
     }
   else
     {
+      g_autofree char *safe = hb_text_make_safe (name);
+
       hb_cli_output_print (self->out, _("[%u] %s calls itself %s"),
-                           hb_connection_get_id (conn), hb_connection_get_peer (conn), name);
+                           hb_connection_get_id (conn), hb_connection_get_peer (conn), safe);
     }
 }
 
@@ -139,7 +141,11 @@ on_message (HbServer     *server,
     }
   else
     {
-      hb_cli_output_print (self->out, "[%u] %s: %s", hb_connection_get_id (conn), who (conn), text);
+      /* A client's text never reaches the operator's terminal as it is. */
+      g_autofree char *safe_who = hb_text_make_safe (who (conn));
+      g_autofree char *safe = hb_text_make_safe (text);
+
+      hb_cli_output_print (self->out, "[%u] %s: %s", hb_connection_get_id (conn), safe_who, safe);
     }
 }
 
@@ -411,12 +417,40 @@ on_unix_signal (gpointer user_data)
 /* Entry point                                                             */
 
 static void
+on_accept_paused (HbServer    *server,
+                  const char  *why,
+                  HbCliServer *self)
+{
+  /* Once per episode, on stderr: the operator must hear of it even with
+   * --json, and once is enough. */
+  hb_cli_error (_("warning: %s"), why);
+}
+
+static void
+on_accept_resumed (HbServer    *server,
+                   HbCliServer *self)
+{
+  hb_cli_error (_("accepting clients again"));
+}
+
+static void
 emit_listening (HbCliServer *self)
 {
   const char *address = hb_server_get_address (self->server);
   guint port = hb_server_get_port (self->server);
   HbProtocol protocol = self->lab->protocol;
   g_autofree char *where = NULL;
+  g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (address);
+
+  /* Beyond loopback the server is open to the network, and nothing in any
+   * of the three protocols authenticates or encrypts. */
+  if (inet != NULL && !g_inet_address_get_is_loopback (inet))
+    {
+      g_autofree char *bound = hb_format_endpoint (address, port);
+
+      hb_cli_error (_("warning: listening on %s: any machine that can reach this one can connect, "
+                      "and nothing is authenticated or encrypted"), bound);
+    }
 
   if (is_json (self))
     {
@@ -625,6 +659,8 @@ hb_cli_server_run (int    argc,
   g_signal_connect (self.server, "error-sent", G_CALLBACK (on_error_sent), &self);
   g_signal_connect (self.server, "client-disconnected", G_CALLBACK (on_client_disconnected), &self);
   g_signal_connect (self.server, "client-rejected", G_CALLBACK (on_client_rejected), &self);
+  g_signal_connect (self.server, "accept-paused", G_CALLBACK (on_accept_paused), &self);
+  g_signal_connect (self.server, "accept-resumed", G_CALLBACK (on_accept_resumed), &self);
   /* Only where it is wanted: a read is copied for each handler. */
   if (lab.protocol != HB_PROTOCOL_LINE)
     g_signal_connect (self.server, "data-received", G_CALLBACK (on_data_received), &self);

@@ -58,6 +58,7 @@ struct _HbChannel
   gsize                 out_head;   /* bytes of the first one already sent */
   gsize                 out_len;    /* bytes queued, not yet sent */
   GByteArray           *spare;      /* an emptied buffer kept for reuse */
+  gsize                 read_budget;
   guint64               bytes_in;
   guint64               bytes_out;
   guint64               queued_total;
@@ -150,6 +151,7 @@ hb_channel_new (HbPoller             *poller,
   self->user_data = user_data;
   self->reading = TRUE;
   self->framed = TRUE;
+  self->read_budget = READ_BUDGET;
   self->state = STATE_OPEN;
 
   /* Heartbeats are small and latency is what we measure: no Nagle. */
@@ -330,7 +332,7 @@ on_overlong (gpointer user_data)
 static void
 read_some (HbChannel *self)
 {
-  gsize budget = READ_BUDGET;
+  gsize budget = self->read_budget;
 
   while (self->state == STATE_OPEN && !self->peer_eof &&
          (self->reading || self->closing) && budget > 0)
@@ -545,6 +547,13 @@ hb_channel_set_reading (HbChannel *self,
 {
   self->reading = !!reading;
   update_interest (self);
+}
+
+void
+hb_channel_set_read_budget (HbChannel *self,
+                            gsize      bytes)
+{
+  self->read_budget = MAX (bytes, 1);
 }
 
 void

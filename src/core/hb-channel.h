@@ -62,6 +62,12 @@ guint64    hb_channel_get_bytes_out  (HbChannel            *channel);
 guint64    hb_channel_get_bytes_queued_total (HbChannel    *channel);
 void       hb_channel_set_reading    (HbChannel            *channel,
                                       gboolean              reading);
+/* How much one wake-up reads at most before others get their turn
+ * (256 KiB by default: fairness between many clients). A client, alone on
+ * its poller, reads less at a time, so that a flood cannot make one pass of
+ * its main loop long enough to delay its own timers. */
+void       hb_channel_set_read_budget (HbChannel           *channel,
+                                      gsize                 bytes);
 /* A framed channel (the default) cuts what it reads into lines and keeps
  * a half-sent line whole when it drops its queue; an unframed one hands
  * over each read as it came (HbChannelFuncs.data) and, dropping its queue,

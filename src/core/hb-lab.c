@@ -238,9 +238,10 @@ needs_escape (gunichar c)
 
 static void
 append_char (GString  *out,
-             gunichar  c)
+             gunichar  c,
+             gboolean  backslash)
 {
-  if (c == '\\')
+  if (c == '\\' && backslash)
     g_string_append (out, "\\\\");
   else if (!needs_escape (c))
     g_string_append_unichar (out, c);
@@ -275,7 +276,7 @@ append_utf8 (GString      *out,
           i++;
           continue;
         }
-      append_char (out, c);
+      append_char (out, c, TRUE);
       i = (const guint8 *) g_utf8_next_char (data + i) - data;
     }
 }
@@ -336,6 +337,36 @@ hb_bytes_to_display (const guint8 *data,
     append_utf8 (out, data, n);
   if (shown != NULL)
     *shown = n;
+  return g_string_free (out, FALSE);
+}
+
+char *
+hb_text_make_safe (const char *text)
+{
+  GString *out;
+
+  g_return_val_if_fail (text != NULL, NULL);
+
+  /* Fast path: most text needs nothing. */
+  for (const char *p = text; ; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (c == 0)
+        return g_strdup (text);
+      if (needs_escape (c) && c != '\t')
+        break;
+    }
+  out = g_string_sized_new (strlen (text) + 16);
+  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (c == '\t')
+        g_string_append_c (out, '\t');
+      else
+        append_char (out, c, FALSE);
+    }
   return g_string_free (out, FALSE);
 }
 

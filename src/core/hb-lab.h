@@ -86,6 +86,12 @@ char       *hb_bytes_to_display       (const guint8 *data,
                                        HbEncoding    encoding,
                                        gsize         max_bytes,
                                        gsize        *shown);
+/* Valid UTF-8 @text safe for a terminal or a label: controls (but tab),
+ * C1 and the invisible or bidirectional format characters written as
+ * escapes (\x1b, <U+202E>), everything else as it is, backslashes
+ * included, so that text already shown by hb_bytes_to_display() stays the
+ * same. */
+char       *hb_text_make_safe         (const char   *text);
 /* "68 65 61 72 74", at most @max_bytes of @data. */
 char       *hb_bytes_to_hex           (const guint8 *data,
                                        gsize         len,
