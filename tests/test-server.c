@@ -1077,6 +1077,43 @@ test_fd_limit (void)
   fixture_stop (&f);
 }
 
+static void
+test_stall_cuts_nobody (void)
+{
+  Fixture f = { 0 };
+  g_autofree char *port = NULL;
+  HbTestProc *clients[3];
+  guint pongs_before;
+
+  /* Three students' clients in processes of their own answer every
+   * heartbeat, also while this process (the server) is stalled for 3 s,
+   * three times its timeout — as when the window sharing its main loop
+   * takes long over a frame. Their answers wait in the sockets: nobody
+   * may be declared dead for that. */
+  fixture_start (&f, "protocol", HB_PROTOCOL_LAB, "interval-ms", 200, "timeout-ms", 1000, NULL);
+  port = g_strdup_printf ("%u", f.port);
+  for (guint i = 0; i < G_N_ELEMENTS (clients); i++)
+    {
+      clients[i] = hb_test_proc_student ("lab_client.py", "good", "127.0.0.1", port, NULL);
+      hb_test_proc_wait_line (clients[i], "connected");
+    }
+  hb_assert_eventually (hb_server_get_n_clients (f.server) == 3);
+  hb_assert_eventually (f.pongs >= 6);
+
+  /* Stalled just after a heartbeat went out, so that answers are owed. */
+  pongs_before = f.pongs;
+  hb_assert_eventually (f.pings_sent >= pongs_before + 1);
+  g_usleep (3 * G_USEC_PER_SEC);  /* the stall itself, on purpose */
+  pongs_before = f.pongs;
+  hb_assert_eventually (f.pongs >= pongs_before + 6);
+  g_assert_cmpuint (f.disconnects->len, ==, 0);
+  for (guint i = 1; i <= 3; i++)
+    g_assert_cmpint (hb_connection_get_liveness (hb_server_lookup (f.server, i)), ==, HB_LIVENESS_ALIVE);
+  fixture_stop (&f);
+  for (guint i = 0; i < G_N_ELEMENTS (clients); i++)
+    hb_test_proc_free (clients[i]);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1109,6 +1146,7 @@ main (int   argc,
   g_test_add_func ("/core/server/shutdown-says-bye", test_shutdown_says_bye);
   g_test_add_func ("/core/server/list-model", test_list_model);
   g_test_add_func ("/core/server/fd-limit", test_fd_limit);
+  g_test_add_func ("/core/server/stall-cuts-nobody", test_stall_cuts_nobody);
 
   return g_test_run ();
 }

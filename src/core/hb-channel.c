@@ -550,6 +550,17 @@ hb_channel_set_reading (HbChannel *self,
 }
 
 void
+hb_channel_read_now (HbChannel *self)
+{
+  g_autoptr(HbChannel) hold = NULL;
+
+  if (self->state != STATE_OPEN || self->peer_eof || !(self->reading || self->closing))
+    return;
+  hold = hb_channel_ref (self);
+  read_some (self);
+}
+
+void
 hb_channel_set_read_budget (HbChannel *self,
                             gsize      bytes)
 {

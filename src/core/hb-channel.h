@@ -62,6 +62,9 @@ guint64    hb_channel_get_bytes_out  (HbChannel            *channel);
 guint64    hb_channel_get_bytes_queued_total (HbChannel    *channel);
 void       hb_channel_set_reading    (HbChannel            *channel,
                                       gboolean              reading);
+/* Reads what is waiting in the socket now, as a wake-up would: before
+ * judging a peer by its silence, in case the silence was our own stall. */
+void       hb_channel_read_now       (HbChannel            *channel);
 /* How much one wake-up reads at most before others get their turn
  * (256 KiB by default: fairness between many clients). A client, alone on
  * its poller, reads less at a time, so that a flood cannot make one pass of

@@ -327,6 +327,25 @@ late_at (HbServer     *self,
   return (rec->sent_mono ? rec->sent_mono : rec->queued_mono) + interval_us (self);
 }
 
+/* When the client is dead: no PONG for the timeout, counted from its last
+ * PONG — but only while a PING is waiting for its answer. If this process
+ * stalled and sent nothing, the client owed nothing; its clock restarts
+ * when the next PING goes out (the oldest unanswered one stands for
+ * "timeout - interval" of the timeout, as it would in a steady beat). */
+static gint64
+dead_at (HbServer     *self,
+         HbConnection *conn)
+{
+  HbPingRecord *rec = oldest_unanswered (conn);
+  gint64 timeout = (gint64) self->timeout_ms * 1000;
+  gint64 sent;
+
+  if (rec == NULL)
+    return G_MAXINT64;
+  sent = rec->sent_mono ? rec->sent_mono : rec->queued_mono;
+  return MAX (conn->last_pong_mono + timeout, sent + timeout - interval_us (self));
+}
+
 static void
 schedule (HbServer     *self,
           HbConnection *conn)
@@ -339,8 +358,7 @@ schedule (HbServer     *self,
     deadline = G_MAXINT64;   /* nothing is judged in raw TCP */
   else
     {
-      deadline = MIN (conn->next_ping_mono,
-                      conn->last_pong_mono + (gint64) self->timeout_ms * 1000);
+      deadline = MIN (conn->next_ping_mono, dead_at (self, conn));
       if (conn->liveness == HB_LIVENESS_ALIVE)
         deadline = MIN (deadline, late_at (self, conn));
     }
@@ -584,7 +602,18 @@ process_due (HbServer     *self,
       return;
     }
 
-  if (now >= conn->last_pong_mono + (gint64) self->timeout_ms * 1000)
+  /* A verdict is due: first read what waits in the socket. When this
+   * process was busy (a long frame of the window sharing its loop), the
+   * answers are there, and the client is not to blame. */
+  if (now >= dead_at (self, conn) ||
+      (conn->liveness == HB_LIVENESS_ALIVE && now >= late_at (self, conn)))
+    {
+      hb_channel_read_now (conn->channel);
+      if (conn->closing)
+        return;
+    }
+
+  if (now >= dead_at (self, conn))
     {
       set_liveness (self, conn, HB_LIVENESS_DEAD);
       begin_close (self, conn, HB_BYE_TIMEOUT, HB_INITIATOR_LOCAL, TRUE);
