@@ -360,7 +360,7 @@ end_stall (HbServerCheck *self,
   else
     judge (self, HB_SERVER_CHECK_STALL, FALSE, &n,
            g_strdup_printf (_("while connection %u read nothing for %s, %s: the server may wait for each "
-                              "client’s answer in turn, or write to it with a blocking send()"),
+                              "client’s answer in turn"),
                             self->victim->number, stalled, problem->str));
 }
 
