@@ -15,7 +15,7 @@ tap_usage 2 "CLI MANPAGE" "$@"
 
 cli=$1
 page=$2
-commands="server client capture analyze"
+commands="server client capture analyze check-server check-client"
 
 # Long options of one command, from its --help (GOption's layout).
 help_options ()

@@ -12,6 +12,7 @@
 
 #include "hb-cli-analyze.h"
 #include "hb-cli-capture.h"
+#include "hb-cli-check.h"
 #include "hb-cli-client.h"
 #include "hb-cli-output.h"
 #include "hb-cli-server.h"
@@ -29,6 +30,8 @@ print_help (void)
              "  client    connect to a server; stdin lines are sent as MSG\n"
              "  capture   save a port's live TCP segments as a pcap file\n"
              "  analyze   show a capture file's segments as Wireshark would, with phases\n"
+             "  check-server  run a battery of checks against a server (a student's)\n"
+             "  check-client  serve a client (a student's, or COMMAND) and check it\n"
              "\n"
              "Options:\n"
              "  -h, --help       show this help\n"
@@ -52,7 +55,7 @@ main (int    argc,
   textdomain (GETTEXT_PACKAGE);
 
   if (argc < 2)
-    return hb_cli_usage_error (NULL, _("missing command: server, client, capture or analyze"));
+    return hb_cli_usage_error (NULL, _("missing command: server, client, capture, analyze, check-server or check-client"));
 
   command = argv[1];
   if (strcmp (command, "--help") == 0 || strcmp (command, "-h") == 0 ||
@@ -76,6 +79,10 @@ main (int    argc,
     return hb_cli_capture_run (argc - 1, argv + 1);
   if (strcmp (command, "analyze") == 0)
     return hb_cli_analyze (argc - 1, argv + 1);
+  if (strcmp (command, "check-server") == 0)
+    return hb_cli_check_server_run (argc - 1, argv + 1);
+  if (strcmp (command, "check-client") == 0)
+    return hb_cli_check_client_run (argc - 1, argv + 1);
 
   {
     g_autofree char *message = NULL;
@@ -83,7 +90,7 @@ main (int    argc,
     if (command[0] == '-')
       message = g_strdup_printf (_("unknown option “%s”"), command);
     else
-      message = g_strdup_printf (_("unknown command “%s” (try server, client, capture or analyze)"), command);
+      message = g_strdup_printf (_("unknown command “%s” (try server, client, capture, analyze, check-server or check-client)"), command);
     return hb_cli_usage_error (NULL, message);
   }
 }

@@ -11,6 +11,7 @@
 #include "hb-server.h"
 #include "hb-client.h"
 #include "hb-check-board.h"
+#include "hb-server-check.h"
 #include "hb-tcp-info.h"
 #include "hb-live-capture.h"
 #include "hb-packet.h"
