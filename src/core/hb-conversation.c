@@ -13,9 +13,17 @@
  * Phases are a teaching aid rather than TCP state: SYNs and the ACK that
  * completes them are the handshake; everything from the first FIN, RST
  * or BYE line (the protocol's goodbye) on is the teardown; in between, a segment's payload says whether it is a
- * heartbeat (PING/PONG lines) or data, and a pure ACK takes the phase of
- * the newest segment it acknowledges. A retransmitted or reordered
- * segment carries its own payload, so it keeps the phase it had.
+ * heartbeat (PING/PONG lines, or nothing but the lab's heartbeat or ack)
+ * or data, and a pure ACK takes the phase of the newest segment it
+ * acknowledges. A retransmitted or reordered segment carries its own
+ * payload, so it keeps the phase it had.
+ *
+ * The lab's protocol has no framing, so TCP may glue its heartbeat or ack
+ * to a message in one segment, or cut one across two. Each new segment is
+ * searched for the patterns; one that ends with the start of a pattern is
+ * said to hold that start only once the next segment of its side begins
+ * with the rest, so that a message that merely ends in "h" is no
+ * heartbeat's start.
  */
 
 #include "config.h"
@@ -59,6 +67,13 @@ typedef struct
   guint32     mid_line_seq;  /* ... this raw seq (a line split across segments) */
   GHashTable *seen;          /* segment_key () → its first phase + 1 */
   GArray     *marks;         /* Mark, oldest first */
+
+  /* The newest segment ended with what may begin a lab pattern. */
+  guint8      carry[HB_LAB_MAX_PATTERN];
+  gsize       carry_len;     /* 0: nothing carried */
+  guint32     carry_seq;     /* raw seq where the rest must follow */
+  guint       carry_packet;  /* index of that segment in packets */
+  gboolean    carry_whole;   /* the carried bytes were the whole text after its last pattern */
 } Side;
 
 struct _HbConversation
@@ -74,6 +89,9 @@ struct _HbConversation
   gboolean   saw_any_syn;
   gboolean   handshake_acked;
   gboolean   closing;
+  GBytes    *patterns[3];    /* by HbLabPattern; [0] unused */
+  gboolean   line_protocol;  /* a line of the line protocol was seen */
+  gboolean   lab_seen;       /* a lab heartbeat or ack was seen */
 };
 
 G_DEFINE_FINAL_TYPE (HbConversation, hb_conversation, G_TYPE_OBJECT)
@@ -89,6 +107,8 @@ hb_conversation_finalize (GObject *object)
       g_hash_table_unref (self->side[i].seen);
       g_array_unref (self->side[i].marks);
     }
+  for (guint i = 0; i < G_N_ELEMENTS (self->patterns); i++)
+    g_clear_pointer (&self->patterns[i], g_bytes_unref);
   G_OBJECT_CLASS (hb_conversation_parent_class)->finalize (object);
 }
 
@@ -110,6 +130,7 @@ hb_conversation_init (HbConversation *self)
       self->side[i].seen = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
       self->side[i].marks = g_array_new (FALSE, FALSE, sizeof (Mark));
     }
+  hb_conversation_set_lab_patterns (self, NULL, NULL);
 }
 
 HbConversation *
@@ -128,6 +149,44 @@ hb_conversation_set_server_port (HbConversation *self,
   g_return_if_fail (HB_IS_CONVERSATION (self));
   g_return_if_fail (self->packets->len == 0);
   self->server_port = port;
+}
+
+void
+hb_conversation_set_lab_patterns (HbConversation *self,
+                                  GBytes         *heartbeat,
+                                  GBytes         *ack)
+{
+  g_return_if_fail (HB_IS_CONVERSATION (self));
+  g_return_if_fail (heartbeat == NULL || (g_bytes_get_size (heartbeat) > 0 &&
+                                          g_bytes_get_size (heartbeat) <= HB_LAB_MAX_PATTERN));
+  g_return_if_fail (ack == NULL || (g_bytes_get_size (ack) > 0 && g_bytes_get_size (ack) <= HB_LAB_MAX_PATTERN));
+
+  heartbeat = heartbeat != NULL ? g_bytes_ref (heartbeat)
+                                : g_bytes_new_static (HB_LAB_DEFAULT_HEARTBEAT, strlen (HB_LAB_DEFAULT_HEARTBEAT));
+  ack = ack != NULL ? g_bytes_ref (ack) : g_bytes_new_static (HB_LAB_DEFAULT_ACK, strlen (HB_LAB_DEFAULT_ACK));
+  g_clear_pointer (&self->patterns[HB_LAB_PATTERN_HEARTBEAT], g_bytes_unref);
+  g_clear_pointer (&self->patterns[HB_LAB_PATTERN_ACK], g_bytes_unref);
+  self->patterns[HB_LAB_PATTERN_HEARTBEAT] = heartbeat;
+  self->patterns[HB_LAB_PATTERN_ACK] = ack;
+  /* A start carried over was the start of the old patterns. */
+  self->side[0].carry_len = 0;
+  self->side[1].carry_len = 0;
+}
+
+GBytes *
+hb_conversation_get_lab_pattern (HbConversation *self,
+                                 HbLabPattern    which)
+{
+  g_return_val_if_fail (HB_IS_CONVERSATION (self), NULL);
+  g_return_val_if_fail (which == HB_LAB_PATTERN_HEARTBEAT || which == HB_LAB_PATTERN_ACK, NULL);
+  return self->patterns[which];
+}
+
+gboolean
+hb_conversation_get_is_lab (HbConversation *self)
+{
+  g_return_val_if_fail (HB_IS_CONVERSATION (self), FALSE);
+  return self->lab_seen && !self->line_protocol;
 }
 
 guint
@@ -227,11 +286,289 @@ captured_payload (const HbPacket *packet)
 }
 
 static gboolean
-packet_is_heartbeat (const HbPacket *packet)
+packet_is_heartbeat (HbConversation *self,
+                     const HbPacket *packet)
 {
-  const char *payload = captured_payload (packet);
+  const guint8 *payload = (const guint8 *) captured_payload (packet);
+  gsize len = packet->payload_captured;
 
-  return payload != NULL && hb_payload_is_heartbeat ((const guint8 *) payload, packet->payload_captured);
+  if (payload == NULL)
+    return FALSE;
+  if (hb_payload_is_heartbeat (payload, len))
+    return TRUE;
+  for (guint k = HB_LAB_PATTERN_HEARTBEAT; k <= HB_LAB_PATTERN_ACK; k++)
+    {
+      gsize m;
+      const guint8 *pattern = g_bytes_get_data (self->patterns[k], &m);
+
+      if (hb_payload_is_pattern (payload, len, pattern, m))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* ---------------------------------------------------------------------- */
+/* The lab's patterns in the stream                                        */
+
+/* The lab's patterns, the longer first: where both begin at one place
+ * (`heartbeat` in `heartbeat ack`), the longer is the one sent. */
+static void
+patterns_by_length (HbConversation *self,
+                    HbLabPattern    order[2])
+{
+  gboolean ack_longer = g_bytes_get_size (self->patterns[HB_LAB_PATTERN_ACK]) >=
+                        g_bytes_get_size (self->patterns[HB_LAB_PATTERN_HEARTBEAT]);
+
+  order[0] = ack_longer ? HB_LAB_PATTERN_ACK : HB_LAB_PATTERN_HEARTBEAT;
+  order[1] = ack_longer ? HB_LAB_PATTERN_HEARTBEAT : HB_LAB_PATTERN_ACK;
+}
+
+/* The first pattern at or after @from: where it starts (*@at) and which. */
+static HbLabPattern
+find_pattern (HbConversation *self,
+              const guint8   *data,
+              gsize           len,
+              gsize           from,
+              gsize          *at)
+{
+  HbLabPattern order[2];
+
+  patterns_by_length (self, order);
+  for (gsize i = from; i < len; i++)
+    for (guint k = 0; k < 2; k++)
+      {
+        gsize m;
+        const guint8 *pattern = g_bytes_get_data (self->patterns[order[k]], &m);
+
+        if (data[i] == pattern[0] && m <= len - i && memcmp (data + i, pattern, m) == 0)
+          {
+            *at = i;
+            return order[k];
+          }
+      }
+  return HB_LAB_PATTERN_NONE;
+}
+
+/* The longest end of @data that is a proper prefix of a pattern. */
+static gsize
+pattern_start_at_end (HbConversation *self,
+                      const guint8   *data,
+                      gsize           len)
+{
+  gsize best = 0;
+
+  for (guint k = HB_LAB_PATTERN_HEARTBEAT; k <= HB_LAB_PATTERN_ACK; k++)
+    {
+      gsize m;
+      const guint8 *pattern = g_bytes_get_data (self->patterns[k], &m);
+
+      for (gsize n = MIN (m - 1, len); n > best; n--)
+        if (memcmp (data + len - n, pattern, n) == 0)
+          {
+            best = n;
+            break;
+          }
+    }
+  return best;
+}
+
+/* A line ending right after a pattern belongs to it. */
+static gsize
+skip_line_ending (const guint8 *data,
+                  gsize         len,
+                  gsize         pos)
+{
+  if (pos < len && data[pos] == '\r')
+    pos++;
+  if (pos < len && data[pos] == '\n')
+    pos++;
+  return pos;
+}
+
+static void
+set_lab (HbPacket          *packet,
+         HbChunkInfo       *info,
+         HbLabPattern       kind)
+{
+  info->glued = info->n_patterns + info->n_messages + info->held >= 2;
+  packet->lab_chunk = hb_chunk_info_pack (info);
+  packet->lab_pattern = kind;
+}
+
+/* The segment that ended with the carried bytes did hold a pattern's
+ * start: the next one began with its rest. */
+static void
+confirm_carry (HbConversation *self,
+               Side           *side,
+               HbLabPattern    kind)
+{
+  HbPacket *earlier;
+  HbChunkInfo info;
+
+  if (side->carry_packet >= self->packets->len)
+    return;
+  earlier = g_ptr_array_index (self->packets, side->carry_packet);
+  hb_chunk_info_unpack (earlier->lab_chunk, &info);
+  /* Counted as a message until now. */
+  if (side->carry_whole && info.n_messages > 0)
+    info.n_messages--;
+  info.held = TRUE;
+  info.split = TRUE;
+  set_lab (earlier, &info, earlier->lab_pattern != HB_LAB_PATTERN_NONE ? earlier->lab_pattern : kind);
+  self->lab_seen = TRUE;
+}
+
+/* Whether the carried start goes on in @data: completed (*@rest: how many
+ * bytes of @data complete it), or continued by all of @data. */
+static HbLabPattern
+continue_carry (HbConversation *self,
+                Side           *side,
+                const guint8   *data,
+                gsize           len,
+                gsize          *rest,
+                gboolean       *completed)
+{
+  HbLabPattern order[2];
+
+  patterns_by_length (self, order);
+  for (guint k = 0; k < 2; k++)
+    {
+      gsize m, need;
+      const guint8 *pattern = g_bytes_get_data (self->patterns[order[k]], &m);
+
+      if (m <= side->carry_len || memcmp (pattern, side->carry, side->carry_len) != 0)
+        continue;
+      need = m - side->carry_len;
+      if (len >= need && memcmp (data, pattern + side->carry_len, need) == 0)
+        {
+          *rest = need;
+          *completed = TRUE;
+          return order[k];
+        }
+      if (len < need && memcmp (data, pattern + side->carry_len, len) == 0)
+        {
+          *rest = len;
+          *completed = FALSE;
+          return order[k];
+        }
+    }
+  return HB_LAB_PATTERN_NONE;
+}
+
+/* Fills @packet's lab_chunk and lab_pattern from its payload. @index: where
+ * the packet will be in packets. */
+static void
+scan_lab (HbConversation *self,
+          Side           *from,
+          HbPacket       *packet,
+          guint           index)
+{
+  const guint8 *data = (const guint8 *) captured_payload (packet);
+  gsize len = packet->payload_len, pos = 0, at = 0;
+  HbChunkInfo info = { 0 };
+  HbLabPattern kind = HB_LAB_PATTERN_NONE, found;
+  gboolean carried = from->carry_len > 0 && packet->seq == from->carry_seq;
+
+  packet->lab_chunk = 0;
+  packet->lab_pattern = HB_LAB_PATTERN_NONE;
+  /* A retransmission repeats what was said; a part not captured says nothing. */
+  if (data == NULL || len == 0 || packet->payload_captured < len ||
+      (packet->analysis & HB_ANALYSIS_RETRANSMISSION))
+    return;
+  if (!self->line_protocol &&
+      (hb_payload_is_heartbeat (data, len) ||
+       (len >= 8 && memcmp (data, "WELCOME ", 8) == 0) || (len >= 6 && memcmp (data, "HELLO ", 6) == 0)))
+    self->line_protocol = TRUE;
+  from->carry_len = carried ? from->carry_len : 0;
+  if (self->line_protocol)
+    {
+      from->carry_len = 0;
+      return;
+    }
+
+  if (carried)
+    {
+      gsize rest = 0;
+      gboolean completed = FALSE;
+
+      found = continue_carry (self, from, data, len, &rest, &completed);
+      from->carry_len = completed || found == HB_LAB_PATTERN_NONE ? 0 : from->carry_len;
+      if (found != HB_LAB_PATTERN_NONE)
+        {
+          confirm_carry (self, from, found);
+          kind = found;
+          info.split = TRUE;
+          if (!completed)
+            {
+              /* The middle of a pattern cut in three or more. */
+              memcpy (from->carry + from->carry_len, data, len);
+              from->carry_len += len;
+              from->carry_seq = packet->seq + len;
+              from->carry_packet = index;
+              from->carry_whole = TRUE;
+              info.held = TRUE;
+              set_lab (packet, &info, kind);
+              return;
+            }
+          info.n_patterns++;
+          pos = skip_line_ending (data, len, rest);
+        }
+    }
+
+  while ((found = find_pattern (self, data, len, pos, &at)) != HB_LAB_PATTERN_NONE)
+    {
+      if (at > pos)
+        info.n_messages++;
+      info.n_patterns++;
+      if (kind == HB_LAB_PATTERN_NONE)
+        kind = found;
+      pos = skip_line_ending (data, len, at + g_bytes_get_size (self->patterns[found]));
+    }
+  if (pos < len)
+    {
+      gsize n = pattern_start_at_end (self, data + pos, len - pos);
+
+      /* A message until the next segment says otherwise. */
+      info.n_messages++;
+      if (n > 0)
+        {
+          memcpy (from->carry, data + len - n, n);
+          from->carry_len = n;
+          from->carry_seq = packet->seq + (guint32) len;
+          from->carry_packet = index;
+          from->carry_whole = n == len - pos;
+        }
+    }
+  if (info.n_patterns > 0)
+    self->lab_seen = TRUE;
+  /* Kept with a carried start too: its counts are what the next segment
+   * corrects when it completes the pattern. */
+  if (info.n_patterns > 0 || info.split || (from->carry_len > 0 && from->carry_packet == index))
+    set_lab (packet, &info, kind);
+}
+
+char *
+hb_conversation_describe_lab (HbConversation *self,
+                              const HbPacket *packet,
+                              HbEncoding      encoding)
+{
+  HbChunkInfo info;
+  g_autofree char *text = NULL;
+
+  g_return_val_if_fail (HB_IS_CONVERSATION (self), NULL);
+  g_return_val_if_fail (packet != NULL, NULL);
+
+  hb_chunk_info_unpack (packet->lab_chunk, &info);
+  if (!hb_chunk_info_crosses_boundary (&info))
+    return NULL;
+  if (packet->lab_pattern == HB_LAB_PATTERN_HEARTBEAT || packet->lab_pattern == HB_LAB_PATTERN_ACK)
+    {
+      gsize m;
+      const guint8 *pattern = g_bytes_get_data (self->patterns[packet->lab_pattern], &m);
+
+      text = hb_bytes_to_display (pattern, m, encoding, HB_LAB_MAX_PATTERN, NULL);
+    }
+  return hb_chunk_info_describe (&info, packet->payload_len, text, packet->lab_pattern, HB_BOUNDARY_SEGMENT);
 }
 
 /* Whether a line of the payload is the protocol's goodbye ("BYE ..."):
@@ -441,7 +778,7 @@ classify (HbConversation *self,
           self->closing = TRUE;
           return HB_TCP_PHASE_TEARDOWN;
         }
-      phase = packet_is_heartbeat (packet) ? HB_TCP_PHASE_HEARTBEAT : HB_TCP_PHASE_DATA;
+      phase = packet_is_heartbeat (self, packet) ? HB_TCP_PHASE_HEARTBEAT : HB_TCP_PHASE_DATA;
       from->sent_payload = TRUE;
       add_mark (from, packet->seq + packet->payload_len, phase);
       return phase;
@@ -530,6 +867,7 @@ hb_conversation_add (HbConversation *self,
   fresh = update_sequence (from, packet);
 
   packet->phase = classify (self, from, to, packet);
+  scan_lab (self, from, packet, self->packets->len);
   if (fresh)
     {
       guint64 key = segment_key (packet);
@@ -645,6 +983,14 @@ tuple_key (const HbPacket *packet)
 GPtrArray *
 hb_conversation_split (GPtrArray *packets)
 {
+  return hb_conversation_split_lab (packets, NULL, NULL);
+}
+
+GPtrArray *
+hb_conversation_split_lab (GPtrArray *packets,
+                           GBytes    *heartbeat,
+                           GBytes    *ack)
+{
   g_autoptr(GHashTable) by_tuple = NULL;
   GPtrArray *conversations;
 
@@ -662,6 +1008,7 @@ hb_conversation_split (GPtrArray *packets)
       if (conversation == NULL || !hb_conversation_accepts (conversation, packet))
         {
           conversation = hb_conversation_new (conversations->len);
+          hb_conversation_set_lab_patterns (conversation, heartbeat, ack);
           g_ptr_array_add (conversations, conversation);
           g_hash_table_replace (by_tuple, key, conversation);
         }
