@@ -74,6 +74,7 @@ typedef struct
   guint32     carry_seq;     /* raw seq where the rest must follow */
   guint       carry_packet;  /* index of that segment in packets */
   gboolean    carry_whole;   /* the carried bytes were the whole text after its last pattern */
+  guint       n_sent[3];     /* lab patterns found, by HbLabPattern: what this side sends */
 } Side;
 
 struct _HbConversation
@@ -455,6 +456,23 @@ continue_carry (HbConversation *self,
   return HB_LAB_PATTERN_NONE;
 }
 
+/* Whether @data, where pattern @found begins and the segment ends, is
+ * rather the start of the other pattern, which begins with @found
+ * (`hb` in `hb-ok`): when this side is the one that sends the other. */
+static gboolean
+is_start_of_other (HbConversation *self,
+                   Side           *side,
+                   HbLabPattern    found,
+                   const guint8   *data,
+                   gsize           len)
+{
+  HbLabPattern other = found == HB_LAB_PATTERN_ACK ? HB_LAB_PATTERN_HEARTBEAT : HB_LAB_PATTERN_ACK;
+  gsize m;
+  const guint8 *pattern = g_bytes_get_data (self->patterns[other], &m);
+
+  return len < m && memcmp (data, pattern, len) == 0 && side->n_sent[other] > side->n_sent[found];
+}
+
 /* Fills @packet's lab_chunk and lab_pattern from its payload. @index: where
  * the packet will be in packets. */
 static void
@@ -511,15 +529,19 @@ scan_lab (HbConversation *self,
               return;
             }
           info.n_patterns++;
+          from->n_sent[found]++;
           pos = skip_line_ending (data, len, rest);
         }
     }
 
   while ((found = find_pattern (self, data, len, pos, &at)) != HB_LAB_PATTERN_NONE)
     {
+      if (is_start_of_other (self, from, found, data + at, len - at))
+        break;
       if (at > pos)
         info.n_messages++;
       info.n_patterns++;
+      from->n_sent[found]++;
       if (kind == HB_LAB_PATTERN_NONE)
         kind = found;
       pos = skip_line_ending (data, len, at + g_bytes_get_size (self->patterns[found]));
