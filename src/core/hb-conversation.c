@@ -364,7 +364,7 @@ pattern_start_at_end (HbConversation *self,
       const guint8 *pattern = g_bytes_get_data (self->patterns[k], &m);
 
       for (gsize n = MIN (m - 1, len); n > best; n--)
-        if (memcmp (data + len - n, pattern, n) == 0)
+        if (data[len - n] == pattern[0] && memcmp (data + len - n, pattern, n) == 0)
           {
             best = n;
             break;
