@@ -413,3 +413,177 @@ hb_test_make_conversation (int              linktype,
     hb_test_capture_add_step (&cap, net, &hb_test_conversation[i], isn_client, isn_server);
   return hb_test_capture_finish (&cap);
 }
+
+/* ---------------------------------------------------------------------- */
+/* A session of the lab's protocol                                         */
+
+typedef struct
+{
+  HbTestCapture cap;
+  HbTestNet     net;
+  guint32       seq[2];   /* [1]: the client's next raw seq */
+} LabSession;
+
+/* One segment with @len bytes of @payload (NULL: a pure ACK). */
+static void
+lab_segment (LabSession *lab,
+             gboolean    from_client,
+             guint16     flags,
+             const char *payload,
+             gsize       len)
+{
+  guint32 *seq = &lab->seq[from_client];
+  guint32 ack = lab->seq[!from_client];
+
+  hb_test_capture_add_ip (&lab->cap, lab->net.family,
+                          hb_test_ip_tcp (&lab->net, from_client, flags, *seq, ack, 2559, NULL, 0,
+                                          payload, len));
+  *seq += (guint32) len + ((flags & (HB_TCP_SYN | HB_TCP_FIN)) ? 1 : 0);
+}
+
+/* @payload written at once, and the other side's ACK of it. */
+static void
+lab_send (LabSession *lab,
+          gboolean    from_client,
+          const char *payload,
+          gsize       len)
+{
+  lab_segment (lab, from_client, HB_TCP_PSH | HB_TCP_ACK, payload, len);
+  lab_segment (lab, !from_client, HB_TCP_ACK, NULL, 0);
+}
+
+GBytes *
+hb_test_make_lab_session (const char *heartbeat,
+                          const char *ack)
+{
+  LabSession lab = { .net = hb_test_net_default (4), .seq = { 70000, 1000 } };
+  g_autofree char *ack_glued = g_strconcat (ack, "123", NULL);
+  g_autofree char *heartbeat_glued = g_strconcat (heartbeat, "456", NULL);
+  gsize cut = MIN (strlen (ack) - 1, 5);
+
+  g_assert_cmpuint (strlen (ack), >=, 2);
+  hb_test_capture_init (&lab.cap, DLT_NULL, HB_TEST_VARIANT_PLAIN);
+  lab_segment (&lab, TRUE, HB_TCP_SYN, NULL, 0);
+  lab_segment (&lab, FALSE, HB_TCP_SYN | HB_TCP_ACK, NULL, 0);
+  lab_segment (&lab, TRUE, HB_TCP_ACK, NULL, 0);
+
+  lab_send (&lab, FALSE, heartbeat, strlen (heartbeat));
+  lab_send (&lab, TRUE, ack, strlen (ack));
+  lab_send (&lab, TRUE, "123", 3);
+  lab_segment (&lab, FALSE, HB_TCP_PSH | HB_TCP_ACK, heartbeat, strlen (heartbeat));
+  lab_send (&lab, TRUE, ack_glued, strlen (ack_glued));
+  lab_segment (&lab, FALSE, HB_TCP_PSH | HB_TCP_ACK, heartbeat_glued, strlen (heartbeat_glued));
+  lab_send (&lab, TRUE, ack, strlen (ack));
+  lab_segment (&lab, FALSE, HB_TCP_PSH | HB_TCP_ACK, heartbeat, strlen (heartbeat));
+  lab_segment (&lab, TRUE, HB_TCP_PSH | HB_TCP_ACK, ack, cut);
+  lab_send (&lab, TRUE, ack + cut, strlen (ack) - cut);
+  lab_send (&lab, TRUE, "each", 4);
+  lab_send (&lab, TRUE, "hello", 5);
+
+  lab_segment (&lab, TRUE, HB_TCP_FIN | HB_TCP_ACK, NULL, 0);
+  lab_segment (&lab, FALSE, HB_TCP_FIN | HB_TCP_ACK, NULL, 0);
+  lab_segment (&lab, TRUE, HB_TCP_ACK, NULL, 0);
+  return hb_test_capture_finish (&lab.cap);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Against tshark                                                          */
+
+/* Splits "[TCP Retransmission] [TCP Dup ACK 3#1] body" into its
+ * bracketed prefixes and the body. */
+static const char *
+split_prefixes (const char *info,
+                GPtrArray  *prefixes)
+{
+  while (info[0] == '[')
+    {
+      const char *end = strstr (info, "] ");
+
+      if (end == NULL || g_str_has_prefix (info, "[SYN") || g_ascii_isdigit (info[1]))
+        break;
+      g_ptr_array_add (prefixes, g_strndup (info, end + 1 - info));
+      info = end + 2;
+    }
+  return info;
+}
+
+static gboolean
+has_string (GPtrArray  *array,
+            const char *s)
+{
+  for (guint i = 0; i < array->len; i++)
+    if (g_strcmp0 (array->pdata[i], s) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+guint
+hb_test_compare_with_tshark (const char    *tshark,
+                             const char    *path,
+                             HbCaptureFile *file)
+{
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+  g_auto(GStrv) lines = NULL;
+  GPtrArray *packets = hb_capture_file_get_packets (file);
+  guint n_lines = 0, n_info = 0;
+
+  hb_capture_file_get_conversations (file);
+  proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error,
+                           tshark, "-n", "-r", path, "-T", "fields", "-E", "separator=/t",
+                           "-E", "occurrence=f",
+                           "-e", "frame.number", "-e", "tcp.stream", "-e", "tcp.seq", "-e", "tcp.ack",
+                           "-e", "tcp.len", "-e", "tcp.window_size", "-e", "tcp.flags",
+                           "-e", "ip.src", "-e", "ipv6.src", "-e", "tcp.srcport", "-e", "tcp.dstport",
+                           "-e", "_ws.col.Protocol", "-e", "_ws.col.Info", NULL);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_communicate_utf8 (proc, NULL, NULL, &out, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_successful (proc));
+
+  lines = g_strsplit (out, "\n", -1);
+  for (guint l = 0; lines[l] != NULL; l++)
+    {
+      g_auto(GStrv) f = NULL;
+      g_autoptr(GPtrArray) ours = g_ptr_array_new_with_free_func (g_free);
+      g_autoptr(GPtrArray) theirs = g_ptr_array_new_with_free_func (g_free);
+      g_autofree char *info = NULL;
+      HbPacket *p;
+
+      if (lines[l][0] == '\0')
+        continue;
+      f = g_strsplit (lines[l], "\t", -1);
+      g_assert_cmpuint (g_strv_length (f), ==, 13);
+      g_assert_cmpuint (n_lines, <, packets->len);
+      p = g_ptr_array_index (packets, n_lines);
+      n_lines++;
+
+      g_test_message ("tshark: %s", lines[l]);
+      g_assert_cmpuint (g_ascii_strtoull (f[0], NULL, 10), ==, p->frame);
+      g_assert_cmpuint (g_ascii_strtoull (f[1], NULL, 10), ==, p->conversation);
+      g_assert_cmpuint (g_ascii_strtoull (f[2], NULL, 10), ==, p->rel_seq);
+      if (p->flags & HB_TCP_ACK)
+        g_assert_cmpuint (g_ascii_strtoull (f[3], NULL, 10), ==, p->rel_ack);
+      g_assert_cmpuint (g_ascii_strtoull (f[4], NULL, 10), ==, p->payload_len);
+      g_assert_cmpuint (g_ascii_strtoull (f[5], NULL, 10), ==, p->win);
+      g_assert_cmpuint (g_ascii_strtoull (f[6], NULL, 16), ==, p->flags);
+      g_assert_cmpstr (p->family == 4 ? f[7] : f[8], ==, p->src);
+      g_assert_cmpuint (g_ascii_strtoull (f[9], NULL, 10), ==, p->src_port);
+      g_assert_cmpuint (g_ascii_strtoull (f[10], NULL, 10), ==, p->dst_port);
+
+      /* Another dissector may claim a payload and rewrite the columns. */
+      if (g_strcmp0 (f[11], "TCP") != 0)
+        continue;
+      info = hb_packet_format_info (p);
+      /* Wireshark has more expert prefixes than we make (Dup ACK, Window
+       * Update...): the body must match, and every prefix we make must be
+       * one Wireshark makes too. */
+      g_assert_cmpstr (split_prefixes (info, ours), ==, split_prefixes (f[12], theirs));
+      for (guint i = 0; i < ours->len; i++)
+        g_assert_true (has_string (theirs, ours->pdata[i]));
+      n_info++;
+    }
+  g_assert_cmpuint (n_lines, ==, packets->len);
+  return n_info;
+}

@@ -10,6 +10,7 @@
 
 #include <gio/gio.h>
 
+#include "hb-capture-file.h"
 #include "hb-capture-writer.h"
 #include "hb-packet.h"
 
@@ -165,5 +166,36 @@ GBytes     *hb_test_make_conversation (int              linktype,
                                        const HbTestNet *net,
                                        guint32          isn_client,
                                        guint32          isn_server);
+
+/* A session of the lab's own protocol (tests/students: no framing),
+ * @heartbeat and @ack as the programs send them, over DLT_NULL as the
+ * lab's Npcap loopback capture, client 4324 → server 12001. Frames:
+ *   1-3   handshake
+ *   4     server: heartbeat          5  client: ACK
+ *   6     client: ack                7  server: ACK
+ *   8     client: "123"              9  server: ACK
+ *   10    server: heartbeat          11 client: ack + "123" in one segment
+ *   12    server: ACK
+ *   13    server: heartbeat + "456"  14 client: ack
+ *   15    server: ACK
+ *   16    server: heartbeat
+ *   17    client: the ack's first 5 bytes
+ *   18    client: the rest of the ack
+ *   19    server: ACK
+ *   20    client: "each"             21 server: ACK
+ *   22    client: "hello"            23 server: ACK
+ *   24-26 teardown, client first (FIN, FIN, ACK) */
+#define HB_TEST_LAB_SESSION_LEN 26
+
+GBytes     *hb_test_make_lab_session  (const char       *heartbeat,
+                                       const char       *ack);
+
+/* Reads @path with tshark and compares every frame with our analysis of
+ * @file, which was loaded from it: stream, numbers, flags, ends and the
+ * Info column. Returns the number of frames whose Info column was
+ * compared (those tshark left to TCP itself). */
+guint       hb_test_compare_with_tshark (const char    *tshark,
+                                         const char    *path,
+                                         HbCaptureFile *file);
 
 G_END_DECLS

@@ -425,6 +425,207 @@ test_table_chinese (void)
   g_rmdir (dir);
 }
 
+/* ---------------------------------------------------------------------- */
+/* The lab's own protocol                                                  */
+
+static char *
+write_lab_session (const char *dir,
+                   const char *heartbeat,
+                   const char *ack)
+{
+  g_autoptr(GBytes) bytes = hb_test_make_lab_session (heartbeat, ack);
+  char *path = g_build_filename (dir, "lab.pcap", NULL);
+
+  g_assert_true (g_file_set_contents (path, g_bytes_get_data (bytes, NULL), (gssize) g_bytes_get_size (bytes), NULL));
+  return path;
+}
+
+/* The row of frame @n, and the phase heading above it. */
+static void
+find_row (const char  *out,
+          guint        n,
+          char       **row,
+          char       **heading)
+{
+  g_auto(GStrv) lines = g_strsplit (out, "\n", -1);
+  char number[16];
+
+  g_snprintf (number, sizeof number, "%u", n);
+  *heading = NULL;
+  *row = NULL;
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      const char *text = lines[i] + strspn (lines[i], " ");
+
+      if (g_str_has_prefix (lines[i], "── "))
+        {
+          g_free (*heading);
+          *heading = g_strdup (lines[i]);
+        }
+      else if (g_str_has_prefix (text, number) && text[strlen (number)] == ' ')
+        {
+          *row = g_strdup (lines[i]);
+          return;
+        }
+    }
+  g_error ("no row for frame %u in:\n%s", n, out);
+}
+
+static void
+assert_row (const char *out,
+            guint       n,
+            const char *heading,
+            const char *part)
+{
+  g_autofree char *row = NULL;
+  g_autofree char *above = NULL;
+
+  find_row (out, n, &row, &above);
+  g_assert_cmpstr (above, ==, heading);
+  if (strstr (row, part) == NULL)
+    g_error ("“%s” is not in the row of frame %u: %s", part, n, row);
+}
+
+/* A capture of the lab's own session: without options its heartbeat and
+ * ack are heartbeats; a glued one is data, with a note saying so. */
+static void
+test_lab_defaults (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("hb-analyze-XXXXXX", NULL);
+  g_autofree char *path = write_lab_session (dir, "heartbeat", "heartbeat ack");
+  g_auto(Run) run = { 0 };
+
+  if (skip_unless_wired ())
+    return;
+  run_analyze (&run, path, NULL);
+  g_test_message ("%s", run.out);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_cmpstr (run.err, ==, "");
+  assert_row (run.out, 4, "── heartbeat ──", "[PSH, ACK] Seq=1 Ack=1 Win=2559 Len=9  “heartbeat”");
+  assert_row (run.out, 6, "── heartbeat ──", "Len=13  “heartbeat ack”");
+  assert_row (run.out, 8, "── data ──", "Len=3  “123”");
+  assert_row (run.out, 11, "── data ──", "Len=16  “heartbeat ack123”  [heartbeat ack + message (2 in one segment)]");
+  assert_row (run.out, 13, "── data ──", "Len=12  “heartbeat456”  [heartbeat + message (2 in one segment)]");
+  assert_row (run.out, 14, "── heartbeat ──", "Len=13  “heartbeat ack”");
+  assert_row (run.out, 17, "── data ──", "Len=5  “heart”  [5 bytes (start of an ack)]");
+  assert_row (run.out, 18, "── data ──", "Len=8  “beat ack”  [heartbeat ack (split across segments)]");
+  g_assert_nonnull (strstr (run.out, "TCP keeps no message boundaries"));
+  g_assert_nonnull (strstr (run.out, "(粘包)"));
+  g_assert_nonnull (strstr (run.out, "(拆包)"));
+
+  {
+    g_auto(Run) json = { 0 };
+    g_auto(GStrv) lines = NULL;
+    g_autoptr(JsonNode) node = NULL;
+    JsonObject *o, *lab;
+
+    run_analyze (&json, "--json", path, NULL);
+    g_assert_cmpint (json.status, ==, 0);
+    lines = g_strsplit (json.out, "\n", -1);
+    g_assert_cmpuint (g_strv_length (lines), >=, HB_TEST_LAB_SESSION_LEN);
+    node = json_from_string (lines[10], NULL);
+    o = json_node_get_object (node);
+    g_assert_cmpstr (json_object_get_string_member (o, "phase"), ==, "data");
+    lab = json_object_get_object_member (o, "lab");
+    g_assert_cmpstr (json_object_get_string_member (lab, "pattern"), ==, "ack");
+    g_assert_cmpint (json_object_get_int_member (lab, "patterns"), ==, 1);
+    g_assert_cmpint (json_object_get_int_member (lab, "messages"), ==, 1);
+    g_assert_true (json_object_get_boolean_member (lab, "glued"));
+    g_assert_false (json_object_get_boolean_member (lab, "split"));
+    g_clear_pointer (&node, json_node_unref);
+    node = json_from_string (lines[7], NULL);
+    g_assert_true (json_object_get_null_member (json_node_get_object (node), "lab"));   /* "123" */
+    g_clear_pointer (&node, json_node_unref);
+    node = json_from_string (lines[5], NULL);
+    o = json_node_get_object (node);
+    g_assert_cmpstr (json_object_get_string_member (o, "phase"), ==, "heartbeat");
+    g_assert_false (json_object_get_boolean_member (json_object_get_object_member (o, "lab"), "glued"));
+  }
+
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+/* A class's own patterns, given as text or as hex. */
+static void
+test_lab_patterns (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("hb-analyze-XXXXXX", NULL);
+  g_autofree char *path = write_lab_session (dir, "hb", "hb-ok");
+
+  if (skip_unless_wired ())
+    return;
+  {
+    g_auto(Run) run = { 0 };
+
+    /* Unknown patterns are only data. */
+    run_analyze (&run, path, NULL);
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_null (strstr (run.out, "── heartbeat ──"));
+    g_assert_null (strstr (run.out, "”  ["));
+  }
+  {
+    g_auto(Run) run = { 0 };
+
+    run_analyze (&run, path, "--heartbeat-text", "hb", "--ack-text", "hb-ok", NULL);
+    g_test_message ("%s", run.out);
+    g_assert_cmpint (run.status, ==, 0);
+    assert_row (run.out, 4, "── heartbeat ──", "Len=2  “hb”");
+    assert_row (run.out, 6, "── heartbeat ──", "Len=5  “hb-ok”");
+    assert_row (run.out, 11, "── data ──", "“hb-ok123”  [hb-ok + message (2 in one segment)]");
+    assert_row (run.out, 17, "── data ──", "“hb-o”  [4 bytes (start of an ack)]");
+  }
+  {
+    g_auto(Run) run = { 0 };
+
+    run_analyze (&run, path, "--heartbeat-hex", "68 62", "--ack-hex", "0x68,0x62,0x2d,0x6f,0x6b", NULL);
+    g_assert_cmpint (run.status, ==, 0);
+    assert_row (run.out, 6, "── heartbeat ──", "Len=5  “hb-ok”");
+    assert_row (run.out, 11, "── data ──", "[hb-ok + message (2 in one segment)]");
+  }
+
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+/* An empty heartbeat or ack, or one given twice, is wrong usage. */
+static void
+test_lab_bad_patterns (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("hb-analyze-XXXXXX", NULL);
+  g_autofree char *path = write_lab_session (dir, "heartbeat", "heartbeat ack");
+  static const struct
+  {
+    const char *option;
+    const char *value;
+    const char *option2;
+    const char *value2;
+    const char *error;
+  } cases[] = {
+    { "--heartbeat-text", "", NULL, NULL, "--heartbeat-text is empty" },
+    { "--ack-text", "", NULL, NULL, "--ack-text is empty" },
+    { "--heartbeat-hex", "", NULL, NULL, "--heartbeat-hex is empty" },
+    { "--ack-hex", "6", NULL, NULL, "--ack-hex" },
+    { "--ack-text", "ok", "--ack-hex", "6f6b", "both as text and as hex" },
+  };
+
+  if (skip_unless_wired ())
+    return;
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_auto(Run) run = { 0 };
+
+      run_analyze (&run, cases[i].option, cases[i].value, cases[i].option2 ? cases[i].option2 : path,
+                   cases[i].value2, cases[i].option2 ? path : NULL, NULL);
+      g_test_message ("%s", run.err);
+      g_assert_cmpint (run.status, ==, 2);
+      g_assert_cmpstr (run.out, ==, "");
+      g_assert_nonnull (strstr (run.err, cases[i].error));
+    }
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -435,6 +636,9 @@ main (int   argc,
   g_test_add_func ("/core/cli-analyze/json", test_json);
   g_test_add_func ("/core/cli-analyze/exit-codes", test_exit_codes);
   g_test_add_func ("/core/cli-analyze/table-chinese", test_table_chinese);
+  g_test_add_func ("/core/cli-analyze/lab/defaults", test_lab_defaults);
+  g_test_add_func ("/core/cli-analyze/lab/patterns", test_lab_patterns);
+  g_test_add_func ("/core/cli-analyze/lab/bad-patterns", test_lab_bad_patterns);
 
   return g_test_run ();
 }

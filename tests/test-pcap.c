@@ -1029,108 +1029,6 @@ find_tshark (void)
   return g_find_program_in_path ("tshark");
 }
 
-/* Splits "[TCP Retransmission] [TCP Dup ACK 3#1] body" into its
- * bracketed prefixes and the body. */
-static const char *
-split_prefixes (const char *info,
-                GPtrArray  *prefixes)
-{
-  while (info[0] == '[')
-    {
-      const char *end = strstr (info, "] ");
-
-      if (end == NULL || g_str_has_prefix (info, "[SYN") || g_ascii_isdigit (info[1]))
-        break;
-      g_ptr_array_add (prefixes, g_strndup (info, end + 1 - info));
-      info = end + 2;
-    }
-  return info;
-}
-
-static gboolean
-has_string (GPtrArray  *array,
-            const char *s)
-{
-  for (guint i = 0; i < array->len; i++)
-    if (g_strcmp0 (array->pdata[i], s) == 0)
-      return TRUE;
-  return FALSE;
-}
-
-/* Reads @path with tshark and compares every frame with our analysis of
- * @file. Returns the number of frames whose Info column was compared
- * (those tshark left to TCP itself). */
-static guint
-compare_with_tshark (const char    *tshark,
-                     const char    *path,
-                     HbCaptureFile *file)
-{
-  g_autoptr(GSubprocess) proc = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *out = NULL;
-  g_auto(GStrv) lines = NULL;
-  GPtrArray *packets = hb_capture_file_get_packets (file);
-  guint n_lines = 0, n_info = 0;
-
-  hb_capture_file_get_conversations (file);
-  proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error,
-                           tshark, "-n", "-r", path, "-T", "fields", "-E", "separator=/t",
-                           "-E", "occurrence=f",
-                           "-e", "frame.number", "-e", "tcp.stream", "-e", "tcp.seq", "-e", "tcp.ack",
-                           "-e", "tcp.len", "-e", "tcp.window_size", "-e", "tcp.flags",
-                           "-e", "ip.src", "-e", "ipv6.src", "-e", "tcp.srcport", "-e", "tcp.dstport",
-                           "-e", "_ws.col.Protocol", "-e", "_ws.col.Info", NULL);
-  g_assert_no_error (error);
-  g_assert_true (g_subprocess_communicate_utf8 (proc, NULL, NULL, &out, NULL, &error));
-  g_assert_no_error (error);
-  g_assert_true (g_subprocess_get_successful (proc));
-
-  lines = g_strsplit (out, "\n", -1);
-  for (guint l = 0; lines[l] != NULL; l++)
-    {
-      g_auto(GStrv) f = NULL;
-      g_autoptr(GPtrArray) ours = g_ptr_array_new_with_free_func (g_free);
-      g_autoptr(GPtrArray) theirs = g_ptr_array_new_with_free_func (g_free);
-      g_autofree char *info = NULL;
-      HbPacket *p;
-
-      if (lines[l][0] == '\0')
-        continue;
-      f = g_strsplit (lines[l], "\t", -1);
-      g_assert_cmpuint (g_strv_length (f), ==, 13);
-      g_assert_cmpuint (n_lines, <, packets->len);
-      p = g_ptr_array_index (packets, n_lines);
-      n_lines++;
-
-      g_test_message ("tshark: %s", lines[l]);
-      g_assert_cmpuint (g_ascii_strtoull (f[0], NULL, 10), ==, p->frame);
-      g_assert_cmpuint (g_ascii_strtoull (f[1], NULL, 10), ==, p->conversation);
-      g_assert_cmpuint (g_ascii_strtoull (f[2], NULL, 10), ==, p->rel_seq);
-      if (p->flags & HB_TCP_ACK)
-        g_assert_cmpuint (g_ascii_strtoull (f[3], NULL, 10), ==, p->rel_ack);
-      g_assert_cmpuint (g_ascii_strtoull (f[4], NULL, 10), ==, p->payload_len);
-      g_assert_cmpuint (g_ascii_strtoull (f[5], NULL, 10), ==, p->win);
-      g_assert_cmpuint (g_ascii_strtoull (f[6], NULL, 16), ==, p->flags);
-      g_assert_cmpstr (p->family == 4 ? f[7] : f[8], ==, p->src);
-      g_assert_cmpuint (g_ascii_strtoull (f[9], NULL, 10), ==, p->src_port);
-      g_assert_cmpuint (g_ascii_strtoull (f[10], NULL, 10), ==, p->dst_port);
-
-      /* Another dissector may claim a payload and rewrite the columns. */
-      if (g_strcmp0 (f[11], "TCP") != 0)
-        continue;
-      info = hb_packet_format_info (p);
-      /* Wireshark has more expert prefixes than we make (Dup ACK, Window
-       * Update...): the body must match, and every prefix we make must be
-       * one Wireshark makes too. */
-      g_assert_cmpstr (split_prefixes (info, ours), ==, split_prefixes (f[12], theirs));
-      for (guint i = 0; i < ours->len; i++)
-        g_assert_true (has_string (theirs, ours->pdata[i]));
-      n_info++;
-    }
-  g_assert_cmpuint (n_lines, ==, packets->len);
-  return n_info;
-}
-
 static void
 save_and_compare (const char *tshark,
                   const char *dir,
@@ -1145,7 +1043,7 @@ save_and_compare (const char *tshark,
   g_assert_true (g_file_set_contents (path, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), &error));
   g_assert_no_error (error);
   g_test_message ("comparing %s", name);
-  g_assert_cmpuint (compare_with_tshark (tshark, path, file), >=, min_info);
+  g_assert_cmpuint (hb_test_compare_with_tshark (tshark, path, file), >=, min_info);
   g_unlink (path);
 }
 
@@ -1420,7 +1318,7 @@ run_live (Ending ending)
   g_assert_cmpuint (n_data, >=, 4);        /* HELLO, WELCOME, MSG, BCAST */
   g_assert_cmpuint (n_teardown, >=, 1);
 
-  g_assert_cmpuint (compare_with_tshark (tshark, path, file), >=, 3);
+  g_assert_cmpuint (hb_test_compare_with_tshark (tshark, path, file), >=, 3);
 
   hb_server_stop (server);
   g_unlink (path);

@@ -1023,6 +1023,301 @@ test_session_failures (void)
     }
 }
 
+/* ---------------------------------------------------------------------- */
+/* The lab's protocol, from the application's own record                   */
+
+static HbSegment *
+find_label (HbTimelineWindow *win,
+            const char       *label,
+            guint            *row)
+{
+  GListModel *segments = hb_timeline_window_get_segments (win);
+
+  for (guint i = 0; i < g_list_model_get_n_items (segments); i++)
+    if (g_strcmp0 (hb_segment_get_label (segment_at (win, i)), label) == 0)
+      {
+        if (row != NULL)
+          *row = i;
+        return segment_at (win, i);
+      }
+  return NULL;
+}
+
+static guint
+count_label (HbTimelineWindow *win,
+             const char       *label)
+{
+  GListModel *segments = hb_timeline_window_get_segments (win);
+  guint n = 0;
+
+  for (guint i = 0; i < g_list_model_get_n_items (segments); i++)
+    n += g_strcmp0 (hb_segment_get_label (segment_at (win, i)), label) == 0;
+  return n;
+}
+
+/* Writes @text from the peer and waits until the server has read it all. */
+static void
+peer_write (HbConnection      *conn,
+            GSocketConnection *peer,
+            const char        *text)
+{
+  GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (peer));
+  guint64 before = hb_connection_get_bytes_in (conn);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (g_output_stream_write_all (out, text, strlen (text), NULL, NULL, &error));
+  g_assert_no_error (error);
+  hb_assert_eventually (hb_connection_get_bytes_in (conn) == before + strlen (text));
+}
+
+static const char *
+explanation (HbTimelineWindow *win)
+{
+  return gtk_label_get_text (CHILD (win, "explanation_label"));
+}
+
+/* A server in the lab's protocol and a peer that writes raw bytes as a
+ * student's client does: the ladder names each read by what it held, and
+ * a read that glued an ack to a message, or held half of one, explains
+ * message boundaries. */
+static void
+test_lab_reads (void)
+{
+  Live live = { 0 };
+  g_autoptr(GSocketClient) socket_client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) peer = NULL;
+  g_autoptr(HbConnection) conn = NULL;
+  g_autoptr(GError) error = NULL;
+  HbTimelineWindow *win;
+  HbSegment *seg;
+  guint row = 0;
+
+  live.server = g_object_new (HB_TYPE_SERVER, "port", 0, "protocol", HB_PROTOCOL_LAB,
+                              "interval-ms", 600000, "timeout-ms", 1200000, NULL);
+  g_assert_true (hb_server_start (live.server, NULL));
+  live.port = hb_server_get_port (live.server);
+  peer = g_socket_client_connect_to_host (socket_client, "127.0.0.1", live.port, NULL, &error);
+  g_assert_no_error (error);
+  hb_assert_eventually (g_list_model_get_n_items (hb_server_get_connections (live.server)) == 1);
+  conn = g_list_model_get_item (hb_server_get_connections (live.server), 0);
+
+  win = open_for (conn);
+  gtk_window_present (GTK_WINDOW (win));
+  g_assert_true (hb_server_beat_now (live.server, hb_connection_get_id (conn), NULL));
+  hb_assert_eventually (find_label (win, "heartbeat", NULL) != NULL);
+  peer_write (conn, peer, "heartbeat ack");
+  peer_write (conn, peer, "heartbeat ack123");
+  peer_write (conn, peer, "123");
+  peer_write (conn, peer, "heart");
+  peer_write (conn, peer, "beat ack");
+  g_assert_true (hb_server_send (live.server, hb_connection_get_id (conn), "456"));
+  /* "123" read, "456" written. */
+  hb_assert_eventually (count_label (win, "message, 3 bytes") == 2);
+
+  /* The server's heartbeat: the bytes it wrote, in the heartbeat phase. */
+  seg = find_label (win, "heartbeat", NULL);
+  g_assert_false (hb_segment_get_from_client (seg));
+  g_assert_cmpint (hb_segment_get_phase (seg), ==, HB_TCP_PHASE_HEARTBEAT);
+  g_assert_cmpstr (hb_segment_get_info (seg), ==, "One write of 9 bytes: heartbeat");
+  g_assert_cmpstr (hb_segment_get_protocol (seg), ==, "Lab");
+  g_assert_cmpuint (hb_segment_get_length (seg), ==, 9);
+
+  /* The ack alone: a heartbeat; its lesson is the lab's heartbeat. */
+  seg = find_label (win, "heartbeat ack", &row);
+  g_assert_true (hb_segment_get_from_client (seg));
+  g_assert_cmpint (hb_segment_get_phase (seg), ==, HB_TCP_PHASE_HEARTBEAT);
+  g_assert_cmpstr (hb_segment_get_info (seg), ==, "One read returned 13 bytes: heartbeat ack");
+  select_row (win, row);
+  g_assert_true (g_str_has_prefix (explanation (win), "Heartbeat. In the lab's protocol"));
+
+  /* Glued: data, named for what it held, and the lesson on boundaries. */
+  seg = find_label (win, "heartbeat ack + message (2 in one read)", &row);
+  g_assert_nonnull (seg);
+  g_assert_true (hb_segment_get_from_client (seg));
+  g_assert_cmpint (hb_segment_get_phase (seg), ==, HB_TCP_PHASE_DATA);
+  g_assert_cmpuint (hb_segment_get_length (seg), ==, 16);
+  select_row (win, row);
+  g_assert_true (g_str_has_prefix (explanation (win),
+                                   "One read returned 16 bytes: heartbeat ack + message (2 in one read).\n\n"
+                                   "TCP is a byte stream and keeps no message boundaries (粘包/拆包)."));
+  g_assert_nonnull (strstr (explanation (win), "One send() may arrive in several recv()s"));
+  g_assert_nonnull (strstr (explanation (win), "ends each message with LF"));
+  g_assert_nonnull (strstr (explanation (win), "keep what it receives in a buffer"));
+  {
+    g_autofree char *details = text_of (CHILD (win, "details_view"));
+
+    g_assert_true (g_str_has_prefix (details, "This row comes from the application's own record: one read"));
+  }
+
+  /* A message alone; an ack in two reads. */
+  seg = find_label (win, "message, 3 bytes", &row);
+  g_assert_true (hb_segment_get_from_client (seg));
+  g_assert_cmpstr (hb_segment_get_info (seg), ==, "One read: message, 3 bytes");
+  g_assert_cmpint (hb_segment_get_phase (seg), ==, HB_TCP_PHASE_DATA);
+  select_row (win, row);
+  g_assert_true (g_str_has_prefix (explanation (win), "Data. In the lab's protocol"));
+  seg = find_label (win, "5 bytes (start of an ack?)", &row);
+  g_assert_nonnull (seg);
+  select_row (win, row);
+  g_assert_true (g_str_has_prefix (explanation (win), "One read: 5 bytes (start of an ack?).\n\n"
+                                                      "TCP is a byte stream"));
+  seg = find_label (win, "heartbeat ack (split across reads)", &row);
+  g_assert_cmpint (hb_segment_get_phase (seg), ==, HB_TCP_PHASE_HEARTBEAT);
+  select_row (win, row);
+  g_assert_nonnull (strstr (explanation (win), "粘包/拆包"));
+
+  gtk_window_destroy (GTK_WINDOW (win));
+  g_io_stream_close (G_IO_STREAM (peer), NULL, NULL);
+  g_clear_object (&conn);
+  live_stop (&live);
+}
+
+/* A live capture of a connection in the lab's protocol is read with that
+ * server's own heartbeat and ack, not the defaults. */
+static void
+test_lab_live_capture (void)
+{
+  Live live = { 0 };
+  g_autoptr(GBytes) heartbeat = g_bytes_new_static ("hb", 2);
+  g_autoptr(GBytes) ack = g_bytes_new_static ("hb-ok", 5);
+  g_autoptr(GSocketClient) socket_client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) peer = NULL;
+  g_autoptr(HbConnection) conn = NULL;
+  g_autoptr(HbCaptureSession) session = NULL;
+  HbTimelineWindow *win;
+  guint row = G_MAXUINT;
+
+  live.server = g_object_new (HB_TYPE_SERVER, "port", 0, "protocol", HB_PROTOCOL_LAB, "heartbeat", heartbeat,
+                              "ack", ack, "interval-ms", 600000, "timeout-ms", 1200000, NULL);
+  g_assert_true (hb_server_start (live.server, NULL));
+  live.port = hb_server_get_port (live.server);
+  session = hb_capture_session_get_for_port (live.port);
+  hb_capture_session_hold (session);
+  hb_capture_session_start (session, "lo");
+  hb_assert_eventually (hb_capture_session_get_state (session) != HB_CAPTURE_SESSION_STARTING);
+  if (hb_capture_session_get_state (session) != HB_CAPTURE_SESSION_RUNNING)
+    {
+      g_autofree char *why = g_strdup_printf ("live capture not permitted: %s",
+                                              hb_capture_session_get_message (session));
+
+      g_test_skip (why);
+      hb_capture_session_release (session);
+      live_stop (&live);
+      return;
+    }
+
+  peer = g_socket_client_connect_to_host (socket_client, "127.0.0.1", live.port, NULL, NULL);
+  g_assert_nonnull (peer);
+  hb_assert_eventually (g_list_model_get_n_items (hb_server_get_connections (live.server)) == 1);
+  conn = g_list_model_get_item (hb_server_get_connections (live.server), 0);
+  win = open_for (conn);
+  gtk_window_present (GTK_WINDOW (win));
+  g_assert_true (hb_timeline_window_get_capture_session (win) == session);
+
+  g_assert_true (hb_server_beat_now (live.server, hb_connection_get_id (conn), NULL));
+  peer_write (conn, peer, "hb-ok");
+  peer_write (conn, peer, "hb-ok123");
+  hb_assert_eventually (has_packet (win, HB_TCP_PHASE_HEARTBEAT, "Len=2  hb") &&
+                        has_packet (win, HB_TCP_PHASE_HEARTBEAT, "Len=5  hb-ok") &&
+                        has_packet (win, HB_TCP_PHASE_DATA, "Len=8  hb-ok123"));
+  for (guint i = 0; i < g_list_model_get_n_items (hb_timeline_window_get_segments (win)); i++)
+    if (g_str_has_suffix (hb_segment_get_label (segment_at (win, i)), "Len=8  hb-ok123"))
+      row = i;
+  select_row (win, row);
+  g_assert_true (g_str_has_prefix (explanation (win), "This segment holds hb-ok + message (2 in one segment).\n\n"
+                                                      "TCP is a byte stream and keeps no message boundaries"));
+
+  gtk_window_destroy (GTK_WINDOW (win));
+  hb_capture_session_release (session);
+  g_io_stream_close (G_IO_STREAM (peer), NULL, NULL);
+  g_clear_object (&conn);
+  live_stop (&live);
+}
+
+/* The same, built by hand as a client's record: reads hold heartbeats,
+ * writes are acks, and raw TCP has only bytes. */
+static void
+test_lab_client_record (void)
+{
+  g_autoptr(HbTimeline) record = hb_timeline_new (64);
+  g_autoptr(GBytes) heartbeat = g_bytes_new_static ("心跳", strlen ("心跳"));
+  g_autoptr(GBytes) ack = g_bytes_new_static ("ok\x01", 3);
+  HbChunkInfo glued = { 1, 1, 1, 0, 0 };
+  HbTimelineWindow *win;
+  guint row = 0;
+
+  hb_timeline_set_protocol (record, HB_PROTOCOL_LAB);
+  hb_timeline_set_patterns (record, heartbeat, ack, HB_ENCODING_UTF8);
+  hb_timeline_append (record, HB_EVENT_CONNECT, HB_VERB_UNKNOWN, 0, 0, HB_INITIATOR_LOCAL);
+  hb_timeline_append (record, HB_EVENT_DATA_IN, HB_VERB_UNKNOWN, 9, hb_chunk_info_pack (&glued), HB_INITIATOR_PEER);
+  hb_timeline_append (record, HB_EVENT_LINE_OUT, HB_VERB_PONG, 3, 1, HB_INITIATOR_LOCAL);
+  hb_timeline_append (record, HB_EVENT_LINE_OUT, HB_VERB_MSG, 5, 0, HB_INITIATOR_LOCAL);
+  win = hb_timeline_window_new (NULL, record, TRUE, NULL, "client", "server");
+  gtk_window_present (GTK_WINDOW (win));
+
+  g_assert_nonnull (find_label (win, "心跳 + message (2 in one read)", &row));
+  g_assert_false (hb_segment_get_from_client (segment_at (win, row)));
+  /* The ack's control character shown, not sent to the screen. */
+  g_assert_nonnull (find_label (win, "ok\\x01", &row));
+  g_assert_true (hb_segment_get_from_client (segment_at (win, row)));
+  g_assert_cmpint (hb_segment_get_phase (segment_at (win, row)), ==, HB_TCP_PHASE_HEARTBEAT);
+  g_assert_nonnull (find_label (win, "message, 5 bytes", NULL));
+  gtk_window_destroy (GTK_WINDOW (win));
+
+  /* Raw TCP: no heartbeat, every read its size. */
+  {
+    g_autoptr(HbTimeline) raw = hb_timeline_new (64);
+    HbChunkInfo none = { 0 };
+
+    hb_timeline_set_protocol (raw, HB_PROTOCOL_RAW);
+    hb_timeline_append (raw, HB_EVENT_CONNECT, HB_VERB_UNKNOWN, 0, 0, HB_INITIATOR_LOCAL);
+    hb_timeline_append (raw, HB_EVENT_DATA_IN, HB_VERB_UNKNOWN, 7, hb_chunk_info_pack (&none), HB_INITIATOR_PEER);
+    hb_timeline_append (raw, HB_EVENT_LINE_OUT, HB_VERB_MSG, 2, 0, HB_INITIATOR_LOCAL);
+    win = hb_timeline_window_new (NULL, raw, TRUE, NULL, "client", "server");
+    g_assert_nonnull (find_label (win, "7 bytes", &row));
+    g_assert_cmpint (hb_segment_get_phase (segment_at (win, row)), ==, HB_TCP_PHASE_DATA);
+    g_assert_cmpstr (hb_segment_get_protocol (segment_at (win, row)), ==, "Raw");
+    g_assert_nonnull (find_label (win, "2 bytes", NULL));
+    g_assert_true (g_str_has_suffix (gtk_label_get_text (CHILD (win, "status_label")),
+                                     "the application's own record (no capture): reads, writes, connects and closes"));
+    gtk_window_destroy (GTK_WINDOW (win));
+  }
+}
+
+/* A capture file of the lab's session: the heartbeat and the ack are in
+ * the heartbeat phase, and a segment that glued an ack to a message
+ * explains message boundaries. */
+static void
+test_lab_capture_file (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("hb-timeline-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "lab.pcap", NULL);
+  g_autoptr(GBytes) bytes = hb_test_make_lab_session ("heartbeat", "heartbeat ack");
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  HbTimelineWindow *win;
+
+  g_assert_true (g_file_set_contents (path, g_bytes_get_data (bytes, NULL), (gssize) g_bytes_get_size (bytes), NULL));
+  win = hb_timeline_window_new_for_file (NULL, file);
+  gtk_window_present (GTK_WINDOW (win));
+  g_assert_cmpuint (g_list_model_get_n_items (hb_timeline_window_get_segments (win)), ==, HB_TEST_LAB_SESSION_LEN);
+  g_assert_cmpint (hb_segment_get_phase (segment_at (win, 3)), ==, HB_TCP_PHASE_HEARTBEAT);
+  g_assert_cmpint (hb_segment_get_phase (segment_at (win, 5)), ==, HB_TCP_PHASE_HEARTBEAT);
+  g_assert_true (g_str_has_suffix (hb_segment_get_label (segment_at (win, 10)), "heartbeat ack123"));
+  g_assert_cmpint (hb_segment_get_phase (segment_at (win, 10)), ==, HB_TCP_PHASE_DATA);
+
+  select_row (win, 5);
+  g_assert_true (g_str_has_prefix (explanation (win), "Heartbeat. In the lab's protocol"));
+  select_row (win, 10);
+  g_assert_true (g_str_has_prefix (explanation (win),
+                                   "This segment holds heartbeat ack + message (2 in one segment).\n\n"
+                                   "TCP is a byte stream and keeps no message boundaries (粘包/拆包)."));
+  select_row (win, 16);
+  g_assert_true (g_str_has_prefix (explanation (win), "This segment holds 5 bytes (start of an ack).\n\n"));
+  gtk_window_destroy (GTK_WINDOW (win));
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1041,6 +1336,10 @@ main (int   argc,
   g_test_add_func ("/gui/timeline/capture-denied", test_capture_denied);
   g_test_add_func ("/gui/timeline/live-capture", test_live_capture);
   g_test_add_func ("/gui/timeline/server-window-capture", test_server_window_capture);
+  g_test_add_func ("/gui/timeline/lab/reads", test_lab_reads);
+  g_test_add_func ("/gui/timeline/lab/client-record", test_lab_client_record);
+  g_test_add_func ("/gui/timeline/lab/live-capture", test_lab_live_capture);
+  g_test_add_func ("/gui/timeline/lab/capture-file", test_lab_capture_file);
 
   return g_test_run ();
 }

@@ -3,9 +3,11 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * The table has Wireshark's columns and Info text, so that a student can
- * hold it next to Wireshark's window; the phase headings and the payload
- * text after Info are what Wireshark does not say. With --json, one
- * object per packet and per line (see issue 5 for the members).
+ * hold it next to Wireshark's window; the phase headings, the payload
+ * text after Info and the note on a segment that glued the lab's
+ * heartbeat or ack to other bytes or cut one (粘包, 拆包) are what
+ * Wireshark does not say. With --json, one object per packet and per line
+ * (see issue 5 for the members; "lab" was added by issue 11).
  */
 
 #include "config.h"
@@ -157,6 +159,7 @@ print_conversation (HbConversation *conv,
   GPtrArray *packets = hb_conversation_get_packets (conv);
   g_autofree char *described = hb_conversation_describe (conv);
   HbTcpPhase phase = HB_TCP_PHASE_UNKNOWN;
+  gboolean noted = FALSE;
   Widths w;
 
   measure (packets, start, &w);
@@ -183,6 +186,7 @@ print_conversation (HbConversation *conv,
       const HbPacket *p = g_ptr_array_index (packets, i);
       g_autofree char *info = hb_packet_format_info (p);
       g_autofree char *text = payload_for_table (p);
+      g_autofree char *lab = hb_conversation_describe_lab (conv, p, HB_ENCODING_UTF8);
       g_autoptr(GString) row = g_string_new (NULL);
       char number[64];
 
@@ -200,9 +204,15 @@ print_conversation (HbConversation *conv,
       append_cell (row, "TCP", w.protocol, FALSE);
       g_snprintf (number, sizeof number, "%u", p->origlen);
       append_cell (row, number, w.length, FALSE);
-      g_print ("%s%s%s%s%s\n", row->str, info,
-               text ? "  “" : "", text ? text : "", text ? "”" : "");
+      g_print ("%s%s%s%s%s%s%s%s\n", row->str, info,
+               text ? "  “" : "", text ? text : "", text ? "”" : "",
+               lab ? "  [" : "", lab ? lab : "", lab ? "]" : "");
+      noted |= lab != NULL;
     }
+  if (noted)
+    g_print ("%s\n", _("[ ]: TCP keeps no message boundaries, so a segment may glue the heartbeat or its ack\n"
+                        "to other bytes (粘包) or carry only a part of one (拆包). A program must keep what it\n"
+                        "receives and look for them anywhere in it."));
   g_print ("\n");
 }
 
@@ -242,6 +252,31 @@ options_node (const HbPacket *p)
       hb_cli_json_add_int (b, "tsval", p->ts_val);
       hb_cli_json_add_int (b, "tsecr", p->ts_ecr);
     }
+  json_builder_end_object (b);
+  return json_builder_get_root (b);
+}
+
+/* What a segment held of the lab's protocol, for scripts; NULL when it
+ * held neither pattern nor a part of one. */
+static JsonNode *
+lab_node (const HbPacket *p)
+{
+  g_autoptr(JsonBuilder) b = NULL;
+  HbChunkInfo info;
+
+  hb_chunk_info_unpack (p->lab_chunk, &info);
+  if (info.n_patterns == 0 && !info.split && !info.held)
+    return json_node_new (JSON_NODE_NULL);
+  b = json_builder_new ();
+  json_builder_begin_object (b);
+  hb_cli_json_add_string (b, "pattern", p->lab_pattern == HB_LAB_PATTERN_ACK ? "ack"
+                                        : p->lab_pattern == HB_LAB_PATTERN_HEARTBEAT ? "heartbeat" : NULL);
+  hb_cli_json_add_int (b, "patterns", info.n_patterns);
+  hb_cli_json_add_int (b, "messages", info.n_messages);
+  json_builder_set_member_name (b, "glued");
+  json_builder_add_boolean_value (b, info.glued);
+  json_builder_set_member_name (b, "split");
+  json_builder_add_boolean_value (b, info.split || info.held);
   json_builder_end_object (b);
   return json_builder_get_root (b);
 }
@@ -287,6 +322,8 @@ print_json (JsonGenerator  *generator,
   hb_cli_json_add_string (b, "phase", hb_tcp_phase_to_string (p->phase));
   hb_cli_json_add_string (b, "payload", text);
   hb_cli_json_add_string (b, "info", info);
+  json_builder_set_member_name (b, "lab");
+  json_builder_add_value (b, lab_node (p));
   json_builder_set_member_name (b, "analysis");
   json_builder_begin_array (b);
   if (p->analysis & HB_ANALYSIS_RETRANSMISSION)
@@ -331,6 +368,27 @@ print_notes (HbCaptureFile *file,
     }
 }
 
+/* The heartbeat or ack given on the command line; an error names the
+ * option, also where the hex digits are at fault. */
+static GBytes *
+pattern_option (const char  *text,
+                const char  *hex,
+                const char  *fallback,
+                const char  *text_option,
+                const char  *hex_option,
+                GError     **error)
+{
+  const char *option = hex != NULL ? hex_option : text_option;
+  g_autoptr(GError) local = NULL;
+  GBytes *bytes = hb_lab_pattern_new (text, hex, fallback, option, &local);
+
+  if (bytes == NULL && strstr (local->message, option) == NULL)
+    g_prefix_error (&local, "%s: ", option);
+  if (bytes == NULL)
+    g_propagate_error (error, g_steal_pointer (&local));
+  return bytes;
+}
+
 int
 hb_cli_analyze (int    argc,
                 char **argv)
@@ -340,6 +398,12 @@ hb_cli_analyze (int    argc,
   g_autoptr(GError) load_error = NULL;
   g_autoptr(HbCaptureFile) file = NULL;
   g_autofree char *conversation_text = NULL;
+  g_autofree char *heartbeat_text = NULL;
+  g_autofree char *heartbeat_hex = NULL;
+  g_autofree char *ack_text = NULL;
+  g_autofree char *ack_hex = NULL;
+  g_autoptr(GBytes) heartbeat = NULL;
+  g_autoptr(GBytes) ack = NULL;
   gboolean json = FALSE;
   guint chosen = ALL_CONVERSATIONS;
   GPtrArray *conversations;
@@ -350,6 +414,14 @@ hb_cli_analyze (int    argc,
       N_("One JSON object per packet, one per line"), NULL },
     { "conversation", 'c', 0, G_OPTION_ARG_STRING, &conversation_text,
       N_("Only conversation N (numbered from 0, as Wireshark's tcp.stream)"), N_("N") },
+    { "heartbeat-text", 0, 0, G_OPTION_ARG_STRING, &heartbeat_text,
+      N_("The lab's heartbeat, as text (default “heartbeat”)"), N_("TEXT") },
+    { "heartbeat-hex", 0, 0, G_OPTION_ARG_STRING, &heartbeat_hex,
+      N_("The lab's heartbeat, as hex digits"), N_("HEX") },
+    { "ack-text", 0, 0, G_OPTION_ARG_STRING, &ack_text,
+      N_("The answer to a heartbeat, as text (default “heartbeat ack”)"), N_("TEXT") },
+    { "ack-hex", 0, 0, G_OPTION_ARG_STRING, &ack_hex,
+      N_("The answer to a heartbeat, as hex digits"), N_("HEX") },
     { NULL }
   };
 
@@ -359,7 +431,11 @@ hb_cli_analyze (int    argc,
   g_option_context_set_summary (context,
     _("Prints the TCP segments of a pcap or pcapng file as Wireshark's packet table\n"
       "(relative sequence numbers, scaled windows, the same Info text), with the\n"
-      "phases of each conversation named: handshake, data, heartbeat, teardown."));
+      "phases of each conversation named: handshake, data, heartbeat, teardown.\n"
+      "Heartbeats are this project's PING/PONG lines and the lab's own heartbeat\n"
+      "and ack (“heartbeat”, “heartbeat ack” unless given): a segment that holds\n"
+      "nothing else. One that glues them to other bytes, or holds a part of one,\n"
+      "is data, with a note saying what it held."));
   g_option_context_set_description (context,
     _("Reads Ethernet, Linux cooked (SLL, SLL2), BSD/Windows loopback (NULL, LOOP)\n"
       "and raw IP captures, IPv4 and IPv6. Frames that cannot be read are skipped\n"
@@ -381,8 +457,16 @@ hb_cli_analyze (int    argc,
     }
   if (!hb_cli_parse_uint ("--conversation", conversation_text, 0, G_MAXUINT - 1, &chosen, &error))
     return hb_cli_usage_error ("analyze", error->message);
+  heartbeat = pattern_option (heartbeat_text, heartbeat_hex, HB_LAB_DEFAULT_HEARTBEAT,
+                              "--heartbeat-text", "--heartbeat-hex", &error);
+  if (heartbeat == NULL)
+    return hb_cli_usage_error ("analyze", error->message);
+  ack = pattern_option (ack_text, ack_hex, HB_LAB_DEFAULT_ACK, "--ack-text", "--ack-hex", &error);
+  if (ack == NULL)
+    return hb_cli_usage_error ("analyze", error->message);
 
   file = hb_capture_file_new ();
+  hb_capture_file_set_lab_patterns (file, heartbeat, ack);
   if (!hb_capture_file_load (file, argv[1], &load_error) &&
       !g_error_matches (load_error, HB_CAPTURE_FILE_ERROR, HB_CAPTURE_FILE_ERROR_TRUNCATED))
     {

@@ -33,6 +33,8 @@ struct _HbCaptureFile
   GPtrArray *packets;
   GPtrArray *notes;
   GPtrArray *conversations;   /* lazily */
+  GBytes    *heartbeat;       /* NULL: the lab's default */
+  GBytes    *ack;
 };
 
 G_DEFINE_QUARK (hb-capture-file-error-quark, hb_capture_file_error)
@@ -47,6 +49,8 @@ hb_capture_file_finalize (GObject *object)
   g_clear_pointer (&self->conversations, g_ptr_array_unref);
   g_clear_pointer (&self->packets, g_ptr_array_unref);
   g_clear_pointer (&self->notes, g_ptr_array_unref);
+  g_clear_pointer (&self->heartbeat, g_bytes_unref);
+  g_clear_pointer (&self->ack, g_bytes_unref);
   G_OBJECT_CLASS (hb_capture_file_parent_class)->finalize (object);
 }
 
@@ -85,6 +89,23 @@ hb_capture_file_new (void)
   return g_object_new (HB_TYPE_CAPTURE_FILE, NULL);
 }
 
+void
+hb_capture_file_set_lab_patterns (HbCaptureFile *self,
+                                  GBytes        *heartbeat,
+                                  GBytes        *ack)
+{
+  g_return_if_fail (HB_IS_CAPTURE_FILE (self));
+
+  if (heartbeat != NULL)
+    g_bytes_ref (heartbeat);
+  if (ack != NULL)
+    g_bytes_ref (ack);
+  g_clear_pointer (&self->heartbeat, g_bytes_unref);
+  g_clear_pointer (&self->ack, g_bytes_unref);
+  self->heartbeat = heartbeat;
+  self->ack = ack;
+}
+
 static void
 add_note (HbCaptureFile *self,
           guint          frame,
@@ -116,7 +137,7 @@ static void
 finish (HbCaptureFile *self)
 {
   finish_notes (self);
-  self->conversations = hb_conversation_split (self->packets);
+  self->conversations = hb_conversation_split_lab (self->packets, self->heartbeat, self->ack);
 }
 
 static gboolean
@@ -367,7 +388,7 @@ hb_capture_file_get_conversations (HbCaptureFile *self)
 
   /* Before loading, or after a load that failed early. */
   if (self->conversations == NULL)
-    self->conversations = hb_conversation_split (self->packets);
+    self->conversations = hb_conversation_split_lab (self->packets, self->heartbeat, self->ack);
   return self->conversations;
 }
 

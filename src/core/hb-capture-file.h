@@ -36,6 +36,12 @@ GQuark hb_capture_file_error_quark (void);
 G_DECLARE_FINAL_TYPE (HbCaptureFile, hb_capture_file, HB, CAPTURE_FILE, GObject)
 
 HbCaptureFile *hb_capture_file_new               (void);
+/* The lab's heartbeat and ack to recognise in the payloads
+ * (hb_conversation_set_lab_patterns()); NULL: the lab's defaults. Before
+ * loading. */
+void           hb_capture_file_set_lab_patterns  (HbCaptureFile  *self,
+                                                  GBytes         *heartbeat,
+                                                  GBytes         *ack);
 /* Reads every frame of a file. Errors other than TRUNCATED leave the
  * capture empty; on TRUNCATED the frames read before the damage stay.
  * Opening errors are in the G_IO_ERROR domain. */

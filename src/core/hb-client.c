@@ -738,6 +738,8 @@ connect_cb (GObject      *source,
     hb_channel_set_reading (self->channel, FALSE);
   hb_timeline_set_protocol (self->timeline, self->protocol);
   if (self->protocol != HB_PROTOCOL_LINE)
+    hb_timeline_set_patterns (self->timeline, self->heartbeat, self->ack, self->encoding);
+  if (self->protocol != HB_PROTOCOL_LINE)
     hb_channel_set_framed (self->channel, FALSE);
   if (self->protocol == HB_PROTOCOL_LAB)
     self->scanner = hb_scanner_new (self->heartbeat, self->line_ending);

@@ -13,9 +13,13 @@
  * Phases are a teaching aid rather than TCP state: SYNs and the ACK that
  * completes them are the handshake; everything from the first FIN, RST
  * or BYE line (the protocol's goodbye) on is the teardown; in between, a segment's payload says whether it is a
- * heartbeat (PING/PONG lines) or data, and a pure ACK takes the phase of
- * the newest segment it acknowledges. A retransmitted or reordered
- * segment carries its own payload, so it keeps the phase it had.
+ * heartbeat (PING/PONG lines, or nothing but the lab's heartbeat or ack)
+ * or data, and a pure ACK takes the phase of the newest segment it
+ * acknowledges. A retransmitted or reordered segment carries its own
+ * payload, so it keeps the phase it had.
+ *
+ * The lab's heartbeat and ack glued to other bytes or cut across segments
+ * are found by HbLabScan (hb-lab-scan.c).
  */
 
 #include "config.h"
@@ -23,6 +27,7 @@
 #include <string.h>
 
 #include "hb-conversation.h"
+#include "hb-lab-scan.h"
 #include "hb-protocol.h"
 
 /* Payload marks kept per direction for labelling pure ACKs. */
@@ -74,6 +79,7 @@ struct _HbConversation
   gboolean   saw_any_syn;
   gboolean   handshake_acked;
   gboolean   closing;
+  HbLabScan *lab;
 };
 
 G_DEFINE_FINAL_TYPE (HbConversation, hb_conversation, G_TYPE_OBJECT)
@@ -89,6 +95,7 @@ hb_conversation_finalize (GObject *object)
       g_hash_table_unref (self->side[i].seen);
       g_array_unref (self->side[i].marks);
     }
+  hb_lab_scan_free (self->lab);
   G_OBJECT_CLASS (hb_conversation_parent_class)->finalize (object);
 }
 
@@ -110,6 +117,7 @@ hb_conversation_init (HbConversation *self)
       self->side[i].seen = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
       self->side[i].marks = g_array_new (FALSE, FALSE, sizeof (Mark));
     }
+  self->lab = hb_lab_scan_new ();
 }
 
 HbConversation *
@@ -128,6 +136,35 @@ hb_conversation_set_server_port (HbConversation *self,
   g_return_if_fail (HB_IS_CONVERSATION (self));
   g_return_if_fail (self->packets->len == 0);
   self->server_port = port;
+}
+
+void
+hb_conversation_set_lab_patterns (HbConversation *self,
+                                  GBytes         *heartbeat,
+                                  GBytes         *ack)
+{
+  g_return_if_fail (HB_IS_CONVERSATION (self));
+  g_return_if_fail (heartbeat == NULL || (g_bytes_get_size (heartbeat) > 0 &&
+                                          g_bytes_get_size (heartbeat) <= HB_LAB_MAX_PATTERN));
+  g_return_if_fail (ack == NULL || (g_bytes_get_size (ack) > 0 && g_bytes_get_size (ack) <= HB_LAB_MAX_PATTERN));
+
+  hb_lab_scan_set_patterns (self->lab, heartbeat, ack);
+}
+
+GBytes *
+hb_conversation_get_lab_pattern (HbConversation *self,
+                                 HbLabPattern    which)
+{
+  g_return_val_if_fail (HB_IS_CONVERSATION (self), NULL);
+  g_return_val_if_fail (which == HB_LAB_PATTERN_HEARTBEAT || which == HB_LAB_PATTERN_ACK, NULL);
+  return hb_lab_scan_get_pattern (self->lab, which);
+}
+
+gboolean
+hb_conversation_get_is_lab (HbConversation *self)
+{
+  g_return_val_if_fail (HB_IS_CONVERSATION (self), FALSE);
+  return hb_lab_scan_is_lab (self->lab);
 }
 
 guint
@@ -227,11 +264,39 @@ captured_payload (const HbPacket *packet)
 }
 
 static gboolean
-packet_is_heartbeat (const HbPacket *packet)
+packet_is_heartbeat (HbConversation *self,
+                     const HbPacket *packet)
 {
-  const char *payload = captured_payload (packet);
+  const guint8 *payload = (const guint8 *) captured_payload (packet);
+  gsize len = packet->payload_captured;
 
-  return payload != NULL && hb_payload_is_heartbeat ((const guint8 *) payload, packet->payload_captured);
+  if (payload == NULL)
+    return FALSE;
+  return hb_payload_is_heartbeat (payload, len) || hb_lab_scan_is_heartbeat (self->lab, payload, len);
+}
+
+char *
+hb_conversation_describe_lab (HbConversation *self,
+                              const HbPacket *packet,
+                              HbEncoding      encoding)
+{
+  HbChunkInfo info;
+  g_autofree char *text = NULL;
+
+  g_return_val_if_fail (HB_IS_CONVERSATION (self), NULL);
+  g_return_val_if_fail (packet != NULL, NULL);
+
+  hb_chunk_info_unpack (packet->lab_chunk, &info);
+  if (!hb_chunk_info_crosses_boundary (&info))
+    return NULL;
+  if (packet->lab_pattern == HB_LAB_PATTERN_HEARTBEAT || packet->lab_pattern == HB_LAB_PATTERN_ACK)
+    {
+      gsize m;
+      const guint8 *pattern = g_bytes_get_data (hb_lab_scan_get_pattern (self->lab, packet->lab_pattern), &m);
+
+      text = hb_bytes_to_display (pattern, m, encoding, HB_LAB_MAX_PATTERN, NULL);
+    }
+  return hb_chunk_info_describe (&info, packet->payload_len, text, packet->lab_pattern, HB_BOUNDARY_SEGMENT);
 }
 
 /* Whether a line of the payload is the protocol's goodbye ("BYE ..."):
@@ -441,7 +506,7 @@ classify (HbConversation *self,
           self->closing = TRUE;
           return HB_TCP_PHASE_TEARDOWN;
         }
-      phase = packet_is_heartbeat (packet) ? HB_TCP_PHASE_HEARTBEAT : HB_TCP_PHASE_DATA;
+      phase = packet_is_heartbeat (self, packet) ? HB_TCP_PHASE_HEARTBEAT : HB_TCP_PHASE_DATA;
       from->sent_payload = TRUE;
       add_mark (from, packet->seq + packet->payload_len, phase);
       return phase;
@@ -530,6 +595,7 @@ hb_conversation_add (HbConversation *self,
   fresh = update_sequence (from, packet);
 
   packet->phase = classify (self, from, to, packet);
+  hb_lab_scan_packet (self->lab, (guint) d, packet, (const guint8 *) captured_payload (packet), self->packets);
   if (fresh)
     {
       guint64 key = segment_key (packet);
@@ -645,6 +711,14 @@ tuple_key (const HbPacket *packet)
 GPtrArray *
 hb_conversation_split (GPtrArray *packets)
 {
+  return hb_conversation_split_lab (packets, NULL, NULL);
+}
+
+GPtrArray *
+hb_conversation_split_lab (GPtrArray *packets,
+                           GBytes    *heartbeat,
+                           GBytes    *ack)
+{
   g_autoptr(GHashTable) by_tuple = NULL;
   GPtrArray *conversations;
 
@@ -662,6 +736,7 @@ hb_conversation_split (GPtrArray *packets)
       if (conversation == NULL || !hb_conversation_accepts (conversation, packet))
         {
           conversation = hb_conversation_new (conversations->len);
+          hb_conversation_set_lab_patterns (conversation, heartbeat, ack);
           g_ptr_array_add (conversations, conversation);
           g_hash_table_replace (by_tuple, key, conversation);
         }

@@ -6,6 +6,7 @@
 
 #include <glib-object.h>
 
+#include "hb-boundary.h"
 #include "hb-packet.h"
 
 G_BEGIN_DECLS
@@ -36,6 +37,28 @@ guint           hb_conversation_get_index          (HbConversation       *self);
  * began after the handshake. Before the first packet. */
 void            hb_conversation_set_server_port    (HbConversation       *self,
                                                     guint                 port);
+/* The lab's heartbeat and ack (the `lab` protocol): a segment whose
+ * payload is nothing but copies of one of them, each maybe followed by a
+ * line ending, is a heartbeat, as PING/PONG lines are; a segment that holds
+ * one with other bytes, or a part of one, says so in its packet's
+ * lab_chunk and lab_pattern. NULL: the lab's default (`heartbeat`,
+ * `heartbeat ack`), which a new conversation recognises. For the packets
+ * added from now on. */
+void            hb_conversation_set_lab_patterns   (HbConversation       *self,
+                                                    GBytes               *heartbeat,
+                                                    GBytes               *ack);
+GBytes         *hb_conversation_get_lab_pattern    (HbConversation       *self,
+                                                    HbLabPattern          which);
+/* Whether the conversation looks like the lab's protocol: a heartbeat or
+ * ack of it was seen, and no line of this project's line protocol. */
+gboolean        hb_conversation_get_is_lab         (HbConversation       *self);
+/* What @packet held of the lab's protocol when it glued a heartbeat or
+ * ack to other bytes or carried only a part of one (粘包, 拆包), in the
+ * words of hb_chunk_info_describe(): "heartbeat ack + message (2 in one
+ * segment)"; NULL otherwise. @encoding shows the pattern's bytes. */
+char           *hb_conversation_describe_lab       (HbConversation       *self,
+                                                    const HbPacket       *packet,
+                                                    HbEncoding            encoding);
 /* Whether @packet belongs here: the same 4-tuple, and not a SYN that
  * starts a new connection. An empty conversation accepts anything. */
 gboolean        hb_conversation_accepts            (HbConversation       *self,
@@ -64,6 +87,11 @@ char           *hb_conversation_describe           (HbConversation       *self);
  * analysing every packet. Returns the conversations (HbConversation *)
  * in the order of their first packet. */
 GPtrArray      *hb_conversation_split              (GPtrArray            *packets);
+/* The same, recognising @heartbeat and @ack (NULL: the lab's defaults)
+ * as hb_conversation_set_lab_patterns() says. */
+GPtrArray      *hb_conversation_split_lab          (GPtrArray            *packets,
+                                                    GBytes               *heartbeat,
+                                                    GBytes               *ack);
 
 /* Whether a payload consists of heartbeat lines only ("PING n", "PONG n"). */
 gboolean        hb_payload_is_heartbeat            (const guint8         *payload,

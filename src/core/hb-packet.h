@@ -134,6 +134,12 @@ typedef struct
   guint8   phase;              /* HbTcpPhase */
   guint8   analysis;           /* HbAnalysisFlags */
   guint8   from_client;        /* sent by the side that sent the SYN (or spoke first) */
+  /* The lab's heartbeat or ack in the payload (hb_conversation_set_lab_patterns()):
+   * what the segment held, as a packed HbChunkInfo (hb_chunk_info_pack()),
+   * and which pattern (HbLabPattern); 0 when it holds neither, nor a part
+   * of one. */
+  guint32  lab_chunk;
+  guint8   lab_pattern;
 
   GBytes  *data;               /* a copy of the captured frame */
 } HbPacket;

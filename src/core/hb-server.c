@@ -1331,6 +1331,8 @@ accept_connection (HbServer          *self,
   conn->protocol = self->protocol;
   hb_timeline_set_protocol (conn->timeline, self->protocol);
   if (self->protocol != HB_PROTOCOL_LINE)
+    hb_timeline_set_patterns (conn->timeline, self->heartbeat, self->ack, self->encoding);
+  if (self->protocol != HB_PROTOCOL_LINE)
     hb_channel_set_framed (conn->channel, FALSE);
   if (self->protocol == HB_PROTOCOL_LAB)
     conn->scanner = hb_scanner_new (self->ack, self->line_ending);

@@ -22,6 +22,9 @@ struct _HbTimeline
   guint            n_events;
   guint64          dropped;
   HbProtocol       protocol;
+  GBytes          *heartbeat;
+  GBytes          *ack;
+  HbEncoding       encoding;
 };
 
 G_DEFINE_FINAL_TYPE (HbTimeline, hb_timeline, G_TYPE_OBJECT)
@@ -39,6 +42,8 @@ hb_timeline_finalize (GObject *object)
   HbTimeline *self = HB_TIMELINE (object);
 
   g_free (self->ring);
+  g_clear_pointer (&self->heartbeat, g_bytes_unref);
+  g_clear_pointer (&self->ack, g_bytes_unref);
   G_OBJECT_CLASS (hb_timeline_parent_class)->finalize (object);
 }
 
@@ -216,6 +221,45 @@ hb_timeline_set_protocol (HbTimeline *self,
 {
   g_return_if_fail (HB_IS_TIMELINE (self));
   self->protocol = protocol;
+}
+
+void
+hb_timeline_set_patterns (HbTimeline *self,
+                          GBytes     *heartbeat,
+                          GBytes     *ack,
+                          HbEncoding  encoding)
+{
+  g_return_if_fail (HB_IS_TIMELINE (self));
+  if (heartbeat != NULL)
+    g_bytes_ref (heartbeat);
+  if (ack != NULL)
+    g_bytes_ref (ack);
+  g_clear_pointer (&self->heartbeat, g_bytes_unref);
+  g_clear_pointer (&self->ack, g_bytes_unref);
+  self->heartbeat = heartbeat;
+  self->ack = ack;
+  self->encoding = encoding;
+}
+
+GBytes *
+hb_timeline_get_heartbeat (HbTimeline *self)
+{
+  g_return_val_if_fail (HB_IS_TIMELINE (self), NULL);
+  return self->heartbeat;
+}
+
+GBytes *
+hb_timeline_get_ack (HbTimeline *self)
+{
+  g_return_val_if_fail (HB_IS_TIMELINE (self), NULL);
+  return self->ack;
+}
+
+HbEncoding
+hb_timeline_get_encoding (HbTimeline *self)
+{
+  g_return_val_if_fail (HB_IS_TIMELINE (self), HB_ENCODING_UTF8);
+  return self->encoding;
 }
 
 const char *

@@ -75,6 +75,16 @@ void                   hb_timeline_append_n      (HbTimeline      *self,
 HbProtocol             hb_timeline_get_protocol  (HbTimeline      *self);
 void                   hb_timeline_set_protocol  (HbTimeline      *self,
                                                   HbProtocol       protocol);
+/* In the lab's protocol, the heartbeat and the ack the connection uses and
+ * the encoding of its text, which name what was written and read. NULL
+ * until set: the lab's defaults. */
+void                   hb_timeline_set_patterns  (HbTimeline      *self,
+                                                  GBytes          *heartbeat,
+                                                  GBytes          *ack,
+                                                  HbEncoding       encoding);
+GBytes                *hb_timeline_get_heartbeat (HbTimeline      *self);
+GBytes                *hb_timeline_get_ack       (HbTimeline      *self);
+HbEncoding             hb_timeline_get_encoding  (HbTimeline      *self);
 const char            *hb_event_kind_to_string   (HbEventKind      kind);
 const char            *hb_initiator_to_string    (HbInitiator      initiator);
 

@@ -6,6 +6,7 @@
 
 #include "hb-protocol.h"
 #include "hb-lab.h"
+#include "hb-boundary.h"
 #include "hb-timeline.h"
 #include "hb-connection.h"
 #include "hb-server.h"

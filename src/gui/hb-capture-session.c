@@ -37,6 +37,8 @@ struct _HbCaptureSession
   guint                  n_packets;
   guint                  frame;
   GPtrArray             *conversations;
+  GBytes                *heartbeat;   /* NULL: the lab's default */
+  GBytes                *ack;
   GHashTable            *by_ends;     /* the two ends → newest conversation (not owned) */
 };
 
@@ -124,6 +126,7 @@ add_frame (gint64        time_us,
     {
       conversation = hb_conversation_new (self->conversations->len);
       hb_conversation_set_server_port (conversation, self->port);
+      hb_conversation_set_lab_patterns (conversation, self->heartbeat, self->ack);
       g_ptr_array_add (self->conversations, conversation);
       g_hash_table_replace (self->by_ends, g_steal_pointer (&key), conversation);
     }
@@ -458,6 +461,26 @@ plain_address (const char *address)
   return address && g_str_has_prefix (address, "::ffff:") && strchr (address + 7, '.') ? address + 7 : address;
 }
 
+void
+hb_capture_session_set_lab_patterns (HbCaptureSession *self,
+                                     GBytes           *heartbeat,
+                                     GBytes           *ack)
+{
+  g_return_if_fail (HB_IS_CAPTURE_SESSION (self));
+
+  if (heartbeat != NULL)
+    g_bytes_ref (heartbeat);
+  if (ack != NULL)
+    g_bytes_ref (ack);
+  g_clear_pointer (&self->heartbeat, g_bytes_unref);
+  g_clear_pointer (&self->ack, g_bytes_unref);
+  self->heartbeat = heartbeat;
+  self->ack = ack;
+  /* The connections already seen speak them too. */
+  for (guint i = 0; i < self->conversations->len; i++)
+    hb_conversation_set_lab_patterns (self->conversations->pdata[i], heartbeat, ack);
+}
+
 HbConversation *
 hb_capture_session_find (HbCaptureSession *self,
                          const char       *client_address,
@@ -552,6 +575,8 @@ hb_capture_session_finalize (GObject *object)
   g_clear_pointer (&self->stream, hb_pcap_stream_free);
   g_hash_table_unref (self->by_ends);
   g_ptr_array_unref (self->conversations);
+  g_clear_pointer (&self->heartbeat, g_bytes_unref);
+  g_clear_pointer (&self->ack, g_bytes_unref);
   g_string_free (self->stderr_text, TRUE);
   g_free (self->message);
   G_OBJECT_CLASS (hb_capture_session_parent_class)->finalize (object);

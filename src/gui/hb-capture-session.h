@@ -70,6 +70,12 @@ HbConversation       *hb_capture_session_find         (HbCaptureSession  *self,
                                                        guint              client_port,
                                                        const char        *server_address,
                                                        guint              server_port);
+/* The lab's heartbeat and ack the conversations recognise
+ * (hb_conversation_set_lab_patterns()), from the next packet on; NULL:
+ * the lab's defaults. */
+void                  hb_capture_session_set_lab_patterns (HbCaptureSession *self,
+                                                           GBytes           *heartbeat,
+                                                           GBytes           *ack);
 /* Writes every packet captured so far, of every connection, in the order
  * they were captured, as classic pcap. FALSE with G_IO_ERROR_NOT_FOUND when
  * nothing was captured. */

@@ -18,6 +18,8 @@ struct _HbSegment
   gboolean    from_client;
   gboolean    alarm;
   gboolean    note;
+  gboolean    read;       /* one read of an unframed stream: chunk says what it held */
+  guint32     chunk;      /* packed HbChunkInfo */
   HbTcpPhase  phase;
   guint       length;
   const char *protocol;   /* static */
@@ -133,6 +135,16 @@ hb_segment_new_note (gint64      time_us,
 }
 
 gboolean hb_segment_is_note (HbSegment *self) { return self->note; }
+
+gboolean
+hb_segment_get_read (HbSegment   *self,
+                     HbChunkInfo *info)
+{
+  if (info != NULL)
+    hb_chunk_info_unpack (self->read ? self->chunk : 0, info);
+  return self->read;
+}
+
 gint64 hb_segment_get_time (HbSegment *self) { return self->time_us; }
 gboolean hb_segment_get_from_client (HbSegment *self) { return self->from_client; }
 HbTcpPhase hb_segment_get_phase (HbSegment *self) { return self->phase; }
@@ -183,6 +195,11 @@ typedef struct
   char       *server_label;
   HbTimeline *timeline;
   gulong      handler;
+  /* The lab's patterns as shown, from the timeline at the connection's
+   * start. */
+  HbProtocol  protocol;
+  char       *heartbeat;
+  char       *ack;
 } Follow;
 
 static HbSegment *
@@ -196,6 +213,123 @@ follow_segment (Follow                *f,
 
   hb_segment_set_endpoints (seg, from_client ? f->client_label : f->server_label,
                             from_client ? f->server_label : f->client_label);
+  return seg;
+}
+
+/* The connection's protocol and patterns: a client's record may change
+ * them when it connects again. */
+static void
+follow_protocol (Follow *f)
+{
+  HbEncoding encoding = hb_timeline_get_encoding (f->timeline);
+  GBytes *heartbeat = hb_timeline_get_heartbeat (f->timeline);
+  GBytes *ack = hb_timeline_get_ack (f->timeline);
+  gsize len;
+  const guint8 *data;
+
+  f->protocol = hb_timeline_get_protocol (f->timeline);
+  g_free (f->heartbeat);
+  g_free (f->ack);
+  if (heartbeat != NULL)
+    {
+      data = g_bytes_get_data (heartbeat, &len);
+      f->heartbeat = hb_bytes_to_display (data, len, encoding, HB_LAB_MAX_PATTERN, NULL);
+    }
+  else
+    f->heartbeat = g_strdup (HB_LAB_DEFAULT_HEARTBEAT);
+  if (ack != NULL)
+    {
+      data = g_bytes_get_data (ack, &len);
+      f->ack = hb_bytes_to_display (data, len, encoding, HB_LAB_MAX_PATTERN, NULL);
+    }
+  else
+    f->ack = g_strdup (HB_LAB_DEFAULT_ACK);
+}
+
+static char *
+bytes_text (guint32 bytes)
+{
+  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u byte", "%u bytes", bytes), bytes);
+}
+
+/* What this program wrote, in the lab's words or raw TCP's. */
+static char *
+written_label (Follow                *f,
+               const HbTimelineEvent *ev)
+{
+  g_autofree char *size = bytes_text (ev->bytes);
+
+  if (f->protocol == HB_PROTOCOL_LAB && ev->verb == HB_VERB_PING)
+    return g_strdup (f->heartbeat);
+  if (f->protocol == HB_PROTOCOL_LAB && ev->verb == HB_VERB_PONG)
+    return g_strdup (f->ack);
+  if (f->protocol == HB_PROTOCOL_LAB && ev->verb == HB_VERB_MSG)
+    /* Translators: what the ladder calls a message written in the lab's
+     * protocol: "message, 3 bytes". */
+    return g_strdup_printf (_("message, %s"), size);
+  if (ev->verb == HB_VERB_BCAST)
+    /* Translators: "broadcast, 3 bytes". */
+    return g_strdup_printf (_("broadcast, %s"), size);
+  return g_steal_pointer (&size);
+}
+
+/* A write (@ev LINE_OUT) or a read (DATA_IN) of the lab's protocol or
+ * raw TCP, where the timeline records chunks of bytes, not lines. */
+static HbSegment *
+chunk_segment (Follow                *f,
+               const HbTimelineEvent *ev,
+               gboolean               from_client)
+{
+  g_autofree char *label = NULL;
+  HbSegment *seg;
+  HbTcpPhase phase;
+
+  if (ev->kind == HB_EVENT_DATA_IN)
+    {
+      HbChunkInfo info;
+      /* The server reads acks; the client reads heartbeats. */
+      gboolean acks = !f->client_side;
+
+      hb_chunk_info_unpack (ev->arg, &info);
+      label = hb_chunk_info_describe (&info, ev->bytes, acks ? f->ack : f->heartbeat,
+                                      acks ? HB_LAB_PATTERN_ACK : HB_LAB_PATTERN_HEARTBEAT, HB_BOUNDARY_READ);
+    }
+  else
+    label = written_label (f, ev);
+
+  phase = f->closing ? HB_TCP_PHASE_TEARDOWN
+          : f->protocol == HB_PROTOCOL_LAB && (ev->verb == HB_VERB_PING || ev->verb == HB_VERB_PONG)
+          ? HB_TCP_PHASE_HEARTBEAT : HB_TCP_PHASE_DATA;
+  seg = follow_segment (f, ev, from_client, phase, label);
+  seg->protocol = f->protocol == HB_PROTOCOL_LAB ? "Lab" : "Raw";
+  seg->length = ev->bytes;
+  g_free (seg->info);
+  /* The size is said once: the label of a message or of bare bytes has it. */
+  if (ev->kind == HB_EVENT_DATA_IN)
+    {
+      HbChunkInfo info;
+
+      hb_chunk_info_unpack (ev->arg, &info);
+      seg->read = TRUE;
+      seg->chunk = ev->arg;
+      if (info.n_patterns > 0)
+        /* Translators: the Info of one read: "One read returned 16 bytes:
+         * heartbeat ack + message (2 in one read)". */
+        seg->info = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "One read returned %u byte: %s",
+                                                  "One read returned %u bytes: %s", ev->bytes),
+                                     ev->bytes, label);
+      else
+        /* Translators: "One read: message, 3 bytes". */
+        seg->info = g_strdup_printf (_("One read: %s"), label);
+    }
+  else if (f->protocol == HB_PROTOCOL_LAB && (ev->verb == HB_VERB_PING || ev->verb == HB_VERB_PONG))
+    /* Translators: the Info of one write: "One write of 9 bytes: heartbeat". */
+    seg->info = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "One write of %u byte: %s", "One write of %u bytes: %s",
+                                              ev->bytes),
+                                 ev->bytes, label);
+  else
+    /* Translators: "One write: message, 3 bytes". */
+    seg->info = g_strdup_printf (_("One write: %s"), label);
   return seg;
 }
 
@@ -225,7 +359,10 @@ add_event (Follow                *f,
       return;
     }
   if (ev->kind == HB_EVENT_CONNECT)
-    f->connected = TRUE;
+    {
+      f->connected = TRUE;
+      follow_protocol (f);
+    }
   if (f->origin == 0)
     f->origin = ev->mono_us;
 
@@ -247,8 +384,17 @@ add_event (Follow                *f,
       }
       return;
 
+    case HB_EVENT_DATA_IN:
+      seg = chunk_segment (f, ev, from_client);
+      break;
+
     case HB_EVENT_LINE_IN:
     case HB_EVENT_LINE_OUT:
+      if (ev->kind == HB_EVENT_LINE_OUT && f->protocol != HB_PROTOCOL_LINE)
+        {
+          seg = chunk_segment (f, ev, from_client);
+          break;
+        }
       if (ev->verb == HB_VERB_PING || ev->verb == HB_VERB_PONG)
         label = g_strdup_printf ("%s %u", hb_verb_to_string (ev->verb), ev->arg);
       else
@@ -309,6 +455,8 @@ follow_stop (gpointer data)
   g_clear_object (&f->timeline);
   g_free (f->client_label);
   g_free (f->server_label);
+  g_free (f->heartbeat);
+  g_free (f->ack);
   g_free (f);
 }
 
@@ -328,6 +476,7 @@ hb_segments_follow_timeline (GListStore *store,
   f->client_label = g_strdup (client_label ? client_label : _("client"));
   f->server_label = g_strdup (server_label ? server_label : _("server"));
   f->timeline = g_object_ref (timeline);
+  follow_protocol (f);
   /* The newest connection: from the last CONNECT on. */
   for (guint i = n; i > 0; i--)
     if (hb_timeline_get_event (timeline, i - 1)->kind == HB_EVENT_CONNECT)

@@ -39,6 +39,10 @@ HbSegment  *hb_segment_new_note         (gint64          time_us,
                                          const char     *label,
                                          const char     *info);
 gboolean    hb_segment_is_note          (HbSegment      *self);
+/* Whether the segment is one read of the lab's protocol or raw TCP, from
+ * the application's record; @info (may be NULL) gets what it held. */
+gboolean    hb_segment_get_read         (HbSegment      *self,
+                                         HbChunkInfo    *info);
 gint64      hb_segment_get_time         (HbSegment      *self);
 gboolean    hb_segment_get_from_client  (HbSegment      *self);
 HbTcpPhase  hb_segment_get_phase        (HbSegment      *self);
@@ -49,7 +53,9 @@ const char *hb_segment_get_info         (HbSegment      *self);
 /* Source and Destination columns. */
 const char *hb_segment_get_source       (HbSegment      *self);
 const char *hb_segment_get_destination  (HbSegment      *self);
-/* "TCP" for a segment, "Line" for a protocol line of the timeline. */
+/* "TCP" for a segment; for the application's record "HB" (a line of the
+ * line protocol), "Lab" or "Raw" (a write or a read of the lab's protocol
+ * or raw TCP), "Kernel" (a note). */
 const char *hb_segment_get_protocol     (HbSegment      *self);
 /* Bytes on the wire for a packet, the line's bytes for a timeline line,
  * 0 when unknown. */

@@ -3,8 +3,10 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * The ladder and the table show one list of segments and share one
- * selection; the explanation follows the selected segment's phase, and
- * the kernel's view of the socket is read once a second.
+ * selection; the explanation follows the selected segment's phase (or,
+ * for a read or a segment of the lab's unframed protocol that glued or
+ * split messages, explains message boundaries), and the kernel's view of
+ * the socket is read once a second.
  */
 
 #include "config.h"
@@ -56,6 +58,7 @@ struct _HbTimelineWindow
   HbTcpState            tcp_state;    /* last seen, for the notes */
   gint64                origin_mono;  /* the application's record starts here */
   gboolean              client_side;
+  HbEncoding            encoding;     /* of the lab's patterns, for their text */
   char                 *client_label;
   char                 *server_label;
 
@@ -74,58 +77,33 @@ struct _HbTimelineWindow
 
 G_DEFINE_FINAL_TYPE (HbTimelineWindow, hb_timeline_window, GTK_TYPE_APPLICATION_WINDOW)
 
-const char *
-hb_phase_explanation (int phase)
-{
-  switch (phase)
-    {
-    case HB_TCP_PHASE_HANDSHAKE:
-      return _("Three-way handshake. The client sends SYN carrying its initial sequence number x. "
-               "The server answers SYN, ACK with its own number y and acknowledges x+1: a SYN uses up "
-               "one number of sequence space, so the next byte expected is x+1. The client's ACK of y+1 "
-               "completes it and both sides are ESTABLISHED. The kernel does all of this before the "
-               "program accepts the connection.");
-    case HB_TCP_PHASE_DATA:
-      return _("Data. Each protocol line travels as a segment flagged PSH, ACK whose length is the "
-               "line's bytes, newline included. The receiver's acknowledgement number is the next byte "
-               "it expects: the segment's sequence number plus its length. TCP carries a byte stream, "
-               "so the line's end is the LF, not the segment's end.");
-    case HB_TCP_PHASE_HEARTBEAT:
-      return _("Heartbeat. Every interval the server writes PING n and the client answers PONG n. "
-               "The application's RTT, in the server's list, runs from writing PING to reading PONG, so "
-               "it includes both programs' own delays; the kernel's RTT below only measures segment to "
-               "ACK. Why a heartbeat when TCP has keepalive? Keepalive is off by default, probes only "
-               "after two hours of silence, and proves only that the peer's kernel is alive, not that "
-               "the program still reads and answers.");
-    case HB_TCP_PHASE_TEARDOWN:
-      return _("Teardown. The side that closes first sends FIN and waits (FIN_WAIT1, then FIN_WAIT2 "
-               "once it is acknowledged). The other side reads end of stream (CLOSE_WAIT) and sends its "
-               "own FIN when it is done (LAST_ACK). On loopback the ACK often rides on the second FIN, "
-               "so you may count three segments instead of four. The side that closed first then waits "
-               "in TIME_WAIT (60 s on Linux) so that a late segment cannot be mistaken for part of a new "
-               "connection on the same ports. An RST instead is an abort: no goodbye, and unread data "
-               "is thrown away.");
-    default:
-      return "";
-    }
-}
-
-/* What a segment teaches: its phase's explanation, or the reset's own. */
-const char *
-hb_segment_explanation (HbSegment *seg)
+/* hb_segment_explanation(), knowing the capture the segment comes from. */
+static void
+explain (HbTimelineWindow *self,
+         HbSegment        *seg)
 {
   HbPacket *packet = hb_segment_get_packet (seg);
-  gboolean reset = packet != NULL ? (packet->flags & HB_TCP_RST) != 0
-                                  : g_strcmp0 (hb_segment_get_label (seg), "RST") == 0;
+  g_autofree char *text = NULL;
 
-  if (reset)
-    return _("Reset (RST). One side aborted the connection: no FIN, no four-way goodbye, no TIME_WAIT. "
-             "A program sends it by closing with SO_LINGER set to 0 (the client's Abort button); the "
-             "kernel sends it when a segment arrives for a socket that no longer exists, or when a "
-             "program closes a socket with data still unread. The other side learns of it at its next "
-             "read or write, as “connection reset by peer”, and whatever was still on its way is thrown "
-             "away.");
-  return hb_phase_explanation (hb_segment_get_phase (seg));
+  if (packet != NULL && self->conversation != NULL && !(packet->flags & HB_TCP_RST))
+    {
+      g_autofree char *held = hb_conversation_describe_lab (self->conversation, packet, self->encoding);
+
+      if (held != NULL)
+        {
+          /* Translators: the first sentence of the lesson on message
+           * boundaries for a captured segment: "This segment holds
+           * heartbeat ack + message (2 in one segment)." */
+          g_autofree char *what = g_strdup_printf (_("This segment holds %s."), held);
+
+          text = hb_boundary_explanation (what);
+        }
+      else if (hb_conversation_get_is_lab (self->conversation))
+        text = g_strdup (hb_lab_phase_explanation (hb_segment_get_phase (seg)));
+    }
+  if (text == NULL)
+    text = hb_segment_explanation (seg);
+  gtk_label_set_text (self->explanation_label, text);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -297,6 +275,8 @@ update_status (HbTimelineWindow *self)
     source = _("starting the capture…");
   else if (self->conversation != NULL)
     source = _("captured");
+  else if (self->timeline != NULL && hb_timeline_get_protocol (self->timeline) != HB_PROTOCOL_LINE)
+    source = _("the application's own record (no capture): reads, writes, connects and closes");
   else
     source = _("the application's own record (no capture): lines, connects and closes");
 
@@ -317,7 +297,7 @@ show_segment (HbTimelineWindow *self,
 
   if (seg == NULL)
     return;
-  gtk_label_set_text (self->explanation_label, hb_segment_explanation (seg));
+  explain (self, seg);
 
   packet = hb_segment_get_packet (seg);
   if (packet != NULL)
@@ -339,9 +319,14 @@ show_segment (HbTimelineWindow *self,
   else
     {
       gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->details_view),
-                                _("This row comes from the application's own record, which knows lines and "
-                                  "closes but not the segments that carried them. Press Capture to see the real "
-                                  "packets, their header fields and their bytes."), -1);
+                                hb_segment_get_read (seg, NULL)
+                                ? _("This row comes from the application's own record: one read, as the program "
+                                    "got it from the kernel, which may have glued several segments together or "
+                                    "be waiting for the rest of one. Press Capture to see the real packets, their "
+                                    "header fields and their bytes.")
+                                : _("This row comes from the application's own record, which knows lines and "
+                                    "closes but not the segments that carried them. Press Capture to see the real "
+                                    "packets, their header fields and their bytes."), -1);
       gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->bytes_view), "", -1);
     }
 }
@@ -451,7 +436,7 @@ on_segments_changed (GListModel *model, guint position, guint removed, guint add
       g_autoptr(HbSegment) last = g_list_model_get_item (model, position + added - 1);
 
       if (hb_ladder_get_selected (self->ladder) < 0)
-        gtk_label_set_text (self->explanation_label, hb_segment_explanation (last));
+        explain (self, last);
       /* Closing: look at the kernel's state often for a few seconds. */
       if (hb_segment_get_phase (last) == HB_TCP_PHASE_TEARDOWN && !hb_segment_is_note (last) &&
           self->tcp_timer != 0)
@@ -601,8 +586,7 @@ show_conversation (HbTimelineWindow *self,
                        segs->pdata, segs->len);
   /* Start reading at the start, not at the last packet. */
   if (segs->len > 0)
-    gtk_label_set_text (self->explanation_label,
-                        hb_segment_explanation (segs->pdata[0]));
+    explain (self, segs->pdata[0]);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.save-packets", TRUE);
   update_status (self);
 }
@@ -698,6 +682,11 @@ attach_session (HbTimelineWindow *self)
     return;
   self->session = hb_capture_session_get_for_port (sport);
   hb_capture_session_hold (self->session);
+  /* The packets of the lab's protocol are told by this connection's own
+   * heartbeat and ack. */
+  if (self->timeline != NULL && hb_timeline_get_protocol (self->timeline) == HB_PROTOCOL_LAB)
+    hb_capture_session_set_lab_patterns (self->session, hb_timeline_get_heartbeat (self->timeline),
+                                         hb_timeline_get_ack (self->timeline));
   g_signal_connect (self->session, "packet", G_CALLBACK (on_session_packet), self);
   g_signal_connect (self->session, "notify::state", G_CALLBACK (on_session_state), self);
   g_signal_connect (self->session, "notify::message", G_CALLBACK (on_session_state), self);
@@ -774,6 +763,28 @@ on_conversation_chosen (GtkDropDown      *dropdown,
     }
 }
 
+/* A file is read with the lab's heartbeat and ack of the preferences,
+ * those the server and client windows use. */
+static void
+use_lab_settings (HbTimelineWindow *self)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  g_autofree char *heartbeat_text = g_settings_get_string (settings, "lab-heartbeat");
+  g_autofree char *ack_text = g_settings_get_string (settings, "lab-ack");
+  g_autofree char *encoding = g_settings_get_string (settings, "encoding");
+  gboolean hex = g_settings_get_boolean (settings, "lab-patterns-hex");
+  g_autoptr(GBytes) heartbeat = NULL;
+  g_autoptr(GBytes) ack = NULL;
+
+  /* A setting that is not a valid pattern falls back to the default. */
+  heartbeat = hb_lab_pattern_new (hex ? NULL : heartbeat_text, hex ? heartbeat_text : NULL,
+                                  HB_LAB_DEFAULT_HEARTBEAT, "lab-heartbeat", NULL);
+  ack = hb_lab_pattern_new (hex ? NULL : ack_text, hex ? ack_text : NULL, HB_LAB_DEFAULT_ACK, "lab-ack", NULL);
+  if (!hb_encoding_from_string (encoding, &self->encoding))
+    self->encoding = HB_ENCODING_UTF8;
+  hb_capture_file_set_lab_patterns (self->file, heartbeat, ack);
+}
+
 static gboolean
 load_file (HbTimelineWindow *self,
            GFile            *file)
@@ -787,6 +798,7 @@ load_file (HbTimelineWindow *self,
   gboolean loaded;
 
   self->file = hb_capture_file_new ();
+  use_lab_settings (self);
   loaded = path != NULL && hb_capture_file_load (self->file, path, &error);
   if (path == NULL)
     g_set_error (&error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, _("Only local files can be opened"));
@@ -1195,6 +1207,7 @@ hb_timeline_window_new (GtkApplication *application,
   gtk_window_set_title (GTK_WINDOW (self), title);
   self->client_side = client_side;
   self->timeline = g_object_ref (timeline);
+  self->encoding = hb_timeline_get_encoding (timeline);
   self->socket = socket ? g_object_ref (socket) : NULL;
   self->client_label = g_strdup (client_label);
   self->server_label = g_strdup (server_label);

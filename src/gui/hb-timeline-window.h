@@ -8,6 +8,7 @@
 
 #include "heartbeat-lab.h"
 #include "hb-capture-session.h"
+#include "hb-lesson.h"
 #include "hb-segment.h"
 
 G_BEGIN_DECLS
@@ -37,7 +38,5 @@ gboolean          hb_timeline_window_save_packets (HbTimelineWindow *self,
                                                    GError          **error);
 /* The live capture this window shows or joined, if any. */
 HbCaptureSession *hb_timeline_window_get_capture_session (HbTimelineWindow *self);
-const char       *hb_phase_explanation            (int               phase);
-const char       *hb_segment_explanation          (HbSegment        *seg);
 
 G_END_DECLS
