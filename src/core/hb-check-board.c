@@ -404,10 +404,15 @@ expire (HbCheckBoard *self,
   if (c->glued_due != 0 && now >= c->glued_due)
     {
       c->glued_due = 0;
+      /* Only a client that answers plain heartbeats in time is told the
+       * likely cause; a late or silent one fails for what it is. */
       judge (self, c, HB_CLIENT_CHECK_GLUED, HB_CHECK_FAILED,
-             g_strdup_printf (_("no answer within 1 s to a heartbeat sent with “%s” in one segment: "
-                                "the program may answer only when recv() returns the heartbeat alone"),
-                              c->glued_text));
+             c->verdict[HB_CLIENT_CHECK_ANSWERS] == HB_CHECK_PASSED
+               ? g_strdup_printf (_("no answer within 1 s to a heartbeat sent with “%s” in one segment, "
+                                    "though plain heartbeats are answered: the program may answer only "
+                                    "when recv() returns the heartbeat alone"), c->glued_text)
+               : g_strdup_printf (_("no answer within 1 s to a heartbeat sent with “%s” in one segment"),
+                                  c->glued_text));
     }
 
   if (c->after_due != 0 && now >= c->after_due)
