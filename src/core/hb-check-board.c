@@ -407,7 +407,7 @@ expire (HbCheckBoard *self,
       /* Only a client that answers plain heartbeats in time is told the
        * likely cause; a late or silent one fails for what it is. */
       judge (self, c, HB_CLIENT_CHECK_GLUED, HB_CHECK_FAILED,
-             c->verdict[HB_CLIENT_CHECK_ANSWERS] == HB_CHECK_PASSED
+             c->n_answered > 0 && c->slowest_us <= HB_CHECK_ANSWER_LIMIT_US
                ? g_strdup_printf (_("no answer within 1 s to a heartbeat sent with “%s” in one segment, "
                                     "though plain heartbeats are answered: the program may answer only "
                                     "when recv() returns the heartbeat alone"), c->glued_text)
