@@ -15,6 +15,7 @@
 #include "hb-client-window.h"
 #include "hb-lab-settings.h"
 #include "hb-log-entry.h"
+#include "hb-timeline-window.h"
 #include "hb-test-gui.h"
 #include "hb-test-util.h"
 
@@ -233,6 +234,9 @@ test_student_server (void)
     g_assert_cmpstr (label_text (win, "count_label"), ==, count);
   }
   g_assert_cmpstr (label_text (win, "ping_caption"), ==, "heartbeat in");
+  /* The hearts beat: red for each heartbeat in, blue for each answer out. */
+  hb_assert_eventually (gtk_widget_has_css_class (child (win, "ping_pulse"), "beat-in"));
+  hb_assert_eventually (gtk_widget_has_css_class (child (win, "pong_pulse"), "beat-out"));
   g_assert_cmpstr (label_text (win, "last_ping_label"), !=, "—");
   g_assert_cmpstr (label_text (win, "last_pong_label"), !=, "—");
   g_assert_nonnull (strstr (label_text (win, "terms_label"), "“heartbeat” answered with “heartbeat ack”, one every 0."));
@@ -281,6 +285,15 @@ test_student_server (void)
   hb_assert_eventually (gtk_widget_get_visible (row_part (row, ROW_HEX)));
   g_assert_true (hb_log_entry_get_hex_shown (find_exact (win, HB_LOG_DATA, "456")));
   g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (row_part (row, ROW_HEX))), ==, "0000  34 35 36");
+
+  /* The timeline draws this connection too. */
+  gtk_widget_activate_action (GTK_WIDGET (win), "win.show-timeline", NULL);
+  {
+    GtkWindow *timeline = hb_test_find_window (HB_TYPE_TIMELINE_WINDOW);
+
+    g_assert_nonnull (timeline);
+    gtk_window_destroy (timeline);
+  }
 
   /* Answering can still be switched off: heartbeats come, none answered. */
   gtk_switch_set_active (child (win, "answer_switch"), FALSE);
@@ -457,6 +470,20 @@ test_glued_and_split (void)
   g_assert_nonnull (entry);
   g_assert_true (g_str_has_prefix (hb_log_entry_get_note (entry), "The rest of a heartbeat begun in an earlier read"));
   g_assert_nonnull (strstr (hb_log_entry_get_note (entry), "拆包"));
+
+  /* Answers delayed on purpose: the note says when it goes. */
+  gtk_spin_button_set_value (child (win, "delay_spin"), 300);
+  listener_send (&l, "heartbeat789");
+  hb_assert_eventually (find_exact (win, HB_LOG_DATA, "heartbeat789") != NULL);
+  g_assert_true (g_str_has_suffix (hb_log_entry_get_note (find_exact (win, HB_LOG_DATA, "heartbeat789")),
+                                   "this window answers it after 300 ms (the delay you set)"));
+  {
+    gint64 sent = g_get_monotonic_time ();
+    g_autofree char *ack3 = listener_read (&l, 13);
+
+    g_assert_cmpstr (ack3, ==, "heartbeat ack");
+    g_assert_cmpint (g_get_monotonic_time () - sent, >=, 250 * 1000);
+  }
 
   close_window (win);
   listener_clear (&l);
