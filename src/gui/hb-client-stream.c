@@ -33,46 +33,45 @@ answer_words (HbClient *client,
                                      : _("this window answered each heartbeat"));
 }
 
-/* What a person should notice about one read of the lab's protocol:
- * several pieces in one read (粘包), a piece across reads (拆包). NULL
- * when it held one whole piece, as a person would expect. */
+/* What a person should notice about one read of the lab's protocol, in
+ * the words the timeline and the captures use for it ("heartbeat +
+ * message (2 in one read)"): several pieces in one read (粘包), a piece
+ * across reads (拆包). NULL when it held one whole piece, as a person
+ * would expect. */
 static char *
 read_note (HbClient          *client,
-           const HbChunkInfo *info)
+           const HbChunkInfo *info,
+           guint32            bytes)
 {
+  g_autoptr(GBytes) heartbeat = NULL;
+  g_autofree char *pattern = NULL;
   g_autofree char *what = NULL;
   g_autofree char *answered = NULL;
+  const char *why;
+  HbEncoding encoding = HB_ENCODING_UTF8;
+  gsize len;
+  const guint8 *data;
 
-  if (info->glued)
-    {
-      if (info->n_patterns == 1 && info->n_messages == 1)
-        what = g_strdup (_("A heartbeat and a message in one read"));
-      else if (info->n_messages == 0)
-        what = g_strdup_printf (_("%u heartbeats in one read"), info->n_patterns);
-      else if (info->n_patterns == 0)
-        what = g_strdup_printf (_("%u messages in one read"), info->n_messages);
-      else
-        what = g_strdup_printf (_("%u heartbeats and %u messages in one read"), info->n_patterns, info->n_messages);
-      if (info->n_patterns > 0)
-        answered = answer_words (client, info->n_patterns);
-      if (info->split)
-        /* Translators: %s says what one read held: "A heartbeat and a message in one read" */
-        return answered ? g_strdup_printf (_("%s, and a piece of it goes across reads — TCP keeps no message boundaries (粘包, 拆包); %s"), what, answered)
-                        : g_strdup_printf (_("%s, and a piece of it goes across reads — TCP keeps no message boundaries (粘包, 拆包)"), what);
-      return answered ? g_strdup_printf (_("%s — TCP keeps no message boundaries (粘包); %s"), what, answered)
-                      : g_strdup_printf (_("%s — TCP keeps no message boundaries (粘包)"), what);
-    }
-  if (!info->split)
+  if (!hb_chunk_info_crosses_boundary (info))
     return NULL;
-  if (info->n_patterns == 0 && info->n_messages == 0 && info->held)
-    return g_strdup (_("Ends with what may be the start of a heartbeat: the next read tells — TCP keeps no message boundaries (拆包)"));
-  if (info->n_patterns > 0)
-    {
-      answered = answer_words (client, info->n_patterns);
-      return g_strdup_printf (_("The rest of a heartbeat begun in an earlier read — TCP keeps no message boundaries (拆包); %s"),
-                              answered);
-    }
-  return g_strdup (_("Part of a message that began in an earlier read or goes on in the next — TCP keeps no message boundaries (拆包)"));
+  g_object_get (client, "heartbeat", &heartbeat, "encoding", &encoding, NULL);
+  data = g_bytes_get_data (heartbeat, &len);
+  pattern = hb_bytes_to_display (data, len, encoding, len, NULL);
+  what = hb_chunk_info_describe (info, bytes, pattern, HB_LAB_PATTERN_HEARTBEAT, HB_BOUNDARY_READ);
+  if (info->glued && (info->split || info->held))
+    why = _("TCP keeps no message boundaries (粘包, 拆包)");
+  else if (info->glued)
+    why = _("TCP keeps no message boundaries (粘包)");
+  else
+    why = _("TCP keeps no message boundaries (拆包)");
+  if (info->n_patterns == 0)
+    /* Translators: "heartbeat + message (2 in one read) — TCP keeps no
+     * message boundaries (粘包)" */
+    return g_strdup_printf (_("%s — %s"), what, why);
+  answered = answer_words (client, info->n_patterns);
+  /* Translators: the same, then what this window does about the
+   * heartbeats: "…(粘包); this window answered the heartbeat" */
+  return g_strdup_printf (_("%s — %s; %s"), what, why, answered);
 }
 
 HbLogEntry *
@@ -90,11 +89,11 @@ hb_client_read_entry (HbClient          *client,
   g_return_val_if_fail (HB_IS_CLIENT (client), NULL);
 
   g_object_get (client, "encoding", &encoding, NULL);
-  who = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "← %" G_GSIZE_FORMAT " byte", "← %" G_GSIZE_FORMAT " bytes", len), len);
+  who = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "← %zu byte", "← %zu bytes", len), len);
   entry = hb_log_entry_new_bytes (HB_LOG_DATA, 0, who, data, len, encoding);
   /* Raw TCP has no pieces: every read is just bytes. */
   if (hb_client_get_protocol (client) == HB_PROTOCOL_LAB)
-    note = read_note (client, info);
+    note = read_note (client, info, (guint32) MIN (len, G_MAXUINT32));
   hb_log_entry_set_note (entry, note);
   return entry;
 }
@@ -141,7 +140,7 @@ hb_client_send_typed (HbClient    *client,
     return NULL;
   data = g_bytes_get_data (bytes, &len);
   entry = hb_log_entry_new_bytes (HB_LOG_OWN, 0, NULL, data, len, encoding);
-  count = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%" G_GSIZE_FORMAT " byte sent", "%" G_GSIZE_FORMAT " bytes sent", len), len);
+  count = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%zu byte sent", "%zu bytes sent", len), len);
   hb_log_entry_set_note (entry, count);
   return entry;
 }

@@ -81,7 +81,7 @@ hb_log_entry_new_bytes (HbLogKind     kind,
   g_free (self->text);
   self->text = shown == len ? g_steal_pointer (&text)
     /* Translators: a read cut short for showing: "abc… (65,000 more bytes)" */
-    : g_strdup_printf (_("%s… (%" G_GSIZE_FORMAT " more bytes)"), text, len - shown);
+    : g_strdup_printf (_("%s… (%zu more bytes)"), text, len - shown);
   self->bytes = g_bytes_new (data, MIN (len, HB_LOG_HEX_MAX));
   self->n_bytes = len;
   return self;
@@ -159,7 +159,7 @@ hb_log_entry_format_hex (HbLogEntry *self)
   if (self->n_bytes > len)
     {
       g_string_append_c (out, '\n');
-      g_string_append_printf (out, _("… (%" G_GSIZE_FORMAT " more bytes)"), self->n_bytes - len);
+      g_string_append_printf (out, _("… (%zu more bytes)"), self->n_bytes - len);
     }
   return g_string_free (g_steal_pointer (&out), FALSE);
 }
