@@ -581,6 +581,43 @@ test_client_glued_heartbeat (void)
   client_log_clear (&log);
 }
 
+/* Raw TCP: bytes typed as hex go out as they are, not as text. */
+static void
+test_client_raw_bytes (void)
+{
+  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+  guint16 port = g_socket_listener_add_any_inet_port (listener, NULL, NULL);
+  Accepted a = { 0 };
+  HbClient *client = hb_client_new ("127.0.0.1", port, NULL);
+  g_autoptr(GBytes) bytes = g_bytes_new_static ("\x00\xff\r\n", 4);
+  g_autoptr(GString) got = g_string_new (NULL);
+
+  /* Never in the line protocol, whose framing raw bytes would break. */
+  g_assert_false (hb_client_send_bytes (client, bytes));
+  g_object_set (client, "protocol", HB_PROTOCOL_RAW, "line-ending", HB_LINE_ENDING_CRLF, NULL);
+  g_socket_listener_accept_async (listener, NULL, accepted_cb, &a);
+  hb_client_connect (client);
+  hb_assert_eventually (a.conn != NULL && hb_client_get_state (client) == HB_CLIENT_CONNECTED);
+
+  g_assert_true (hb_client_send_bytes (client, bytes));
+  while (got->len < 4)
+    {
+      g_autoptr(GString) more = NULL;
+      GSocket *sock = g_socket_connection_get_socket (a.conn);
+
+      hb_assert_eventually (g_socket_condition_check (sock, G_IO_IN) & G_IO_IN);
+      more = read_available (sock);
+      g_string_append_len (got, more->str, more->len);
+    }
+  /* No line ending added: the bytes are the whole message. */
+  g_assert_cmpmem (got->str, got->len, "\x00\xff\r\n", 4);
+
+  hb_client_disconnect (client);
+  hb_assert_eventually (hb_client_get_state (client) == HB_CLIENT_DISCONNECTED);
+  g_assert_finalize_object (client);
+  g_object_unref (a.conn);
+}
+
 /* ---------------------------------------------------------------------- */
 /* The checks of a student's client                                        */
 
@@ -699,6 +736,7 @@ main (int   argc,
   g_test_add_func ("/core/raw/server", test_server_raw);
   g_test_add_func ("/core/lab/client/student-server", test_client_student_server);
   g_test_add_func ("/core/lab/client/glued-heartbeat", test_client_glued_heartbeat);
+  g_test_add_func ("/core/raw/client-bytes", test_client_raw_bytes);
 
   for (guint i = 0; i < G_N_ELEMENTS (client_cases); i++)
     {

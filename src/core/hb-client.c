@@ -1182,14 +1182,32 @@ hb_client_send_message (HbClient   *self,
   if (self->protocol != HB_PROTOCOL_LINE)
     {
       g_autoptr(GBytes) bytes = hb_text_encode (text, -1, self->encoding, self->line_ending);
-      gsize len;
-      const char *data = g_bytes_get_data (bytes, &len);
 
-      hb_channel_write (self->channel, data, len);
-      hb_timeline_append (self->timeline, HB_EVENT_LINE_OUT, HB_VERB_MSG, len, 0, HB_INITIATOR_LOCAL);
-      return TRUE;
+      return hb_client_send_bytes (self, bytes);
     }
   send_line (self, HB_VERB_MSG, text, 0);
+  return TRUE;
+}
+
+gboolean
+hb_client_send_bytes (HbClient *self,
+                      GBytes   *bytes)
+{
+  gsize len;
+  const char *data;
+
+  g_return_val_if_fail (HB_IS_CLIENT (self), FALSE);
+  g_return_val_if_fail (bytes != NULL, FALSE);
+
+  /* The line protocol frames every message: raw bytes would break it. */
+  if (!can_send (self) || self->protocol == HB_PROTOCOL_LINE)
+    return FALSE;
+  data = g_bytes_get_data (bytes, &len);
+  if (len == 0)
+    return FALSE;
+  hb_channel_write (self->channel, data, len);
+  hb_timeline_append (self->timeline, HB_EVENT_LINE_OUT, HB_VERB_MSG, (guint32) MIN (len, G_MAXUINT32), 0,
+                      HB_INITIATOR_LOCAL);
   return TRUE;
 }
 

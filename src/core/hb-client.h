@@ -62,6 +62,10 @@ void           hb_client_connect        (HbClient   *self);
 void           hb_client_disconnect     (HbClient   *self);
 gboolean       hb_client_send_message   (HbClient   *self,
                                          const char *text);
+/* Lab and raw only: @bytes as they are, no encoding, no line ending (a
+ * message typed as hex). FALSE in the line protocol or when not connected. */
+gboolean       hb_client_send_bytes     (HbClient   *self,
+                                         GBytes     *bytes);
 gboolean       hb_client_send_ping      (HbClient   *self,
                                          const char *token);
 gboolean       hb_client_send_hello     (HbClient   *self,

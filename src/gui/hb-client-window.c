@@ -10,13 +10,15 @@
 
 #include <glib/gi18n.h>
 
+#include "hb-client-stream.h"
 #include "hb-client-window.h"
+#include "hb-client-words.h"
 #include "hb-clock.h"
+#include "hb-lab-settings.h"
 #include "hb-log-view.h"
+#include "hb-recent-servers.h"
 #include "hb-style.h"
 #include "hb-timeline-window.h"
-
-#define RECENT_MAX 8
 
 struct _HbClientWindow
 {
@@ -25,22 +27,44 @@ struct _HbClientWindow
   GtkEntry             *host_entry;
   GtkMenuButton        *recent_button;
   GtkSpinButton        *port_spin;
+  GtkWidget            *name_label;
   GtkEntry             *name_entry;
+  GtkMenuButton        *protocol_button;
+  GtkWidget            *protocol_warning;
+  GtkLabel             *protocol_label;
+  GtkWidget            *protocol_choices;
+  GtkWidget            *lab_settings_separator;
+  HbLabSettings        *lab_settings;
   GtkButton            *connect_button;
   GtkLabel             *state_label;
   GtkCheckButton       *reconnect_check;
+  GtkWidget            *heartbeat_frame;
   GtkImage             *ping_pulse;
   GtkImage             *pong_pulse;
+  GtkLabel             *ping_caption;
+  GtkLabel             *pong_caption;
+  GtkLabel             *terms_title;
+  GtkLabel             *last_ping_title;
+  GtkLabel             *last_pong_title;
+  GtkLabel             *verdict_title;
   GtkLabel             *last_ping_label;
   GtkLabel             *last_pong_label;
   GtkLabel             *count_label;
   GtkLabel             *deadline_label;
   GtkLabel             *terms_label;
+  GtkWidget            *answer_label;
   GtkSwitch            *answer_switch;
+  GtkLabel             *answer_hint;
+  GtkWidget            *delay_label;
   GtkSpinButton        *delay_spin;
+  GtkLabel             *delay_hint;
   GtkSwitch            *reading_switch;
+  GtkLabel             *reading_hint;
+  GtkLabel             *abort_hint;
+  GtkLabel             *half_close_hint;
   HbLogView            *conversation;
   GtkEntry             *message_entry;
+  GtkToggleButton      *hex_toggle;
 
   GSettings            *settings;
   HbClient             *client;
@@ -51,6 +75,9 @@ struct _HbClientWindow
   guint64               base_pings;
   guint64               base_pongs;
   gint64                connected_at;
+  /* The lab's protocol announces nothing: what this window saw of the
+   * connection (wall µs) is all it can tell. */
+  gint64                first_ping_at;
   guint                 ping_beat_id;
   guint                 pong_beat_id;
 };
@@ -81,12 +108,25 @@ note (HbClientWindow *self,
 /* ---------------------------------------------------------------------- */
 /* What the user sees                                                      */
 
-static char *
-format_seconds (guint ms)
+/* The protocol chosen for the next connection. */
+static HbProtocol
+chosen_protocol (HbClientWindow *self)
 {
-  if (ms % 1000 == 0)
-    return g_strdup_printf (_("%u s"), ms / 1000);
-  return g_strdup_printf (_("%u ms"), ms);
+  g_autofree char *name = g_settings_get_string (self->settings, "client-protocol");
+  HbProtocol protocol = HB_PROTOCOL_LINE;
+
+  hb_protocol_from_string (name, &protocol);
+  return protocol;
+}
+
+/* The protocol the panel and the status speak of: the connection's while
+ * there is one, else the one chosen for the next. */
+static HbProtocol
+shown_protocol (HbClientWindow *self)
+{
+  if (hb_client_get_state (self->client) == HB_CLIENT_DISCONNECTED)
+    return chosen_protocol (self);
+  return hb_client_get_protocol (self->client);
 }
 
 static void
@@ -98,34 +138,7 @@ update_state (HbClientWindow *self)
   gboolean idle = state == HB_CLIENT_DISCONNECTED;
   GtkWidget *label = GTK_WIDGET (self->state_label);
 
-  switch (state)
-    {
-    case HB_CLIENT_CONNECTING:
-      text = g_strdup_printf (_("Connecting to %s port %u…"), hb_client_get_host (self->client),
-                              hb_client_get_port (self->client));
-      break;
-    case HB_CLIENT_CONNECTED:
-      if (hb_client_get_client_id (self->client) == 0)
-        text = g_strdup (_("Connected; waiting for the server's WELCOME…"));
-      else
-        text = g_strdup_printf (_("Connected as client #%u"), hb_client_get_client_id (self->client));
-      break;
-    case HB_CLIENT_RECONNECTING:
-      {
-        guint delay = 0;
-
-        g_object_get (self->client, "reconnect-delay-ms", &delay, NULL);
-        text = g_strdup_printf (_("Disconnected (%s) · reconnecting in %.1f s"),
-                                self->last_reason ? self->last_reason : "", delay / 1000.0);
-      }
-      break;
-    case HB_CLIENT_DISCONNECTED:
-    default:
-      text = self->last_reason ? g_strdup_printf (_("Disconnected: %s"), self->last_reason)
-                               : g_strdup (_("Not connected"));
-      break;
-    }
-
+  text = hb_client_words_state (self->client, self->last_reason);
   for (guint i = 0; i < G_N_ELEMENTS (classes); i++)
     gtk_widget_remove_css_class (label, classes[i]);
   gtk_widget_add_css_class (label, classes[state]);
@@ -142,6 +155,8 @@ update_state (HbClientWindow *self)
   gtk_widget_set_sensitive (GTK_WIDGET (self->host_entry), idle);
   gtk_widget_set_sensitive (GTK_WIDGET (self->port_spin), idle);
   gtk_widget_set_sensitive (GTK_WIDGET (self->name_entry), idle);
+  /* Its settings stay open: the encoding and line ending apply at once. */
+  gtk_widget_set_sensitive (self->protocol_choices, idle);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.abort", state == HB_CLIENT_CONNECTED);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.half-close", state == HB_CLIENT_CONNECTED);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.send", state == HB_CLIENT_CONNECTED);
@@ -157,7 +172,11 @@ update_heartbeat (HbClientWindow *self)
   g_autofree char *count = NULL;
   g_autofree char *verdict = NULL;
   g_autofree char *terms = NULL;
-  guint timeout = hb_client_get_timeout_ms (self->client);
+  HbProtocol protocol = shown_protocol (self);
+  gboolean connected = hb_client_get_state (self->client) == HB_CLIENT_CONNECTED;
+  /* The clock ticks once a second, so it can lag behind a PONG just sent:
+   * never count from before the answer (a 30 s timeout read "31 s"). */
+  gint64 now = hb_clock_get_now (self->clock);
 
   g_object_get (self->client, "pings-received", &pings, "pongs-sent", &pongs,
                 "last-ping", &last_ping, "last-pong", &last_pong, NULL);
@@ -171,44 +190,115 @@ update_heartbeat (HbClientWindow *self)
     last_pong = 0;
   ping_text = hb_format_clock (last_ping);
   pong_text = hb_format_clock (last_pong);
-  count = g_strdup_printf (_("%llu PINGs received, %llu PONGs sent"),
-                           (unsigned long long) pings, (unsigned long long) pongs);
+  count = hb_client_words_count (protocol, pings, pongs);
   gtk_label_set_text (self->last_ping_label, ping_text);
   gtk_label_set_text (self->last_pong_label, pong_text);
   gtk_label_set_text (self->count_label, count);
 
-  if (hb_client_get_client_id (self->client) == 0)
-    terms = g_strdup ("—");
+  if (protocol == HB_PROTOCOL_LAB)
+    {
+      gint64 since = pings > 0 ? last_ping : self->connected_at;
+
+      /* What the connection uses, once there is one: the settings may
+       * have changed since. */
+      terms = self->connected_at != 0 ? hb_client_words_lab_terms (self->client, pings, self->first_ping_at, last_ping)
+                                      : g_strdup ("—");
+      verdict = connected ? hb_client_words_lab_verdict (self->client, pings, since, MAX (now, since))
+                          : g_strdup ("—");
+    }
   else
     {
-      g_autofree char *every = format_seconds (hb_client_get_interval_ms (self->client));
-      g_autofree char *dead = format_seconds (timeout);
+      /* The server counts from our last answer, or from the connect. */
+      gint64 since = last_pong > 0 ? last_pong : self->connected_at;
 
-      terms = g_strdup_printf (_("a PING every %s · dead after %s of silence"), every, dead);
+      if (hb_client_get_client_id (self->client) == 0)
+        terms = g_strdup ("—");
+      else
+        {
+          g_autofree char *every = hb_client_words_duration (hb_client_get_interval_ms (self->client));
+          g_autofree char *dead = hb_client_words_duration (hb_client_get_timeout_ms (self->client));
+
+          terms = g_strdup_printf (_("a PING every %s · dead after %s of silence"), every, dead);
+        }
+      verdict = connected ? hb_client_words_line_verdict (self->client, pings, pongs, since, MAX (now, since))
+                          : g_strdup ("—");
     }
   gtk_label_set_text (self->terms_label, terms);
-
-  if (hb_client_get_state (self->client) != HB_CLIENT_CONNECTED ||
-      hb_client_get_client_id (self->client) == 0 || timeout == 0)
-    verdict = g_strdup ("—");
-  else
-    {
-      /* The server counts from our last answer, or from the connect. The
-       * clock ticks once a second, so it can lag behind a PONG just sent:
-       * never count from before the answer (a 30 s timeout read "31 s"). */
-      gint64 since = last_pong > 0 ? last_pong : self->connected_at;
-      gint64 now = MAX (hb_clock_get_now (self->clock), since);
-      gint64 left = since + (gint64) timeout * 1000 - now;
-
-      if (pings == 0 && pongs == 0)
-        verdict = g_strdup (_("alive (no heartbeat yet)"));
-      else if (left > 0)
-        verdict = g_strdup_printf (_("alive · would be declared dead in %lld s without an answer"),
-                                   (long long) ((left + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC));
-      else
-        verdict = g_strdup (_("overdue: the server is about to close this connection"));
-    }
   gtk_label_set_text (self->deadline_label, verdict);
+}
+
+static void
+flag_message (HbClientWindow *self,
+              gboolean        invalid)
+{
+  GtkWidget *entry = GTK_WIDGET (self->message_entry);
+
+  if (invalid)
+    gtk_widget_add_css_class (entry, "error");
+  else
+    gtk_widget_remove_css_class (entry, "error");
+  gtk_accessible_update_state (GTK_ACCESSIBLE (entry), GTK_ACCESSIBLE_STATE_INVALID,
+                               invalid ? GTK_ACCESSIBLE_INVALID_TRUE : GTK_ACCESSIBLE_INVALID_FALSE, -1);
+}
+
+static void
+update_send_hint (HbClientWindow *self)
+{
+  const char *hint;
+
+  if (shown_protocol (self) == HB_PROTOCOL_LINE)
+    hint = _("Message to the server — Enter sends");
+  else if (gtk_toggle_button_get_active (self->hex_toggle))
+    hint = _("Bytes in hex, e.g. 31 32 33 — Enter sends");
+  else
+    hint = _("Text to send as typed — Enter sends");
+  gtk_entry_set_placeholder_text (self->message_entry, hint);
+  /* What was typed as text is not hex, nor the other way round. */
+  flag_message (self, FALSE);
+}
+
+/* The words of the panel and the faults follow the protocol: the lab's has
+ * no PING, PONG or BYE, and raw TCP no heartbeat at all. */
+static void
+update_protocol (HbClientWindow *self)
+{
+  HbProtocol protocol = shown_protocol (self);
+  gboolean line = protocol == HB_PROTOCOL_LINE;
+  gboolean raw = protocol == HB_PROTOCOL_RAW;
+  HbClientWords words;
+
+  gtk_widget_set_visible (self->name_label, line);
+  gtk_widget_set_visible (GTK_WIDGET (self->name_entry), line);
+  gtk_label_set_text (self->protocol_label, hb_protocol_to_string (protocol));
+  gtk_widget_set_visible (self->lab_settings_separator, !line);
+  gtk_widget_set_visible (GTK_WIDGET (self->hex_toggle), !line);
+  if (line)
+    gtk_toggle_button_set_active (self->hex_toggle, FALSE);
+  hb_lab_settings_set_protocol (self->lab_settings, protocol);
+
+  gtk_widget_set_visible (self->heartbeat_frame, !raw);
+  gtk_widget_set_visible (self->answer_label, !raw);
+  gtk_widget_set_visible (GTK_WIDGET (self->answer_switch), !raw);
+  gtk_widget_set_visible (GTK_WIDGET (self->answer_hint), !raw);
+  gtk_widget_set_visible (self->delay_label, !raw);
+  gtk_widget_set_visible (GTK_WIDGET (self->delay_spin), !raw);
+  gtk_widget_set_visible (GTK_WIDGET (self->delay_hint), !raw);
+
+  hb_client_words_get (protocol, &words);
+  gtk_label_set_text (self->ping_caption, words.ping_caption);
+  gtk_label_set_text (self->pong_caption, words.pong_caption);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->ping_pulse), words.ping_tooltip);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->pong_pulse), words.pong_tooltip);
+  gtk_label_set_text (self->terms_title, words.terms_title);
+  gtk_label_set_text (self->last_ping_title, words.last_ping_title);
+  gtk_label_set_text (self->last_pong_title, words.last_pong_title);
+  gtk_label_set_text (self->verdict_title, words.verdict_title);
+  gtk_label_set_text (self->answer_hint, words.answer_hint);
+  gtk_label_set_text (self->delay_hint, words.delay_hint);
+  gtk_label_set_text (self->reading_hint, words.reading_hint);
+  gtk_label_set_text (self->abort_hint, words.abort_hint);
+  gtk_label_set_text (self->half_close_hint, words.half_close_hint);
+  update_send_hint (self);
 }
 
 static gboolean
@@ -256,6 +346,7 @@ on_state (HbClient *client, GParamSpec *pspec, HbClientWindow *self)
       /* Every attempt, by hand or by reconnecting, starts a fresh panel. */
       g_object_get (client, "pings-received", &self->base_pings, "pongs-sent", &self->base_pongs, NULL);
       self->connected_at = 0;
+      self->first_ping_at = 0;
       break;
     case HB_CLIENT_CONNECTED:
       self->connected_at = g_get_real_time ();
@@ -266,6 +357,7 @@ on_state (HbClient *client, GParamSpec *pspec, HbClientWindow *self)
       /* The ended connection's figures stay, to be read after the fact. */
       break;
     }
+  update_protocol (self);
   update_state (self);
   update_heartbeat (self);
 }
@@ -284,6 +376,8 @@ on_welcome (HbClient *client, guint id, guint interval, guint timeout, HbClientW
 static void
 on_ping (HbClient *client, guint64 seq, HbClientWindow *self)
 {
+  if (self->first_ping_at == 0)
+    g_object_get (client, "last-ping", &self->first_ping_at, NULL);
   beat (self, self->ping_pulse, "beat-in", &self->ping_beat_id, unbeat_ping);
   update_heartbeat (self);
 }
@@ -308,9 +402,25 @@ on_message (HbClient *client, HbVerb kind, const char *sender, const char *text,
       break;
     case HB_VERB_MSG:
     default:
-      say (self, HB_LOG_MESSAGE, _("server → me"), text);
+      /* The lab's server sends every client what its operator types: the
+       * text between heartbeats is its broadcast. */
+      if (hb_client_get_protocol (client) == HB_PROTOCOL_LAB)
+        say (self, HB_LOG_BROADCAST, _("server"), text);
+      else
+        say (self, HB_LOG_MESSAGE, _("server → me"), text);
       break;
     }
+}
+
+static void
+on_data_received (HbClient       *client,
+                  GBytes         *bytes,
+                  HbChunkInfo    *info,
+                  HbClientWindow *self)
+{
+  g_autoptr(HbLogEntry) entry = hb_client_read_entry (client, bytes, info);
+
+  hb_log_view_append (self->conversation, entry);
 }
 
 static void
@@ -329,36 +439,15 @@ on_bye (HbClient *client, const char *reason, HbClientWindow *self)
   say (self, HB_LOG_LEAVE, _("server"), line);
 }
 
-static const char *
-reason_words (HbByeReason reason, HbInitiator initiator)
-{
-  switch (reason)
-    {
-    case HB_BYE_SHUTDOWN: return _("the server shut down");
-    case HB_BYE_KICKED: return _("kicked by the server");
-    case HB_BYE_TIMEOUT: return _("the server heard no heartbeat answer in time");
-    case HB_BYE_SLOW_CONSUMER: return _("the server cut this client off for not reading");
-    case HB_BYE_SERVER_FULL: return _("the server is full");
-    case HB_BYE_GOODBYE:
-    case HB_BYE_USER: return _("you disconnected");
-    case HB_BYE_PEER_CLOSED:
-      return initiator == HB_INITIATOR_LOCAL ? _("half-closed; the server closed its side too")
-                                             : _("the server closed the connection");
-    case HB_BYE_RESET: return _("the connection was reset");
-    case HB_BYE_SERVER_TIMEOUT: return _("the server went silent for longer than its timeout");
-    case HB_BYE_ABORTED: return _("aborted with RST");
-    case HB_BYE_ERROR: return _("could not connect");
-    default: return _("the connection ended");
-    }
-}
-
 static void
 on_disconnected (HbClient *client, HbByeReason reason, HbInitiator initiator,
                  const char *detail, HbClientWindow *self)
 {
+  HbProtocol protocol = hb_client_get_protocol (client);
+
   g_free (self->last_reason);
-  self->last_reason = detail ? g_strdup_printf ("%s — %s", reason_words (reason, initiator), detail)
-                             : g_strdup (reason_words (reason, initiator));
+  self->last_reason = detail ? g_strdup_printf ("%s — %s", hb_client_words_ended (reason, initiator, protocol), detail)
+                             : g_strdup (hb_client_words_ended (reason, initiator, protocol));
   note (self, HB_LOG_LEAVE, self->last_reason);
   update_state (self);
 }
@@ -382,42 +471,12 @@ on_clock (HbClock *clock, GParamSpec *pspec, HbClientWindow *self)
 /* Recent servers                                                          */
 
 static void
-remember_server (HbClientWindow *self,
-                 const char     *host,
-                 guint           port)
-{
-  g_auto(GStrv) old = g_settings_get_strv (self->settings, "recent-servers");
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
-  g_autofree char *entry = hb_format_endpoint (host, port);
-  g_auto(GStrv) list = NULL;
-  guint n = 1;
-
-  g_strv_builder_add (builder, entry);
-  for (guint i = 0; old[i] != NULL && n < RECENT_MAX; i++)
-    if (g_strcmp0 (old[i], entry) != 0)
-      {
-        g_strv_builder_add (builder, old[i]);
-        n++;
-      }
-  list = g_strv_builder_end (builder);
-  g_settings_set_strv (self->settings, "recent-servers", (const char * const *) list);
-}
-
-static void
 rebuild_recent_menu (HbClientWindow *self)
 {
-  g_auto(GStrv) recent = g_settings_get_strv (self->settings, "recent-servers");
-  g_autoptr(GMenu) menu = g_menu_new ();
+  g_autoptr(GMenuModel) menu = hb_recent_servers_menu (self->settings, "win.use-recent");
 
-  for (guint i = 0; recent[i] != NULL; i++)
-    {
-      g_autoptr(GMenuItem) item = g_menu_item_new (recent[i], NULL);
-
-      g_menu_item_set_action_and_target_value (item, "win.use-recent", g_variant_new_string (recent[i]));
-      g_menu_append_item (menu, item);
-    }
-  gtk_menu_button_set_menu_model (self->recent_button, G_MENU_MODEL (menu));
-  gtk_widget_set_sensitive (GTK_WIDGET (self->recent_button), recent[0] != NULL);
+  gtk_menu_button_set_menu_model (self->recent_button, menu);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->recent_button), g_menu_model_get_n_items (menu) > 0);
 }
 
 static void
@@ -454,6 +513,28 @@ toggle_connection_action (GtkWidget  *widget,
     hb_client_disconnect (self->client);
 }
 
+/* In the lab's protocol and raw TCP what goes out is bytes. */
+static gboolean
+send_bytes (HbClientWindow *self,
+            const char     *text)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HbLogEntry) entry = hb_client_send_typed (self->client, text,
+                                                      gtk_toggle_button_get_active (self->hex_toggle), &error);
+
+  if (entry == NULL)
+    {
+      if (error != NULL)
+        {
+          flag_message (self, TRUE);
+          note (self, HB_LOG_ERROR, error->message);
+        }
+      return FALSE;
+    }
+  hb_log_view_append (self->conversation, entry);
+  return TRUE;
+}
+
 static void
 send_action (GtkWidget  *widget,
              const char *action_name,
@@ -461,12 +542,17 @@ send_action (GtkWidget  *widget,
 {
   HbClientWindow *self = HB_CLIENT_WINDOW (widget);
   const char *text = gtk_editable_get_text (GTK_EDITABLE (self->message_entry));
+  gboolean sent;
 
   if (text == NULL || *text == '\0')
     return;
-  if (hb_client_send_message (self->client, text))
+  if (hb_client_get_protocol (self->client) != HB_PROTOCOL_LINE)
+    sent = send_bytes (self, text);
+  else if ((sent = hb_client_send_message (self->client, text)))
+    say (self, HB_LOG_OWN, NULL, text);
+  if (sent)
     {
-      say (self, HB_LOG_OWN, NULL, text);
+      flag_message (self, FALSE);
       gtk_editable_set_text (GTK_EDITABLE (self->message_entry), "");
     }
 }
@@ -527,6 +613,29 @@ on_target_activate (HbClientWindow *self)
 /* GObject                                                                 */
 
 static void
+on_protocol_chosen (HbClientWindow *self)
+{
+  update_protocol (self);
+  update_heartbeat (self);
+}
+
+/* A heartbeat or answer that cannot be used shows on the button too, so
+ * that it is seen before Connect refuses it. */
+static void
+update_settings_button (HbClientWindow *self)
+{
+  const char *error = hb_lab_settings_get_error (self->lab_settings);
+
+  gtk_widget_set_visible (self->protocol_warning, error != NULL);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->protocol_button),
+                               error ? error : _("The protocol to speak, and its settings"));
+  if (error != NULL)
+    gtk_widget_add_css_class (GTK_WIDGET (self->protocol_button), "error");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->protocol_button), "error");
+}
+
+static void
 hb_client_window_dispose (GObject *object)
 {
   HbClientWindow *self = HB_CLIENT_WINDOW (object);
@@ -541,6 +650,11 @@ hb_client_window_dispose (GObject *object)
     }
   if (self->clock != NULL)
     g_signal_handlers_disconnect_by_data (self->clock, self);
+  if (self->settings != NULL)
+    g_signal_handlers_disconnect_by_data (self->settings, self);
+  /* The action follows the settings, which outlive this window: it must
+   * not tell a window being taken apart of a change. */
+  g_action_map_remove_action (G_ACTION_MAP (self), "client-protocol");
   gtk_widget_dispose_template (GTK_WIDGET (self), HB_TYPE_CLIENT_WINDOW);
   g_clear_object (&self->client);
   g_clear_object (&self->clock);
@@ -567,26 +681,53 @@ hb_client_window_class_init (HbClientWindowClass *klass)
   object_class->finalize = hb_client_window_finalize;
 
   g_type_ensure (HB_TYPE_LOG_VIEW);
+  g_type_ensure (HB_TYPE_LAB_SETTINGS);
   gtk_widget_class_set_template_from_resource (widget_class, "/org/heartbeatlab/HeartbeatLab/hb-client-window.ui");
   gtk_widget_class_bind_template_child (widget_class, HbClientWindow, host_entry);
   gtk_widget_class_bind_template_child (widget_class, HbClientWindow, recent_button);
   gtk_widget_class_bind_template_child (widget_class, HbClientWindow, port_spin);
+  gtk_widget_class_bind_template_child (widget_class, HbClientWindow, name_label);
   gtk_widget_class_bind_template_child (widget_class, HbClientWindow, name_entry);
+  gtk_widget_class_bind_template_child (widget_class, HbClientWindow, protocol_button);
+  gtk_widget_class_bind_template_child (widget_class, HbClientWindow, protocol_warning);
+  gtk_widget_class_bind_template_child (widget_class, HbClientWindow, protocol_label);
+  gtk_widget_class_bind_template_child (widget_class, HbClientWindow, protocol_choices);
+  gtk_widget_class_bind_template_child (widget_class, HbClientWindow, lab_settings_separator);
+  /* Reached by name only (tests): the action does their work. */
+  gtk_widget_class_bind_template_child_full (widget_class, "protocol_line_check", FALSE, 0);
+  gtk_widget_class_bind_template_child_full (widget_class, "protocol_lab_check", FALSE, 0);
+  gtk_widget_class_bind_template_child_full (widget_class, "protocol_raw_check", FALSE, 0);
+  gtk_widget_class_bind_template_child (widget_class, HbClientWindow, lab_settings);
   gtk_widget_class_bind_template_child (widget_class, HbClientWindow, connect_button);
   gtk_widget_class_bind_template_child (widget_class, HbClientWindow, state_label);
   gtk_widget_class_bind_template_child (widget_class, HbClientWindow, reconnect_check);
+  gtk_widget_class_bind_template_child (widget_class, HbClientWindow, heartbeat_frame);
   gtk_widget_class_bind_template_child (widget_class, HbClientWindow, ping_pulse);
   gtk_widget_class_bind_template_child (widget_class, HbClientWindow, pong_pulse);
+  gtk_widget_class_bind_template_child (widget_class, HbClientWindow, ping_caption);
+  gtk_widget_class_bind_template_child (widget_class, HbClientWindow, pong_caption);
+  gtk_widget_class_bind_template_child (widget_class, HbClientWindow, terms_title);
+  gtk_widget_class_bind_template_child (widget_class, HbClientWindow, last_ping_title);
+  gtk_widget_class_bind_template_child (widget_class, HbClientWindow, last_pong_title);
+  gtk_widget_class_bind_template_child (widget_class, HbClientWindow, verdict_title);
   gtk_widget_class_bind_template_child (widget_class, HbClientWindow, last_ping_label);
   gtk_widget_class_bind_template_child (widget_class, HbClientWindow, last_pong_label);
   gtk_widget_class_bind_template_child (widget_class, HbClientWindow, count_label);
   gtk_widget_class_bind_template_child (widget_class, HbClientWindow, deadline_label);
   gtk_widget_class_bind_template_child (widget_class, HbClientWindow, terms_label);
+  gtk_widget_class_bind_template_child (widget_class, HbClientWindow, answer_label);
   gtk_widget_class_bind_template_child (widget_class, HbClientWindow, answer_switch);
+  gtk_widget_class_bind_template_child (widget_class, HbClientWindow, answer_hint);
+  gtk_widget_class_bind_template_child (widget_class, HbClientWindow, delay_label);
   gtk_widget_class_bind_template_child (widget_class, HbClientWindow, delay_spin);
+  gtk_widget_class_bind_template_child (widget_class, HbClientWindow, delay_hint);
   gtk_widget_class_bind_template_child (widget_class, HbClientWindow, reading_switch);
+  gtk_widget_class_bind_template_child (widget_class, HbClientWindow, reading_hint);
+  gtk_widget_class_bind_template_child (widget_class, HbClientWindow, abort_hint);
+  gtk_widget_class_bind_template_child (widget_class, HbClientWindow, half_close_hint);
   gtk_widget_class_bind_template_child (widget_class, HbClientWindow, conversation);
   gtk_widget_class_bind_template_child (widget_class, HbClientWindow, message_entry);
+  gtk_widget_class_bind_template_child (widget_class, HbClientWindow, hex_toggle);
 
   gtk_widget_class_install_action (widget_class, "win.toggle-connection", NULL, toggle_connection_action);
   gtk_widget_class_install_action (widget_class, "win.send", NULL, send_action);
@@ -625,6 +766,12 @@ hb_client_window_init (HbClientWindow *self)
                           self->client, "pong-delay-ms", G_BINDING_SYNC_CREATE);
   g_object_bind_property (self->reading_switch, "active", self->client, "reading", G_BINDING_SYNC_CREATE);
   g_object_bind_property (self->reconnect_check, "active", self->client, "auto-reconnect", G_BINDING_SYNC_CREATE);
+  {
+    g_autoptr(GAction) protocol = g_settings_create_action (self->settings, "client-protocol");
+
+    g_action_map_add_action (G_ACTION_MAP (self), protocol);
+  }
+  hb_lab_settings_bind_client (self->settings, self->client);
 
   g_signal_connect (self->client, "notify::state", G_CALLBACK (on_state), self);
   g_signal_connect (self->client, "welcome", G_CALLBACK (on_welcome), self);
@@ -635,6 +782,11 @@ hb_client_window_init (HbClientWindow *self)
   g_signal_connect (self->client, "bye", G_CALLBACK (on_bye), self);
   g_signal_connect (self->client, "disconnected", G_CALLBACK (on_disconnected), self);
   g_signal_connect (self->client, "reconnecting", G_CALLBACK (on_reconnecting), self);
+  g_signal_connect (self->client, "data-received", G_CALLBACK (on_data_received), self);
+  g_signal_connect (self->client, "notify::reading", G_CALLBACK (on_clock), self);
+  g_signal_connect_swapped (self->settings, "changed::client-protocol", G_CALLBACK (on_protocol_chosen), self);
+  g_signal_connect_swapped (self->lab_settings, "notify::error", G_CALLBACK (update_settings_button), self);
+  g_signal_connect_swapped (self->hex_toggle, "toggled", G_CALLBACK (update_send_hint), self);
   g_signal_connect (self->clock, "notify::now", G_CALLBACK (on_clock), self);
   g_signal_connect_swapped (self->message_entry, "activate", G_CALLBACK (on_entry_activate), self);
   g_signal_connect_swapped (self->host_entry, "activate", G_CALLBACK (on_target_activate), self);
@@ -646,6 +798,8 @@ hb_client_window_init (HbClientWindow *self)
   g_signal_connect_swapped (self->settings, "changed::recent-servers", G_CALLBACK (rebuild_recent_menu), self);
 
   rebuild_recent_menu (self);
+  update_protocol (self);
+  update_settings_button (self);
   update_state (self);
   update_heartbeat (self);
 }
@@ -677,14 +831,20 @@ hb_client_window_connect (HbClientWindow *self)
 {
   const char *host = gtk_editable_get_text (GTK_EDITABLE (self->host_entry));
   const char *name = gtk_editable_get_text (GTK_EDITABLE (self->name_entry));
+  HbProtocol protocol;
   guint port;
   g_autofree char *title = NULL;
+  g_autoptr(GError) error = NULL;
 
   g_return_if_fail (HB_IS_CLIENT_WINDOW (self));
 
   /* A port typed but not yet committed (no Enter, no focus change) counts. */
   gtk_spin_button_update (self->port_spin);
   port = gtk_spin_button_get_value_as_int (self->port_spin);
+  protocol = chosen_protocol (self);
+  /* Only the line protocol sends the name (HELLO). */
+  if (protocol != HB_PROTOCOL_LINE)
+    name = "";
 
   if (*name != '\0' && !hb_name_is_valid (name, strlen (name)))
     {
@@ -693,12 +853,21 @@ hb_client_window_connect (HbClientWindow *self)
       update_state (self);
       return;
     }
+  if (!hb_lab_settings_apply (self->lab_settings, protocol, self->client, &error))
+    {
+      g_free (self->last_reason);
+      self->last_reason = g_strdup (error->message);
+      update_state (self);
+      gtk_menu_button_popup (self->protocol_button);
+      return;
+    }
 
   g_free (self->last_reason);
   self->last_reason = NULL;
   g_object_set (self->client, "host", host, "port", port, "name", *name ? name : NULL, NULL);
-  g_settings_set_string (self->settings, "client-name", name);
-  remember_server (self, host, port);
+  if (protocol == HB_PROTOCOL_LINE)
+    g_settings_set_string (self->settings, "client-name", name);
+  hb_recent_servers_remember (self->settings, host, port);
   title = g_strdup_printf (_("%s — Heartbeat Lab Client"), *name ? name : host);
   gtk_window_set_title (GTK_WINDOW (self), title);
   hb_client_connect (self->client);

@@ -5,6 +5,7 @@
 
 #include "config.h"
 
+#include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
 
 #include "hb-clock.h"
@@ -18,6 +19,10 @@ struct _HbLogEntry
   guint      client_id;
   char      *who;
   char      *text;
+  char      *note;
+  GBytes    *bytes;      /* the first HB_LOG_HEX_MAX, for the hex view */
+  gsize      n_bytes;
+  gboolean   hex_shown;
 };
 
 G_DEFINE_FINAL_TYPE (HbLogEntry, hb_log_entry, G_TYPE_OBJECT)
@@ -29,6 +34,8 @@ hb_log_entry_finalize (GObject *object)
 
   g_free (self->who);
   g_free (self->text);
+  g_free (self->note);
+  g_clear_pointer (&self->bytes, g_bytes_unref);
   G_OBJECT_CLASS (hb_log_entry_parent_class)->finalize (object);
 }
 
@@ -56,6 +63,27 @@ hb_log_entry_new (HbLogKind   kind,
   self->client_id = client_id;
   self->who = g_strdup (who ? who : "");
   self->text = g_strdup (text ? text : "");
+  return self;
+}
+
+HbLogEntry *
+hb_log_entry_new_bytes (HbLogKind     kind,
+                        guint         client_id,
+                        const char   *who,
+                        const guint8 *data,
+                        gsize         len,
+                        HbEncoding    encoding)
+{
+  HbLogEntry *self = hb_log_entry_new (kind, client_id, who, NULL);
+  gsize shown = 0;
+  g_autofree char *text = hb_bytes_to_display (data, len, encoding, HB_CHUNK_SHOW_MAX, &shown);
+
+  g_free (self->text);
+  self->text = shown == len ? g_steal_pointer (&text)
+    /* Translators: a read cut short for showing: "abc… (65,000 more bytes)" */
+    : g_strdup_printf (_("%s… (%zu more bytes)"), text, len - shown);
+  self->bytes = g_bytes_new (data, MIN (len, HB_LOG_HEX_MAX));
+  self->n_bytes = len;
   return self;
 }
 
@@ -90,6 +118,66 @@ hb_log_entry_get_text (HbLogEntry *self)
 }
 
 const char *
+hb_log_entry_get_note (HbLogEntry *self)
+{
+  return self->note;
+}
+
+void
+hb_log_entry_set_note (HbLogEntry *self,
+                       const char *note)
+{
+  g_free (self->note);
+  self->note = g_strdup (note);
+}
+
+gsize
+hb_log_entry_get_n_bytes (HbLogEntry *self)
+{
+  return self->n_bytes;
+}
+
+char *
+hb_log_entry_format_hex (HbLogEntry *self)
+{
+  g_autoptr(GString) out = NULL;
+  const guint8 *data;
+  gsize len;
+
+  if (self->bytes == NULL)
+    return NULL;
+  data = g_bytes_get_data (self->bytes, &len);
+  out = g_string_new (NULL);
+  for (gsize off = 0; off < len; off += 16)
+    {
+      g_autofree char *row = hb_bytes_to_hex (data + off, len - off, 16);
+
+      if (off > 0)
+        g_string_append_c (out, '\n');
+      g_string_append_printf (out, "%04" G_GSIZE_MODIFIER "x  %s", off, row);
+    }
+  if (self->n_bytes > len)
+    {
+      g_string_append_c (out, '\n');
+      g_string_append_printf (out, _("… (%zu more bytes)"), self->n_bytes - len);
+    }
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+gboolean
+hb_log_entry_get_hex_shown (HbLogEntry *self)
+{
+  return self->hex_shown;
+}
+
+void
+hb_log_entry_set_hex_shown (HbLogEntry *self,
+                            gboolean    shown)
+{
+  self->hex_shown = shown;
+}
+
+const char *
 hb_log_kind_to_string (HbLogKind kind)
 {
   switch (kind)
@@ -103,6 +191,7 @@ hb_log_kind_to_string (HbLogKind kind)
     case HB_LOG_INFO: return "info";
     case HB_LOG_RELAY: return "relay";
     case HB_LOG_OWN: return "own";
+    case HB_LOG_DATA: return "data";
     default: return "unknown";
     }
 }

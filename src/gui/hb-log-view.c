@@ -51,35 +51,70 @@ who_text (HbLogEntry *entry)
 }
 
 static void
+on_hex_toggled (GtkToggleButton *button,
+                gpointer         user_data)
+{
+  HbLogEntry *entry = g_object_get_data (G_OBJECT (button), "hb-entry");
+  GtkWidget *hex = user_data;
+
+  /* Rows are recycled: the entry keeps whether its hex is shown. */
+  if (entry != NULL)
+    hb_log_entry_set_hex_shown (entry, gtk_toggle_button_get_active (button));
+  gtk_widget_set_visible (hex, gtk_toggle_button_get_active (button));
+}
+
+/* A grid: time, who, text and, for bytes, a Hex button on the first line;
+ * under the text a note and the hex view when there are any. The text
+ * stays the who label's next sibling. */
+static void
 row_setup (GtkSignalListItemFactory *factory,
            GtkListItem              *item,
            gpointer                  user_data)
 {
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  GtkWidget *grid = gtk_grid_new ();
   GtkWidget *time = gtk_label_new (NULL);
   GtkWidget *who = gtk_label_new (NULL);
   GtkWidget *text = gtk_label_new (NULL);
+  GtkWidget *toggle = gtk_toggle_button_new_with_label (_("Hex"));
+  GtkWidget *note = gtk_label_new (NULL);
+  GtkWidget *hex = gtk_label_new (NULL);
 
+  gtk_grid_set_column_spacing (GTK_GRID (grid), 12);
   gtk_widget_add_css_class (time, "dim-label");
   gtk_widget_add_css_class (time, "numeric");
   gtk_label_set_xalign (GTK_LABEL (time), 0);
   gtk_label_set_yalign (GTK_LABEL (time), 0);
   gtk_label_set_xalign (GTK_LABEL (who), 0);
   gtk_label_set_yalign (GTK_LABEL (who), 0);
-  gtk_label_set_width_chars (GTK_LABEL (who), 14);
   gtk_label_set_max_width_chars (GTK_LABEL (who), 22);
   gtk_label_set_ellipsize (GTK_LABEL (who), PANGO_ELLIPSIZE_END);
   gtk_widget_add_css_class (who, "hb-who");
   gtk_label_set_xalign (GTK_LABEL (text), 0);
+  gtk_label_set_yalign (GTK_LABEL (text), 0);
   gtk_label_set_wrap (GTK_LABEL (text), TRUE);
   gtk_label_set_wrap_mode (GTK_LABEL (text), PANGO_WRAP_WORD_CHAR);
   gtk_label_set_selectable (GTK_LABEL (text), TRUE);
   gtk_widget_set_hexpand (text, TRUE);
-  gtk_box_append (GTK_BOX (box), time);
-  gtk_box_append (GTK_BOX (box), who);
-  gtk_box_append (GTK_BOX (box), text);
-  gtk_widget_add_css_class (box, "hb-log-row");
-  gtk_list_item_set_child (item, box);
+  gtk_widget_set_valign (toggle, GTK_ALIGN_START);
+  gtk_widget_set_tooltip_text (toggle, _("Show these bytes in hexadecimal"));
+  gtk_widget_add_css_class (toggle, "flat");
+  gtk_widget_add_css_class (toggle, "hb-hex-toggle");
+  gtk_label_set_xalign (GTK_LABEL (note), 0);
+  gtk_label_set_wrap (GTK_LABEL (note), TRUE);
+  gtk_widget_add_css_class (note, "hb-log-note");
+  gtk_label_set_xalign (GTK_LABEL (hex), 0);
+  gtk_label_set_selectable (GTK_LABEL (hex), TRUE);
+  gtk_widget_add_css_class (hex, "hb-hex");
+  gtk_widget_add_css_class (hex, "monospace");
+  gtk_grid_attach (GTK_GRID (grid), time, 0, 0, 1, 1);
+  gtk_grid_attach (GTK_GRID (grid), who, 1, 0, 1, 1);
+  gtk_grid_attach (GTK_GRID (grid), text, 2, 0, 1, 1);
+  gtk_grid_attach (GTK_GRID (grid), toggle, 3, 0, 1, 1);
+  gtk_grid_attach (GTK_GRID (grid), note, 2, 1, 2, 1);
+  gtk_grid_attach (GTK_GRID (grid), hex, 2, 2, 2, 1);
+  g_signal_connect (toggle, "toggled", G_CALLBACK (on_hex_toggled), hex);
+  gtk_widget_add_css_class (grid, "hb-log-row");
+  gtk_list_item_set_child (item, grid);
 }
 
 /* A line may be 1 KiB without a space: wrapping that anywhere makes the
@@ -117,21 +152,48 @@ row_bind (GtkSignalListItemFactory *factory,
           GtkListItem              *item,
           gpointer                  user_data)
 {
-  static const char *kinds[] = { "message", "broadcast", "sent", "join", "leave", "error", "info", "relay", "own" };
+  static const char *kinds[] = { "message", "broadcast", "sent", "join", "leave", "error", "info", "relay", "own", "data" };
   HbLogEntry *entry = gtk_list_item_get_item (item);
-  GtkWidget *box = gtk_list_item_get_child (item);
-  GtkWidget *time = gtk_widget_get_first_child (box);
+  GtkWidget *grid = gtk_list_item_get_child (item);
+  GtkWidget *time = gtk_widget_get_first_child (grid);
   GtkWidget *who = gtk_widget_get_next_sibling (time);
   GtkWidget *text = gtk_widget_get_next_sibling (who);
+  GtkWidget *toggle = gtk_widget_get_next_sibling (text);
+  GtkWidget *note = gtk_widget_get_next_sibling (toggle);
+  GtkWidget *hex = gtk_widget_get_next_sibling (note);
   g_autofree char *clock = hb_format_clock (hb_log_entry_get_time (entry));
   g_autofree char *who_str = who_text (entry);
+  g_autofree char *hex_text = hb_log_entry_format_hex (entry);
+  const char *note_text = hb_log_entry_get_note (entry);
 
   for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
-    gtk_widget_remove_css_class (box, kinds[i]);
-  gtk_widget_add_css_class (box, hb_log_kind_to_string (hb_log_entry_get_kind (entry)));
+    gtk_widget_remove_css_class (grid, kinds[i]);
+  gtk_widget_add_css_class (grid, hb_log_kind_to_string (hb_log_entry_get_kind (entry)));
   gtk_label_set_text (GTK_LABEL (time), clock);
   gtk_label_set_text (GTK_LABEL (who), who_str);
   set_shown_text (GTK_LABEL (text), hb_log_entry_get_text (entry));
+
+  gtk_label_set_text (GTK_LABEL (note), note_text ? note_text : "");
+  gtk_widget_set_visible (note, note_text != NULL);
+  /* Set while unbound, so that the toggle does not write to the entry. */
+  g_object_set_data (G_OBJECT (toggle), "hb-entry", NULL);
+  gtk_label_set_text (GTK_LABEL (hex), hex_text ? hex_text : "");
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (toggle), hex_text != NULL && hb_log_entry_get_hex_shown (entry));
+  gtk_widget_set_visible (hex, hex_text != NULL && hb_log_entry_get_hex_shown (entry));
+  gtk_widget_set_visible (toggle, hex_text != NULL);
+  g_object_set_data (G_OBJECT (toggle), "hb-entry", entry);
+}
+
+static void
+row_unbind (GtkSignalListItemFactory *factory,
+            GtkListItem              *item,
+            gpointer                  user_data)
+{
+  GtkWidget *grid = gtk_list_item_get_child (item);
+  GtkWidget *toggle = gtk_widget_get_next_sibling (gtk_widget_get_next_sibling (
+                        gtk_widget_get_next_sibling (gtk_widget_get_first_child (grid))));
+
+  g_object_set_data (G_OBJECT (toggle), "hb-entry", NULL);
 }
 
 /* The view shows the last row at its bottom edge, or shows every row:
@@ -249,6 +311,7 @@ hb_log_view_init (HbLogView *self)
   selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->filtered)));
   g_signal_connect (factory, "setup", G_CALLBACK (row_setup), NULL);
   g_signal_connect (factory, "bind", G_CALLBACK (row_bind), NULL);
+  g_signal_connect (factory, "unbind", G_CALLBACK (row_unbind), NULL);
 
   self->list = GTK_LIST_VIEW (gtk_list_view_new (GTK_SELECTION_MODEL (selection), factory));
   gtk_widget_add_css_class (GTK_WIDGET (self->list), "hb-log");
