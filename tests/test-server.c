@@ -1114,6 +1114,43 @@ test_stall_cuts_nobody (void)
     hb_test_proc_free (clients[i]);
 }
 
+static void
+test_farewell (void)
+{
+  HbServer *server = g_object_new (HB_TYPE_SERVER, "port", 0, NULL);
+  HbTestPeer *peers[20];
+  g_autoptr(HbClient) client = NULL;
+  guint port;
+
+  /* The owner drops the server and the client at once, as a window that
+   * closes does: both still say goodbye properly, and only then go. */
+  g_assert_true (hb_server_start (server, NULL));
+  port = hb_server_get_port (server);
+  for (guint i = 0; i < G_N_ELEMENTS (peers); i++)
+    {
+      peers[i] = hb_test_peer_new ("127.0.0.1", port);
+      g_assert_true (g_str_has_prefix (hb_test_peer_wait_line (peers[i]), "WELCOME "));
+    }
+  client = hb_client_new ("127.0.0.1", port, "alice");
+  hb_client_connect (client);
+  hb_assert_eventually (hb_client_get_client_id (client) != 0);
+  hb_assert_eventually (hb_server_get_n_clients (server) == 21);
+
+  hb_farewell_client (g_steal_pointer (&client));
+  hb_assert_eventually (hb_server_get_n_clients (server) == 20);
+  hb_farewell_server (server);
+  g_object_unref (server);
+  for (guint i = 0; i < G_N_ELEMENTS (peers); i++)
+    {
+      g_assert_cmpstr (hb_test_peer_wait_non_ping (peers[i]), ==, "BYE shutdown");
+      hb_test_peer_wait_eof (peers[i]);
+      g_assert_false (peers[i]->reset);
+    }
+  hb_assert_eventually (hb_farewell_pending () == 0);
+  for (guint i = 0; i < G_N_ELEMENTS (peers); i++)
+    hb_test_peer_free (peers[i]);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1146,6 +1183,7 @@ main (int   argc,
   g_test_add_func ("/core/server/shutdown-says-bye", test_shutdown_says_bye);
   g_test_add_func ("/core/server/list-model", test_list_model);
   g_test_add_func ("/core/server/fd-limit", test_fd_limit);
+  g_test_add_func ("/core/server/farewell", test_farewell);
   g_test_add_func ("/core/server/stall-cuts-nobody", test_stall_cuts_nobody);
 
   return g_test_run ();

@@ -11,6 +11,7 @@
 #include "hb-connection.h"
 #include "hb-server.h"
 #include "hb-client.h"
+#include "hb-farewell.h"
 #include "hb-check-board.h"
 #include "hb-server-check.h"
 #include "hb-tcp-info.h"

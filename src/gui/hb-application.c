@@ -5,6 +5,7 @@
 
 #include "config.h"
 
+#include <glib-unix.h>
 #include <glib/gi18n.h>
 
 #include "hb-application.h"
@@ -25,6 +26,8 @@ struct _HbApplication
   guint                portal_changed_id;
   gboolean             system_prefers_dark;   /* what "follow the system" means now */
   HbPreferencesWindow *preferences;           /* weak */
+  guint                sigint_id;
+  guint                sigterm_id;
 };
 
 G_DEFINE_FINAL_TYPE (HbApplication, hb_application, GTK_TYPE_APPLICATION)
@@ -292,7 +295,9 @@ quit_action (GSimpleAction *action,
   GApplication *app = user_data;
   GList *windows = gtk_application_get_windows (GTK_APPLICATION (app));
 
-  /* Closing each window stops its server gracefully (BYE shutdown). */
+  /* Closing each window hands its server or client to hb-farewell: BYE
+   * shutdown (or BYE) and FIN, at most 2 s for the peers' FINs, while the
+   * application is held; it exits when the last goodbye is done. */
   for (GList *l = windows; l != NULL; )
     {
       GList *next = l->next;
@@ -330,6 +335,15 @@ static const GActionEntry app_actions[] = {
   { .name = "open-capture", .activate = open_capture_action },
 };
 
+/* SIGINT and SIGTERM (a terminal's Ctrl+C, a session ending) quit the
+ * way Ctrl+Q does: every connection says goodbye before the process goes. */
+static gboolean
+on_unix_signal (gpointer user_data)
+{
+  g_action_group_activate_action (G_ACTION_GROUP (user_data), "quit", NULL);
+  return G_SOURCE_CONTINUE;
+}
+
 static void
 hb_application_startup (GApplication *app)
 {
@@ -349,6 +363,8 @@ hb_application_startup (GApplication *app)
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.open-capture", open_capture_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.preferences", preferences_accels);
   follow_color_scheme (HB_APPLICATION (app));
+  HB_APPLICATION (app)->sigint_id = g_unix_signal_add (SIGINT, on_unix_signal, app);
+  HB_APPLICATION (app)->sigterm_id = g_unix_signal_add (SIGTERM, on_unix_signal, app);
 }
 
 static void
@@ -358,6 +374,8 @@ hb_application_shutdown (GApplication *app)
 
   /* No capture tool outlives the application. */
   hb_capture_session_stop_all ();
+  g_clear_handle_id (&self->sigint_id, g_source_remove);
+  g_clear_handle_id (&self->sigterm_id, g_source_remove);
 
   g_cancellable_cancel (self->cancellable);
   if (self->portal_changed_id != 0)

@@ -645,8 +645,9 @@ hb_client_window_dispose (GObject *object)
   if (self->client != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->client, self);
-      /* Leave politely: BYE and FIN, not a vanished socket. */
-      hb_client_disconnect (self->client);
+      /* Leave politely: BYE and FIN, not a vanished socket, even if the
+       * window (or the whole application) is gone before they are sent. */
+      hb_farewell_client (self->client);
     }
   if (self->clock != NULL)
     g_signal_handlers_disconnect_by_data (self->clock, self);
