@@ -287,7 +287,7 @@ hb_cli_check_server_run (int    argc,
       "them while one client stops reading for 2.5 intervals; a client's message\n"
       "breaks nobody; it answers a client's FIN with FIN, not RST, within 2 s;\n"
       "it survives a client that resets (RST) and one that sends 64 KiB without\n"
-      "a newline. Heartbeats are answered on every other connection. A run takes\n"
+      "a newline. Heartbeats are answered on all the other connections. A run takes\n"
       "about ten intervals."));
   g_option_context_set_description (context,
     _("Exit status: 0 when every check passed; 1 when one failed (or the run was\n"
