@@ -1380,8 +1380,8 @@ accept_connection (HbServer          *self,
 
 /* Turns a client away when no file is left to serve it with: the reserve
  * descriptor is given up for the moment it takes to accept, say
- * server-full (in the line protocol) and close. */
-static void
+ * server-full (in the line protocol) and close. FALSE when none waited. */
+static gboolean
 reject_at_limit (HbServer *self)
 {
   static const char full[] =
@@ -1392,7 +1392,7 @@ reject_at_limit (HbServer *self)
   int fd;
 
   if (self->reserve_fd < 0)
-    return;
+    return FALSE;
   close (self->reserve_fd);
   self->reserve_fd = -1;
   fd = accept4 (g_socket_get_fd (self->listen_socket), (struct sockaddr *) &addr, &addr_len,
@@ -1417,6 +1417,7 @@ reject_at_limit (HbServer *self)
       g_signal_emit (self, signals[CLIENT_REJECTED], 0, peer ? peer : "?", HB_BYE_SERVER_FULL);
     }
   self->reserve_fd = open ("/dev/null", O_RDONLY | O_CLOEXEC);
+  return fd >= 0;
 }
 
 static void listener_ready (gpointer user_data,
@@ -1446,7 +1447,11 @@ static void
 pause_accepting (HbServer *self,
                  int       err)
 {
-  reject_at_limit (self);
+  /* Those waiting in the backlog hear at once that there is no room,
+   * rather than one every retry. */
+  for (guint i = 0; i < ACCEPT_BUDGET && self->reserve_fd >= 0; i++)
+    if (!reject_at_limit (self))
+      break;
   hb_poller_modify (self->poller, self->listen_handle, 0);
   if (self->accept_retry_id == 0)
     self->accept_retry_id = g_timeout_add (ACCEPT_RETRY_MS, accept_retry_cb, self);
