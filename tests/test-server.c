@@ -1145,6 +1145,38 @@ test_farewell (void)
     hb_test_peer_free (peers[i]);
 }
 
+static void
+test_settings_change_live (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(HbTestPeer) peer = NULL;
+  g_autoptr(HbTestPeer) later = NULL;
+  guint pings = 0;
+
+  /* A new interval applies to a listening server at once: connected
+   * clients hear it in a WELCOME like their first, and are beaten by it;
+   * clients that come later are greeted with it. */
+  fixture_start (&f, "interval-ms", 60000, "timeout-ms", 180000, NULL);
+  peer = hb_test_peer_new ("127.0.0.1", f.port);
+  g_assert_cmpstr (hb_test_peer_wait_line (peer), ==, "WELCOME 1 60000 180000");
+  g_object_set (f.server, "interval-ms", 100, "timeout-ms", 1000, NULL);
+  g_assert_cmpstr (hb_test_peer_wait_line (peer), ==, "WELCOME 1 100 180000");
+  g_assert_cmpstr (hb_test_peer_wait_line (peer), ==, "WELCOME 1 100 1000");
+  while (pings < 3)
+    {
+      const char *line = hb_test_peer_wait_line (peer);
+      g_autofree char *pong = NULL;
+
+      g_assert_true (g_str_has_prefix (line, "PING "));
+      pong = g_strdup_printf ("PONG %s\n", line + 5);
+      hb_test_peer_send (peer, pong, -1);
+      pings++;
+    }
+  later = hb_test_peer_new ("127.0.0.1", f.port);
+  g_assert_cmpstr (hb_test_peer_wait_line (later), ==, "WELCOME 2 100 1000");
+  fixture_stop (&f);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1178,6 +1210,7 @@ main (int   argc,
   g_test_add_func ("/core/server/list-model", test_list_model);
   g_test_add_func ("/core/server/fd-limit", test_fd_limit);
   g_test_add_func ("/core/server/farewell", test_farewell);
+  g_test_add_func ("/core/server/settings-change-live", test_settings_change_live);
   g_test_add_func ("/core/server/stall-cuts-nobody", test_stall_cuts_nobody);
 
   return g_test_run ();

@@ -1642,6 +1642,43 @@ set_uint (HbServer *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
 }
 
+/* The heartbeat settings changed while clients are connected: each one's
+ * next PING follows the new interval from its last one, and in the line
+ * protocol each client hears the new settings in a WELCOME like its first
+ * (its timeout for a silent server is the server's to set). */
+static void
+announce_settings (HbServer *self,
+                   guint     old_interval)
+{
+  GHashTableIter iter;
+  gpointer key;
+  g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func (g_object_unref);
+  gint64 now = g_get_monotonic_time ();
+
+  g_hash_table_iter_init (&iter, self->by_id);
+  while (g_hash_table_iter_next (&iter, NULL, &key))
+    g_ptr_array_add (all, g_object_ref (key));
+
+  for (guint i = 0; i < all->len; i++)
+    {
+      HbConnection *conn = g_ptr_array_index (all, i);
+      gint64 last = conn->next_ping_mono - (gint64) old_interval * 1000;
+
+      if (conn->closing)
+        continue;
+      conn->next_ping_mono = MAX (last + interval_us (self), now);
+      if (conn->protocol == HB_PROTOCOL_LINE)
+        {
+          char welcome[64];
+
+          g_snprintf (welcome, sizeof welcome, "%u %u %u", conn->id, self->interval_ms, self->timeout_ms);
+          if (!send_line (self, conn, HB_VERB_WELCOME, welcome, -1))
+            continue;
+        }
+      schedule (self, conn);
+    }
+}
+
 static void
 set_enum (HbServer *self,
           guint    *field,
@@ -1687,8 +1724,21 @@ hb_server_set_property (GObject      *object,
         }
       break;
     case PROP_PORT: set_uint (self, &self->port, prop_id, g_value_get_uint (value)); break;
-    case PROP_INTERVAL_MS: set_uint (self, &self->interval_ms, prop_id, g_value_get_uint (value)); break;
-    case PROP_TIMEOUT_MS: set_uint (self, &self->timeout_ms, prop_id, g_value_get_uint (value)); break;
+    case PROP_INTERVAL_MS:
+    case PROP_TIMEOUT_MS:
+      {
+        guint *field = prop_id == PROP_INTERVAL_MS ? &self->interval_ms : &self->timeout_ms;
+
+        if (*field != g_value_get_uint (value))
+          {
+            guint old_interval = self->interval_ms;
+
+            set_uint (self, field, prop_id, g_value_get_uint (value));
+            if (self->listening)
+              announce_settings (self, old_interval);
+          }
+      }
+      break;
     case PROP_MAX_CLIENTS: set_uint (self, &self->max_clients, prop_id, g_value_get_uint (value)); break;
     case PROP_MAX_LINE: set_uint (self, &self->max_line, prop_id, g_value_get_uint (value)); break;
     case PROP_MAX_QUEUE: set_uint (self, &self->max_queue, prop_id, g_value_get_uint (value)); break;
