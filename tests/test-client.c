@@ -1266,6 +1266,62 @@ test_disconnect_drain_bounded (void)
   g_socket_listener_close (listener);
 }
 
+typedef struct
+{
+  HbClient  *client;
+  GString   *server_says;   /* the server's verdicts, in order */
+  GString   *client_says;   /* the client's view at each of them */
+} Agreement;
+
+static void
+on_server_liveness (HbConnection *conn,
+                    GParamSpec   *pspec,
+                    Agreement    *a)
+{
+  HbServerView view;
+
+  hb_client_get_server_view (a->client, g_get_monotonic_time (), &view);
+  g_string_append_printf (a->server_says, "%s ", hb_liveness_to_string (hb_connection_get_liveness (conn)));
+  g_string_append_printf (a->client_says, "%s ", hb_liveness_to_string (view.liveness));
+}
+
+static void
+on_agreement_connected (HbServer *server, HbConnection *conn, Agreement *a)
+{
+  g_signal_connect (conn, "notify::liveness", G_CALLBACK (on_server_liveness), a);
+}
+
+static void
+test_server_view_agrees (void)
+{
+  g_autoptr(HbServer) server = g_object_new (HB_TYPE_SERVER, "port", 0, "interval-ms", 150,
+                                             "timeout-ms", 600, NULL);
+  Agreement a = { NULL, g_string_new (NULL), g_string_new (NULL) };
+  HbServerView view;
+
+  /* The client works out the server's verdict by the server's rule: at
+   * each change of the server's mind, the client's view is the same. */
+  g_signal_connect (server, "client-connected", G_CALLBACK (on_agreement_connected), &a);
+  g_assert_true (hb_server_start (server, NULL));
+  a.client = hb_client_new ("127.0.0.1", hb_server_get_port (server), "alice");
+  hb_client_connect (a.client);
+  hb_assert_eventually (hb_client_get_client_id (a.client) != 0);
+  hb_assert_eventually (client_get_uint64 (a.client, "pongs-sent") >= 2);
+  hb_client_get_server_view (a.client, g_get_monotonic_time (), &view);
+  g_assert_cmpint (view.liveness, ==, HB_LIVENESS_ALIVE);
+
+  g_object_set (a.client, "answer-pings", FALSE, NULL);
+  hb_assert_eventually (strstr (a.server_says->str, "dead") != NULL);
+  g_assert_cmpstr (a.server_says->str, ==, "late dead ");
+  g_assert_cmpstr (a.client_says->str, ==, a.server_says->str);
+  g_assert_cmpuint (view.missed, ==, 0);
+
+  hb_assert_eventually (hb_client_get_state (a.client) == HB_CLIENT_DISCONNECTED);
+  g_clear_object (&a.client);
+  g_string_free (a.server_says, TRUE);
+  g_string_free (a.client_says, TRUE);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1288,6 +1344,7 @@ main (int   argc,
   g_test_add_func ("/core/client/timeline", test_timeline);
   g_test_add_func ("/core/client/dispose-while-connected", test_dispose_while_connected);
   g_test_add_func ("/core/client/reconnect-backoff-grows", test_reconnect_backoff_grows);
+  g_test_add_func ("/core/client/server-view-agrees", test_server_view_agrees);
   g_test_add_func ("/core/client/bad-server-line", test_bad_server_line);
   g_test_add_func ("/core/client/disconnect-drain-bounded", test_disconnect_drain_bounded);
 

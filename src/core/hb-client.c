@@ -55,6 +55,14 @@ struct _HbClient
   guint           interval_ms;
   guint           timeout_ms;
   guint64         pings_received;
+  /* This connection's heartbeats, as the server judges them
+   * (hb_client_get_server_view()). */
+  gint64          conn_mono;
+  guint64         conn_pings;        /* highest seq received */
+  guint64         answered_seq;      /* highest seq answered */
+  gint64          answered_mono;     /* when, or when connected */
+  guint           missed;
+  struct { guint64 seq; gint64 mono; } seen[8];
   guint64         pongs_sent;
   gint64          last_ping;
   gint64          last_pong;
@@ -311,6 +319,11 @@ send_pong (HbClient *self,
     }
   self->pongs_sent++;
   self->last_pong = g_get_real_time ();
+  if (seq > self->answered_seq)
+    {
+      self->answered_seq = seq;
+      self->answered_mono = g_get_monotonic_time ();
+    }
   notify (self, PROP_PONGS_SENT);
   notify (self, PROP_LAST_PONG);
   g_signal_emit (self, signals[PONG_SENT], 0, seq);
@@ -364,6 +377,13 @@ heartbeat_arrived (HbClient *self,
    * backoff start again from its minimum. A server that accepts and
    * closes, or greets and closes, is retried ever more slowly. */
   self->attempt = 0;
+  /* The server counts a miss when it sends a heartbeat while an older one
+   * is still unanswered. */
+  if (self->answered_seq < self->conn_pings)
+    self->missed++;
+  self->seen[seq % G_N_ELEMENTS (self->seen)].seq = seq;
+  self->seen[seq % G_N_ELEMENTS (self->seen)].mono = g_get_monotonic_time ();
+  self->conn_pings = MAX (self->conn_pings, seq);
   self->pings_received++;
   self->last_ping = g_get_real_time ();
   notify (self, PROP_PINGS_RECEIVED);
@@ -421,7 +441,7 @@ handle_pieces (HbClient *self,
       if (p->kind == HB_PIECE_PATTERN)
         {
           if (!hb_channel_is_closing (channel))
-            heartbeat_arrived (self, self->pings_received + 1);
+            heartbeat_arrived (self, self->conn_pings + 1);
         }
       else
         g_signal_emit (self, signals[MESSAGE], 0, HB_VERB_MSG, NULL, p->text);
@@ -744,6 +764,10 @@ connect_cb (GObject      *source,
   if (self->protocol == HB_PROTOCOL_LAB)
     self->scanner = hb_scanner_new (self->heartbeat, self->line_ending);
   hb_timeline_append (self->timeline, HB_EVENT_CONNECT, HB_VERB_UNKNOWN, 0, 0, HB_INITIATOR_LOCAL);
+  self->conn_mono = self->answered_mono = g_get_monotonic_time ();
+  self->conn_pings = self->answered_seq = 0;
+  self->missed = 0;
+  memset (self->seen, 0, sizeof self->seen);
   set_state (self, HB_CLIENT_CONNECTED);
   arm_dead_timer (self);
   if (self->name != NULL && *self->name != '\0' && self->protocol == HB_PROTOCOL_LINE)
@@ -1259,6 +1283,57 @@ hb_client_half_close (HbClient *self)
 
   if (self->channel != NULL && hb_channel_is_open (self->channel))
     hb_channel_shutdown_write (self->channel);
+}
+
+/**
+ * hb_client_get_server_view:
+ * @now: the monotonic time to judge at
+ *
+ * How the server judges this client at @now, by the server's own rule
+ * (docs/protocol.md, Heartbeats) applied to this client's record: late
+ * once a heartbeat has waited for its answer longer than the interval;
+ * dead at the later of the last answer + the timeout and the oldest
+ * unanswered heartbeat + the timeout - the interval. The settings are
+ * those of WELCOME, or in the lab's protocol this client's own. The
+ * server sees the same events a one-way trip later.
+ */
+void
+hb_client_get_server_view (HbClient     *self,
+                           gint64        now,
+                           HbServerView *view)
+{
+  gint64 interval, timeout;
+  guint64 oldest;
+  gint64 arrived = 0, dead_at;
+
+  g_return_if_fail (HB_IS_CLIENT (self));
+  g_return_if_fail (view != NULL);
+
+  memset (view, 0, sizeof *view);
+  view->liveness = HB_LIVENESS_ALIVE;
+  view->dead_in_us = -1;
+  view->missed = self->missed;
+  if (self->state != HB_CLIENT_CONNECTED)
+    return;
+  interval = (gint64) (self->interval_ms ? self->interval_ms : HB_DEFAULT_INTERVAL_MS) * 1000;
+  timeout = (gint64) (self->timeout_ms ? self->timeout_ms : HB_DEFAULT_TIMEOUT_MS) * 1000;
+  if (self->answered_seq >= self->conn_pings)
+    return;  /* nothing owed: alive, and no clock runs */
+
+  oldest = MAX (self->answered_seq + 1, self->conn_pings - MIN (self->conn_pings, G_N_ELEMENTS (self->seen) - 1));
+  for (guint64 s = oldest; s <= self->conn_pings && arrived == 0; s++)
+    if (self->seen[s % G_N_ELEMENTS (self->seen)].seq == s)
+      arrived = self->seen[s % G_N_ELEMENTS (self->seen)].mono;
+  if (arrived == 0)
+    arrived = now;
+  view->owed = self->conn_pings - self->answered_seq;
+  view->waiting_us = now - arrived;
+  dead_at = MAX (self->answered_mono + timeout, arrived + timeout - interval);
+  view->dead_in_us = MAX (dead_at - now, 0);
+  if (now >= dead_at)
+    view->liveness = HB_LIVENESS_DEAD;
+  else if (now >= arrived + interval)
+    view->liveness = HB_LIVENESS_LATE;
 }
 
 HbProtocol

@@ -6,6 +6,7 @@
 
 #include <gio/gio.h>
 
+#include "hb-connection.h"
 #include "hb-lab.h"
 #include "hb-protocol.h"
 #include "hb-timeline.h"
@@ -19,6 +20,16 @@ typedef enum
   HB_CLIENT_CONNECTED,
   HB_CLIENT_RECONNECTING,  /* waiting for the backoff to pass */
 } HbClientState;
+
+/* How the server judges this client, worked out on the client's side. */
+typedef struct
+{
+  HbLiveness liveness;    /* by the server's rule */
+  guint      missed;      /* heartbeats that came while an older one was unanswered */
+  guint64    owed;        /* heartbeats not answered yet */
+  gint64     waiting_us;  /* how long the oldest of them has waited */
+  gint64     dead_in_us;  /* until the server would declare this client dead; -1: nothing owed */
+} HbServerView;
 
 #define HB_TYPE_CLIENT (hb_client_get_type ())
 G_DECLARE_FINAL_TYPE (HbClient, hb_client, HB, CLIENT, GObject)
@@ -76,6 +87,9 @@ void           hb_client_half_close     (HbClient   *self);
 
 HbClientState  hb_client_get_state      (HbClient   *self);
 HbProtocol     hb_client_get_protocol   (HbClient   *self);
+void           hb_client_get_server_view (HbClient    *self,
+                                          gint64       now,
+                                          HbServerView *view);
 guint          hb_client_get_client_id  (HbClient   *self);
 guint          hb_client_get_interval_ms (HbClient  *self);
 guint          hb_client_get_timeout_ms (HbClient   *self);

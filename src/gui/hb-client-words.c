@@ -150,6 +150,9 @@ hb_client_words_count (HbProtocol protocol,
                           (unsigned long long) pings, (unsigned long long) pongs);
 }
 
+/* The server's verdict on this client, worked out here by the server's
+ * own rule (hb_client_get_server_view()), so that the two windows never
+ * disagree: late as soon as the server says late, dead when it says dead. */
 char *
 hb_client_words_line_verdict (HbClient *client,
                               guint64   pings,
@@ -157,17 +160,33 @@ hb_client_words_line_verdict (HbClient *client,
                               gint64    since,
                               gint64    now)
 {
-  guint timeout = hb_client_get_timeout_ms (client);
-  gint64 left = since + (gint64) timeout * 1000 - now;
+  HbServerView view;
+  long long dead_in;
 
-  if (hb_client_get_client_id (client) == 0 || timeout == 0)
+  if (hb_client_get_client_id (client) == 0 || hb_client_get_timeout_ms (client) == 0)
     return g_strdup ("—");
   if (pings == 0 && pongs == 0)
     return g_strdup (_("alive (no heartbeat yet)"));
-  if (left > 0)
-    return g_strdup_printf (_("alive · would be declared dead in %lld s without an answer"),
-                            (long long) ((left + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC));
-  return g_strdup (_("overdue: the server is about to close this connection"));
+
+  hb_client_get_server_view (client, g_get_monotonic_time (), &view);
+  dead_in = (long long) ((view.dead_in_us + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC);
+  switch (view.liveness)
+    {
+    case HB_LIVENESS_DEAD:
+      return g_strdup (_("dead: the server is closing this connection"));
+    case HB_LIVENESS_LATE:
+      return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                           "late · %llu heartbeat unanswered · declared dead in %lld s",
+                                           "late · %llu heartbeats unanswered · declared dead in %lld s",
+                                           view.owed),
+                              (unsigned long long) view.owed, dead_in);
+    case HB_LIVENESS_ALIVE:
+    default:
+      if (view.owed == 0)
+        return g_strdup (_("alive · every heartbeat answered"));
+      return g_strdup_printf (_("alive · a heartbeat awaits its answer · declared dead in %lld s without one"),
+                              dead_in);
+    }
 }
 
 char *
