@@ -8,6 +8,7 @@
 #include <glib/gstdio.h>
 
 #include <gtk/gtk.h>
+#include <gdk/x11/gdkx.h>
 
 #include "heartbeat-lab.h"
 #include "hb-client-window.h"
@@ -469,6 +470,42 @@ test_status_fits (void)
   fixture_clear (&f);
 }
 
+/* Resizes @win as a window manager or a user would: from outside. */
+static void
+resize_from_outside (HbClientWindow *win,
+                     int             width,
+                     int             height)
+{
+  GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (win));
+  Display *dpy = gdk_x11_display_get_xdisplay (gdk_surface_get_display (surface));
+
+  XResizeWindow (dpy, gdk_x11_surface_get_xid (surface), width, height);
+  XFlush (dpy);
+}
+
+/* Made small, the panels above the log give way (they scroll); made
+ * large again, they come back. */
+static void
+test_panels_survive_resize (void)
+{
+  Fixture f = { 0 };
+  HbClientWindow *win;
+  GtkWidget *panels;
+
+  fixture_init (&f);
+  win = open_client (&f, "olga");
+  panels = child (win, "controls_scroller");
+  hb_assert_eventually (gtk_widget_get_mapped (panels) && gtk_widget_get_height (panels) > 200);
+
+  resize_from_outside (win, 820, 300);
+  hb_assert_eventually (gtk_widget_get_height (panels) < 150);
+  resize_from_outside (win, 820, 700);
+  hb_assert_eventually (gtk_widget_get_height (panels) > 300);
+
+  close_client (win);
+  fixture_clear (&f);
+}
+
 static void
 test_reconnect_after_restart (void)
 {
@@ -633,6 +670,7 @@ main (int   argc,
   g_test_add_func ("/gui/client-window/local-notes", test_local_notes);
   g_test_add_func ("/gui/client-window/enter-connects", test_enter_connects);
   g_test_add_func ("/gui/client-window/status-fits", test_status_fits);
+  g_test_add_func ("/gui/client-window/panels-survive-resize", test_panels_survive_resize);
   g_test_add_func ("/gui/timeline/live", test_timeline);
 
   return g_test_run ();

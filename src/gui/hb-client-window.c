@@ -47,6 +47,10 @@ struct _HbClientWindow
   GtkLabel             *last_ping_title;
   GtkLabel             *last_pong_title;
   GtkLabel             *verdict_title;
+  GtkPaned             *paned;
+  GtkWidget            *controls_scroller;
+  int                   paned_height;    /* at the last allocation */
+  guint                 restore_id;
   GtkLabel             *last_ping_label;
   GtkLabel             *last_pong_label;
   GtkLabel             *count_label;
@@ -642,6 +646,7 @@ hb_client_window_dispose (GObject *object)
 
   g_clear_handle_id (&self->ping_beat_id, g_source_remove);
   g_clear_handle_id (&self->pong_beat_id, g_source_remove);
+  g_clear_handle_id (&self->restore_id, g_source_remove);
   if (self->client != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->client, self);
@@ -663,6 +668,44 @@ hb_client_window_dispose (GObject *object)
   G_OBJECT_CLASS (hb_client_window_parent_class)->dispose (object);
 }
 
+/* The panels above the log give up their room when the window is made
+ * small (they scroll), and GtkPaned never gives it back when it grows
+ * again: the heartbeat panel and the switches stayed hidden behind a
+ * divider nobody sees. As the window grows, they get back up to their
+ * natural height, the log keeping at least a third. */
+static gboolean
+restore_panels (gpointer user_data)
+{
+  HbClientWindow *self = user_data;
+  int natural = 0;
+  int height = gtk_widget_get_height (GTK_WIDGET (self->paned));
+  int want;
+
+  self->restore_id = 0;
+  gtk_widget_measure (self->controls_scroller, GTK_ORIENTATION_VERTICAL, -1, NULL, &natural, NULL, NULL);
+  want = MIN (natural, height * 2 / 3);
+  if (gtk_paned_get_position (self->paned) < want)
+    gtk_paned_set_position (self->paned, want);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+hb_client_window_size_allocate (GtkWidget *widget,
+                                int        width,
+                                int        height,
+                                int        baseline)
+{
+  HbClientWindow *self = HB_CLIENT_WINDOW (widget);
+  int paned_height;
+
+  GTK_WIDGET_CLASS (hb_client_window_parent_class)->size_allocate (widget, width, height, baseline);
+  paned_height = gtk_widget_get_height (GTK_WIDGET (self->paned));
+  /* Not from inside an allocation: the position is set at the next idle. */
+  if (paned_height > self->paned_height && self->paned_height > 0 && self->restore_id == 0)
+    self->restore_id = g_idle_add (restore_panels, self);
+  self->paned_height = paned_height;
+}
+
 static void
 hb_client_window_finalize (GObject *object)
 {
@@ -679,6 +722,7 @@ hb_client_window_class_init (HbClientWindowClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = hb_client_window_dispose;
+  widget_class->size_allocate = hb_client_window_size_allocate;
   object_class->finalize = hb_client_window_finalize;
 
   g_type_ensure (HB_TYPE_LOG_VIEW);
@@ -711,6 +755,8 @@ hb_client_window_class_init (HbClientWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HbClientWindow, last_ping_title);
   gtk_widget_class_bind_template_child (widget_class, HbClientWindow, last_pong_title);
   gtk_widget_class_bind_template_child (widget_class, HbClientWindow, verdict_title);
+  gtk_widget_class_bind_template_child (widget_class, HbClientWindow, paned);
+  gtk_widget_class_bind_template_child (widget_class, HbClientWindow, controls_scroller);
   gtk_widget_class_bind_template_child (widget_class, HbClientWindow, last_ping_label);
   gtk_widget_class_bind_template_child (widget_class, HbClientWindow, last_pong_label);
   gtk_widget_class_bind_template_child (widget_class, HbClientWindow, count_label);
