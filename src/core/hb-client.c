@@ -747,7 +747,7 @@ connect_cb (GObject      *source,
 
       detail = g_strdup_printf (strchr (self->host, ':') ? _("cannot connect to [%s]:%u: %s")
                                                          : _("cannot connect to %s:%u: %s"),
-                                self->host, self->port, hb_error_cause (error->message));
+                                self->host, self->port, hb_io_error_words (error));
       ended (self, HB_BYE_ERROR, HB_INITIATOR_LOCAL, detail);
       return;
     }

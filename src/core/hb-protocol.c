@@ -13,6 +13,9 @@
 
 #include <string.h>
 
+#include <gio/gio.h>
+#include <glib/gi18n-lib.h>
+
 #include "hb-protocol.h"
 
 #define MAX_VERB_LEN     16
@@ -745,6 +748,33 @@ hb_format_line (GString    *out,
     }
 
   g_string_append_c (out, '\n');
+}
+
+/* What went wrong with a socket, in our own translated words chosen by
+ * the error's code: GIO's messages already name the address, in another
+ * sentence, so cutting them apart named it twice (and in Chinese, cut
+ * in the wrong place). Unknown codes fall back to GIO's innermost cause. */
+const char *
+hb_io_error_words (const GError *error)
+{
+  g_return_val_if_fail (error != NULL, NULL);
+
+  if (error->domain == G_RESOLVER_ERROR)
+    return _("no such host");
+  if (error->domain != G_IO_ERROR)
+    return hb_error_cause (error->message);
+  switch (error->code)
+    {
+    case G_IO_ERROR_CONNECTION_REFUSED: return _("connection refused (nothing listens on that port)");
+    case G_IO_ERROR_TIMED_OUT: return _("no answer (the connection timed out)");
+    case G_IO_ERROR_HOST_UNREACHABLE: return _("host unreachable");
+    case G_IO_ERROR_NETWORK_UNREACHABLE: return _("network unreachable");
+    case G_IO_ERROR_ADDRESS_IN_USE: return _("the address is already in use");
+    case G_IO_ERROR_PERMISSION_DENIED: return _("permission denied");
+    case G_IO_ERROR_CONNECTION_CLOSED: return _("the connection was closed");
+    case G_IO_ERROR_NOT_FOUND: return _("no such host");
+    default: return hb_error_cause (error->message);
+    }
 }
 
 const char *

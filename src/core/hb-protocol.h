@@ -157,5 +157,8 @@ char    *hb_format_endpoint           (const char  *address,
  * 1.2.3.4:5: Address already in use" gives "Address already in use"), for
  * messages that already name the address themselves. */
 const char *hb_error_cause            (const char  *message);
+/* What a GIO or resolver error means, in our own translated words, by its
+ * code; GIO's own cause for a code we do not know. */
+const char *hb_io_error_words         (const GError *error);
 
 G_END_DECLS

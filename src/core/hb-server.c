@@ -2132,7 +2132,7 @@ hb_server_start (HbServer  *self,
       g_set_error (error, local_error->domain, local_error->code,
                    g_inet_address_get_family (inet) == G_SOCKET_FAMILY_IPV6 ?
                    _("cannot listen on [%s]:%u: %s") : _("cannot listen on %s:%u: %s"),
-                   where, self->port, hb_error_cause (local_error->message));
+                   where, self->port, hb_io_error_words (local_error));
       return FALSE;
     }
 
