@@ -5,6 +5,7 @@
 
 #include "config.h"
 
+#include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
 
 #include "hb-clock.h"
@@ -18,6 +19,13 @@ struct _HbLogEntry
   guint      client_id;
   char      *who;
   char      *text;
+
+  /* HB_LOG_DATA */
+  GBytes      *data;       /* the first HB_CHUNK_SHOW_MAX bytes, a copy */
+  guint64      size;
+  HbEncoding   encoding;
+  gboolean     judged;     /* the lab's protocol: info says what came */
+  HbChunkInfo  info;
 };
 
 G_DEFINE_FINAL_TYPE (HbLogEntry, hb_log_entry, G_TYPE_OBJECT)
@@ -29,6 +37,7 @@ hb_log_entry_finalize (GObject *object)
 
   g_free (self->who);
   g_free (self->text);
+  g_clear_pointer (&self->data, g_bytes_unref);
   G_OBJECT_CLASS (hb_log_entry_parent_class)->finalize (object);
 }
 
@@ -56,6 +65,31 @@ hb_log_entry_new (HbLogKind   kind,
   self->client_id = client_id;
   self->who = g_strdup (who ? who : "");
   self->text = g_strdup (text ? text : "");
+  return self;
+}
+
+HbLogEntry *
+hb_log_entry_new_data (guint              client_id,
+                       const char        *who,
+                       GBytes            *bytes,
+                       HbEncoding         encoding,
+                       const HbChunkInfo *info)
+{
+  HbLogEntry *self;
+  gsize len;
+  const guint8 *data;
+
+  g_return_val_if_fail (bytes != NULL, NULL);
+
+  self = hb_log_entry_new (HB_LOG_DATA, client_id, who, NULL);
+  data = g_bytes_get_data (bytes, &len);
+  /* A copy, not a slice: a slice would keep the whole read alive. */
+  self->data = g_bytes_new (data, MIN (len, HB_CHUNK_SHOW_MAX));
+  self->size = len;
+  self->encoding = encoding;
+  self->judged = info != NULL;
+  if (info != NULL)
+    self->info = *info;
   return self;
 }
 
@@ -89,6 +123,113 @@ hb_log_entry_get_text (HbLogEntry *self)
   return self->text;
 }
 
+char *
+hb_log_entry_dup_text (HbLogEntry *self)
+{
+  gsize len, shown = 0;
+  const guint8 *data;
+  g_autofree char *text = NULL;
+
+  g_return_val_if_fail (HB_IS_LOG_ENTRY (self), NULL);
+
+  if (self->kind != HB_LOG_DATA)
+    return g_strdup (self->text);
+  /* Worked out when asked, never kept: 10,000 reads of binary garbage
+   * would otherwise hold four times their bytes again as escapes. */
+  data = g_bytes_get_data (self->data, &len);
+  text = hb_bytes_to_display (data, len, self->encoding, len, &shown);
+  if (shown == self->size)
+    return g_steal_pointer (&text);
+  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s… (%" G_GUINT64_FORMAT " more byte)",
+                                       "%s… (%" G_GUINT64_FORMAT " more bytes)", self->size - shown),
+                          text, self->size - shown);
+}
+
+GBytes *
+hb_log_entry_get_data (HbLogEntry *self)
+{
+  g_return_val_if_fail (HB_IS_LOG_ENTRY (self), NULL);
+  return self->data;
+}
+
+guint64
+hb_log_entry_get_size (HbLogEntry *self)
+{
+  g_return_val_if_fail (HB_IS_LOG_ENTRY (self), 0);
+  return self->size;
+}
+
+HbEncoding
+hb_log_entry_get_encoding (HbLogEntry *self)
+{
+  g_return_val_if_fail (HB_IS_LOG_ENTRY (self), HB_ENCODING_UTF8);
+  return self->encoding;
+}
+
+const HbChunkInfo *
+hb_log_entry_get_chunk_info (HbLogEntry *self)
+{
+  g_return_val_if_fail (HB_IS_LOG_ENTRY (self), NULL);
+  return self->judged ? &self->info : NULL;
+}
+
+char *
+hb_log_entry_dup_contents (HbLogEntry *self)
+{
+  g_autofree char *acks = NULL;
+  g_autofree char *messages = NULL;
+  guint n_acks, n_messages;
+
+  g_return_val_if_fail (HB_IS_LOG_ENTRY (self), NULL);
+
+  if (self->kind != HB_LOG_DATA || !self->judged)
+    return NULL;
+  n_acks = self->info.n_patterns;
+  n_messages = self->info.n_messages;
+  if (n_acks == 0 && n_messages == 0)
+    /* Translators: a read that completed nothing: it may end with the start of an ack */
+    return g_strdup (_("held back"));
+  if (n_acks > 0)
+    acks = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u ack", "%u acks", n_acks), n_acks);
+  if (n_messages > 0)
+    messages = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u message", "%u messages", n_messages),
+                                n_messages);
+  if (acks != NULL && messages != NULL)
+    /* Translators: what one read held: "1 ack + 2 messages" */
+    return g_strdup_printf (_("%s + %s"), acks, messages);
+  return g_strdup (acks != NULL ? acks : messages);
+}
+
+char *
+hb_log_entry_dup_note (HbLogEntry *self)
+{
+  g_autofree char *contents = NULL;
+
+  g_return_val_if_fail (HB_IS_LOG_ENTRY (self), NULL);
+
+  if (self->kind != HB_LOG_DATA || !self->judged)
+    return NULL;
+  contents = hb_log_entry_dup_contents (self);
+  /* The scanner also calls a read "split" when it ends with what may
+   * begin an ack (held); that is said as such, not as a message in
+   * pieces, which it may not be. */
+  if (self->info.glued && self->info.held)
+    return g_strdup_printf (_("%s in one read, and its end may be the start of an ack, held back for the next read — "
+                              "TCP keeps no message boundaries (粘包, 拆包)"), contents);
+  if (self->info.glued && self->info.split)
+    return g_strdup_printf (_("%s in one read, and part of it came in another read — "
+                              "TCP keeps no message boundaries (粘包, 拆包)"), contents);
+  if (self->info.glued)
+    return g_strdup_printf (_("%s in one read — TCP keeps no message boundaries (粘包)"), contents);
+  if (self->info.held)
+    return g_strdup (_("Its end may be the start of an ack, held back for the next read — "
+                       "TCP keeps no message boundaries (拆包)"));
+  if (self->info.split)
+    return g_strdup (_("A message in pieces: part of it came in another read — "
+                       "TCP keeps no message boundaries (拆包)"));
+  return NULL;
+}
+
 const char *
 hb_log_kind_to_string (HbLogKind kind)
 {
@@ -103,6 +244,7 @@ hb_log_kind_to_string (HbLogKind kind)
     case HB_LOG_INFO: return "info";
     case HB_LOG_RELAY: return "relay";
     case HB_LOG_OWN: return "own";
+    case HB_LOG_DATA: return "data";
     default: return "unknown";
     }
 }
@@ -145,6 +287,7 @@ hb_log_export (GListModel  *model,
     {
       g_autoptr(HbLogEntry) e = g_list_model_get_item (model, i);
       g_autofree char *when = iso_time (e->time);
+      g_autofree char *text = hb_log_entry_dup_text (e);
 
       if (json_lines)
         {
@@ -166,7 +309,26 @@ hb_log_export (GListModel  *model,
           json_builder_set_member_name (b, "who");
           json_builder_add_string_value (b, e->who);
           json_builder_set_member_name (b, "text");
-          json_builder_add_string_value (b, e->text);
+          json_builder_add_string_value (b, text);
+          if (e->kind == HB_LOG_DATA)
+            {
+              gsize len;
+              const guint8 *data = g_bytes_get_data (e->data, &len);
+              g_autofree char *hex = hb_bytes_to_hex (data, len, len);
+              g_autofree char *note = hb_log_entry_dup_note (e);
+
+              /* As the CLI's "data" event has them: the count, and the
+               * bytes kept in hex. */
+              json_builder_set_member_name (b, "bytes");
+              json_builder_add_int_value (b, (gint64) e->size);
+              json_builder_set_member_name (b, "hex");
+              json_builder_add_string_value (b, hex);
+              if (note != NULL)
+                {
+                  json_builder_set_member_name (b, "note");
+                  json_builder_add_string_value (b, note);
+                }
+            }
           json_builder_end_object (b);
           root = json_builder_get_root (b);
           json_generator_set_root (gen, root);
@@ -182,7 +344,7 @@ hb_log_export (GListModel  *model,
           g_string_append_c (out, ',');
           csv_field (out, e->who);
           g_string_append_c (out, ',');
-          csv_field (out, e->text);
+          csv_field (out, text);
           g_string_append (out, "\r\n");
         }
     }

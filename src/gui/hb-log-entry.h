@@ -6,6 +6,8 @@
 
 #include <gio/gio.h>
 
+#include "hb-lab.h"
+
 G_BEGIN_DECLS
 
 typedef enum
@@ -19,6 +21,7 @@ typedef enum
   HB_LOG_INFO,
   HB_LOG_RELAY,       /* another client's message, relayed */
   HB_LOG_OWN,         /* what this client sent */
+  HB_LOG_DATA,        /* one read of a peer's bytes, as it came (lab, raw) */
 } HbLogKind;
 
 #define HB_TYPE_LOG_ENTRY (hb_log_entry_get_type ())
@@ -28,11 +31,38 @@ HbLogEntry *hb_log_entry_new         (HbLogKind   kind,
                                       guint       client_id,
                                       const char *who,
                                       const char *text);
+/* One read of @bytes, in the lab's protocol (@info from the scanner) or
+ * raw TCP (@info NULL): at most HB_CHUNK_SHOW_MAX bytes of it are kept,
+ * the rest only counted, so that a peer that floods the server leaves
+ * the log's memory bounded. */
+HbLogEntry *hb_log_entry_new_data    (guint              client_id,
+                                      const char        *who,
+                                      GBytes            *bytes,
+                                      HbEncoding         encoding,
+                                      const HbChunkInfo *info);
 HbLogKind   hb_log_entry_get_kind    (HbLogEntry *self);
 gint64      hb_log_entry_get_time    (HbLogEntry *self);
 guint       hb_log_entry_get_client_id (HbLogEntry *self);
 const char *hb_log_entry_get_who     (HbLogEntry *self);
+/* The text of an entry other than HB_LOG_DATA. */
 const char *hb_log_entry_get_text    (HbLogEntry *self);
+/* The text of any entry as a person reads it (searched, exported): for a
+ * read, its bytes decoded safely, and how many more came than are kept. */
+char       *hb_log_entry_dup_text    (HbLogEntry *self);
+
+/* A read (HB_LOG_DATA): the bytes kept (at most HB_CHUNK_SHOW_MAX), how
+ * many came, the encoding to show them in, and what the read held
+ * (NULL in raw TCP, where nothing is judged). */
+GBytes     *hb_log_entry_get_data    (HbLogEntry *self);
+guint64     hb_log_entry_get_size    (HbLogEntry *self);
+HbEncoding  hb_log_entry_get_encoding (HbLogEntry *self);
+const HbChunkInfo *hb_log_entry_get_chunk_info (HbLogEntry *self);
+/* What a read held, in words: "1 ack + 1 message", "3 bytes"...; NULL
+ * in raw TCP. */
+char       *hb_log_entry_dup_contents (HbLogEntry *self);
+/* Why a read is worth a look, in plain words: several messages in one
+ * read (粘包), or one message in several reads (拆包); NULL otherwise. */
+char       *hb_log_entry_dup_note    (HbLogEntry *self);
 const char *hb_log_kind_to_string    (HbLogKind   kind);
 
 /* Writes @model's entries as CSV (RFC 4180) or JSON Lines. */

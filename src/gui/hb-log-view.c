@@ -3,7 +3,9 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Shared by the server's log and the client's conversation: one row per
- * HbLogEntry, styled by its kind, at most LOG_LIMIT entries kept.
+ * HbLogEntry, styled by its kind, at most LOG_LIMIT entries kept. A read
+ * of raw bytes (HB_LOG_DATA) shows its byte count, its text, what it held
+ * in plain words, and its bytes in hex as Wireshark shows them.
  */
 
 #include "config.h"
@@ -26,7 +28,31 @@ struct _HbLogView
   GtkFilterListModel *filtered;
   guint               follow_id;      /* tick callback, while following */
   guint               follow_frames;
+  gboolean            show_hex;
+  GPtrArray          *rows;           /* Row, every row the list has made */
 };
+
+/* The widgets of one row, made once and reused for whatever entry the
+ * list binds to it. */
+typedef struct
+{
+  GtkWidget *box;
+  GtkWidget *time;
+  GtkWidget *who;
+  GtkWidget *badge;   /* "13 bytes · 1 ack" */
+  GtkWidget *text;
+  GtkWidget *note;    /* 粘包/拆包 in plain words */
+  GtkWidget *hex;
+  gboolean   is_data;
+} Row;
+
+enum {
+  PROP_0,
+  PROP_SHOW_HEX,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
 
 G_DEFINE_FINAL_TYPE (HbLogView, hb_log_view, GTK_TYPE_WIDGET)
 
@@ -50,36 +76,67 @@ who_text (HbLogEntry *entry)
     }
 }
 
+static GtkWidget *
+row_label (const char *css_class)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_yalign (GTK_LABEL (label), 0);
+  if (css_class != NULL)
+    gtk_widget_add_css_class (label, css_class);
+  return label;
+}
+
 static void
 row_setup (GtkSignalListItemFactory *factory,
            GtkListItem              *item,
-           gpointer                  user_data)
+           HbLogView                *self)
 {
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
-  GtkWidget *time = gtk_label_new (NULL);
-  GtkWidget *who = gtk_label_new (NULL);
-  GtkWidget *text = gtk_label_new (NULL);
+  Row *row = g_new0 (Row, 1);
+  GtkWidget *body = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  GtkWidget *line = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
 
-  gtk_widget_add_css_class (time, "dim-label");
-  gtk_widget_add_css_class (time, "numeric");
-  gtk_label_set_xalign (GTK_LABEL (time), 0);
-  gtk_label_set_yalign (GTK_LABEL (time), 0);
-  gtk_label_set_xalign (GTK_LABEL (who), 0);
-  gtk_label_set_yalign (GTK_LABEL (who), 0);
-  gtk_label_set_width_chars (GTK_LABEL (who), 14);
-  gtk_label_set_max_width_chars (GTK_LABEL (who), 22);
-  gtk_label_set_ellipsize (GTK_LABEL (who), PANGO_ELLIPSIZE_END);
-  gtk_widget_add_css_class (who, "hb-who");
-  gtk_label_set_xalign (GTK_LABEL (text), 0);
-  gtk_label_set_wrap (GTK_LABEL (text), TRUE);
-  gtk_label_set_wrap_mode (GTK_LABEL (text), PANGO_WRAP_WORD_CHAR);
-  gtk_label_set_selectable (GTK_LABEL (text), TRUE);
-  gtk_widget_set_hexpand (text, TRUE);
-  gtk_box_append (GTK_BOX (box), time);
-  gtk_box_append (GTK_BOX (box), who);
-  gtk_box_append (GTK_BOX (box), text);
-  gtk_widget_add_css_class (box, "hb-log-row");
-  gtk_list_item_set_child (item, box);
+  row->box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  row->time = row_label ("dim-label");
+  gtk_widget_add_css_class (row->time, "numeric");
+  row->who = row_label ("hb-who");
+  gtk_label_set_width_chars (GTK_LABEL (row->who), 14);
+  gtk_label_set_max_width_chars (GTK_LABEL (row->who), 22);
+  gtk_label_set_ellipsize (GTK_LABEL (row->who), PANGO_ELLIPSIZE_END);
+  row->badge = row_label ("hb-badge");
+  gtk_widget_set_valign (row->badge, GTK_ALIGN_START);
+  row->text = row_label (NULL);
+  gtk_label_set_wrap (GTK_LABEL (row->text), TRUE);
+  gtk_label_set_wrap_mode (GTK_LABEL (row->text), PANGO_WRAP_WORD_CHAR);
+  gtk_label_set_selectable (GTK_LABEL (row->text), TRUE);
+  gtk_widget_set_hexpand (row->text, TRUE);
+  row->note = row_label ("hb-note");
+  gtk_label_set_wrap (GTK_LABEL (row->note), TRUE);
+  row->hex = row_label ("hb-hex");
+  gtk_label_set_selectable (GTK_LABEL (row->hex), TRUE);
+
+  gtk_box_append (GTK_BOX (line), row->badge);
+  gtk_box_append (GTK_BOX (line), row->text);
+  gtk_box_append (GTK_BOX (body), line);
+  gtk_box_append (GTK_BOX (body), row->note);
+  gtk_box_append (GTK_BOX (body), row->hex);
+  gtk_widget_set_hexpand (body, TRUE);
+  gtk_box_append (GTK_BOX (row->box), row->time);
+  gtk_box_append (GTK_BOX (row->box), row->who);
+  gtk_box_append (GTK_BOX (row->box), body);
+  gtk_widget_add_css_class (row->box, "hb-log-row");
+  g_object_set_data_full (G_OBJECT (item), "hb-row", row, g_free);
+  g_ptr_array_add (self->rows, row);
+  gtk_list_item_set_child (item, row->box);
+}
+
+static void
+row_teardown (GtkSignalListItemFactory *factory,
+              GtkListItem              *item,
+              HbLogView                *self)
+{
+  g_ptr_array_remove_fast (self->rows, g_object_get_data (G_OBJECT (item), "hb-row"));
 }
 
 /* A line may be 1 KiB without a space: wrapping that anywhere makes the
@@ -112,26 +169,140 @@ set_shown_text (GtkLabel   *label,
   gtk_widget_set_tooltip_text (GTK_WIDGET (label), text);
 }
 
+/* The first bytes of a read as Wireshark's bytes pane shows them, 16 to
+ * a line: offset, hex, and the printable ASCII characters. */
+#define HEX_SHOWN 64
+
+static char *
+hex_dump (const guint8 *data,
+          gsize         len,
+          guint64       size)
+{
+  GString *out = g_string_new (NULL);
+  gsize shown = MIN (len, HEX_SHOWN);
+
+  for (gsize line = 0; line < shown; line += 16)
+    {
+      if (line > 0)
+        g_string_append_c (out, '\n');
+      g_string_append_printf (out, "%04" G_GSIZE_MODIFIER "x ", line);
+      for (gsize i = line; i < line + 16; i++)
+        {
+          if (i % 8 == 0)
+            g_string_append_c (out, ' ');
+          if (i < shown)
+            g_string_append_printf (out, "%02x ", data[i]);
+          else
+            g_string_append (out, "   ");
+        }
+      g_string_append_c (out, ' ');
+      for (gsize i = line; i < MIN (line + 16, shown); i++)
+        g_string_append_c (out, data[i] >= 0x20 && data[i] < 0x7f ? data[i] : '.');
+    }
+  if (size > shown)
+    {
+      g_string_append_c (out, '\n');
+      g_string_append_printf (out, g_dngettext (GETTEXT_PACKAGE, "… %" G_GUINT64_FORMAT " more byte",
+                                                "… %" G_GUINT64_FORMAT " more bytes", size - shown),
+                              size - shown);
+    }
+  return g_string_free (out, FALSE);
+}
+
+/* A read's text in the row: at most SHOWN_CHARS characters, and how many
+ * of its bytes are not shown; all that is kept, in the tooltip. A byte
+ * that does not decode is shown as four characters (\xNN). */
+static void
+set_data_text (Row        *row,
+               HbLogEntry *entry)
+{
+  GBytes *bytes = hb_log_entry_get_data (entry);
+  guint64 size = hb_log_entry_get_size (entry);
+  gsize len, shown = 0;
+  const guint8 *data = g_bytes_get_data (bytes, &len);
+  HbEncoding encoding = hb_log_entry_get_encoding (entry);
+  g_autofree char *text = hb_bytes_to_display (data, len, encoding, SHOWN_CHARS, &shown);
+
+  if (g_utf8_strlen (text, -1) > SHOWN_CHARS)
+    {
+      g_free (text);
+      text = hb_bytes_to_display (data, len, encoding, SHOWN_CHARS / 4, &shown);
+    }
+  if (shown == size)
+    {
+      gtk_label_set_text (GTK_LABEL (row->text), text);
+      gtk_widget_set_tooltip_text (row->text, NULL);
+    }
+  else
+    {
+      g_autofree char *cut = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s… (%" G_GUINT64_FORMAT " more byte)",
+                                                           "%s… (%" G_GUINT64_FORMAT " more bytes)", size - shown),
+                                              text, size - shown);
+      g_autofree char *whole = hb_log_entry_dup_text (entry);
+
+      gtk_label_set_text (GTK_LABEL (row->text), cut);
+      gtk_widget_set_tooltip_text (row->text, whole);
+    }
+}
+
+static void
+bind_data (HbLogView  *self,
+           Row        *row,
+           HbLogEntry *entry)
+{
+  guint64 size = hb_log_entry_get_size (entry);
+  g_autofree char *contents = hb_log_entry_dup_contents (entry);
+  g_autofree char *note = hb_log_entry_dup_note (entry);
+  g_autofree char *count = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%" G_GUINT64_FORMAT " byte",
+                                                         "%" G_GUINT64_FORMAT " bytes", size), size);
+  g_autofree char *badge = contents ? g_strdup_printf ("%s · %s", count, contents) : g_strdup (count);
+  gsize len;
+  const guint8 *data = g_bytes_get_data (hb_log_entry_get_data (entry), &len);
+  g_autofree char *hex = hex_dump (data, len, size);
+
+  gtk_label_set_text (GTK_LABEL (row->badge), badge);
+  set_data_text (row, entry);
+  gtk_label_set_text (GTK_LABEL (row->note), note ? note : "");
+  gtk_widget_set_visible (row->note, note != NULL);
+  gtk_label_set_text (GTK_LABEL (row->hex), hex);
+}
+
+static void
+show_parts (HbLogView *self,
+            Row       *row)
+{
+  gtk_widget_set_visible (row->badge, row->is_data);
+  gtk_widget_set_visible (row->hex, row->is_data && self->show_hex);
+  if (!row->is_data)
+    gtk_widget_set_visible (row->note, FALSE);
+  if (row->is_data)
+    gtk_widget_add_css_class (row->text, "hb-bytes");
+  else
+    gtk_widget_remove_css_class (row->text, "hb-bytes");
+}
+
 static void
 row_bind (GtkSignalListItemFactory *factory,
           GtkListItem              *item,
-          gpointer                  user_data)
+          HbLogView                *self)
 {
-  static const char *kinds[] = { "message", "broadcast", "sent", "join", "leave", "error", "info", "relay", "own" };
+  static const char *kinds[] = { "message", "broadcast", "sent", "join", "leave", "error", "info", "relay", "own", "data" };
   HbLogEntry *entry = gtk_list_item_get_item (item);
-  GtkWidget *box = gtk_list_item_get_child (item);
-  GtkWidget *time = gtk_widget_get_first_child (box);
-  GtkWidget *who = gtk_widget_get_next_sibling (time);
-  GtkWidget *text = gtk_widget_get_next_sibling (who);
+  Row *row = g_object_get_data (G_OBJECT (item), "hb-row");
   g_autofree char *clock = hb_format_clock (hb_log_entry_get_time (entry));
   g_autofree char *who_str = who_text (entry);
 
   for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
-    gtk_widget_remove_css_class (box, kinds[i]);
-  gtk_widget_add_css_class (box, hb_log_kind_to_string (hb_log_entry_get_kind (entry)));
-  gtk_label_set_text (GTK_LABEL (time), clock);
-  gtk_label_set_text (GTK_LABEL (who), who_str);
-  set_shown_text (GTK_LABEL (text), hb_log_entry_get_text (entry));
+    gtk_widget_remove_css_class (row->box, kinds[i]);
+  gtk_widget_add_css_class (row->box, hb_log_kind_to_string (hb_log_entry_get_kind (entry)));
+  gtk_label_set_text (GTK_LABEL (row->time), clock);
+  gtk_label_set_text (GTK_LABEL (row->who), who_str);
+  row->is_data = hb_log_entry_get_kind (entry) == HB_LOG_DATA;
+  if (row->is_data)
+    bind_data (self, row, entry);
+  else
+    set_shown_text (GTK_LABEL (row->text), hb_log_entry_get_text (entry));
+  show_parts (self, row);
 }
 
 /* The view shows the last row at its bottom edge, or shows every row:
@@ -222,9 +393,46 @@ hb_log_view_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (gtk_scrolled_window_get_vadjustment (self->scroller), self);
   stop_following (self);
   g_clear_pointer ((GtkWidget **) &self->scroller, gtk_widget_unparent);
+  g_clear_pointer (&self->rows, g_ptr_array_unref);
   g_clear_object (&self->filtered);
   g_clear_object (&self->store);
   G_OBJECT_CLASS (hb_log_view_parent_class)->dispose (object);
+}
+
+static void
+hb_log_view_get_property (GObject    *object,
+                          guint       prop_id,
+                          GValue     *value,
+                          GParamSpec *pspec)
+{
+  HbLogView *self = HB_LOG_VIEW (object);
+
+  switch (prop_id)
+    {
+    case PROP_SHOW_HEX:
+      g_value_set_boolean (value, self->show_hex);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+hb_log_view_set_property (GObject      *object,
+                          guint         prop_id,
+                          const GValue *value,
+                          GParamSpec   *pspec)
+{
+  HbLogView *self = HB_LOG_VIEW (object);
+
+  switch (prop_id)
+    {
+    case PROP_SHOW_HEX:
+      hb_log_view_set_show_hex (self, g_value_get_boolean (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
 }
 
 static void
@@ -234,6 +442,18 @@ hb_log_view_class_init (HbLogViewClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = hb_log_view_dispose;
+  object_class->get_property = hb_log_view_get_property;
+  object_class->set_property = hb_log_view_set_property;
+
+  /**
+   * HbLogView:show-hex:
+   * Whether each read of raw bytes shows them in hex too.
+   */
+  properties[PROP_SHOW_HEX] =
+    g_param_spec_boolean ("show-hex", NULL, NULL, TRUE,
+                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "hb-log-view");
 }
@@ -244,11 +464,14 @@ hb_log_view_init (HbLogView *self)
   GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
   GtkNoSelection *selection;
 
+  self->show_hex = TRUE;
+  self->rows = g_ptr_array_new ();
   self->store = g_list_store_new (HB_TYPE_LOG_ENTRY);
   self->filtered = gtk_filter_list_model_new (g_object_ref (G_LIST_MODEL (self->store)), NULL);
   selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->filtered)));
-  g_signal_connect (factory, "setup", G_CALLBACK (row_setup), NULL);
-  g_signal_connect (factory, "bind", G_CALLBACK (row_bind), NULL);
+  g_signal_connect (factory, "setup", G_CALLBACK (row_setup), self);
+  g_signal_connect (factory, "teardown", G_CALLBACK (row_teardown), self);
+  g_signal_connect (factory, "bind", G_CALLBACK (row_bind), self);
 
   self->list = GTK_LIST_VIEW (gtk_list_view_new (GTK_SELECTION_MODEL (selection), factory));
   gtk_widget_add_css_class (GTK_WIDGET (self->list), "hb-log");
@@ -320,4 +543,27 @@ hb_log_view_get_model (HbLogView *self)
 {
   g_return_val_if_fail (HB_IS_LOG_VIEW (self), NULL);
   return G_LIST_MODEL (self->filtered);
+}
+
+void
+hb_log_view_set_show_hex (HbLogView *self,
+                          gboolean   show_hex)
+{
+  g_return_if_fail (HB_IS_LOG_VIEW (self));
+
+  show_hex = !!show_hex;
+  if (self->show_hex == show_hex)
+    return;
+  self->show_hex = show_hex;
+  /* The rows already made change in place; the list keeps its place. */
+  for (guint i = 0; i < self->rows->len; i++)
+    show_parts (self, g_ptr_array_index (self->rows, i));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SHOW_HEX]);
+}
+
+gboolean
+hb_log_view_get_show_hex (HbLogView *self)
+{
+  g_return_val_if_fail (HB_IS_LOG_VIEW (self), FALSE);
+  return self->show_hex;
 }
