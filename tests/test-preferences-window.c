@@ -374,6 +374,7 @@ test_lab_protocol (void)
   g_autoptr(GSettings) settings = g_settings_new (APP_ID);
   HbPreferencesWindow *prefs = hb_preferences_window_new (NULL);
   GtkWidget *lab;
+  HbServerWindow *server;
   g_autofree char *protocol = NULL;
   g_autofree char *ack = NULL;
   g_autofree char *heartbeat = NULL;
@@ -401,10 +402,18 @@ test_lab_protocol (void)
   g_assert_cmpstr (heartbeat, ==, "heartbeat");
   gtk_editable_set_text (child (lab, HB_TYPE_LAB_SETTINGS, "heartbeat_entry"), "ping");
 
+  /* A new server window starts with them. */
+  server = hb_server_window_new (GTK_APPLICATION (app));
+  g_assert_cmpuint (gtk_drop_down_get_selected (child (server, HB_TYPE_SERVER_WINDOW, "protocol_drop")), ==,
+                    HB_PROTOCOL_LAB);
+  g_assert_cmpstr (gtk_editable_get_text (child (child (server, HB_TYPE_SERVER_WINDOW, "lab_settings"),
+                                                 HB_TYPE_LAB_SETTINGS, "heartbeat_entry")), ==, "ping");
+
   /* Set from elsewhere (a server window that starts), the window follows. */
   g_settings_set_string (settings, "lab-ack", "pong");
   g_assert_cmpstr (gtk_editable_get_text (child (lab, HB_TYPE_LAB_SETTINGS, "ack_entry")), ==, "pong");
 
+  gtk_window_destroy (GTK_WINDOW (server));
   gtk_window_destroy (GTK_WINDOW (prefs));
   g_settings_reset (settings, "server-protocol");
   g_settings_reset (settings, "lab-heartbeat");
