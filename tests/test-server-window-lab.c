@@ -39,8 +39,9 @@ collect_labels (GtkWidget *widget,
     collect_labels (c, out);
 }
 
-/* Everything @widget shows right now, as the user reads it, label by
- * label: "|13 bytes · 1 ack|heartbeat ack|0000  68 65…|". */
+/* Everything @widget shows right now, label by label, in the order of
+ * the widgets: "|heartbeat ack|13 bytes · 1 ack|0000  68 65…|" (on
+ * screen the count comes first). */
 static char *
 shown (GtkWidget *widget)
 {
@@ -162,17 +163,15 @@ checks_popover_text (HbServerWindow *win,
   find_checks_cells (GTK_WIDGET (child (win, "column_view")), cells);
   for (guint i = 0; i < cells->len; i++)
     {
-      GtkMenuButton *button = hb_checks_cell_get_button (g_ptr_array_index (cells, i));
+      HbChecksCell *cell = g_ptr_array_index (cells, i);
       GtkWidget *popover;
       g_autofree char *text = NULL;
 
-      /* As a click would, which gives the button the focus first. */
-      gtk_widget_grab_focus (GTK_WIDGET (button));
-      gtk_menu_button_popup (button);
-      popover = GTK_WIDGET (gtk_menu_button_get_popover (button));
+      hb_checks_cell_popup (cell);
+      popover = hb_checks_cell_get_popover (cell);
       hb_assert_eventually (gtk_widget_get_mapped (popover));
       text = shown (popover);
-      gtk_menu_button_popdown (button);
+      gtk_popover_popdown (GTK_POPOVER (popover));
       if (strstr (text, heading) != NULL)
         return g_steal_pointer (&text);
     }
@@ -233,11 +232,11 @@ test_class (void)
    * would for a class of thirty. */
   hide_acks (win);
   hb_test_proc_write (good, "123\n");
-  hb_assert_eventually (log_shows (win, "|3 bytes · 1 message|123|0000  31 32 33 "));
+  hb_assert_eventually (log_shows (win, "|123|3 bytes · 1 message|0000  31 32 33 "));
   /* Hex off: the bytes go, the text stays. */
   gtk_widget_activate_action (GTK_WIDGET (win), "win.show-hex", NULL);
   hb_assert_eventually (!log_shows (win, "0000  31 32 33 "));
-  g_assert_true (log_shows (win, "|3 bytes · 1 message|123|"));
+  g_assert_true (log_shows (win, "|123|3 bytes · 1 message|"));
 
   /* Check Clients: each gets a heartbeat glued to a broadcast. The good
    * program answers it; the one that answers only an exact recv() of
@@ -293,7 +292,7 @@ test_glued_read (void)
   glue = student ("glue", port);
   hide_acks (win);
   hb_test_proc_write (glue, "abc\n");
-  hb_assert_eventually (log_shows (win, "|16 bytes · 1 ack + 1 message|heartbeat ackabc|"
+  hb_assert_eventually (log_shows (win, "|heartbeat ackabc|16 bytes · 1 ack + 1 message|"
                                         "1 ack + 1 message in one read — TCP keeps no message boundaries (粘包)|"
                                         "0000  68 65 61 72 74 62 65 61  74 20 61 63 6b 61 62 63  heartbeat ackabc|"));
   /* Its ack counted all the same. */
@@ -321,9 +320,9 @@ test_raw (void)
 
   peer = hb_test_peer_new ("127.0.0.1", port);
   hb_test_peer_send (peer, "hi\x01", 3);
-  hb_assert_eventually (log_shows (win, "|3 bytes|hi\\x01|0000  68 69 01 "));
+  hb_assert_eventually (log_shows (win, "|hi\\x01|3 bytes|0000  68 69 01 "));
   hb_test_peer_send (peer, "\xc4\xe3\xba\xc3", 4);
-  hb_assert_eventually (log_shows (win, "|4 bytes|你好|0000  c4 e3 ba c3 "));
+  hb_assert_eventually (log_shows (win, "|你好|4 bytes|0000  c4 e3 ba c3 "));
 
   /* Heartbeat sent, ack received, RTT, missed and state: "—". */
   hb_assert_eventually (list_shows (win, "|127.0.0.1:", 1));

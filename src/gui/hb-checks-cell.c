@@ -3,9 +3,9 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * The cell shows how many checks passed, failed (in red) and are not
- * judged yet ("4 ✓ 1 ✗ 1 ?"); a click opens a popover with every check, its verdict and what
- * was seen, kept up to date while it is open. The popover's rows are
- * made when it opens: a list made of ~200 cells need not carry them.
+ * judged yet ("4 ✓ 1 ✗ 1 ?"); a click opens a popover with every check,
+ * its verdict and what was seen, kept up to date while it is open. The
+ * popover is made when it first opens: a list keeps ~200 cells made.
  */
 
 #include "config.h"
@@ -18,7 +18,7 @@ struct _HbChecksCell
 {
   GtkWidget      parent_instance;
 
-  GtkMenuButton *button;
+  GtkButton     *button;
   GtkLabel      *passed;     /* "4 ✓" */
   GtkLabel      *failed;     /* "1 ✗", red */
   GtkLabel      *pending;    /* "1 ?": not judged yet */
@@ -75,7 +75,6 @@ fill_popover (HbChecksCell *self)
       gtk_label_set_xalign (GTK_LABEL (seen), 0);
       gtk_label_set_wrap (GTK_LABEL (seen), TRUE);
       gtk_label_set_max_width_chars (GTK_LABEL (seen), 56);
-      gtk_label_set_selectable (GTK_LABEL (seen), TRUE);
       gtk_widget_add_css_class (seen, "dim-label");
       gtk_box_append (GTK_BOX (box), name);
       gtk_box_append (GTK_BOX (box), seen);
@@ -150,14 +149,11 @@ on_popover_shown (HbChecksCell *self)
   fill_popover (self);
 }
 
-/* The popover is made at the first click: a list keeps ~200 rows made,
- * in every protocol, and few of them are ever opened. */
+/* Made at the first click: a list keeps ~200 rows made, in every
+ * protocol, and few of them are ever opened. */
 static void
-create_popover (GtkMenuButton *button,
-                gpointer       user_data)
+create_popover (HbChecksCell *self)
 {
-  HbChecksCell *self = user_data;
-
   if (self->popover != NULL)
     return;
   self->grid = GTK_GRID (gtk_grid_new ());
@@ -169,8 +165,33 @@ create_popover (GtkMenuButton *button,
   gtk_widget_set_margin_bottom (GTK_WIDGET (self->grid), 6);
   self->popover = GTK_POPOVER (gtk_popover_new ());
   gtk_popover_set_child (self->popover, GTK_WIDGET (self->grid));
+  /* The column is near the list's right edge: to its left the evidence
+   * stays within the window, over the list it explains. */
+  gtk_popover_set_position (self->popover, GTK_POS_LEFT);
+  gtk_widget_set_parent (GTK_WIDGET (self->popover), GTK_WIDGET (self));
   g_signal_connect_swapped (self->popover, "show", G_CALLBACK (on_popover_shown), self);
-  gtk_menu_button_set_popover (button, GTK_WIDGET (self->popover));
+}
+
+static void
+on_clicked (HbChecksCell *self)
+{
+  hb_checks_cell_popup (self);
+}
+
+/* A press on the cell opens the evidence at once and is not the row's:
+ * in GTK 4.8's column view, the button's own click after a popover had
+ * closed was often taken for a click that selects the row. */
+static void
+on_pressed (GtkGestureClick *gesture,
+            int              n_press,
+            double           x,
+            double           y,
+            HbChecksCell    *self)
+{
+  if (self->checks == NULL)
+    return;
+  gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
+  hb_checks_cell_popup (self);
 }
 
 static void
@@ -190,8 +211,39 @@ hb_checks_cell_dispose (GObject *object)
   HbChecksCell *self = HB_CHECKS_CELL (object);
 
   disconnect (self);
+  g_clear_pointer ((GtkWidget **) &self->popover, gtk_widget_unparent);
   g_clear_pointer ((GtkWidget **) &self->button, gtk_widget_unparent);
   G_OBJECT_CLASS (hb_checks_cell_parent_class)->dispose (object);
+}
+
+/* The button fills the cell; the popover is a surface of its own, placed
+ * when the cell is. */
+static void
+hb_checks_cell_measure (GtkWidget      *widget,
+                        GtkOrientation  orientation,
+                        int             for_size,
+                        int            *minimum,
+                        int            *natural,
+                        int            *minimum_baseline,
+                        int            *natural_baseline)
+{
+  HbChecksCell *self = HB_CHECKS_CELL (widget);
+
+  gtk_widget_measure (GTK_WIDGET (self->button), orientation, for_size,
+                      minimum, natural, minimum_baseline, natural_baseline);
+}
+
+static void
+hb_checks_cell_size_allocate (GtkWidget *widget,
+                              int        width,
+                              int        height,
+                              int        baseline)
+{
+  HbChecksCell *self = HB_CHECKS_CELL (widget);
+
+  gtk_widget_size_allocate (GTK_WIDGET (self->button), &(GtkAllocation) { 0, 0, width, height }, baseline);
+  if (self->popover != NULL)
+    gtk_popover_present (self->popover);
 }
 
 static void
@@ -201,7 +253,8 @@ hb_checks_cell_class_init (HbChecksCellClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = hb_checks_cell_dispose;
-  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  widget_class->measure = hb_checks_cell_measure;
+  widget_class->size_allocate = hb_checks_cell_size_allocate;
   gtk_widget_class_set_css_name (widget_class, "hb-checks-cell");
 }
 
@@ -219,16 +272,21 @@ hb_checks_cell_init (HbChecksCell *self)
   gtk_box_append (GTK_BOX (counts), GTK_WIDGET (self->passed));
   gtk_box_append (GTK_BOX (counts), GTK_WIDGET (self->failed));
   gtk_box_append (GTK_BOX (counts), GTK_WIDGET (self->pending));
-  self->button = GTK_MENU_BUTTON (gtk_menu_button_new ());
-  gtk_menu_button_set_child (self->button, counts);
-  gtk_menu_button_set_create_popup_func (self->button, create_popover, self, NULL);
-  gtk_menu_button_set_always_show_arrow (self->button, FALSE);
-  /* The column is near the list's right edge: to its left the evidence
-   * stays within the window, over the list it explains. */
-  gtk_menu_button_set_direction (self->button, GTK_ARROW_LEFT);
+  self->button = GTK_BUTTON (gtk_button_new ());
+  gtk_button_set_child (self->button, counts);
   gtk_widget_add_css_class (GTK_WIDGET (self->button), "hb-checks");
   gtk_widget_set_halign (GTK_WIDGET (self->button), GTK_ALIGN_START);
+  gtk_widget_set_valign (GTK_WIDGET (self->button), GTK_ALIGN_CENTER);
   gtk_widget_set_parent (GTK_WIDGET (self->button), GTK_WIDGET (self));
+  g_signal_connect_swapped (self->button, "clicked", G_CALLBACK (on_clicked), self);
+  {
+    GtkGesture *press = gtk_gesture_click_new ();
+
+    gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (press), GDK_BUTTON_PRIMARY);
+    gtk_event_controller_set_propagation_phase (GTK_EVENT_CONTROLLER (press), GTK_PHASE_CAPTURE);
+    g_signal_connect (press, "pressed", G_CALLBACK (on_pressed), self);
+    gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (press));
+  }
   update_summary (self);
 }
 
@@ -260,9 +318,23 @@ hb_checks_cell_set_checks (HbChecksCell *self,
   update_summary (self);
 }
 
-GtkMenuButton *
-hb_checks_cell_get_button (HbChecksCell *self)
+void
+hb_checks_cell_popup (HbChecksCell *self)
+{
+  g_return_if_fail (HB_IS_CHECKS_CELL (self));
+
+  if (self->checks == NULL)
+    return;
+  create_popover (self);
+  /* As a click does: GTK 4.8's popover, shown while its window has no
+   * focus, warns (gtk_widget_is_ancestor: NULL). */
+  gtk_widget_grab_focus (GTK_WIDGET (self->button));
+  gtk_popover_popup (self->popover);
+}
+
+GtkWidget *
+hb_checks_cell_get_popover (HbChecksCell *self)
 {
   g_return_val_if_fail (HB_IS_CHECKS_CELL (self), NULL);
-  return self->button;
+  return self->popover ? GTK_WIDGET (self->popover) : NULL;
 }

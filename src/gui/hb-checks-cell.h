@@ -19,8 +19,9 @@ GtkWidget  *hb_checks_cell_new        (void);
 void        hb_checks_cell_set_checks (HbChecksCell *self,
                                        HbCheckBoard *board,
                                        HbChecks     *checks);
-/* The button that opens the evidence (its popover is made when it first
- * opens). */
-GtkMenuButton *hb_checks_cell_get_button (HbChecksCell *self);
+/* Opens the evidence, as a click on the cell does. */
+void        hb_checks_cell_popup      (HbChecksCell *self);
+/* The evidence's popover, once it has been opened; NULL before. */
+GtkWidget  *hb_checks_cell_get_popover (HbChecksCell *self);
 
 G_END_DECLS

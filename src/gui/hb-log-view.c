@@ -94,10 +94,11 @@ row_setup (GtkSignalListItemFactory *factory,
            HbLogView                *self)
 {
   Row *row = g_new0 (Row, 1);
-  GtkWidget *body = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
-  GtkWidget *line = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 8);
+  GtkGrid *grid = GTK_GRID (gtk_grid_new ());
 
-  row->box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  row->box = GTK_WIDGET (grid);
+  gtk_grid_set_column_spacing (grid, 10);
+  gtk_grid_set_row_spacing (grid, 2);
   row->time = row_label ("dim-label");
   gtk_widget_add_css_class (row->time, "numeric");
   row->who = row_label ("hb-who");
@@ -116,15 +117,15 @@ row_setup (GtkSignalListItemFactory *factory,
   row->hex = row_label ("hb-hex");
   gtk_label_set_selectable (GTK_LABEL (row->hex), TRUE);
 
-  gtk_box_append (GTK_BOX (line), row->badge);
-  gtk_box_append (GTK_BOX (line), row->text);
-  gtk_box_append (GTK_BOX (body), line);
-  gtk_box_append (GTK_BOX (body), row->note);
-  gtk_box_append (GTK_BOX (body), row->hex);
-  gtk_widget_set_hexpand (body, TRUE);
-  gtk_box_append (GTK_BOX (row->box), row->time);
-  gtk_box_append (GTK_BOX (row->box), row->who);
-  gtk_box_append (GTK_BOX (row->box), body);
+  /* The text follows the sender among the row's children, whatever
+   * stands between them on screen (a read's byte count); a column that
+   * shows nothing takes no room. */
+  gtk_grid_attach (grid, row->time, 0, 0, 1, 1);
+  gtk_grid_attach (grid, row->who, 1, 0, 1, 1);
+  gtk_grid_attach (grid, row->text, 3, 0, 1, 1);
+  gtk_grid_attach (grid, row->badge, 2, 0, 1, 1);
+  gtk_grid_attach (grid, row->note, 2, 1, 2, 1);
+  gtk_grid_attach (grid, row->hex, 2, 2, 2, 1);
   gtk_widget_add_css_class (row->box, "hb-log-row");
   g_object_set_data_full (G_OBJECT (item), "hb-row", row, g_free);
   g_ptr_array_add (self->rows, row);
