@@ -244,6 +244,38 @@ test_server_window (void)
   g_assert_finalize_object (server);
 }
 
+/* In the lab's protocol: the protocol list, the View menu, Check Clients
+ * and the checks of a client in the list. */
+static void
+test_server_window_lab (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  HbServerWindow *win;
+  HbServer *server;
+  g_autoptr(HbTestPeer) peer = NULL;
+
+  g_settings_set_uint (settings, "port", 0);
+  g_settings_set_string (settings, "server-protocol", "lab");
+  win = hb_server_window_new (NULL);
+  show (GTK_WIDGET (win));
+  g_assert_true (hb_server_window_start (win));
+  server = g_object_ref (hb_server_window_get_server (win));
+  g_assert_cmpint (hb_server_get_protocol (server), ==, HB_PROTOCOL_LAB);
+  peer = hb_test_peer_new ("127.0.0.1", hb_server_get_port (server));
+  hb_assert_eventually (g_list_model_get_n_items (hb_server_get_connections (server)) == 1);
+  hb_assert_eventually (gtk_widget_get_mapped (GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (win), HB_TYPE_SERVER_WINDOW,
+                                                                                          "column_view"))));
+  assert_all_named (GTK_WIDGET (win));
+  assert_tab_reaches_everything (GTK_WIDGET (win));
+  assert_mnemonics_unique (GTK_WIDGET (win));
+
+  hb_test_peer_free (g_steal_pointer (&peer));
+  gtk_window_destroy (GTK_WINDOW (win));
+  hb_assert_eventually (hb_server_get_n_clients (server) == 0);
+  g_assert_finalize_object (server);
+  g_settings_reset (settings, "server-protocol");
+}
+
 static void
 test_client_window (void)
 {
@@ -352,6 +384,7 @@ main (int   argc,
   hb_test_fatal_warnings_except_known ();
 
   g_test_add_func ("/gui/accessibility/server-window", test_server_window);
+  g_test_add_func ("/gui/accessibility/server-window-lab", test_server_window_lab);
   g_test_add_func ("/gui/accessibility/client-window", test_client_window);
   g_test_add_func ("/gui/accessibility/preferences-window", test_preferences_window);
   g_test_add_func ("/gui/accessibility/timeline-window", test_timeline_window);

@@ -13,14 +13,14 @@
 
 #include "heartbeat-lab.h"
 #include "hb-client-window.h"
-#include "hb-lab-settings.h"
+#include "hb-client-lab-settings.h"
 #include "hb-log-entry.h"
 #include "hb-timeline-window.h"
 #include "hb-test-gui.h"
 #include "hb-test-util.h"
 
 #define child(win, name) hb_test_child ((win), HB_TYPE_CLIENT_WINDOW, (name))
-#define setting(win, name) hb_test_child (child ((win), "lab_settings"), HB_TYPE_LAB_SETTINGS, (name))
+#define setting(win, name) hb_test_child (child ((win), "lab_settings"), HB_TYPE_CLIENT_LAB_SETTINGS, (name))
 
 enum { LINE, LAB, RAW };
 
@@ -162,7 +162,8 @@ type_and_send (HbClientWindow *win,
 }
 
 /* The drawn row of the conversation whose text label contains @needle
- * (the grid of time, who, text, Hex button, note, hex view), or NULL. */
+ * (the grid of time, who, text, byte count, Hex button, note, hex view),
+ * or NULL. */
 static GtkWidget *
 drawn_row (GtkWidget  *widget,
            const char *needle)
@@ -196,7 +197,7 @@ row_part (GtkWidget *row,
   return w;
 }
 
-enum { ROW_TIME, ROW_WHO, ROW_TEXT, ROW_HEX_BUTTON, ROW_NOTE, ROW_HEX };
+enum { ROW_TIME, ROW_WHO, ROW_TEXT, ROW_BADGE, ROW_HEX_BUTTON, ROW_NOTE, ROW_HEX };
 
 /* The tester's case: the client window pointed at the lab's own kind of
  * server. */

@@ -12,6 +12,7 @@
 #include "heartbeat-lab.h"
 #include "hb-application.h"
 #include "hb-client-window.h"
+#include "hb-lab-settings.h"
 #include "hb-preferences-window.h"
 #include "hb-server-window.h"
 #include "hb-timeline-window.h"
@@ -364,6 +365,63 @@ test_heartbeat_timeout (void)
   close_all (GTK_APPLICATION (app));
 }
 
+/* The lab's protocol: chosen here for new server windows, saved as it is
+ * typed; an empty heartbeat is flagged and not saved. */
+static void
+test_lab_protocol (void)
+{
+  g_autoptr(HbApplication) app = start_app ();
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  HbPreferencesWindow *prefs = hb_preferences_window_new (NULL);
+  GtkWidget *lab;
+  HbServerWindow *server;
+  g_autofree char *protocol = NULL;
+  g_autofree char *ack = NULL;
+  g_autofree char *heartbeat = NULL;
+  g_autofree char *encoding = NULL;
+
+  gtk_window_present (GTK_WINDOW (prefs));
+  hb_assert_eventually (gtk_widget_get_mapped (GTK_WIDGET (prefs)));
+  lab = PREFS (prefs, "lab_settings");
+  g_assert_cmpuint (gtk_drop_down_get_selected (PREFS (prefs, "protocol_drop")), ==, HB_PROTOCOL_LINE);
+  g_assert_cmpstr (gtk_editable_get_text (child (lab, HB_TYPE_LAB_SETTINGS, "heartbeat_entry")), ==, "heartbeat");
+
+  gtk_drop_down_set_selected (PREFS (prefs, "protocol_drop"), HB_PROTOCOL_LAB);
+  protocol = g_settings_get_string (settings, "server-protocol");
+  g_assert_cmpstr (protocol, ==, "lab");
+  gtk_editable_set_text (child (lab, HB_TYPE_LAB_SETTINGS, "ack_entry"), "ok");
+  ack = g_settings_get_string (settings, "lab-ack");
+  g_assert_cmpstr (ack, ==, "ok");
+  gtk_drop_down_set_selected (child (lab, HB_TYPE_LAB_SETTINGS, "encoding_drop"), HB_ENCODING_GB18030);
+  encoding = g_settings_get_string (settings, "encoding");
+  g_assert_cmpstr (encoding, ==, "gb18030");
+
+  gtk_editable_set_text (child (lab, HB_TYPE_LAB_SETTINGS, "heartbeat_entry"), "");
+  g_assert_true (gtk_widget_get_visible (child (lab, HB_TYPE_LAB_SETTINGS, "heartbeat_warning")));
+  heartbeat = g_settings_get_string (settings, "lab-heartbeat");
+  g_assert_cmpstr (heartbeat, ==, "heartbeat");
+  gtk_editable_set_text (child (lab, HB_TYPE_LAB_SETTINGS, "heartbeat_entry"), "ping");
+
+  /* A new server window starts with them. */
+  server = hb_server_window_new (GTK_APPLICATION (app));
+  g_assert_cmpuint (gtk_drop_down_get_selected (child (server, HB_TYPE_SERVER_WINDOW, "protocol_drop")), ==,
+                    HB_PROTOCOL_LAB);
+  g_assert_cmpstr (gtk_editable_get_text (child (child (server, HB_TYPE_SERVER_WINDOW, "lab_settings"),
+                                                 HB_TYPE_LAB_SETTINGS, "heartbeat_entry")), ==, "ping");
+
+  /* Set from elsewhere (a server window that starts), the window follows. */
+  g_settings_set_string (settings, "lab-ack", "pong");
+  g_assert_cmpstr (gtk_editable_get_text (child (lab, HB_TYPE_LAB_SETTINGS, "ack_entry")), ==, "pong");
+
+  gtk_window_destroy (GTK_WINDOW (server));
+  gtk_window_destroy (GTK_WINDOW (prefs));
+  g_settings_reset (settings, "server-protocol");
+  g_settings_reset (settings, "lab-heartbeat");
+  g_settings_reset (settings, "lab-ack");
+  g_settings_reset (settings, "encoding");
+  close_all (GTK_APPLICATION (app));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -375,6 +433,7 @@ main (int   argc,
   g_test_add_func ("/gui/preferences/style", test_style);
   g_test_add_func ("/gui/preferences/server-and-client", test_server_and_client_settings);
   g_test_add_func ("/gui/preferences/heartbeat-timeout", test_heartbeat_timeout);
+  g_test_add_func ("/gui/preferences/lab-protocol", test_lab_protocol);
 
   return g_test_run ();
 }

@@ -14,7 +14,7 @@
 #include "hb-client-window.h"
 #include "hb-client-words.h"
 #include "hb-clock.h"
-#include "hb-lab-settings.h"
+#include "hb-client-lab-settings.h"
 #include "hb-log-view.h"
 #include "hb-recent-servers.h"
 #include "hb-style.h"
@@ -34,7 +34,7 @@ struct _HbClientWindow
   GtkLabel             *protocol_label;
   GtkWidget            *protocol_choices;
   GtkWidget            *lab_settings_separator;
-  HbLabSettings        *lab_settings;
+  HbClientLabSettings        *lab_settings;
   GtkButton            *connect_button;
   GtkLabel             *state_label;
   GtkCheckButton       *reconnect_check;
@@ -278,7 +278,7 @@ update_protocol (HbClientWindow *self)
   gtk_widget_set_visible (GTK_WIDGET (self->hex_toggle), !line);
   if (line)
     gtk_toggle_button_set_active (self->hex_toggle, FALSE);
-  hb_lab_settings_set_protocol (self->lab_settings, protocol);
+  hb_client_lab_settings_set_protocol (self->lab_settings, protocol);
 
   gtk_widget_set_visible (self->heartbeat_frame, !raw);
   gtk_widget_set_visible (self->answer_label, !raw);
@@ -628,7 +628,7 @@ on_protocol_chosen (HbClientWindow *self)
 static void
 update_settings_button (HbClientWindow *self)
 {
-  const char *error = hb_lab_settings_get_error (self->lab_settings);
+  const char *error = hb_client_lab_settings_get_error (self->lab_settings);
 
   gtk_widget_set_visible (self->protocol_warning, error != NULL);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->protocol_button),
@@ -726,7 +726,7 @@ hb_client_window_class_init (HbClientWindowClass *klass)
   object_class->finalize = hb_client_window_finalize;
 
   g_type_ensure (HB_TYPE_LOG_VIEW);
-  g_type_ensure (HB_TYPE_LAB_SETTINGS);
+  g_type_ensure (HB_TYPE_CLIENT_LAB_SETTINGS);
   gtk_widget_class_set_template_from_resource (widget_class, "/org/heartbeatlab/HeartbeatLab/hb-client-window.ui");
   gtk_widget_class_bind_template_child (widget_class, HbClientWindow, host_entry);
   gtk_widget_class_bind_template_child (widget_class, HbClientWindow, recent_button);
@@ -818,7 +818,7 @@ hb_client_window_init (HbClientWindow *self)
 
     g_action_map_add_action (G_ACTION_MAP (self), protocol);
   }
-  hb_lab_settings_bind_client (self->settings, self->client);
+  hb_client_lab_settings_bind_client (self->settings, self->client);
 
   g_signal_connect (self->client, "notify::state", G_CALLBACK (on_state), self);
   g_signal_connect (self->client, "welcome", G_CALLBACK (on_welcome), self);
@@ -900,7 +900,7 @@ hb_client_window_connect (HbClientWindow *self)
       update_state (self);
       return;
     }
-  if (!hb_lab_settings_apply (self->lab_settings, protocol, self->client, &error))
+  if (!hb_client_lab_settings_apply (self->lab_settings, protocol, self->client, &error))
     {
       g_free (self->last_reason);
       self->last_reason = g_strdup (error->message);

@@ -1,15 +1,17 @@
-/* hb-lab-settings.c - the client window's settings of the lab's protocol and raw TCP: heartbeat, answer, line ending, encoding, silence limit
+/* hb-lab-settings.c - the lab's heartbeat and ack, line ending and encoding: edited, checked, remembered
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Every control is bound to its GSettings key, as in the preferences
- * window: a change is saved at once and every client window follows it.
- * What is typed is checked as it is typed; a heartbeat or answer that
- * cannot be used is flagged here, and the window refuses to connect with
- * it (hb_lab_settings_apply()).
+ * One widget for the server window (which keeps its own copy of the
+ * values and saves them when it starts listening) and for Preferences
+ * (which saves every change at once). The checks are the core's
+ * (hb_lab_pattern_new()), so that the window refuses what the command
+ * line refuses, with the same words.
  */
 
 #include "config.h"
+
+#include <string.h>
 
 #include <glib/gi18n.h>
 
@@ -18,328 +20,175 @@
 
 struct _HbLabSettings
 {
-  GtkWidget        parent_instance;
+  GtkWidget       parent_instance;
 
-  GtkWidget       *grid;
-  GtkWidget       *heartbeat_label;
-  GtkEntry        *heartbeat_entry;
-  GtkWidget       *ack_label;
-  GtkEntry        *ack_entry;
-  GtkCheckButton  *hex_check;
-  GtkDropDown     *line_ending_dropdown;
-  GtkDropDown     *encoding_dropdown;
-  GtkWidget       *timeout_label;
-  GtkSpinButton   *timeout_spin;
-  GtkLabel        *error_label;
+  GtkWidget      *grid;
+  GtkWidget      *heartbeat_label;
+  GtkEntry       *heartbeat_entry;
+  GtkWidget      *heartbeat_warning;
+  GtkLabel       *heartbeat_warning_label;
+  GtkWidget      *ack_label;
+  GtkEntry       *ack_entry;
+  GtkWidget      *ack_warning;
+  GtkLabel       *ack_warning_label;
+  GtkCheckButton *hex_check;
+  GtkWidget      *line_ending_label;
+  GtkDropDown    *line_ending_drop;
+  GtkWidget      *encoding_label;
+  GtkDropDown    *encoding_drop;
 
-  GSettings       *settings;
-  HbProtocol       protocol;
-  char            *error;
+  HbProtocol      protocol;
+  GSettings      *bound;     /* Preferences: saved at every change */
+  gboolean        loading;   /* values come from the settings, not the user */
 };
-
-enum {
-  PROP_0,
-  PROP_PROTOCOL,
-  PROP_ERROR,
-  N_PROPS
-};
-
-static GParamSpec *properties[N_PROPS];
 
 G_DEFINE_FINAL_TYPE (HbLabSettings, hb_lab_settings, GTK_TYPE_WIDGET)
 
-/* The bytes of the heartbeat or answer as typed, or NULL and why not. */
+enum {
+  CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+/* ---------------------------------------------------------------------- */
+/* Checking                                                                */
+
 static GBytes *
 pattern (HbLabSettings *self,
          GtkEntry      *entry,
+         const char    *what,
          GError       **error)
 {
   const char *text = gtk_editable_get_text (GTK_EDITABLE (entry));
   gboolean hex = gtk_check_button_get_active (self->hex_check);
-  const char *what = entry == self->heartbeat_entry ? _("the heartbeat") : _("the answer");
-  g_autoptr(GError) local = NULL;
-  GBytes *bytes = hb_lab_pattern_new (hex ? NULL : text, hex ? text : NULL, NULL, what, &local);
 
-  if (bytes != NULL)
-    return bytes;
-  /* A message about hex digits quotes them but does not say whose. */
-  if (g_str_has_prefix (local->message, what))
-    g_propagate_error (error, g_steal_pointer (&local));
-  else
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "%s: %s", what, local->message);
-  return NULL;
+  return hb_lab_pattern_new (hex ? NULL : text, hex ? text : NULL, NULL, what, error);
+}
+
+static GBytes *
+heartbeat (HbLabSettings *self,
+           GError       **error)
+{
+  return pattern (self, self->heartbeat_entry, _("The heartbeat"), error);
+}
+
+static GBytes *
+ack (HbLabSettings *self,
+     GError       **error)
+{
+  return pattern (self, self->ack_entry, _("The ack"), error);
 }
 
 static void
-validate (HbLabSettings *self)
+flag (GtkEntry  *entry,
+      GtkWidget *warning,
+      GtkLabel  *warning_label,
+      GError    *error)
+{
+  gtk_label_set_text (warning_label, error ? error->message : "");
+  hb_style_flag_invalid (GTK_WIDGET (entry), warning, error != NULL);
+}
+
+static void
+check (HbLabSettings *self)
 {
   g_autoptr(GError) hb_error = NULL;
   g_autoptr(GError) ack_error = NULL;
-  g_autoptr(GBytes) hb = NULL;
-  g_autoptr(GBytes) ack = NULL;
-  const char *message = NULL;
-
-  /* Only what the protocol uses can stop a connection. */
-  if (self->protocol == HB_PROTOCOL_LAB)
-    {
-      hb = pattern (self, self->heartbeat_entry, &hb_error);
-      ack = pattern (self, self->ack_entry, &ack_error);
-    }
-
-  hb_style_flag_invalid (GTK_WIDGET (self->heartbeat_entry), GTK_WIDGET (self->error_label), hb_error != NULL);
-  hb_style_flag_invalid (GTK_WIDGET (self->ack_entry), GTK_WIDGET (self->error_label), ack_error != NULL);
-  if (hb_error != NULL)
-    message = hb_error->message;
-  else if (ack_error != NULL)
-    message = ack_error->message;
-  gtk_widget_set_visible (GTK_WIDGET (self->error_label), message != NULL);
-  gtk_label_set_text (self->error_label, message ? message : "");
-
-  if (g_strcmp0 (message, self->error) != 0)
-    {
-      g_free (self->error);
-      self->error = g_strdup (message);
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ERROR]);
-    }
-}
-
-/* The text that hex digits spell, if a person could type it: FALSE for
- * bytes that are not UTF-8, or hold a control character. Digits that are
- * not hex are kept as they are, still flagged. */
-static gboolean
-hex_to_text (const char  *hex,
-             char       **text)
-{
-  g_autoptr(GBytes) bytes = hb_bytes_from_hex (hex, NULL);
-  g_autofree char *plain = NULL;
-  g_autofree char *shown = NULL;
-  gsize len = 0;
-  const char *data;
-
-  if (bytes == NULL)
-    {
-      *text = g_strdup (hex);
-      return TRUE;
-    }
-  data = g_bytes_get_data (bytes, &len);
-  plain = g_strndup (data, len);
-  shown = hb_bytes_to_display ((const guint8 *) plain, len, HB_ENCODING_UTF8, len, NULL);
-  /* Shown as it is, with no escapes and no NUL cut. */
-  if (strlen (plain) != len || g_strcmp0 (shown, plain) != 0)
-    return FALSE;
-  *text = g_steal_pointer (&plain);
-  return TRUE;
-}
-
-/* Turning hex on writes the patterns as their bytes' hex digits, and off
- * as the text they spell, so that the same bytes go out. Bytes that are
- * no text a person could type keep hex on. The keys are written here,
- * together, and not through a binding: every window follows the keys,
- * and each converting them again would convert twice. */
-static void
-on_hex_toggled (GtkCheckButton *check,
-                HbLabSettings  *self)
-{
-  gboolean hex = gtk_check_button_get_active (check);
-  g_autofree char *old_hb = g_settings_get_string (self->settings, "lab-heartbeat");
-  g_autofree char *old_ack = g_settings_get_string (self->settings, "lab-ack");
-  g_autofree char *new_hb = NULL;
-  g_autofree char *new_ack = NULL;
-
-  if (hex)
-    {
-      new_hb = hb_bytes_to_hex ((const guint8 *) old_hb, strlen (old_hb), strlen (old_hb));
-      new_ack = hb_bytes_to_hex ((const guint8 *) old_ack, strlen (old_ack), strlen (old_ack));
-    }
-  else if (!hex_to_text (old_hb, &new_hb) || !hex_to_text (old_ack, &new_ack))
-    {
-      g_signal_handlers_block_by_func (check, on_hex_toggled, self);
-      gtk_check_button_set_active (check, TRUE);
-      g_signal_handlers_unblock_by_func (check, on_hex_toggled, self);
-      gtk_widget_set_visible (GTK_WIDGET (self->error_label), TRUE);
-      gtk_label_set_text (self->error_label, _("These bytes are not text that can be typed: they stay in hex"));
-      return;
-    }
-
-  g_settings_delay (self->settings);
-  g_settings_set_boolean (self->settings, "lab-patterns-hex", hex);
-  g_settings_set_string (self->settings, "lab-heartbeat", new_hb);
-  g_settings_set_string (self->settings, "lab-ack", new_ack);
-  g_settings_apply (self->settings);
-  validate (self);
-}
-
-static void
-on_hex_changed (GSettings     *settings,
-                const char    *key,
-                HbLabSettings *self)
-{
-  g_signal_handlers_block_by_func (self->hex_check, on_hex_toggled, self);
-  gtk_check_button_set_active (self->hex_check, g_settings_get_boolean (settings, key));
-  g_signal_handlers_unblock_by_func (self->hex_check, on_hex_toggled, self);
-  validate (self);
-}
-
-/* A choice key <-> the position of its choice in a dropdown. */
-static gboolean
-choice_get (GValue   *value,
-            GVariant *variant,
-            gpointer  user_data)
-{
-  const char *const *choices = user_data;
-  const char *s = g_variant_get_string (variant, NULL);
-
-  for (guint i = 0; choices[i] != NULL; i++)
-    if (g_strcmp0 (choices[i], s) == 0)
-      {
-        g_value_set_uint (value, i);
-        return TRUE;
-      }
-  return FALSE;
-}
-
-static GVariant *
-choice_set (const GValue       *value,
-            const GVariantType *type,
-            gpointer            user_data)
-{
-  const char *const *choices = user_data;
-  guint i = g_value_get_uint (value);
-
-  if (i >= g_strv_length ((char **) choices))
-    return NULL;
-  return g_variant_new_string (choices[i]);
-}
-
-void
-hb_settings_bind_choice (GSettings         *settings,
-                         const char        *key,
-                         gpointer           object,
-                         const char        *property,
-                         const char *const *choices)
-{
-  g_settings_bind_with_mapping (settings, key, object, property, G_SETTINGS_BIND_DEFAULT,
-                                choice_get, choice_set, (gpointer) choices, NULL);
-}
-
-static gboolean
-encoding_get (GValue   *value,
-              GVariant *variant,
-              gpointer  user_data)
-{
-  HbEncoding encoding;
-
-  if (!hb_encoding_from_string (g_variant_get_string (variant, NULL), &encoding))
-    return FALSE;
-  g_value_set_enum (value, encoding);
-  return TRUE;
-}
-
-static gboolean
-line_ending_get (GValue   *value,
-                 GVariant *variant,
-                 gpointer  user_data)
-{
-  HbLineEnding ending;
-
-  if (!hb_line_ending_from_string (g_variant_get_string (variant, NULL), &ending))
-    return FALSE;
-  g_value_set_enum (value, ending);
-  return TRUE;
-}
-
-void
-hb_lab_settings_bind_client (GSettings *settings,
-                             HbClient  *client)
-{
-  g_settings_bind_with_mapping (settings, "encoding", client, "encoding", G_SETTINGS_BIND_GET,
-                                encoding_get, NULL, NULL, NULL);
-  g_settings_bind_with_mapping (settings, "line-ending", client, "line-ending", G_SETTINGS_BIND_GET,
-                                line_ending_get, NULL, NULL, NULL);
-}
-
-static const char *const line_ending_choices[] = { "none", "lf", "crlf", NULL };
-static const char *const encoding_choices[] = { "utf-8", "gb18030", NULL };
-
-static gboolean
-seconds_get (GValue   *value,
-             GVariant *variant,
-             gpointer  user_data)
-{
-  g_value_set_double (value, g_variant_get_uint32 (variant) / 1000.0);
-  return TRUE;
-}
-
-static GVariant *
-seconds_set (const GValue       *value,
-             const GVariantType *type,
-             gpointer            user_data)
-{
-  return g_variant_new_uint32 ((guint32) CLAMP (g_value_get_double (value) * 1000.0 + 0.5, 10, 3600000));
-}
-
-static void
-show_rows (HbLabSettings *self)
-{
+  g_autoptr(GBytes) hb = heartbeat (self, &hb_error);
+  g_autoptr(GBytes) a = ack (self, &ack_error);
   gboolean lab = self->protocol == HB_PROTOCOL_LAB;
 
-  gtk_widget_set_visible (self->heartbeat_label, lab);
-  gtk_widget_set_visible (GTK_WIDGET (self->heartbeat_entry), lab);
-  gtk_widget_set_visible (self->ack_label, lab);
-  gtk_widget_set_visible (GTK_WIDGET (self->ack_entry), lab);
-  gtk_widget_set_visible (GTK_WIDGET (self->hex_check), lab);
-  gtk_widget_set_visible (self->timeout_label, lab);
-  gtk_widget_set_visible (GTK_WIDGET (self->timeout_spin), lab);
+  /* Only what is used is flagged: a heartbeat left empty does not stop
+   * raw TCP. */
+  flag (self->heartbeat_entry, self->heartbeat_warning, self->heartbeat_warning_label,
+        lab ? hb_error : NULL);
+  flag (self->ack_entry, self->ack_warning, self->ack_warning_label, lab ? ack_error : NULL);
 }
 
-static void
-hb_lab_settings_get_property (GObject    *object,
-                              guint       prop_id,
-                              GValue     *value,
-                              GParamSpec *pspec)
-{
-  HbLabSettings *self = HB_LAB_SETTINGS (object);
+/* ---------------------------------------------------------------------- */
+/* Changes                                                                 */
 
-  switch (prop_id)
+static void
+user_changed (HbLabSettings *self)
+{
+  check (self);
+  if (self->loading)
+    return;
+  if (self->bound != NULL)
+    hb_lab_settings_save (self, self->bound);
+  g_signal_emit (self, signals[CHANGED], 0);
+}
+
+/* Switching between text and hex rewrites what is typed, so that it
+ * still means the same bytes; bytes that are not text stay in hex. */
+static void
+convert_entry (HbLabSettings *self,
+               GtkEntry      *entry,
+               gboolean       to_hex)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (entry));
+
+  if (to_hex)
     {
-    case PROP_PROTOCOL: g_value_set_enum (value, self->protocol); break;
-    case PROP_ERROR: g_value_set_string (value, self->error); break;
-    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      g_autofree char *hex = hb_bytes_to_hex ((const guint8 *) text, strlen (text), HB_LAB_MAX_PATTERN);
+
+      gtk_editable_set_text (GTK_EDITABLE (entry), hex);
+    }
+  else
+    {
+      g_autoptr(GBytes) bytes = hb_bytes_from_hex (text, NULL);
+      gsize len = 0;
+      const char *data = bytes ? g_bytes_get_data (bytes, &len) : NULL;
+
+      if (data != NULL && g_utf8_validate_len (data, len, NULL) && memchr (data, '\0', len) == NULL)
+        {
+          g_autofree char *str = g_strndup (data, len);
+
+          gtk_editable_set_text (GTK_EDITABLE (entry), str);
+        }
     }
 }
 
 static void
-hb_lab_settings_set_property (GObject      *object,
-                              guint         prop_id,
-                              const GValue *value,
-                              GParamSpec   *pspec)
+on_hex_toggled (GtkCheckButton *check_button,
+                HbLabSettings  *self)
 {
-  HbLabSettings *self = HB_LAB_SETTINGS (object);
+  gboolean to_hex = gtk_check_button_get_active (check_button);
+  gboolean was_loading = self->loading;
 
-  switch (prop_id)
+  if (!self->loading)
     {
-    case PROP_PROTOCOL: hb_lab_settings_set_protocol (self, g_value_get_enum (value)); break;
-    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      /* One change, saved once the entries say the same in hex. */
+      self->loading = TRUE;
+      convert_entry (self, self->heartbeat_entry, to_hex);
+      convert_entry (self, self->ack_entry, to_hex);
+      self->loading = was_loading;
     }
+  user_changed (self);
 }
+
+static void
+on_bound_changed (GSettings     *settings,
+                  const char    *key,
+                  HbLabSettings *self)
+{
+  hb_lab_settings_load (self, settings);
+}
+
+/* ---------------------------------------------------------------------- */
+/* GObject                                                                 */
 
 static void
 hb_lab_settings_dispose (GObject *object)
 {
   HbLabSettings *self = HB_LAB_SETTINGS (object);
 
-  if (self->settings != NULL)
-    g_signal_handlers_disconnect_by_data (self->settings, self);
+  if (self->bound != NULL)
+    g_signal_handlers_disconnect_by_data (self->bound, self);
+  g_clear_object (&self->bound);
   gtk_widget_dispose_template (GTK_WIDGET (self), HB_TYPE_LAB_SETTINGS);
-  g_clear_object (&self->settings);
   G_OBJECT_CLASS (hb_lab_settings_parent_class)->dispose (object);
-}
-
-static void
-hb_lab_settings_finalize (GObject *object)
-{
-  g_free (HB_LAB_SETTINGS (object)->error);
-  G_OBJECT_CLASS (hb_lab_settings_parent_class)->finalize (object);
 }
 
 static void
@@ -348,31 +197,31 @@ hb_lab_settings_class_init (HbLabSettingsClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
-  object_class->get_property = hb_lab_settings_get_property;
-  object_class->set_property = hb_lab_settings_set_property;
   object_class->dispose = hb_lab_settings_dispose;
-  object_class->finalize = hb_lab_settings_finalize;
 
-  properties[PROP_PROTOCOL] =
-    g_param_spec_enum ("protocol", NULL, NULL, HB_TYPE_PROTOCOL, HB_PROTOCOL_LAB,
-                       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
-  properties[PROP_ERROR] =
-    g_param_spec_string ("error", NULL, NULL, NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
-  g_object_class_install_properties (object_class, N_PROPS, properties);
+  /**
+   * HbLabSettings::changed:
+   * The user changed a value (not emitted for hb_lab_settings_load()).
+   */
+  signals[CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_template_from_resource (widget_class, "/org/heartbeatlab/HeartbeatLab/hb-lab-settings.ui");
   gtk_widget_class_bind_template_child (widget_class, HbLabSettings, grid);
   gtk_widget_class_bind_template_child (widget_class, HbLabSettings, heartbeat_label);
   gtk_widget_class_bind_template_child (widget_class, HbLabSettings, heartbeat_entry);
+  gtk_widget_class_bind_template_child (widget_class, HbLabSettings, heartbeat_warning);
+  gtk_widget_class_bind_template_child (widget_class, HbLabSettings, heartbeat_warning_label);
   gtk_widget_class_bind_template_child (widget_class, HbLabSettings, ack_label);
   gtk_widget_class_bind_template_child (widget_class, HbLabSettings, ack_entry);
+  gtk_widget_class_bind_template_child (widget_class, HbLabSettings, ack_warning);
+  gtk_widget_class_bind_template_child (widget_class, HbLabSettings, ack_warning_label);
   gtk_widget_class_bind_template_child (widget_class, HbLabSettings, hex_check);
-  gtk_widget_class_bind_template_child (widget_class, HbLabSettings, line_ending_dropdown);
-  gtk_widget_class_bind_template_child (widget_class, HbLabSettings, encoding_dropdown);
-  gtk_widget_class_bind_template_child (widget_class, HbLabSettings, timeout_label);
-  gtk_widget_class_bind_template_child (widget_class, HbLabSettings, timeout_spin);
-  gtk_widget_class_bind_template_child (widget_class, HbLabSettings, error_label);
+  gtk_widget_class_bind_template_child (widget_class, HbLabSettings, line_ending_label);
+  gtk_widget_class_bind_template_child (widget_class, HbLabSettings, line_ending_drop);
+  gtk_widget_class_bind_template_child (widget_class, HbLabSettings, encoding_label);
+  gtk_widget_class_bind_template_child (widget_class, HbLabSettings, encoding_drop);
 }
 
 static void
@@ -381,21 +230,14 @@ hb_lab_settings_init (HbLabSettings *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->protocol = HB_PROTOCOL_LAB;
-  self->settings = g_settings_new (APP_ID);
-  g_settings_bind (self->settings, "lab-heartbeat", self->heartbeat_entry, "text", G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind (self->settings, "lab-ack", self->ack_entry, "text", G_SETTINGS_BIND_DEFAULT);
-  hb_settings_bind_choice (self->settings, "line-ending", self->line_ending_dropdown, "selected", line_ending_choices);
-  hb_settings_bind_choice (self->settings, "encoding", self->encoding_dropdown, "selected", encoding_choices);
-  g_settings_bind_with_mapping (self->settings, "client-timeout-ms", gtk_spin_button_get_adjustment (self->timeout_spin),
-                                "value", G_SETTINGS_BIND_DEFAULT, seconds_get, seconds_set, NULL, NULL);
-  gtk_check_button_set_active (self->hex_check, g_settings_get_boolean (self->settings, "lab-patterns-hex"));
-
+  gtk_editable_set_text (GTK_EDITABLE (self->heartbeat_entry), HB_LAB_DEFAULT_HEARTBEAT);
+  gtk_editable_set_text (GTK_EDITABLE (self->ack_entry), HB_LAB_DEFAULT_ACK);
+  g_signal_connect_swapped (self->heartbeat_entry, "changed", G_CALLBACK (user_changed), self);
+  g_signal_connect_swapped (self->ack_entry, "changed", G_CALLBACK (user_changed), self);
   g_signal_connect (self->hex_check, "toggled", G_CALLBACK (on_hex_toggled), self);
-  g_signal_connect (self->settings, "changed::lab-patterns-hex", G_CALLBACK (on_hex_changed), self);
-  g_signal_connect_swapped (self->heartbeat_entry, "notify::text", G_CALLBACK (validate), self);
-  g_signal_connect_swapped (self->ack_entry, "notify::text", G_CALLBACK (validate), self);
-  show_rows (self);
-  validate (self);
+  g_signal_connect_swapped (self->line_ending_drop, "notify::selected", G_CALLBACK (user_changed), self);
+  g_signal_connect_swapped (self->encoding_drop, "notify::selected", G_CALLBACK (user_changed), self);
+  check (self);
 }
 
 GtkWidget *
@@ -408,66 +250,222 @@ void
 hb_lab_settings_set_protocol (HbLabSettings *self,
                               HbProtocol     protocol)
 {
+  gboolean lab = protocol == HB_PROTOCOL_LAB;
+  gboolean text = protocol != HB_PROTOCOL_LINE;
+  GtkWidget *lab_only[] = {
+    self->heartbeat_label, GTK_WIDGET (self->heartbeat_entry),
+    self->ack_label, GTK_WIDGET (self->ack_entry), GTK_WIDGET (self->hex_check),
+  };
+  GtkWidget *unframed[] = {
+    self->line_ending_label, GTK_WIDGET (self->line_ending_drop),
+    self->encoding_label, GTK_WIDGET (self->encoding_drop),
+  };
+
   g_return_if_fail (HB_IS_LAB_SETTINGS (self));
 
-  if (self->protocol == protocol)
-    return;
   self->protocol = protocol;
-  show_rows (self);
-  validate (self);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROTOCOL]);
+  for (guint i = 0; i < G_N_ELEMENTS (lab_only); i++)
+    gtk_widget_set_visible (lab_only[i], lab);
+  for (guint i = 0; i < G_N_ELEMENTS (unframed); i++)
+    gtk_widget_set_visible (unframed[i], text);
+  check (self);
 }
 
-const char *
-hb_lab_settings_get_error (HbLabSettings *self)
+void
+hb_lab_settings_load (HbLabSettings *self,
+                      GSettings     *settings)
 {
-  g_return_val_if_fail (HB_IS_LAB_SETTINGS (self), NULL);
-  return self->error;
+  g_autofree char *hb = NULL;
+  g_autofree char *a = NULL;
+  g_autofree char *ending = NULL;
+  g_autofree char *encoding = NULL;
+  HbLineEnding e = HB_LINE_ENDING_NONE;
+  HbEncoding enc = HB_ENCODING_UTF8;
+
+  g_return_if_fail (HB_IS_LAB_SETTINGS (self));
+
+  hb = g_settings_get_string (settings, "lab-heartbeat");
+  a = g_settings_get_string (settings, "lab-ack");
+  ending = g_settings_get_string (settings, "line-ending");
+  encoding = g_settings_get_string (settings, "encoding");
+  hb_line_ending_from_string (ending, &e);
+  hb_encoding_from_string (encoding, &enc);
+
+  self->loading = TRUE;
+  gtk_check_button_set_active (self->hex_check, g_settings_get_boolean (settings, "lab-patterns-hex"));
+  gtk_editable_set_text (GTK_EDITABLE (self->heartbeat_entry), hb);
+  gtk_editable_set_text (GTK_EDITABLE (self->ack_entry), a);
+  gtk_drop_down_set_selected (self->line_ending_drop, e);
+  gtk_drop_down_set_selected (self->encoding_drop, enc);
+  self->loading = FALSE;
+  check (self);
 }
 
-HbEncoding
-hb_lab_settings_get_encoding (HbLabSettings *self)
+void
+hb_lab_settings_save (HbLabSettings *self,
+                      GSettings     *settings)
 {
-  g_return_val_if_fail (HB_IS_LAB_SETTINGS (self), HB_ENCODING_UTF8);
-  return gtk_drop_down_get_selected (self->encoding_dropdown) == 1 ? HB_ENCODING_GB18030 : HB_ENCODING_UTF8;
+  g_autoptr(GBytes) hb = NULL;
+  g_autoptr(GBytes) a = NULL;
+
+  g_return_if_fail (HB_IS_LAB_SETTINGS (self));
+
+  hb = heartbeat (self, NULL);
+  a = ack (self, NULL);
+
+  /* Our own writes are not read back: half of them would be taken for
+   * the whole (the new hex flag with the old text). */
+  if (self->bound == settings)
+    g_signal_handlers_block_by_func (settings, on_bound_changed, self);
+  /* A heartbeat or ack that would not start a server is not remembered
+   * over a good one (Preferences, which saves as it is typed, shows the
+   * flag; the next window starts with the last good pair). */
+  if (hb && a)
+    {
+      g_settings_set_string (settings, "lab-heartbeat", gtk_editable_get_text (GTK_EDITABLE (self->heartbeat_entry)));
+      g_settings_set_string (settings, "lab-ack", gtk_editable_get_text (GTK_EDITABLE (self->ack_entry)));
+      g_settings_set_boolean (settings, "lab-patterns-hex", gtk_check_button_get_active (self->hex_check));
+    }
+  g_settings_set_string (settings, "line-ending", hb_line_ending_to_string (hb_lab_settings_get_line_ending (self)));
+  g_settings_set_string (settings, "encoding", hb_encoding_to_string (hb_lab_settings_get_encoding (self)));
+  if (self->bound == settings)
+    g_signal_handlers_unblock_by_func (settings, on_bound_changed, self);
+}
+
+void
+hb_lab_settings_bind (HbLabSettings *self,
+                      GSettings     *settings)
+{
+  static const char *keys[] = { "lab-heartbeat", "lab-ack", "lab-patterns-hex", "line-ending", "encoding" };
+
+  g_return_if_fail (HB_IS_LAB_SETTINGS (self));
+  g_return_if_fail (self->bound == NULL);
+
+  self->bound = g_object_ref (settings);
+  hb_lab_settings_load (self, settings);
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    {
+      g_autofree char *signal = g_strdup_printf ("changed::%s", keys[i]);
+
+      g_signal_connect (settings, signal, G_CALLBACK (on_bound_changed), self);
+    }
 }
 
 gboolean
 hb_lab_settings_apply (HbLabSettings *self,
                        HbProtocol     protocol,
-                       HbClient      *client,
+                       GObject       *peer,
                        GError       **error)
 {
   g_autoptr(GBytes) hb = NULL;
-  g_autoptr(GBytes) ack = NULL;
-  HbLineEnding ending = HB_LINE_ENDING_NONE;
+  g_autoptr(GBytes) a = NULL;
 
   g_return_val_if_fail (HB_IS_LAB_SETTINGS (self), FALSE);
-  g_return_val_if_fail (HB_IS_CLIENT (client), FALSE);
 
-  hb_lab_settings_set_protocol (self, protocol);
-  if (self->error != NULL)
-    {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, self->error);
-      return FALSE;
-    }
-  hb_line_ending_from_string (line_ending_choices[MIN (gtk_drop_down_get_selected (self->line_ending_dropdown), 2)],
-                              &ending);
-  g_object_set (client,
-                "protocol", protocol,
-                "line-ending", ending,
-                "encoding", hb_lab_settings_get_encoding (self),
-                NULL);
   if (protocol == HB_PROTOCOL_LAB)
     {
-      hb = pattern (self, self->heartbeat_entry, NULL);
-      ack = pattern (self, self->ack_entry, NULL);
-      /* The lab's server announces no interval: 0 leaves the lab's 10 s. */
-      g_object_set (client, "heartbeat", hb, "ack", ack, "interval-ms", 0,
-                    "timeout-ms", g_settings_get_uint (self->settings, "client-timeout-ms"), NULL);
+      hb = heartbeat (self, error);
+      if (hb == NULL)
+        return FALSE;
+      a = ack (self, error);
+      if (a == NULL)
+        return FALSE;
+      g_object_set (peer, "heartbeat", hb, "ack", a, NULL);
     }
-  else
-    /* The line protocol's WELCOME says; raw TCP has no heartbeat. */
-    g_object_set (client, "interval-ms", 0, "timeout-ms", 0, NULL);
+  g_object_set (peer,
+                "line-ending", hb_lab_settings_get_line_ending (self),
+                "encoding", hb_lab_settings_get_encoding (self),
+                NULL);
   return TRUE;
+}
+
+HbLineEnding
+hb_lab_settings_get_line_ending (HbLabSettings *self)
+{
+  guint selected = gtk_drop_down_get_selected (self->line_ending_drop);
+
+  return selected <= HB_LINE_ENDING_CRLF ? (HbLineEnding) selected : HB_LINE_ENDING_NONE;
+}
+
+HbEncoding
+hb_lab_settings_get_encoding (HbLabSettings *self)
+{
+  return gtk_drop_down_get_selected (self->encoding_drop) == HB_ENCODING_GB18030 ? HB_ENCODING_GB18030
+                                                                                 : HB_ENCODING_UTF8;
+}
+
+const char *
+hb_lab_settings_get_heartbeat_text (HbLabSettings *self)
+{
+  return gtk_editable_get_text (GTK_EDITABLE (self->heartbeat_entry));
+}
+
+const char *
+hb_lab_settings_get_ack_text (HbLabSettings *self)
+{
+  return gtk_editable_get_text (GTK_EDITABLE (self->ack_entry));
+}
+
+/* ---------------------------------------------------------------------- */
+/* The choice of protocol                                                  */
+
+static const char *
+protocol_description (guint position)
+{
+  switch (position)
+    {
+    case HB_PROTOCOL_LINE: return _("This program's line protocol: WELCOME, PING, PONG, MSG…");
+    case HB_PROTOCOL_LAB: return _("The lab's: the bytes of a heartbeat and its ack, no framing");
+    case HB_PROTOCOL_RAW: return _("Plain TCP: every read shown, nothing judged");
+    default: return "";
+    }
+}
+
+static void
+protocol_item_setup (GtkSignalListItemFactory *factory,
+                     GtkListItem              *item,
+                     gpointer                  user_data)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  GtkWidget *name = gtk_label_new (NULL);
+  GtkWidget *what = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (name), 0);
+  gtk_label_set_xalign (GTK_LABEL (what), 0);
+  gtk_widget_add_css_class (name, "heading");
+  gtk_widget_add_css_class (what, "dim-label");
+  gtk_box_append (GTK_BOX (box), name);
+  gtk_box_append (GTK_BOX (box), what);
+  gtk_list_item_set_child (item, box);
+}
+
+static void
+protocol_item_bind (GtkSignalListItemFactory *factory,
+                    GtkListItem              *item,
+                    gpointer                  user_data)
+{
+  GtkWidget *box = gtk_list_item_get_child (item);
+  GtkStringObject *str = gtk_list_item_get_item (item);
+
+  gtk_label_set_text (GTK_LABEL (gtk_widget_get_first_child (box)), gtk_string_object_get_string (str));
+  gtk_label_set_text (GTK_LABEL (gtk_widget_get_last_child (box)),
+                      protocol_description (gtk_list_item_get_position (item)));
+}
+
+void
+hb_protocol_drop_down_init (GtkDropDown *drop)
+{
+  const char *names[] = {
+    hb_protocol_to_string (HB_PROTOCOL_LINE),
+    hb_protocol_to_string (HB_PROTOCOL_LAB),
+    hb_protocol_to_string (HB_PROTOCOL_RAW),
+    NULL,
+  };
+  g_autoptr(GtkStringList) model = gtk_string_list_new (names);
+  g_autoptr(GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
+
+  g_signal_connect (factory, "setup", G_CALLBACK (protocol_item_setup), NULL);
+  g_signal_connect (factory, "bind", G_CALLBACK (protocol_item_bind), NULL);
+  gtk_drop_down_set_model (drop, G_LIST_MODEL (model));
+  gtk_drop_down_set_list_factory (drop, factory);
 }

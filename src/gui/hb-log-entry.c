@@ -19,10 +19,19 @@ struct _HbLogEntry
   guint      client_id;
   char      *who;
   char      *text;
-  char      *note;
-  GBytes    *bytes;      /* the first HB_LOG_HEX_MAX, for the hex view */
-  gsize      n_bytes;
-  gboolean   hex_shown;
+
+  /* HB_LOG_DATA */
+  GBytes      *data;       /* the first HB_CHUNK_SHOW_MAX bytes, a copy */
+  guint64      size;
+  HbEncoding   encoding;
+  gboolean     judged;     /* the lab's protocol: info says what came */
+  HbChunkInfo  info;
+
+  /* A client window's bytes (hb_log_entry_new_bytes()): its sender says
+   * how many there are, its note is its own, its hex opens on demand. */
+  gboolean     compact;
+  char        *note;       /* set, or worked out once asked for */
+  gboolean     hex_shown;
 };
 
 G_DEFINE_FINAL_TYPE (HbLogEntry, hb_log_entry, G_TYPE_OBJECT)
@@ -35,7 +44,7 @@ hb_log_entry_finalize (GObject *object)
   g_free (self->who);
   g_free (self->text);
   g_free (self->note);
-  g_clear_pointer (&self->bytes, g_bytes_unref);
+  g_clear_pointer (&self->data, g_bytes_unref);
   G_OBJECT_CLASS (hb_log_entry_parent_class)->finalize (object);
 }
 
@@ -67,6 +76,31 @@ hb_log_entry_new (HbLogKind   kind,
 }
 
 HbLogEntry *
+hb_log_entry_new_data (guint              client_id,
+                       const char        *who,
+                       GBytes            *bytes,
+                       HbEncoding         encoding,
+                       const HbChunkInfo *info)
+{
+  HbLogEntry *self;
+  gsize len;
+  const guint8 *data;
+
+  g_return_val_if_fail (bytes != NULL, NULL);
+
+  self = hb_log_entry_new (HB_LOG_DATA, client_id, who, NULL);
+  data = g_bytes_get_data (bytes, &len);
+  /* A copy, not a slice: a slice would keep the whole read alive. */
+  self->data = g_bytes_new (data, MIN (len, HB_CHUNK_SHOW_MAX));
+  self->size = len;
+  self->encoding = encoding;
+  self->judged = info != NULL;
+  if (info != NULL)
+    self->info = *info;
+  return self;
+}
+
+HbLogEntry *
 hb_log_entry_new_bytes (HbLogKind     kind,
                         guint         client_id,
                         const char   *who,
@@ -75,16 +109,91 @@ hb_log_entry_new_bytes (HbLogKind     kind,
                         HbEncoding    encoding)
 {
   HbLogEntry *self = hb_log_entry_new (kind, client_id, who, NULL);
-  gsize shown = 0;
-  g_autofree char *text = hb_bytes_to_display (data, len, encoding, HB_CHUNK_SHOW_MAX, &shown);
 
-  g_free (self->text);
-  self->text = shown == len ? g_steal_pointer (&text)
-    /* Translators: a read cut short for showing: "abc… (65,000 more bytes)" */
-    : g_strdup_printf (_("%s… (%zu more bytes)"), text, len - shown);
-  self->bytes = g_bytes_new (data, MIN (len, HB_LOG_HEX_MAX));
-  self->n_bytes = len;
+  g_return_val_if_fail (data != NULL || len == 0, self);
+
+  self->data = g_bytes_new (data, MIN (len, HB_CHUNK_SHOW_MAX));
+  self->size = len;
+  self->encoding = encoding;
+  self->compact = TRUE;
+  g_clear_pointer (&self->text, g_free);
   return self;
+}
+
+gboolean
+hb_log_entry_has_bytes (HbLogEntry *self)
+{
+  g_return_val_if_fail (HB_IS_LOG_ENTRY (self), FALSE);
+  return self->data != NULL;
+}
+
+gboolean
+hb_log_entry_get_compact (HbLogEntry *self)
+{
+  g_return_val_if_fail (HB_IS_LOG_ENTRY (self), FALSE);
+  return self->compact;
+}
+
+const char *
+hb_log_entry_get_note (HbLogEntry *self)
+{
+  g_return_val_if_fail (HB_IS_LOG_ENTRY (self), NULL);
+  if (self->note == NULL && !self->compact)
+    self->note = hb_log_entry_dup_note (self);
+  return self->note;
+}
+
+void
+hb_log_entry_set_note (HbLogEntry *self,
+                       const char *note)
+{
+  g_return_if_fail (HB_IS_LOG_ENTRY (self));
+  g_free (self->note);
+  self->note = g_strdup (note);
+}
+
+char *
+hb_log_entry_format_hex (HbLogEntry *self)
+{
+  g_autoptr(GString) out = NULL;
+  const guint8 *data;
+  gsize len;
+
+  g_return_val_if_fail (HB_IS_LOG_ENTRY (self), NULL);
+
+  if (self->data == NULL)
+    return NULL;
+  data = g_bytes_get_data (self->data, &len);
+  out = g_string_new (NULL);
+  for (gsize off = 0; off < len; off += 16)
+    {
+      g_autofree char *row = hb_bytes_to_hex (data + off, len - off, 16);
+
+      if (off > 0)
+        g_string_append_c (out, '\n');
+      g_string_append_printf (out, "%04" G_GSIZE_MODIFIER "x  %s", off, row);
+    }
+  if (self->size > len)
+    {
+      g_string_append_c (out, '\n');
+      g_string_append_printf (out, _("… (%llu more bytes)"), (unsigned long long) (self->size - len));
+    }
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+gboolean
+hb_log_entry_get_hex_shown (HbLogEntry *self)
+{
+  g_return_val_if_fail (HB_IS_LOG_ENTRY (self), FALSE);
+  return self->hex_shown;
+}
+
+void
+hb_log_entry_set_hex_shown (HbLogEntry *self,
+                            gboolean    shown)
+{
+  g_return_if_fail (HB_IS_LOG_ENTRY (self));
+  self->hex_shown = !!shown;
 }
 
 HbLogKind
@@ -114,67 +223,117 @@ hb_log_entry_get_who (HbLogEntry *self)
 const char *
 hb_log_entry_get_text (HbLogEntry *self)
 {
+  /* Bytes are shown as text only when asked: most reads are never. */
+  if (self->text == NULL)
+    self->text = hb_log_entry_dup_text (self);
   return self->text;
 }
 
-const char *
-hb_log_entry_get_note (HbLogEntry *self)
+char *
+hb_log_entry_dup_text (HbLogEntry *self)
 {
-  return self->note;
+  gsize len, shown = 0;
+  const guint8 *data;
+  g_autofree char *text = NULL;
+
+  g_return_val_if_fail (HB_IS_LOG_ENTRY (self), NULL);
+
+  if (self->data == NULL)
+    return g_strdup (self->text);
+  /* Worked out when asked, never kept: 10,000 reads of binary garbage
+   * would otherwise hold four times their bytes again as escapes. */
+  data = g_bytes_get_data (self->data, &len);
+  text = hb_bytes_to_display (data, len, self->encoding, len, &shown);
+  if (shown == self->size)
+    return g_steal_pointer (&text);
+  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s… (%llu more byte)",
+                                       "%s… (%llu more bytes)", self->size - shown),
+                          text, (unsigned long long) (self->size - shown));
 }
 
-void
-hb_log_entry_set_note (HbLogEntry *self,
-                       const char *note)
+GBytes *
+hb_log_entry_get_data (HbLogEntry *self)
 {
-  g_free (self->note);
-  self->note = g_strdup (note);
+  g_return_val_if_fail (HB_IS_LOG_ENTRY (self), NULL);
+  return self->data;
 }
 
-gsize
-hb_log_entry_get_n_bytes (HbLogEntry *self)
+guint64
+hb_log_entry_get_size (HbLogEntry *self)
 {
-  return self->n_bytes;
+  g_return_val_if_fail (HB_IS_LOG_ENTRY (self), 0);
+  return self->size;
+}
+
+HbEncoding
+hb_log_entry_get_encoding (HbLogEntry *self)
+{
+  g_return_val_if_fail (HB_IS_LOG_ENTRY (self), HB_ENCODING_UTF8);
+  return self->encoding;
+}
+
+const HbChunkInfo *
+hb_log_entry_get_chunk_info (HbLogEntry *self)
+{
+  g_return_val_if_fail (HB_IS_LOG_ENTRY (self), NULL);
+  return self->judged ? &self->info : NULL;
 }
 
 char *
-hb_log_entry_format_hex (HbLogEntry *self)
+hb_log_entry_dup_contents (HbLogEntry *self)
 {
-  g_autoptr(GString) out = NULL;
-  const guint8 *data;
-  gsize len;
+  g_autofree char *acks = NULL;
+  g_autofree char *messages = NULL;
+  guint n_acks, n_messages;
 
-  if (self->bytes == NULL)
+  g_return_val_if_fail (HB_IS_LOG_ENTRY (self), NULL);
+
+  if (self->kind != HB_LOG_DATA || !self->judged)
     return NULL;
-  data = g_bytes_get_data (self->bytes, &len);
-  out = g_string_new (NULL);
-  for (gsize off = 0; off < len; off += 16)
-    {
-      g_autofree char *row = hb_bytes_to_hex (data + off, len - off, 16);
-
-      if (off > 0)
-        g_string_append_c (out, '\n');
-      g_string_append_printf (out, "%04" G_GSIZE_MODIFIER "x  %s", off, row);
-    }
-  if (self->n_bytes > len)
-    {
-      g_string_append_c (out, '\n');
-      g_string_append_printf (out, _("… (%zu more bytes)"), self->n_bytes - len);
-    }
-  return g_string_free (g_steal_pointer (&out), FALSE);
+  n_acks = self->info.n_patterns;
+  n_messages = self->info.n_messages;
+  if (n_acks == 0 && n_messages == 0)
+    /* Translators: a read that completed nothing: it may end with the start of an ack */
+    return g_strdup (_("held back"));
+  if (n_acks > 0)
+    acks = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u ack", "%u acks", n_acks), n_acks);
+  if (n_messages > 0)
+    messages = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u message", "%u messages", n_messages),
+                                n_messages);
+  if (acks != NULL && messages != NULL)
+    /* Translators: what one read held: "1 ack + 2 messages" */
+    return g_strdup_printf (_("%s + %s"), acks, messages);
+  return g_strdup (acks != NULL ? acks : messages);
 }
 
-gboolean
-hb_log_entry_get_hex_shown (HbLogEntry *self)
+char *
+hb_log_entry_dup_note (HbLogEntry *self)
 {
-  return self->hex_shown;
-}
+  g_autofree char *contents = NULL;
 
-void
-hb_log_entry_set_hex_shown (HbLogEntry *self,
-                            gboolean    shown)
-{
-  self->hex_shown = shown;
+  g_return_val_if_fail (HB_IS_LOG_ENTRY (self), NULL);
+
+  if (self->kind != HB_LOG_DATA || !self->judged)
+    return NULL;
+  contents = hb_log_entry_dup_contents (self);
+  /* The scanner also calls a read "split" when it ends with what may
+   * begin an ack (held); that is said as such, not as a message in
+   * pieces, which it may not be. */
+  if (self->info.glued && self->info.held)
+    return g_strdup_printf (_("%s in one read, and its end may be the start of an ack, held back for the next read — "
+                              "TCP keeps no message boundaries (粘包, 拆包)"), contents);
+  if (self->info.glued && self->info.split)
+    return g_strdup_printf (_("%s in one read, and part of it came in another read — "
+                              "TCP keeps no message boundaries (粘包, 拆包)"), contents);
+  if (self->info.glued)
+    return g_strdup_printf (_("%s in one read — TCP keeps no message boundaries (粘包)"), contents);
+  if (self->info.held)
+    return g_strdup (_("Its end may be the start of an ack, held back for the next read — "
+                       "TCP keeps no message boundaries (拆包)"));
+  if (self->info.split)
+    return g_strdup (_("A message in pieces: part of it came in another read — "
+                       "TCP keeps no message boundaries (拆包)"));
+  return NULL;
 }
 
 const char *
@@ -234,6 +393,7 @@ hb_log_export (GListModel  *model,
     {
       g_autoptr(HbLogEntry) e = g_list_model_get_item (model, i);
       g_autofree char *when = iso_time (e->time);
+      g_autofree char *text = hb_log_entry_dup_text (e);
 
       if (json_lines)
         {
@@ -255,7 +415,26 @@ hb_log_export (GListModel  *model,
           json_builder_set_member_name (b, "who");
           json_builder_add_string_value (b, e->who);
           json_builder_set_member_name (b, "text");
-          json_builder_add_string_value (b, e->text);
+          json_builder_add_string_value (b, text);
+          if (e->kind == HB_LOG_DATA)
+            {
+              gsize len;
+              const guint8 *data = g_bytes_get_data (e->data, &len);
+              g_autofree char *hex = hb_bytes_to_hex (data, len, len);
+              g_autofree char *note = hb_log_entry_dup_note (e);
+
+              /* As the CLI's "data" event has them: the count, and the
+               * bytes kept in hex. */
+              json_builder_set_member_name (b, "bytes");
+              json_builder_add_int_value (b, (gint64) e->size);
+              json_builder_set_member_name (b, "hex");
+              json_builder_add_string_value (b, hex);
+              if (note != NULL)
+                {
+                  json_builder_set_member_name (b, "note");
+                  json_builder_add_string_value (b, note);
+                }
+            }
           json_builder_end_object (b);
           root = json_builder_get_root (b);
           json_generator_set_root (gen, root);
@@ -271,7 +450,7 @@ hb_log_export (GListModel  *model,
           g_string_append_c (out, ',');
           csv_field (out, e->who);
           g_string_append_c (out, ',');
-          csv_field (out, e->text);
+          csv_field (out, text);
           g_string_append (out, "\r\n");
         }
     }

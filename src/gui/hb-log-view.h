@@ -28,5 +28,10 @@ void        hb_log_view_set_filter (HbLogView  *self,
                                     GtkFilter  *filter);
 /* What the user sees, after the filter; items are HbLogEntry. */
 GListModel *hb_log_view_get_model  (HbLogView  *self);
+/* Whether each read of raw bytes (HB_LOG_DATA) shows them in hex too
+ * (the "show-hex" property, on by default). */
+void        hb_log_view_set_show_hex (HbLogView *self,
+                                      gboolean   show_hex);
+gboolean    hb_log_view_get_show_hex (HbLogView *self);
 
 G_END_DECLS

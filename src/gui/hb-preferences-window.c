@@ -3,9 +3,10 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Every control is bound to a GSettings key, so a change is saved at once
- * and every window that shows the same key follows it. The style choice
- * is applied by the application (hb-application.c); the server settings
- * are read when a server starts.
+ * and every window that shows the same key follows it; the protocol and
+ * the lab's fields are taken by new server windows only, each of which
+ * keeps its own copy. The style choice is applied by the application
+ * (hb-application.c); the server settings are read when a server starts.
  */
 
 #include "config.h"
@@ -15,6 +16,7 @@
 #include <glib/gi18n.h>
 
 #include "heartbeat-lab.h"
+#include "hb-lab-settings.h"
 #include "hb-preferences-window.h"
 #include "hb-style.h"
 
@@ -32,6 +34,8 @@ struct _HbPreferencesWindow
   GtkWidget          *timeout_warning;
   GtkSpinButton      *max_clients_spin;
   GtkSwitch          *relay_switch;
+  GtkDropDown        *protocol_drop;
+  HbLabSettings      *lab_settings;
   GtkEntry           *name_entry;
   GtkButton          *clear_recent_button;
 
@@ -89,6 +93,31 @@ check_heartbeat (HbPreferencesWindow *self)
                          gtk_spin_button_get_value_as_int (self->interval_spin));
 }
 
+static gboolean
+protocol_get_mapping (GValue   *value,
+                      GVariant *variant,
+                      gpointer  user_data)
+{
+  HbProtocol protocol;
+
+  if (!hb_protocol_from_string (g_variant_get_string (variant, NULL), &protocol))
+    return FALSE;
+  g_value_set_uint (value, protocol);
+  return TRUE;
+}
+
+static GVariant *
+protocol_set_mapping (const GValue       *value,
+                      const GVariantType *expected_type,
+                      gpointer            user_data)
+{
+  guint selected = g_value_get_uint (value);
+
+  if (selected > HB_PROTOCOL_RAW)
+    return NULL;
+  return g_variant_new_string (hb_protocol_to_string (selected));
+}
+
 static void
 hb_preferences_window_dispose (GObject *object)
 {
@@ -115,6 +144,7 @@ hb_preferences_window_class_init (HbPreferencesWindowClass *klass)
 
   object_class->dispose = hb_preferences_window_dispose;
 
+  g_type_ensure (HB_TYPE_LAB_SETTINGS);
   gtk_widget_class_set_template_from_resource (widget_class, "/org/heartbeatlab/HeartbeatLab/hb-preferences-window.ui");
   gtk_widget_class_bind_template_child (widget_class, HbPreferencesWindow, style_system_check);
   gtk_widget_class_bind_template_child (widget_class, HbPreferencesWindow, style_light_check);
@@ -127,6 +157,8 @@ hb_preferences_window_class_init (HbPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child_full (widget_class, "timeout_warning_label", FALSE, 0);
   gtk_widget_class_bind_template_child (widget_class, HbPreferencesWindow, max_clients_spin);
   gtk_widget_class_bind_template_child (widget_class, HbPreferencesWindow, relay_switch);
+  gtk_widget_class_bind_template_child (widget_class, HbPreferencesWindow, protocol_drop);
+  gtk_widget_class_bind_template_child (widget_class, HbPreferencesWindow, lab_settings);
   gtk_widget_class_bind_template_child (widget_class, HbPreferencesWindow, name_entry);
   gtk_widget_class_bind_template_child (widget_class, HbPreferencesWindow, clear_recent_button);
 
@@ -157,6 +189,13 @@ hb_preferences_window_init (HbPreferencesWindow *self)
   g_settings_bind (self->settings, "max-clients", gtk_spin_button_get_adjustment (self->max_clients_spin), "value", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "relay", self->relay_switch, "active", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "client-name", self->name_entry, "text", G_SETTINGS_BIND_DEFAULT);
+  hb_protocol_drop_down_init (self->protocol_drop);
+  g_settings_bind_with_mapping (self->settings, "server-protocol", self->protocol_drop, "selected",
+                                G_SETTINGS_BIND_DEFAULT, protocol_get_mapping, protocol_set_mapping, NULL, NULL);
+  /* Every field, whatever the server's protocol: the line ending and the
+   * encoding are also the client window's. */
+  hb_lab_settings_set_protocol (self->lab_settings, HB_PROTOCOL_LAB);
+  hb_lab_settings_bind (self->lab_settings, self->settings);
 
   g_signal_connect_swapped (self->settings, "changed::recent-servers", G_CALLBACK (update_clear_recent), self);
   g_signal_connect_swapped (self->name_entry, "changed", G_CALLBACK (check_name), self);

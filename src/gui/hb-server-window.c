@@ -3,62 +3,18 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * The window only binds: the HbServer owns the clients and their state,
- * the column view shows its list model through expressions, and one
- * HbClock drives every "3 s ago" on screen.
+ * the column view shows its list model through expressions
+ * (hb-server-columns.c), and one HbClock drives every "3 s ago" on
+ * screen. What only the lab's protocol and raw TCP have is in
+ * hb-server-window-lab.c.
  */
 
 #include "config.h"
 
-#include <errno.h>
-
 #include <glib/gi18n.h>
-#include <glib/gstdio.h>
 
-#include "hb-capture-session.h"
-#include "hb-clock.h"
-#include "hb-log-entry.h"
-#include "hb-log-view.h"
-#include "hb-server-window.h"
+#include "hb-server-window-private.h"
 #include "hb-style.h"
-#include "hb-timeline-window.h"
-
-struct _HbServerWindow
-{
-  GtkApplicationWindow  parent_instance;
-
-  GtkEntry             *address_entry;
-  GtkCheckButton       *all_interfaces_check;
-  GtkSpinButton        *port_spin;
-  GtkSpinButton        *interval_spin;
-  GtkSpinButton        *timeout_spin;
-  GtkWidget            *timeout_warning;
-  GtkSpinButton        *max_clients_spin;
-  GtkSwitch            *relay_switch;
-  GtkButton            *start_button;
-  GtkToggleButton      *capture_button;
-  GtkRevealer          *error_revealer;
-  GtkLabel             *error_label;
-  GtkStack             *list_stack;
-  GtkLabel             *empty_hint;
-  GtkColumnView        *column_view;
-  GtkToggleButton      *selected_only_toggle;
-  GtkSearchEntry       *log_search;
-  HbLogView            *log_view;
-  GtkEntry             *broadcast_entry;
-  GtkLabel             *status_label;
-
-  GSettings            *settings;
-  HbServer             *server;
-  HbClock              *clock;
-  GtkMultiSelection    *selection;
-  GtkCustomFilter      *log_filter;
-  GHashTable           *selected_ids;
-  guint                 messages_this_tick;
-  double                message_rate;
-  GPtrArray            *log_pending;  /* HbLogEntry, shown at the next flush */
-  guint                 log_flush_id;
-  HbCaptureSession     *capture;      /* the server port's live capture, while on */
-};
 
 G_DEFINE_FINAL_TYPE (HbServerWindow, hb_server_window, GTK_TYPE_APPLICATION_WINDOW)
 
@@ -81,25 +37,37 @@ flush_log (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-static void
-log_add (HbServerWindow *self,
-         HbLogKind       kind,
-         HbConnection   *conn,
-         const char     *text)
+void
+hb_server_window_log_entry (HbServerWindow *self,
+                            HbLogEntry     *entry)
 {
-  g_autoptr(HbLogEntry) entry = NULL;
-  g_autofree char *who = NULL;
-
-  if (conn != NULL)
-    who = hb_connection_get_name (conn) != NULL ?
-          g_strdup_printf ("#%u %s", hb_connection_get_id (conn), hb_connection_get_name (conn)) :
-          g_strdup_printf ("#%u", hb_connection_get_id (conn));
-
-  entry = hb_log_entry_new (kind, conn ? hb_connection_get_id (conn) : 0, who, text);
-  g_ptr_array_add (self->log_pending, g_steal_pointer (&entry));
+  g_ptr_array_add (self->log_pending, entry);
   if (self->log_flush_id == 0)
     self->log_flush_id = g_timeout_add (LOG_BATCH_MS, flush_log, self);
 }
+
+char *
+hb_server_window_who (HbServerWindow *self,
+                      HbConnection   *conn)
+{
+  if (hb_connection_get_name (conn) != NULL)
+    return g_strdup_printf ("#%u %s", hb_connection_get_id (conn), hb_connection_get_name (conn));
+  if (hb_connection_get_protocol (conn) != HB_PROTOCOL_LINE)
+    return g_strdup_printf ("#%u %s", hb_connection_get_id (conn), hb_connection_get_peer (conn));
+  return g_strdup_printf ("#%u", hb_connection_get_id (conn));
+}
+
+void
+hb_server_window_log_add (HbServerWindow *self,
+                          HbLogKind       kind,
+                          HbConnection   *conn,
+                          const char     *text)
+{
+  g_autofree char *who = conn ? hb_server_window_who (self, conn) : NULL;
+
+  hb_server_window_log_entry (self, hb_log_entry_new (kind, conn ? hb_connection_get_id (conn) : 0, who, text));
+}
+
 
 static gboolean
 log_filter_func (gpointer item,
@@ -109,6 +77,8 @@ log_filter_func (gpointer item,
   HbLogEntry *entry = item;
   const char *needle = gtk_editable_get_text (GTK_EDITABLE (self->log_search));
 
+  if (!hb_server_window_lab_shows (self, entry))
+    return FALSE;
   if (gtk_toggle_button_get_active (self->selected_only_toggle) &&
       !g_hash_table_contains (self->selected_ids,
                               GUINT_TO_POINTER (hb_log_entry_get_client_id (entry))))
@@ -117,7 +87,8 @@ log_filter_func (gpointer item,
   if (needle != NULL && *needle != '\0')
     {
       g_autofree char *n = g_utf8_casefold (needle, -1);
-      g_autofree char *text = g_utf8_casefold (hb_log_entry_get_text (entry), -1);
+      g_autofree char *whole = hb_log_entry_dup_text (entry);
+      g_autofree char *text = g_utf8_casefold (whole, -1);
       g_autofree char *who = g_utf8_casefold (hb_log_entry_get_who (entry), -1);
 
       return strstr (text, n) != NULL || strstr (who, n) != NULL;
@@ -125,8 +96,8 @@ log_filter_func (gpointer item,
   return TRUE;
 }
 
-static void
-refilter_log (HbServerWindow *self)
+void
+hb_server_window_refilter_log (HbServerWindow *self)
 {
   gtk_filter_changed (GTK_FILTER (self->log_filter), GTK_FILTER_CHANGE_DIFFERENT);
 }
@@ -161,411 +132,14 @@ update_selected_ids (HbServerWindow *self)
     }
   update_selection_actions (self);
   if (gtk_toggle_button_get_active (self->selected_only_toggle))
-    refilter_log (self);
-}
-
-/* ---------------------------------------------------------------------- */
-/* Client list columns                                                     */
-
-static char *
-format_uint (GObject *item, guint value, gpointer data)
-{
-  return g_strdup_printf ("%u", value);
-}
-
-static char *
-format_name (GObject *item, const char *name, gpointer data)
-{
-  return g_strdup (name ? name : "—");
-}
-
-static char *
-format_since (GObject *item, gint64 then, gint64 now, gpointer data)
-{
-  return hb_format_ago (then, now);
-}
-
-static char *
-format_rtt (GObject *item, gint64 last, gint64 avg, gpointer data)
-{
-  g_autofree char *l = hb_format_rtt (last);
-  g_autofree char *a = hb_format_rtt (avg);
-
-  if (last < 0)
-    return g_strdup ("—");
-  return g_strdup_printf (_("%s (avg %s)"), l, a);
-}
-
-static char *
-format_bytes (GObject *item, guint64 in, guint64 out, gpointer data)
-{
-  g_autofree char *i = hb_format_bytes (in);
-  g_autofree char *o = hb_format_bytes (out);
-
-  return g_strdup_printf ("%s / %s", i, o);
-}
-
-static char *
-format_tooltip_time (GObject *item, gint64 wall, gpointer data)
-{
-  g_autoptr(GDateTime) dt = NULL;
-
-  if (wall <= 0)
-    return NULL;
-  dt = hb_date_time_new_local (wall);
-  return g_date_time_format (dt, "%Y-%m-%d %H:%M:%S");
-}
-
-static GtkExpression *
-row_prop (const char *name)
-{
-  return gtk_property_expression_new (HB_TYPE_CONNECTION,
-                                      gtk_property_expression_new (GTK_TYPE_LIST_ITEM, NULL, "item"),
-                                      name);
-}
-
-static GtkExpression *
-closure1 (GtkExpression *a,
-          GCallback      format)
-{
-  return gtk_cclosure_expression_new (G_TYPE_STRING, NULL, 1, &a, format, NULL, NULL);
-}
-
-static GtkExpression *
-closure2 (GtkExpression *a,
-          GtkExpression *b,
-          GCallback      format)
-{
-  GtkExpression *params[2] = { a, b };
-
-  return gtk_cclosure_expression_new (G_TYPE_STRING, NULL, 2, params, format, NULL, NULL);
-}
-
-static GtkExpression *
-clock_now (HbServerWindow *self)
-{
-  /* A constant expression holds a plain reference; GTK 4.8's object
-   * expression (a weak reference) leaked when the clock went first. */
-  return gtk_property_expression_new (HB_TYPE_CLOCK,
-                                      gtk_constant_expression_new (HB_TYPE_CLOCK, self->clock),
-                                      "now");
-}
-
-typedef struct
-{
-  GtkExpression *text;     /* string */
-  GtkExpression *tooltip;  /* string, or NULL */
-  float          xalign;
-} TextCell;
-
-static gboolean
-text_cell_query_tooltip (GtkWidget   *label,
-                         int          x,
-                         int          y,
-                         gboolean     keyboard,
-                         GtkTooltip  *tooltip,
-                         GtkListItem *item)
-{
-  GtkExpression *expr = g_object_get_data (G_OBJECT (label), "hb-tooltip");
-  g_auto(GValue) value = G_VALUE_INIT;
-
-  if (gtk_list_item_get_item (item) == NULL || !gtk_expression_evaluate (expr, item, &value) ||
-      g_value_get_string (&value) == NULL)
-    return FALSE;
-  gtk_tooltip_set_text (tooltip, g_value_get_string (&value));
-  return TRUE;
-}
-
-static void
-text_cell_setup (GtkSignalListItemFactory *factory,
-                 GtkListItem              *item,
-                 TextCell                 *cell)
-{
-  GtkWidget *label = gtk_label_new (NULL);
-
-  gtk_label_set_xalign (GTK_LABEL (label), cell->xalign);
-  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
-  if (cell->xalign > 0.5)
-    gtk_widget_add_css_class (label, "numeric");
-  gtk_list_item_set_child (item, label);
-  /* Bound to the list item, so the binding follows whatever row it shows. */
-  gtk_expression_bind (gtk_expression_ref (cell->text), label, "label", item);
-  /* The tooltip is worked out when asked for: bound like the text, it was
-   * set at every heartbeat of every row on screen, and each setting cost a
-   * round trip to the X server for the pointer's position. */
-  if (cell->tooltip)
-    {
-      g_object_set_data_full (G_OBJECT (label), "hb-tooltip", gtk_expression_ref (cell->tooltip),
-                              (GDestroyNotify) gtk_expression_unref);
-      gtk_widget_set_has_tooltip (label, TRUE);
-      g_signal_connect (label, "query-tooltip", G_CALLBACK (text_cell_query_tooltip), item);
-    }
-}
-
-static void
-text_cell_free (gpointer data)
-{
-  TextCell *cell = data;
-
-  gtk_expression_unref (cell->text);
-  g_clear_pointer (&cell->tooltip, gtk_expression_unref);
-  g_free (cell);
-}
-
-static GtkColumnViewColumn *
-add_text_column (HbServerWindow *self,
-                 const char     *title,
-                 GtkExpression  *text,
-                 GtkExpression  *tooltip,
-                 GtkSorter      *sorter,
-                 float           xalign,
-                 gboolean        expand)
-{
-  TextCell *cell = g_new0 (TextCell, 1);
-  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
-  GtkColumnViewColumn *column;
-
-  cell->text = text;
-  cell->tooltip = tooltip;
-  cell->xalign = xalign;
-  g_signal_connect (factory, "setup", G_CALLBACK (text_cell_setup), cell);
-  g_object_set_data_full (G_OBJECT (factory), "hb-cell", cell, text_cell_free);
-
-  column = gtk_column_view_column_new (title, factory);
-  gtk_column_view_column_set_resizable (column, TRUE);
-  gtk_column_view_column_set_expand (column, expand);
-  if (sorter)
-    gtk_column_view_column_set_sorter (column, sorter);
-  gtk_column_view_append_column (self->column_view, column);
-  g_clear_object (&sorter);
-  g_object_unref (column);
-  return column;
-}
-
-static int
-liveness_rank (GObject *item, HbLiveness liveness, gpointer data)
-{
-  return liveness;
-}
-
-static GtkSorter *
-numeric_sorter (const char *prop)
-{
-  return GTK_SORTER (gtk_numeric_sorter_new (gtk_property_expression_new (HB_TYPE_CONNECTION, NULL, prop)));
-}
-
-/* The state cell: icon and word, never colour alone, and a heart that
- * beats when the client's answer arrives. */
-typedef struct
-{
-  GtkWidget    *image;
-  GtkWidget    *label;
-  GtkWidget    *heart;
-  HbConnection *conn;
-  gulong        liveness_id;
-  gulong        pong_id;
-  guint         beat_id;
-} StateCell;
-
-static void
-state_cell_update (StateCell *cell)
-{
-  static const char *icons[] = { "emblem-ok-symbolic", "dialog-warning-symbolic", "dialog-error-symbolic" };
-  static const char *classes[] = { "alive", "late", "dead" };
-  HbLiveness l = hb_connection_get_liveness (cell->conn);
-  GtkWidget *box = gtk_widget_get_parent (cell->image);
-  const char *words[] = { C_("liveness", "alive"), C_("liveness", "late"), C_("liveness", "dead") };
-
-  for (guint i = 0; i < G_N_ELEMENTS (classes); i++)
-    gtk_widget_remove_css_class (box, classes[i]);
-  gtk_widget_add_css_class (box, classes[l]);
-  gtk_image_set_from_icon_name (GTK_IMAGE (cell->image), icons[l]);
-  gtk_label_set_text (GTK_LABEL (cell->label), words[l]);
-}
-
-static void
-state_liveness_changed (HbConnection *conn,
-                        GParamSpec   *pspec,
-                        StateCell    *cell)
-{
-  state_cell_update (cell);
-}
-
-static gboolean
-beat_done (gpointer data)
-{
-  StateCell *cell = data;
-
-  cell->beat_id = 0;
-  gtk_widget_remove_css_class (cell->heart, "beat");
-  return G_SOURCE_REMOVE;
-}
-
-/* GTK 4.8's list views keep about 200 rows made, most of them outside the
- * viewport; a heart there need not beat. Each beat restyles the heart and
- * runs its transition, which at 10,000 clients was most of every frame. */
-static gboolean
-heart_in_view (StateCell *cell)
-{
-  GtkWidget *view = gtk_widget_get_ancestor (cell->heart, GTK_TYPE_COLUMN_VIEW);
-  double x, y;
-
-  if (view == NULL || !gtk_widget_get_mapped (cell->heart) ||
-      !gtk_widget_translate_coordinates (cell->heart, view, 0, 0, &x, &y))
-    return FALSE;
-  return y + gtk_widget_get_height (cell->heart) > 0 && y < gtk_widget_get_height (view);
-}
-
-static void
-state_pong_arrived (HbConnection *conn,
-                    GParamSpec   *pspec,
-                    StateCell    *cell)
-{
-  if (!heart_in_view (cell))
-    return;
-  gtk_widget_add_css_class (cell->heart, "beat");
-  g_clear_handle_id (&cell->beat_id, g_source_remove);
-  cell->beat_id = g_timeout_add (400, beat_done, cell);
-}
-
-static void
-state_cell_free (gpointer data)
-{
-  StateCell *cell = data;
-
-  g_clear_handle_id (&cell->beat_id, g_source_remove);
-  g_free (cell);
-}
-
-static gboolean
-heart_query_tooltip (GtkWidget  *heart,
-                     int         x,
-                     int         y,
-                     gboolean    keyboard,
-                     GtkTooltip *tooltip,
-                     gpointer    data)
-{
-  gtk_tooltip_set_text (tooltip, _("Beats when the client's heartbeat answer (PONG) arrives"));
-  return TRUE;
-}
-
-static void
-state_setup (GtkSignalListItemFactory *factory,
-             GtkListItem              *item,
-             gpointer                  user_data)
-{
-  StateCell *cell = g_new0 (StateCell, 1);
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-
-  cell->heart = gtk_image_new_from_icon_name ("emblem-favorite-symbolic");
-  gtk_widget_add_css_class (cell->heart, "hb-heart");
-  /* Not gtk_widget_set_tooltip_text(): that asks the X server where the
-   * pointer is, twice, for each of the ~200 rows the list makes. */
-  gtk_widget_set_has_tooltip (cell->heart, TRUE);
-  g_signal_connect (cell->heart, "query-tooltip", G_CALLBACK (heart_query_tooltip), NULL);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (cell->heart), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
-                                  _("Beats when the client's heartbeat answer (PONG) arrives"), -1);
-  cell->image = gtk_image_new ();
-  cell->label = gtk_label_new (NULL);
-  gtk_box_append (GTK_BOX (box), cell->heart);
-  gtk_box_append (GTK_BOX (box), cell->image);
-  gtk_box_append (GTK_BOX (box), cell->label);
-  gtk_widget_add_css_class (box, "hb-state");
-  g_object_set_data_full (G_OBJECT (item), "hb-state-cell", cell, state_cell_free);
-  gtk_list_item_set_child (item, box);
-}
-
-static void
-state_bind (GtkSignalListItemFactory *factory,
-            GtkListItem              *item,
-            gpointer                  user_data)
-{
-  StateCell *cell = g_object_get_data (G_OBJECT (item), "hb-state-cell");
-
-  cell->conn = gtk_list_item_get_item (item);
-  cell->liveness_id = g_signal_connect (cell->conn, "notify::liveness",
-                                        G_CALLBACK (state_liveness_changed), cell);
-  cell->pong_id = g_signal_connect (cell->conn, "notify::last-pong",
-                                    G_CALLBACK (state_pong_arrived), cell);
-  state_cell_update (cell);
-}
-
-static void
-state_unbind (GtkSignalListItemFactory *factory,
-              GtkListItem              *item,
-              gpointer                  user_data)
-{
-  StateCell *cell = g_object_get_data (G_OBJECT (item), "hb-state-cell");
-
-  g_clear_signal_handler (&cell->liveness_id, cell->conn);
-  g_clear_signal_handler (&cell->pong_id, cell->conn);
-  g_clear_handle_id (&cell->beat_id, g_source_remove);
-  gtk_widget_remove_css_class (cell->heart, "beat");
-  cell->conn = NULL;
-}
-
-static void
-build_columns (HbServerWindow *self)
-{
-  GtkListItemFactory *factory;
-  GtkColumnViewColumn *column;
-
-  add_text_column (self, _("ID"),
-                   closure1 (row_prop ("id"), G_CALLBACK (format_uint)),
-                   NULL, numeric_sorter ("id"), 1.0, FALSE);
-  add_text_column (self, _("Name"),
-                   closure1 (row_prop ("name"), G_CALLBACK (format_name)),
-                   NULL,
-                   GTK_SORTER (gtk_string_sorter_new (gtk_property_expression_new (HB_TYPE_CONNECTION, NULL, "name"))),
-                   0.0, TRUE);
-  add_text_column (self, _("Address"), row_prop ("peer"), NULL,
-                   GTK_SORTER (gtk_string_sorter_new (gtk_property_expression_new (HB_TYPE_CONNECTION, NULL, "peer"))),
-                   0.0, TRUE);
-  add_text_column (self, _("Connected"),
-                   closure2 (row_prop ("connected-since"), clock_now (self), G_CALLBACK (format_since)),
-                   closure1 (row_prop ("connected-since"), G_CALLBACK (format_tooltip_time)),
-                   numeric_sorter ("connected-since"), 1.0, FALSE);
-  add_text_column (self, _("Heartbeat Sent"),
-                   closure2 (row_prop ("last-ping"), clock_now (self), G_CALLBACK (format_since)),
-                   closure1 (row_prop ("last-ping"), G_CALLBACK (format_tooltip_time)),
-                   numeric_sorter ("last-ping"), 1.0, FALSE);
-  add_text_column (self, _("Ack Received"),
-                   closure2 (row_prop ("last-pong"), clock_now (self), G_CALLBACK (format_since)),
-                   closure1 (row_prop ("last-pong"), G_CALLBACK (format_tooltip_time)),
-                   numeric_sorter ("last-pong"), 1.0, FALSE);
-  add_text_column (self, _("RTT"),
-                   closure2 (row_prop ("rtt-last"), row_prop ("rtt-avg"), G_CALLBACK (format_rtt)),
-                   NULL, numeric_sorter ("rtt-last"), 1.0, FALSE);
-  add_text_column (self, _("Missed"),
-                   closure1 (row_prop ("missed"), G_CALLBACK (format_uint)),
-                   NULL, numeric_sorter ("missed"), 1.0, FALSE);
-
-  factory = gtk_signal_list_item_factory_new ();
-  g_signal_connect (factory, "setup", G_CALLBACK (state_setup), self);
-  g_signal_connect (factory, "bind", G_CALLBACK (state_bind), self);
-  g_signal_connect (factory, "unbind", G_CALLBACK (state_unbind), self);
-  column = gtk_column_view_column_new (_("State"), factory);
-  {
-    GtkExpression *l = gtk_property_expression_new (HB_TYPE_CONNECTION, NULL, "liveness");
-    g_autoptr(GtkSorter) sorter = GTK_SORTER (gtk_numeric_sorter_new (
-      gtk_cclosure_expression_new (G_TYPE_INT, NULL, 1, &l, G_CALLBACK (liveness_rank), NULL, NULL)));
-
-    gtk_column_view_column_set_sorter (column, sorter);
-  }
-  gtk_column_view_column_set_resizable (column, TRUE);
-  gtk_column_view_append_column (self->column_view, column);
-  g_object_unref (column);
-
-  add_text_column (self, _("Bytes In / Out"),
-                   closure2 (row_prop ("bytes-in"), row_prop ("bytes-out"), G_CALLBACK (format_bytes)),
-                   NULL, numeric_sorter ("bytes-in"), 1.0, FALSE);
+    hb_server_window_refilter_log (self);
 }
 
 /* ---------------------------------------------------------------------- */
 /* Server events                                                           */
 
-static void
-update_status (HbServerWindow *self)
+void
+hb_server_window_update_status (HbServerWindow *self)
 {
   g_autofree char *text = NULL;
   guint n = hb_server_get_n_clients (self->server);
@@ -587,6 +161,14 @@ update_status (HbServerWindow *self)
       gtk_button_set_label (self->start_button, _("_Start Listening"));
       gtk_widget_add_css_class (GTK_WIDGET (self->start_button), "suggested-action");
     }
+  if (hb_server_get_listening (self->server) && hb_server_get_protocol (self->server) != HB_PROTOCOL_LINE)
+    {
+      char *more = g_strconcat (text, hb_server_get_protocol (self->server) == HB_PROTOCOL_LAB
+                                        ? _(" · the lab's protocol") : _(" · raw TCP"), NULL);
+
+      g_free (text);
+      text = more;
+    }
   if (self->capture != NULL && hb_capture_session_is_active (self->capture))
     {
       char *more = g_strconcat (text, _(" · capturing packets"), NULL);
@@ -601,6 +183,8 @@ update_status (HbServerWindow *self)
   gtk_widget_set_sensitive (GTK_WIDGET (self->address_entry), !hb_server_get_listening (self->server));
   gtk_widget_set_sensitive (GTK_WIDGET (self->all_interfaces_check), !hb_server_get_listening (self->server));
   gtk_widget_set_sensitive (GTK_WIDGET (self->port_spin), !hb_server_get_listening (self->server));
+  gtk_widget_set_sensitive (GTK_WIDGET (self->protocol_drop), !hb_server_get_listening (self->server));
+  hb_server_window_lab_update_actions (self);
 }
 
 static void
@@ -610,9 +194,24 @@ update_empty_hint (HbServerWindow *self)
   const char *addr = hb_server_get_address (self->server);
   gboolean any = g_strcmp0 (addr, "::") == 0 || g_strcmp0 (addr, "0.0.0.0") == 0;
 
-  if (hb_server_get_listening (self->server))
+  const char *host = any ? "127.0.0.1" : addr;
+  guint port = hb_server_get_port (self->server);
+
+  if (hb_server_get_listening (self->server) && hb_server_get_protocol (self->server) == HB_PROTOCOL_LAB)
+    hint = g_strdup_printf (_("The students' programs connect to port %u%s.\n"
+                              "Every %g s the server sends “%s” to each, and expects “%s” back.\n"
+                              "Try it in a terminal: nc %s %u"),
+                            port, any ? _(" of this computer's address") : "",
+                            hb_server_get_interval_ms (self->server) / 1000.0,
+                            self->heartbeat_shown, self->ack_shown, host, port);
+  else if (hb_server_get_listening (self->server) && hb_server_get_protocol (self->server) == HB_PROTOCOL_RAW)
+    hint = g_strdup_printf (_("Any TCP program may connect to port %u: nothing is expected of it,\n"
+                              "and every read of its bytes is shown as it arrives.\n"
+                              "Try it in a terminal: nc %s %u"),
+                            port, host, port);
+  else if (hb_server_get_listening (self->server))
     hint = g_strdup_printf (_("Open a client window with Ctrl+N, or in a terminal run\nnc %s %u\nand type MSG hello"),
-                            any ? "127.0.0.1" : addr, hb_server_get_port (self->server));
+                            host, port);
   else
     hint = g_strdup (_("Start listening, then open a client window with Ctrl+N\nor connect with nc from a terminal."));
   gtk_label_set_text (self->empty_hint, hint);
@@ -627,7 +226,7 @@ on_clock_tick (HbClock        *clock,
   if (self->message_rate < 0.05)
     self->message_rate = 0;
   self->messages_this_tick = 0;
-  update_status (self);
+  hb_server_window_update_status (self);
 }
 
 static void
@@ -635,7 +234,7 @@ on_client_connected (HbServer *server, HbConnection *conn, HbServerWindow *self)
 {
   g_autofree char *text = g_strdup_printf (_("joined from %s"), hb_connection_get_peer (conn));
 
-  log_add (self, HB_LOG_JOIN, conn, text);
+  hb_server_window_log_add (self, HB_LOG_JOIN, conn, text);
 }
 
 static void
@@ -643,14 +242,17 @@ on_client_hello (HbServer *server, HbConnection *conn, const char *name, HbServe
 {
   g_autofree char *text = g_strdup_printf (_("is called %s"), name);
 
-  log_add (self, HB_LOG_INFO, conn, text);
+  hb_server_window_log_add (self, HB_LOG_INFO, conn, text);
 }
 
 static void
 on_message (HbServer *server, HbConnection *conn, const char *text, HbServerWindow *self)
 {
   self->messages_this_tick++;
-  log_add (self, HB_LOG_MESSAGE, conn, text);
+  /* In the lab's protocol every byte of a message is in the log already,
+   * read by read (hb-server-window-lab.c): how it came is the lesson. */
+  if (hb_connection_get_protocol (conn) == HB_PROTOCOL_LINE)
+    hb_server_window_log_add (self, HB_LOG_MESSAGE, conn, text);
 }
 
 static void
@@ -658,7 +260,7 @@ on_error_sent (HbServer *server, HbConnection *conn, HbErrCode code, const char 
 {
   g_autofree char *line = g_strdup_printf ("%s: %s", hb_err_code_to_string (code), text);
 
-  log_add (self, HB_LOG_ERROR, conn, line);
+  hb_server_window_log_add (self, HB_LOG_ERROR, conn, line);
 }
 
 static const char *
@@ -679,15 +281,34 @@ reason_words (HbByeReason reason)
     }
 }
 
+static const char *
+close_words (HbCloseKind kind)
+{
+  switch (kind)
+    {
+    case HB_CLOSE_FIN: return _("with FIN");
+    case HB_CLOSE_RESET: return _("with RST");
+    case HB_CLOSE_NO_FIN: return _("its FIN never came");
+    case HB_CLOSE_ERROR: return _("socket error");
+    case HB_CLOSE_OPEN:
+    default: return NULL;
+    }
+}
+
 static void
 on_client_disconnected (HbServer *server, HbConnection *conn, HbByeReason reason,
                         HbInitiator initiator, HbServerWindow *self)
 {
-  g_autofree char *text = g_strdup_printf (_("left: %s (%s)"), reason_words (reason),
-                                           initiator == HB_INITIATOR_LOCAL ? _("server closed first")
-                                                                           : _("client closed first"));
+  const char *first = initiator == HB_INITIATOR_LOCAL ? _("server closed first") : _("client closed first");
+  const char *how = close_words (hb_connection_get_close_kind (conn));
+  g_autofree char *text = NULL;
 
-  log_add (self, HB_LOG_LEAVE, conn, text);
+  /* Without BYE, how TCP closed is what the lab's teardown is about. */
+  if (hb_connection_get_protocol (conn) != HB_PROTOCOL_LINE && how != NULL)
+    text = g_strdup_printf (_("left: %s, %s (%s)"), reason_words (reason), how, first);
+  else
+    text = g_strdup_printf (_("left: %s (%s)"), reason_words (reason), first);
+  hb_server_window_log_add (self, HB_LOG_LEAVE, conn, text);
 }
 
 static void
@@ -695,7 +316,7 @@ on_client_rejected (HbServer *server, const char *peer, HbByeReason reason, HbSe
 {
   g_autofree char *text = g_strdup_printf (_("turned away %s: the server is full"), peer);
 
-  log_add (self, HB_LOG_ERROR, NULL, text);
+  hb_server_window_log_add (self, HB_LOG_ERROR, NULL, text);
 }
 
 static void
@@ -703,16 +324,17 @@ on_server_notify (HbServer       *server,
                   GParamSpec     *pspec,
                   HbServerWindow *self)
 {
-  update_status (self);
+  hb_server_window_update_status (self);
   update_empty_hint (self);
 }
 
 /* ---------------------------------------------------------------------- */
 /* Actions                                                                 */
 
-static void
-show_error (HbServerWindow *self,
-            const char     *message)
+
+void
+hb_server_window_show_error (HbServerWindow *self,
+                             const char     *message)
 {
   gtk_label_set_text (self->error_label, message);
   gtk_revealer_set_reveal_child (self->error_revealer, TRUE);
@@ -726,89 +348,6 @@ dismiss_error_action (GtkWidget  *widget,
   HbServerWindow *self = HB_SERVER_WINDOW (widget);
 
   gtk_revealer_set_reveal_child (self->error_revealer, FALSE);
-}
-
-/* ---------------------------------------------------------------------- */
-/* Live capture of the server's port                                       */
-
-static void
-on_capture_state (HbCaptureSession *session,
-                  GParamSpec       *pspec,
-                  HbServerWindow   *self)
-{
-  GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), "capture");
-  gboolean active = hb_capture_session_is_active (session);
-
-  g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_new_boolean (active));
-  if (hb_capture_session_get_state (session) == HB_CAPTURE_SESSION_FAILED)
-    {
-      g_autofree char *text = g_strdup_printf (_("Live capture is not possible: %s"),
-                                               hb_capture_session_get_message (session));
-
-      show_error (self, text);
-      log_add (self, HB_LOG_ERROR, NULL, text);
-    }
-  else if (hb_capture_session_get_state (session) == HB_CAPTURE_SESSION_RUNNING)
-    log_add (self, HB_LOG_INFO, NULL,
-             _("Capturing packets: the timeline of every client that connects from now on shows its handshake"));
-  update_status (self);
-}
-
-/* Watches the capture of the server's port from the moment it listens,
- * whoever starts it (this window, or a timeline of one of its clients),
- * so that the Capture button always says whether packets are captured. */
-static void
-capture_attach (HbServerWindow *self)
-{
-  if (self->capture != NULL || !hb_server_get_listening (self->server))
-    return;
-  self->capture = hb_capture_session_get_for_port (hb_server_get_port (self->server));
-  hb_capture_session_hold (self->capture);
-  g_signal_connect (self->capture, "notify::state", G_CALLBACK (on_capture_state), self);
-  if (hb_capture_session_is_active (self->capture))
-    on_capture_state (self->capture, NULL, self);
-}
-
-static void
-capture_stop (HbServerWindow *self)
-{
-  if (self->capture == NULL)
-    return;
-  g_signal_handlers_disconnect_by_data (self->capture, self);
-  /* For every window showing it, not just this one's hold. */
-  hb_capture_session_stop (self->capture);
-  hb_capture_session_release (self->capture);
-  g_clear_object (&self->capture);
-  g_simple_action_set_state (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self), "capture")),
-                             g_variant_new_boolean (FALSE));
-  update_status (self);
-}
-
-static void
-capture_change_state (GSimpleAction *action,
-                      GVariant      *state,
-                      gpointer       user_data)
-{
-  HbServerWindow *self = user_data;
-  const char *addr = hb_server_get_address (self->server);
-  g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (addr);
-
-  if (!g_variant_get_boolean (state))
-    {
-      /* For every window showing it; this window keeps watching. */
-      if (self->capture != NULL)
-        hb_capture_session_stop (self->capture);
-      g_simple_action_set_state (action, g_variant_new_boolean (FALSE));
-      update_status (self);
-      return;
-    }
-  if (!hb_server_get_listening (self->server))
-    return;
-  gtk_revealer_set_reveal_child (self->error_revealer, FALSE);
-  capture_attach (self);
-  /* Loopback traffic is on lo; a server on all interfaces may see any. */
-  hb_capture_session_start (self->capture, inet != NULL && g_inet_address_get_is_loopback (inet) ? "lo" : "any");
-  on_capture_state (self->capture, NULL, self);
 }
 
 /* A client is dead when no PONG came for the timeout, counted from its last
@@ -835,27 +374,50 @@ toggle_listening_action (GtkWidget  *widget,
   HbServerWindow *self = HB_SERVER_WINDOW (widget);
   g_autoptr(GError) error = NULL;
   g_autofree char *msg = NULL;
+  HbProtocol protocol = gtk_drop_down_get_selected (self->protocol_drop);
 
   if (hb_server_get_listening (self->server))
     {
       hb_server_stop (self->server);
-      capture_stop (self);
-      log_add (self, HB_LOG_INFO, NULL, _("Stopped listening; every client was told BYE shutdown"));
+      hb_server_window_capture_stop (self);
+      hb_server_window_log_add (self, HB_LOG_INFO, NULL,
+                                hb_server_get_protocol (self->server) == HB_PROTOCOL_LINE
+                                  ? _("Stopped listening; every client was told BYE shutdown")
+                                  : _("Stopped listening; every client's connection was closed (FIN)"));
       return;
     }
 
-  if (!heartbeat_valid (self))
+  if (protocol > HB_PROTOCOL_RAW)
+    protocol = HB_PROTOCOL_LINE;
+  if (protocol != HB_PROTOCOL_RAW && !heartbeat_valid (self))
     {
       g_autofree char *text =
         g_strdup_printf (_("The timeout (%d ms) must be longer than the heartbeat interval (%d ms), or every client is declared dead before it can answer. Raise the timeout under Heartbeat…, then start again."),
                          gtk_spin_button_get_value_as_int (self->timeout_spin),
                          gtk_spin_button_get_value_as_int (self->interval_spin));
 
-      show_error (self, text);
+      hb_server_window_show_error (self, text);
       return;
     }
+  if (!hb_lab_settings_apply (self->lab_settings, protocol, G_OBJECT (self->server), &error))
+    {
+      g_autofree char *text = g_strdup_printf (_("%s. Correct it under Heartbeat…, then start again."),
+                                               error->message);
+
+      hb_server_window_show_error (self, text);
+      return;
+    }
+  /* Remembered for the next window and the next run; this window keeps
+   * its own copy meanwhile (never a field shared with another window). */
+  g_settings_set_string (self->settings, "server-protocol", hb_protocol_to_string (protocol));
+  hb_lab_settings_save (self->lab_settings, self->settings);
+  g_free (self->heartbeat_shown);
+  self->heartbeat_shown = g_strdup (hb_lab_settings_get_heartbeat_text (self->lab_settings));
+  g_free (self->ack_shown);
+  self->ack_shown = g_strdup (hb_lab_settings_get_ack_text (self->lab_settings));
 
   g_object_set (self->server,
+                "protocol", protocol,
                 "address", gtk_editable_get_text (GTK_EDITABLE (self->address_entry)),
                 "port", (guint) gtk_spin_button_get_value_as_int (self->port_spin),
                 "interval-ms", (guint) gtk_spin_button_get_value_as_int (self->interval_spin),
@@ -873,17 +435,29 @@ toggle_listening_action (GtkWidget  *widget,
                                 error->message);
       else
         text = g_strdup_printf (_("%s. Check the address and port, then start again."), error->message);
-      show_error (self, text);
-      log_add (self, HB_LOG_ERROR, NULL, error->message);
+      hb_server_window_show_error (self, text);
+      hb_server_window_log_add (self, HB_LOG_ERROR, NULL, error->message);
       return;
     }
 
   gtk_revealer_set_reveal_child (self->error_revealer, FALSE);
-  capture_attach (self);
-  msg = g_strdup_printf (_("Listening on %s port %u: heartbeat every %u ms, dead after %u ms"),
-                         hb_server_get_address (self->server), hb_server_get_port (self->server),
-                         hb_server_get_interval_ms (self->server), hb_server_get_timeout_ms (self->server));
-  log_add (self, HB_LOG_INFO, NULL, msg);
+  hb_server_window_capture_attach (self);
+  if (protocol == HB_PROTOCOL_LAB)
+    msg = g_strdup_printf (_("Listening on %s port %u in the lab's protocol: “%s” every %u ms, answered by “%s”; dead after %u ms"),
+                           hb_server_get_address (self->server), hb_server_get_port (self->server),
+                           self->heartbeat_shown, hb_server_get_interval_ms (self->server), self->ack_shown,
+                           hb_server_get_timeout_ms (self->server));
+  else if (protocol == HB_PROTOCOL_RAW)
+    msg = g_strdup_printf (_("Listening on %s port %u as a plain TCP server: no heartbeat, every read shown"),
+                           hb_server_get_address (self->server), hb_server_get_port (self->server));
+  else
+    msg = g_strdup_printf (_("Listening on %s port %u: heartbeat every %u ms, dead after %u ms"),
+                           hb_server_get_address (self->server), hb_server_get_port (self->server),
+                           hb_server_get_interval_ms (self->server), hb_server_get_timeout_ms (self->server));
+  hb_server_window_log_add (self, HB_LOG_INFO, NULL, msg);
+  hb_server_window_lab_started (self);
+  update_empty_hint (self);
+  hb_server_window_update_status (self);
 }
 
 static char *
@@ -910,12 +484,12 @@ broadcast_action (GtkWidget  *widget,
     return;
   n = hb_server_broadcast (self->server, text);
   line = g_strdup_printf (ngettext ("%s  (%u recipient)", "%s  (%u recipients)", n), text, n);
-  log_add (self, HB_LOG_BROADCAST, NULL, line);
+  hb_server_window_log_add (self, HB_LOG_BROADCAST, NULL, line);
   gtk_editable_set_text (GTK_EDITABLE (self->broadcast_entry), "");
 }
 
-static GPtrArray *
-selected_connections (HbServerWindow *self)
+GPtrArray *
+hb_server_window_selected_connections (HbServerWindow *self)
 {
   g_autoptr(GtkBitset) set = gtk_selection_model_get_selection (GTK_SELECTION_MODEL (self->selection));
   GPtrArray *out = g_ptr_array_new_with_free_func (g_object_unref);
@@ -935,13 +509,13 @@ send_selected_action (GtkWidget  *widget,
 {
   HbServerWindow *self = HB_SERVER_WINDOW (widget);
   g_autofree char *text = take_entry_text (self);
-  g_autoptr(GPtrArray) conns = selected_connections (self);
+  g_autoptr(GPtrArray) conns = hb_server_window_selected_connections (self);
 
   if (text == NULL)
     return;
   if (conns->len == 0)
     {
-      show_error (self, _("Select one or more clients in the list first (Ctrl+click adds to the selection)."));
+      hb_server_window_show_error (self, _("Select one or more clients in the list first (Ctrl+click adds to the selection)."));
       return;
     }
   for (guint i = 0; i < conns->len; i++)
@@ -949,7 +523,7 @@ send_selected_action (GtkWidget  *widget,
       HbConnection *conn = g_ptr_array_index (conns, i);
 
       if (hb_server_send (self->server, hb_connection_get_id (conn), text))
-        log_add (self, HB_LOG_SENT, conn, text);
+        hb_server_window_log_add (self, HB_LOG_SENT, conn, text);
     }
   gtk_editable_set_text (GTK_EDITABLE (self->broadcast_entry), "");
 }
@@ -960,94 +534,10 @@ kick_selected_action (GtkWidget  *widget,
                       GVariant   *param)
 {
   HbServerWindow *self = HB_SERVER_WINDOW (widget);
-  g_autoptr(GPtrArray) conns = selected_connections (self);
+  g_autoptr(GPtrArray) conns = hb_server_window_selected_connections (self);
 
   for (guint i = 0; i < conns->len; i++)
     hb_server_kick (self->server, hb_connection_get_id (g_ptr_array_index (conns, i)));
-}
-
-static void
-open_timeline (HbServerWindow *self,
-               HbConnection   *conn)
-{
-  const char *addr = hb_server_get_address (self->server);
-  g_autofree char *client = hb_connection_get_name (conn) ?
-                            g_strdup_printf ("%s (%s)", hb_connection_get_name (conn), hb_connection_get_peer (conn)) :
-                            g_strdup (hb_connection_get_peer (conn));
-  g_autofree char *server = hb_format_endpoint (addr, hb_server_get_port (self->server));
-  HbTimelineWindow *win;
-
-  win = hb_timeline_window_new (gtk_window_get_application (GTK_WINDOW (self)),
-                                hb_connection_get_timeline (conn), FALSE,
-                                hb_connection_get_socket (conn), client, server);
-  gtk_window_present (GTK_WINDOW (win));
-}
-
-static void
-show_timeline_action (GtkWidget  *widget,
-                      const char *action_name,
-                      GVariant   *param)
-{
-  HbServerWindow *self = HB_SERVER_WINDOW (widget);
-  g_autoptr(GPtrArray) conns = selected_connections (self);
-
-  if (conns->len == 0)
-    {
-      show_error (self, _("Select a client in the list first, then open its timeline."));
-      return;
-    }
-  open_timeline (self, g_ptr_array_index (conns, 0));
-}
-
-/* Every connection captured on the server's port, those that have left
- * included (their rows are gone, their teardown is not): written to a
- * pcap file and opened as one, to choose a connection from. */
-static void
-show_captured_action (GtkWidget  *widget,
-                      const char *action_name,
-                      GVariant   *param)
-{
-  HbServerWindow *self = HB_SERVER_WINDOW (widget);
-  g_autofree char *dir = g_build_filename (g_get_user_cache_dir (), "heartbeat-lab", NULL);
-  g_autofree char *name = NULL;
-  g_autofree char *path = NULL;
-  g_autofree char *title = NULL;
-  g_autoptr(GFile) file = NULL;
-  g_autoptr(GError) error = NULL;
-  HbTimelineWindow *win;
-
-  if (self->capture == NULL || hb_capture_session_get_conversations (self->capture)->len == 0)
-    {
-      show_error (self, _("Nothing has been captured yet: press Capture, then let clients connect."));
-      return;
-    }
-  name = g_strdup_printf ("captured-port-%u.pcap", hb_capture_session_get_port (self->capture));
-  path = g_build_filename (dir, name, NULL);
-  if (g_mkdir_with_parents (dir, 0700) != 0)
-    g_set_error (&error, G_IO_ERROR, g_io_error_from_errno (errno), "%s: %s", dir, g_strerror (errno));
-  if (error != NULL || !hb_capture_session_write (self->capture, path, &error))
-    {
-      show_error (self, error->message);
-      return;
-    }
-  file = g_file_new_for_path (path);
-  win = hb_timeline_window_new_for_file (gtk_window_get_application (GTK_WINDOW (self)), file);
-  /* Read whole: the file was only the way in. */
-  g_unlink (path);
-  title = g_strdup_printf (_("Timeline: everything captured on port %u"), hb_capture_session_get_port (self->capture));
-  gtk_window_set_title (GTK_WINDOW (win), title);
-  gtk_window_present (GTK_WINDOW (win));
-}
-
-static void
-on_row_activate (GtkColumnView  *view,
-                 guint           position,
-                 HbServerWindow *self)
-{
-  g_autoptr(HbConnection) conn = g_list_model_get_item (G_LIST_MODEL (self->selection), position);
-
-  if (conn != NULL)
-    open_timeline (self, conn);
 }
 
 static void
@@ -1075,7 +565,7 @@ export_response (GtkNativeDialog *dialog,
       g_autoptr(GError) error = NULL;
 
       if (!hb_log_export (hb_log_view_get_model (self->log_view), file, json, &error))
-        show_error (self, error->message);
+        hb_server_window_show_error (self, error->message);
     }
   gtk_native_dialog_destroy (dialog);
   g_object_unref (dialog);
@@ -1137,6 +627,25 @@ on_address_changed (GtkEditable    *editable,
                                g_strcmp0 (addr, "::") == 0 || g_strcmp0 (addr, "0.0.0.0") == 0);
 }
 
+static HbCheckBoard *
+get_board (gpointer data)
+{
+  return HB_SERVER_WINDOW (data)->board;
+}
+
+/* What the chosen protocol uses is there to be set, and nothing else:
+ * relaying is the line protocol's; raw TCP has no heartbeat at all. */
+static void
+on_protocol_chosen (HbServerWindow *self)
+{
+  HbProtocol protocol = gtk_drop_down_get_selected (self->protocol_drop);
+
+  hb_lab_settings_set_protocol (self->lab_settings, protocol);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->relay_switch), protocol == HB_PROTOCOL_LINE);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->interval_spin), protocol != HB_PROTOCOL_RAW);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->timeout_spin), protocol != HB_PROTOCOL_RAW);
+}
+
 /* ---------------------------------------------------------------------- */
 /* GObject                                                                 */
 
@@ -1167,7 +676,11 @@ hb_server_window_dispose (GObject *object)
       g_signal_handlers_disconnect_by_data (gtk_spin_button_get_adjustment (self->interval_spin), self);
       g_signal_handlers_disconnect_by_data (gtk_spin_button_get_adjustment (self->timeout_spin), self);
     }
+  hb_server_window_lab_dispose (self);
   gtk_widget_dispose_template (GTK_WIDGET (self), HB_TYPE_SERVER_WINDOW);
+  g_clear_pointer (&self->columns, hb_server_columns_free);
+  g_clear_pointer (&self->heartbeat_shown, g_free);
+  g_clear_pointer (&self->ack_shown, g_free);
   g_clear_object (&self->selection);
   g_clear_object (&self->log_filter);
   g_clear_object (&self->server);
@@ -1189,16 +702,19 @@ hb_server_window_class_init (HbServerWindowClass *klass)
   object_class->dispose = hb_server_window_dispose;
 
   g_type_ensure (HB_TYPE_LOG_VIEW);
+  g_type_ensure (HB_TYPE_LAB_SETTINGS);
   gtk_widget_class_set_template_from_resource (widget_class, "/org/heartbeatlab/HeartbeatLab/hb-server-window.ui");
   gtk_widget_class_bind_template_child (widget_class, HbServerWindow, address_entry);
   gtk_widget_class_bind_template_child (widget_class, HbServerWindow, all_interfaces_check);
   gtk_widget_class_bind_template_child (widget_class, HbServerWindow, port_spin);
+  gtk_widget_class_bind_template_child (widget_class, HbServerWindow, protocol_drop);
   gtk_widget_class_bind_template_child (widget_class, HbServerWindow, interval_spin);
   gtk_widget_class_bind_template_child (widget_class, HbServerWindow, timeout_spin);
   gtk_widget_class_bind_template_child (widget_class, HbServerWindow, timeout_warning);
   gtk_widget_class_bind_template_child_full (widget_class, "timeout_warning_label", FALSE, 0);
   gtk_widget_class_bind_template_child (widget_class, HbServerWindow, max_clients_spin);
   gtk_widget_class_bind_template_child (widget_class, HbServerWindow, relay_switch);
+  gtk_widget_class_bind_template_child (widget_class, HbServerWindow, lab_settings);
   gtk_widget_class_bind_template_child (widget_class, HbServerWindow, start_button);
   gtk_widget_class_bind_template_child (widget_class, HbServerWindow, capture_button);
   gtk_widget_class_bind_template_child (widget_class, HbServerWindow, error_revealer);
@@ -1207,13 +723,16 @@ hb_server_window_class_init (HbServerWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HbServerWindow, empty_hint);
   gtk_widget_class_bind_template_child (widget_class, HbServerWindow, column_view);
   gtk_widget_class_bind_template_child (widget_class, HbServerWindow, selected_only_toggle);
+  gtk_widget_class_bind_template_child (widget_class, HbServerWindow, view_button);
   gtk_widget_class_bind_template_child (widget_class, HbServerWindow, log_search);
   gtk_widget_class_bind_template_child (widget_class, HbServerWindow, log_view);
   gtk_widget_class_bind_template_child (widget_class, HbServerWindow, broadcast_entry);
+  gtk_widget_class_bind_template_child (widget_class, HbServerWindow, check_button);
+  gtk_widget_class_bind_template_child (widget_class, HbServerWindow, kick_button);
   gtk_widget_class_bind_template_child (widget_class, HbServerWindow, status_label);
   /* Only for tests, which look at what the user sees. */
   gtk_widget_class_bind_template_child_full (widget_class, "send_selected_button", FALSE, 0);
-  gtk_widget_class_bind_template_child_full (widget_class, "kick_button", FALSE, 0);
+  gtk_widget_class_bind_template_child_full (widget_class, "heartbeat_button", FALSE, 0);
   gtk_widget_class_bind_template_child_full (widget_class, "timeline_button", FALSE, 0);
 
   gtk_widget_class_install_action (widget_class, "win.toggle-listening", NULL, toggle_listening_action);
@@ -1221,11 +740,11 @@ hb_server_window_class_init (HbServerWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.send-selected", NULL, send_selected_action);
   gtk_widget_class_install_action (widget_class, "win.kick-selected", NULL, kick_selected_action);
   gtk_widget_class_install_action (widget_class, "win.clear-log", NULL, clear_log_action);
-  gtk_widget_class_install_action (widget_class, "win.show-timeline", NULL, show_timeline_action);
-  gtk_widget_class_install_action (widget_class, "win.show-captured", NULL, show_captured_action);
+  hb_server_window_capture_class_init (widget_class);
   gtk_widget_class_install_action (widget_class, "win.export-log", "s", export_log_action);
   gtk_widget_class_install_action (widget_class, "win.dismiss-error", NULL, dismiss_error_action);
   gtk_widget_class_install_action (widget_class, "win.focus-message", NULL, focus_entry_action);
+  hb_server_window_lab_class_init (widget_class);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_l, GDK_CONTROL_MASK, "win.toggle-listening", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_t, GDK_CONTROL_MASK, "win.show-timeline", NULL);
@@ -1241,7 +760,7 @@ hb_server_window_init (HbServerWindow *self)
   GtkSortListModel *sorted;
 
   static const GActionEntry entries[] = {
-    { .name = "capture", .state = "false", .change_state = capture_change_state },
+    { .name = "capture", .state = "false", .change_state = hb_server_window_capture_change_state },
   };
 
   gtk_widget_init_template (GTK_WIDGET (self));
@@ -1260,6 +779,19 @@ hb_server_window_init (HbServerWindow *self)
   g_settings_bind (self->settings, "timeout-ms", gtk_spin_button_get_adjustment (self->timeout_spin), "value", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "max-clients", gtk_spin_button_get_adjustment (self->max_clients_spin), "value", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "relay", self->relay_switch, "active", G_SETTINGS_BIND_DEFAULT);
+  /* Taken once, so that two windows never edit one field together;
+   * saved when the window starts listening. */
+  {
+    g_autofree char *protocol = g_settings_get_string (self->settings, "server-protocol");
+    HbProtocol p = HB_PROTOCOL_LINE;
+
+    hb_protocol_from_string (protocol, &p);
+    hb_protocol_drop_down_init (self->protocol_drop);
+    gtk_drop_down_set_selected (self->protocol_drop, p);
+    hb_lab_settings_load (self->lab_settings, self->settings);
+  }
+  g_signal_connect_swapped (self->protocol_drop, "notify::selected", G_CALLBACK (on_protocol_chosen), self);
+  on_protocol_chosen (self);
   on_address_changed (GTK_EDITABLE (self->address_entry), self);
   g_signal_connect_swapped (gtk_spin_button_get_adjustment (self->interval_spin), "value-changed",
                             G_CALLBACK (check_heartbeat), self);
@@ -1269,20 +801,20 @@ hb_server_window_init (HbServerWindow *self)
   g_signal_connect (self->address_entry, "changed", G_CALLBACK (on_address_changed), self);
   g_signal_connect (self->all_interfaces_check, "toggled", G_CALLBACK (on_all_interfaces_toggled), self);
 
-  build_columns (self);
+  self->columns = hb_server_columns_new (self->column_view, self->clock, get_board, self);
   sorted = gtk_sort_list_model_new (g_object_ref (hb_server_get_connections (self->server)),
                                     g_object_ref (gtk_column_view_get_sorter (self->column_view)));
   self->selection = gtk_multi_selection_new (G_LIST_MODEL (sorted));
   gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (self->selection));
   g_signal_connect_swapped (self->selection, "selection-changed", G_CALLBACK (update_selected_ids), self);
-  g_signal_connect (self->column_view, "activate", G_CALLBACK (on_row_activate), self);
+  g_signal_connect (self->column_view, "activate", G_CALLBACK (hb_server_window_on_row_activate), self);
   g_signal_connect_swapped (self->selection, "items-changed", G_CALLBACK (update_selected_ids), self);
   update_selection_actions (self);
 
   self->log_filter = gtk_custom_filter_new (log_filter_func, self, NULL);
   hb_log_view_set_filter (self->log_view, GTK_FILTER (self->log_filter));
-  g_signal_connect_swapped (self->log_search, "search-changed", G_CALLBACK (refilter_log), self);
-  g_signal_connect_swapped (self->selected_only_toggle, "toggled", G_CALLBACK (refilter_log), self);
+  g_signal_connect_swapped (self->log_search, "search-changed", G_CALLBACK (hb_server_window_refilter_log), self);
+  g_signal_connect_swapped (self->selected_only_toggle, "toggled", G_CALLBACK (hb_server_window_refilter_log), self);
 
   g_signal_connect_swapped (self->broadcast_entry, "activate", G_CALLBACK (on_entry_activate), self);
   g_signal_connect (self->server, "client-connected", G_CALLBACK (on_client_connected), self);
@@ -1294,8 +826,9 @@ hb_server_window_init (HbServerWindow *self)
   g_signal_connect (self->server, "notify::listening", G_CALLBACK (on_server_notify), self);
   g_signal_connect (self->server, "notify::n-clients", G_CALLBACK (on_server_notify), self);
   g_signal_connect (self->clock, "notify::now", G_CALLBACK (on_clock_tick), self);
+  hb_server_window_lab_init (self);
 
-  update_status (self);
+  hb_server_window_update_status (self);
   update_empty_hint (self);
 }
 

@@ -19,5 +19,10 @@ HbServer       *hb_server_window_get_server (HbServerWindow *self);
 gboolean        hb_server_window_start      (HbServerWindow *self);
 /* The log as the user sees it (after filtering); items are HbLogEntry. */
 GListModel     *hb_server_window_get_log    (HbServerWindow *self);
+/* Writes the class's check results (the lab's protocol) as CSV: what
+ * Export Check Results… saves. */
+gboolean        hb_server_window_export_checks (HbServerWindow *self,
+                                                GFile          *file,
+                                                GError        **error);
 
 G_END_DECLS

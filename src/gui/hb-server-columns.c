@@ -1,0 +1,543 @@
+/* hb-server-columns.c - the columns of the server's client list: one row per client, bound to its HbConnection
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Each cell is bound to its row's properties through expressions, so a
+ * heartbeat updates a label, never the list; one HbClock drives every
+ * "3 s ago". In raw TCP nothing is judged: the heartbeat, ack, RTT,
+ * missed and state cells say "—".
+ */
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "hb-checks-cell.h"
+#include "hb-clock.h"
+#include "hb-server-columns.h"
+
+struct _HbServerColumns
+{
+  GtkColumnView       *view;
+  HbClock             *clock;
+  HbServerColumnsBoard board;
+  gpointer             board_data;
+  GtkColumnViewColumn *name_column;
+  GtkColumnViewColumn *checks_column;
+};
+
+
+/* The connection a cell shows: expressions are evaluated for the list
+ * item, which is the "this" of every closure below. */
+static gboolean
+is_raw (GObject *item)
+{
+  HbConnection *conn = GTK_IS_LIST_ITEM (item) ? gtk_list_item_get_item (GTK_LIST_ITEM (item)) : NULL;
+
+  return conn != NULL && hb_connection_get_protocol (conn) == HB_PROTOCOL_RAW;
+}
+
+static char *
+format_uint (GObject *item, guint value, gpointer data)
+{
+  return g_strdup_printf ("%u", value);
+}
+
+static char *
+format_missed (GObject *item, guint value, gpointer data)
+{
+  if (is_raw (item))
+    return g_strdup ("—");
+  return g_strdup_printf ("%u", value);
+}
+
+static char *
+format_name (GObject *item, const char *name, gpointer data)
+{
+  return g_strdup (name ? name : "—");
+}
+
+static char *
+format_since (GObject *item, gint64 then, gint64 now, gpointer data)
+{
+  return hb_format_ago (then, now);
+}
+
+static char *
+format_since_judged (GObject *item, gint64 then, gint64 now, gpointer data)
+{
+  if (is_raw (item))
+    return g_strdup ("—");
+  return hb_format_ago (then, now);
+}
+
+static char *
+format_rtt (GObject *item, gint64 last, gint64 avg, gpointer data)
+{
+  g_autofree char *l = hb_format_rtt (last);
+  g_autofree char *a = hb_format_rtt (avg);
+
+  if (last < 0 || is_raw (item))
+    return g_strdup ("—");
+  return g_strdup_printf (_("%s (avg %s)"), l, a);
+}
+
+static char *
+format_bytes (GObject *item, guint64 in, guint64 out, gpointer data)
+{
+  g_autofree char *i = hb_format_bytes (in);
+  g_autofree char *o = hb_format_bytes (out);
+
+  return g_strdup_printf ("%s / %s", i, o);
+}
+
+static char *
+format_tooltip_time (GObject *item, gint64 wall, gpointer data)
+{
+  g_autoptr(GDateTime) dt = NULL;
+
+  if (wall <= 0)
+    return NULL;
+  dt = hb_date_time_new_local (wall);
+  return g_date_time_format (dt, "%Y-%m-%d %H:%M:%S");
+}
+
+static GtkExpression *
+row_prop (const char *name)
+{
+  return gtk_property_expression_new (HB_TYPE_CONNECTION,
+                                      gtk_property_expression_new (GTK_TYPE_LIST_ITEM, NULL, "item"),
+                                      name);
+}
+
+static GtkExpression *
+closure1 (GtkExpression *a,
+          GCallback      format)
+{
+  return gtk_cclosure_expression_new (G_TYPE_STRING, NULL, 1, &a, format, NULL, NULL);
+}
+
+static GtkExpression *
+closure2 (GtkExpression *a,
+          GtkExpression *b,
+          GCallback      format)
+{
+  GtkExpression *params[2] = { a, b };
+
+  return gtk_cclosure_expression_new (G_TYPE_STRING, NULL, 2, params, format, NULL, NULL);
+}
+
+static GtkExpression *
+clock_now (HbServerColumns *self)
+{
+  /* A constant expression holds a plain reference; GTK 4.8's object
+   * expression (a weak reference) leaked when the clock went first. */
+  return gtk_property_expression_new (HB_TYPE_CLOCK,
+                                      gtk_constant_expression_new (HB_TYPE_CLOCK, self->clock),
+                                      "now");
+}
+
+typedef struct
+{
+  GtkExpression *text;     /* string */
+  GtkExpression *tooltip;  /* string, or NULL */
+  float          xalign;
+  int            width_chars;  /* room for the longest value, known before it comes */
+} TextCell;
+
+static gboolean
+text_cell_query_tooltip (GtkWidget   *label,
+                         int          x,
+                         int          y,
+                         gboolean     keyboard,
+                         GtkTooltip  *tooltip,
+                         GtkListItem *item)
+{
+  GtkExpression *expr = g_object_get_data (G_OBJECT (label), "hb-tooltip");
+  g_auto(GValue) value = G_VALUE_INIT;
+
+  if (gtk_list_item_get_item (item) == NULL || !gtk_expression_evaluate (expr, item, &value) ||
+      g_value_get_string (&value) == NULL)
+    return FALSE;
+  gtk_tooltip_set_text (tooltip, g_value_get_string (&value));
+  return TRUE;
+}
+
+static void
+text_cell_setup (GtkSignalListItemFactory *factory,
+                 GtkListItem              *item,
+                 TextCell                 *cell)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (label), cell->xalign);
+  gtk_label_set_width_chars (GTK_LABEL (label), cell->width_chars);
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  if (cell->xalign > 0.5)
+    gtk_widget_add_css_class (label, "numeric");
+  gtk_list_item_set_child (item, label);
+  /* Bound to the list item, so the binding follows whatever row it shows. */
+  gtk_expression_bind (gtk_expression_ref (cell->text), label, "label", item);
+  /* The tooltip is worked out when asked for: bound like the text, it was
+   * set at every heartbeat of every row on screen, and each setting cost a
+   * round trip to the X server for the pointer's position. */
+  if (cell->tooltip)
+    {
+      g_object_set_data_full (G_OBJECT (label), "hb-tooltip", gtk_expression_ref (cell->tooltip),
+                              (GDestroyNotify) gtk_expression_unref);
+      gtk_widget_set_has_tooltip (label, TRUE);
+      g_signal_connect (label, "query-tooltip", G_CALLBACK (text_cell_query_tooltip), item);
+    }
+}
+
+static void
+text_cell_free (gpointer data)
+{
+  TextCell *cell = data;
+
+  gtk_expression_unref (cell->text);
+  g_clear_pointer (&cell->tooltip, gtk_expression_unref);
+  g_free (cell);
+}
+
+static GtkColumnViewColumn *
+add_text_column (HbServerColumns *self,
+                 const char      *title,
+                 GtkExpression   *text,
+                 GtkExpression   *tooltip,
+                 GtkSorter       *sorter,
+                 float            xalign,
+                 gboolean         expand)
+{
+  TextCell *cell = g_new0 (TextCell, 1);
+  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+  GtkColumnViewColumn *column;
+
+  cell->text = text;
+  cell->tooltip = tooltip;
+  cell->xalign = xalign;
+  cell->width_chars = -1;
+  g_signal_connect (factory, "setup", G_CALLBACK (text_cell_setup), cell);
+  g_object_set_data_full (G_OBJECT (factory), "hb-cell", cell, text_cell_free);
+
+  column = gtk_column_view_column_new (title, factory);
+  gtk_column_view_column_set_resizable (column, TRUE);
+  gtk_column_view_column_set_expand (column, expand);
+  if (sorter)
+    gtk_column_view_column_set_sorter (column, sorter);
+  gtk_column_view_append_column (self->view, column);
+  g_clear_object (&sorter);
+  g_object_unref (column);
+  return column;  /* the view keeps it */
+}
+
+/* A column is as wide as its cells were when first laid out: the RTT,
+ * "—" then, was cut to "1.05 ms (av…" once the answers came. */
+static void
+reserve_chars (GtkColumnViewColumn *column,
+               int                  width_chars)
+{
+  TextCell *cell = g_object_get_data (G_OBJECT (gtk_column_view_column_get_factory (column)), "hb-cell");
+
+  cell->width_chars = width_chars;
+}
+
+static int
+liveness_rank (GObject *item, HbLiveness liveness, gpointer data)
+{
+  return liveness;
+}
+
+static GtkSorter *
+numeric_sorter (const char *prop)
+{
+  return GTK_SORTER (gtk_numeric_sorter_new (gtk_property_expression_new (HB_TYPE_CONNECTION, NULL, prop)));
+}
+
+/* The state cell: icon and word, never colour alone, and a heart that
+ * beats when the client's answer arrives. */
+typedef struct
+{
+  GtkWidget    *image;
+  GtkWidget    *label;
+  GtkWidget    *heart;
+  HbConnection *conn;
+  gulong        liveness_id;
+  gulong        pong_id;
+  guint         beat_id;
+} StateCell;
+
+static void
+state_cell_update (StateCell *cell)
+{
+  static const char *icons[] = { "emblem-ok-symbolic", "dialog-warning-symbolic", "dialog-error-symbolic" };
+  static const char *classes[] = { "alive", "late", "dead" };
+  HbLiveness l = hb_connection_get_liveness (cell->conn);
+  GtkWidget *box = gtk_widget_get_parent (cell->image);
+  const char *words[] = { C_("liveness", "alive"), C_("liveness", "late"), C_("liveness", "dead") };
+  gboolean raw = hb_connection_get_protocol (cell->conn) == HB_PROTOCOL_RAW;
+
+  for (guint i = 0; i < G_N_ELEMENTS (classes); i++)
+    gtk_widget_remove_css_class (box, classes[i]);
+  /* Raw TCP has no heartbeat: nothing to be alive or dead by. */
+  gtk_widget_set_visible (cell->heart, !raw);
+  gtk_widget_set_visible (cell->image, !raw);
+  if (raw)
+    {
+      gtk_label_set_text (GTK_LABEL (cell->label), "—");
+      return;
+    }
+  gtk_widget_add_css_class (box, classes[l]);
+  gtk_image_set_from_icon_name (GTK_IMAGE (cell->image), icons[l]);
+  gtk_label_set_text (GTK_LABEL (cell->label), words[l]);
+}
+
+static void
+state_liveness_changed (HbConnection *conn,
+                        GParamSpec   *pspec,
+                        StateCell    *cell)
+{
+  state_cell_update (cell);
+}
+
+static gboolean
+beat_done (gpointer data)
+{
+  StateCell *cell = data;
+
+  cell->beat_id = 0;
+  gtk_widget_remove_css_class (cell->heart, "beat");
+  return G_SOURCE_REMOVE;
+}
+
+/* GTK 4.8's list views keep about 200 rows made, most of them outside the
+ * viewport; a heart there need not beat. Each beat restyles the heart and
+ * runs its transition, which at 10,000 clients was most of every frame. */
+static gboolean
+heart_in_view (StateCell *cell)
+{
+  GtkWidget *view = gtk_widget_get_ancestor (cell->heart, GTK_TYPE_COLUMN_VIEW);
+  double x, y;
+
+  if (view == NULL || !gtk_widget_get_mapped (cell->heart) ||
+      !gtk_widget_translate_coordinates (cell->heart, view, 0, 0, &x, &y))
+    return FALSE;
+  return y + gtk_widget_get_height (cell->heart) > 0 && y < gtk_widget_get_height (view);
+}
+
+static void
+state_pong_arrived (HbConnection *conn,
+                    GParamSpec   *pspec,
+                    StateCell    *cell)
+{
+  if (!heart_in_view (cell))
+    return;
+  gtk_widget_add_css_class (cell->heart, "beat");
+  g_clear_handle_id (&cell->beat_id, g_source_remove);
+  cell->beat_id = g_timeout_add (400, beat_done, cell);
+}
+
+static void
+state_cell_free (gpointer data)
+{
+  StateCell *cell = data;
+
+  g_clear_handle_id (&cell->beat_id, g_source_remove);
+  g_free (cell);
+}
+
+static gboolean
+heart_query_tooltip (GtkWidget  *heart,
+                     int         x,
+                     int         y,
+                     gboolean    keyboard,
+                     GtkTooltip *tooltip,
+                     gpointer    data)
+{
+  gtk_tooltip_set_text (tooltip, _("Beats when the client's heartbeat answer (PONG) arrives"));
+  return TRUE;
+}
+
+static void
+state_setup (GtkSignalListItemFactory *factory,
+             GtkListItem              *item,
+             gpointer                  user_data)
+{
+  StateCell *cell = g_new0 (StateCell, 1);
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+
+  cell->heart = gtk_image_new_from_icon_name ("emblem-favorite-symbolic");
+  gtk_widget_add_css_class (cell->heart, "hb-heart");
+  /* Not gtk_widget_set_tooltip_text(): that asks the X server where the
+   * pointer is, twice, for each of the ~200 rows the list makes. */
+  gtk_widget_set_has_tooltip (cell->heart, TRUE);
+  g_signal_connect (cell->heart, "query-tooltip", G_CALLBACK (heart_query_tooltip), NULL);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (cell->heart), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                  _("Beats when the client's heartbeat answer (PONG) arrives"), -1);
+  cell->image = gtk_image_new ();
+  cell->label = gtk_label_new (NULL);
+  gtk_box_append (GTK_BOX (box), cell->heart);
+  gtk_box_append (GTK_BOX (box), cell->image);
+  gtk_box_append (GTK_BOX (box), cell->label);
+  gtk_widget_add_css_class (box, "hb-state");
+  g_object_set_data_full (G_OBJECT (item), "hb-state-cell", cell, state_cell_free);
+  gtk_list_item_set_child (item, box);
+}
+
+static void
+state_bind (GtkSignalListItemFactory *factory,
+            GtkListItem              *item,
+            gpointer                  user_data)
+{
+  StateCell *cell = g_object_get_data (G_OBJECT (item), "hb-state-cell");
+
+  cell->conn = gtk_list_item_get_item (item);
+  cell->liveness_id = g_signal_connect (cell->conn, "notify::liveness",
+                                        G_CALLBACK (state_liveness_changed), cell);
+  cell->pong_id = g_signal_connect (cell->conn, "notify::last-pong",
+                                    G_CALLBACK (state_pong_arrived), cell);
+  state_cell_update (cell);
+}
+
+static void
+state_unbind (GtkSignalListItemFactory *factory,
+              GtkListItem              *item,
+              gpointer                  user_data)
+{
+  StateCell *cell = g_object_get_data (G_OBJECT (item), "hb-state-cell");
+
+  g_clear_signal_handler (&cell->liveness_id, cell->conn);
+  g_clear_signal_handler (&cell->pong_id, cell->conn);
+  g_clear_handle_id (&cell->beat_id, g_source_remove);
+  gtk_widget_remove_css_class (cell->heart, "beat");
+  cell->conn = NULL;
+}
+
+/* The checks cell: the board of the server's current listening, asked
+ * at each bind, since a new one comes with each start. */
+static void
+checks_setup (GtkSignalListItemFactory *factory,
+              GtkListItem              *item,
+              HbServerColumns          *self)
+{
+  gtk_list_item_set_child (item, hb_checks_cell_new ());
+}
+
+static void
+checks_bind (GtkSignalListItemFactory *factory,
+             GtkListItem              *item,
+             HbServerColumns          *self)
+{
+  HbCheckBoard *board = self->board (self->board_data);
+  HbChecks *checks = board ? hb_check_board_lookup (board, gtk_list_item_get_item (item)) : NULL;
+
+  hb_checks_cell_set_checks (HB_CHECKS_CELL (gtk_list_item_get_child (item)), checks ? board : NULL, checks);
+}
+
+static void
+checks_unbind (GtkSignalListItemFactory *factory,
+               GtkListItem              *item,
+               HbServerColumns          *self)
+{
+  hb_checks_cell_set_checks (HB_CHECKS_CELL (gtk_list_item_get_child (item)), NULL, NULL);
+}
+
+HbServerColumns *
+hb_server_columns_new (GtkColumnView        *view,
+                       HbClock              *clock,
+                       HbServerColumnsBoard  board,
+                       gpointer              board_data)
+{
+  HbServerColumns *self = g_new0 (HbServerColumns, 1);
+  GtkListItemFactory *factory;
+  GtkColumnViewColumn *column;
+
+  self->view = view;
+  self->clock = g_object_ref (clock);
+  self->board = board;
+  self->board_data = board_data;
+
+  add_text_column (self, _("ID"),
+                   closure1 (row_prop ("id"), G_CALLBACK (format_uint)),
+                   NULL, numeric_sorter ("id"), 1.0, FALSE);
+  self->name_column =
+    add_text_column (self, _("Name"),
+                     closure1 (row_prop ("name"), G_CALLBACK (format_name)),
+                     NULL,
+                     GTK_SORTER (gtk_string_sorter_new (gtk_property_expression_new (HB_TYPE_CONNECTION, NULL, "name"))),
+                     0.0, TRUE);
+  column = add_text_column (self, _("Address"), row_prop ("peer"), NULL,
+                            GTK_SORTER (gtk_string_sorter_new (gtk_property_expression_new (HB_TYPE_CONNECTION, NULL, "peer"))),
+                            0.0, TRUE);
+  /* "127.0.0.1:54321": without names (the lab's protocol), the port is
+   * how a client is told apart, as in a capture. */
+  reserve_chars (column, 15);
+  add_text_column (self, _("Connected"),
+                   closure2 (row_prop ("connected-since"), clock_now (self), G_CALLBACK (format_since)),
+                   closure1 (row_prop ("connected-since"), G_CALLBACK (format_tooltip_time)),
+                   numeric_sorter ("connected-since"), 1.0, FALSE);
+  add_text_column (self, _("Heartbeat Sent"),
+                   closure2 (row_prop ("last-ping"), clock_now (self), G_CALLBACK (format_since_judged)),
+                   closure1 (row_prop ("last-ping"), G_CALLBACK (format_tooltip_time)),
+                   numeric_sorter ("last-ping"), 1.0, FALSE);
+  add_text_column (self, _("Ack Received"),
+                   closure2 (row_prop ("last-pong"), clock_now (self), G_CALLBACK (format_since_judged)),
+                   closure1 (row_prop ("last-pong"), G_CALLBACK (format_tooltip_time)),
+                   numeric_sorter ("last-pong"), 1.0, FALSE);
+  column = add_text_column (self, _("RTT"),
+                            closure2 (row_prop ("rtt-last"), row_prop ("rtt-avg"), G_CALLBACK (format_rtt)),
+                            NULL, numeric_sorter ("rtt-last"), 1.0, FALSE);
+  reserve_chars (column, 18);
+  add_text_column (self, _("Missed"),
+                   closure1 (row_prop ("missed"), G_CALLBACK (format_missed)),
+                   NULL, numeric_sorter ("missed"), 1.0, FALSE);
+
+  factory = gtk_signal_list_item_factory_new ();
+  g_signal_connect (factory, "setup", G_CALLBACK (state_setup), self);
+  g_signal_connect (factory, "bind", G_CALLBACK (state_bind), self);
+  g_signal_connect (factory, "unbind", G_CALLBACK (state_unbind), self);
+  column = gtk_column_view_column_new (_("State"), factory);
+  {
+    GtkExpression *l = gtk_property_expression_new (HB_TYPE_CONNECTION, NULL, "liveness");
+    g_autoptr(GtkSorter) sorter = GTK_SORTER (gtk_numeric_sorter_new (
+      gtk_cclosure_expression_new (G_TYPE_INT, NULL, 1, &l, G_CALLBACK (liveness_rank), NULL, NULL)));
+
+    gtk_column_view_column_set_sorter (column, sorter);
+  }
+  gtk_column_view_column_set_resizable (column, TRUE);
+  gtk_column_view_append_column (self->view, column);
+  g_object_unref (column);
+
+  factory = gtk_signal_list_item_factory_new ();
+  g_signal_connect (factory, "setup", G_CALLBACK (checks_setup), self);
+  g_signal_connect (factory, "bind", G_CALLBACK (checks_bind), self);
+  g_signal_connect (factory, "unbind", G_CALLBACK (checks_unbind), self);
+  self->checks_column = gtk_column_view_column_new (_("Checks"), factory);
+  gtk_column_view_column_set_resizable (self->checks_column, TRUE);
+  gtk_column_view_column_set_visible (self->checks_column, FALSE);
+  gtk_column_view_append_column (self->view, self->checks_column);
+  g_object_unref (self->checks_column);  /* the view keeps it */
+
+  add_text_column (self, _("Bytes In / Out"),
+                   closure2 (row_prop ("bytes-in"), row_prop ("bytes-out"), G_CALLBACK (format_bytes)),
+                   NULL, numeric_sorter ("bytes-in"), 1.0, FALSE);
+  return self;
+}
+
+void
+hb_server_columns_set_protocol (HbServerColumns *self,
+                                HbProtocol       protocol)
+{
+  /* Only the line protocol has names (HELLO); only the lab's is checked. */
+  gtk_column_view_column_set_visible (self->name_column, protocol == HB_PROTOCOL_LINE);
+  gtk_column_view_column_set_visible (self->checks_column, protocol == HB_PROTOCOL_LAB);
+}
+
+void
+hb_server_columns_free (HbServerColumns *self)
+{
+  if (self == NULL)
+    return;
+  g_clear_object (&self->clock);
+  g_free (self);
+}
