@@ -89,6 +89,14 @@ hb_test_iterate (gint64 deadline)
 }
 
 void
+hb_test_await_finalize (gpointer object)
+{
+  g_object_add_weak_pointer (object, &object);
+  g_object_unref (object);
+  hb_assert_eventually (object == NULL);
+}
+
+void
 hb_test_run_for (guint ms)
 {
   gint64 deadline = g_get_monotonic_time () + (gint64) ms * 1000;

@@ -43,6 +43,10 @@ guint    hb_test_timeout_ms  (void);
 /* One main-loop iteration, waiting at most until @deadline (monotonic µs).
  * Returns FALSE once the deadline has passed. */
 gboolean hb_test_iterate     (gint64 deadline);
+/* Drops the caller's reference to @object and waits until it is
+ * finalized: for a server or client that says goodbye after its window
+ * is gone (hb-farewell), which holds it for a while. */
+void     hb_test_await_finalize (gpointer object);
 /* Runs the main loop for @ms regardless, for "nothing happens" checks. */
 void     hb_test_run_for     (guint  ms);
 

@@ -241,7 +241,7 @@ test_server_window (void)
 
   gtk_window_destroy (GTK_WINDOW (win));
   hb_assert_eventually (hb_client_get_state (client) == HB_CLIENT_DISCONNECTED);
-  g_assert_finalize_object (server);
+  hb_test_await_finalize (server);
 }
 
 /* In the lab's protocol: the protocol list, the View menu, Check Clients
@@ -272,7 +272,7 @@ test_server_window_lab (void)
   hb_test_peer_free (g_steal_pointer (&peer));
   gtk_window_destroy (GTK_WINDOW (win));
   hb_assert_eventually (hb_server_get_n_clients (server) == 0);
-  g_assert_finalize_object (server);
+  hb_test_await_finalize (server);
   g_settings_reset (settings, "server-protocol");
 }
 

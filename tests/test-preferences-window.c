@@ -317,7 +317,7 @@ test_server_and_client_settings (void)
   /* Closing the window stops its server. */
   close_all (GTK_APPLICATION (app));
   g_assert_false (hb_server_get_listening (core));
-  g_assert_finalize_object (core);
+  hb_test_await_finalize (core);
 }
 
 /* A timeout no longer than the interval would declare every client dead

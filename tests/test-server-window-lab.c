@@ -106,7 +106,7 @@ close_window (HbServerWindow *win)
   gtk_window_destroy (GTK_WINDOW (win));
   g_assert_false (hb_server_get_listening (server));
   hb_assert_eventually (hb_server_get_n_clients (server) == 0);
-  g_assert_finalize_object (server);
+  hb_test_await_finalize (server);
 }
 
 /* What a teacher does: choose the protocol in the list beside the port,

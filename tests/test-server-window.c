@@ -140,13 +140,41 @@ open_window (void)
 static void
 close_window (HbServerWindow *win)
 {
-  HbServer *server = g_object_ref (hb_server_window_get_server (win));
+  HbServer *server = hb_server_window_get_server (win);
 
+  g_object_add_weak_pointer (G_OBJECT (server), (gpointer *) &server);
   gtk_window_destroy (GTK_WINDOW (win));
-  /* Closing the window stops its server; let the goodbyes finish. */
+  /* Closing the window stops its server at once; the server lives on
+   * until the goodbyes are done, then goes. */
   g_assert_false (hb_server_get_listening (server));
-  hb_assert_eventually (hb_server_get_n_clients (server) == 0);
-  g_assert_finalize_object (server);
+  hb_assert_eventually (server == NULL);
+  g_assert_cmpuint (hb_farewell_pending (), ==, 0);
+}
+
+/* Quitting says goodbye: every client of every window reads BYE shutdown,
+ * then end of stream — never a reset — though the windows are gone. */
+static void
+test_quit_says_bye (void)
+{
+  HbServerWindow *win = open_window ();
+  HbServer *server = hb_server_window_get_server (win);
+  HbTestPeer *peers[200];
+
+  g_assert_true (hb_server_window_start (win));
+  for (guint i = 0; i < G_N_ELEMENTS (peers); i++)
+    peers[i] = hb_test_peer_new ("127.0.0.1", hb_server_get_port (server));
+  hb_assert_eventually (hb_server_get_n_clients (server) == G_N_ELEMENTS (peers));
+  for (guint i = 0; i < G_N_ELEMENTS (peers); i++)
+    g_assert_true (g_str_has_prefix (hb_test_peer_wait_line (peers[i]), "WELCOME "));
+
+  close_window (win);
+  for (guint i = 0; i < G_N_ELEMENTS (peers); i++)
+    {
+      g_assert_cmpstr (hb_test_peer_wait_non_ping (peers[i]), ==, "BYE shutdown");
+      hb_test_peer_wait_eof (peers[i]);
+      g_assert_false (peers[i]->reset);
+      hb_test_peer_free (peers[i]);
+    }
 }
 
 static guint
@@ -658,6 +686,7 @@ main (int   argc,
   g_test_add_func ("/gui/server-window/log-long-line", test_log_long_line);
   g_test_add_func ("/gui/server-window/selection-actions", test_selection_actions);
   g_test_add_func ("/gui/server-window/heartbeat-timeout", test_heartbeat_timeout);
+  g_test_add_func ("/gui/server-window/quit-says-bye", test_quit_says_bye);
 
   return g_test_run ();
 }

@@ -663,7 +663,10 @@ hb_server_window_dispose (GObject *object)
   if (self->server != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->server, self);
-      hb_server_stop (self->server);
+      /* BYE shutdown and FIN to every client, and up to 2 s for their
+       * FINs, after this window is gone and even as the application
+       * quits: the server is handed over rather than dropped. */
+      hb_farewell_server (self->server);
     }
   if (self->clock != NULL)
     g_signal_handlers_disconnect_by_data (self->clock, self);
