@@ -1603,6 +1603,36 @@ test_details_and_hex (void)
   }
 }
 
+/* A capture of a server's port begun after the handshake, the server
+ * speaking first: told the port, the file knows which end is the client. */
+static void
+test_server_port_decides_roles (void)
+{
+  HbTestCapture cap;
+  HbTestNet net = hb_test_net_default (4);
+  g_autoptr(GBytes) bytes = NULL;
+
+  hb_test_capture_init (&cap, DLT_EN10MB, HB_TEST_VARIANT_PLAIN);
+  hb_test_capture_add (&cap, &net, FALSE, P | A, 5001, 1001, 512, NULL, 0, "PING 1\n");
+  hb_test_capture_add (&cap, &net, TRUE, P | A, 1001, 5008, 512, NULL, 0, "PONG 1\n");
+  bytes = hb_test_capture_finish (&cap);
+
+  for (guint told = 0; told < 2; told++)
+    {
+      g_autoptr(HbCaptureFile) file = hb_capture_file_new ();
+      g_autoptr(GError) error = NULL;
+      HbConversation *c;
+
+      if (told)
+        hb_capture_file_set_server_port (file, HB_TEST_SERVER_PORT);
+      g_assert_true (hb_capture_file_load_bytes (file, bytes, &error));
+      c = g_ptr_array_index (hb_capture_file_get_conversations (file), 0);
+      /* Without the port, the first speaker is taken for the client. */
+      g_assert_cmpuint (hb_conversation_get_server_port (c), ==, told ? HB_TEST_SERVER_PORT : net.cport);
+      g_assert_cmpuint (hb_conversation_get_client_port (c), ==, told ? net.cport : HB_TEST_SERVER_PORT);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1631,6 +1661,7 @@ main (int   argc,
   g_test_add_func ("/core/pcap/stream/damage", test_stream_damage);
   g_test_add_func ("/core/pcap/text/details-and-hex", test_details_and_hex);
   g_test_add_func ("/core/pcap/tshark/fixtures", test_tshark_fixtures);
+  g_test_add_func ("/core/pcap/server-port-decides-roles", test_server_port_decides_roles);
   g_test_add_func ("/core/pcap/tshark/live-session", test_live_session);
   g_test_add_func ("/core/pcap/tshark/live-abort", test_live_abort);
   g_test_add_func ("/core/pcap/tshark/live-half-close", test_live_half_close);

@@ -24,6 +24,7 @@
 struct _HbCaptureFile
 {
   GObject    parent_instance;
+  guint      server_port;    /* 0: unknown */
 
   int        linktype;
   guint      n_frames;
@@ -90,6 +91,14 @@ hb_capture_file_new (void)
 }
 
 void
+hb_capture_file_set_server_port (HbCaptureFile *self,
+                                 guint          port)
+{
+  g_return_if_fail (HB_IS_CAPTURE_FILE (self));
+  self->server_port = port;
+}
+
+void
 hb_capture_file_set_lab_patterns (HbCaptureFile *self,
                                   GBytes        *heartbeat,
                                   GBytes        *ack)
@@ -137,7 +146,7 @@ static void
 finish (HbCaptureFile *self)
 {
   finish_notes (self);
-  self->conversations = hb_conversation_split_lab (self->packets, self->heartbeat, self->ack);
+  self->conversations = hb_conversation_split_full (self->packets, self->heartbeat, self->ack, self->server_port);
 }
 
 static gboolean
@@ -388,7 +397,7 @@ hb_capture_file_get_conversations (HbCaptureFile *self)
 
   /* Before loading, or after a load that failed early. */
   if (self->conversations == NULL)
-    self->conversations = hb_conversation_split_lab (self->packets, self->heartbeat, self->ack);
+    self->conversations = hb_conversation_split_full (self->packets, self->heartbeat, self->ack, self->server_port);
   return self->conversations;
 }
 

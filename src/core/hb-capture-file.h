@@ -42,6 +42,11 @@ HbCaptureFile *hb_capture_file_new               (void);
 void           hb_capture_file_set_lab_patterns  (HbCaptureFile  *self,
                                                   GBytes         *heartbeat,
                                                   GBytes         *ack);
+/* The port the captured server listened on, when known (a live capture
+ * of it saved as a file): it tells who is the client of a connection
+ * whose handshake the capture missed. Before loading. */
+void           hb_capture_file_set_server_port   (HbCaptureFile  *self,
+                                                  guint           port);
 /* Reads every frame of a file. Errors other than TRUNCATED leave the
  * capture empty; on TRUNCATED the frames read before the damage stay.
  * Opening errors are in the G_IO_ERROR domain. */

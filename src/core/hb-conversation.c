@@ -736,6 +736,15 @@ hb_conversation_split_lab (GPtrArray *packets,
                            GBytes    *heartbeat,
                            GBytes    *ack)
 {
+  return hb_conversation_split_full (packets, heartbeat, ack, 0);
+}
+
+GPtrArray *
+hb_conversation_split_full (GPtrArray *packets,
+                            GBytes    *heartbeat,
+                            GBytes    *ack,
+                            guint      server_port)
+{
   g_autoptr(GHashTable) by_tuple = NULL;
   GPtrArray *conversations;
 
@@ -754,6 +763,8 @@ hb_conversation_split_lab (GPtrArray *packets,
         {
           conversation = hb_conversation_new (conversations->len);
           hb_conversation_set_lab_patterns (conversation, heartbeat, ack);
+          if (server_port != 0)
+            hb_conversation_set_server_port (conversation, server_port);
           g_ptr_array_add (conversations, conversation);
           g_hash_table_replace (by_tuple, key, conversation);
         }

@@ -92,6 +92,13 @@ GPtrArray      *hb_conversation_split              (GPtrArray            *packet
 GPtrArray      *hb_conversation_split_lab          (GPtrArray            *packets,
                                                     GBytes               *heartbeat,
                                                     GBytes               *ack);
+/* The same, for a capture of one server's port (a live capture saved as a
+ * file): its port decides who is the client where the handshake was
+ * not captured. @server_port 0: unknown. */
+GPtrArray      *hb_conversation_split_full         (GPtrArray            *packets,
+                                                    GBytes               *heartbeat,
+                                                    GBytes               *ack,
+                                                    guint                 server_port);
 
 /* Whether a payload consists of heartbeat lines only ("PING n", "PONG n"). */
 gboolean        hb_payload_is_heartbeat            (const guint8         *payload,

@@ -161,7 +161,8 @@ show_captured_action (GtkWidget  *widget,
       return;
     }
   file = g_file_new_for_path (path);
-  win = hb_timeline_window_new_for_file (gtk_window_get_application (GTK_WINDOW (self)), file);
+  win = hb_timeline_window_new_for_live_capture (gtk_window_get_application (GTK_WINDOW (self)), file,
+                                                 hb_capture_session_get_port (self->capture));
   /* Read whole: the file was only the way in. */
   g_unlink (path);
   title = g_strdup_printf (_("Timeline: everything captured on port %u"), hb_capture_session_get_port (self->capture));

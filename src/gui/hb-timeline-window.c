@@ -54,6 +54,7 @@ struct _HbTimelineWindow
   guint                 end_idle;     /* scroll_ladder_to_end () pending */
   guint                 n_note_rows;  /* kernel-state rows among the segments */
   gboolean              notice_is_choice;  /* the notice asks to choose a connection */
+  guint                 captured_port;     /* the file is a live capture of this server port */
   guint                 fast_polls;
   HbTcpState            tcp_state;    /* last seen, for the notes */
   gint64                origin_mono;  /* the application's record starts here */
@@ -267,7 +268,9 @@ update_status (HbTimelineWindow *self)
   else
     count = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u event", "%u events", n), n);
 
-  if (self->file != NULL)
+  if (self->file != NULL && self->captured_port != 0)
+    source = _("from the live capture");
+  else if (self->file != NULL)
     source = _("from the capture file");
   else if (self->session != NULL && hb_capture_session_get_state (self->session) == HB_CAPTURE_SESSION_RUNNING)
     source = _("capturing live");
@@ -799,6 +802,7 @@ load_file (HbTimelineWindow *self,
 
   self->file = hb_capture_file_new ();
   use_lab_settings (self);
+  hb_capture_file_set_server_port (self->file, self->captured_port);
   loaded = path != NULL && hb_capture_file_load (self->file, path, &error);
   if (path == NULL)
     g_set_error (&error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, _("Only local files can be opened"));
@@ -859,11 +863,18 @@ load_file (HbTimelineWindow *self,
     }
   else if (conversations->len > 1)
     {
-      g_autofree char *text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                                            "The file holds %u TCP connection; choose one above.",
-                                                            "The file holds %u TCP connections; choose one above.",
-                                                            conversations->len),
-                                               conversations->len);
+      g_autofree char *text =
+        self->captured_port != 0
+          ? g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                          "The capture holds %u TCP connection; choose one above.",
+                                          "The capture holds %u TCP connections; choose one above.",
+                                          conversations->len),
+                             conversations->len)
+          : g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                          "The file holds %u TCP connection; choose one above.",
+                                          "The file holds %u TCP connections; choose one above.",
+                                          conversations->len),
+                             conversations->len);
 
       show_notice (self, text, FALSE);
       self->notice_is_choice = TRUE;
@@ -1245,6 +1256,29 @@ hb_timeline_window_new_for_file (GtkApplication *application,
   HbTimelineWindow *self = g_object_new (HB_TYPE_TIMELINE_WINDOW, "application", application, NULL);
 
   gtk_widget_set_visible (GTK_WIDGET (self->capture_button), FALSE);
+  load_file (self, file);
+  return self;
+}
+
+/**
+ * hb_timeline_window_new_for_live_capture:
+ * @file: the capture, written from a live capture session
+ * @server_port: the port of the server that was captured
+ *
+ * Like hb_timeline_window_new_for_file(), for everything captured live on
+ * a server's port: the port says who is the client of a connection whose
+ * handshake came before the capture, and the window says "live capture",
+ * not "file".
+ */
+HbTimelineWindow *
+hb_timeline_window_new_for_live_capture (GtkApplication *application,
+                                         GFile          *file,
+                                         guint           server_port)
+{
+  HbTimelineWindow *self = g_object_new (HB_TYPE_TIMELINE_WINDOW, "application", application, NULL);
+
+  gtk_widget_set_visible (GTK_WIDGET (self->capture_button), FALSE);
+  self->captured_port = server_port;
   load_file (self, file);
   return self;
 }

@@ -28,6 +28,9 @@ HbTimelineWindow *hb_timeline_window_new          (GtkApplication *application,
  * file are explained in the window. */
 HbTimelineWindow *hb_timeline_window_new_for_file (GtkApplication *application,
                                                    GFile          *file);
+HbTimelineWindow *hb_timeline_window_new_for_live_capture (GtkApplication *application,
+                                                          GFile          *file,
+                                                          guint           server_port);
 /* Asks for a capture file and opens it in a new timeline window. */
 void              hb_timeline_window_choose_capture_file (GtkWindow *parent);
 /* The segments shown; items are HbSegment. */
