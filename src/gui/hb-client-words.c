@@ -50,7 +50,7 @@ hb_client_words_get (HbProtocol     protocol,
     ? _("Off: unread bytes pile up in the kernel and the advertised window shrinks towards zero, until the server's send() blocks.")
     : _("Off: unread bytes pile up in the kernel and the advertised window shrinks towards zero; this window hears no heartbeat and answers none.");
   words->abort_hint = _("Closes at once with SO_LINGER 0: no FIN; the server's recv() fails with “connection reset” and a capture shows a single RST.");
-  words->half_close_hint = _("Shuts down only this side's sending (FIN) and keeps reading: the server's recv() returns nothing, and a server written well closes its side too — the four-way teardown started by the client.");
+  words->half_close_hint = _("Shuts down only this side's sending (FIN) and keeps reading: the server's recv() returns 0 (end of stream), and a server written well closes its side too — the four-way teardown started by the client.");
 }
 
 char *
