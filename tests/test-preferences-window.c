@@ -258,10 +258,11 @@ test_server_and_client_settings (void)
                    g_settings_get_uint (settings, "interval-ms"));
   g_assert_cmpstr (gtk_editable_get_text (PREFS (prefs, "address_entry")), ==, "127.0.0.1");
 
-  /* Typed values are saved, and the server window shows them too. */
+  /* Typed values are saved; a server window already open keeps its own
+   * (Preferences are what new windows start with). */
   type_into_spin (PREFS (prefs, "port_spin"), "12999");
   g_assert_cmpuint (g_settings_get_uint (settings, "port"), ==, 12999);
-  g_assert_cmpint (gtk_spin_button_get_value_as_int (child (server, HB_TYPE_SERVER_WINDOW, "port_spin")), ==, 12999);
+  g_assert_cmpint (gtk_spin_button_get_value_as_int (child (server, HB_TYPE_SERVER_WINDOW, "port_spin")), ==, 12001);
   type_into_spin (PREFS (prefs, "port_spin"), "0");
   type_into_spin (PREFS (prefs, "interval_spin"), "700");
   type_into_spin (PREFS (prefs, "timeout_spin"), "4000");
@@ -272,10 +273,14 @@ test_server_and_client_settings (void)
   g_assert_cmpuint (g_settings_get_uint (settings, "max-clients"), ==, 25);
   /* A switch slides over before it changes. */
   hb_assert_eventually (g_settings_get_boolean (settings, "relay"));
+  g_assert_false (gtk_switch_get_active (child (server, HB_TYPE_SERVER_WINDOW, "relay_switch")));
+
+  /* A new server window starts with them, and its server too. */
+  gtk_window_destroy (GTK_WINDOW (server));
+  server = hb_server_window_new (GTK_APPLICATION (app));
+  gtk_window_present (GTK_WINDOW (server));
   g_assert_true (gtk_switch_get_active (child (server, HB_TYPE_SERVER_WINDOW, "relay_switch")));
   g_assert_cmpint (gtk_spin_button_get_value_as_int (child (server, HB_TYPE_SERVER_WINDOW, "interval_spin")), ==, 700);
-
-  /* The server starts with them. */
   g_assert_true (hb_server_window_start (server));
   core = g_object_ref (hb_server_window_get_server (server));
   {
@@ -351,7 +356,11 @@ test_heartbeat_timeout (void)
   type_into_spin (PREFS (prefs, "timeout_spin"), "5000");
   g_assert_true (gtk_widget_get_visible (warning));
 
-  /* The server window shows the same warning, and refuses to start. */
+  /* A server window opened now starts with them: it shows the same
+   * warning, and refuses to start. */
+  gtk_window_destroy (GTK_WINDOW (server));
+  server = hb_server_window_new (GTK_APPLICATION (app));
+  gtk_window_present (GTK_WINDOW (server));
   g_assert_true (gtk_widget_get_visible (child (server, HB_TYPE_SERVER_WINDOW, "timeout_warning")));
   g_assert_false (hb_server_window_start (server));
   g_assert_true (gtk_revealer_get_reveal_child (child (server, HB_TYPE_SERVER_WINDOW, "error_revealer")));
@@ -359,6 +368,9 @@ test_heartbeat_timeout (void)
   type_into_spin (PREFS (prefs, "timeout_spin"), "15000");
   g_assert_false (gtk_widget_get_visible (warning));
   g_assert_false (gtk_widget_has_css_class (PREFS (prefs, "timeout_spin"), "error"));
+  gtk_window_destroy (GTK_WINDOW (server));
+  server = hb_server_window_new (GTK_APPLICATION (app));
+  gtk_window_present (GTK_WINDOW (server));
   g_assert_false (gtk_widget_get_visible (child (server, HB_TYPE_SERVER_WINDOW, "timeout_warning")));
   g_assert_true (hb_server_window_start (server));
 

@@ -672,6 +672,39 @@ test_heartbeat_timeout (void)
   close_window (win);
 }
 
+/* Two windows never share a field; what one starts with is saved for the
+ * next; and a new interval reaches a listening server at once. */
+static void
+test_windows_keep_their_settings (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  HbServerWindow *a = open_window ();
+  HbServerWindow *b = open_window ();
+  HbServer *server_a = hb_server_window_get_server (a);
+  g_autoptr(HbTestPeer) peer = NULL;
+
+  gtk_spin_button_set_value (child (b, "port_spin"), 12077);
+  g_assert_cmpint (gtk_spin_button_get_value_as_int (child (a, "port_spin")), ==, 0);
+  g_assert_cmpuint (g_settings_get_uint (settings, "port"), ==, 0);
+
+  g_assert_true (hb_server_window_start (a));
+  peer = hb_test_peer_new ("127.0.0.1", hb_server_get_port (server_a));
+  g_assert_cmpstr (hb_test_peer_wait_line (peer), ==, "WELCOME 1 300 2000");
+  gtk_spin_button_set_value (child (a, "timeout_spin"), 9000);
+  gtk_spin_button_set_value (child (a, "interval_spin"), 3000);
+  g_assert_cmpuint (hb_server_get_interval_ms (server_a), ==, 3000);
+  g_assert_cmpuint (hb_server_get_timeout_ms (server_a), ==, 9000);
+  g_assert_cmpstr (hb_test_peer_wait_non_ping (peer), ==, "WELCOME 1 300 9000");
+  g_assert_cmpstr (hb_test_peer_wait_non_ping (peer), ==, "WELCOME 1 3000 9000");
+  /* Window B's fields are its own. */
+  g_assert_cmpint (gtk_spin_button_get_value_as_int (child (b, "interval_spin")), ==, 300);
+
+  close_window (b);
+  close_window (a);
+  g_settings_reset (settings, "interval-ms");
+  g_settings_reset (settings, "timeout-ms");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -687,6 +720,7 @@ main (int   argc,
   g_test_add_func ("/gui/server-window/selection-actions", test_selection_actions);
   g_test_add_func ("/gui/server-window/heartbeat-timeout", test_heartbeat_timeout);
   g_test_add_func ("/gui/server-window/quit-says-bye", test_quit_says_bye);
+  g_test_add_func ("/gui/server-window/windows-keep-their-settings", test_windows_keep_their_settings);
 
   return g_test_run ();
 }

@@ -360,10 +360,19 @@ heartbeat_valid (HbServerWindow *self)
          gtk_spin_button_get_value_as_int (self->interval_spin);
 }
 
+/* Flags a timeout no longer than the interval; a valid pair applies to
+ * a listening server at once (its clients hear it in a new WELCOME). */
 static void
 check_heartbeat (HbServerWindow *self)
 {
-  hb_style_flag_invalid (GTK_WIDGET (self->timeout_spin), self->timeout_warning, !heartbeat_valid (self));
+  gboolean valid = heartbeat_valid (self);
+
+  hb_style_flag_invalid (GTK_WIDGET (self->timeout_spin), self->timeout_warning, !valid);
+  if (valid && self->server != NULL && hb_server_get_listening (self->server))
+    g_object_set (self->server,
+                  "interval-ms", (guint) gtk_spin_button_get_value_as_int (self->interval_spin),
+                  "timeout-ms", (guint) gtk_spin_button_get_value_as_int (self->timeout_spin),
+                  NULL);
 }
 
 static void
@@ -411,6 +420,12 @@ toggle_listening_action (GtkWidget  *widget,
    * its own copy meanwhile (never a field shared with another window). */
   g_settings_set_string (self->settings, "server-protocol", hb_protocol_to_string (protocol));
   hb_lab_settings_save (self->lab_settings, self->settings);
+  g_settings_set_string (self->settings, "bind-address", gtk_editable_get_text (GTK_EDITABLE (self->address_entry)));
+  g_settings_set_uint (self->settings, "port", (guint) gtk_spin_button_get_value_as_int (self->port_spin));
+  g_settings_set_uint (self->settings, "interval-ms", (guint) gtk_spin_button_get_value_as_int (self->interval_spin));
+  g_settings_set_uint (self->settings, "timeout-ms", (guint) gtk_spin_button_get_value_as_int (self->timeout_spin));
+  g_settings_set_uint (self->settings, "max-clients", (guint) gtk_spin_button_get_value_as_int (self->max_clients_spin));
+  g_settings_set_boolean (self->settings, "relay", gtk_switch_get_active (self->relay_switch));
   g_free (self->heartbeat_shown);
   self->heartbeat_shown = g_strdup (hb_lab_settings_get_heartbeat_text (self->lab_settings));
   g_free (self->ack_shown);
@@ -776,12 +791,19 @@ hb_server_window_init (HbServerWindow *self)
   self->selected_ids = g_hash_table_new (NULL, NULL);
   self->log_pending = g_ptr_array_new_with_free_func (g_object_unref);
 
-  g_settings_bind (self->settings, "bind-address", self->address_entry, "text", G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind (self->settings, "port", gtk_spin_button_get_adjustment (self->port_spin), "value", G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind (self->settings, "interval-ms", gtk_spin_button_get_adjustment (self->interval_spin), "value", G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind (self->settings, "timeout-ms", gtk_spin_button_get_adjustment (self->timeout_spin), "value", G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind (self->settings, "max-clients", gtk_spin_button_get_adjustment (self->max_clients_spin), "value", G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind (self->settings, "relay", self->relay_switch, "active", G_SETTINGS_BIND_DEFAULT);
+  /* The preferences are what a new window starts with; each window then
+   * edits its own copy (two windows bound two-way to one key shared one
+   * port field), saved back when it starts listening. */
+  {
+    const GSettingsBindFlags once = G_SETTINGS_BIND_GET | G_SETTINGS_BIND_GET_NO_CHANGES;
+
+    g_settings_bind (self->settings, "bind-address", self->address_entry, "text", once);
+    g_settings_bind (self->settings, "port", gtk_spin_button_get_adjustment (self->port_spin), "value", once);
+    g_settings_bind (self->settings, "interval-ms", gtk_spin_button_get_adjustment (self->interval_spin), "value", once);
+    g_settings_bind (self->settings, "timeout-ms", gtk_spin_button_get_adjustment (self->timeout_spin), "value", once);
+    g_settings_bind (self->settings, "max-clients", gtk_spin_button_get_adjustment (self->max_clients_spin), "value", once);
+    g_settings_bind (self->settings, "relay", self->relay_switch, "active", once);
+  }
   /* Taken once, so that two windows never edit one field together;
    * saved when the window starts listening. */
   {
