@@ -496,7 +496,7 @@ static const UsageCase usage_cases[] = {
   { { "check-server", "127.0.0.1:1", "--clients", "2", NULL }, "--clients" },
   { { "check-server", NULL }, "missing HOST[:PORT]" },
   { { "check-client", "--ack-text", "", NULL }, "--ack-text is empty" },
-  { { "check-client", "--heartbeat-text", "x", "--heartbeat-hex", "78", NULL }, "both as text and as hex" },
+  { { "check-client", "--heartbeat-text", "x", "--heartbeat-hex", "78", NULL }, "are both given: choose one" },
   { { "check-client", "--", NULL }, "missing COMMAND after --" },
   { { "check-client", "python3", NULL }, "put COMMAND after --" },
 };

@@ -606,7 +606,7 @@ test_lab_bad_patterns (void)
     { "--ack-text", "", NULL, NULL, "--ack-text is empty" },
     { "--heartbeat-hex", "", NULL, NULL, "--heartbeat-hex is empty" },
     { "--ack-hex", "6", NULL, NULL, "--ack-hex" },
-    { "--ack-text", "ok", "--ack-hex", "6f6b", "both as text and as hex" },
+    { "--ack-text", "ok", "--ack-hex", "6f6b", "are both given: choose one" },
   };
 
   if (skip_unless_wired ())

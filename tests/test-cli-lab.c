@@ -145,7 +145,7 @@ test_usage (void)
     { { "client", "localhost", "--protocol", "lab", "--ack-text", "", NULL }, "--ack-text is empty" },
     { { "client", "localhost", "--heartbeat-text", "", NULL }, "--heartbeat-text is empty" },
     { { "server", "--heartbeat-text", "hb", "--heartbeat-hex", "6862", NULL },
-      "--heartbeat-text and --heartbeat-hex both give it: choose one" },
+      "--heartbeat-text and --heartbeat-hex are both given: choose one" },
     { { "server", "--protocol", "lab", "--ack-hex", "zz", NULL }, "--ack-hex: “zz” is not hexadecimal" },
     { { "client", "localhost", "--ack-hex", "686", NULL }, "--ack-hex: “686” is not hexadecimal" },
     { { "server", "--ack-hex", "", NULL }, "--ack-hex is empty" },

@@ -20,6 +20,7 @@
 
 #include "hb-capture-file.h"
 #include "hb-cli-analyze.h"
+#include "hb-cli-lab.h"
 #include "hb-cli-output.h"
 #include "hb-conversation.h"
 #include "hb-packet.h"
@@ -370,25 +371,6 @@ print_notes (HbCaptureFile *file,
 
 /* The heartbeat or ack given on the command line; an error names the
  * option, also where the hex digits are at fault. */
-static GBytes *
-pattern_option (const char  *text,
-                const char  *hex,
-                const char  *fallback,
-                const char  *text_option,
-                const char  *hex_option,
-                GError     **error)
-{
-  const char *option = hex != NULL ? hex_option : text_option;
-  g_autoptr(GError) local = NULL;
-  GBytes *bytes = hb_lab_pattern_new (text, hex, fallback, option, &local);
-
-  if (bytes == NULL && strstr (local->message, option) == NULL)
-    g_prefix_error (&local, "%s: ", option);
-  if (bytes == NULL)
-    g_propagate_error (error, g_steal_pointer (&local));
-  return bytes;
-}
-
 int
 hb_cli_analyze (int    argc,
                 char **argv)
@@ -457,11 +439,11 @@ hb_cli_analyze (int    argc,
     }
   if (!hb_cli_parse_uint ("--conversation", conversation_text, 0, G_MAXUINT - 1, &chosen, &error))
     return hb_cli_usage_error ("analyze", error->message);
-  heartbeat = pattern_option (heartbeat_text, heartbeat_hex, HB_LAB_DEFAULT_HEARTBEAT,
+  heartbeat = hb_cli_parse_pattern (heartbeat_text, heartbeat_hex, HB_LAB_DEFAULT_HEARTBEAT,
                               "--heartbeat-text", "--heartbeat-hex", &error);
   if (heartbeat == NULL)
     return hb_cli_usage_error ("analyze", error->message);
-  ack = pattern_option (ack_text, ack_hex, HB_LAB_DEFAULT_ACK, "--ack-text", "--ack-hex", &error);
+  ack = hb_cli_parse_pattern (ack_text, ack_hex, HB_LAB_DEFAULT_ACK, "--ack-text", "--ack-hex", &error);
   if (ack == NULL)
     return hb_cli_usage_error ("analyze", error->message);
 

@@ -11,6 +11,7 @@
 #include <glib/gi18n.h>
 
 #include "hb-cli-check.h"
+#include "hb-cli-lab.h"
 #include "hb-cli-client.h"
 
 /* ---------------------------------------------------------------------- */
@@ -34,30 +35,6 @@ hb_cli_check_parse_protocol (const char  *text,
   return TRUE;
 }
 
-static GBytes *
-parse_pattern (const char  *text,
-               const char  *hex,
-               const char  *text_option,
-               const char  *hex_option,
-               const char  *both,
-               const char  *fallback,
-               GError     **error)
-{
-  /* The error names the option the user typed. */
-  const char *what = text != NULL && hex != NULL ? both : hex != NULL ? hex_option : text_option;
-  g_autoptr(GError) local_error = NULL;
-  GBytes *bytes = hb_lab_pattern_new (text, hex, fallback, what, &local_error);
-
-  if (bytes == NULL)
-    {
-      /* Bad hex digits are told without the option's name. */
-      if (!g_str_has_prefix (local_error->message, what))
-        g_prefix_error (&local_error, "%s: ", what);
-      g_propagate_error (error, g_steal_pointer (&local_error));
-    }
-  return bytes;
-}
-
 gboolean
 hb_cli_check_parse_patterns (const char  *heartbeat_text,
                              const char  *heartbeat_hex,
@@ -70,12 +47,11 @@ hb_cli_check_parse_patterns (const char  *heartbeat_text,
   g_autoptr(GBytes) hb = NULL;
   g_autoptr(GBytes) answer = NULL;
 
-  hb = parse_pattern (heartbeat_text, heartbeat_hex, "--heartbeat-text", "--heartbeat-hex",
-                      _("the heartbeat"), HB_LAB_DEFAULT_HEARTBEAT, error);
+  hb = hb_cli_parse_pattern (heartbeat_text, heartbeat_hex, HB_LAB_DEFAULT_HEARTBEAT,
+                             "--heartbeat-text", "--heartbeat-hex", error);
   if (hb == NULL)
     return FALSE;
-  answer = parse_pattern (ack_text, ack_hex, "--ack-text", "--ack-hex",
-                          _("the ack"), HB_LAB_DEFAULT_ACK, error);
+  answer = hb_cli_parse_pattern (ack_text, ack_hex, HB_LAB_DEFAULT_ACK, "--ack-text", "--ack-hex", error);
   if (answer == NULL)
     return FALSE;
   *heartbeat = g_steal_pointer (&hb);

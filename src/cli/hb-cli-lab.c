@@ -49,33 +49,36 @@ hb_cli_lab_add_options (HbCliLab       *lab,
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
 }
 
-static gboolean
-parse_pattern (const char  *text,
-               const char  *hex,
-               const char  *fallback,
-               const char  *text_option,
-               const char  *hex_option,
-               GBytes     **out,
-               GError     **error)
+/* One heartbeat or ack option pair, checked with hb_lab_pattern_new():
+ * every command that takes them (server, client, the checkers, analyze)
+ * refuses the same mistakes in the same words, naming the option. */
+GBytes *
+hb_cli_parse_pattern (const char  *text,
+                      const char  *hex,
+                      const char  *fallback,
+                      const char  *text_option,
+                      const char  *hex_option,
+                      GError     **error)
 {
+  const char *option = hex != NULL ? hex_option : text_option;
   g_autoptr(GError) local_error = NULL;
+  GBytes *bytes;
 
   if (text != NULL && hex != NULL)
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   _("%s and %s both give it: choose one"), text_option, hex_option);
-      return FALSE;
+                   _("%s and %s are both given: choose one"), text_option, hex_option);
+      return NULL;
     }
-  *out = hb_lab_pattern_new (text, hex, fallback, hex != NULL ? hex_option : text_option, &local_error);
-  if (*out != NULL)
-    return TRUE;
+  bytes = hb_lab_pattern_new (text, hex, fallback, option, &local_error);
+  if (bytes != NULL)
+    return bytes;
   /* Bad hex digits are reported without the option; the rest name it. */
-  if (hex != NULL && !g_str_has_prefix (local_error->message, hex_option))
-    g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                 _("%s: %s"), hex_option, local_error->message);
+  if (!g_str_has_prefix (local_error->message, option))
+    g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, _("%s: %s"), option, local_error->message);
   else
     g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, local_error->message);
-  return FALSE;
+  return NULL;
 }
 
 gboolean
@@ -109,10 +112,13 @@ hb_cli_lab_parse (HbCliLab  *lab,
    * where it would be ignored. */
   g_clear_pointer (&lab->heartbeat, g_bytes_unref);
   g_clear_pointer (&lab->ack, g_bytes_unref);
-  return parse_pattern (lab->heartbeat_text, lab->heartbeat_hex, HB_LAB_DEFAULT_HEARTBEAT,
-                        "--heartbeat-text", "--heartbeat-hex", &lab->heartbeat, error) &&
-         parse_pattern (lab->ack_text, lab->ack_hex, HB_LAB_DEFAULT_ACK,
-                        "--ack-text", "--ack-hex", &lab->ack, error);
+  lab->heartbeat = hb_cli_parse_pattern (lab->heartbeat_text, lab->heartbeat_hex, HB_LAB_DEFAULT_HEARTBEAT,
+                                         "--heartbeat-text", "--heartbeat-hex", error);
+  if (lab->heartbeat == NULL)
+    return FALSE;
+  lab->ack = hb_cli_parse_pattern (lab->ack_text, lab->ack_hex, HB_LAB_DEFAULT_ACK,
+                                   "--ack-text", "--ack-hex", error);
+  return lab->ack != NULL;
 }
 
 void

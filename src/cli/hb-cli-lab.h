@@ -41,6 +41,14 @@ void      hb_cli_lab_add_options  (HbCliLab        *lab,
  * given both as text and hex, or bad hex is an error (wrong usage). */
 gboolean  hb_cli_lab_parse        (HbCliLab        *lab,
                                    GError         **error);
+/* A heartbeat or ack given with @text_option or @hex_option (at most
+ * one), or @fallback: its bytes, or an error naming the option. */
+GBytes   *hb_cli_parse_pattern    (const char      *text,
+                                   const char      *hex,
+                                   const char      *fallback,
+                                   const char      *text_option,
+                                   const char      *hex_option,
+                                   GError         **error);
 /* Warns on stderr about the options of this group that the chosen
  * protocol ignores. */
 void      hb_cli_lab_warn_unused  (HbCliLab        *lab);
