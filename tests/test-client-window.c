@@ -452,6 +452,14 @@ test_status_fits (void)
 
   fixture_init (&f);
   win = open_client (&f, "nina");
+  /* A name the program gave, as the demo gives alice and bob, is not
+   * what the next window starts with. */
+  {
+    g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+    g_autofree char *saved = g_settings_get_string (settings, "client-name");
+
+    g_assert_cmpstr (saved, !=, "nina");
+  }
   label = child (win, "state_label");
   hb_assert_eventually (gtk_widget_get_mapped (label) && gtk_widget_get_width (label) > 0 &&
                         strstr (state_text (win), "client #1") != NULL);

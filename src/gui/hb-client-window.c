@@ -74,6 +74,7 @@ struct _HbClientWindow
   HbClient             *client;
   HbClock              *clock;
   char                 *last_reason;   /* why the last connection ended, in words */
+  char                 *given_name;    /* a name set by the program (the demo's), not typed */
   /* The panel shows one connection: the client's running totals when it
    * began, and when it was established (wall µs, 0 before that). */
   guint64               base_pings;
@@ -712,6 +713,7 @@ hb_client_window_finalize (GObject *object)
   HbClientWindow *self = HB_CLIENT_WINDOW (object);
 
   g_free (self->last_reason);
+  g_free (self->given_name);
   G_OBJECT_CLASS (hb_client_window_parent_class)->finalize (object);
 }
 
@@ -870,7 +872,11 @@ hb_client_window_set_target (HbClientWindow *self,
   if (port != 0)
     gtk_spin_button_set_value (self->port_spin, port);
   if (name != NULL)
-    gtk_editable_set_text (GTK_EDITABLE (self->name_entry), name);
+    {
+      gtk_editable_set_text (GTK_EDITABLE (self->name_entry), name);
+      g_free (self->given_name);
+      self->given_name = g_strdup (name);
+    }
 }
 
 void
@@ -912,7 +918,9 @@ hb_client_window_connect (HbClientWindow *self)
   g_free (self->last_reason);
   self->last_reason = NULL;
   g_object_set (self->client, "host", host, "port", port, "name", *name ? name : NULL, NULL);
-  if (protocol == HB_PROTOCOL_LINE)
+  /* The name a person typed is what the next window starts with; one the
+   * program gave (the demo's alice and bob) is not. */
+  if (protocol == HB_PROTOCOL_LINE && g_strcmp0 (name, self->given_name) != 0)
     g_settings_set_string (self->settings, "client-name", name);
   hb_recent_servers_remember (self->settings, host, port);
   title = g_strdup_printf (_("%s — Heartbeat Lab Client"), *name ? name : host);
