@@ -3,7 +3,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 # Usage: bench/gui.sh [--quick] [--sched rt|nice|none] [--renderer cairo|gl] [scenario...]
-#   scenarios: n1000, n10000, n10000-rtt-middle, n1000-rtt-middle
+#   scenarios: n1000, n10000, n10000-rtt-middle, n1000-rtt-middle,
+#              paste-quit-2000 (60 pasted broadcasts, then the quit, timed)
 #              (default: n1000 n10000 n10000-rtt-middle)
 #   --quick     windows of 5 s and 3 s instead of 20 s and 10 s
 #   --sched     priority over other processes, as bench/run.sh: rt (default,
@@ -102,6 +103,8 @@ for sc in "${scenarios[@]}"; do
     n10000) args=(--clients 10000) ;;
     n10000-rtt-middle) args=(--clients 10000 --sort RTT --scroll middle) ;;
     n1000-rtt-middle) args=(--clients 1000 --sort RTT --scroll middle) ;;
+    # issue 13: 60 pasted 900-character broadcasts, then Ctrl+Q, timed
+    paste-quit-2000) args=(--clients 2000 --paste 60 --quit) ;;
     *) echo "gui.sh: unknown scenario $sc" >&2; exit 2 ;;
   esac
   end=$((SECONDS + 60))

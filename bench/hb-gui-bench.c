@@ -65,6 +65,8 @@ static gboolean opt_no_keys = FALSE;
 static char *opt_json = NULL;
 static char *opt_label = NULL;
 static char *opt_frames = NULL;
+static int opt_paste = 0;
+static gboolean opt_quit = FALSE;
 static FILE *frames_out = NULL;
 
 static GOptionEntry entries[] = {
@@ -83,6 +85,8 @@ static GOptionEntry entries[] = {
   { "json", 0, 0, G_OPTION_ARG_FILENAME, &opt_json, "Also write the result here", "FILE" },
   { "label", 0, 0, G_OPTION_ARG_STRING, &opt_label, "Scenario name in the result", "NAME" },
   { "frames", 0, 0, G_OPTION_ARG_FILENAME, &opt_frames, "Write every measured frame here (CSV)", "FILE" },
+  { "paste", 0, 0, G_OPTION_ARG_INT, &opt_paste, "Then paste N broadcasts of 900 characters into the entry, Enter, 100 ms apart (0)", "N" },
+  { "quit", 0, 0, G_OPTION_ARG_NONE, &opt_quit, "End by closing the window as Ctrl+Q does, and time the goodbyes", NULL },
   { NULL }
 };
 
@@ -312,6 +316,7 @@ typedef struct
   Phase           ramp;
   Phase           steady;
   Phase           input;
+  Phase           paste;
   Phase          *phase;        /* the one being recorded, or NULL */
 
   /* frame */
@@ -387,7 +392,8 @@ on_after_paint (GdkFrameClock *clock,
   samples_add (&B.phase->paint, B.f_paint);
   if (frames_out != NULL)
     fprintf (frames_out, "%s,%.3f,%.3f,%.3f,%.3f,%.3f\n",
-             B.phase == &B.ramp ? "ramp" : B.phase == &B.steady ? "steady" : "input",
+             B.phase == &B.ramp ? "ramp" : B.phase == &B.steady ? "steady" :
+             B.phase == &B.paste ? "paste" : "input",
              (B.frame_start - B.ramp.started) / 1000.0, (now - B.frame_start) / 1000.0,
              B.f_update, B.f_layout, B.f_paint);
   /* Keys handled before this frame began are visible once it is painted. */
@@ -807,6 +813,12 @@ no_clients (gpointer data)
   return hb_server_get_n_clients (B.server) == 0;
 }
 
+static gboolean
+farewells_done (gpointer data)
+{
+  return hb_farewell_pending () == 0;
+}
+
 static GtkColumnViewColumn *
 find_column (const char *title)
 {
@@ -915,6 +927,7 @@ main (int   argc,
   GtkEventController *keys;
   struct rlimit rl;
   gint64 t_listen, t_ramped, t_listed;
+  guint paste_cut = 0;
   guint port, connected = 0, failed = 0;
   int procs, src;
   double ramp_s = 0;
@@ -960,6 +973,7 @@ main (int   argc,
   phase_init (&B.ramp);
   phase_init (&B.steady);
   phase_init (&B.input);
+  phase_init (&B.paste);
   B.splice_ms = g_array_new (FALSE, FALSE, sizeof (double));
   B.splice_n = g_array_new (FALSE, FALSE, sizeof (guint));
   B.key_waiting = g_array_new (FALSE, FALSE, sizeof (gint64));
@@ -1090,6 +1104,28 @@ main (int   argc,
   else if (!opt_no_keys && opt_input_s > 0)
     g_printerr ("hb-gui-bench: no libXtst.so.6: no key presses\n");
 
+  /* ---- then the operator pastes long lines and broadcasts each */
+  if (opt_paste > 0)
+    {
+      g_autofree char *line = g_strnfill (900, 'x');
+      GtkEditable *entry = GTK_EDITABLE (gtk_widget_get_template_child (GTK_WIDGET (B.win), HB_TYPE_SERVER_WINDOW,
+                                                                        "broadcast_entry"));
+      guint before = g_list_model_get_n_items (B.connections);
+
+      phase_reset (&B.paste);
+      B.phase = &B.paste;
+      for (int i = 0; i < opt_paste; i++)
+        {
+          gtk_editable_set_text (entry, line);
+          gtk_widget_activate (GTK_WIDGET (entry));
+          run_until (NULL, NULL, 0.1);
+        }
+      run_until (NULL, NULL, 2.0);
+      B.phase = NULL;
+      phase_end (&B.paste);
+      paste_cut = before - MIN (before, g_list_model_get_n_items (B.connections));
+    }
+
   /* ---- result */
   json_builder_begin_object (b);
   add_string (b, "scenario", opt_label ? opt_label : "");
@@ -1146,6 +1182,8 @@ main (int   argc,
   phase_json (b, "ramp", &B.ramp);
   phase_json (b, "steady", &B.steady);
   phase_json (b, "input", &B.input);
+  phase_json (b, "paste", &B.paste);
+  add_int (b, "paste_clients_cut", paste_cut);
   add_int (b, "keys_injected", B.keys_ok);
   probes_json (b, reports, &probe_line);
   {
@@ -1185,14 +1223,32 @@ main (int   argc,
   phase_print ("steady", &B.steady);
   if (B.keys_ok)
     phase_print ("arrow keys", &B.input);
+  if (opt_paste > 0)
+    {
+      phase_print ("paste", &B.paste);
+      g_printerr ("  clients cut while pasting: %u\n", paste_cut);
+    }
   g_printerr ("  %s\n", probe_line);
 
   if (frames_out != NULL)
     fclose (frames_out);
 
-  /* ---- tear down */
-  g_ptr_array_unref (ask_loads ("QUIT", "final"));
-  gtk_window_destroy (GTK_WINDOW (B.win));
+  /* ---- tear down: as Ctrl+Q does, timed until the last goodbye */
+  if (opt_quit)
+    {
+      gint64 t0 = g_get_monotonic_time ();
+
+      gtk_window_destroy (GTK_WINDOW (B.win));
+      run_until (farewells_done, NULL, 10);
+      g_printerr ("  quit: window closed, every client told BYE shutdown and closed in %.1f ms\n",
+                  (g_get_monotonic_time () - t0) / 1000.0);
+      g_ptr_array_unref (ask_loads ("QUIT", "final"));
+    }
+  else
+    {
+      g_ptr_array_unref (ask_loads ("QUIT", "final"));
+      gtk_window_destroy (GTK_WINDOW (B.win));
+    }
   run_until (no_clients, NULL, 10);
   for (guint i = 0; i < B.loads->len; i++)
     {
