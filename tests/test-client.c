@@ -1322,6 +1322,123 @@ test_server_view_agrees (void)
   g_string_free (a.client_says, TRUE);
 }
 
+/* A server whose first lines are @script, then silence (or a FIN, with
+ * @close). */
+typedef struct
+{
+  GSocketListener   *listener;
+  GSocketConnection *conn;
+  const char        *script;
+  gboolean           close;
+} Scripted;
+
+static void
+scripted_accepted (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Scripted *sc = user_data;
+
+  sc->conn = g_socket_listener_accept_finish (G_SOCKET_LISTENER (source), result, NULL, NULL);
+  g_assert_nonnull (sc->conn);
+  g_socket_send (g_socket_connection_get_socket (sc->conn), sc->script, strlen (sc->script), NULL, NULL);
+  if (sc->close)
+    g_socket_shutdown (g_socket_connection_get_socket (sc->conn), FALSE, TRUE, NULL);
+}
+
+static guint
+scripted_start (Scripted   *sc,
+                const char *script,
+                gboolean    close)
+{
+  guint port;
+
+  memset (sc, 0, sizeof *sc);
+  sc->script = script;
+  sc->close = close;
+  sc->listener = g_socket_listener_new ();
+  port = g_socket_listener_add_any_inet_port (sc->listener, NULL, NULL);
+  g_socket_listener_accept_async (sc->listener, NULL, scripted_accepted, sc);
+  return port;
+}
+
+static void
+scripted_stop (Scripted *sc)
+{
+  g_clear_object (&sc->conn);
+  g_socket_listener_close (sc->listener);
+  g_clear_object (&sc->listener);
+}
+
+static void
+abort_on_message (HbClient *client, HbVerb kind, const char *sender, const char *text, gpointer data)
+{
+  hb_client_abort (client);
+}
+
+static void
+test_message_handler_ends_connection (void)
+{
+  Scripted sc;
+  guint port = scripted_start (&sc, "heart", TRUE);
+  g_autoptr(HbClient) client = hb_client_new ("127.0.0.1", port, NULL);
+
+  /* The server's FIN turns held bytes ("heart" may begin a heartbeat)
+   * into a message, whose handler aborts: nothing else may touch the
+   * connection after that. */
+  g_object_set (client, "protocol", HB_PROTOCOL_LAB, NULL);
+  g_signal_connect (client, "message", G_CALLBACK (abort_on_message), NULL);
+  hb_client_connect (client);
+  hb_assert_eventually (hb_client_get_state (client) == HB_CLIENT_CONNECTED);
+  hb_assert_eventually (hb_client_get_state (client) == HB_CLIENT_DISCONNECTED);
+  scripted_stop (&sc);
+}
+
+static void
+test_server_view_hostile_seqs (void)
+{
+  Scripted sc;
+  guint port = scripted_start (&sc, "WELCOME 1 1000 30000\nPING 18446744073709551615\n"
+                                    "PING 18446744073709551607\n", FALSE);
+  g_autoptr(HbClient) client = hb_client_new ("127.0.0.1", port, NULL);
+  HbServerView view;
+
+  /* Seqs chosen to defeat a search of the last heartbeats: the view is
+   * worked out at once all the same. */
+  g_object_set (client, "answer-pings", FALSE, NULL);
+  hb_client_connect (client);
+  hb_assert_eventually (client_get_uint64 (client, "pings-received") == 2);
+  hb_client_get_server_view (client, g_get_monotonic_time (), &view);
+  g_assert_cmpuint (view.owed, >, 0);
+  hb_client_disconnect (client);
+  hb_assert_eventually (hb_client_get_state (client) == HB_CLIENT_DISCONNECTED);
+  scripted_stop (&sc);
+}
+
+static void
+test_farewell_stops_reconnecting (void)
+{
+  Greeter g = { 0 };
+  ClientRec c;
+
+  /* A client that would reconnect (its server greets and hangs up) is
+   * handed to hb-farewell: it stops, and is released. */
+  g.listener = g_socket_listener_new ();
+  g.cancellable = g_cancellable_new ();
+  g.port = g_socket_listener_add_any_inet_port (g.listener, NULL, NULL);
+  greeter_accept (&g);
+  client_new (&c, g.port, "alice");
+  g_object_set (c.client, "auto-reconnect", TRUE, "reconnect-min-ms", 20, NULL);
+  hb_client_connect (c.client);
+  hb_assert_eventually (c.reconnectings >= 1);
+  hb_farewell_client (c.client);
+  hb_assert_eventually (hb_farewell_pending () == 0);
+  g_assert_cmpint (hb_client_get_state (c.client), ==, HB_CLIENT_DISCONNECTED);
+  client_free (&c);
+  g_cancellable_cancel (g.cancellable);
+  g_socket_listener_close (g.listener);
+  g_object_unref (g.listener);
+  g_object_unref (g.cancellable);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1345,6 +1462,9 @@ main (int   argc,
   g_test_add_func ("/core/client/dispose-while-connected", test_dispose_while_connected);
   g_test_add_func ("/core/client/reconnect-backoff-grows", test_reconnect_backoff_grows);
   g_test_add_func ("/core/client/server-view-agrees", test_server_view_agrees);
+  g_test_add_func ("/core/client/message-handler-ends-connection", test_message_handler_ends_connection);
+  g_test_add_func ("/core/client/server-view-hostile-seqs", test_server_view_hostile_seqs);
+  g_test_add_func ("/core/client/farewell-stops-reconnecting", test_farewell_stops_reconnecting);
   g_test_add_func ("/core/client/bad-server-line", test_bad_server_line);
   g_test_add_func ("/core/client/disconnect-drain-bounded", test_disconnect_drain_bounded);
 

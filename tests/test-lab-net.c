@@ -302,6 +302,31 @@ test_server_flood_bounded (void)
 }
 
 static void
+test_server_message_flood (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(HbTestPeer) peer = NULL;
+  g_autoptr(GString) flood = g_string_new (NULL);
+
+  /* 100,000 one-letter messages as fast as TCP carries them: every read
+   * is still announced, but messages past the rate limit are not, one
+   * signal (and one log row) each. */
+  fixture_start (&f, HB_PROTOCOL_LAB, 60000, 60000);
+  g_object_set (f.server, "line-ending", HB_LINE_ENDING_LF, NULL);
+  peer = hb_test_peer_new ("127.0.0.1", f.port);
+  hb_assert_eventually (hb_server_get_n_clients (f.server) == 1);
+  for (guint i = 0; i < 100000; i++)
+    g_string_append (flood, "a\n");
+  g_socket_set_blocking (peer->socket, TRUE);
+  hb_test_peer_send (peer, flood->str, flood->len);
+  hb_assert_eventually (f.bytes_read == flood->len);
+  g_assert_cmpuint (f.messages->len, >=, 200);   /* the burst allowance */
+  g_assert_cmpuint (f.messages->len, <, 1000);
+  g_assert_cmpuint (hb_server_get_n_clients (f.server), ==, 1);
+  fixture_stop (&f);
+}
+
+static void
 test_server_gb18030 (void)
 {
   Fixture f = { 0 };
@@ -732,6 +757,7 @@ main (int   argc,
   g_test_add_func ("/core/lab/server/silent-client-fin", test_server_silent_client);
   g_test_add_func ("/core/lab/server/flood-bounded", test_server_flood_bounded);
   g_test_add_func ("/core/lab/server/gb18030", test_server_gb18030);
+  g_test_add_func ("/core/lab/server/message-flood", test_server_message_flood);
   g_test_add_func ("/core/lab/server/beat-now-glued", test_server_beat_now_glued);
   g_test_add_func ("/core/raw/server", test_server_raw);
   g_test_add_func ("/core/lab/client/student-server", test_client_student_server);

@@ -259,6 +259,15 @@ test_make_safe (void)
   g_assert_cmpstr (a, ==, "plain \\ text\twith tab");
   g_assert_cmpstr (b, ==, "\\x1b[2J\\x1b]0;t\\x07\\r\\x1b[2Kserver: hi\\x08<U+009B>");
   g_assert_cmpstr (c, ==, "abc<U+202E>txt");
+  {
+    /* Every format character, not a list: tag characters, soft hyphen,
+     * the invisible operators and the deprecated format controls. */
+    g_autofree char *t = hb_text_make_safe ("a\xf3\xa0\x80\x81" "b\xc2\xad" "c\xe2\x81\xaa" "d\xe2\x80\xa8");
+    g_autofree char *z = hb_bytes_to_display ((const guint8 *) "a\0b", 3, HB_ENCODING_UTF8, 10, NULL);
+
+    g_assert_cmpstr (t, ==, "a<U+E0001>b<U+00AD>c<U+206A>d<U+2028>");
+    g_assert_cmpstr (z, ==, "a\\0b");
+  }
   g_assert_cmpstr (d, ==, b);  /* safe text stays the same */
 }
 

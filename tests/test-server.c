@@ -1160,7 +1160,7 @@ test_settings_change_live (void)
   peer = hb_test_peer_new ("127.0.0.1", f.port);
   g_assert_cmpstr (hb_test_peer_wait_line (peer), ==, "WELCOME 1 60000 180000");
   g_object_set (f.server, "interval-ms", 100, "timeout-ms", 1000, NULL);
-  g_assert_cmpstr (hb_test_peer_wait_line (peer), ==, "WELCOME 1 100 180000");
+  /* One WELCOME for both, never the new interval with the old timeout. */
   g_assert_cmpstr (hb_test_peer_wait_line (peer), ==, "WELCOME 1 100 1000");
   while (pings < 3)
     {
@@ -1174,6 +1174,21 @@ test_settings_change_live (void)
     }
   later = hb_test_peer_new ("127.0.0.1", f.port);
   g_assert_cmpstr (hb_test_peer_wait_line (later), ==, "WELCOME 2 100 1000");
+  fixture_stop (&f);
+}
+
+static void
+test_silent_client_dies_with_long_timeout (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(HbTestPeer) peer = NULL;
+
+  /* A timeout of fifteen intervals: more PINGs go unanswered than the
+   * server keeps records of, and the client must still be declared dead. */
+  fixture_start (&f, "interval-ms", 100, "timeout-ms", 1500, NULL);
+  peer = connect_peer (&f);
+  hb_assert_eventually (f.disconnects->len == 1);
+  g_assert_cmpstr (g_ptr_array_index (f.disconnects, 0), ==, "1 timeout local");
   fixture_stop (&f);
 }
 
@@ -1210,6 +1225,7 @@ main (int   argc,
   g_test_add_func ("/core/server/list-model", test_list_model);
   g_test_add_func ("/core/server/fd-limit", test_fd_limit);
   g_test_add_func ("/core/server/farewell", test_farewell);
+  g_test_add_func ("/core/server/silent-client-dies-with-long-timeout", test_silent_client_dies_with_long_timeout);
   g_test_add_func ("/core/server/settings-change-live", test_settings_change_live);
   g_test_add_func ("/core/server/stall-cuts-nobody", test_stall_cuts_nobody);
 

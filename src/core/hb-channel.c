@@ -337,7 +337,7 @@ read_some (HbChannel *self)
   while (self->state == STATE_OPEN && !self->peer_eof &&
          (self->reading || self->closing) && budget > 0)
     {
-      ssize_t n = recv (self->fd, read_buffer, sizeof read_buffer, MSG_DONTWAIT);
+      ssize_t n = recv (self->fd, read_buffer, MIN (sizeof read_buffer, budget), MSG_DONTWAIT);
 
       if (n > 0)
         {

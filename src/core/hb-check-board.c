@@ -353,15 +353,14 @@ static void
 rearm (HbCheckBoard *self)
 {
   gint64 due = G_MAXINT64;
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->checks));
+  GHashTableIter iter;
+  gpointer value;
 
-  /* Only the clients still connected have deadlines; a class is small. */
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(HbChecks) c = g_list_model_get_item (G_LIST_MODEL (self->checks), i);
-
-      due = MIN (due, next_deadline (c));
-    }
+  /* Only the clients still connected have deadlines: those who left,
+   * however many, cost nothing here. */
+  g_hash_table_iter_init (&iter, self->by_conn);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    due = MIN (due, next_deadline (value));
   g_source_set_ready_time (self->deadline, due == G_MAXINT64 ? -1 : due);
 }
 
@@ -437,15 +436,17 @@ deadline_cb (gpointer user_data)
 {
   HbCheckBoard *self = user_data;
   gint64 now = g_get_monotonic_time ();
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->checks));
+  g_autoptr(GPtrArray) connected = g_ptr_array_new_with_free_func (g_object_unref);
+  GHashTableIter iter;
+  gpointer value;
 
   g_source_set_ready_time (self->deadline, -1);
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(HbChecks) c = g_list_model_get_item (G_LIST_MODEL (self->checks), i);
-
-      expire (self, c, now);
-    }
+  /* A copy: a judgement's handlers may touch the board. */
+  g_hash_table_iter_init (&iter, self->by_conn);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    g_ptr_array_add (connected, g_object_ref (value));
+  for (guint i = 0; i < connected->len; i++)
+    expire (self, g_ptr_array_index (connected, i), now);
   rearm (self);
   return G_SOURCE_CONTINUE;
 }

@@ -62,6 +62,7 @@ struct _HbClient
   guint64         answered_seq;      /* highest seq answered */
   gint64          answered_mono;     /* when, or when connected */
   guint           missed;
+  gint64          owed_since_mono;   /* the oldest unanswered heartbeat came then */
   struct { guint64 seq; gint64 mono; } seen[8];
   guint64         pongs_sent;
   gint64          last_ping;
@@ -93,6 +94,7 @@ struct _HbClient
   HbInitiator     end_initiator;
   gboolean        fin_sent_first;
   gboolean        peer_fin;
+  gboolean        stopping;        /* hb_client_disconnect(): no reconnect, whatever the reason */
 };
 
 enum {
@@ -213,6 +215,8 @@ close_channel (HbClient    *self,
       self->end_reason = reason;
       self->end_initiator = initiator;
     }
+  if (self->channel == NULL)
+    return;
   hb_channel_close (self->channel);
   if (self->channel != NULL && hb_channel_is_open (self->channel) && self->linger_id == 0)
     self->linger_id = g_timeout_add (LINGER_MS, (GSourceFunc) (void (*) (void)) hb_channel_expire,
@@ -273,7 +277,7 @@ ended (HbClient    *self,
   self->disconnect_reason = reason;
   notify (self, PROP_DISCONNECT_REASON);
 
-  if (self->auto_reconnect && may_reconnect (reason))
+  if (self->auto_reconnect && may_reconnect (reason) && !self->stopping)
     {
       self->reconnect_delay_ms = next_backoff (self);
       self->attempt++;
@@ -323,6 +327,13 @@ send_pong (HbClient *self,
     {
       self->answered_seq = seq;
       self->answered_mono = g_get_monotonic_time ();
+      if (self->answered_seq < self->conn_pings)
+        {
+          guint64 next = self->answered_seq + 1;
+
+          if (self->seen[next % G_N_ELEMENTS (self->seen)].seq == next)
+            self->owed_since_mono = self->seen[next % G_N_ELEMENTS (self->seen)].mono;
+        }
     }
   notify (self, PROP_PONGS_SENT);
   notify (self, PROP_LAST_PONG);
@@ -381,6 +392,8 @@ heartbeat_arrived (HbClient *self,
    * is still unanswered. */
   if (self->answered_seq < self->conn_pings)
     self->missed++;
+  else
+    self->owed_since_mono = g_get_monotonic_time ();
   self->seen[seq % G_N_ELEMENTS (self->seen)].seq = seq;
   self->seen[seq % G_N_ELEMENTS (self->seen)].mono = g_get_monotonic_time ();
   self->conn_pings = MAX (self->conn_pings, seq);
@@ -655,7 +668,12 @@ on_peer_eof (HbChannel *channel,
   self->peer_fin = TRUE;
   hb_timeline_append (self->timeline, HB_EVENT_FIN_IN, HB_VERB_UNKNOWN, 0, 0, HB_INITIATOR_PEER);
   if (self->scanner != NULL && hb_scanner_get_held (self->scanner) > 0)
-    flush_timer_cb (self);
+    {
+      flush_timer_cb (self);
+      /* A handler of the message may have ended the connection. */
+      if (self->channel != channel)
+        return;
+    }
   g_source_set_ready_time (self->dead_timer, -1);
   close_channel (self, HB_BYE_PEER_CLOSED,
                  self->fin_sent_first ? HB_INITIATOR_LOCAL : HB_INITIATOR_PEER);
@@ -766,6 +784,7 @@ connect_cb (GObject      *source,
   hb_timeline_append (self->timeline, HB_EVENT_CONNECT, HB_VERB_UNKNOWN, 0, 0, HB_INITIATOR_LOCAL);
   self->conn_mono = self->answered_mono = g_get_monotonic_time ();
   self->conn_pings = self->answered_seq = 0;
+  self->owed_since_mono = 0;
   self->missed = 0;
   memset (self->seen, 0, sizeof self->seen);
   set_state (self, HB_CLIENT_CONNECTED);
@@ -1153,6 +1172,7 @@ hb_client_connect (HbClient *self)
     return;
 
   g_clear_handle_id (&self->reconnect_id, g_source_remove);
+  self->stopping = FALSE;
   self->client_id = 0;
   self->have_reason = FALSE;
   set_state (self, HB_CLIENT_CONNECTING);
@@ -1169,6 +1189,9 @@ hb_client_disconnect (HbClient *self)
   g_return_if_fail (HB_IS_CLIENT (self));
 
   g_clear_handle_id (&self->reconnect_id, g_source_remove);
+  /* A close already under way for another reason (the server's BYE, its
+   * silence) would otherwise still end in a reconnect. */
+  self->stopping = TRUE;
 
   if (self->channel != NULL && hb_channel_is_open (self->channel))
     {
@@ -1303,8 +1326,7 @@ hb_client_get_server_view (HbClient     *self,
                            HbServerView *view)
 {
   gint64 interval, timeout;
-  guint64 oldest;
-  gint64 arrived = 0, dead_at;
+  gint64 arrived, dead_at;
 
   g_return_if_fail (HB_IS_CLIENT (self));
   g_return_if_fail (view != NULL);
@@ -1320,12 +1342,10 @@ hb_client_get_server_view (HbClient     *self,
   if (self->answered_seq >= self->conn_pings)
     return;  /* nothing owed: alive, and no clock runs */
 
-  oldest = MAX (self->answered_seq + 1, self->conn_pings - MIN (self->conn_pings, G_N_ELEMENTS (self->seen) - 1));
-  for (guint64 s = oldest; s <= self->conn_pings && arrived == 0; s++)
-    if (self->seen[s % G_N_ELEMENTS (self->seen)].seq == s)
-      arrived = self->seen[s % G_N_ELEMENTS (self->seen)].mono;
-  if (arrived == 0)
-    arrived = now;
+  /* As the server keeps it: the time the oldest unanswered heartbeat
+   * came, not a search of the last eight (a hostile server's seqs could
+   * make that loop run for ever). */
+  arrived = self->owed_since_mono != 0 ? self->owed_since_mono : now;
   view->owed = self->conn_pings - self->answered_seq;
   view->waiting_us = now - arrived;
   dead_at = MAX (self->answered_mono + timeout, arrived + timeout - interval);

@@ -41,6 +41,7 @@ struct _HbConnection
   gint64        next_ping_mono;
 
   guint64       ping_seq;          /* last seq sent */
+  gint64        owed_since_mono;   /* the oldest unanswered PING was queued then */
   guint64       answered_seq;      /* highest seq answered */
   guint64       pings_sent;
   guint64       pongs_received;

@@ -219,21 +219,16 @@ hb_lab_pattern_new (const char  *text,
 static gboolean
 needs_escape (gunichar c)
 {
+  GUnicodeType type;
+
   if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0))
     return TRUE;
-  switch (c)
-    {
-    case 0x061c:                    /* arabic letter mark */
-    case 0x200b: case 0x200c: case 0x200d: case 0x200e: case 0x200f:
-    case 0x2028: case 0x2029:
-    case 0x202a: case 0x202b: case 0x202c: case 0x202d: case 0x202e:
-    case 0x2060: case 0x2061: case 0x2062: case 0x2063: case 0x2064:
-    case 0x2066: case 0x2067: case 0x2068: case 0x2069:
-    case 0xfeff:
-      return TRUE;
-    default:
-      return FALSE;
-    }
+  /* Every format character (bidirectional controls, zero-width ones, the
+   * BOM, the soft hyphen, tag characters...), the line and paragraph
+   * separators, and the interlinear annotation marks. */
+  type = g_unichar_type (c);
+  return type == G_UNICODE_FORMAT || type == G_UNICODE_LINE_SEPARATOR ||
+         type == G_UNICODE_PARAGRAPH_SEPARATOR || (c >= 0xfff9 && c <= 0xfffb);
 }
 
 static void
@@ -268,8 +263,16 @@ append_utf8 (GString      *out,
 
   while (i < len)
     {
-      gunichar c = g_utf8_get_char_validated ((const char *) data + i, len - i);
+      gunichar c;
 
+      /* GLib calls a NUL byte an incomplete character. */
+      if (data[i] == 0)
+        {
+          g_string_append (out, "\\0");
+          i++;
+          continue;
+        }
+      c = g_utf8_get_char_validated ((const char *) data + i, len - i);
       if (c == (gunichar) -1 || c == (gunichar) -2)
         {
           g_string_append_printf (out, "\\x%02x", data[i]);

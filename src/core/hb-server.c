@@ -74,6 +74,8 @@ struct _HbServer
   HbPollHandle     *listen_handle;
   int               reserve_fd;    /* given up to turn a client away at the fd limit */
   guint             accept_retry_id;
+  guint             announce_id;       /* new heartbeat settings to announce */
+  guint             announced_interval; /* the interval the clients were last told */
   gboolean          accept_paused;
   HbPoller         *poller;
   GListStore       *connections;   /* listed clients, in order of arrival */
@@ -336,14 +338,14 @@ static gint64
 dead_at (HbServer     *self,
          HbConnection *conn)
 {
-  HbPingRecord *rec = oldest_unanswered (conn);
   gint64 timeout = (gint64) self->timeout_ms * 1000;
-  gint64 sent;
 
-  if (rec == NULL)
+  /* Not the ring of PING records, which holds only the last eight: with a
+   * timeout over eight intervals its oldest entry moved on with every
+   * PING and a silent client was never dead. */
+  if (conn->answered_seq >= conn->ping_seq)
     return G_MAXINT64;
-  sent = rec->sent_mono ? rec->sent_mono : rec->queued_mono;
-  return MAX (conn->last_pong_mono + timeout, sent + timeout - interval_us (self));
+  return MAX (conn->last_pong_mono + timeout, conn->owed_since_mono + timeout - interval_us (self));
 }
 
 static void
@@ -545,6 +547,8 @@ send_ping (HbServer     *self,
       conn->missed++;
       _hb_connection_notify (conn, HB_CONNECTION_PROP_MISSED);
     }
+  else
+    conn->owed_since_mono = now;  /* the clock of the dead verdict starts */
 
   conn->ping_seq++;
   conn->pings_sent++;
@@ -586,7 +590,12 @@ process_due (HbServer     *self,
 
   if (conn->flush_mono != 0 && now >= conn->flush_mono)
     {
-      flush_held (self, conn);
+      /* The rest of the ack may be waiting in the socket after a stall. */
+      hb_channel_read_now (conn->channel);
+      if (conn->closing)
+        return;
+      if (conn->flush_mono != 0 && now >= conn->flush_mono)
+        flush_held (self, conn);
       if (conn->closing)
         return;
     }
@@ -814,6 +823,18 @@ handle_pong (HbServer     *self,
 
   conn->answered_seq = MAX (conn->answered_seq, seq);
   conn->last_pong_mono = now;
+  /* What is still owed dates from the oldest PING not answered yet; past
+   * the ring, from the oldest the ring still holds (a little later than
+   * the truth: the verdict errs towards the client). */
+  if (conn->answered_seq < conn->ping_seq)
+    {
+      guint64 next = MAX (conn->answered_seq + 1,
+                          conn->ping_seq - MIN (conn->ping_seq, HB_PING_RING - 1));
+      HbPingRecord *owed = &conn->pings[next % HB_PING_RING];
+
+      if (owed->seq == next)
+        conn->owed_since_mono = owed->queued_mono;
+    }
   conn->last_pong_wall = g_get_real_time ();
   _hb_connection_notify (conn, HB_CONNECTION_PROP_LAST_PONG);
   _hb_connection_notify (conn, HB_CONNECTION_PROP_PONGS_RECEIVED);
@@ -917,8 +938,13 @@ handle_pieces (HbServer     *self,
       conn->lines_in++;
       if (p->kind == HB_PIECE_PATTERN)
         handle_ack (self, conn);
-      else
+      else if (!rate_limited (self, conn))
         g_signal_emit (self, signals[MESSAGE], 0, conn, p->text);
+      else
+        /* A flood of messages (a\n a\n ...) is the line protocol's
+         * flood: past the rate they are not announced one by one; the
+         * reads that carried them still are (data-received). */
+        conn->limited_mono = g_get_monotonic_time ();
     }
 }
 
@@ -1011,7 +1037,8 @@ relay_message (HbServer     *self,
   /* "RELAY name text\n" must fit in max_line like every line: the name
    * and verb take room a MSG did not need, so a long text is cut, at a
    * character boundary, and ends with "…" to say so. */
-  gsize room = self->max_line - 1 - strlen ("RELAY ") - strlen (name) - 1;
+  gsize overhead = 1 + strlen ("RELAY ") + strlen (name) + 1 + strlen ("…");
+  gsize room = self->max_line > overhead ? self->max_line - overhead + strlen ("…") : strlen ("…");
 
   g_string_append (line, name);
   g_string_append_c (line, ' ');
@@ -1429,6 +1456,8 @@ accept_retry_cb (gpointer user_data)
   HbServer *self = user_data;
 
   self->accept_retry_id = 0;
+  if (self->reserve_fd < 0)
+    self->reserve_fd = open ("/dev/null", O_RDONLY | O_CLOEXEC);
   if (self->listen_handle != NULL)
     {
       hb_poller_modify (self->poller, self->listen_handle, G_IO_IN);
@@ -1450,8 +1479,11 @@ pause_accepting (HbServer *self,
   /* Those waiting in the backlog hear at once that there is no room,
    * rather than one every retry. */
   for (guint i = 0; i < ACCEPT_BUDGET && self->reserve_fd >= 0; i++)
-    if (!reject_at_limit (self))
+    if (!reject_at_limit (self) || self->listen_handle == NULL)
       break;
+  /* A handler of ::client-rejected may have stopped the server. */
+  if (self->listen_handle == NULL)
+    return;
   hb_poller_modify (self->poller, self->listen_handle, 0);
   if (self->accept_retry_id == 0)
     self->accept_retry_id = g_timeout_add (ACCEPT_RETRY_MS, accept_retry_cb, self);
@@ -1562,6 +1594,7 @@ hb_server_dispose (GObject *object)
     drop_all (self);
   g_clear_handle_id (&self->tick_id, g_source_remove);
   g_clear_handle_id (&self->join_id, g_source_remove);
+  g_clear_handle_id (&self->announce_id, g_source_remove);
   if (self->joining != NULL)
     g_ptr_array_set_size (self->joining, 0);
   if (self->timer != NULL)
@@ -1679,6 +1712,17 @@ announce_settings (HbServer *self,
     }
 }
 
+static gboolean
+announce_cb (gpointer user_data)
+{
+  HbServer *self = user_data;
+
+  self->announce_id = 0;
+  if (self->listening)
+    announce_settings (self, self->announced_interval);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 set_enum (HbServer *self,
           guint    *field,
@@ -1731,11 +1775,14 @@ hb_server_set_property (GObject      *object,
 
         if (*field != g_value_get_uint (value))
           {
-            guint old_interval = self->interval_ms;
-
+            /* Interval and timeout are often set together: one WELCOME
+             * for both, never a passing pair of the old and the new. */
+            if (self->listening && self->announce_id == 0)
+              {
+                self->announced_interval = self->interval_ms;
+                self->announce_id = g_idle_add (announce_cb, self);
+              }
             set_uint (self, field, prop_id, g_value_get_uint (value));
-            if (self->listening)
-              announce_settings (self, old_interval);
           }
       }
       break;
