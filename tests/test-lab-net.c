@@ -327,6 +327,32 @@ test_server_message_flood (void)
 }
 
 static void
+test_server_late_ack_untimed (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(HbTestPeer) peer = NULL;
+  guint seen;
+
+  /* An ack that comes while two heartbeats wait could answer either: it
+   * counts, but no RTT is made up for it. One that comes while one waits
+   * is timed. */
+  fixture_start (&f, HB_PROTOCOL_LAB, 300, 10000);
+  peer = hb_test_peer_new ("127.0.0.1", f.port);
+  hb_assert_eventually (count_in (peer->partial->str, "heartbeat") >= 2);
+  hb_test_peer_send (peer, "heartbeat ack", -1);
+  hb_assert_eventually (f.rtts->len == 1);
+  g_assert_cmpint (GPOINTER_TO_INT (g_ptr_array_index (f.rtts, 0)), ==, -1);
+  g_assert_cmpint (hb_connection_get_liveness (hb_server_lookup (f.server, 1)), ==, HB_LIVENESS_ALIVE);
+
+  seen = count_in (peer->partial->str, "heartbeat");
+  hb_assert_eventually (count_in (peer->partial->str, "heartbeat") == seen + 1);
+  hb_test_peer_send (peer, "heartbeat ack", -1);
+  hb_assert_eventually (f.rtts->len == 2);
+  g_assert_cmpint (GPOINTER_TO_INT (g_ptr_array_index (f.rtts, 1)), >=, 0);
+  fixture_stop (&f);
+}
+
+static void
 test_server_gb18030 (void)
 {
   Fixture f = { 0 };
@@ -758,6 +784,7 @@ main (int   argc,
   g_test_add_func ("/core/lab/server/flood-bounded", test_server_flood_bounded);
   g_test_add_func ("/core/lab/server/gb18030", test_server_gb18030);
   g_test_add_func ("/core/lab/server/message-flood", test_server_message_flood);
+  g_test_add_func ("/core/lab/server/late-ack-untimed", test_server_late_ack_untimed);
   g_test_add_func ("/core/lab/server/beat-now-glued", test_server_beat_now_glued);
   g_test_add_func ("/core/raw/server", test_server_raw);
   g_test_add_func ("/core/lab/client/student-server", test_client_student_server);

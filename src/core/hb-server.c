@@ -789,10 +789,13 @@ forget (HbServer     *self,
 /* ---------------------------------------------------------------------- */
 /* Channel callbacks                                                       */
 
+/* @timed: whether the RTT of @seq can be told (an ack of the lab's
+ * protocol that could answer more than one heartbeat cannot). */
 static void
 handle_pong (HbServer     *self,
              HbConnection *conn,
-             guint64       seq)
+             guint64       seq,
+             gboolean      timed)
 {
   gint64 now = g_get_monotonic_time ();
   HbPingRecord *rec = &conn->pings[seq % HB_PING_RING];
@@ -807,7 +810,7 @@ handle_pong (HbServer     *self,
     }
 
   g_object_freeze_notify (G_OBJECT (conn));
-  if (rec->seq == seq && rec->sent_mono != 0)
+  if (timed && rec->seq == seq && rec->sent_mono != 0)
     {
       rtt = now - rec->sent_mono;
       conn->rtt_last = rtt;
@@ -918,12 +921,16 @@ collect_piece (const HbPiece *piece,
 
 /* An ack answers the newest heartbeat not yet answered: a program that
  * missed one (a heartbeat glued to a broadcast, say) is not blamed with a
- * wrong RTT for every one after it. */
+ * wrong RTT for every one after it. When more than one was waiting, the
+ * ack could be the late answer to an older one: it counts, but its RTT
+ * is not told (a client 1.3 s late at 1 s heartbeats read as 0.3 s). */
 static void
 handle_ack (HbServer     *self,
             HbConnection *conn)
 {
-  handle_pong (self, conn, conn->answered_seq < conn->ping_seq ? conn->ping_seq : 0);
+  gboolean ambiguous = conn->ping_seq - conn->answered_seq > 1;
+
+  handle_pong (self, conn, conn->answered_seq < conn->ping_seq ? conn->ping_seq : 0, !ambiguous);
 }
 
 static void
@@ -1179,7 +1186,7 @@ on_line (HbChannel  *channel,
     {
     case HB_VERB_PONG:
       hb_parse_uint64 (msg.args, msg.args_len, &seq);
-      handle_pong (self, conn, seq);
+      handle_pong (self, conn, seq, TRUE);
       break;
 
     case HB_VERB_PING:
