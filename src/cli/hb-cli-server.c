@@ -61,13 +61,13 @@ on_liveness (HbConnection *conn,
       hb_cli_output_print (self->out, _("[%u] alive again"), id);
       break;
     case HB_LIVENESS_LATE:
-      /* Late means a heartbeat has waited longer than the interval, which
-       * the count of missed ones takes in only at the next heartbeat. */
-      missed = MAX (missed, 1);
+      /* Late: a heartbeat has waited longer than the interval, and was
+       * counted missed at that moment (the count is of the whole
+       * connection, not only of those waiting now). */
       hb_cli_output_print (self->out,
                            g_dngettext (GETTEXT_PACKAGE,
-                                        "[%u] late: %u heartbeat unanswered",
-                                        "[%u] late: %u heartbeats unanswered", missed),
+                                        "[%u] late: no answer within the interval (%u heartbeat missed so far)",
+                                        "[%u] late: no answer within the interval (%u heartbeats missed so far)", missed),
                            id, missed);
       break;
     case HB_LIVENESS_DEAD:

@@ -61,7 +61,8 @@ struct _HbClient
   guint64         conn_pings;        /* highest seq received */
   guint64         answered_seq;      /* highest seq answered */
   gint64          answered_mono;     /* when, or when connected */
-  guint           missed;
+  guint           missed;            /* went an interval unanswered, counted at the answer */
+  guint64         missed_seq;        /* the last of them */
   gint64          owed_since_mono;   /* the oldest unanswered heartbeat came then */
   struct { guint64 seq; gint64 mono; } seen[8];
   guint64         pongs_sent;
@@ -299,6 +300,48 @@ ended (HbClient    *self,
 /* ---------------------------------------------------------------------- */
 /* Channel callbacks                                                       */
 
+static gint64
+server_interval_us (HbClient *self)
+{
+  return (gint64) (self->interval_ms ? self->interval_ms : HB_DEFAULT_INTERVAL_MS) * 1000;
+}
+
+/* The server counts a heartbeat missed once it has waited an interval
+ * for its answer (docs/protocol.md, Heartbeats): how many of those not
+ * answered nor counted yet, up to @upto, had waited that long at @now.
+ * @last: set to the last of them. */
+static guint
+count_missed (HbClient *self,
+              guint64   upto,
+              gint64    now,
+              guint64  *last)
+{
+  guint64 seq = MAX (self->answered_seq, self->missed_seq) + 1;
+  gint64 interval = server_interval_us (self);
+  guint64 n = 0;
+
+  if (seq > upto)
+    return 0;
+  /* Past the ring a heartbeat came long ago: missed. */
+  if (upto - seq >= G_N_ELEMENTS (self->seen))
+    {
+      n = upto - G_N_ELEMENTS (self->seen) + 1 - seq;
+      seq = upto - G_N_ELEMENTS (self->seen) + 1;
+      *last = seq - 1;
+    }
+  /* At most the ring's worth, and no "seq <= upto" that a server's
+   * G_MAXUINT64 would make true for ever. */
+  for (guint64 left = upto - seq + 1; left > 0; left--, seq++)
+    {
+      if (self->seen[seq % G_N_ELEMENTS (self->seen)].seq == seq &&
+          self->seen[seq % G_N_ELEMENTS (self->seen)].mono + interval > now)
+        break;
+      n++;
+      *last = seq;
+    }
+  return (guint) MIN (n, G_MAXUINT);
+}
+
 static void
 send_pong (HbClient *self,
            guint64   seq)
@@ -325,6 +368,16 @@ send_pong (HbClient *self,
   self->last_pong = g_get_real_time ();
   if (seq > self->answered_seq)
     {
+      guint64 first = MAX (self->answered_seq, self->missed_seq) + 1;
+
+      /* Those before @seq are never to be answered: missed, as the
+       * server counts them when this answer comes. */
+      if (seq > first)
+        {
+          self->missed += (guint) MIN (seq - first, G_MAXUINT - self->missed);
+          self->missed_seq = seq - 1;
+        }
+      self->missed += count_missed (self, seq, g_get_monotonic_time (), &self->missed_seq);
       self->answered_seq = seq;
       self->answered_mono = g_get_monotonic_time ();
       if (self->answered_seq < self->conn_pings)
@@ -388,11 +441,7 @@ heartbeat_arrived (HbClient *self,
    * backoff start again from its minimum. A server that accepts and
    * closes, or greets and closes, is retried ever more slowly. */
   self->attempt = 0;
-  /* The server counts a miss when it sends a heartbeat while an older one
-   * is still unanswered. */
-  if (self->answered_seq < self->conn_pings)
-    self->missed++;
-  else
+  if (self->answered_seq >= self->conn_pings)
     self->owed_since_mono = g_get_monotonic_time ();
   self->seen[seq % G_N_ELEMENTS (self->seen)].seq = seq;
   self->seen[seq % G_N_ELEMENTS (self->seen)].mono = g_get_monotonic_time ();
@@ -786,6 +835,7 @@ connect_cb (GObject      *source,
   self->conn_pings = self->answered_seq = 0;
   self->owed_since_mono = 0;
   self->missed = 0;
+  self->missed_seq = 0;
   memset (self->seen, 0, sizeof self->seen);
   set_state (self, HB_CLIENT_CONNECTED);
   arm_dead_timer (self);
@@ -1337,7 +1387,12 @@ hb_client_get_server_view (HbClient     *self,
   view->missed = self->missed;
   if (self->state != HB_CLIENT_CONNECTED)
     return;
-  interval = (gint64) (self->interval_ms ? self->interval_ms : HB_DEFAULT_INTERVAL_MS) * 1000;
+  {
+    guint64 last = 0;
+
+    view->missed += count_missed (self, self->conn_pings, now, &last);
+  }
+  interval = server_interval_us (self);
   timeout = (gint64) (self->timeout_ms ? self->timeout_ms : HB_DEFAULT_TIMEOUT_MS) * 1000;
   if (self->answered_seq >= self->conn_pings)
     return;  /* nothing owed: alive, and no clock runs */

@@ -25,7 +25,7 @@ typedef enum
 typedef struct
 {
   HbLiveness liveness;    /* by the server's rule */
-  guint      missed;      /* heartbeats that came while an older one was unanswered */
+  guint      missed;      /* heartbeats that waited an interval for their answer */
   guint64    owed;        /* heartbeats not answered yet */
   gint64     waiting_us;  /* how long the oldest of them has waited */
   gint64     dead_in_us;  /* until the server would declare this client dead; -1: nothing owed */

@@ -52,7 +52,8 @@ struct _HbConnection
   gint64        rtt_max;
   gint64        rtt_sum;
   guint64       rtt_count;
-  guint         missed;
+  guint         missed;            /* PINGs that went an interval unanswered */
+  guint64       missed_seq;        /* the last of them counted */
   HbLiveness    liveness;
 
   guint64       lines_in;

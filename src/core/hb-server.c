@@ -329,6 +329,47 @@ late_at (HbServer     *self,
   return (rec->sent_mono ? rec->sent_mono : rec->queued_mono) + interval_us (self);
 }
 
+/* When the first PING not yet counted as missed will be: an interval
+ * after it went out without an answer, the moment the client turns late.
+ * Counted then, and not when the next PING goes out, a PING still in
+ * flight is never "missed" beside "alive". */
+static gint64
+missed_at (HbServer     *self,
+           HbConnection *conn,
+           guint64      *seq_out)
+{
+  guint64 seq = MAX (conn->answered_seq, conn->missed_seq) + 1;
+  HbPingRecord *rec;
+
+  if (seq > conn->ping_seq)
+    return G_MAXINT64;
+  /* Past the ring a PING's record is gone; it went out long ago. */
+  if (conn->ping_seq - seq >= HB_PING_RING)
+    seq = conn->ping_seq - HB_PING_RING + 1;
+  rec = &conn->pings[seq % HB_PING_RING];
+  if (seq_out)
+    *seq_out = seq;
+  return (rec->sent_mono ? rec->sent_mono : rec->queued_mono) + interval_us (self);
+}
+
+static void
+count_missed (HbServer     *self,
+              HbConnection *conn,
+              gint64        now)
+{
+  guint64 seq = 0;
+  guint before = conn->missed;
+
+  while (missed_at (self, conn, &seq) <= now)
+    {
+      /* Those past the ring, too, at once. */
+      conn->missed += (guint) MIN (seq - MAX (conn->answered_seq, conn->missed_seq), G_MAXUINT - conn->missed);
+      conn->missed_seq = seq;
+    }
+  if (conn->missed != before)
+    _hb_connection_notify (conn, HB_CONNECTION_PROP_MISSED);
+}
+
 /* When the client is dead: no PONG for the timeout, counted from its last
  * PONG — but only while a PING is waiting for its answer. If this process
  * stalled and sent nothing, the client owed nothing; its clock restarts
@@ -361,6 +402,7 @@ schedule (HbServer     *self,
   else
     {
       deadline = MIN (conn->next_ping_mono, dead_at (self, conn));
+      deadline = MIN (deadline, missed_at (self, conn, NULL));
       if (conn->liveness == HB_LIVENESS_ALIVE)
         deadline = MIN (deadline, late_at (self, conn));
     }
@@ -542,12 +584,7 @@ send_ping (HbServer     *self,
   HbPingRecord *rec;
   char seq[24];
 
-  if (oldest_unanswered (conn) != NULL)
-    {
-      conn->missed++;
-      _hb_connection_notify (conn, HB_CONNECTION_PROP_MISSED);
-    }
-  else
+  if (oldest_unanswered (conn) == NULL)
     conn->owed_since_mono = now;  /* the clock of the dead verdict starts */
 
   conn->ping_seq++;
@@ -622,15 +659,25 @@ process_due (HbServer     *self,
         return;
     }
 
-  if (now >= dead_at (self, conn))
+  if (missed_at (self, conn, NULL) <= now || now >= dead_at (self, conn) ||
+      (conn->liveness == HB_LIVENESS_ALIVE && now >= late_at (self, conn)))
     {
-      set_liveness (self, conn, HB_LIVENESS_DEAD);
-      begin_close (self, conn, HB_BYE_TIMEOUT, HB_INITIATOR_LOCAL, TRUE);
-      return;
-    }
+      gboolean dead = now >= dead_at (self, conn);
 
-  if (conn->liveness == HB_LIVENESS_ALIVE && now >= late_at (self, conn))
-    set_liveness (self, conn, HB_LIVENESS_LATE);
+      /* The count and the verdict change together, as one notification. */
+      g_object_freeze_notify (G_OBJECT (conn));
+      count_missed (self, conn, now);
+      if (dead)
+        set_liveness (self, conn, HB_LIVENESS_DEAD);
+      else if (conn->liveness == HB_LIVENESS_ALIVE && now >= late_at (self, conn))
+        set_liveness (self, conn, HB_LIVENESS_LATE);
+      g_object_thaw_notify (G_OBJECT (conn));
+      if (dead)
+        {
+          begin_close (self, conn, HB_BYE_TIMEOUT, HB_INITIATOR_LOCAL, TRUE);
+          return;
+        }
+    }
 
   if (now >= conn->next_ping_mono)
     {
@@ -824,6 +871,15 @@ handle_pong (HbServer     *self,
       _hb_connection_notify (conn, HB_CONNECTION_PROP_RTT_MAX);
     }
 
+  /* Those before @seq still waiting will never be answered (the lab's
+   * ack answers the newest): missed, now. */
+  if (seq > MAX (conn->answered_seq, conn->missed_seq) + 1)
+    {
+      conn->missed += (guint) MIN (seq - 1 - MAX (conn->answered_seq, conn->missed_seq),
+                                   G_MAXUINT - conn->missed);
+      conn->missed_seq = seq - 1;
+      _hb_connection_notify (conn, HB_CONNECTION_PROP_MISSED);
+    }
   conn->answered_seq = MAX (conn->answered_seq, seq);
   conn->last_pong_mono = now;
   /* What is still owed dates from the oldest PING not answered yet; past
