@@ -493,18 +493,28 @@ bad_option (HbPacket   *out,
  * kind has a length byte that must be at least 2 and stay inside the
  * header; the kinds we read must have their exact lengths. A broken list
  * stops the walk and is reported, but the segment itself is still good. */
+/* @captured: how many of the @len bytes of options the capture kept.
+ * Wireshark shows the options the snapshot kept whole, in order, and
+ * stops at the first one it cut (HB_PACKET_CUT_OPTIONS). */
 static void
 parse_tcp_options (const guint8 *opt,
                    gsize         len,
+                   gsize         captured,
                    HbPacket     *out)
 {
   gsize i = 0;
 
   while (i < len)
     {
-      guint8 kind = opt[i];
+      guint8 kind;
       guint8 olen;
 
+      if (i >= captured)
+        {
+          out->cut = HB_PACKET_CUT_OPTIONS;
+          return;
+        }
+      kind = opt[i];
       if (kind == TCP_OPT_EOL)
         break;
       if (kind == TCP_OPT_NOP)
@@ -517,6 +527,11 @@ parse_tcp_options (const guint8 *opt,
           bad_option (out, _("TCP option without its length byte"));
           return;
         }
+      if (i + 1 >= captured)
+        {
+          out->cut = HB_PACKET_CUT_OPTIONS;
+          return;
+        }
       olen = opt[i + 1];
       if (olen < 2)
         {
@@ -526,6 +541,11 @@ parse_tcp_options (const guint8 *opt,
       if (olen > len - i)
         {
           bad_option (out, _("TCP option runs past the end of the header"));
+          return;
+        }
+      if (olen > captured - i)
+        {
+          out->cut = HB_PACKET_CUT_OPTIONS;
           return;
         }
 
@@ -619,16 +639,28 @@ parse_tcp (const guint8  *data,
     return fail (error, HB_PACKET_ERROR_MALFORMED,
                  _("IP payload of %zu bytes is too short for a TCP header"),
                  end > offset ? end - offset : 0);
-  if (!has_bytes (caplen, offset, 20))
+  /* Wireshark reads the numbers, flags and window of a header the
+   * snapshot cut after them, and analyses the segment. */
+  if (!has_bytes (caplen, offset, 4))
     return fail (error, HB_PACKET_ERROR_TRUNCATED, _("truncated TCP header"));
 
   read_u16 (data, caplen, offset, &out->src_port);
   read_u16 (data, caplen, offset + 2, &out->dst_port);
+  out->tcp_offset = offset;
+  if (!has_bytes (caplen, offset, 16))
+    {
+      /* Only the ports: Wireshark shows them, and no more. */
+      out->cut = HB_PACKET_CUT_PORTS;
+      out->conversation = HB_PACKET_NO_CONVERSATION;
+      out->payload_offset = caplen;
+      return TRUE;
+    }
   read_u32 (data, caplen, offset + 4, &out->seq);
   read_u32 (data, caplen, offset + 8, &out->ack);
   read_u16 (data, caplen, offset + 12, &flags_word);
   read_u16 (data, caplen, offset + 14, &out->win_raw);
-  read_u16 (data, caplen, offset + 18, &out->urgent);
+  if (!read_u16 (data, caplen, offset + 18, &out->urgent))
+    out->cut = HB_PACKET_CUT_HEADER;
 
   hlen = (gsize) (flags_word >> 12) * 4;
   if (hlen < 20)
@@ -636,8 +668,6 @@ parse_tcp (const guint8  *data,
   if (!has_bytes (end, offset, hlen))
     return fail (error, HB_PACKET_ERROR_MALFORMED,
                  _("TCP header length %zu exceeds the IP payload of %zu bytes"), hlen, end - offset);
-  if (!has_bytes (caplen, offset, hlen))
-    return fail (error, HB_PACKET_ERROR_TRUNCATED, _("truncated TCP options"));
 
   out->flags = flags_word & 0x0fff;
   out->tcp_offset = offset;
@@ -650,7 +680,8 @@ parse_tcp (const guint8  *data,
   out->rel_ack = out->ack;
   out->win = out->win_raw;
 
-  parse_tcp_options (data + offset + 20, hlen - 20, out);
+  if (out->cut == HB_PACKET_CUT_NONE)
+    parse_tcp_options (data + offset + 20, hlen - 20, MIN (hlen, caplen - offset) - 20, out);
   return TRUE;
 }
 
@@ -716,8 +747,9 @@ hb_packet_parse (const guint8  *data,
 /* ------------------------------------------------------------------------ */
 /* Text                                                                     */
 
+/* Wireshark 4.0's names (tcp_flags_to_str()): bit 6 is ECE, bit 8 AE. */
 static const char * const flag_names[] = {
-  "FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECN", "CWR", "NS",
+  "FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR", "AE",
 };
 
 void
@@ -729,18 +761,24 @@ hb_packet_flag_names (guint16    flags,
       g_ptr_array_add (array, (gpointer) flag_names[i]);
 }
 
-char *
-hb_packet_format_flags (guint16 flags)
+static char *
+format_flags (guint16  flags,
+              gboolean ace)
 {
   GString *s = g_string_new (NULL);
+  /* Under AccECN the AE, CWR and ECE bits of a segment after the SYNs
+   * are a 3-bit counter, which Wireshark shows as ACE=n. */
+  guint n = ace ? 6 : G_N_ELEMENTS (flag_names);
 
-  for (guint i = 0; i < G_N_ELEMENTS (flag_names); i++)
+  for (guint i = 0; i < n; i++)
     if (flags & (1u << i))
       {
         if (s->len > 0)
           g_string_append (s, ", ");
         g_string_append (s, flag_names[i]);
       }
+  if (ace)
+    g_string_append_printf (s, ", ACE=%u", (flags >> 6) & 0x7);
   /* The three reserved bits. */
   if (flags & 0x0e00)
     g_string_append (s, s->len > 0 ? ", Reserved" : "Reserved");
@@ -750,26 +788,151 @@ hb_packet_format_flags (guint16 flags)
 }
 
 char *
+hb_packet_format_flags (guint16 flags)
+{
+  return format_flags (flags, FALSE);
+}
+
+char *
+hb_packet_format_packet_flags (const HbPacket *packet)
+{
+  g_return_val_if_fail (packet != NULL, NULL);
+  return format_flags (packet->flags, packet->ace);
+}
+
+/* Wireshark's labels, in the order its Info column shows them: each is
+ * prepended in turn by tcp_print_sequence_number_analysis(), so the one
+ * it prints last comes first. */
+static const struct
+{
+  HbAnalysisFlags flag;
+  const char     *label;
+  const char     *name;
+} analysis_labels[] = {
+  { HB_ANALYSIS_ZERO_WINDOW_PROBE_ACK, "TCP ZeroWindowProbeAck", "zero-window-probe-ack" },
+  { HB_ANALYSIS_ZERO_WINDOW, "TCP ZeroWindow", "zero-window" },
+  { HB_ANALYSIS_ZERO_WINDOW_PROBE, "TCP ZeroWindowProbe", "zero-window-probe" },
+  { HB_ANALYSIS_DUP_ACK, NULL, "dup-ack" },
+  { HB_ANALYSIS_KEEP_ALIVE_ACK, "TCP Keep-Alive ACK", "keep-alive-ack" },
+  { HB_ANALYSIS_KEEP_ALIVE, "TCP Keep-Alive", "keep-alive" },
+  { HB_ANALYSIS_WINDOW_FULL, "TCP Window Full", "window-full" },
+  { HB_ANALYSIS_WINDOW_UPDATE, "TCP Window Update", "window-update" },
+  { HB_ANALYSIS_ACKED_UNSEEN, "TCP ACKed unseen segment", "acked-unseen-segment" },
+  { HB_ANALYSIS_LOST_SEGMENT, "TCP Previous segment not captured", "previous-segment-not-captured" },
+  { HB_ANALYSIS_OUT_OF_ORDER, "TCP Out-Of-Order", "out-of-order" },
+  { HB_ANALYSIS_SPURIOUS_RETRANSMISSION, "TCP Spurious Retransmission", "spurious-retransmission" },
+  { HB_ANALYSIS_FAST_RETRANSMISSION, "TCP Fast Retransmission", "fast-retransmission" },
+  { HB_ANALYSIS_RETRANSMISSION, "TCP Retransmission", "retransmission" },
+  { HB_ANALYSIS_REUSED_PORTS, "TCP Port numbers reused", "port-numbers-reused" },
+};
+
+GStrv
+hb_packet_analysis_labels (const HbPacket *packet)
+{
+  GPtrArray *labels = g_ptr_array_new ();
+
+  g_return_val_if_fail (packet != NULL, NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (analysis_labels); i++)
+    if (packet->analysis & analysis_labels[i].flag)
+      {
+        if (analysis_labels[i].flag == HB_ANALYSIS_DUP_ACK)
+          g_ptr_array_add (labels, g_strdup_printf ("TCP Dup ACK %u#%u", packet->dup_ack_frame, packet->dup_ack_num));
+        else
+          g_ptr_array_add (labels, g_strdup (analysis_labels[i].label));
+      }
+  g_ptr_array_add (labels, NULL);
+  return (GStrv) g_ptr_array_free (labels, FALSE);
+}
+
+GStrv
+hb_packet_analysis_names (const HbPacket *packet)
+{
+  GPtrArray *names = g_ptr_array_new ();
+
+  g_return_val_if_fail (packet != NULL, NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (analysis_labels); i++)
+    if (packet->analysis & analysis_labels[i].flag)
+      g_ptr_array_add (names, g_strdup (analysis_labels[i].name));
+  if (packet->analysis & HB_ANALYSIS_TRUNCATED)
+    g_ptr_array_add (names, g_strdup ("packet-size-limited"));
+  g_ptr_array_add (names, NULL);
+  return (GStrv) g_ptr_array_free (names, FALSE);
+}
+
+const char *
+hb_packet_analysis_meaning (HbAnalysisFlags flag)
+{
+  switch (flag)
+    {
+    case HB_ANALYSIS_RETRANSMISSION:
+      return _("data sent again: its sequence number is below the highest one sent so far");
+    case HB_ANALYSIS_FAST_RETRANSMISSION:
+      return _("sent again at once, because the receiver repeated its ACK of this byte (two duplicate ACKs or more)");
+    case HB_ANALYSIS_SPURIOUS_RETRANSMISSION:
+      return _("sent again although the receiver had already acknowledged all of it");
+    case HB_ANALYSIS_OUT_OF_ORDER:
+      return _("arrived after data that comes later in the stream, within one round trip of it");
+    case HB_ANALYSIS_LOST_SEGMENT:
+      return _("begins after a gap: a segment before it was lost, or not captured");
+    case HB_ANALYSIS_ACKED_UNSEEN:
+      return _("acknowledges data that the capture never saw");
+    case HB_ANALYSIS_WINDOW_UPDATE:
+      return _("no data, no new acknowledgement: it only tells the sender that the window changed");
+    case HB_ANALYSIS_WINDOW_FULL:
+      return _("fills the receiver's window: the sender must wait for an ACK or a larger window");
+    case HB_ANALYSIS_ZERO_WINDOW:
+      return _("the receiver's buffer is full: its program is not reading, and the sender must stop");
+    case HB_ANALYSIS_ZERO_WINDOW_PROBE:
+      return _("one byte sent into a zero window, to learn when it opens again");
+    case HB_ANALYSIS_ZERO_WINDOW_PROBE_ACK:
+      return _("the answer to a zero window probe: the window is still zero");
+    case HB_ANALYSIS_KEEP_ALIVE:
+      return _("TCP keep-alive: after a silence the kernel asks whether the peer is still there");
+    case HB_ANALYSIS_KEEP_ALIVE_ACK:
+      return _("the peer's kernel answers a keep-alive: it is alive, whatever its program does");
+    case HB_ANALYSIS_DUP_ACK:
+      return _("the same acknowledgement again: the receiver got a segment after a gap and still waits for this byte");
+    case HB_ANALYSIS_REUSED_PORTS:
+      return _("a new connection with the same addresses and ports as an earlier one");
+    case HB_ANALYSIS_TRUNCATED:
+      return _("the capture kept only the start of this frame (its snapshot length)");
+    default:
+      return "";
+    }
+}
+
+char *
 hb_packet_format_info (const HbPacket *packet)
 {
   g_autofree char *flags = NULL;
+  g_auto(GStrv) labels = NULL;
   GString *s;
 
   g_return_val_if_fail (packet != NULL, NULL);
 
   s = g_string_new (NULL);
-  /* Wireshark's expert prefixes, for the ones this analysis makes. */
-  if (packet->analysis & HB_ANALYSIS_RETRANSMISSION)
-    g_string_append (s, "[TCP Retransmission] ");
-  else if (packet->analysis & HB_ANALYSIS_OUT_OF_ORDER)
-    g_string_append (s, "[TCP Out-Of-Order] ");
+  if (packet->cut == HB_PACKET_CUT_PORTS)
+    {
+      g_string_append_printf (s, "%u → %u[Packet size limited during capture]", packet->src_port, packet->dst_port);
+      return g_string_free (s, FALSE);
+    }
+  labels = hb_packet_analysis_labels (packet);
+  for (guint i = 0; labels[i] != NULL; i++)
+    g_string_append_printf (s, "[%s] ", labels[i]);
 
-  flags = hb_packet_format_flags (packet->flags);
+  flags = hb_packet_format_packet_flags (packet);
   g_string_append_printf (s, "%u → %u [%s] Seq=%u", packet->src_port, packet->dst_port,
                           flags, packet->rel_seq);
   if (packet->flags & HB_TCP_ACK)
     g_string_append_printf (s, " Ack=%u", packet->rel_ack);
   g_string_append_printf (s, " Win=%u", packet->win);
+  if (packet->cut == HB_PACKET_CUT_HEADER)
+    {
+      g_string_append (s, "[Packet size limited during capture]");
+      return g_string_free (s, FALSE);
+    }
   if (packet->flags & HB_TCP_URG)
     g_string_append_printf (s, " Urg=%u", packet->urgent);
   g_string_append_printf (s, " Len=%u", packet->payload_len);
@@ -797,6 +960,11 @@ hb_packet_format_info (const HbPacket *packet)
         break;
       }
 
+  /* Wireshark says so where a dissector ran out of captured bytes: in
+   * the options, or in the first four bytes of a payload, which some
+   * heuristic dissector of tshark's reads. */
+  if (packet->analysis & HB_ANALYSIS_TRUNCATED)
+    g_string_append (s, "[Packet size limited during capture]");
   return g_string_free (s, FALSE);
 }
 
@@ -932,10 +1100,20 @@ hb_packet_format_details (const HbPacket *packet)
       g_string_append (s, _("    Options:\n"));
       append_options (s, packet);
     }
-  if (packet->analysis & HB_ANALYSIS_RETRANSMISSION)
-    g_string_append (s, _("    Analysis: retransmission: this sequence number and length were sent before\n"));
-  if (packet->analysis & HB_ANALYSIS_OUT_OF_ORDER)
-    g_string_append (s, _("    Analysis: out of order: new data below the highest sequence number seen\n"));
+  {
+    g_auto(GStrv) labels = hb_packet_analysis_labels (packet);
+    guint n = 0;
+
+    for (guint i = 0; i < G_N_ELEMENTS (analysis_labels); i++)
+      if (packet->analysis & analysis_labels[i].flag)
+        /* Translators: "    Analysis: [TCP Dup ACK 5#1]: the same
+         * acknowledgement again...". The label is Wireshark's, untranslated. */
+        g_string_append_printf (s, _("    Analysis: [%s]: %s\n"), labels[n++],
+                                hb_packet_analysis_meaning (analysis_labels[i].flag));
+    if (packet->analysis & HB_ANALYSIS_TRUNCATED)
+      g_string_append_printf (s, _("    Analysis: [%s]: %s\n"), "Packet size limited during capture",
+                              hb_packet_analysis_meaning (HB_ANALYSIS_TRUNCATED));
+  }
   if (packet->warning != NULL)
     g_string_append_printf (s, _("    Warning: %s\n"), packet->warning);
 

@@ -32,6 +32,14 @@ struct _HbSegment
 
 G_DEFINE_FINAL_TYPE (HbSegment, hb_segment, G_TYPE_OBJECT)
 
+/* What a marked arrow shows: something went wrong on the way, or one side
+ * could not keep up. Keep-alives and window updates are TCP at work. */
+#define HB_SEGMENT_ALARMS (HB_ANALYSIS_ANY_RETRANSMISSION | HB_ANALYSIS_OUT_OF_ORDER | \
+                           HB_ANALYSIS_LOST_SEGMENT | HB_ANALYSIS_ACKED_UNSEEN | HB_ANALYSIS_DUP_ACK | \
+                           HB_ANALYSIS_ZERO_WINDOW | HB_ANALYSIS_ZERO_WINDOW_PROBE | \
+                           HB_ANALYSIS_ZERO_WINDOW_PROBE_ACK | HB_ANALYSIS_WINDOW_FULL | \
+                           HB_ANALYSIS_REUSED_PORTS)
+
 static void
 hb_segment_finalize (GObject *object)
 {
@@ -89,11 +97,19 @@ hb_segment_new_from_packet (HbPacket *packet,
   self->phase = packet->phase;
   self->length = packet->origlen;
   self->protocol = "TCP";
-  self->alarm = (packet->flags & HB_TCP_RST) || (packet->analysis & HB_ANALYSIS_RETRANSMISSION);
+  self->alarm = (packet->flags & HB_TCP_RST) || (packet->analysis & HB_SEGMENT_ALARMS);
   if (packet->payload_len > 0)
     g_string_append_printf (label, " Len=%u", packet->payload_len);
-  if (packet->analysis & HB_ANALYSIS_RETRANSMISSION)
-    g_string_prepend (label, "[Retransmission] ");
+  {
+    /* Wireshark's labels, as its Info column says them but for "TCP ". */
+    g_auto(GStrv) labels = hb_packet_analysis_labels (packet);
+    GString *prefix = g_string_new (NULL);
+
+    for (guint i = 0; labels[i] != NULL; i++)
+      g_string_append_printf (prefix, "[%s] ", g_str_has_prefix (labels[i], "TCP ") ? labels[i] + 4 : labels[i]);
+    g_string_prepend (label, prefix->str);
+    g_string_free (prefix, TRUE);
+  }
   if (payload != NULL)
     {
       /* A burst of lines in one segment: the first, and how many more. */
