@@ -174,7 +174,9 @@ finished_fwd:
   if (seglen > 0 || (flags & (HB_TCP_SYN | HB_TCP_FIN)))
     {
       gboolean seq_not_advanced = fwd->nextseq && SEQ_LT (seq, fwd->nextseq);
-      gint64 t, ooo_thres;
+      /* Unsigned, as Wireshark's: a frame stamped before the one it is
+       * compared with (merged interfaces) is never "soon after". */
+      guint64 t, ooo_thres;
 
       if (a & HB_ANALYSIS_KEEP_ALIVE)
         goto finished_checking_retransmission_type;
@@ -190,15 +192,15 @@ finished_fwd:
           goto finished_checking_retransmission_type;
         }
 
-      t = now - rev->lastack_time;
+      t = (guint64) (now - rev->lastack_time);
       if (seq_not_advanced && rev->dupacknum >= 2 && rev->lastack == seq && t < FAST_RETRANSMISSION_NS)
         {
           a |= HB_ANALYSIS_FAST_RETRANSMISSION;
           goto finished_checking_retransmission_type;
         }
 
-      t = now - fwd->nextseq_time;
-      ooo_thres = self->first_rtt != 0 ? self->first_rtt : OUT_OF_ORDER_NS;
+      t = (guint64) (now - fwd->nextseq_time);
+      ooo_thres = self->first_rtt != 0 ? (guint64) self->first_rtt : OUT_OF_ORDER_NS;
       if (seq_not_advanced && t < ooo_thres &&
           fwd->nextseq != seq + seglen + ((flags & (HB_TCP_SYN | HB_TCP_FIN)) ? 1 : 0))
         {
