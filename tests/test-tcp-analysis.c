@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
 #include <pcap/dlt.h>
 
 #include "heartbeat-lab.h"
@@ -222,6 +223,76 @@ test_names (void)
   g_assert_cmpstr (names[1], ==, "zero-window");
   g_assert_cmpstr (labels[0], ==, "TCP ZeroWindowProbeAck");
   g_assert_nonnull (strstr (details, "Analysis: [TCP ZeroWindow]: the receiver's buffer is full"));
+}
+
+/* `heartbeat-lab-cli analyze` says the same, in its table and in --json. */
+static void
+test_cli (void)
+{
+  g_autoptr(GBytes) bytes = make_lessons ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("hb-analysis-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "lessons.pcap", NULL);
+  g_autofree char *out = NULL;
+  g_autofree char *json = NULL;
+  g_autoptr(GSubprocess) proc = NULL;
+  g_auto(GStrv) lines = NULL;
+  guint n = 0;
+
+  g_assert_no_error (error);
+  g_assert_true (g_file_set_contents (path, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), &error));
+  g_assert_no_error (error);
+
+  proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, g_getenv ("HB_CLI"), "analyze", path, NULL);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_communicate_utf8 (proc, NULL, NULL, &out, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 0);
+  g_assert_nonnull (strstr (out, "[TCP Dup ACK 6#2] 12001 → 4324 [ACK] Seq=1 Ack=10 Win=71680 Len=0"));
+  g_assert_nonnull (strstr (out, "[TCP ZeroWindowProbeAck] [TCP ZeroWindow] 4324 → 12001"));
+  g_clear_object (&proc);
+
+  proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, g_getenv ("HB_CLI"), "analyze", "--json", path, NULL);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_communicate_utf8 (proc, NULL, NULL, &json, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 0);
+  lines = g_strsplit (json, "\n", -1);
+  for (guint i = 0; lines[i] != NULL && lines[i][0] != '\0'; i++, n++)
+    {
+      g_autoptr(JsonNode) node = json_from_string (lines[i], &error);
+      JsonObject *o;
+      JsonArray *analysis;
+      gint64 frame;
+
+      g_assert_no_error (error);
+      o = json_node_get_object (node);
+      frame = json_object_get_int_member (o, "frame");
+      analysis = json_object_get_array_member (o, "analysis");
+      g_assert_cmpstr (json_object_get_string_member (o, "info"), ==, lessons[frame - 1].info);
+      g_assert_cmpstr (json_object_get_string_member (o, "phase"), ==,
+                       hb_tcp_phase_to_string (lessons[frame - 1].phase));
+      if (frame == 7 || frame == 8)
+        {
+          g_assert_cmpuint (json_array_get_length (analysis), ==, 1);
+          g_assert_cmpstr (json_array_get_string_element (analysis, 0), ==, "dup-ack");
+          g_assert_cmpint (json_object_get_int_member (o, "dup_ack_of"), ==, 6);
+          g_assert_cmpint (json_object_get_int_member (o, "dup_ack_count"), ==, frame - 6);
+        }
+      else
+        g_assert_false (json_object_has_member (o, "dup_ack_of"));
+      if (frame == 11)
+        g_assert_cmpstr (json_array_get_string_element (analysis, 0), ==, "spurious-retransmission");
+      if (frame == 21)
+        g_assert_cmpstr (json_array_get_string_element (analysis, 0), ==, "keep-alive");
+      if (frame == 26)
+        g_assert_cmpstr (json_array_get_string_element (analysis, 0), ==, "port-numbers-reused");
+      if (frame == 4)
+        g_assert_cmpuint (json_array_get_length (analysis), ==, 0);
+    }
+  g_assert_cmpuint (n, ==, G_N_ELEMENTS (lessons));
+  g_unlink (path);
+  g_rmdir (dir);
 }
 
 /* A retransmission after the first FIN keeps the phase of what it
@@ -499,6 +570,7 @@ main (int    argc,
 
   g_test_add_func ("/core/tcp-analysis/lessons", test_lessons);
   g_test_add_func ("/core/tcp-analysis/names", test_names);
+  g_test_add_func ("/core/tcp-analysis/cli", test_cli);
   g_test_add_func ("/core/tcp-analysis/phases", test_phases);
   g_test_add_func ("/core/tcp-analysis/multi-link", test_multi_link);
   g_test_add_func ("/core/tcp-analysis/pcapng-damage", test_pcapng_damage);
