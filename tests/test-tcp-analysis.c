@@ -481,6 +481,29 @@ test_snaplen (void)
       g_assert_cmpstr (info, ==, cases[i].info);
       compare_saved (bytes, file, name);
     }
+
+  /* Cut before their numbers, they belong to no conversation: the
+   * table's summary counts them. */
+  {
+    g_autoptr(GBytes) bytes = hb_test_snap_pcap (whole, 40);
+    g_autoptr(GError) error = NULL;
+    g_autofree char *dir = g_dir_make_tmp ("hb-analysis-XXXXXX", &error);
+    g_autofree char *path = g_build_filename (dir, "snaplen-40.pcap", NULL);
+    g_autofree char *out = NULL;
+    g_autoptr(GSubprocess) proc = NULL;
+
+    g_assert_no_error (error);
+    g_assert_true (g_file_set_contents (path, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), &error));
+    g_assert_no_error (error);
+    proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, g_getenv ("HB_CLI"), "analyze", path, NULL);
+    g_assert_no_error (error);
+    g_assert_true (g_subprocess_communicate_utf8 (proc, NULL, NULL, &out, NULL, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 0);
+    g_assert_nonnull (strstr (out, "11 frames read, 0 TCP conversations, 11 TCP segments cut before their sequence numbers."));
+    g_unlink (path);
+    g_rmdir (dir);
+  }
 }
 
 /* ---------------------------------------------------------------------- */

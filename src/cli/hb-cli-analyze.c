@@ -503,6 +503,17 @@ hb_cli_analyze (int    argc,
                hb_capture_file_get_n_frames (file));
       g_print (ngettext (", %u TCP conversation", ", %u TCP conversations", conversations->len),
                conversations->len);
+      {
+        guint n_cut = 0;
+
+        /* Cut by the snapshot before their numbers: in no conversation. */
+        for (guint i = 0; i < packets->len; i++)
+          n_cut += ((const HbPacket *) packets->pdata[i])->cut == HB_PACKET_CUT_PORTS;
+        if (n_cut > 0)
+          g_print (ngettext (", %u TCP segment cut before its sequence number",
+                             ", %u TCP segments cut before their sequence numbers", n_cut),
+                   n_cut);
+      }
       if (hb_capture_file_get_n_not_tcp (file) > 0)
         g_print (ngettext (", %u frame not TCP", ", %u frames not TCP", hb_capture_file_get_n_not_tcp (file)),
                  hb_capture_file_get_n_not_tcp (file));
