@@ -190,12 +190,35 @@ GBytes     *hb_test_make_conversation (int              linktype,
 GBytes     *hb_test_make_lab_session  (const char       *heartbeat,
                                        const char       *ack);
 
+typedef struct
+{
+  guint n_frames;   /* frames in the file */
+  guint n_info;     /* whose Info column tshark left to TCP */
+  guint n_equal;    /* of those, equal to ours, labels and all */
+} HbTestTsharkResult;
+
 /* Reads @path with tshark and compares every frame with our analysis of
- * @file, which was loaded from it: stream, numbers, flags, ends and the
- * Info column. Returns the number of frames whose Info column was
- * compared (those tshark left to TCP itself). */
+ * @file, which was loaded from it: stream, numbers, flags and ends must
+ * be equal; the Info columns are counted, each difference told with
+ * g_test_message(). */
+void        hb_test_tshark_compare      (const char         *tshark,
+                                         const char         *path,
+                                         HbCaptureFile      *file,
+                                         HbTestTsharkResult *result);
+/* The same, asserting every Info column equal. Returns the number of
+ * frames whose Info column was compared. */
 guint       hb_test_compare_with_tshark (const char    *tshark,
                                          const char    *path,
                                          HbCaptureFile *file);
+/* Several classic pcap files (from hb_test_capture_finish()) as one
+ * pcapng file, each an interface with its own link type, their frames
+ * merged in time order as mergecap does. @ns: the interfaces after the
+ * first stamp in nanoseconds. */
+GBytes     *hb_test_merge_pcapng        (GBytes *const *pcaps,
+                                         guint          n,
+                                         gboolean       ns);
+/* The classic pcap file @pcap as if captured with a snapshot length. */
+GBytes     *hb_test_snap_pcap           (GBytes        *pcap,
+                                         guint32        snaplen);
 
 G_END_DECLS

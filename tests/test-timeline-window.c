@@ -1318,6 +1318,73 @@ test_lab_capture_file (void)
   g_rmdir (dir);
 }
 
+/* The ladder numbers the handshake and the teardown as the lessons do,
+ * x and y, and the seq/ack menu switches to Wireshark's numbers, the raw
+ * ones, every arrow, or none. */
+static void
+test_textbook_numbers (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("hb-timeline-XXXXXX", NULL);
+  g_autofree char *path = write_two_conversations (dir);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  HbTimelineWindow *win = hb_timeline_window_new_for_file (NULL, file);
+  HbLadder *ladder = CHILD (win, "ladder");
+  static const char * const textbook[] = {
+    "SYN seq=x", "SYN, ACK seq=y ack=x+1", "ACK seq=x+1 ack=y+1",
+  };
+  static const char * const teardown[] = {
+    "FIN, ACK seq=x+16 ack=y+8", "FIN, ACK seq=y+8 ack=x+17", "ACK seq=x+17 ack=y+9",
+  };
+  g_autofree char *relative = NULL;
+  g_autofree char *absolute = NULL;
+  g_autofree char *data = NULL;
+
+  gtk_window_present (GTK_WINDOW (win));
+  g_assert_cmpint (hb_ladder_get_numbers (ladder), ==, HB_LADDER_NUMBERS_SYMBOLIC);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *hs = hb_segment_format_numbered (segment_at (win, i), HB_LADDER_NUMBERS_SYMBOLIC);
+      g_autofree char *fin = hb_segment_format_numbered (segment_at (win, HB_TEST_CONVERSATION_LEN - 3 + i),
+                                                         HB_LADDER_NUMBERS_SYMBOLIC);
+
+      g_assert_cmpstr (hs, ==, textbook[i]);
+      g_assert_cmpstr (fin, ==, teardown[i]);
+    }
+  relative = hb_segment_format_numbered (segment_at (win, 1), HB_LADDER_NUMBERS_RELATIVE);
+  g_assert_cmpstr (relative, ==, "SYN, ACK seq=0 ack=1 len=0 win=65483");
+  absolute = hb_segment_format_numbered (segment_at (win, 1), HB_LADDER_NUMBERS_ABSOLUTE);
+  g_assert_cmpstr (absolute, ==, "SYN, ACK seq=5000 ack=1001 len=0 win=65483");
+  /* A data arrow keeps its payload after the numbers. */
+  data = hb_segment_format_numbered (segment_at (win, 5), HB_LADDER_NUMBERS_SYMBOLIC);
+  g_assert_cmpstr (data, ==, "PSH, ACK seq=y+1 ack=x+9 len=7  PING 1");
+
+  /* The menu's actions drive the ladder. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.ladder-numbers", "s", "relative"));
+  g_assert_cmpint (hb_ladder_get_numbers (ladder), ==, HB_LADDER_NUMBERS_RELATIVE);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.ladder-numbers-everywhere", NULL));
+  {
+    g_autoptr(GVariant) state = g_action_group_get_action_state (G_ACTION_GROUP (win), "ladder-numbers-everywhere");
+
+    g_assert_true (g_variant_get_boolean (state));
+  }
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.ladder-numbers", "s", "off"));
+  g_assert_cmpint (hb_ladder_get_numbers (ladder), ==, HB_LADDER_NUMBERS_OFF);
+  /* An export draws them as the screen does, and does not fail. */
+  {
+    g_autofree char *png = g_build_filename (dir, "ladder.png", NULL);
+    g_autoptr(GError) error = NULL;
+
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (win), "win.ladder-numbers", "s", "symbolic"));
+    g_assert_true (hb_ladder_export (ladder, png, &error));
+    g_assert_no_error (error);
+    g_assert_true (g_file_test (png, G_FILE_TEST_EXISTS));
+    g_unlink (png);
+  }
+  gtk_window_destroy (GTK_WINDOW (win));
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1340,6 +1407,7 @@ main (int   argc,
   g_test_add_func ("/gui/timeline/lab/client-record", test_lab_client_record);
   g_test_add_func ("/gui/timeline/lab/live-capture", test_lab_live_capture);
   g_test_add_func ("/gui/timeline/lab/capture-file", test_lab_capture_file);
+  g_test_add_func ("/gui/timeline/textbook-numbers", test_textbook_numbers);
 
   return g_test_run ();
 }

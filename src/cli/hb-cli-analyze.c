@@ -293,6 +293,7 @@ print_json (JsonGenerator  *generator,
   g_autofree char *info = hb_packet_format_info (p);
   g_autofree char *text = hb_packet_format_payload (p);
   g_autofree char *data = NULL;
+  g_auto(GStrv) names = hb_packet_analysis_names (p);
   char time[G_ASCII_DTOSTR_BUF_SIZE];
   const char *at;
   gsize len = 0;
@@ -300,7 +301,10 @@ print_json (JsonGenerator  *generator,
   json_builder_begin_object (b);
   hb_cli_json_add_int (b, "frame", p->frame);
   hb_cli_json_add_string (b, "time", TIME_PLACEHOLDER);
-  hb_cli_json_add_int (b, "conversation", p->conversation);
+  if (p->conversation == HB_PACKET_NO_CONVERSATION)
+    hb_cli_json_add_null (b, "conversation");
+  else
+    hb_cli_json_add_int (b, "conversation", p->conversation);
   hb_cli_json_add_string (b, "src", p->src);
   hb_cli_json_add_string (b, "dst", p->dst);
   hb_cli_json_add_int (b, "src_port", p->src_port);
@@ -327,11 +331,15 @@ print_json (JsonGenerator  *generator,
   json_builder_add_value (b, lab_node (p));
   json_builder_set_member_name (b, "analysis");
   json_builder_begin_array (b);
-  if (p->analysis & HB_ANALYSIS_RETRANSMISSION)
-    json_builder_add_string_value (b, "retransmission");
-  if (p->analysis & HB_ANALYSIS_OUT_OF_ORDER)
-    json_builder_add_string_value (b, "out-of-order");
+  for (guint i = 0; names[i] != NULL; i++)
+    json_builder_add_string_value (b, names[i]);
   json_builder_end_array (b);
+  if (p->analysis & HB_ANALYSIS_DUP_ACK)
+    {
+      /* Wireshark's "Dup ACK 5#2": the ACK repeated, and the count. */
+      hb_cli_json_add_int (b, "dup_ack_of", p->dup_ack_frame);
+      hb_cli_json_add_int (b, "dup_ack_count", p->dup_ack_num);
+    }
   json_builder_end_object (b);
 
   root = json_builder_get_root (b);
@@ -495,6 +503,17 @@ hb_cli_analyze (int    argc,
                hb_capture_file_get_n_frames (file));
       g_print (ngettext (", %u TCP conversation", ", %u TCP conversations", conversations->len),
                conversations->len);
+      {
+        guint n_cut = 0;
+
+        /* Cut by the snapshot before their numbers: in no conversation. */
+        for (guint i = 0; i < packets->len; i++)
+          n_cut += ((const HbPacket *) packets->pdata[i])->cut == HB_PACKET_CUT_PORTS;
+        if (n_cut > 0)
+          g_print (ngettext (", %u TCP segment cut before its sequence number",
+                             ", %u TCP segments cut before their sequence numbers", n_cut),
+                   n_cut);
+      }
       if (hb_capture_file_get_n_not_tcp (file) > 0)
         g_print (ngettext (", %u frame not TCP", ", %u frames not TCP", hb_capture_file_get_n_not_tcp (file)),
                  hb_capture_file_get_n_not_tcp (file));

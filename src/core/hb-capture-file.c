@@ -1,11 +1,13 @@
-/* hb-capture-file.c - the TCP segments of a pcap or pcapng file, read with libpcap
+/* hb-capture-file.c - the TCP segments of a pcap or pcapng file
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * libpcap reads both formats (one link type per file). We look at the
- * magic number first so that "this is not a capture file" is told apart
- * from "this capture file is damaged", which libpcap words the same way.
- * A file that breaks off keeps the frames read before the break.
+ * libpcap reads pcap; pcapng, whose interfaces may each have a link type
+ * of their own (which libpcap refuses), is read by hb-pcapng.c, and each
+ * frame keeps its interface's link type. We look at the magic number first
+ * so that "this is not a capture file" is told apart from "this capture
+ * file is damaged", which libpcap words the same way. A file that breaks
+ * off keeps the frames read before the break.
  */
 
 #include "config.h"
@@ -20,6 +22,7 @@
 
 #include "hb-capture-file.h"
 #include "hb-conversation.h"
+#include "hb-pcapng.h"
 
 struct _HbCaptureFile
 {
@@ -28,6 +31,8 @@ struct _HbCaptureFile
 
   int        linktype;
   guint      n_frames;
+  guint      n_unsupported;   /* frames of a link type we cannot parse */
+  int        unsupported;     /* the first such link type */
   guint      n_not_tcp;
   guint      n_dropped_notes;
   gint64     start_time;
@@ -73,6 +78,8 @@ reset (HbCaptureFile *self)
   self->notes = g_ptr_array_new_with_free_func (g_free);
   self->linktype = -1;
   self->n_frames = 0;
+  self->n_unsupported = 0;
+  self->unsupported = -1;
   self->n_not_tcp = 0;
   self->n_dropped_notes = 0;
   self->start_time = 0;
@@ -175,7 +182,85 @@ timestamp_us (const struct timeval *tv)
   const gint64 limit = G_MAXINT64 / G_USEC_PER_SEC - 1;
   gint64 sec = CLAMP ((gint64) tv->tv_sec, -limit, limit);
 
-  return sec * G_USEC_PER_SEC + CLAMP ((gint64) tv->tv_usec, 0, G_USEC_PER_SEC - 1);
+  /* Opened with nanosecond precision: tv_usec holds ns. */
+  return sec * G_USEC_PER_SEC + CLAMP ((gint64) tv->tv_usec, 0, 999999999) / 1000;
+}
+
+#define UNSUPPORTED_MESSAGE _("%s has link type %d (%s), which cannot be read here; supported are " \
+                              "Ethernet, Linux cooked (SLL and SLL2), BSD and Windows loopback (NULL, LOOP) " \
+                              "and raw IP")
+
+/* One frame of the file, in file order. */
+static gboolean
+add_frame (const HbPcapngFrame *frame,
+           gpointer             user_data)
+{
+  HbCaptureFile *self = user_data;
+  g_autoptr(HbPacket) packet = NULL;
+  g_autoptr(GError) local_error = NULL;
+  guint number = ++self->n_frames;
+
+  if (number == 1)
+    self->start_time = frame->time_us;
+  if (!hb_packet_linktype_is_supported (frame->linktype))
+    {
+      /* Another interface of a pcapng file may have one we read. */
+      if (self->unsupported < 0)
+        self->unsupported = frame->linktype;
+      self->n_unsupported++;
+      self->n_not_tcp++;
+      return self->n_frames != G_MAXUINT;
+    }
+  packet = hb_packet_new ();
+  if (!hb_packet_parse (frame->data, frame->caplen, frame->origlen, frame->linktype, packet, &local_error))
+    {
+      if (g_error_matches (local_error, HB_PACKET_ERROR, HB_PACKET_ERROR_NOT_TCP))
+        self->n_not_tcp++;
+      else
+        add_note (self, number, local_error->message);
+      return self->n_frames != G_MAXUINT;
+    }
+
+  packet->frame = number;
+  packet->time_us = frame->time_us;
+  packet->time_ns_rem = frame->time_ns_rem;
+  if (packet->warning != NULL)
+    add_note (self, number, packet->warning);
+  g_ptr_array_add (self->packets, g_steal_pointer (&packet));
+  return self->n_frames != G_MAXUINT;
+}
+
+static gboolean
+load_pcapng (HbCaptureFile  *self,
+             FILE           *file,
+             const char     *name,
+             GError        **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  gboolean ok = hb_pcapng_read (file, name, add_frame, self, &self->linktype, &local_error);
+
+  fclose (file);
+  if (!ok && !g_error_matches (local_error, HB_CAPTURE_FILE_ERROR, HB_CAPTURE_FILE_ERROR_TRUNCATED))
+    {
+      reset (self);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  /* Nothing of it can be read: say why, as for a pcap file. */
+  if (self->n_unsupported > 0 && self->n_unsupported == self->n_frames && local_error == NULL)
+    {
+      const char *link_name = pcap_datalink_val_to_name (self->unsupported);
+      int unsupported = self->unsupported;
+
+      reset (self);
+      g_set_error (error, HB_CAPTURE_FILE_ERROR, HB_CAPTURE_FILE_ERROR_UNSUPPORTED_LINKTYPE,
+                   UNSUPPORTED_MESSAGE, name, unsupported, link_name ? link_name : _("unknown"));
+      return FALSE;
+    }
+  finish (self);
+  if (!ok)
+    g_propagate_error (error, g_steal_pointer (&local_error));
+  return ok;
 }
 
 /* Takes ownership of @file. */
@@ -185,6 +270,7 @@ load_stream (HbCaptureFile  *self,
              const char     *name,
              GError        **error)
 {
+  static const guint8 pcapng_magic[4] = { 0x0a, 0x0d, 0x0d, 0x0a };
   char errbuf[PCAP_ERRBUF_SIZE] = "";
   guint8 magic[4];
   struct pcap_pkthdr *header;
@@ -217,8 +303,10 @@ load_stream (HbCaptureFile  *self,
       fclose (file);
       return FALSE;
     }
+  if (memcmp (magic, pcapng_magic, 4) == 0)
+    return load_pcapng (self, file, name, error);
 
-  pcap = pcap_fopen_offline_with_tstamp_precision (file, PCAP_TSTAMP_PRECISION_MICRO, errbuf);
+  pcap = pcap_fopen_offline_with_tstamp_precision (file, PCAP_TSTAMP_PRECISION_NANO, errbuf);
   if (pcap == NULL)
     {
       /* libpcap leaves the stream to us when it fails. */
@@ -234,40 +322,18 @@ load_stream (HbCaptureFile  *self,
       const char *link_name = pcap_datalink_val_to_name (self->linktype);
 
       g_set_error (error, HB_CAPTURE_FILE_ERROR, HB_CAPTURE_FILE_ERROR_UNSUPPORTED_LINKTYPE,
-                   _("%s has link type %d (%s), which cannot be read here; supported are "
-                     "Ethernet, Linux cooked (SLL and SLL2), BSD and Windows loopback (NULL, LOOP) "
-                     "and raw IP"),
-                   name, self->linktype, link_name ? link_name : _("unknown"));
+                   UNSUPPORTED_MESSAGE, name, self->linktype, link_name ? link_name : _("unknown"));
       pcap_close (pcap);
       return FALSE;
     }
 
   while ((status = pcap_next_ex (pcap, &header, &bytes)) == 1)
     {
-      g_autoptr(HbPacket) packet = hb_packet_new ();
-      g_autoptr(GError) local_error = NULL;
-      guint frame = ++self->n_frames;
-      gint64 time_us = timestamp_us (&header->ts);
+      /* Read in ns (tv_usec holds them): Wireshark's analysis compares times in ns. */
+      HbPcapngFrame frame = { bytes, header->caplen, header->len, self->linktype,
+                              timestamp_us (&header->ts), (guint16) (CLAMP (header->ts.tv_usec, 0, 999999999) % 1000) };
 
-      if (frame == 1)
-        self->start_time = time_us;
-
-      if (!hb_packet_parse (bytes, header->caplen, header->len, self->linktype, packet, &local_error))
-        {
-          if (g_error_matches (local_error, HB_PACKET_ERROR, HB_PACKET_ERROR_NOT_TCP))
-            self->n_not_tcp++;
-          else
-            add_note (self, frame, local_error->message);
-          continue;
-        }
-
-      packet->frame = frame;
-      packet->time_us = time_us;
-      if (packet->warning != NULL)
-        add_note (self, frame, packet->warning);
-      g_ptr_array_add (self->packets, g_steal_pointer (&packet));
-
-      if (self->n_frames == G_MAXUINT)
+      if (!add_frame (&frame, self))
         break;
     }
 

@@ -10,13 +10,19 @@
  * when both SYNs offered WS. Sequence numbers are compared as
  * (gint32) (a - b) so that they survive wrap-around.
  *
+ * Wireshark's TCP analysis (retransmissions, dup ACKs, zero windows...)
+ * is in hb-tcp-analysis.c.
+ *
  * Phases are a teaching aid rather than TCP state: SYNs and the ACK that
  * completes them are the handshake; everything from the first FIN, RST
- * or BYE line (the protocol's goodbye) on is the teardown; in between, a segment's payload says whether it is a
- * heartbeat (PING/PONG lines, or nothing but the lab's heartbeat or ack)
- * or data, and a pure ACK takes the phase of the newest segment it
- * acknowledges. A retransmitted or reordered segment carries its own
- * payload, so it keeps the phase it had.
+ * or BYE line (the protocol's goodbye) on is the teardown; in between, a
+ * segment's payload says whether it is a heartbeat (PING/PONG lines, or
+ * nothing but the lab's heartbeat or ack) or data, and a pure ACK takes
+ * the phase of the newest segment it acknowledges. A retransmission is
+ * what it repeats, also after the first FIN (the data was sent before),
+ * and so is an ACK with SACK blocks there (it still acknowledges data);
+ * a SYN-ACK repeated once data flowed only acknowledges, like an ACK.
+ * TCP's keep-alive and its ACK are TCP's own heartbeat, not data.
  *
  * The lab's heartbeat and ack glued to other bytes or cut across segments
  * are found by HbLabScan (hb-lab-scan.c).
@@ -29,6 +35,7 @@
 #include "hb-conversation.h"
 #include "hb-lab-scan.h"
 #include "hb-protocol.h"
+#include "hb-tcp-analysis.h"
 
 /* Payload marks kept per direction for labelling pure ACKs. */
 #define MAX_MARKS 1024
@@ -36,10 +43,6 @@
 #define SEQ_LT(a, b) ((gint32) ((guint32) (a) - (guint32) (b)) < 0)
 #define SEQ_LE(a, b) ((gint32) ((guint32) (a) - (guint32) (b)) <= 0)
 #define SEQ_GT(a, b) ((gint32) ((guint32) (a) - (guint32) (b)) > 0)
-
-#define WIN_SCALE_UNKNOWN  (-1)
-#define WIN_SCALE_NONE     (-2)
-#define MAX_WS_SHIFT       14
 
 typedef struct
 {
@@ -54,15 +57,12 @@ typedef struct
 
   gboolean    base_set;
   guint32     base;
-  int         win_scale;
   gboolean    saw_syn;
   guint32     isn;
-  gboolean    next_set;
-  guint32     next_seq;      /* highest seq + length seen */
   gboolean    sent_payload;
   gboolean    mid_line;      /* the stream stands inside a line at ... */
   guint32     mid_line_seq;  /* ... this raw seq (a line split across segments) */
-  GHashTable *seen;          /* segment_key () → its first phase + 1 */
+  GHashTable *seen;          /* raw seq of new data → its phase + 1 */
   GArray     *marks;         /* Mark, oldest first */
 } Side;
 
@@ -79,7 +79,9 @@ struct _HbConversation
   gboolean   saw_any_syn;
   gboolean   handshake_acked;
   gboolean   closing;
+  gboolean   reused_ports;   /* its SYN came on the 4-tuple of an earlier one */
   HbLabScan *lab;
+  HbTcpAnalysis tcp;
 };
 
 G_DEFINE_FINAL_TYPE (HbConversation, hb_conversation, G_TYPE_OBJECT)
@@ -107,34 +109,20 @@ hb_conversation_class_init (HbConversationClass *klass)
   object_class->finalize = hb_conversation_finalize;
 }
 
-/* GLib 2.74's g_int64_hash() keeps only the low 32 bits: every segment
- * of one length in a direction (the seq is in the high bits) fell into
- * one bucket, and a capture of 60,000 frames spent most of its time
- * comparing keys. This mixes all 64 bits (the finaliser of SplitMix64). */
-static guint
-segment_key_hash (gconstpointer key)
-{
-  guint64 x = *(const guint64 *) key;
-
-  x ^= x >> 30;
-  x *= G_GUINT64_CONSTANT (0xbf58476d1ce4e5b9);
-  x ^= x >> 27;
-  x *= G_GUINT64_CONSTANT (0x94d049bb133111eb);
-  x ^= x >> 31;
-  return (guint) x;
-}
-
 static void
 hb_conversation_init (HbConversation *self)
 {
   self->packets = g_ptr_array_new_with_free_func ((GDestroyNotify) hb_packet_unref);
   for (guint i = 0; i < 2; i++)
     {
-      self->side[i].win_scale = WIN_SCALE_UNKNOWN;
-      self->side[i].seen = g_hash_table_new_full (segment_key_hash, g_int64_equal, g_free, NULL);
+      /* Keyed by the raw seq itself: no allocation per segment, and
+       * sequence numbers spread well (GLib 2.74's g_int64_hash() kept
+       * only the low 32 bits of a 64-bit key, a hot spot once). */
+      self->side[i].seen = g_hash_table_new (g_direct_hash, g_direct_equal);
       self->side[i].marks = g_array_new (FALSE, FALSE, sizeof (Mark));
     }
   self->lab = hb_lab_scan_new ();
+  hb_tcp_analysis_init (&self->tcp);
 }
 
 HbConversation *
@@ -359,7 +347,7 @@ track_lines (Side           *side,
 {
   const char *payload = captured_payload (packet);
 
-  if (packet->analysis & HB_ANALYSIS_RETRANSMISSION)
+  if (packet->analysis & HB_ANALYSIS_ANY_RETRANSMISSION)
     return;
   side->mid_line = FALSE;
   if (payload == NULL || packet->payload_captured < packet->payload_len)
@@ -414,77 +402,26 @@ phase_of_acked (Side    *side,
   return kept.phase;
 }
 
-static void
-update_window (Side     *from,
-               Side     *to,
-               HbPacket *packet)
+/* The phase of the data @packet repeats: of the segment that began at
+ * its seq, else of the newest data at or below its end. */
+static HbTcpPhase
+phase_repeated (Side           *from,
+                const HbPacket *packet)
 {
-  gboolean syn = (packet->flags & HB_TCP_SYN) != 0;
+  gpointer first = g_hash_table_lookup (from->seen, GUINT_TO_POINTER (packet->seq));
+  guint32 end = packet->seq + packet->payload_len;
+  const Mark *best = NULL;
 
-  if (syn)
+  if (first != NULL)
+    return GPOINTER_TO_INT (first) - 1;
+  for (guint i = 0; i < from->marks->len; i++)
     {
-      /* RFC 7323: a WS option counts only in a SYN. */
-      if (packet->has_ws)
-        from->win_scale = MIN (packet->ws_shift, MAX_WS_SHIFT);
-      if (from->win_scale == WIN_SCALE_UNKNOWN)
-        {
-          from->win_scale = WIN_SCALE_NONE;
-          to->win_scale = WIN_SCALE_NONE;
-        }
-      else if ((packet->flags & HB_TCP_ACK) && to->win_scale == WIN_SCALE_NONE)
-        from->win_scale = WIN_SCALE_NONE;
-      packet->win = packet->win_raw;
+      const Mark *mark = &g_array_index (from->marks, Mark, i);
+
+      if (SEQ_LE (mark->end, end) && (best == NULL || SEQ_GT (mark->end, best->end)))
+        best = mark;
     }
-  else if (from->win_scale >= 0)
-    packet->win = (guint32) packet->win_raw << from->win_scale;
-  else
-    packet->win = packet->win_raw;
-}
-
-/* What tells a segment from the others of its side: seq, SYN, FIN and length. */
-static guint64
-segment_key (const HbPacket *packet)
-{
-  guint64 syn = (packet->flags & HB_TCP_SYN) ? 1 : 0;
-  guint64 fin = (packet->flags & HB_TCP_FIN) ? 1 : 0;
-
-  return ((guint64) packet->seq << 32) | (syn << 31) | (fin << 30) | MIN (packet->payload_len, 0x3fffffff);
-}
-
-/* Marks retransmissions and out-of-order segments. Returns whether
- * @packet is a segment not seen before (it is remembered, with its
- * phase, once that is known). */
-static gboolean
-update_sequence (Side     *from,
-                 HbPacket *packet)
-{
-  guint32 syn = (packet->flags & HB_TCP_SYN) ? 1 : 0;
-  guint32 fin = (packet->flags & HB_TCP_FIN) ? 1 : 0;
-  guint32 seglen = packet->payload_len + syn + fin;
-  guint32 end;
-  guint64 key;
-  gboolean fresh = FALSE;
-
-  if (seglen == 0)
-    return FALSE;
-
-  key = segment_key (packet);
-  if (g_hash_table_contains (from->seen, &key))
-    packet->analysis |= HB_ANALYSIS_RETRANSMISSION;
-  else
-    {
-      if (from->next_set && SEQ_LT (packet->seq, from->next_seq))
-        packet->analysis |= HB_ANALYSIS_OUT_OF_ORDER;
-      fresh = TRUE;
-    }
-
-  end = packet->seq + seglen;
-  if (!from->next_set || SEQ_GT (end, from->next_seq))
-    {
-      from->next_seq = end;
-      from->next_set = TRUE;
-    }
-  return fresh;
+  return best != NULL ? best->phase : HB_TCP_PHASE_UNKNOWN;
 }
 
 static HbTcpPhase
@@ -494,25 +431,38 @@ classify (HbConversation *self,
           HbPacket       *packet)
 {
   guint16 flags = packet->flags;
+  gboolean again = (packet->analysis & HB_ANALYSIS_ANY_RETRANSMISSION) != 0;
   HbTcpPhase phase;
 
-  if (self->closing || (flags & (HB_TCP_FIN | HB_TCP_RST)))
+  if (flags & (HB_TCP_FIN | HB_TCP_RST))
     {
       self->closing = TRUE;
       return HB_TCP_PHASE_TEARDOWN;
     }
-  if (flags & HB_TCP_SYN)
-    return HB_TCP_PHASE_HANDSHAKE;
-
   /* A retransmission is what it was the first time. */
-  if (packet->payload_len > 0 && (packet->analysis & HB_ANALYSIS_RETRANSMISSION))
+  if (packet->payload_len > 0 && again)
     {
-      guint64 key = segment_key (packet);
-      int first = GPOINTER_TO_INT (g_hash_table_lookup (from->seen, &key));
-
-      if (first > 0)
-        return first - 1;
+      phase = phase_repeated (from, packet);
+      if (phase != HB_TCP_PHASE_UNKNOWN)
+        return phase;
     }
+  if (packet->analysis & (HB_ANALYSIS_KEEP_ALIVE | HB_ANALYSIS_KEEP_ALIVE_ACK))
+    return self->closing ? HB_TCP_PHASE_TEARDOWN : HB_TCP_PHASE_HEARTBEAT;
+  if (self->closing)
+    {
+      /* Selective ACKs of data lost before the FIN still tell of that data. */
+      if (packet->payload_len == 0 && packet->n_sack > 0 && (flags & HB_TCP_ACK))
+        return phase_of_acked (to, packet->ack);
+      return HB_TCP_PHASE_TEARDOWN;
+    }
+  if (flags & HB_TCP_SYN)
+    {
+      /* A SYN-ACK repeated once data flowed acknowledges what it acks. */
+      if ((flags & HB_TCP_ACK) && again && (from->sent_payload || to->sent_payload))
+        return phase_of_acked (to, packet->ack);
+      return HB_TCP_PHASE_HANDSHAKE;
+    }
+
   if (packet->payload_len > 0)
     {
       gboolean mid_line = from->mid_line && packet->seq == from->mid_line_seq;
@@ -588,6 +538,24 @@ hb_conversation_add (HbConversation *self,
         }
     }
 
+  /* A SYN again on a 4-tuple (hb_conversation_accepts() took only those
+   * with the first one's ISN): Wireshark restores where the direction
+   * stood. A SYN-ACK with another ISN means the ports were reused (the
+   * old SYN-ACK's side takes the new ISN). */
+  packet->analysis = 0;
+  packet->dup_ack_num = 0;
+  packet->dup_ack_frame = 0;
+  if (self->packets->len == 0 && self->reused_ports)
+    packet->analysis |= HB_ANALYSIS_REUSED_PORTS;
+  if ((packet->flags & (HB_TCP_SYN | HB_TCP_ACK)) == HB_TCP_SYN && from->base_set && packet->seq == from->base)
+    hb_tcp_analysis_syn_again (&self->tcp, (guint) d);
+  if ((packet->flags & (HB_TCP_SYN | HB_TCP_ACK)) == (HB_TCP_SYN | HB_TCP_ACK) && from->base_set &&
+      packet->seq != from->base)
+    {
+      from->base = packet->seq;
+      packet->analysis |= HB_ANALYSIS_REUSED_PORTS;
+    }
+
   /* Relative numbers. */
   if (!from->base_set)
     {
@@ -607,18 +575,14 @@ hb_conversation_add (HbConversation *self,
       packet->rel_sack[i].right = packet->sack[i].right - to->base;
     }
 
-  update_window (from, to, packet);
-  packet->analysis = 0;
-  fresh = update_sequence (from, packet);
+  hb_tcp_analysis_add (&self->tcp, (guint) d, packet);
+  fresh = packet->payload_len > 0 &&
+          !(packet->analysis & (HB_ANALYSIS_ANY_RETRANSMISSION | HB_ANALYSIS_KEEP_ALIVE));
 
   packet->phase = classify (self, from, to, packet);
   hb_lab_scan_packet (self->lab, (guint) d, packet, (const guint8 *) captured_payload (packet), self->packets);
   if (fresh)
-    {
-      guint64 key = segment_key (packet);
-
-      g_hash_table_insert (from->seen, g_memdup2 (&key, sizeof key), GINT_TO_POINTER (packet->phase + 1));
-    }
+    g_hash_table_insert (from->seen, GUINT_TO_POINTER (packet->seq), GINT_TO_POINTER (packet->phase + 1));
   if ((packet->flags & HB_TCP_SYN) && !from->saw_syn)
     {
       from->saw_syn = TRUE;
@@ -756,12 +720,24 @@ hb_conversation_split_full (GPtrArray *packets,
   for (guint i = 0; i < packets->len; i++)
     {
       HbPacket *packet = g_ptr_array_index (packets, i);
-      char *key = tuple_key (packet);
+      char *key;
+
+      /* Wireshark cannot follow a segment without its numbers either. */
+      if (packet->cut == HB_PACKET_CUT_PORTS)
+        {
+          packet->conversation = HB_PACKET_NO_CONVERSATION;
+          packet->analysis = HB_ANALYSIS_TRUNCATED;
+          continue;
+        }
+      key = tuple_key (packet);
       HbConversation *conversation = g_hash_table_lookup (by_tuple, key);
 
       if (conversation == NULL || !hb_conversation_accepts (conversation, packet))
         {
+          gboolean reused = conversation != NULL;
+
           conversation = hb_conversation_new (conversations->len);
+          conversation->reused_ports = reused;
           hb_conversation_set_lab_patterns (conversation, heartbeat, ack);
           if (server_port != 0)
             hb_conversation_set_server_port (conversation, server_port);

@@ -282,7 +282,7 @@ hb_lab_scan_packet (HbLabScan    *self,
   packet->lab_pattern = HB_LAB_PATTERN_NONE;
   /* A retransmission repeats what was said; a part not captured says nothing. */
   if (data == NULL || len == 0 || packet->payload_captured < len ||
-      (packet->analysis & HB_ANALYSIS_RETRANSMISSION))
+      (packet->analysis & (HB_ANALYSIS_ANY_RETRANSMISSION | HB_ANALYSIS_KEEP_ALIVE)))
     return;
   if (!self->line_protocol &&
       (hb_payload_is_heartbeat (data, len) ||

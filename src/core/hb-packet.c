@@ -493,18 +493,28 @@ bad_option (HbPacket   *out,
  * kind has a length byte that must be at least 2 and stay inside the
  * header; the kinds we read must have their exact lengths. A broken list
  * stops the walk and is reported, but the segment itself is still good. */
+/* @captured: how many of the @len bytes of options the capture kept.
+ * Wireshark shows the options the snapshot kept whole, in order, and
+ * stops at the first one it cut (HB_PACKET_CUT_OPTIONS). */
 static void
 parse_tcp_options (const guint8 *opt,
                    gsize         len,
+                   gsize         captured,
                    HbPacket     *out)
 {
   gsize i = 0;
 
   while (i < len)
     {
-      guint8 kind = opt[i];
+      guint8 kind;
       guint8 olen;
 
+      if (i >= captured)
+        {
+          out->cut = HB_PACKET_CUT_OPTIONS;
+          return;
+        }
+      kind = opt[i];
       if (kind == TCP_OPT_EOL)
         break;
       if (kind == TCP_OPT_NOP)
@@ -517,6 +527,11 @@ parse_tcp_options (const guint8 *opt,
           bad_option (out, _("TCP option without its length byte"));
           return;
         }
+      if (i + 1 >= captured)
+        {
+          out->cut = HB_PACKET_CUT_OPTIONS;
+          return;
+        }
       olen = opt[i + 1];
       if (olen < 2)
         {
@@ -526,6 +541,11 @@ parse_tcp_options (const guint8 *opt,
       if (olen > len - i)
         {
           bad_option (out, _("TCP option runs past the end of the header"));
+          return;
+        }
+      if (olen > captured - i)
+        {
+          out->cut = HB_PACKET_CUT_OPTIONS;
           return;
         }
 
@@ -619,16 +639,28 @@ parse_tcp (const guint8  *data,
     return fail (error, HB_PACKET_ERROR_MALFORMED,
                  _("IP payload of %zu bytes is too short for a TCP header"),
                  end > offset ? end - offset : 0);
-  if (!has_bytes (caplen, offset, 20))
+  /* Wireshark reads the numbers, flags and window of a header the
+   * snapshot cut after them, and analyses the segment. */
+  if (!has_bytes (caplen, offset, 4))
     return fail (error, HB_PACKET_ERROR_TRUNCATED, _("truncated TCP header"));
 
   read_u16 (data, caplen, offset, &out->src_port);
   read_u16 (data, caplen, offset + 2, &out->dst_port);
+  out->tcp_offset = offset;
+  if (!has_bytes (caplen, offset, 16))
+    {
+      /* Only the ports: Wireshark shows them, and no more. */
+      out->cut = HB_PACKET_CUT_PORTS;
+      out->conversation = HB_PACKET_NO_CONVERSATION;
+      out->payload_offset = caplen;
+      return TRUE;
+    }
   read_u32 (data, caplen, offset + 4, &out->seq);
   read_u32 (data, caplen, offset + 8, &out->ack);
   read_u16 (data, caplen, offset + 12, &flags_word);
   read_u16 (data, caplen, offset + 14, &out->win_raw);
-  read_u16 (data, caplen, offset + 18, &out->urgent);
+  if (!read_u16 (data, caplen, offset + 18, &out->urgent))
+    out->cut = HB_PACKET_CUT_HEADER;
 
   hlen = (gsize) (flags_word >> 12) * 4;
   if (hlen < 20)
@@ -636,8 +668,6 @@ parse_tcp (const guint8  *data,
   if (!has_bytes (end, offset, hlen))
     return fail (error, HB_PACKET_ERROR_MALFORMED,
                  _("TCP header length %zu exceeds the IP payload of %zu bytes"), hlen, end - offset);
-  if (!has_bytes (caplen, offset, hlen))
-    return fail (error, HB_PACKET_ERROR_TRUNCATED, _("truncated TCP options"));
 
   out->flags = flags_word & 0x0fff;
   out->tcp_offset = offset;
@@ -650,7 +680,8 @@ parse_tcp (const guint8  *data,
   out->rel_ack = out->ack;
   out->win = out->win_raw;
 
-  parse_tcp_options (data + offset + 20, hlen - 20, out);
+  if (out->cut == HB_PACKET_CUT_NONE)
+    parse_tcp_options (data + offset + 20, hlen - 20, MIN (hlen, caplen - offset) - 20, out);
   return TRUE;
 }
 
@@ -711,273 +742,4 @@ hb_packet_parse (const guint8  *data,
 
   out->data = g_bytes_new (data, caplen);
   return TRUE;
-}
-
-/* ------------------------------------------------------------------------ */
-/* Text                                                                     */
-
-static const char * const flag_names[] = {
-  "FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECN", "CWR", "NS",
-};
-
-void
-hb_packet_flag_names (guint16    flags,
-                      GPtrArray *array)
-{
-  for (guint i = 0; i < G_N_ELEMENTS (flag_names); i++)
-    if (flags & (1u << i))
-      g_ptr_array_add (array, (gpointer) flag_names[i]);
-}
-
-char *
-hb_packet_format_flags (guint16 flags)
-{
-  GString *s = g_string_new (NULL);
-
-  for (guint i = 0; i < G_N_ELEMENTS (flag_names); i++)
-    if (flags & (1u << i))
-      {
-        if (s->len > 0)
-          g_string_append (s, ", ");
-        g_string_append (s, flag_names[i]);
-      }
-  /* The three reserved bits. */
-  if (flags & 0x0e00)
-    g_string_append (s, s->len > 0 ? ", Reserved" : "Reserved");
-  if (s->len == 0)
-    g_string_append (s, "<None>");
-  return g_string_free (s, FALSE);
-}
-
-char *
-hb_packet_format_info (const HbPacket *packet)
-{
-  g_autofree char *flags = NULL;
-  GString *s;
-
-  g_return_val_if_fail (packet != NULL, NULL);
-
-  s = g_string_new (NULL);
-  /* Wireshark's expert prefixes, for the ones this analysis makes. */
-  if (packet->analysis & HB_ANALYSIS_RETRANSMISSION)
-    g_string_append (s, "[TCP Retransmission] ");
-  else if (packet->analysis & HB_ANALYSIS_OUT_OF_ORDER)
-    g_string_append (s, "[TCP Out-Of-Order] ");
-
-  flags = hb_packet_format_flags (packet->flags);
-  g_string_append_printf (s, "%u → %u [%s] Seq=%u", packet->src_port, packet->dst_port,
-                          flags, packet->rel_seq);
-  if (packet->flags & HB_TCP_ACK)
-    g_string_append_printf (s, " Ack=%u", packet->rel_ack);
-  g_string_append_printf (s, " Win=%u", packet->win);
-  if (packet->flags & HB_TCP_URG)
-    g_string_append_printf (s, " Urg=%u", packet->urgent);
-  g_string_append_printf (s, " Len=%u", packet->payload_len);
-
-  for (guint i = 0; i < G_N_ELEMENTS (packet->info_options) && packet->info_options[i] != 0; i++)
-    switch (packet->info_options[i])
-      {
-      case TCP_OPT_MSS:
-        g_string_append_printf (s, " MSS=%u", packet->mss);
-        break;
-      case TCP_OPT_WS:
-        g_string_append_printf (s, " WS=%u", 1u << MIN (packet->ws_shift, TCP_MAX_WS_SHIFT));
-        break;
-      case TCP_OPT_SACK_PERM:
-        g_string_append (s, " SACK_PERM");
-        break;
-      case TCP_OPT_SACK:
-        for (guint b = 0; b < packet->n_sack; b++)
-          g_string_append_printf (s, " SLE=%u SRE=%u", packet->rel_sack[b].left, packet->rel_sack[b].right);
-        break;
-      case TCP_OPT_TIMESTAMP:
-        g_string_append_printf (s, " TSval=%u TSecr=%u", packet->ts_val, packet->ts_ecr);
-        break;
-      default:
-        break;
-      }
-
-  return g_string_free (s, FALSE);
-}
-
-char *
-hb_packet_format_payload (const HbPacket *packet)
-{
-  const char *text;
-  gsize len, size;
-  const char *p;
-
-  g_return_val_if_fail (packet != NULL, NULL);
-
-  if (packet->payload_len == 0 || packet->payload_captured < packet->payload_len || packet->data == NULL)
-    return NULL;
-
-  text = (const char *) g_bytes_get_data (packet->data, &size);
-  if (!has_bytes (size, packet->payload_offset, packet->payload_len))
-    return NULL;
-  text += packet->payload_offset;
-  len = packet->payload_len;
-
-  if (len > 0 && text[len - 1] == '\n')
-    len--;
-  if (len > 0 && text[len - 1] == '\r')
-    len--;
-  if (!g_utf8_validate_len (text, len, NULL))
-    return NULL;
-  for (p = text; p < text + len; p = g_utf8_next_char (p))
-    {
-      gunichar c = g_utf8_get_char (p);
-
-      if (!g_unichar_isprint (c) && c != '\n' && c != '\r' && c != '\t')
-        return NULL;
-    }
-  return g_strndup (text, len);
-}
-
-const char *
-hb_tcp_phase_to_string (HbTcpPhase phase)
-{
-  switch (phase)
-    {
-    case HB_TCP_PHASE_HANDSHAKE:
-      return "handshake";
-    case HB_TCP_PHASE_DATA:
-      return "data";
-    case HB_TCP_PHASE_HEARTBEAT:
-      return "heartbeat";
-    case HB_TCP_PHASE_TEARDOWN:
-      return "teardown";
-    case HB_TCP_PHASE_UNKNOWN:
-    default:
-      return "unknown";
-    }
-}
-
-const char *
-hb_tcp_phase_title (HbTcpPhase phase)
-{
-  switch (phase)
-    {
-    case HB_TCP_PHASE_HANDSHAKE:
-      return _("Three-way handshake");
-    case HB_TCP_PHASE_DATA:
-      return _("Data");
-    case HB_TCP_PHASE_HEARTBEAT:
-      return _("Heartbeat");
-    case HB_TCP_PHASE_TEARDOWN:
-      return _("Teardown");
-    case HB_TCP_PHASE_UNKNOWN:
-    default:
-      return "";
-    }
-}
-
-static void
-append_options (GString        *s,
-                const HbPacket *packet)
-{
-  if (packet->has_mss)
-    g_string_append_printf (s, _("    Maximum segment size: %u bytes\n"), packet->mss);
-  if (packet->sack_perm)
-    g_string_append (s, _("    SACK permitted\n"));
-  if (packet->has_timestamps)
-    g_string_append_printf (s, _("    Timestamps: TSval %u, TSecr %u\n"), packet->ts_val, packet->ts_ecr);
-  if (packet->has_ws)
-    g_string_append_printf (s, _("    Window scale: %u (multiply by %u)\n"), packet->ws_shift,
-                            1u << MIN (packet->ws_shift, TCP_MAX_WS_SHIFT));
-  for (guint b = 0; b < packet->n_sack; b++)
-    g_string_append_printf (s, _("    SACK block: left edge %u, right edge %u (relative)\n"),
-                            packet->rel_sack[b].left, packet->rel_sack[b].right);
-}
-
-char *
-hb_packet_format_details (const HbPacket *packet)
-{
-  g_autofree char *flags = NULL;
-  g_autofree char *payload = NULL;
-  GString *s;
-
-  g_return_val_if_fail (packet != NULL, NULL);
-
-  s = g_string_new (NULL);
-  g_string_append_printf (s, _("Frame %u: %u bytes on wire (%llu bits), %u bytes captured (%llu bits)\n"),
-                          packet->frame, packet->origlen, (unsigned long long) packet->origlen * 8,
-                          packet->caplen, (unsigned long long) packet->caplen * 8);
-  if (packet->family == 6)
-    g_string_append_printf (s, _("Internet Protocol Version 6, Src: %s, Dst: %s\n"), packet->src, packet->dst);
-  else
-    g_string_append_printf (s, _("Internet Protocol Version 4, Src: %s, Dst: %s\n"), packet->src, packet->dst);
-
-  g_string_append_printf (s, _("Transmission Control Protocol, Src Port: %u, Dst Port: %u, Seq: %u, Len: %u\n"),
-                          packet->src_port, packet->dst_port, packet->rel_seq, packet->payload_len);
-  g_string_append_printf (s, _("    Sequence number: %u (relative; raw %u)\n"), packet->rel_seq, packet->seq);
-  g_string_append_printf (s, _("    Next sequence number: %u (relative)\n"),
-                          packet->rel_seq + packet->payload_len +
-                          ((packet->flags & HB_TCP_SYN) ? 1 : 0) + ((packet->flags & HB_TCP_FIN) ? 1 : 0));
-  if (packet->flags & HB_TCP_ACK)
-    g_string_append_printf (s, _("    Acknowledgment number: %u (relative; raw %u)\n"), packet->rel_ack, packet->ack);
-  else
-    g_string_append (s, _("    Acknowledgment number: none (the ACK flag is not set)\n"));
-  g_string_append_printf (s, _("    Header length: %u bytes\n"), packet->tcp_header_len);
-  flags = hb_packet_format_flags (packet->flags);
-  g_string_append_printf (s, _("    Flags: 0x%03x (%s)\n"), packet->flags, flags);
-  g_string_append_printf (s, _("    Window: %u\n"), packet->win_raw);
-  if (packet->win != packet->win_raw)
-    g_string_append_printf (s, _("    Calculated window size: %u (scaled by the sender's window scale)\n"),
-                            packet->win);
-  if (packet->flags & HB_TCP_URG)
-    g_string_append_printf (s, _("    Urgent pointer: %u\n"), packet->urgent);
-  if (packet->has_mss || packet->sack_perm || packet->has_timestamps || packet->has_ws || packet->n_sack > 0)
-    {
-      g_string_append (s, _("    Options:\n"));
-      append_options (s, packet);
-    }
-  if (packet->analysis & HB_ANALYSIS_RETRANSMISSION)
-    g_string_append (s, _("    Analysis: retransmission: this sequence number and length were sent before\n"));
-  if (packet->analysis & HB_ANALYSIS_OUT_OF_ORDER)
-    g_string_append (s, _("    Analysis: out of order: new data below the highest sequence number seen\n"));
-  if (packet->warning != NULL)
-    g_string_append_printf (s, _("    Warning: %s\n"), packet->warning);
-
-  if (packet->payload_len > 0)
-    {
-      payload = hb_packet_format_payload (packet);
-      if (payload != NULL)
-        g_string_append_printf (s, _("Data (%u bytes): “%s”\n"), packet->payload_len, payload);
-      else
-        g_string_append_printf (s, _("Data (%u bytes), not printable text\n"), packet->payload_len);
-    }
-  if (packet->phase != HB_TCP_PHASE_UNKNOWN)
-    g_string_append_printf (s, _("Phase: %s\n"), hb_tcp_phase_title (packet->phase));
-
-  if (s->len > 0 && s->str[s->len - 1] == '\n')
-    g_string_truncate (s, s->len - 1);
-  return g_string_free (s, FALSE);
-}
-
-char *
-hb_format_hex_dump (const guint8 *data,
-                    gsize         len)
-{
-  GString *s = g_string_sized_new (len / 16 * 78 + 80);
-  /* One width for the whole frame, as Wireshark: 4 digits, more past 64 KiB. */
-  int digits = len > 0x10000 ? 8 : 4;
-
-  for (gsize row = 0; row < len; row += 16)
-    {
-      if (row > 0)
-        g_string_append_c (s, '\n');
-      g_string_append_printf (s, "%0*" G_GSIZE_MODIFIER "x  ", digits, row);
-      for (gsize i = 0; i < 16; i++)
-        {
-          if (row + i < len)
-            g_string_append_printf (s, "%02x ", data[row + i]);
-          else
-            g_string_append (s, "   ");
-        }
-      g_string_append (s, "  ");
-      for (gsize i = 0; i < 16 && row + i < len; i++)
-        g_string_append_c (s, g_ascii_isprint (data[row + i]) ? (char) data[row + i] : '.');
-    }
-  return g_string_free (s, FALSE);
 }

@@ -40,7 +40,7 @@ typedef enum /*< flags >*/
   HB_TCP_URG = 1 << 5,
   HB_TCP_ECE = 1 << 6,
   HB_TCP_CWR = 1 << 7,
-  HB_TCP_NS  = 1 << 8,
+  HB_TCP_AE  = 1 << 8,          /* RFC 9293's NS, AccECN's AE: Wireshark 4.0 says AE */
 } HbTcpFlags;
 
 /* What the conversation analysis found out about a packet. */
@@ -53,13 +53,45 @@ typedef enum
   HB_TCP_PHASE_TEARDOWN,    /* from the first FIN, RST or BYE line on */
 } HbTcpPhase;
 
+/* Wireshark 4.0's TCP analysis (its expert infos tcp.analysis.*), by the
+ * rules of tcp_analyze_sequence_number() in its packet-tcp.c; see
+ * hb-tcp-analysis.c. */
 typedef enum /*< flags >*/
 {
-  HB_ANALYSIS_RETRANSMISSION = 1 << 0,  /* same seq and length seen before */
-  HB_ANALYSIS_OUT_OF_ORDER   = 1 << 1,  /* new data below the highest seq seen */
+  HB_ANALYSIS_RETRANSMISSION          = 1 << 0,   /* data below the highest seq seen */
+  HB_ANALYSIS_OUT_OF_ORDER            = 1 << 1,   /* the same, soon after the highest */
+  HB_ANALYSIS_FAST_RETRANSMISSION     = 1 << 2,   /* after two or more dup ACKs of it */
+  HB_ANALYSIS_SPURIOUS_RETRANSMISSION = 1 << 3,   /* data the peer had acknowledged */
+  HB_ANALYSIS_LOST_SEGMENT            = 1 << 4,   /* Previous segment not captured */
+  HB_ANALYSIS_ACKED_UNSEEN            = 1 << 5,   /* ACKed unseen segment */
+  HB_ANALYSIS_WINDOW_UPDATE           = 1 << 6,
+  HB_ANALYSIS_WINDOW_FULL             = 1 << 7,
+  HB_ANALYSIS_ZERO_WINDOW             = 1 << 8,
+  HB_ANALYSIS_ZERO_WINDOW_PROBE       = 1 << 9,
+  HB_ANALYSIS_ZERO_WINDOW_PROBE_ACK   = 1 << 10,
+  HB_ANALYSIS_KEEP_ALIVE              = 1 << 11,
+  HB_ANALYSIS_KEEP_ALIVE_ACK          = 1 << 12,
+  HB_ANALYSIS_DUP_ACK                 = 1 << 13,  /* dup_ack_num, dup_ack_frame */
+  HB_ANALYSIS_REUSED_PORTS            = 1 << 14,  /* Port numbers reused */
+  HB_ANALYSIS_TRUNCATED               = 1 << 15,  /* Packet size limited during capture */
 } HbAnalysisFlags;
 
+/* The labels that say a segment carries again what was sent before. */
+#define HB_ANALYSIS_ANY_RETRANSMISSION \
+  (HB_ANALYSIS_RETRANSMISSION | HB_ANALYSIS_FAST_RETRANSMISSION | HB_ANALYSIS_SPURIOUS_RETRANSMISSION)
+
+/* How much of a segment's headers the capture kept (its snapshot length
+ * cut the frame): what Wireshark can still show of it. */
+typedef enum
+{
+  HB_PACKET_CUT_NONE,       /* headers whole; the payload may be cut */
+  HB_PACKET_CUT_PORTS,      /* the ports, no more: in no conversation */
+  HB_PACKET_CUT_HEADER,     /* seq, ack, flags and window, no more */
+  HB_PACKET_CUT_OPTIONS,    /* the fixed header, and the options in info_options */
+} HbPacketCut;
+
 #define HB_PACKET_MAX_SACK_BLOCKS 4
+#define HB_PACKET_NO_CONVERSATION G_MAXUINT
 #define HB_PACKET_ADDRESS_LEN     48   /* INET6_ADDRSTRLEN and some room */
 
 typedef struct
@@ -83,6 +115,7 @@ typedef struct
   /*< public >*/
   guint    frame;              /* 1 for the first frame of the file */
   gint64   time_us;            /* µs since the epoch */
+  guint16  time_ns_rem;        /* and the ns beyond it, when the file has them */
   guint32  caplen;             /* bytes captured */
   guint32  origlen;            /* bytes on the wire */
   int      linktype;           /* DLT_* */
@@ -130,9 +163,14 @@ typedef struct
   const char *warning;
 
   /* Analysis. */
-  guint    conversation;       /* index in the file, as Wireshark's tcp.stream */
+  guint    conversation;       /* index in the file, as Wireshark's tcp.stream;
+                                * HB_PACKET_NO_CONVERSATION for HB_PACKET_CUT_PORTS */
   guint8   phase;              /* HbTcpPhase */
-  guint8   analysis;           /* HbAnalysisFlags */
+  guint8   cut;                /* HbPacketCut */
+  guint    ace : 1;            /* AccECN was agreed: the ECN bits are a counter */
+  guint32  analysis;           /* HbAnalysisFlags */
+  guint32  dup_ack_frame;      /* the ACK this one repeats (HB_ANALYSIS_DUP_ACK) */
+  guint32  dup_ack_num;        /* and how many times so far */
   guint8   from_client;        /* sent by the side that sent the SYN (or spoke first) */
   /* The lab's heartbeat or ack in the payload (hb_conversation_set_lab_patterns()):
    * what the segment held, as a packed HbChunkInfo (hb_chunk_info_pack()),
@@ -176,6 +214,16 @@ gboolean     hb_packet_linktype_is_supported (int         linktype);
 
 /* "FIN, ACK" as Wireshark writes it; "<None>" for no flags. */
 char        *hb_packet_format_flags     (guint16         flags);
+/* The same for a packet, which knows whether AccECN made its ECN bits a
+ * counter ("ACK, ACE=3"). */
+char        *hb_packet_format_packet_flags (const HbPacket *packet);
+/* Wireshark's Info prefixes of @packet's analysis, in its order, without
+ * brackets: "TCP Dup ACK 5#1", "TCP Retransmission"; NULL-terminated. */
+GStrv        hb_packet_analysis_labels  (const HbPacket *packet);
+/* What one label means, in a translated phrase for people. */
+const char  *hb_packet_analysis_meaning (HbAnalysisFlags flag);
+/* The same as short names for JSON: "dup-ack", "retransmission". */
+GStrv        hb_packet_analysis_names   (const HbPacket *packet);
 /* Appends the flags' names ("SYN", "ACK"...) to @array, in Wireshark's order. */
 void         hb_packet_flag_names       (guint16         flags,
                                          GPtrArray      *array);

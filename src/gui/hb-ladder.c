@@ -35,6 +35,8 @@ struct _HbLadder
   GtkAdjustment *vadjustment;  /* of the scrolled window showing us */
   gboolean    exporting;       /* draw every row, dark on white */
   char       *empty_text;      /* said when there are no rows; NULL: the default */
+  HbLadderNumbers numbers;
+  gboolean    numbers_everywhere;
 };
 
 enum {
@@ -238,7 +240,16 @@ hb_ladder_snapshot (GtkWidget   *widget,
       /* Between the lifelines, never across them; the table has it whole. */
       pango_layout_set_width (layout, (int) ((sx - cx - 12) * PANGO_SCALE));
       pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_END);
-      draw_text (snapshot, layout, hb_segment_get_label (seg), (cx + sx) / 2, y - rh * 0.3, 0.5, &fg);
+      if (self->numbers != HB_LADDER_NUMBERS_OFF &&
+          (self->numbers_everywhere || hb_segment_get_phase (seg) == HB_TCP_PHASE_HANDSHAKE ||
+           hb_segment_get_phase (seg) == HB_TCP_PHASE_TEARDOWN))
+        {
+          g_autofree char *numbered = hb_segment_format_numbered (seg, self->numbers);
+
+          draw_text (snapshot, layout, numbered, (cx + sx) / 2, y - rh * 0.3, 0.5, &fg);
+        }
+      else
+        draw_text (snapshot, layout, hb_segment_get_label (seg), (cx + sx) / 2, y - rh * 0.3, 0.5, &fg);
       pango_layout_set_width (layout, -1);
       pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_NONE);
     }
@@ -524,6 +535,8 @@ hb_ladder_init (HbLadder *self)
 
   self->selected = -1;
   self->zoom = 1.0;
+  /* The handshake and the teardown as the lessons tell them: x and y. */
+  self->numbers = HB_LADDER_NUMBERS_SYMBOLIC;
   gtk_widget_set_focusable (GTK_WIDGET (self), TRUE);
   gtk_widget_set_has_tooltip (GTK_WIDGET (self), TRUE);
   g_signal_connect (self, "query-tooltip", G_CALLBACK (on_query_tooltip), self);
@@ -706,4 +719,23 @@ hb_ladder_export (HbLadder    *self,
       return FALSE;
     }
   return TRUE;
+}
+
+void
+hb_ladder_set_numbers (HbLadder        *self,
+                       HbLadderNumbers  numbers,
+                       gboolean         everywhere)
+{
+  g_return_if_fail (HB_IS_LADDER (self));
+
+  self->numbers = numbers;
+  self->numbers_everywhere = everywhere;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+HbLadderNumbers
+hb_ladder_get_numbers (HbLadder *self)
+{
+  g_return_val_if_fail (HB_IS_LADDER (self), HB_LADDER_NUMBERS_OFF);
+  return self->numbers;
 }

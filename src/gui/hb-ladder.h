@@ -6,6 +6,8 @@
 
 #include <gtk/gtk.h>
 
+#include "hb-segment.h"
+
 G_BEGIN_DECLS
 
 #define HB_TYPE_LADDER (hb_ladder_get_type ())
@@ -35,6 +37,13 @@ void       hb_ladder_scroll_to    (HbLadder   *self,
 double     hb_ladder_get_zoom     (HbLadder   *self);
 void       hb_ladder_set_zoom     (HbLadder   *self,
                                    double      zoom);
+/* Which numbers the arrows carry (see hb_segment_format_numbered()):
+ * symbolic by default, on the handshake's and teardown's arrows only,
+ * or on @everywhere. Exports show them as the screen does. */
+void       hb_ladder_set_numbers  (HbLadder        *self,
+                                   HbLadderNumbers  numbers,
+                                   gboolean         everywhere);
+HbLadderNumbers hb_ladder_get_numbers (HbLadder    *self);
 /* Writes the whole diagram (not just what is on screen) as PNG or SVG,
  * chosen by the file name's ending. */
 gboolean   hb_ladder_export       (HbLadder   *self,

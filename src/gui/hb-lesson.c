@@ -88,6 +88,41 @@ hb_boundary_explanation (const char *what)
                             "unfinished rest for the next recv()."));
 }
 
+const char *
+hb_analysis_explanation (guint32 analysis)
+{
+  if (analysis & (HB_ANALYSIS_ZERO_WINDOW | HB_ANALYSIS_ZERO_WINDOW_PROBE | HB_ANALYSIS_ZERO_WINDOW_PROBE_ACK |
+                  HB_ANALYSIS_WINDOW_FULL | HB_ANALYSIS_WINDOW_UPDATE))
+    return _("Flow control. Every segment carries the sender's window: how many more bytes its receive buffer "
+             "can take. A program that stops reading lets that buffer fill: the window shrinks to zero "
+             "(ZeroWindow) and the other side stops sending once its data reaches the window's edge (Window "
+             "Full). It then probes now and then with one byte or a repeated ACK (ZeroWindowProbe, answered by "
+             "ZeroWindowProbeAck, or Keep-Alive on Linux) until the reader reads again and announces a larger "
+             "window (Window Update). To see it, untick “Read from the socket” in the client window while the "
+             "server sends: the heartbeats keep coming but pile up unread.");
+  if (analysis & (HB_ANALYSIS_KEEP_ALIVE | HB_ANALYSIS_KEEP_ALIVE_ACK))
+    return _("TCP keep-alive. After a silence (two hours by default, seconds if a program sets TCP_KEEPIDLE) the "
+             "kernel sends a segment one byte behind what it sent, and the peer's kernel answers with its ACK "
+             "(Keep-Alive ACK). No program takes part: a client that stopped answering heartbeats (untick "
+             "“Answer heartbeats”) still answers keep-alives. That is why this lab has its own heartbeat: it "
+             "proves that the program reads and answers, not only that its kernel is up.");
+  if (analysis & (HB_ANALYSIS_ANY_RETRANSMISSION | HB_ANALYSIS_OUT_OF_ORDER | HB_ANALYSIS_LOST_SEGMENT |
+                  HB_ANALYSIS_ACKED_UNSEEN | HB_ANALYSIS_DUP_ACK))
+    return _("Loss and reordering. The receiver acknowledges the next byte it expects. When a segment is lost or "
+             "overtaken, each later segment makes it repeat that ACK (Dup ACK n#m: the m-th repeat of the ACK in "
+             "frame n), often with SACK blocks saying what did arrive. After three duplicates the sender sends "
+             "the missing segment at once (Fast Retransmission); without them it waits for its timer "
+             "(Retransmission, the wait doubling each time). A segment that turns up late is Out-Of-Order; data "
+             "sent again after it was acknowledged is a Spurious Retransmission. Where the capture itself missed "
+             "a segment, Wireshark says Previous segment not captured or ACKed unseen segment. On loopback "
+             "nothing is lost: these come from real networks, or from a relay that drops packets on purpose.");
+  if (analysis & HB_ANALYSIS_REUSED_PORTS)
+    return _("Port numbers reused. A new SYN, with a new initial sequence number, on the same addresses and ports "
+             "as an earlier connection of the capture: a new connection, not a retransmission. It happens when a "
+             "client binds a fixed port, or after an abort (RST) that left no TIME_WAIT to hold the four numbers.");
+  return NULL;
+}
+
 /* What a segment teaches: its phase's explanation, the reset's own, or,
  * for a read that glued or split messages, message boundaries. */
 char *
@@ -107,6 +142,8 @@ hb_segment_explanation (HbSegment *seg)
 
       return hb_boundary_explanation (what);
     }
+  if (packet != NULL && hb_analysis_explanation (packet->analysis) != NULL)
+    return g_strdup (hb_analysis_explanation (packet->analysis));
   if (reset)
     return g_strdup (_("Reset (RST). One side aborted the connection: no FIN, no four-way goodbye, no TIME_WAIT. "
                        "A program sends it by closing with SO_LINGER set to 0 (the client's Abort button); the "

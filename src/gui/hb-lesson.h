@@ -16,6 +16,10 @@ const char *hb_lab_phase_explanation (HbTcpPhase   phase);
  * reset, or, for a read that glued or split messages, message
  * boundaries. */
 char       *hb_segment_explanation   (HbSegment   *seg);
+/* What Wireshark's TCP analysis labels on a segment teach (loss and
+ * reordering, flow control, keep-alive, reused ports), and which fault
+ * switch of the client window shows it; NULL when it has none. */
+const char *hb_analysis_explanation  (guint32      analysis);
 /* The lesson on message boundaries (粘包/拆包) after @what, a sentence on
  * what a read or a segment held. */
 char       *hb_boundary_explanation  (const char  *what);

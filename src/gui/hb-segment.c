@@ -24,6 +24,8 @@ struct _HbSegment
   guint       length;
   const char *protocol;   /* static */
   char       *label;
+  char       *head;       /* the label's analysis prefixes and flags */
+  char       *tail;       /* and what follows the length: the payload */
   char       *info;
   char       *source;
   char       *destination;
@@ -32,12 +34,22 @@ struct _HbSegment
 
 G_DEFINE_FINAL_TYPE (HbSegment, hb_segment, G_TYPE_OBJECT)
 
+/* What a marked arrow shows: something went wrong on the way, or one side
+ * could not keep up. Keep-alives and window updates are TCP at work. */
+#define HB_SEGMENT_ALARMS (HB_ANALYSIS_ANY_RETRANSMISSION | HB_ANALYSIS_OUT_OF_ORDER | \
+                           HB_ANALYSIS_LOST_SEGMENT | HB_ANALYSIS_ACKED_UNSEEN | HB_ANALYSIS_DUP_ACK | \
+                           HB_ANALYSIS_ZERO_WINDOW | HB_ANALYSIS_ZERO_WINDOW_PROBE | \
+                           HB_ANALYSIS_ZERO_WINDOW_PROBE_ACK | HB_ANALYSIS_WINDOW_FULL | \
+                           HB_ANALYSIS_REUSED_PORTS)
+
 static void
 hb_segment_finalize (GObject *object)
 {
   HbSegment *self = HB_SEGMENT (object);
 
   g_free (self->label);
+  g_free (self->head);
+  g_free (self->tail);
   g_free (self->info);
   g_free (self->source);
   g_free (self->destination);
@@ -89,11 +101,20 @@ hb_segment_new_from_packet (HbPacket *packet,
   self->phase = packet->phase;
   self->length = packet->origlen;
   self->protocol = "TCP";
-  self->alarm = (packet->flags & HB_TCP_RST) || (packet->analysis & HB_ANALYSIS_RETRANSMISSION);
+  self->alarm = (packet->flags & HB_TCP_RST) || (packet->analysis & HB_SEGMENT_ALARMS);
+  {
+    /* Wireshark's labels, as its Info column says them but for "TCP ". */
+    g_auto(GStrv) labels = hb_packet_analysis_labels (packet);
+    GString *prefix = g_string_new (NULL);
+
+    for (guint i = 0; labels[i] != NULL; i++)
+      g_string_append_printf (prefix, "[%s] ", g_str_has_prefix (labels[i], "TCP ") ? labels[i] + 4 : labels[i]);
+    g_string_prepend (label, prefix->str);
+    g_string_free (prefix, TRUE);
+  }
+  self->head = g_strdup (label->str);
   if (packet->payload_len > 0)
     g_string_append_printf (label, " Len=%u", packet->payload_len);
-  if (packet->analysis & HB_ANALYSIS_RETRANSMISSION)
-    g_string_prepend (label, "[Retransmission] ");
   if (payload != NULL)
     {
       /* A burst of lines in one segment: the first, and how many more. */
@@ -111,6 +132,8 @@ hb_segment_new_from_packet (HbPacket *packet,
       if (more > 0)
         g_string_append_printf (label, " (+%u)", more);
     }
+  self->tail = g_strdup (label->str + strlen (self->head) +
+                         (packet->payload_len > 0 ? strlen (" Len=") + g_snprintf (NULL, 0, "%u", packet->payload_len) : 0));
   self->label = g_string_free (label, FALSE);
   self->info = hb_packet_format_info (packet);
   self->source = g_strdup (packet->src);
@@ -496,4 +519,75 @@ void
 hb_segments_stop_following (GListStore *store)
 {
   g_object_set_data (G_OBJECT (store), "hb-follow", NULL);
+}
+
+static const char * const numbers_names[] = { "off", "symbolic", "relative", "absolute" };
+
+HbLadderNumbers
+hb_ladder_numbers_from_string (const char *name)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (numbers_names); i++)
+    if (g_strcmp0 (name, numbers_names[i]) == 0)
+      return (HbLadderNumbers) i;
+  return HB_LADDER_NUMBERS_OFF;
+}
+
+const char *
+hb_ladder_numbers_to_string (HbLadderNumbers numbers)
+{
+  return numbers_names[MIN ((guint) numbers, G_N_ELEMENTS (numbers_names) - 1)];
+}
+
+/* "x", "x+1", "y+12": an offset from an initial sequence number. */
+static void
+append_symbol (GString    *s,
+               const char *name,
+               char        isn,
+               guint32     offset)
+{
+  if (offset == 0)
+    g_string_append_printf (s, " %s=%c", name, isn);
+  else
+    g_string_append_printf (s, " %s=%c+%u", name, isn, offset);
+}
+
+char *
+hb_segment_format_numbered (HbSegment       *self,
+                            HbLadderNumbers  numbers)
+{
+  const HbPacket *p = self->packet;
+  GString *s;
+
+  g_return_val_if_fail (HB_IS_SEGMENT (self), NULL);
+
+  if (p == NULL || self->head == NULL || numbers == HB_LADDER_NUMBERS_OFF || p->cut == HB_PACKET_CUT_PORTS)
+    return g_strdup (self->label);
+
+  s = g_string_new (self->head);
+  switch (numbers)
+    {
+    case HB_LADDER_NUMBERS_SYMBOLIC:
+      /* Relative numbers count from the ISNs: seq=x+1 is relative 1. The
+       * sender's own ISN names its seq, the peer's its ack. */
+      append_symbol (s, "seq", self->from_client ? 'x' : 'y', p->rel_seq);
+      if (p->flags & HB_TCP_ACK)
+        append_symbol (s, "ack", self->from_client ? 'y' : 'x', p->rel_ack);
+      if (p->payload_len > 0)
+        g_string_append_printf (s, " len=%u", p->payload_len);
+      break;
+    case HB_LADDER_NUMBERS_RELATIVE:
+    case HB_LADDER_NUMBERS_ABSOLUTE:
+    default:
+      {
+        gboolean rel = numbers == HB_LADDER_NUMBERS_RELATIVE;
+
+        g_string_append_printf (s, " seq=%u", rel ? p->rel_seq : p->seq);
+        if (p->flags & HB_TCP_ACK)
+          g_string_append_printf (s, " ack=%u", rel ? p->rel_ack : p->ack);
+        g_string_append_printf (s, " len=%u win=%u", p->payload_len, p->win);
+      }
+      break;
+    }
+  g_string_append (s, self->tail);
+  return g_string_free (s, FALSE);
 }

@@ -71,6 +71,27 @@ void        hb_segment_set_alarm        (HbSegment      *self,
                                          gboolean        alarm);
 gboolean    hb_segment_get_alarm        (HbSegment      *self);
 
+/* How a ladder numbers its arrows: as textbooks write them (the client's
+ * initial sequence number x, the server's y: "SYN, ACK seq=y ack=x+1"),
+ * Wireshark's relative numbers, the raw ones, or not at all. */
+typedef enum
+{
+  HB_LADDER_NUMBERS_OFF,
+  HB_LADDER_NUMBERS_SYMBOLIC,
+  HB_LADDER_NUMBERS_RELATIVE,
+  HB_LADDER_NUMBERS_ABSOLUTE,
+} HbLadderNumbers;
+
+/* "symbolic", "relative", "absolute", "off"; unknown names are off. */
+HbLadderNumbers hb_ladder_numbers_from_string (const char *name);
+const char     *hb_ladder_numbers_to_string   (HbLadderNumbers numbers);
+
+/* The arrow's label with its numbers: "SYN, ACK seq=y ack=x+1",
+ * "PSH, ACK seq=1 ack=1 len=7 win=65536  PING 3" (relative); the label
+ * alone when the segment has no packet or @numbers is off. */
+char       *hb_segment_format_numbered  (HbSegment      *self,
+                                         HbLadderNumbers numbers);
+
 /* A ladder keeps at most this many rows; older ones give way, a tenth
  * at a time, so that a window left open for days stays small. */
 #define HB_SEGMENTS_MAX 20000

@@ -705,6 +705,40 @@ attach_session (HbTimelineWindow *self)
   on_session_state (self->session, NULL, self);
 }
 
+/* The ladder's numbers: which (win.ladder-numbers, a radio of
+ * "symbolic", "relative", "absolute", "off") and where
+ * (win.ladder-numbers-everywhere: every arrow, not only the handshake's
+ * and the teardown's). */
+static void
+apply_numbers (HbTimelineWindow *self)
+{
+  GActionMap *map = G_ACTION_MAP (self);
+  g_autoptr(GVariant) which = g_action_get_state (g_action_map_lookup_action (map, "ladder-numbers"));
+  g_autoptr(GVariant) everywhere = g_action_get_state (g_action_map_lookup_action (map, "ladder-numbers-everywhere"));
+
+  hb_ladder_set_numbers (self->ladder, hb_ladder_numbers_from_string (g_variant_get_string (which, NULL)),
+                         g_variant_get_boolean (everywhere));
+}
+
+static void
+numbers_action (GSimpleAction *action,
+                GVariant      *state,
+                gpointer       user_data)
+{
+  g_simple_action_set_state (action, state);
+  apply_numbers (user_data);
+}
+
+static void
+toggle_action (GSimpleAction *action,
+               GVariant      *parameter,
+               gpointer       user_data)
+{
+  g_autoptr(GVariant) state = g_action_get_state (G_ACTION (action));
+
+  g_action_change_state (G_ACTION (action), g_variant_new_boolean (!g_variant_get_boolean (state)));
+}
+
 static void
 capture_action (GSimpleAction *action,
                 GVariant      *state,
@@ -1152,6 +1186,9 @@ hb_timeline_window_init (HbTimelineWindow *self)
 {
   static const GActionEntry entries[] = {
     { .name = "capture", .state = "false", .change_state = capture_action },
+    { .name = "ladder-numbers", .parameter_type = "s", .state = "'symbolic'", .change_state = numbers_action },
+    { .name = "ladder-numbers-everywhere", .activate = toggle_action, .state = "false",
+      .change_state = numbers_action },
   };
 
   gtk_widget_init_template (GTK_WIDGET (self));
@@ -1182,6 +1219,7 @@ hb_timeline_window_init (HbTimelineWindow *self)
   add_column (self, _("Phase"), COL_PHASE, 96);
   gtk_column_view_set_model (self->table, GTK_SELECTION_MODEL (self->selection));
   hb_ladder_set_model (self->ladder, G_LIST_MODEL (self->segments));
+  apply_numbers (self);
   hb_ladder_set_vadjustment (self->ladder, gtk_scrolled_window_get_vadjustment (self->ladder_scroller));
   /* The ladder is the viewport's one child and taller than it: bringing
    * the focused child into view would jump to its top on every first
