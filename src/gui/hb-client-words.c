@@ -20,7 +20,9 @@
  *   9293 §3.8.6.3: the ACK is TCP's, the answer the program's);
  * - delaying: below Linux's delayed-ACK time (40 ms) the ACK of the
  *   heartbeat rides on the late answer, so the server's kernel RTT
- *   (RFC 6298) grows with it; above it the kernel ACKs alone, at once;
+ *   (RFC 6298) grows with it; above it the kernel ACKs alone (the first
+ *   heartbeat after the 40 ms, every later one at once), and one 40 ms
+ *   sample weighs 1/8 in the smoothed RTT;
  * - not reading: the kernel still ACKs and keeps the bytes; heartbeats
  *   are small, so the window (RFC 9293 §3.8.6) stays open, and the
  *   server's FIN leaves this socket in CLOSE_WAIT (§3.10.7.4); only a
@@ -50,8 +52,8 @@ hb_client_words_get (HbProtocol     protocol,
                              "no PONG.");
       words->delay_hint = _("The server's RTT column grows by the delay. The kernel RTT of the server's socket (TCP "
                             "State tab of its timeline) grows too at 20 ms: this client's kernel holds its ACK of "
-                            "the PING and sends it on the PONG. At 300 ms this kernel ACKs the PING at once, and the "
-                            "kernel RTT stays under a millisecond.");
+                            "the PING and sends it on the PONG. At 300 ms the ACK cannot wait that long: this kernel "
+                            "sends it alone, and the kernel RTT stays a few milliseconds at most.");
       words->reading_hint = _("Off: this client stops reading. Its kernel still ACKs; PINGs pile up unread, but the "
                               "window it advertises hardly shrinks. Hearing no PONG, the server sends BYE timeout "
                               "and FIN, which this client does not read: its socket stays in CLOSE_WAIT. Only a "
@@ -81,8 +83,8 @@ hb_client_words_get (HbProtocol     protocol,
                          "heartbeat, a bare ACK, no answer.");
   words->delay_hint = _("A server that times the answers sees them later by the delay. The kernel RTT of the "
                         "server's socket (TCP State tab of its timeline) grows too at 20 ms: this side's kernel "
-                        "holds its ACK of the heartbeat and sends it on the answer. At 300 ms this kernel ACKs at "
-                        "once, and the kernel RTT stays under a millisecond.");
+                        "holds its ACK of the heartbeat and sends it on the answer. At 300 ms the ACK cannot wait "
+                        "that long: this kernel sends it alone, and the kernel RTT stays a few milliseconds at most.");
   words->reading_hint = protocol == HB_PROTOCOL_RAW
     ? _("Off: this window stops reading. Its kernel still ACKs and keeps the bytes until its buffer is full; then "
         "it advertises window 0, the server's send() blocks once its own buffer fills too, and the server's kernel "
