@@ -30,7 +30,7 @@ typedef struct
   HbTcpState state;
   guint32    rtt_us;          /* smoothed RTT (SRTT) */
   guint32    rttvar_us;       /* RTTVAR, the mean deviation (RFC 6298) */
-  guint32    rto_us;          /* retransmission timeout: SRTT + 4·RTTVAR, at least 200 ms on Linux */
+  guint32    rto_us;          /* retransmission timeout: SRTT + max(4·RTTVAR, 200 ms) on Linux */
   guint32    snd_cwnd;        /* segments */
   guint32    snd_mss;
   guint32    rcv_mss;

@@ -46,26 +46,22 @@ hb_client_words_get (HbProtocol     protocol,
       words->last_ping_title = _("Last PING");
       words->last_pong_title = _("Last PONG");
       words->verdict_title = _("Server's verdict");
-      words->answer_hint = _("Off: PINGs go unanswered, yet this client's kernel still ACKs each one — TCP is healthy, "
-                             "the program is not, and keep-alive could not tell. The server marks this client late "
-                             "after one interval and closes it with BYE timeout; a capture shows PING, a bare ACK, "
-                             "no PONG.");
-      words->delay_hint = _("The server's RTT column grows by the delay. The kernel RTT of the server's socket (TCP "
-                            "State tab of its timeline) grows too at 20 ms: this client's kernel holds its ACK of "
-                            "the PING and sends it on the PONG. At 300 ms the ACK cannot wait that long: this kernel "
-                            "sends it alone, and the kernel RTT stays a few milliseconds at most.");
-      words->reading_hint = _("Off: this client stops reading. Its kernel still ACKs; PINGs pile up unread, but the "
-                              "window it advertises hardly shrinks. Hearing no PONG, the server sends BYE timeout "
-                              "and FIN, which this client does not read: its socket stays in CLOSE_WAIT. Only a "
-                              "flood (a large broadcast) fills the buffer: window 0, and the server's kernel probes "
-                              "it, less and less often (the persist timer).");
-      words->abort_hint = _("Closes at once with SO_LINGER {1, 0}: no BYE, no FIN, no TIME_WAIT; this kernel sends a "
-                            "single RST. The server still reads what had arrived, then recv() fails with “connection "
-                            "reset by peer”.");
-      words->half_close_hint = _("shutdown(SHUT_WR): sends FIN and keeps reading. The server's kernel enters "
-                                 "CLOSE_WAIT and its read() returns 0 (end of stream); it finishes and closes its side "
-                                 "too, and this side ends in TIME_WAIT — a connection release started by the "
-                                 "client.");
+      words->answer_hint = _("Off: no PONG, yet this client's kernel still ACKs each PING — TCP is healthy, the program "
+                             "is not. The server marks this client late after one interval and closes it with BYE "
+                             "timeout; a capture shows PING, a bare ACK, no PONG.");
+      words->delay_hint = _("The server's RTT column grows by the delay. So does the kernel RTT of the server's socket "
+                            "(TCP State tab of its timeline) at 20 ms: this kernel's ACK of the PING rides on the PONG. "
+                            "At 300 ms the ACK goes alone, and the kernel RTT stays a few milliseconds.");
+      words->reading_hint = _("Off: this client stops reading; its kernel still ACKs. PINGs pile up unread, but the "
+                              "window hardly shrinks. The server gives up (BYE timeout, then FIN), unread: this socket "
+                              "stays in CLOSE_WAIT. Only a flood brings window 0; the server's kernel then probes it, "
+                              "less and less often (persist timer).");
+      words->abort_hint = _("Closes at once with SO_LINGER {1, 0}: no BYE, no FIN, no TIME_WAIT; this kernel sends one "
+                            "RST. The server still reads what had arrived, then recv() fails with “connection reset by "
+                            "peer”.");
+      words->half_close_hint = _("shutdown(SHUT_WR): sends FIN, keeps reading. The server's kernel enters CLOSE_WAIT and "
+                                 "its read() returns 0; it closes its side too, and this side ends in TIME_WAIT — a "
+                                 "connection release started by the client.");
       return;
     }
 
@@ -77,28 +73,25 @@ hb_client_words_get (HbProtocol     protocol,
   words->last_ping_title = _("Last heartbeat");
   words->last_pong_title = _("Last answer");
   words->verdict_title = _("Liveness");
-  words->answer_hint = _("Off: heartbeats go unanswered, yet this side's kernel still ACKs each one — TCP is "
-                         "healthy, the program is not. A server that checks the answers gives up on this client "
-                         "and closes the connection (with a FIN: the lab's protocol has no BYE); a capture shows "
-                         "heartbeat, a bare ACK, no answer.");
-  words->delay_hint = _("A server that times the answers sees them later by the delay. The kernel RTT of the "
-                        "server's socket (TCP State tab of its timeline) grows too at 20 ms: this side's kernel "
-                        "holds its ACK of the heartbeat and sends it on the answer. At 300 ms the ACK cannot wait "
-                        "that long: this kernel sends it alone, and the kernel RTT stays a few milliseconds at most.");
+  words->answer_hint = _("Off: no answer, yet this side's kernel still ACKs each heartbeat — TCP is healthy, the "
+                         "program is not. A server that checks answers gives up and closes with a FIN (the lab's "
+                         "protocol has no BYE); a capture shows heartbeat, a bare ACK, no answer.");
+  words->delay_hint = _("A server that times the answers sees them later by the delay. So does the kernel RTT of its "
+                        "socket (TCP State tab of its timeline) at 20 ms: this kernel's ACK of the heartbeat rides on "
+                        "the answer. At 300 ms the ACK goes alone, and the kernel RTT stays a few milliseconds.");
   words->reading_hint = protocol == HB_PROTOCOL_RAW
-    ? _("Off: this window stops reading. Its kernel still ACKs and keeps the bytes until its buffer is full; then "
-        "it advertises window 0, the server's send() blocks once its own buffer fills too, and the server's kernel "
-        "probes the window, less and less often (the persist timer).")
-    : _("Off: this window stops reading and answers nothing. Its kernel still ACKs; heartbeats pile up unread, but "
-        "the advertised window hardly shrinks. A server that gives up closes with a FIN this window does not read: "
-        "its socket stays in CLOSE_WAIT. Only a flood fills the buffer: window 0, and the server's kernel probes it "
-        "(the persist timer).");
-  words->abort_hint = _("Closes at once with SO_LINGER {1, 0}: no FIN, no TIME_WAIT; this kernel sends a single RST. "
-                        "The server's recv() still returns what had arrived, then fails with “connection reset by "
-                        "peer” (ECONNRESET).");
-  words->half_close_hint = _("shutdown(SHUT_WR): sends FIN and keeps reading. The server's kernel enters CLOSE_WAIT "
-                             "and its recv() returns 0 (end of stream); a server written well closes its side too — "
-                             "a connection release started by the client.");
+    ? _("Off: this window stops reading; its kernel still ACKs and keeps the bytes until its buffer is full. Then it "
+        "advertises window 0, the server's send() blocks once its own buffer fills, and its kernel probes the window, "
+        "less and less often (persist timer).")
+    : _("Off: this window stops reading and answers nothing; its kernel still ACKs. Heartbeats pile up unread, but the "
+        "window hardly shrinks. A server that gives up sends a FIN, unread: this socket stays in CLOSE_WAIT. Only a "
+        "flood brings window 0, and the server's kernel probes it (persist timer).");
+  words->abort_hint = _("Closes at once with SO_LINGER {1, 0}: no FIN, no TIME_WAIT; this kernel sends one RST. The "
+                        "server's recv() still returns what had arrived, then fails with ECONNRESET, “connection reset "
+                        "by peer”.");
+  words->half_close_hint = _("shutdown(SHUT_WR): sends FIN, keeps reading. The server's kernel enters CLOSE_WAIT and its "
+                             "recv() returns 0; a server written well closes its side too — a connection release "
+                             "started by the client.");
 }
 
 char *

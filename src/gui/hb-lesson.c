@@ -192,11 +192,11 @@ hb_lesson_tcp_info (const HbTcpInfo *info,
   GString *text = g_string_new (whose);
 
   /* RFC 6298 §2: RTTVAR is a mean deviation, used for RTO = SRTT +
-   * 4·RTTVAR; Linux never waits less than 200 ms (TCP_RTO_MIN).
+   * max(G, 4·RTTVAR); Linux puts 200 ms (TCP_RTO_MIN) where G is.
    * tcpi_unacked counts segments sent and not yet acknowledged. */
   g_string_append_printf (text, _("\nState %s"), hb_tcp_state_to_string (info->state));
-  g_string_append_printf (text, _("\nRTT %.3f ms (smoothed) · RTTVAR %.3f ms · RTO %.0f ms = SRTT + 4·RTTVAR, "
-                                  "at least 200 ms on Linux"),
+  g_string_append_printf (text, _("\nRTT %.3f ms (smoothed) · RTTVAR %.3f ms · RTO %.0f ms = SRTT + max(4·RTTVAR, "
+                                  "200 ms on Linux)"),
                           info->rtt_us / 1000.0, info->rttvar_us / 1000.0, info->rto_us / 1000.0);
   g_string_append_printf (text, _("\nCongestion window %u segments · MSS %u bytes · sent, not yet acknowledged "
                                   "%u segments · retransmitted %u"),

@@ -391,13 +391,12 @@ add_event (Follow                *f,
           follow_segment (f, ev, TRUE, HB_TCP_PHASE_HANDSHAKE, "ACK"),
         };
 
+        for (guint i = 0; i < G_N_ELEMENTS (three); i++)
+          mark_inferred (three[i]);
         g_list_store_splice (f->store, g_list_model_get_n_items (G_LIST_MODEL (f->store)), 0,
                              (gpointer *) three, G_N_ELEMENTS (three));
         for (guint i = 0; i < G_N_ELEMENTS (three); i++)
-          {
-            mark_inferred (three[i]);
-            g_object_unref (three[i]);
-          }
+          g_object_unref (three[i]);
       }
       return;
 
