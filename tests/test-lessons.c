@@ -823,6 +823,7 @@ test_stop_reading (void)
   Live live = { 0 };
   g_autoptr(HbTestSniffer) cap = NULL;
   guint32 first_wnd = 0, least_wnd = G_MAXUINT32;
+  gint64 deadline;
   char peek[4096];
   gssize n;
   int fd;
@@ -838,8 +839,11 @@ test_stop_reading (void)
   g_object_set (live.client, "reading", FALSE, NULL);
   /* The window the client advertises, as the server's kernel heard it,
    * while PINGs pile up, until the server closes. */
+  deadline = g_get_monotonic_time () + (gint64) hb_test_timeout_ms () * 1000;
   while (!hb_connection_get_closing (live.conn))
     {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("the server did not give up on a client that does not answer");
       HbTcpInfo info = server_side_info (&live);
 
       if (!info.have_snd_wnd)
@@ -853,7 +857,7 @@ test_stop_reading (void)
     {
       g_test_message ("window %u, at least %u, with %zu bytes unread", first_wnd, least_wnd, hb_test_tcp_unread (fd));
       g_assert_cmpuint (least_wnd, >, 0);
-      g_assert_cmpuint (least_wnd, >=, first_wnd - 4096);
+      g_assert_cmpuint (least_wnd, >=, first_wnd > 4096 ? first_wnd - 4096 : 0);
     }
   /* The server's BYE and FIN: the client's kernel has them... */
   hb_assert_eventually (hb_test_tcp_state (fd) == HB_TCP_CLOSE_WAIT);
