@@ -88,7 +88,7 @@ void        hb_test_peer_wait_eof   (HbTestPeer *peer);
 void        hb_test_peer_set_reading (HbTestPeer *peer,
                                       gboolean    reading);
 void        hb_test_peer_shutdown_write (HbTestPeer *peer);
-/* Closes with SO_LINGER 0: the server sees a reset. */
+/* Closes with SO_LINGER {1, 0}: the server sees a reset. */
 void        hb_test_peer_abort      (HbTestPeer *peer);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HbTestPeer, hb_test_peer_free)

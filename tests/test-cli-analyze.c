@@ -418,7 +418,7 @@ test_table_chinese (void)
       rows++;
     }
   g_assert_nonnull (header);
-  g_assert_true (g_str_has_prefix (header + strspn (header, " "), "序号"));
+  g_assert_true (g_str_has_prefix (header + strspn (header, " "), "编号"));
   g_assert_cmpuint (rows, ==, 11);
 
   g_unlink (path);

@@ -14,6 +14,7 @@
 #include "hb-client-window.h"
 #include "hb-log-entry.h"
 #include "hb-ladder.h"
+#include "hb-lesson.h"
 #include "hb-segment.h"
 #include "hb-timeline-window.h"
 #include "hb-test-gui.h"
@@ -565,6 +566,36 @@ segments_have (GListModel *segments,
   return FALSE;
 }
 
+/* The row of the first segment like segments_have()'s, or -1. */
+static int
+segment_row (GListModel *segments,
+             HbTcpPhase  phase,
+             const char *label_prefix,
+             gboolean    from_client)
+{
+  for (guint i = 0; i < g_list_model_get_n_items (segments); i++)
+    {
+      g_autoptr(HbSegment) seg = g_list_model_get_item (segments, i);
+
+      if (!hb_segment_is_note (seg) && hb_segment_get_phase (seg) == phase &&
+          hb_segment_get_from_client (seg) == from_client &&
+          g_str_has_prefix (hb_segment_get_label (seg), label_prefix))
+        return (int) i;
+    }
+  return -1;
+}
+
+static char *
+details_of (HbTimelineWindow *tl)
+{
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (hb_test_child (tl, HB_TYPE_TIMELINE_WINDOW,
+                                                                                  "details_view")));
+  GtkTextIter start, end;
+
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  return gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+}
+
 static gboolean
 has_state_note (GListModel *segments,
                 const char *state,
@@ -611,6 +642,9 @@ test_timeline (void)
 
     g_assert_cmpstr (hb_segment_get_label (syn), ==, "SYN");
     g_assert_true (hb_segment_get_from_client (syn));
+    /* Without a capture the handshake is drawn, not seen: marked so. */
+    g_assert_true (hb_segment_get_inferred (syn));
+    g_assert_cmpstr (hb_segment_get_info (syn), ==, "SYN (inferred)");
   }
   g_assert_true (segments_have (segments, HB_TCP_PHASE_DATA, "HELLO", TRUE));
   g_assert_true (segments_have (segments, HB_TCP_PHASE_DATA, "WELCOME", FALSE));
@@ -630,6 +664,11 @@ test_timeline (void)
   g_assert_cmpint (hb_ladder_get_selected (HB_LADDER (ladder)), ==, 0);
   g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (hb_test_child (tl, HB_TYPE_TIMELINE_WINDOW, "explanation_label"))),
                    ==, hb_phase_explanation (HB_TCP_PHASE_HANDSHAKE));
+  {
+    g_autofree char *details = details_of (tl);
+
+    g_assert_cmpstr (details, ==, hb_lesson_inferred (HB_TCP_PHASE_HANDSHAKE));
+  }
 
   /* Export what is drawn. */
   g_assert_true (hb_ladder_export (HB_LADDER (ladder), png, NULL));
@@ -656,6 +695,35 @@ test_timeline (void)
   /* The kernel's states of the client's socket, noted on its lifeline:
    * it closed first, so it ends in TIME_WAIT. */
   hb_assert_eventually (has_state_note (segments, "TIME_WAIT", TRUE));
+  /* Both FINs are acknowledged: the final ACK, from the side that
+   * closed first, is drawn after the server's FIN, inferred like them. */
+  {
+    int fin = segment_row (segments, HB_TCP_PHASE_TEARDOWN, "FIN", FALSE);
+    int ack = segment_row (segments, HB_TCP_PHASE_TEARDOWN, "ACK", TRUE);
+    g_autoptr(HbSegment) seg = NULL;
+    g_autofree char *details = NULL;
+
+    g_assert_cmpint (fin, >=, 0);
+    g_assert_cmpint (ack, >, fin);
+    seg = g_list_model_get_item (segments, ack);
+    g_assert_true (hb_segment_get_inferred (seg));
+    gtk_selection_model_select_item (table_model, ack, TRUE);
+    details = details_of (tl);
+    g_assert_cmpstr (details, ==, hb_lesson_inferred (HB_TCP_PHASE_TEARDOWN));
+  }
+  /* BYE is told apart from TCP's FIN on its own row. */
+  gtk_selection_model_select_item (table_model, segment_row (segments, HB_TCP_PHASE_TEARDOWN, "BYE", TRUE), TRUE);
+  g_assert_true (g_str_has_prefix (gtk_label_get_text (GTK_LABEL (hb_test_child (tl, HB_TYPE_TIMELINE_WINDOW,
+                                                                                 "explanation_label"))),
+                                   hb_lesson_bye ()));
+  /* The panel says what TIME_WAIT holds: the connection, for 60 s. */
+  {
+    g_autofree char *closed = hb_lesson_closed_socket (HB_TCP_TIME_WAIT);
+
+    hb_assert_eventually (g_strcmp0 (gtk_label_get_text (GTK_LABEL (hb_test_child (tl, HB_TYPE_TIMELINE_WINDOW,
+                                                                                   "tcp_label"))),
+                                     closed) == 0);
+  }
 
   gtk_window_destroy (GTK_WINDOW (tl));
   close_client (win);

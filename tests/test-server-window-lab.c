@@ -225,6 +225,8 @@ test_class (void)
   hb_assert_eventually (list_shows (win, " ms (avg ", 2));
   g_assert_true (list_shows (win, "|Name|", 0));
   g_assert_true (list_shows (win, "|Checks|", 1));
+  /* The heartbeat columns in the lab's words: its heartbeat and ack. */
+  g_assert_true (list_shows (win, "|Heartbeat Sent|Ack Received|", 1));
   g_assert_true (gtk_widget_get_visible (child (win, "check_button")));
 
   /* What the good program sends, read by read: the count, the text and

@@ -223,6 +223,8 @@ test_classroom (void)
                         list_shows (win, "|carol|", 1));
   hb_assert_eventually (list_shows (win, "|alive|", 3));
   hb_assert_eventually (list_shows (win, " ms (avg ", 3));
+  /* The heartbeat columns are the protocol's PING and PONG, not TCP's ACK. */
+  g_assert_true (list_shows (win, "|PING Sent|PONG Received|", 1));
   g_assert_true (g_str_has_prefix (gtk_label_get_text (child (win, "status_label")), where));
   g_assert_nonnull (strstr (gtk_label_get_text (child (win, "status_label")), "3 clients"));
 

@@ -73,6 +73,11 @@ test_life (void)
   g_assert_cmpstr (hb_test_peer_wait_line (client), ==, "PING 1");
   g_assert_true (hb_tcp_info_query (g_socket_get_fd (client->socket), &info, NULL));
   g_assert_cmpuint (info.rtt_us, >, 0);
+  /* RTO = SRTT + 4·RTTVAR (RFC 6298 §2), never under Linux's 200 ms floor. */
+  g_assert_cmpuint (info.rto_us, >=, 200000);
+  /* The client's window as the server last heard it: nothing unread yet. */
+  if (info.have_snd_wnd)
+    g_assert_cmpuint (info.snd_wnd, >, 0);
   if (info.have_bytes)
     {
       g_assert_cmpuint (info.bytes_acked, >=, 7);

@@ -90,7 +90,7 @@ void       hb_channel_close          (HbChannel            *channel);
 void       hb_channel_expire         (HbChannel            *channel);
 /* Sends FIN after the queue is written but keeps reading (half-close). */
 void       hb_channel_shutdown_write (HbChannel            *channel);
-/* Closes at once with SO_LINGER 0: the peer sees RST. */
+/* Closes at once with SO_LINGER {1, 0} (on, zero seconds): the peer sees RST. */
 void       hb_channel_abort          (HbChannel            *channel);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HbChannel, hb_channel_unref)

@@ -448,7 +448,7 @@ end_fin (HbServerCheck *self,
       if (c->reason == HB_BYE_RESET)
         judge (self, HB_SERVER_CHECK_CLOSES_WITH_FIN, FALSE, &n,
                g_strdup_printf (_("the server answered our FIN with RST (a reset) after %s, not with FIN: "
-                                  "closing a socket with SO_LINGER 0 or with unread data resets it"), took));
+                                  "closing a socket with SO_LINGER {1, 0} or with unread data resets it"), took));
       else
         judge (self, HB_SERVER_CHECK_CLOSES_WITH_FIN, FALSE, &n,
                g_strdup_printf (_("the connection ended without the server’s FIN after %s: %s"), took,

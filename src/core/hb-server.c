@@ -43,7 +43,8 @@
 #define JOIN_BATCH_MS  50
 /* The kernel's send buffer would otherwise grow to tcp_wmem's 4 MB, letting
  * a client that stopped reading hide megabytes there before max-queue
- * notices. Lines are small; this is plenty for a client that does read. */
+ * notices. Lines are small; this is plenty for a client that does read.
+ * Linux doubles the value asked for (socket(7)): ss -m shows tb131072. */
 #define CLIENT_SNDBUF  (64 * 1024)
 /* The coarsest the heartbeat timer rounds to (see next_due()). */
 #define TIMER_SLICE_MAX_US 10000

@@ -46,6 +46,7 @@ hb_tcp_info_query (int         fd,
   info->state = ti.tcpi_state;
   info->rtt_us = ti.tcpi_rtt;
   info->rttvar_us = ti.tcpi_rttvar;
+  info->rto_us = ti.tcpi_rto;
   info->snd_cwnd = ti.tcpi_snd_cwnd;
   info->snd_mss = ti.tcpi_snd_mss;
   info->rcv_mss = ti.tcpi_rcv_mss;
@@ -60,6 +61,11 @@ hb_tcp_info_query (int         fd,
       info->bytes_received = ti.tcpi_bytes_received;
       info->segs_out = ti.tcpi_segs_out;
       info->segs_in = ti.tcpi_segs_in;
+    }
+  if (len >= offsetof (struct tcp_info, tcpi_snd_wnd) + sizeof ti.tcpi_snd_wnd)
+    {
+      info->have_snd_wnd = TRUE;
+      info->snd_wnd = ti.tcpi_snd_wnd;
     }
   return TRUE;
 }

@@ -28,12 +28,13 @@ typedef enum
 typedef struct
 {
   HbTcpState state;
-  guint32    rtt_us;          /* smoothed RTT */
-  guint32    rttvar_us;
+  guint32    rtt_us;          /* smoothed RTT (SRTT) */
+  guint32    rttvar_us;       /* RTTVAR, the mean deviation (RFC 6298) */
+  guint32    rto_us;          /* retransmission timeout: SRTT + max(4·RTTVAR, 200 ms) on Linux */
   guint32    snd_cwnd;        /* segments */
   guint32    snd_mss;
   guint32    rcv_mss;
-  guint32    unacked;         /* segments in flight */
+  guint32    unacked;         /* segments sent, not yet acknowledged */
   guint32    retransmits;     /* current run of retransmissions */
   guint32    total_retrans;
   guint64    bytes_acked;
@@ -41,6 +42,8 @@ typedef struct
   guint32    segs_out;
   guint32    segs_in;
   gboolean   have_bytes;      /* kernel new enough for bytes and segments */
+  guint32    snd_wnd;         /* the window the peer advertised last, scaled, in bytes */
+  gboolean   have_snd_wnd;    /* kernel new enough for it (5.19) */
 } HbTcpInfo;
 
 /* Fills @info from getsockopt(TCP_INFO) on @fd. */

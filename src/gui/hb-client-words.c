@@ -14,6 +14,24 @@
 
 #include "hb-client-words.h"
 
+/* The fault switches' lines say what the server, both kernels and a
+ * capture show, each claim checked on loopback by tests/test-lessons.c:
+ * - not answering: the client's kernel still ACKs every heartbeat (RFC
+ *   9293 §3.8.6.3: the ACK is TCP's, the answer the program's);
+ * - delaying: below Linux's delayed-ACK time (40 ms) the ACK of the
+ *   heartbeat rides on the late answer, so the server's kernel RTT
+ *   (RFC 6298) grows with it; above it the kernel ACKs alone (the first
+ *   heartbeat after the 40 ms, every later one at once), and one 40 ms
+ *   sample weighs 1/8 in the smoothed RTT;
+ * - not reading: the kernel still ACKs and keeps the bytes; heartbeats
+ *   are small, so the window (RFC 9293 §3.8.6) stays open, and the
+ *   server's FIN leaves this socket in CLOSE_WAIT (§3.10.7.4); only a
+ *   flood closes the window, and then the sender probes it (§3.8.6.1,
+ *   the persist timer, backing off);
+ * - aborting: SO_LINGER {1, 0} (socket(7)) sends RST (§3.10.5), and the
+ *   server still reads what had arrived before its ECONNRESET;
+ * - half-closing: shutdown(SHUT_WR) sends FIN (§3.6.1); the server's
+ *   kernel enters CLOSE_WAIT, its read() returns 0. */
 void
 hb_client_words_get (HbProtocol     protocol,
                      HbClientWords *words)
@@ -28,11 +46,22 @@ hb_client_words_get (HbProtocol     protocol,
       words->last_ping_title = _("Last PING");
       words->last_pong_title = _("Last PONG");
       words->verdict_title = _("Server's verdict");
-      words->answer_hint = _("Off: the server sees PINGs go unanswered, marks this client late after one interval and closes it with BYE timeout; a capture shows PINGs and no PONGs.");
-      words->delay_hint = _("The server's RTT column grows by the delay, while TCP's own round trip (the kernel's ACKs) stays tiny.");
-      words->reading_hint = _("Off: unread bytes pile up in the kernel and the advertised window shrinks towards zero; the server stops hearing PONGs and closes this client (BYE timeout, or BYE slow-consumer once its queue is full).");
-      words->abort_hint = _("Closes at once with SO_LINGER 0: no BYE, no FIN; the server sees “connection reset” and a capture shows a single RST.");
-      words->half_close_hint = _("Shuts down only this side's sending (FIN) and keeps reading: the server sees end of stream, finishes, and closes its side too — the four-way teardown started by the client.");
+      words->answer_hint = _("Off: no PONG, yet this client's kernel still ACKs each PING — TCP is healthy, the program "
+                             "is not. The server marks this client late after one interval and closes it with BYE "
+                             "timeout; a capture shows PING, a bare ACK, no PONG.");
+      words->delay_hint = _("The server's RTT column grows by the delay. So does the kernel RTT of the server's socket "
+                            "(TCP State tab of its timeline) at 20 ms: this kernel's ACK of the PING rides on the PONG. "
+                            "At 300 ms the ACK goes alone, and the kernel RTT stays a few milliseconds.");
+      words->reading_hint = _("Off: this client stops reading; its kernel still ACKs. PINGs pile up unread, but the "
+                              "window hardly shrinks. The server gives up (BYE timeout, then FIN), unread: this socket "
+                              "stays in CLOSE_WAIT. Only a flood brings window 0; the server's kernel then probes it, "
+                              "less and less often (persist timer).");
+      words->abort_hint = _("Closes at once with SO_LINGER {1, 0}: no BYE, no FIN, no TIME_WAIT; this kernel sends one "
+                            "RST. The server still reads what had arrived, then recv() fails with “connection reset by "
+                            "peer”.");
+      words->half_close_hint = _("shutdown(SHUT_WR): sends FIN, keeps reading. The server's kernel enters CLOSE_WAIT and "
+                                 "its read() returns 0; it closes its side too, and this side ends in TIME_WAIT — a "
+                                 "connection release started by the client.");
       return;
     }
 
@@ -44,13 +73,25 @@ hb_client_words_get (HbProtocol     protocol,
   words->last_ping_title = _("Last heartbeat");
   words->last_pong_title = _("Last answer");
   words->verdict_title = _("Liveness");
-  words->answer_hint = _("Off: heartbeats go unanswered; a server that checks the answers gives up on this client and closes the connection (with a FIN: the lab's protocol has no BYE); a capture shows heartbeats and no answers.");
-  words->delay_hint = _("A server that times the answers sees them come later by the delay, while TCP's own round trip (the kernel's ACKs) stays tiny.");
+  words->answer_hint = _("Off: no answer, yet this side's kernel still ACKs each heartbeat — TCP is healthy, the "
+                         "program is not. A server that checks answers gives up and closes with a FIN (the lab's "
+                         "protocol has no BYE); a capture shows heartbeat, a bare ACK, no answer.");
+  words->delay_hint = _("A server that times the answers sees them later by the delay. So does the kernel RTT of its "
+                        "socket (TCP State tab of its timeline) at 20 ms: this kernel's ACK of the heartbeat rides on "
+                        "the answer. At 300 ms the ACK goes alone, and the kernel RTT stays a few milliseconds.");
   words->reading_hint = protocol == HB_PROTOCOL_RAW
-    ? _("Off: unread bytes pile up in the kernel and the advertised window shrinks towards zero, until the server's send() blocks.")
-    : _("Off: unread bytes pile up in the kernel and the advertised window shrinks towards zero; this window hears no heartbeat and answers none.");
-  words->abort_hint = _("Closes at once with SO_LINGER 0: no FIN; the server's recv() fails with “connection reset” and a capture shows a single RST.");
-  words->half_close_hint = _("Shuts down only this side's sending (FIN) and keeps reading: the server's recv() returns 0 (end of stream), and a server written well closes its side too — the four-way teardown started by the client.");
+    ? _("Off: this window stops reading; its kernel still ACKs and keeps the bytes until its buffer is full. Then it "
+        "advertises window 0, the server's send() blocks once its own buffer fills, and its kernel probes the window, "
+        "less and less often (persist timer).")
+    : _("Off: this window stops reading and answers nothing; its kernel still ACKs. Heartbeats pile up unread, but the "
+        "window hardly shrinks. A server that gives up sends a FIN, unread: this socket stays in CLOSE_WAIT. Only a "
+        "flood brings window 0, and the server's kernel probes it (persist timer).");
+  words->abort_hint = _("Closes at once with SO_LINGER {1, 0}: no FIN, no TIME_WAIT; this kernel sends one RST. The "
+                        "server's recv() still returns what had arrived, then fails with ECONNRESET, “connection reset "
+                        "by peer”.");
+  words->half_close_hint = _("shutdown(SHUT_WR): sends FIN, keeps reading. The server's kernel enters CLOSE_WAIT and its "
+                             "recv() returns 0; a server written well closes its side too — a connection release "
+                             "started by the client.");
 }
 
 char *

@@ -115,17 +115,23 @@ draw_line (GtkSnapshot   *snapshot,
   gtk_snapshot_restore (snapshot);
 }
 
+/* @dashed: a segment only inferred from the application's record. */
 static void
 draw_arrow (GtkSnapshot   *snapshot,
             double         x1,
             double         x2,
             double         y,
             double         width,
-            const GdkRGBA *colour)
+            const GdkRGBA *colour,
+            gboolean       dashed)
 {
   double dir = x2 > x1 ? 1 : -1;
 
-  draw_line (snapshot, x1, y, x2, y, width, colour);
+  if (!dashed)
+    draw_line (snapshot, x1, y, x2, y, width, colour);
+  else
+    for (double x = x1; dir * (x2 - x) > 0; x += dir * 10)
+      draw_line (snapshot, x, y, dir * (x2 - x) > 6 ? x + dir * 6 : x2, y, width, colour);
   draw_line (snapshot, x2, y, x2 - dir * 10, y - 5, width, colour);
   draw_line (snapshot, x2, y, x2 - dir * 10, y + 5, width, colour);
 }
@@ -236,13 +242,21 @@ hb_ladder_snapshot (GtkWidget   *widget,
           continue;
         }
       draw_arrow (snapshot, right ? cx : sx, right ? sx : cx, y,
-                  hb_segment_get_alarm (seg) ? 3 : 1.6, &colour);
+                  hb_segment_get_alarm (seg) ? 3 : 1.6, &colour, hb_segment_get_inferred (seg));
       /* Between the lifelines, never across them; the table has it whole. */
       pango_layout_set_width (layout, (int) ((sx - cx - 12) * PANGO_SCALE));
       pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_END);
-      if (self->numbers != HB_LADDER_NUMBERS_OFF &&
-          (self->numbers_everywhere || hb_segment_get_phase (seg) == HB_TCP_PHASE_HANDSHAKE ||
-           hb_segment_get_phase (seg) == HB_TCP_PHASE_TEARDOWN))
+      if (hb_segment_get_inferred (seg))
+        {
+          /* Translators: the label of an arrow the ladder draws without
+           * a capture, as the textbook does: "SYN, ACK (inferred)". */
+          g_autofree char *label = g_strdup_printf (_("%s (inferred)"), hb_segment_get_label (seg));
+
+          draw_text (snapshot, layout, label, (cx + sx) / 2, y - rh * 0.3, 0.5, &dim);
+        }
+      else if (self->numbers != HB_LADDER_NUMBERS_OFF &&
+               (self->numbers_everywhere || hb_segment_get_phase (seg) == HB_TCP_PHASE_HANDSHAKE ||
+                hb_segment_get_phase (seg) == HB_TCP_PHASE_TEARDOWN))
         {
           g_autofree char *numbered = hb_segment_format_numbered (seg, self->numbers);
 

@@ -18,6 +18,7 @@ struct _HbSegment
   gboolean    from_client;
   gboolean    alarm;
   gboolean    note;
+  gboolean    inferred;   /* drawn as the textbook does, not seen (no capture) */
   gboolean    read;       /* one read of an unframed stream: chunk says what it held */
   guint32     chunk;      /* packed HbChunkInfo */
   HbTcpPhase  phase;
@@ -158,6 +159,7 @@ hb_segment_new_note (gint64      time_us,
 }
 
 gboolean hb_segment_is_note (HbSegment *self) { return self->note; }
+gboolean hb_segment_get_inferred (HbSegment *self) { return self->inferred; }
 
 gboolean
 hb_segment_get_read (HbSegment   *self,
@@ -214,6 +216,7 @@ typedef struct
   gboolean    closing;     /* a FIN or close has been seen */
   gboolean    connected;   /* this connection's CONNECT has been seen */
   gboolean    ended;       /* a later connection began: nothing more */
+  int         first_fin;   /* who sent the first FIN: 0 none yet, 1 the client, 2 the server */
   char       *client_label;
   char       *server_label;
   HbTimeline *timeline;
@@ -237,6 +240,17 @@ follow_segment (Follow                *f,
   hb_segment_set_endpoints (seg, from_client ? f->client_label : f->server_label,
                             from_client ? f->server_label : f->client_label);
   return seg;
+}
+
+/* A segment the record only implies: said so in the table's Info too. */
+static void
+mark_inferred (HbSegment *seg)
+{
+  seg->inferred = TRUE;
+  g_free (seg->info);
+  /* Translators: the Info of a row drawn without a capture, as the
+   * textbook does: "SYN, ACK (inferred)". */
+  seg->info = g_strdup_printf (_("%s (inferred)"), seg->label);
 }
 
 /* The connection's protocol and patterns: a client's record may change
@@ -400,6 +414,8 @@ add_event (Follow                *f,
           follow_segment (f, ev, TRUE, HB_TCP_PHASE_HANDSHAKE, "ACK"),
         };
 
+        for (guint i = 0; i < G_N_ELEMENTS (three); i++)
+          mark_inferred (three[i]);
         g_list_store_splice (f->store, g_list_model_get_n_items (G_LIST_MODEL (f->store)), 0,
                              (gpointer *) three, G_N_ELEMENTS (three));
         for (guint i = 0; i < G_N_ELEMENTS (three); i++)
@@ -437,6 +453,21 @@ add_event (Follow                *f,
     case HB_EVENT_FIN_OUT:
       f->closing = TRUE;
       seg = follow_segment (f, ev, from_client, HB_TCP_PHASE_TEARDOWN, "FIN, ACK");
+      mark_inferred (seg);
+      if (f->first_fin == 0)
+        f->first_fin = from_client ? 1 : 2;
+      else if (f->first_fin != (from_client ? 1 : 2))
+        {
+          /* The second FIN: the first side's kernel acknowledges it, and
+           * that final ACK is a segment of its own. (The ACK of the first
+           * FIN may have ridden on this one: not drawn.) */
+          g_autoptr(HbSegment) ack = follow_segment (f, ev, !from_client, HB_TCP_PHASE_TEARDOWN, "ACK");
+
+          mark_inferred (ack);
+          hb_segments_append (f->store, seg);
+          hb_segments_append (f->store, ack);
+          return;
+        }
       break;
 
     case HB_EVENT_CLOSE:

@@ -39,6 +39,9 @@ HbSegment  *hb_segment_new_note         (gint64          time_us,
                                          const char     *label,
                                          const char     *info);
 gboolean    hb_segment_is_note          (HbSegment      *self);
+/* Whether the application's record (no capture) only implies this
+ * segment: the handshake's three, the FINs and the final ACK. */
+gboolean    hb_segment_get_inferred     (HbSegment      *self);
 /* Whether the segment is one read of the lab's protocol or raw TCP, from
  * the application's record; @info (may be NULL) gets what it held. */
 gboolean    hb_segment_get_read         (HbSegment      *self,

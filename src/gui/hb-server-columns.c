@@ -23,6 +23,8 @@ struct _HbServerColumns
   HbServerColumnsBoard board;
   gpointer             board_data;
   GtkColumnViewColumn *name_column;
+  GtkColumnViewColumn *ping_column;
+  GtkColumnViewColumn *pong_column;
   GtkColumnViewColumn *checks_column;
 };
 
@@ -476,14 +478,19 @@ hb_server_columns_new (GtkColumnView        *view,
                    closure2 (row_prop ("connected-since"), clock_now (self), G_CALLBACK (format_since)),
                    closure1 (row_prop ("connected-since"), G_CALLBACK (format_tooltip_time)),
                    numeric_sorter ("connected-since"), 1.0, FALSE);
-  add_text_column (self, _("Heartbeat Sent"),
-                   closure2 (row_prop ("last-ping"), clock_now (self), G_CALLBACK (format_since_judged)),
-                   closure1 (row_prop ("last-ping"), G_CALLBACK (format_tooltip_time)),
-                   numeric_sorter ("last-ping"), 1.0, FALSE);
-  add_text_column (self, _("Ack Received"),
-                   closure2 (row_prop ("last-pong"), clock_now (self), G_CALLBACK (format_since_judged)),
-                   closure1 (row_prop ("last-pong"), G_CALLBACK (format_tooltip_time)),
-                   numeric_sorter ("last-pong"), 1.0, FALSE);
+  /* When this server last wrote a heartbeat and last read its answer:
+   * the protocol's PING and PONG, never TCP's ACK (set_protocol() names
+   * them in the lab's words). */
+  self->ping_column =
+    add_text_column (self, _("PING Sent"),
+                     closure2 (row_prop ("last-ping"), clock_now (self), G_CALLBACK (format_since_judged)),
+                     closure1 (row_prop ("last-ping"), G_CALLBACK (format_tooltip_time)),
+                     numeric_sorter ("last-ping"), 1.0, FALSE);
+  self->pong_column =
+    add_text_column (self, _("PONG Received"),
+                     closure2 (row_prop ("last-pong"), clock_now (self), G_CALLBACK (format_since_judged)),
+                     closure1 (row_prop ("last-pong"), G_CALLBACK (format_tooltip_time)),
+                     numeric_sorter ("last-pong"), 1.0, FALSE);
   column = add_text_column (self, _("RTT"),
                             closure2 (row_prop ("rtt-last"), row_prop ("rtt-avg"), G_CALLBACK (format_rtt)),
                             NULL, numeric_sorter ("rtt-last"), 1.0, FALSE);
@@ -531,6 +538,10 @@ hb_server_columns_set_protocol (HbServerColumns *self,
   /* Only the line protocol has names (HELLO); only the lab's is checked. */
   gtk_column_view_column_set_visible (self->name_column, protocol == HB_PROTOCOL_LINE);
   gtk_column_view_column_set_visible (self->checks_column, protocol == HB_PROTOCOL_LAB);
+  gtk_column_view_column_set_title (self->ping_column,
+                                    protocol == HB_PROTOCOL_LINE ? _("PING Sent") : _("Heartbeat Sent"));
+  gtk_column_view_column_set_title (self->pong_column,
+                                    protocol == HB_PROTOCOL_LINE ? _("PONG Received") : _("Ack Received"));
 }
 
 void

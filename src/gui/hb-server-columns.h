@@ -17,14 +17,15 @@ typedef struct _HbServerColumns HbServerColumns;
 typedef HbCheckBoard *(*HbServerColumnsBoard) (gpointer data);
 
 /* Adds the client list's columns to @view (whose items are HbConnection):
- * ID, Name, Address, Connected, Heartbeat Sent, Ack Received, RTT,
- * Missed, State, Checks and Bytes. @board is asked when a row is shown. */
+ * ID, Name, Address, Connected, PING Sent, PONG Received (Heartbeat
+ * Sent, Ack Received in the lab's protocol), RTT, Missed, State, Checks
+ * and Bytes. @board is asked when a row is shown. */
 HbServerColumns *hb_server_columns_new          (GtkColumnView        *view,
                                                  HbClock              *clock,
                                                  HbServerColumnsBoard  board,
                                                  gpointer              board_data);
 /* Shows the columns that mean something in @protocol: names in the line
- * protocol, checks in the lab's. */
+ * protocol, checks in the lab's; the heartbeat columns in its words. */
 void             hb_server_columns_set_protocol (HbServerColumns      *self,
                                                  HbProtocol            protocol);
 void             hb_server_columns_free         (HbServerColumns      *self);

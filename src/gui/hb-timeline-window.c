@@ -188,34 +188,12 @@ update_tcp (gpointer data)
         : g_strdup_printf (_("The server's socket for %s (in this program)"), self->client_label);
 
       state = info.state;
-      text = g_strdup_printf (_("%s\nState %s · RTT %.3f ms ± %.3f · congestion window %u segments · MSS %u · "
-                                "in flight %u · retransmitted %u"), whose,
-                              hb_tcp_state_to_string (info.state), info.rtt_us / 1000.0,
-                              info.rttvar_us / 1000.0, info.snd_cwnd, info.snd_mss, info.unacked,
-                              info.total_retrans);
-      if (info.have_bytes)
-        {
-          g_autofree char *more = g_strdup_printf (_("\nBytes acknowledged %llu · received %llu · segments out %u, in %u"),
-                                                   (unsigned long long) info.bytes_acked,
-                                                   (unsigned long long) info.bytes_received,
-                                                   info.segs_out, info.segs_in);
-          char *both = g_strconcat (text, more, NULL);
-
-          g_free (text);
-          text = both;
-        }
+      text = hb_lesson_tcp_info (&info, whose);
     }
   else if (self->local_ip != NULL)
     {
       state = hb_tcp_state_lookup (self->local_ip, self->local_port, self->remote_ip, self->remote_port);
-
-      if (state == HB_TCP_TIME_WAIT)
-        text = g_strdup (_("Closed by this program; the kernel keeps the ports in TIME_WAIT for a while."));
-      else if (state != HB_TCP_UNKNOWN)
-        text = g_strdup_printf (_("Socket closed by this program; the kernel still lists it as %s."),
-                                hb_tcp_state_to_string (state));
-      else
-        text = g_strdup (_("Closed: the kernel has forgotten this connection."));
+      text = hb_lesson_closed_socket (state);
     }
   else
     text = g_strdup (_("No socket of this program to ask."));
@@ -312,6 +290,13 @@ show_segment (HbTimelineWindow *self,
 
       gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->details_view), details, -1);
       gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->bytes_view), hex, -1);
+    }
+  else if (hb_segment_get_inferred (seg))
+    {
+      /* Drawn as the textbook does, not seen: say so, and what is missing. */
+      gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->details_view),
+                                hb_lesson_inferred (hb_segment_get_phase (seg)), -1);
+      gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->bytes_view), "", -1);
     }
   else if (hb_segment_is_note (seg))
     {
