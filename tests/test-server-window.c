@@ -12,6 +12,7 @@
 #include "heartbeat-lab.h"
 #include "hb-log-entry.h"
 #include "hb-log-view.h"
+#include "hb-client-window.h"
 #include "hb-server-window.h"
 #include "hb-timeline-window.h"
 #include "hb-test-gui.h"
@@ -177,6 +178,104 @@ test_quit_says_bye (void)
     }
 }
 
+static gboolean
+log_has (HbServerWindow *win,
+         const char     *needle)
+{
+  GListModel *log = hb_server_window_get_log (win);
+
+  for (guint i = 0; i < g_list_model_get_n_items (log); i++)
+    {
+      g_autoptr(HbLogEntry) entry = g_list_model_get_item (log, i);
+
+      if (strstr (hb_log_entry_get_text (entry), needle) != NULL)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* The label that shows @text in the client list, or NULL. */
+static GtkWidget *
+find_label (GtkWidget  *widget,
+            const char *text)
+{
+  if (GTK_IS_LABEL (widget) && gtk_widget_get_mapped (widget) &&
+      g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), text) == 0)
+    return widget;
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_label (c, text);
+
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
+static const char *
+client_verdict (HbClientWindow *client)
+{
+  return gtk_label_get_text (GTK_LABEL (hb_test_child (client, HB_TYPE_CLIENT_WINDOW, "deadline_label")));
+}
+
+/* The client window's "Server's verdict" and the server's row say the
+ * same at each state; the server logs alive → late → dead, and keeps
+ * the dead client's row a while, greyed, saying why. */
+static void
+test_verdicts_agree (void)
+{
+  HbServerWindow *win = open_window ();
+  HbServer *server = hb_server_window_get_server (win);
+  GListModel *rows = G_LIST_MODEL (gtk_column_view_get_model (child (win, "column_view")));
+  HbClientWindow *client;
+  HbConnection *conn;
+  HbClient *hb;
+
+  g_assert_true (hb_server_window_start (win));
+  client = hb_client_window_new (NULL);
+  hb_client_window_set_target (client, "127.0.0.1", hb_server_get_port (server), "frank");
+  gtk_window_present (GTK_WINDOW (client));
+  gtk_widget_activate_action (GTK_WIDGET (client), "win.toggle-connection", NULL);
+  hb = hb_client_window_get_client (client);
+  hb_assert_eventually (hb_server_get_n_clients (server) == 1);
+  conn = g_object_ref (hb_server_lookup (server, 1));
+
+  hb_assert_eventually (hb_connection_get_pongs_received (conn) >= 2);
+  hb_assert_eventually (list_shows (win, "|alive|", 1) && g_str_has_prefix (client_verdict (client), "alive"));
+  g_assert_true (list_shows (win, "|0|", 1));  /* Missed */
+
+  gtk_switch_set_active (GTK_SWITCH (hb_test_child (client, HB_TYPE_CLIENT_WINDOW, "answer_switch")), FALSE);
+
+  /* Late: both say so, while the server still thinks it (300 ms beats,
+   * 2 s timeout: late for 1.7 s). */
+  hb_assert_eventually (list_shows (win, "|late|", 1));
+  hb_assert_eventually (g_str_has_prefix (client_verdict (client), "late"));
+  g_assert_cmpint (hb_connection_get_liveness (conn), ==, HB_LIVENESS_LATE);
+  hb_assert_eventually (log_has (win, "late: no answer within the interval"));
+
+  /* Dead: the row stays, greyed, saying why; the log says it. */
+  hb_assert_eventually (list_shows (win, "|dead · timed out|", 1));
+  g_assert_false (gtk_widget_is_sensitive (find_label (GTK_WIDGET (child (win, "column_view")), "frank")));
+  hb_assert_eventually (log_has (win, "dead: no answer within the timeout"));
+  hb_assert_eventually (log_has (win, "left: no heartbeat answer within the timeout"));
+  hb_assert_eventually (hb_client_get_state (hb) == HB_CLIENT_DISCONNECTED);
+  g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (hb_test_child (client, HB_TYPE_CLIENT_WINDOW, "state_label"))),
+                            "no heartbeat answer"));
+  g_assert_cmpuint (hb_server_get_n_clients (server), ==, 0);
+  g_assert_cmpuint (g_list_model_get_n_items (rows), ==, 1);
+  /* Selected, it takes no message and no kick. */
+  gtk_selection_model_select_item (GTK_SELECTION_MODEL (rows), 0, TRUE);
+  g_assert_false (gtk_widget_is_sensitive (GTK_WIDGET (child (win, "kick_button"))));
+
+  /* A few seconds later it goes. */
+  hb_assert_eventually (g_list_model_get_n_items (rows) == 0);
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (child (win, "list_stack")), ==, "empty");
+
+  g_object_unref (conn);
+  gtk_window_destroy (GTK_WINDOW (client));
+  close_window (win);
+}
+
 static guint
 position_of (GListModel *model,
              const char *name)
@@ -251,16 +350,19 @@ test_classroom (void)
   hb_assert_eventually (list_shows (win, "|late|", 1));
   hb_assert_eventually (carol->disconnected);
   g_assert_cmpint (carol->reason, ==, HB_BYE_TIMEOUT);
-  hb_assert_eventually (g_list_model_get_n_items (rows) == 2);
-  hb_assert_eventually (list_shows (win, "|carol|", 0));
+  hb_assert_eventually (list_shows (win, "|dead · timed out|", 1));
+  g_assert_true (list_shows (win, "|carol|", 1));
 
   /* Kick bob through his selected row. */
   gtk_selection_model_select_item (GTK_SELECTION_MODEL (rows), position_of (rows, "bob"), TRUE);
   gtk_widget_activate_action (GTK_WIDGET (win), "win.kick-selected", NULL);
   hb_assert_eventually (bob->disconnected);
   g_assert_cmpint (bob->reason, ==, HB_BYE_KICKED);
+  hb_assert_eventually (list_shows (win, "|gone · kicked|", 1));
+  /* The departed rows go a few seconds later; alice stays. */
   hb_assert_eventually (g_list_model_get_n_items (rows) == 1);
-  hb_assert_eventually (list_shows (win, "|bob|", 0) && list_shows (win, "|alice|", 1));
+  hb_assert_eventually (list_shows (win, "|bob|", 0) && list_shows (win, "|carol|", 0) &&
+                        list_shows (win, "|alice|", 1));
 
   /* Closing the window says goodbye to alice too. */
   close_window (win);
@@ -367,23 +469,6 @@ log_at_end (HbServerWindow *win)
   double end = gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj);
 
   return end > 0 && G_APPROX_VALUE (gtk_adjustment_get_value (adj), end, 0.5);
-}
-
-static GtkWidget *
-find_label (GtkWidget  *widget,
-            const char *text)
-{
-  if (GTK_IS_LABEL (widget) && gtk_widget_get_mapped (widget) &&
-      g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), text) == 0)
-    return widget;
-  for (GtkWidget *c = gtk_widget_get_first_child (widget); c; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found = find_label (c, text);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
 }
 
 /* A row showing @text lies wholly inside the log's visible area. The list
@@ -722,6 +807,7 @@ main (int   argc,
   g_test_add_func ("/gui/server-window/selection-actions", test_selection_actions);
   g_test_add_func ("/gui/server-window/heartbeat-timeout", test_heartbeat_timeout);
   g_test_add_func ("/gui/server-window/quit-says-bye", test_quit_says_bye);
+  g_test_add_func ("/gui/server-window/verdicts-agree", test_verdicts_agree);
   g_test_add_func ("/gui/server-window/windows-keep-their-settings", test_windows_keep_their_settings);
 
   return g_test_run ();

@@ -338,7 +338,8 @@ hb_connection_get_rtt_max (HbConnection *self)
   return self->rtt_max;
 }
 
-/* PINGs that were still unanswered when the next one was sent. */
+/* PINGs that went an interval unanswered, or were left behind when a
+ * later one was answered (docs/protocol.md, Heartbeats). */
 guint
 hb_connection_get_missed (HbConnection *self)
 {
@@ -401,6 +402,14 @@ hb_connection_get_protocol (HbConnection *self)
 {
   g_return_val_if_fail (HB_IS_CONNECTION (self), HB_PROTOCOL_LINE);
   return self->protocol;
+}
+
+/* Why the connection ends; meaningful once it is closing. */
+HbByeReason
+hb_connection_get_close_reason (HbConnection *self)
+{
+  g_return_val_if_fail (HB_IS_CONNECTION (self), HB_BYE_OTHER);
+  return self->close_reason;
 }
 
 HbCloseKind

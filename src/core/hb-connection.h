@@ -58,6 +58,7 @@ HbTimeline  *hb_connection_get_timeline        (HbConnection *self);
 /* What the client speaks: in raw, nothing is judged (no heartbeat, no
  * liveness, no RTT). */
 HbProtocol   hb_connection_get_protocol        (HbConnection *self);
+HbByeReason  hb_connection_get_close_reason    (HbConnection *self);
 HbCloseKind  hb_connection_get_close_kind      (HbConnection *self);
 
 const char  *hb_liveness_to_string             (HbLiveness    liveness);

@@ -51,6 +51,7 @@ struct _HbClientWindow
   GtkWidget            *controls_scroller;
   int                   paned_height;    /* at the last allocation */
   guint                 restore_id;
+  guint                 verdict_id;   /* when the server's verdict changes next */
   GtkLabel             *last_ping_label;
   GtkLabel             *last_pong_label;
   GtkLabel             *count_label;
@@ -167,6 +168,38 @@ update_state (HbClientWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.send", state == HB_CLIENT_CONNECTED);
 }
 
+static void update_heartbeat (HbClientWindow *self);
+
+static gboolean
+verdict_due (gpointer data)
+{
+  HbClientWindow *self = data;
+
+  self->verdict_id = 0;
+  update_heartbeat (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* The server's verdict changes at its own moments (late an interval after
+ * a heartbeat came unanswered, dead at the timeout), not at the clock's
+ * second: the label changes with the server's row, not up to 1 s after. */
+static void
+schedule_verdict (HbClientWindow *self)
+{
+  HbServerView view;
+  gint64 interval = (gint64) hb_client_get_interval_ms (self->client) * 1000;
+  gint64 next = -1;
+
+  g_clear_handle_id (&self->verdict_id, g_source_remove);
+  hb_client_get_server_view (self->client, g_get_monotonic_time (), &view);
+  if (view.liveness == HB_LIVENESS_ALIVE && view.owed > 0 && interval > 0)
+    next = interval - view.waiting_us;
+  else if (view.liveness == HB_LIVENESS_LATE)
+    next = view.dead_in_us;
+  if (next >= 0)
+    self->verdict_id = g_timeout_add ((guint) MIN ((next + 999) / 1000 + 1, G_MAXINT), verdict_due, self);
+}
+
 static void
 update_heartbeat (HbClientWindow *self)
 {
@@ -230,6 +263,8 @@ update_heartbeat (HbClientWindow *self)
     }
   gtk_label_set_text (self->terms_label, terms);
   gtk_label_set_text (self->deadline_label, verdict);
+  if (protocol == HB_PROTOCOL_LINE && connected)
+    schedule_verdict (self);
 }
 
 static void
@@ -657,6 +692,7 @@ hb_client_window_dispose (GObject *object)
     }
   if (self->clock != NULL)
     g_signal_handlers_disconnect_by_data (self->clock, self);
+  g_clear_handle_id (&self->verdict_id, g_source_remove);
   if (self->settings != NULL)
     g_signal_handlers_disconnect_by_data (self->settings, self);
   /* The action follows the settings, which outlive this window: it must

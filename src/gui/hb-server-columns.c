@@ -165,6 +165,37 @@ text_cell_query_tooltip (GtkWidget   *label,
   return TRUE;
 }
 
+/* Without a tooltip of its own, a cell that is cut shows its whole text. */
+static gboolean
+text_cell_query_cut (GtkWidget  *label,
+                     int         x,
+                     int         y,
+                     gboolean    keyboard,
+                     GtkTooltip *tooltip,
+                     gpointer    data)
+{
+  if (!pango_layout_is_ellipsized (gtk_label_get_layout (GTK_LABEL (label))))
+    return FALSE;
+  gtk_tooltip_set_text (tooltip, gtk_label_get_text (GTK_LABEL (label)));
+  return TRUE;
+}
+
+static gboolean
+is_open (GObject *item, gboolean closing, gpointer data)
+{
+  return !closing;
+}
+
+/* A row stays, greyed, while its client is leaving and for a while after
+ * (the window keeps departed rows): every cell is insensitive. */
+static GtkExpression *
+row_open (void)
+{
+  GtkExpression *closing = row_prop ("closing");
+
+  return gtk_cclosure_expression_new (G_TYPE_BOOLEAN, NULL, 1, &closing, G_CALLBACK (is_open), NULL, NULL);
+}
+
 static void
 text_cell_setup (GtkSignalListItemFactory *factory,
                  GtkListItem              *item,
@@ -180,6 +211,7 @@ text_cell_setup (GtkSignalListItemFactory *factory,
   gtk_list_item_set_child (item, label);
   /* Bound to the list item, so the binding follows whatever row it shows. */
   gtk_expression_bind (gtk_expression_ref (cell->text), label, "label", item);
+  gtk_expression_bind (row_open (), label, "sensitive", item);
   /* The tooltip is worked out when asked for: bound like the text, it was
    * set at every heartbeat of every row on screen, and each setting cost a
    * round trip to the X server for the pointer's position. */
@@ -189,6 +221,11 @@ text_cell_setup (GtkSignalListItemFactory *factory,
                               (GDestroyNotify) gtk_expression_unref);
       gtk_widget_set_has_tooltip (label, TRUE);
       g_signal_connect (label, "query-tooltip", G_CALLBACK (text_cell_query_tooltip), item);
+    }
+  else
+    {
+      gtk_widget_set_has_tooltip (label, TRUE);
+      g_signal_connect (label, "query-tooltip", G_CALLBACK (text_cell_query_cut), NULL);
     }
 }
 
@@ -234,14 +271,38 @@ add_text_column (HbServerColumns *self,
 }
 
 /* A column is as wide as its cells were when first laid out: the RTT,
- * "—" then, was cut to "1.05 ms (av…" once the answers came. */
+ * "—" then, was cut to "1.05 ms (av…" once the answers came. Room is
+ * made for @sample, its longest likely text in this language (a wide
+ * character, Chinese, counts two). */
 static void
-reserve_chars (GtkColumnViewColumn *column,
-               int                  width_chars)
+reserve_room (GtkColumnViewColumn *column,
+              const char          *sample)
 {
   TextCell *cell = g_object_get_data (G_OBJECT (gtk_column_view_column_get_factory (column)), "hb-cell");
+  int width = 0;
 
-  cell->width_chars = width_chars;
+  for (const char *p = sample; *p; p = g_utf8_next_char (p))
+    width += g_unichar_iswide (g_utf8_get_char (p)) ? 2 : 1;
+  cell->width_chars = width;
+}
+
+const char *
+hb_server_reason_words (HbByeReason reason)
+{
+  switch (reason)
+    {
+    case HB_BYE_SHUTDOWN: return _("the server shut down");
+    case HB_BYE_KICKED: return _("kicked");
+    case HB_BYE_TIMEOUT: return _("no heartbeat answer within the timeout");
+    case HB_BYE_SLOW_CONSUMER: return _("stopped reading (slow consumer)");
+    case HB_BYE_SERVER_FULL: return _("the server was full");
+    case HB_BYE_GOODBYE: return _("said goodbye");
+    case HB_BYE_RATE_LIMITED: return _("sent faster than the rate limit while not reading");
+    case HB_BYE_PEER_CLOSED: return _("closed the connection");
+    case HB_BYE_RESET: return _("connection reset");
+    case HB_BYE_ERROR: return _("network error");
+    default: return hb_bye_reason_to_string (reason);
+    }
 }
 
 static int
@@ -265,9 +326,30 @@ typedef struct
   GtkWidget    *heart;
   HbConnection *conn;
   gulong        liveness_id;
+  gulong        closing_id;
   gulong        pong_id;
   guint         beat_id;
 } StateCell;
+
+/* Why a client left, in a word or two, for its greyed State cell. */
+static const char *
+reason_short (HbByeReason reason)
+{
+  switch (reason)
+    {
+    case HB_BYE_SHUTDOWN: return C_("left", "server stopped");
+    case HB_BYE_KICKED: return C_("left", "kicked");
+    case HB_BYE_TIMEOUT: return C_("left", "timed out");
+    case HB_BYE_SLOW_CONSUMER: return C_("left", "not reading");
+    case HB_BYE_SERVER_FULL: return C_("left", "server full");
+    case HB_BYE_GOODBYE: return C_("left", "said BYE");
+    case HB_BYE_RATE_LIMITED: return C_("left", "flooding");
+    case HB_BYE_PEER_CLOSED: return C_("left", "closed (FIN)");
+    case HB_BYE_RESET: return C_("left", "reset (RST)");
+    case HB_BYE_ERROR: return C_("left", "network error");
+    default: return hb_bye_reason_to_string (reason);
+    }
+}
 
 static void
 state_cell_update (StateCell *cell)
@@ -281,6 +363,7 @@ state_cell_update (StateCell *cell)
 
   for (guint i = 0; i < G_N_ELEMENTS (classes); i++)
     gtk_widget_remove_css_class (box, classes[i]);
+  gtk_widget_set_sensitive (box, !hb_connection_get_closing (cell->conn));
   /* Raw TCP has no heartbeat: nothing to be alive or dead by. */
   gtk_widget_set_visible (cell->heart, !raw);
   gtk_widget_set_visible (cell->image, !raw);
@@ -291,7 +374,25 @@ state_cell_update (StateCell *cell)
     }
   gtk_widget_add_css_class (box, classes[l]);
   gtk_image_set_from_icon_name (GTK_IMAGE (cell->image), icons[l]);
+  if (hb_connection_get_closing (cell->conn))
+    {
+      /* Leaving, or gone: kept a while, greyed, saying why. A client
+       * that died stays "dead"; any other is "gone". */
+      HbByeReason reason = hb_connection_get_close_reason (cell->conn);
+      g_autofree char *text =
+        g_strdup_printf (_("%s · %s"),
+                         l == HB_LIVENESS_DEAD ? words[l] : C_("liveness", "gone"),
+                         reason_short (reason));
+
+      gtk_label_set_text (GTK_LABEL (cell->label), text);
+      gtk_widget_set_tooltip_text (cell->label, hb_server_reason_words (reason));
+      gtk_widget_set_visible (cell->heart, FALSE);
+      gtk_widget_set_visible (cell->image, l == HB_LIVENESS_DEAD);
+      return;
+    }
   gtk_label_set_text (GTK_LABEL (cell->label), words[l]);
+  if (gtk_widget_get_has_tooltip (cell->label))
+    gtk_widget_set_tooltip_text (cell->label, NULL);
 }
 
 static void
@@ -396,6 +497,8 @@ state_bind (GtkSignalListItemFactory *factory,
   cell->conn = gtk_list_item_get_item (item);
   cell->liveness_id = g_signal_connect (cell->conn, "notify::liveness",
                                         G_CALLBACK (state_liveness_changed), cell);
+  cell->closing_id = g_signal_connect (cell->conn, "notify::closing",
+                                       G_CALLBACK (state_liveness_changed), cell);
   cell->pong_id = g_signal_connect (cell->conn, "notify::last-pong",
                                     G_CALLBACK (state_pong_arrived), cell);
   state_cell_update (cell);
@@ -409,6 +512,7 @@ state_unbind (GtkSignalListItemFactory *factory,
   StateCell *cell = g_object_get_data (G_OBJECT (item), "hb-state-cell");
 
   g_clear_signal_handler (&cell->liveness_id, cell->conn);
+  g_clear_signal_handler (&cell->closing_id, cell->conn);
   g_clear_signal_handler (&cell->pong_id, cell->conn);
   g_clear_handle_id (&cell->beat_id, g_source_remove);
   gtk_widget_remove_css_class (cell->heart, "beat");
@@ -473,7 +577,7 @@ hb_server_columns_new (GtkColumnView        *view,
                             0.0, TRUE);
   /* "127.0.0.1:54321": without names (the lab's protocol), the port is
    * how a client is told apart, as in a capture. */
-  reserve_chars (column, 15);
+  reserve_room (column, "127.0.0.1:54321");
   add_text_column (self, _("Connected"),
                    closure2 (row_prop ("connected-since"), clock_now (self), G_CALLBACK (format_since)),
                    closure1 (row_prop ("connected-since"), G_CALLBACK (format_tooltip_time)),
@@ -494,7 +598,11 @@ hb_server_columns_new (GtkColumnView        *view,
   column = add_text_column (self, _("RTT"),
                             closure2 (row_prop ("rtt-last"), row_prop ("rtt-avg"), G_CALLBACK (format_rtt)),
                             NULL, numeric_sorter ("rtt-last"), 1.0, FALSE);
-  reserve_chars (column, 18);
+  {
+    g_autofree char *sample = format_rtt (NULL, 1234000, 1234000, NULL);
+
+    reserve_room (column, sample);
+  }
   add_text_column (self, _("Missed"),
                    closure1 (row_prop ("missed"), G_CALLBACK (format_missed)),
                    NULL, numeric_sorter ("missed"), 1.0, FALSE);

@@ -29,5 +29,7 @@ HbServerColumns *hb_server_columns_new          (GtkColumnView        *view,
 void             hb_server_columns_set_protocol (HbServerColumns      *self,
                                                  HbProtocol            protocol);
 void             hb_server_columns_free         (HbServerColumns      *self);
+/* Why a client left, in a few words: the log's and the State cell's. */
+const char      *hb_server_reason_words         (HbByeReason           reason);
 
 G_END_DECLS

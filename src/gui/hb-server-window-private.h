@@ -54,6 +54,8 @@ struct _HbServerWindow
   HbClock              *clock;
   HbServerColumns      *columns;
   GtkMultiSelection    *selection;
+  GListStore           *departed;     /* HbConnection: gone, kept a while greyed */
+  guint                 departed_id;
   GtkCustomFilter      *log_filter;
   gboolean              hide_acks;    /* reads that only answer a heartbeat */
   GHashTable           *selected_ids;

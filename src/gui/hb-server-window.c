@@ -105,13 +105,16 @@ hb_server_window_refilter_log (HbServerWindow *self)
 /* What acts on the selected clients is there only when one is selected:
  * the buttons grey out and their shortcuts do nothing, rather than answer
  * with an error after the fact. */
+/* @open: whether a selected client is still connected (a departed
+ * row can show its timeline, but takes no message and no kick). */
 static void
-update_selection_actions (HbServerWindow *self)
+update_selection_actions (HbServerWindow *self,
+                          gboolean        open)
 {
   gboolean any = g_hash_table_size (self->selected_ids) > 0;
 
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.send-selected", any);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.kick-selected", any);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.send-selected", open);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.kick-selected", open);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.show-timeline", any);
 }
 
@@ -121,6 +124,7 @@ update_selected_ids (HbServerWindow *self)
   g_autoptr(GtkBitset) set = gtk_selection_model_get_selection (GTK_SELECTION_MODEL (self->selection));
   GtkBitsetIter iter;
   guint pos;
+  gboolean open = FALSE;
 
   g_hash_table_remove_all (self->selected_ids);
   for (gboolean ok = gtk_bitset_iter_init_first (&iter, set, &pos); ok;
@@ -129,8 +133,9 @@ update_selected_ids (HbServerWindow *self)
       g_autoptr(HbConnection) conn = g_list_model_get_item (G_LIST_MODEL (self->selection), pos);
 
       g_hash_table_add (self->selected_ids, GUINT_TO_POINTER (hb_connection_get_id (conn)));
+      open |= !hb_connection_get_closing (conn);
     }
-  update_selection_actions (self);
+  update_selection_actions (self, open);
   if (gtk_toggle_button_get_active (self->selected_only_toggle))
     hb_server_window_refilter_log (self);
 }
@@ -179,7 +184,9 @@ hb_server_window_update_status (HbServerWindow *self)
   gtk_label_set_text (self->status_label, text);
   g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self), "capture")),
                                hb_server_get_listening (self->server));
-  gtk_stack_set_visible_child_name (self->list_stack, n > 0 ? "list" : "empty");
+  gtk_stack_set_visible_child_name (self->list_stack,
+                                    n > 0 || g_list_model_get_n_items (G_LIST_MODEL (self->departed)) > 0
+                                      ? "list" : "empty");
   gtk_widget_set_sensitive (GTK_WIDGET (self->address_entry), !hb_server_get_listening (self->server));
   gtk_widget_set_sensitive (GTK_WIDGET (self->all_interfaces_check), !hb_server_get_listening (self->server));
   gtk_widget_set_sensitive (GTK_WIDGET (self->port_spin), !hb_server_get_listening (self->server));
@@ -229,12 +236,78 @@ on_clock_tick (HbClock        *clock,
   hb_server_window_update_status (self);
 }
 
+/* alive → late → dead, and back, in the log as in the State column. */
+static void
+on_liveness_changed (HbConnection   *conn,
+                     GParamSpec     *pspec,
+                     HbServerWindow *self)
+{
+  guint missed = hb_connection_get_missed (conn);
+  g_autofree char *text = NULL;
+
+  switch (hb_connection_get_liveness (conn))
+    {
+    case HB_LIVENESS_ALIVE:
+      hb_server_window_log_add (self, HB_LOG_INFO, conn, _("alive again: the heartbeat was answered"));
+      break;
+    case HB_LIVENESS_LATE:
+      text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                           "late: no answer within the interval (%u heartbeat missed so far)",
+                                           "late: no answer within the interval (%u heartbeats missed so far)",
+                                           missed),
+                              missed);
+      hb_server_window_log_add (self, HB_LOG_ERROR, conn, text);
+      break;
+    case HB_LIVENESS_DEAD:
+    default:
+      hb_server_window_log_add (self, HB_LOG_ERROR, conn, _("dead: no answer within the timeout"));
+      break;
+    }
+}
+
 static void
 on_client_connected (HbServer *server, HbConnection *conn, HbServerWindow *self)
 {
   g_autofree char *text = g_strdup_printf (_("joined from %s"), hb_connection_get_peer (conn));
 
   hb_server_window_log_add (self, HB_LOG_JOIN, conn, text);
+  g_signal_connect_object (conn, "notify::liveness", G_CALLBACK (on_liveness_changed), self, 0);
+}
+
+/* A departed client's row stays this long, greyed, saying why it left;
+ * at most so many, the oldest going first. */
+#define DEPARTED_KEEP_US (5 * G_USEC_PER_SEC)
+#define DEPARTED_MAX 1000
+
+static gboolean
+expire_departed (gpointer data)
+{
+  HbServerWindow *self = data;
+  GListModel *model = G_LIST_MODEL (self->departed);
+  gint64 now = g_get_monotonic_time ();
+  guint n = g_list_model_get_n_items (model);
+  guint expired = 0;
+
+  while (expired < n)
+    {
+      g_autoptr(HbConnection) conn = g_list_model_get_item (model, expired);
+      gint64 *left = g_object_get_data (G_OBJECT (conn), "hb-departed");
+
+      if (*left + DEPARTED_KEEP_US > now && n - expired <= DEPARTED_MAX)
+        break;
+      expired++;
+    }
+  if (expired > 0)
+    {
+      g_list_store_splice (self->departed, 0, expired, NULL, 0);
+      hb_server_window_update_status (self);
+    }
+  if (expired == n)
+    {
+      self->departed_id = 0;
+      return G_SOURCE_REMOVE;
+    }
+  return G_SOURCE_CONTINUE;
 }
 
 static void
@@ -264,24 +337,6 @@ on_error_sent (HbServer *server, HbConnection *conn, HbErrCode code, const char 
 }
 
 static const char *
-reason_words (HbByeReason reason)
-{
-  switch (reason)
-    {
-    case HB_BYE_SHUTDOWN: return _("the server shut down");
-    case HB_BYE_KICKED: return _("kicked");
-    case HB_BYE_TIMEOUT: return _("no heartbeat answer within the timeout");
-    case HB_BYE_SLOW_CONSUMER: return _("stopped reading (slow consumer)");
-    case HB_BYE_SERVER_FULL: return _("the server was full");
-    case HB_BYE_GOODBYE: return _("said goodbye");
-    case HB_BYE_PEER_CLOSED: return _("closed the connection");
-    case HB_BYE_RESET: return _("connection reset");
-    case HB_BYE_ERROR: return _("network error");
-    default: return hb_bye_reason_to_string (reason);
-    }
-}
-
-static const char *
 close_words (HbCloseKind kind)
 {
   switch (kind)
@@ -305,10 +360,20 @@ on_client_disconnected (HbServer *server, HbConnection *conn, HbByeReason reason
 
   /* Without BYE, how TCP closed is what the lab's teardown is about. */
   if (hb_connection_get_protocol (conn) != HB_PROTOCOL_LINE && how != NULL)
-    text = g_strdup_printf (_("left: %s, %s (%s)"), reason_words (reason), how, first);
+    text = g_strdup_printf (_("left: %s, %s (%s)"), hb_server_reason_words (reason), how, first);
   else
-    text = g_strdup_printf (_("left: %s (%s)"), reason_words (reason), first);
+    text = g_strdup_printf (_("left: %s (%s)"), hb_server_reason_words (reason), first);
   hb_server_window_log_add (self, HB_LOG_LEAVE, conn, text);
+
+  {
+    gint64 *left = g_new (gint64, 1);
+
+    *left = g_get_monotonic_time ();
+    g_object_set_data_full (G_OBJECT (conn), "hb-departed", left, g_free);
+    g_list_store_append (self->departed, conn);
+  }
+  if (self->departed_id == 0)
+    self->departed_id = g_timeout_add_seconds (1, expire_departed, self);
 }
 
 static void
@@ -685,6 +750,7 @@ hb_server_window_dispose (GObject *object)
     }
   if (self->clock != NULL)
     g_signal_handlers_disconnect_by_data (self->clock, self);
+  g_clear_handle_id (&self->departed_id, g_source_remove);
   /* The column view may keep the selection past this point, and a server
    * stopped with many clients still removes rows from it afterwards. */
   if (self->selection != NULL)
@@ -700,6 +766,7 @@ hb_server_window_dispose (GObject *object)
   g_clear_pointer (&self->heartbeat_shown, g_free);
   g_clear_pointer (&self->ack_shown, g_free);
   g_clear_object (&self->selection);
+  g_clear_object (&self->departed);
   g_clear_object (&self->log_filter);
   g_clear_object (&self->server);
   g_clear_object (&self->clock);
@@ -827,14 +894,22 @@ hb_server_window_init (HbServerWindow *self)
   g_signal_connect (self->all_interfaces_check, "toggled", G_CALLBACK (on_all_interfaces_toggled), self);
 
   self->columns = hb_server_columns_new (self->column_view, self->clock, get_board, self);
-  sorted = gtk_sort_list_model_new (g_object_ref (hb_server_get_connections (self->server)),
-                                    g_object_ref (gtk_column_view_get_sorter (self->column_view)));
+  /* The server's clients, then those that just left (kept a while). */
+  {
+    GListStore *parts = g_list_store_new (G_TYPE_LIST_MODEL);
+
+    self->departed = g_list_store_new (HB_TYPE_CONNECTION);
+    g_list_store_append (parts, hb_server_get_connections (self->server));
+    g_list_store_append (parts, self->departed);
+    sorted = gtk_sort_list_model_new (G_LIST_MODEL (gtk_flatten_list_model_new (G_LIST_MODEL (parts))),
+                                      g_object_ref (gtk_column_view_get_sorter (self->column_view)));
+  }
   self->selection = gtk_multi_selection_new (G_LIST_MODEL (sorted));
   gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (self->selection));
   g_signal_connect_swapped (self->selection, "selection-changed", G_CALLBACK (update_selected_ids), self);
   g_signal_connect (self->column_view, "activate", G_CALLBACK (hb_server_window_on_row_activate), self);
   g_signal_connect_swapped (self->selection, "items-changed", G_CALLBACK (update_selected_ids), self);
-  update_selection_actions (self);
+  update_selection_actions (self, FALSE);
 
   self->log_filter = gtk_custom_filter_new (log_filter_func, self, NULL);
   hb_log_view_set_filter (self->log_view, GTK_FILTER (self->log_filter));
