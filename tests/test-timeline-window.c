@@ -1385,6 +1385,43 @@ test_textbook_numbers (void)
   g_rmdir (dir);
 }
 
+/* An exported ladder is for a page or a slide, where no tooltip shows
+ * what "WELCO…" was: it is drawn as wide as its longest label needs. */
+static void
+test_export_fits_labels (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("hb-ladder-XXXXXX", NULL);
+  g_autofree char *png = g_build_filename (dir, "ladder.png", NULL);
+  g_autoptr(GListStore) store = g_list_store_new (HB_TYPE_SEGMENT);
+  g_autofree char *long_line = g_strnfill (300, 'w');
+  g_autofree char *label = g_strconcat ("WELCOME 1 300 2000 ", long_line, NULL);
+  g_autoptr(HbSegment) seg = hb_segment_new (1000, FALSE, HB_TCP_PHASE_DATA, label);
+  GtkWidget *window = gtk_window_new ();
+  HbLadder *ladder = g_object_new (HB_TYPE_LADDER, NULL);
+  cairo_surface_t *image;
+  int shown;
+
+  g_list_store_append (store, seg);
+  hb_ladder_set_model (ladder, G_LIST_MODEL (store));
+  hb_ladder_set_labels (ladder, "student-199 (127.0.0.1:60922)", "127.0.0.1:12001");
+  gtk_window_set_default_size (GTK_WINDOW (window), 700, 400);
+  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (ladder));
+  gtk_window_present (GTK_WINDOW (window));
+  hb_assert_eventually (gtk_widget_get_width (GTK_WIDGET (ladder)) > 0);
+  shown = gtk_widget_get_width (GTK_WIDGET (ladder));
+
+  g_assert_true (hb_ladder_export (ladder, png, NULL));
+  image = cairo_image_surface_create_from_png (png);
+  g_assert_cmpint (cairo_surface_status (image), ==, CAIRO_STATUS_SUCCESS);
+  /* 300 characters do not fit in 700 pixels; the image grew for them. */
+  g_assert_cmpint (cairo_image_surface_get_width (image), >, 2 * shown + 2 * 1000);
+  cairo_surface_destroy (image);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_unlink (png);
+  g_rmdir (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1393,6 +1430,7 @@ main (int   argc,
   hb_test_fatal_warnings_except_known ();
 
   g_test_add_func ("/gui/timeline/capture-file", test_capture_file);
+  g_test_add_func ("/gui/timeline/export-fits-labels", test_export_fits_labels);
   g_test_add_func ("/gui/timeline/broken-files", test_broken_files);
   g_test_add_func ("/gui/timeline/bounded", test_bounded);
   g_test_add_func ("/gui/timeline/keyboard", test_keyboard);

@@ -34,6 +34,7 @@ struct _HbLadder
   double      zoom;
   GtkAdjustment *vadjustment;  /* of the scrolled window showing us */
   gboolean    exporting;       /* draw every row, dark on white */
+  int         export_width;    /* wide enough for every label, while exporting */
   char       *empty_text;      /* said when there are no rows; NULL: the default */
   HbLadderNumbers numbers;
   gboolean    numbers_everywhere;
@@ -136,12 +137,62 @@ draw_arrow (GtkSnapshot   *snapshot,
   draw_line (snapshot, x2, y, x2 - dir * 10, y + 5, width, colour);
 }
 
+/* The text over a row's arrow: an arrow drawn from the application's
+ * record says it was inferred; the handshake and teardown (or, when
+ * asked, every arrow) carry their seq/ack numbers; else the label. */
+static char *
+arrow_label (HbLadder  *self,
+             HbSegment *seg)
+{
+  if (hb_segment_get_inferred (seg))
+    /* Translators: the label of an arrow the ladder draws without
+     * a capture, as the textbook does: "SYN, ACK (inferred)". */
+    return g_strdup_printf (_("%s (inferred)"), hb_segment_get_label (seg));
+  if (self->numbers != HB_LADDER_NUMBERS_OFF &&
+      (self->numbers_everywhere || hb_segment_get_phase (seg) == HB_TCP_PHASE_HANDSHAKE ||
+       hb_segment_get_phase (seg) == HB_TCP_PHASE_TEARDOWN))
+    return hb_segment_format_numbered (seg, self->numbers);
+  return g_strdup (hb_segment_get_label (seg));
+}
+
+/* The width at which every arrow's label fits between the lifelines,
+ * and the names over them: what an export is drawn at. */
+static int
+fitting_width (HbLadder *self)
+{
+  g_autoptr(PangoLayout) layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), NULL);
+  int widest = 200, w, h;
+
+  for (guint i = 0; i < n_rows (self); i++)
+    {
+      g_autoptr(HbSegment) seg = g_list_model_get_item (self->model, i);
+      g_autofree char *label = NULL;
+
+      if (hb_segment_is_note (seg))
+        continue;
+      label = arrow_label (self, seg);
+      pango_layout_set_text (layout, label, -1);
+      pango_layout_get_pixel_size (layout, &w, NULL);
+      widest = MAX (widest, w + 12);
+    }
+  for (guint side = 0; side < 2; side++)
+    {
+      const char *name = side == 0 ? self->client_label : self->server_label;
+
+      pango_layout_set_text (layout, name ? name : "", -1);
+      pango_layout_get_pixel_size (layout, &w, &h);
+      widest = MAX (widest, w + 24);
+    }
+  /* Cairo's image surfaces stop at 32,767 pixels, at twice the size. */
+  return MIN ((int) (TIME_W + 60 + widest + 60 + PHASE_W), 16000);
+}
+
 static void
 hb_ladder_snapshot (GtkWidget   *widget,
                     GtkSnapshot *snapshot)
 {
   HbLadder *self = HB_LADDER (widget);
-  double w = gtk_widget_get_width (widget);
+  double w = self->exporting && self->export_width > 0 ? self->export_width : gtk_widget_get_width (widget);
   double rh = row_height (self);
   double cx = TIME_W + 60, sx = MAX (w - PHASE_W - 60, cx + 200);
   double body_h = n_rows (self) * rh;
@@ -246,24 +297,12 @@ hb_ladder_snapshot (GtkWidget   *widget,
       /* Between the lifelines, never across them; the table has it whole. */
       pango_layout_set_width (layout, (int) ((sx - cx - 12) * PANGO_SCALE));
       pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_END);
-      if (hb_segment_get_inferred (seg))
-        {
-          /* Translators: the label of an arrow the ladder draws without
-           * a capture, as the textbook does: "SYN, ACK (inferred)". */
-          g_autofree char *label = g_strdup_printf (_("%s (inferred)"), hb_segment_get_label (seg));
+      {
+        g_autofree char *label = arrow_label (self, seg);
 
-          draw_text (snapshot, layout, label, (cx + sx) / 2, y - rh * 0.3, 0.5, &dim);
-        }
-      else if (self->numbers != HB_LADDER_NUMBERS_OFF &&
-               (self->numbers_everywhere || hb_segment_get_phase (seg) == HB_TCP_PHASE_HANDSHAKE ||
-                hb_segment_get_phase (seg) == HB_TCP_PHASE_TEARDOWN))
-        {
-          g_autofree char *numbered = hb_segment_format_numbered (seg, self->numbers);
-
-          draw_text (snapshot, layout, numbered, (cx + sx) / 2, y - rh * 0.3, 0.5, &fg);
-        }
-      else
-        draw_text (snapshot, layout, hb_segment_get_label (seg), (cx + sx) / 2, y - rh * 0.3, 0.5, &fg);
+        draw_text (snapshot, layout, label, (cx + sx) / 2, y - rh * 0.3, 0.5,
+                   hb_segment_get_inferred (seg) ? &dim : &fg);
+      }
       pango_layout_set_width (layout, -1);
       pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_NONE);
     }
@@ -297,10 +336,23 @@ hb_ladder_snapshot (GtkWidget   *widget,
       const char *name = side == 0 ? self->client_label : self->server_label;
       GdkRGBA box = { 0.2, 0.2, 0.2, 0.85 };
 
-      graphene_rect_init (&r, x - 90, header_y + 8, 180, 36);
+      int nw = 0;
+      double bw;
+
+      /* As wide as the name, within its half of the space and the
+       * window's edge; a name still too long loses its middle, so that
+       * both its start and its port stay ("student-1…:60922"). */
+      pango_layout_set_text (layout, name ? name : "", -1);
+      pango_layout_get_pixel_size (layout, &nw, NULL);
+      bw = CLAMP (nw + 16, 180, MIN (sx - cx - 16, 2 * (cx - 4)));
+      graphene_rect_init (&r, x - bw / 2, header_y + 8, bw, 36);
       gtk_snapshot_append_color (snapshot, &box, &r);
       draw_text (snapshot, layout, side == 0 ? _("client") : _("server"), x, header_y + 18, 0.5, &white);
+      pango_layout_set_width (layout, (int) ((bw - 12) * PANGO_SCALE));
+      pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_MIDDLE);
       draw_text (snapshot, layout, name ? name : "", x, header_y + 34, 0.5, &white);
+      pango_layout_set_width (layout, -1);
+      pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_NONE);
     }
 }
 
@@ -374,15 +426,17 @@ on_query_tooltip (GtkWidget  *widget,
   int row = keyboard ? self->selected : row_at (self, y);
   g_autoptr(HbSegment) seg = NULL;
   g_autofree char *text = NULL;
+  g_autofree char *label = NULL;
 
   if (row < 0 || (guint) row >= n_rows (self))
     return FALSE;
   seg = g_list_model_get_item (self->model, row);
-  if (g_strcmp0 (hb_segment_get_label (seg), hb_segment_get_info (seg)) == 0)
-    gtk_tooltip_set_text (tooltip, hb_segment_get_label (seg));
+  label = hb_segment_is_note (seg) ? g_strdup (hb_segment_get_label (seg)) : arrow_label (self, seg);
+  if (g_strcmp0 (label, hb_segment_get_info (seg)) == 0)
+    gtk_tooltip_set_text (tooltip, label);
   else
     {
-      text = g_strdup_printf ("%s\n%s", hb_segment_get_label (seg), hb_segment_get_info (seg));
+      text = g_strdup_printf ("%s\n%s", label, hb_segment_get_info (seg));
       gtk_tooltip_set_text (tooltip, text);
     }
   return TRUE;
@@ -683,7 +737,9 @@ hb_ladder_export (HbLadder    *self,
                   GError     **error)
 {
   GtkWidget *widget = GTK_WIDGET (self);
-  int width = MAX (gtk_widget_get_width (widget), MIN_W);
+  /* Every label whole: an export is for a page or a slide, where no
+   * tooltip shows what "WELCO…" was. */
+  int width = MAX (MAX (gtk_widget_get_width (widget), MIN_W), fitting_width (self));
   int height = (int) (HEADER_H + MAX (n_rows (self), 2) * row_height (self) + 24);
   g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
   g_autoptr(GskRenderNode) node = NULL;
@@ -709,8 +765,10 @@ hb_ladder_export (HbLadder    *self,
   graphene_rect_init (&all, 0, 0, width, height);
   gtk_snapshot_append_color (snapshot, &background, &all);
   self->exporting = TRUE;
+  self->export_width = width;
   hb_ladder_snapshot (widget, snapshot);
   self->exporting = FALSE;
+  self->export_width = 0;
   node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
 
   surface = svg ? cairo_svg_surface_create (path, width, height)
