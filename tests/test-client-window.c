@@ -5,6 +5,9 @@
 
 #include "config.h"
 
+#include <locale.h>
+
+#include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
 #include <gtk/gtk.h>
@@ -517,6 +520,67 @@ test_panels_survive_resize (void)
   fixture_clear (&f);
 }
 
+/* A port where nothing listens: bound, never listening, so no other
+ * program can take it while the test runs. */
+static GSocket *
+closed_port (guint *port)
+{
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new_from_string ("127.0.0.1", 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  GSocket *sock = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+
+  g_assert_true (g_socket_bind (sock, any, FALSE, NULL));
+  bound = g_socket_get_local_address (sock, NULL);
+  *port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  return sock;
+}
+
+/* Refused, in Chinese: our own words from the error's code, the address
+ * named once (GIO's message cut apart named it twice, and cut the
+ * Chinese sentence in the wrong place). */
+static void
+test_connect_error_zh_CN (void)
+{
+  g_autoptr(GSocket) sock = NULL;
+  g_autofree char *where = NULL;
+  g_autofree char *old_language = g_strdup (g_getenv ("LANGUAGE"));
+  HbClientWindow *win;
+  const char *text;
+  guint port;
+
+  g_assert_nonnull (g_getenv ("HB_BUILD_LOCALEDIR"));
+  bindtextdomain (GETTEXT_PACKAGE, g_getenv ("HB_BUILD_LOCALEDIR"));
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);   /* as main() does: the windows' _() */
+  g_setenv ("LANGUAGE", "zh_CN", TRUE);
+  /* gtk_test_init() keeps the C locale, where gettext ignores LANGUAGE. */
+  g_assert_nonnull (setlocale (LC_ALL, "C.UTF-8"));
+
+  sock = closed_port (&port);
+  where = g_strdup_printf ("127.0.0.1:%u", port);
+  win = hb_client_window_new (NULL);
+  hb_client_window_set_target (win, "127.0.0.1", port, "ivy");
+  gtk_window_present (GTK_WINDOW (win));
+  gtk_widget_activate_action (GTK_WIDGET (win), "win.toggle-connection", NULL);
+  hb_assert_eventually (hb_client_get_state (hb_client_window_get_client (win)) == HB_CLIENT_DISCONNECTED &&
+                        strstr (state_text (win), where) != NULL);
+  text = state_text (win);
+  g_test_message ("%s", text);
+  g_assert_true (g_str_has_prefix (text, "已断开：无法连接 — 无法连接到 "));
+  g_assert_nonnull (strstr (text, "连接被拒绝"));
+  /* The address once, and GIO's own sentence nowhere. */
+  g_assert_null (strstr (strstr (text, where) + strlen (where), "127.0.0.1"));
+  g_assert_null (strstr (text, "Connection refused"));
+  g_assert_null (strstr (text, "Could not connect"));
+
+  close_client (win);
+  setlocale (LC_ALL, "C");
+  if (old_language)
+    g_setenv ("LANGUAGE", old_language, TRUE);
+  else
+    g_unsetenv ("LANGUAGE");
+}
+
 static void
 test_reconnect_after_restart (void)
 {
@@ -677,11 +741,12 @@ test_timeline (void)
   g_assert_cmpuint (png_len, >, 1000);
   g_assert_true (memcmp (png_data, "\x89PNG", 4) == 0);
   {
-    /* At twice the ladder's size, for slides and print. */
+    /* At twice the ladder's size (or more, for a label that needs it),
+     * for slides and print. */
     cairo_surface_t *image = cairo_image_surface_create_from_png (png);
 
     g_assert_cmpint (cairo_surface_status (image), ==, CAIRO_STATUS_SUCCESS);
-    g_assert_cmpint (cairo_image_surface_get_width (image), ==, 2 * MAX (gtk_widget_get_width (GTK_WIDGET (ladder)), 560));
+    g_assert_cmpint (cairo_image_surface_get_width (image), >=, 2 * MAX (gtk_widget_get_width (GTK_WIDGET (ladder)), 560));
     cairo_surface_destroy (image);
   }
   g_assert_true (g_file_get_contents (svg, &svg_data, NULL, NULL));
@@ -744,6 +809,7 @@ main (int   argc,
   g_test_add_func ("/gui/client-window/stop-answering", test_stop_answering);
   g_test_add_func ("/gui/client-window/abort-and-half-close", test_abort_and_half_close);
   g_test_add_func ("/gui/client-window/reconnect-after-restart", test_reconnect_after_restart);
+  g_test_add_func ("/gui/client-window/connect-error-zh_CN", test_connect_error_zh_CN);
   g_test_add_func ("/gui/client-window/reconnect-starts-fresh-panel", test_reconnect_starts_fresh_panel);
   g_test_add_func ("/gui/client-window/local-notes", test_local_notes);
   g_test_add_func ("/gui/client-window/enter-connects", test_enter_connects);
