@@ -372,10 +372,10 @@ state_cell_update (StateCell *cell)
       gtk_label_set_text (GTK_LABEL (cell->label), "—");
       return;
     }
-  gtk_widget_add_css_class (box, classes[l]);
   gtk_image_set_from_icon_name (GTK_IMAGE (cell->image), icons[l]);
   if (hb_connection_get_closing (cell->conn))
     {
+      /* Grey, as the rest of the row: no colour of a living state. */
       /* Leaving, or gone: kept a while, greyed, saying why. A client
        * that died stays "dead"; any other is "gone". */
       HbByeReason reason = hb_connection_get_close_reason (cell->conn);
@@ -390,6 +390,7 @@ state_cell_update (StateCell *cell)
       gtk_widget_set_visible (cell->image, l == HB_LIVENESS_DEAD);
       return;
     }
+  gtk_widget_add_css_class (box, classes[l]);
   gtk_label_set_text (GTK_LABEL (cell->label), words[l]);
   if (gtk_widget_get_has_tooltip (cell->label))
     gtk_widget_set_tooltip_text (cell->label, NULL);
