@@ -13,6 +13,7 @@
 #include "hb-preferences-window.h"
 #include "hb-server-window.h"
 #include "hb-timeline-window.h"
+#include "hb-test-gui.h"
 #include "hb-test-util.h"
 
 /* Widgets a user operates, and so a screen reader must name. Composite
@@ -369,6 +370,17 @@ test_client_window_fits_a_laptop (void)
   /* Even narrower than it opens, it can be made to fit. */
   gtk_widget_measure (GTK_WIDGET (win), GTK_ORIENTATION_VERTICAL, 600, &min_height, NULL, NULL, NULL);
   g_assert_cmpint (min_height, <=, LAPTOP_HEIGHT);
+  /* At the size it opens, every fault switch and its line are in view:
+   * nothing to scroll to. */
+  {
+    GtkScrolledWindow *scroller = GTK_SCROLLED_WINDOW (hb_test_child (win, HB_TYPE_CLIENT_WINDOW, "controls_scroller"));
+    GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (scroller);
+
+    hb_assert_eventually (gtk_adjustment_get_page_size (adj) > 0);
+    g_test_message ("controls: %.0f of %.0f px in view", gtk_adjustment_get_page_size (adj),
+                    gtk_adjustment_get_upper (adj));
+    g_assert_cmpfloat (gtk_adjustment_get_upper (adj), <=, gtk_adjustment_get_page_size (adj) + 1);
+  }
   gtk_window_destroy (GTK_WINDOW (win));
 }
 

@@ -709,7 +709,8 @@ hb_client_window_dispose (GObject *object)
  * small (they scroll), and GtkPaned never gives it back when it grows
  * again: the heartbeat panel and the switches stayed hidden behind a
  * divider nobody sees. As the window grows, they get back up to their
- * natural height, the log keeping at least a third. */
+ * natural height, the log keeping at least a quarter; so they do when the
+ * window first opens (their natural height depends on the language). */
 static gboolean
 restore_panels (gpointer user_data)
 {
@@ -720,7 +721,7 @@ restore_panels (gpointer user_data)
 
   self->restore_id = 0;
   gtk_widget_measure (self->controls_scroller, GTK_ORIENTATION_VERTICAL, -1, NULL, &natural, NULL, NULL);
-  want = MIN (natural, height * 2 / 3);
+  want = MIN (natural, height * 3 / 4);
   if (gtk_paned_get_position (self->paned) < want)
     gtk_paned_set_position (self->paned, want);
   return G_SOURCE_REMOVE;
@@ -738,7 +739,7 @@ hb_client_window_size_allocate (GtkWidget *widget,
   GTK_WIDGET_CLASS (hb_client_window_parent_class)->size_allocate (widget, width, height, baseline);
   paned_height = gtk_widget_get_height (GTK_WIDGET (self->paned));
   /* Not from inside an allocation: the position is set at the next idle. */
-  if (paned_height > self->paned_height && self->paned_height > 0 && self->restore_id == 0)
+  if (paned_height > self->paned_height && self->restore_id == 0)
     self->restore_id = g_idle_add (restore_panels, self);
   self->paned_height = paned_height;
 }
