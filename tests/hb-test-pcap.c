@@ -486,6 +486,49 @@ hb_test_make_lab_session (const char *heartbeat,
   return hb_test_capture_finish (&lab.cap);
 }
 
+void
+hb_test_write_long_conversation (const char *path,
+                                 guint       n_frames)
+{
+  HbTestCapture cap;
+  HbTestNet net = hb_test_net_default (4);
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GError) error = NULL;
+  guint32 cs = 1000, ss = 5000;
+  guint body;
+
+  g_assert_cmpuint (n_frames, >=, 7);
+  hb_test_capture_init (&cap, DLT_EN10MB, HB_TEST_VARIANT_PLAIN);
+  hb_test_capture_add (&cap, &net, TRUE, HB_TCP_SYN, cs, 0, 65535, NULL, 0, NULL);
+  hb_test_capture_add (&cap, &net, FALSE, HB_TCP_SYN | HB_TCP_ACK, ss, cs + 1, 65535, NULL, 0, NULL);
+  cs++, ss++;
+  hb_test_capture_add (&cap, &net, TRUE, HB_TCP_ACK, cs, ss, 65535, NULL, 0, NULL);
+  /* Lines and their ACKs, two frames at a time; one lone ACK if odd. */
+  body = n_frames - 6;
+  for (guint i = 0; i < body; i++)
+    {
+      gboolean from_server = (i / 2) % 2 == 0;
+      guint32 *seq = from_server ? &ss : &cs;
+      guint32 *ack = from_server ? &cs : &ss;
+
+      if (i % 2 == 0 && i + 1 < body)
+        {
+          g_autofree char *line = g_strdup_printf ("%s %06u\n", from_server ? "PING" : "PONG", i / 4 % 1000000);
+
+          hb_test_capture_add (&cap, &net, !from_server, HB_TCP_PSH | HB_TCP_ACK, *seq, *ack, 65535, NULL, 0, line);
+          *seq += strlen (line);
+        }
+      else
+        hb_test_capture_add (&cap, &net, from_server, HB_TCP_ACK, *ack, *seq, 65535, NULL, 0, NULL);
+    }
+  hb_test_capture_add (&cap, &net, TRUE, HB_TCP_FIN | HB_TCP_ACK, cs, ss, 65535, NULL, 0, NULL);
+  hb_test_capture_add (&cap, &net, FALSE, HB_TCP_FIN | HB_TCP_ACK, ss, cs + 1, 65535, NULL, 0, NULL);
+  hb_test_capture_add (&cap, &net, TRUE, HB_TCP_ACK, cs + 1, ss + 1, 65535, NULL, 0, NULL);
+  bytes = hb_test_capture_finish (&cap);
+  g_assert_true (g_file_set_contents (path, g_bytes_get_data (bytes, NULL), (gssize) g_bytes_get_size (bytes), &error));
+  g_assert_no_error (error);
+}
+
 /* ---------------------------------------------------------------------- */
 /* Against tshark                                                          */
 

@@ -190,6 +190,13 @@ GBytes     *hb_test_make_conversation (int              linktype,
 GBytes     *hb_test_make_lab_session  (const char       *heartbeat,
                                        const char       *ack);
 
+/* One long line-protocol conversation of exactly @n_frames frames
+ * (n_frames >= 7), as bench/big-capture.py writes: handshake, then PING
+ * and PONG lines with their ACKs, 1 ms apart, then the teardown (FIN,
+ * FIN, ACK); Ethernet, 127.0.0.1:4324 → 12001. Written to @path. */
+void        hb_test_write_long_conversation (const char *path,
+                                             guint       n_frames);
+
 typedef struct
 {
   guint n_frames;   /* frames in the file */

@@ -650,6 +650,142 @@ test_truncated_file (void)
   expect_load_error (short_file_header, HB_CAPTURE_FILE_ERROR, HB_CAPTURE_FILE_ERROR_DAMAGED, 0, "damaged");
 }
 
+/* ---------------------------------------------------------------------- */
+/* Reading in a worker thread                                              */
+
+static void
+async_done (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+
+  *out = g_object_ref (result);
+}
+
+static gboolean
+sample_progress (gpointer user_data)
+{
+  GPtrArray *samples = user_data;
+  HbCaptureFile *file = samples->pdata[0];
+  double *p = g_new (double, 1);
+
+  *p = hb_capture_file_get_progress (file);
+  g_ptr_array_add (samples, p);
+  return G_SOURCE_CONTINUE;
+}
+
+/* Read in a thread, a file gives what it gives read at once, and the
+ * progress only grows, to 1; the file may go as soon as the call returns. */
+static void
+test_async_same (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("hb-pcap-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "long.pcap", NULL);
+  g_autoptr(HbCaptureFile) sync = hb_capture_file_new ();
+  g_autoptr(HbCaptureFile) async = hb_capture_file_new ();
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GPtrArray) samples = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  GPtrArray *a, *b;
+  guint timer;
+
+  hb_test_write_long_conversation (path, 100000);
+  g_assert_true (hb_capture_file_load (sync, path, &error));
+  g_assert_no_error (error);
+
+  g_assert_cmpfloat (hb_capture_file_get_progress (async), ==, 0);
+  hb_capture_file_load_async (async, path, NULL, async_done, &result);
+  g_assert_cmpint (g_unlink (path), ==, 0);
+  g_ptr_array_add (samples, async);
+  timer = g_timeout_add (1, sample_progress, samples);
+  hb_assert_eventually (result != NULL);
+  g_source_remove (timer);
+  g_assert_true (hb_capture_file_load_finish (async, result, &error));
+  g_assert_no_error (error);
+
+  for (guint i = 2; i < samples->len; i++)
+    g_assert_cmpfloat (*(double *) samples->pdata[i], >=, *(double *) samples->pdata[i - 1]);
+  for (guint i = 1; i < samples->len; i++)
+    g_free (samples->pdata[i]);
+  g_assert_cmpfloat (hb_capture_file_get_progress (async), ==, 1);
+
+  g_assert_cmpuint (hb_capture_file_get_n_frames (async), ==, 100000);
+  g_assert_cmpuint (hb_capture_file_get_n_frames (async), ==, hb_capture_file_get_n_frames (sync));
+  g_assert_cmpint (hb_capture_file_get_start_time (async), ==, hb_capture_file_get_start_time (sync));
+  a = hb_capture_file_get_packets (sync);
+  b = hb_capture_file_get_packets (async);
+  g_assert_cmpuint (a->len, ==, b->len);
+  for (guint i = 0; i < a->len; i += a->len / 97)
+    {
+      g_autofree char *x = hb_packet_format_info (a->pdata[i]);
+      g_autofree char *y = hb_packet_format_info (b->pdata[i]);
+
+      g_assert_cmpstr (x, ==, y);
+    }
+  g_assert_cmpuint (hb_capture_file_get_conversations (async)->len, ==, 1);
+  g_assert_cmpuint (hb_conversation_get_n_packets (hb_capture_file_get_conversations (async)->pdata[0]), ==, 100000);
+  g_assert_true (hb_conversation_get_saw_syn (hb_capture_file_get_conversations (async)->pdata[0]));
+
+  /* Errors come through the callback, as they are returned at once. */
+  g_clear_object (&result);
+  {
+    g_autoptr(HbCaptureFile) missing = hb_capture_file_new ();
+
+    hb_capture_file_load_async (missing, path, NULL, async_done, &result);
+    hb_assert_eventually (result != NULL);
+    g_assert_false (hb_capture_file_load_finish (missing, result, &error));
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+    g_assert_nonnull (strstr (error->message, "long.pcap"));
+    g_clear_error (&error);
+    g_clear_object (&result);
+    g_assert_finalize_object (g_steal_pointer (&missing));
+  }
+  hb_test_await_finalize (g_steal_pointer (&async));
+  g_rmdir (dir);
+}
+
+/* Cancelled while it reads, a load stops, keeps nothing and says
+ * CANCELLED; cancelled before it starts, the same. */
+static void
+test_async_cancel (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("hb-pcap-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "long.pcap", NULL);
+  g_autoptr(GError) error = NULL;
+
+  hb_test_write_long_conversation (path, 200000);
+  for (guint when = 0; when < 2; when++)
+    {
+      g_autoptr(HbCaptureFile) file = hb_capture_file_new ();
+      g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+      g_autoptr(GAsyncResult) result = NULL;
+
+      if (when == 0)
+        g_cancellable_cancel (cancellable);
+      hb_capture_file_load_async (file, path, cancellable, async_done, &result);
+      if (when == 1)
+        {
+          /* Reading 200,000 frames takes far longer than a poll. */
+          hb_assert_eventually (hb_capture_file_get_progress (file) > 0 || result != NULL);
+          g_assert_null (result);
+          g_cancellable_cancel (cancellable);
+        }
+      hb_assert_eventually (result != NULL);
+      g_assert_false (hb_capture_file_load_finish (file, result, &error));
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+      g_clear_error (&error);
+      g_assert_cmpuint (hb_capture_file_get_n_frames (file), ==, 0);
+      g_assert_cmpuint (hb_capture_file_get_packets (file)->len, ==, 0);
+      g_assert_cmpuint (hb_capture_file_get_conversations (file)->len, ==, 0);
+      g_clear_object (&result);
+      /* The worker may let go of its task just after the callback. */
+      hb_test_await_finalize (g_steal_pointer (&file));
+    }
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 static void
 test_not_capture (void)
 {
@@ -1673,6 +1809,8 @@ main (int   argc,
   g_test_add_func ("/core/pcap/text", test_flags_text);
   g_test_add_func ("/core/pcap/broken/truncated-file", test_truncated_file);
   g_test_add_func ("/core/pcap/broken/not-capture", test_not_capture);
+  g_test_add_func ("/core/pcap/async/same-as-sync", test_async_same);
+  g_test_add_func ("/core/pcap/async/cancel", test_async_cancel);
   g_test_add_func ("/core/pcap/broken/unsupported-link-type", test_unsupported_linktype);
   g_test_add_func ("/core/pcap/broken/frames", test_bad_frames);
   g_test_add_func ("/core/pcap/broken/every-prefix", test_every_prefix);

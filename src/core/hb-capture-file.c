@@ -8,6 +8,11 @@
  * so that "this is not a capture file" is told apart from "this capture
  * file is damaged", which libpcap words the same way. A file that breaks
  * off keeps the frames read before the break.
+ *
+ * A file of a few hundred thousand frames takes a second or more to read
+ * and analyse: hb_capture_file_load_async() does it in a GTask's worker
+ * thread. The object belongs to that thread until the callback; only its
+ * progress (an atomic) and the cancellable cross over.
  */
 
 #include "config.h"
@@ -15,6 +20,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
@@ -41,7 +47,17 @@ struct _HbCaptureFile
   GPtrArray *conversations;   /* lazily */
   GBytes    *heartbeat;       /* NULL: the lab's default */
   GBytes    *ack;
+
+  /* While a load reads: */
+  FILE         *stream;
+  gint64        size;         /* of the file, for the progress; 0: unknown */
+  GCancellable *cancellable;
+  int           progress;     /* per mille of the file read; atomic */
 };
+
+/* How often (in frames) a load looks at its cancellable and says how far
+ * it got: a few times a millisecond. */
+#define CHECK_EVERY 1024
 
 G_DEFINE_QUARK (hb-capture-file-error-quark, hb_capture_file_error)
 
@@ -202,6 +218,18 @@ add_frame (const HbPcapngFrame *frame,
 
   if (number == 1)
     self->start_time = frame->time_us;
+  if (number % CHECK_EVERY == 0)
+    {
+      if (g_cancellable_is_cancelled (self->cancellable))
+        return FALSE;
+      if (self->size > 0)
+        {
+          long at = ftell (self->stream);
+
+          if (at > 0)
+            g_atomic_int_set (&self->progress, (int) MIN (999, (gint64) at * 1000 / self->size));
+        }
+    }
   if (!hb_packet_linktype_is_supported (frame->linktype))
     {
       /* Another interface of a pcapng file may have one we read. */
@@ -230,6 +258,18 @@ add_frame (const HbPcapngFrame *frame,
   return self->n_frames != G_MAXUINT;
 }
 
+/* A load stopped by its cancellable keeps nothing. */
+static gboolean
+stop_if_cancelled (HbCaptureFile  *self,
+                   GError        **error)
+{
+  if (!g_cancellable_is_cancelled (self->cancellable))
+    return FALSE;
+  reset (self);
+  g_cancellable_set_error_if_cancelled (self->cancellable, error);
+  return TRUE;
+}
+
 static gboolean
 load_pcapng (HbCaptureFile  *self,
              FILE           *file,
@@ -240,6 +280,9 @@ load_pcapng (HbCaptureFile  *self,
   gboolean ok = hb_pcapng_read (file, name, add_frame, self, &self->linktype, &local_error);
 
   fclose (file);
+  self->stream = NULL;
+  if (stop_if_cancelled (self, error))
+    return FALSE;
   if (!ok && !g_error_matches (local_error, HB_CAPTURE_FILE_ERROR, HB_CAPTURE_FILE_ERROR_TRUNCATED))
     {
       reset (self);
@@ -280,6 +323,12 @@ load_stream (HbCaptureFile  *self,
   int status;
 
   reset (self);
+  self->stream = file;
+  {
+    struct stat st;
+
+    self->size = fstat (fileno (file), &st) == 0 && S_ISREG (st.st_mode) ? (gint64) st.st_size : 0;
+  }
 
   got = fread (magic, 1, sizeof magic, file);
   if (got < sizeof magic || !magic_is_known (magic))
@@ -292,6 +341,7 @@ load_stream (HbCaptureFile  *self,
                      _("%s is not a capture file (it starts with neither the pcap nor the pcapng signature)"),
                      name);
       fclose (file);
+      self->stream = NULL;
       return FALSE;
     }
   if (fseek (file, 0, SEEK_SET) != 0)
@@ -301,6 +351,7 @@ load_stream (HbCaptureFile  *self,
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
                    _("Cannot read %s: %s"), name, g_strerror (saved));
       fclose (file);
+      self->stream = NULL;
       return FALSE;
     }
   if (memcmp (magic, pcapng_magic, 4) == 0)
@@ -311,6 +362,7 @@ load_stream (HbCaptureFile  *self,
     {
       /* libpcap leaves the stream to us when it fails. */
       fclose (file);
+      self->stream = NULL;
       g_set_error (error, HB_CAPTURE_FILE_ERROR, HB_CAPTURE_FILE_ERROR_DAMAGED,
                    _("%s has a damaged file header: %s"), name, errbuf);
       return FALSE;
@@ -324,6 +376,7 @@ load_stream (HbCaptureFile  *self,
       g_set_error (error, HB_CAPTURE_FILE_ERROR, HB_CAPTURE_FILE_ERROR_UNSUPPORTED_LINKTYPE,
                    UNSUPPORTED_MESSAGE, name, self->linktype, link_name ? link_name : _("unknown"));
       pcap_close (pcap);
+      self->stream = NULL;
       return FALSE;
     }
 
@@ -337,6 +390,12 @@ load_stream (HbCaptureFile  *self,
         break;
     }
 
+  if (stop_if_cancelled (self, error))
+    {
+      pcap_close (pcap);
+      self->stream = NULL;
+      return FALSE;
+    }
   if (status == PCAP_ERROR)
     {
       g_set_error (error, HB_CAPTURE_FILE_ERROR, HB_CAPTURE_FILE_ERROR_TRUNCATED,
@@ -345,13 +404,39 @@ load_stream (HbCaptureFile  *self,
                              self->n_frames),
                    name, self->n_frames, pcap_geterr (pcap));
       pcap_close (pcap);
+      self->stream = NULL;
       finish (self);
       return FALSE;
     }
 
   pcap_close (pcap);
+  self->stream = NULL;
   finish (self);
   return TRUE;
+}
+
+/* Opens @path for reading; @name gets the file's name for messages. */
+static FILE *
+open_file (HbCaptureFile  *self,
+           const char     *path,
+           char          **name,
+           GError        **error)
+{
+  g_autofree char *display = g_filename_display_name (path);
+  FILE *file;
+
+  /* Translators: a file name in messages such as "%s is empty". */
+  *name = g_strdup_printf (_("“%s”"), display);
+  file = g_fopen (path, "rb");
+  if (file == NULL)
+    {
+      int saved = errno;
+
+      reset (self);
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   _("Cannot open %s: %s"), *name, g_strerror (saved));
+    }
+  return file;
 }
 
 gboolean
@@ -366,23 +451,100 @@ hb_capture_file_load (HbCaptureFile  *self,
   g_return_val_if_fail (path != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  {
-    g_autofree char *display = g_filename_display_name (path);
-
-    /* Translators: a file name in messages such as "%s is empty". */
-    name = g_strdup_printf (_("“%s”"), display);
-  }
-  file = g_fopen (path, "rb");
+  file = open_file (self, path, &name, error);
   if (file == NULL)
-    {
-      int saved = errno;
-
-      reset (self);
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-                   _("Cannot open %s: %s"), name, g_strerror (saved));
-      return FALSE;
-    }
+    return FALSE;
   return load_stream (self, file, name, error);
+}
+
+typedef struct
+{
+  FILE *file;
+  char *name;
+} LoadData;
+
+static void
+load_data_free (LoadData *data)
+{
+  if (data->file != NULL)
+    fclose (data->file);
+  g_free (data->name);
+  g_free (data);
+}
+
+static void
+load_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  HbCaptureFile *self = source_object;
+  LoadData *data = task_data;
+  GError *error = NULL;
+  gboolean ok;
+
+  self->cancellable = cancellable;
+  ok = load_stream (self, g_steal_pointer (&data->file), data->name, &error);
+  /* Cancelled while the conversations were split: nothing kept either. */
+  if (ok && g_cancellable_is_cancelled (cancellable))
+    {
+      reset (self);
+      g_cancellable_set_error_if_cancelled (cancellable, &error);
+      ok = FALSE;
+    }
+  self->cancellable = NULL;
+  g_atomic_int_set (&self->progress, 1000);
+  if (ok)
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+hb_capture_file_load_async (HbCaptureFile       *self,
+                            const char          *path,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+  LoadData *data;
+
+  g_return_if_fail (HB_IS_CAPTURE_FILE (self));
+  g_return_if_fail (path != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, hb_capture_file_load_async);
+  g_atomic_int_set (&self->progress, 0);
+  data = g_new0 (LoadData, 1);
+  g_task_set_task_data (task, data, (GDestroyNotify) load_data_free);
+  /* Opened here, so that the file may be removed as soon as this returns. */
+  data->file = open_file (self, path, &data->name, &error);
+  if (data->file == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  g_task_run_in_thread (task, load_thread);
+}
+
+gboolean
+hb_capture_file_load_finish (HbCaptureFile  *self,
+                             GAsyncResult   *result,
+                             GError        **error)
+{
+  g_return_val_if_fail (HB_IS_CAPTURE_FILE (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+double
+hb_capture_file_get_progress (HbCaptureFile *self)
+{
+  g_return_val_if_fail (HB_IS_CAPTURE_FILE (self), 0);
+  return g_atomic_int_get (&self->progress) / 1000.0;
 }
 
 gboolean

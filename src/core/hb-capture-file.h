@@ -53,6 +53,24 @@ void           hb_capture_file_set_server_port   (HbCaptureFile  *self,
 gboolean       hb_capture_file_load              (HbCaptureFile  *self,
                                                   const char     *path,
                                                   GError        **error);
+/* The same in a worker thread, for files too big to read while a window
+ * waits. The file is opened before this returns (it may be removed
+ * then). Until @callback runs the object is the worker's: call nothing on
+ * it but hb_capture_file_get_progress(). A cancelled load keeps nothing
+ * and fails with G_IO_ERROR_CANCELLED within a few thousand frames, or
+ * once the conversations are split if it was past reading. */
+void           hb_capture_file_load_async        (HbCaptureFile       *self,
+                                                  const char          *path,
+                                                  GCancellable        *cancellable,
+                                                  GAsyncReadyCallback  callback,
+                                                  gpointer             user_data);
+/* As hb_capture_file_load() would have returned. */
+gboolean       hb_capture_file_load_finish       (HbCaptureFile  *self,
+                                                  GAsyncResult   *result,
+                                                  GError        **error);
+/* How much of the file a load has read, 0 to 1 (1 once it is done).
+ * Safe from any thread. */
+double         hb_capture_file_get_progress      (HbCaptureFile  *self);
 /* The same, from the bytes of a file (tests, fuzzing, pasted data). */
 gboolean       hb_capture_file_load_bytes        (HbCaptureFile  *self,
                                                   GBytes         *bytes,
