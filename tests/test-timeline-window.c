@@ -62,6 +62,27 @@ select_row (HbTimelineWindow *win,
   gtk_selection_model_select_item (model, row, TRUE);
 }
 
+/* The window of a capture file, once it has read the file and listed the
+ * first connection's rows (a worker thread reads it, the rows come in
+ * slices). */
+static HbTimelineWindow *
+open_file (GFile *file)
+{
+  HbTimelineWindow *win = hb_timeline_window_new_for_file (NULL, file);
+
+  hb_assert_eventually (!hb_timeline_window_get_loading (win));
+  return win;
+}
+
+/* Another connection of the file, once its rows are listed. */
+static void
+choose_conversation (HbTimelineWindow *win,
+                     guint             i)
+{
+  gtk_drop_down_set_selected (CHILD (win, "conversation_dropdown"), i);
+  hb_assert_eventually (!hb_timeline_window_get_loading (win));
+}
+
 /* Two connections in one file, from the shared fixture: 4324 and 4325 to
  * 12001. */
 static char *
@@ -90,7 +111,7 @@ test_capture_file (void)
   g_autofree char *path = write_two_conversations (dir);
   g_autofree char *saved = g_build_filename (dir, "saved.pcap", NULL);
   g_autoptr(GFile) file = g_file_new_for_path (path);
-  HbTimelineWindow *win = hb_timeline_window_new_for_file (NULL, file);
+  HbTimelineWindow *win = open_file (file);
   GListModel *segments = hb_timeline_window_get_segments (win);
   GtkDropDown *dropdown = CHILD (win, "conversation_dropdown");
   GListModel *columns = gtk_column_view_get_columns (CHILD (win, "table"));
@@ -156,7 +177,7 @@ test_capture_file (void)
   /* The other connection: its numbers are relative to its own ISNs,
    * across the wrap of the client's sequence space. */
   g_assert_cmpstr (hb_ladder_get_client_label (CHILD (win, "ladder")), ==, "127.0.0.1:4324");
-  gtk_drop_down_set_selected (dropdown, 1);
+  choose_conversation (win, 1);
   g_assert_cmpstr (notice (win), ==, "");   /* "choose one above": done */
   g_assert_cmpstr (hb_ladder_get_client_label (CHILD (win, "ladder")), ==, "127.0.0.1:4325");
   g_assert_cmpstr (hb_ladder_get_server_label (CHILD (win, "ladder")), ==, "127.0.0.1:12001");
@@ -232,7 +253,7 @@ test_broken_files (void)
   {
     g_autoptr(GFile) file = g_file_new_for_path (cut);
 
-    win = hb_timeline_window_new_for_file (NULL, file);
+    win = open_file (file);
     g_assert_nonnull (strstr (notice (win), "cut.pcap is damaged"));
     g_assert_cmpuint (g_list_model_get_n_items (hb_timeline_window_get_segments (win)), ==,
                       HB_TEST_CONVERSATION_LEN);
@@ -246,7 +267,7 @@ test_broken_files (void)
   {
     g_autoptr(GFile) file = g_file_new_for_path (text);
 
-    win = hb_timeline_window_new_for_file (NULL, file);
+    win = open_file (file);
     g_assert_true (g_str_has_prefix (notice (win), "Could not open notes.txt"));
     g_assert_cmpuint (g_list_model_get_n_items (hb_timeline_window_get_segments (win)), ==, 0);
     g_assert_false (gtk_widget_get_visible (CHILD (win, "conversation_dropdown")));
@@ -682,11 +703,12 @@ test_server_window_capture (void)
         all = l->data;
     g_assert_nonnull (all);
     g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (all)), ==, title);
+    hb_assert_eventually (!hb_timeline_window_get_loading (all));
     dropdown = CHILD (all, "conversation_dropdown");
     g_assert_cmpuint (g_list_model_get_n_items (gtk_drop_down_get_model (dropdown)), ==, 2);
-    gtk_drop_down_set_selected (dropdown, 0);
+    choose_conversation (all, 0);
     if (!has_packet (all, HB_TCP_PHASE_TEARDOWN, "FIN"))
-      gtk_drop_down_set_selected (dropdown, 1);
+      choose_conversation (all, 1);
     g_assert_true (has_packet (all, HB_TCP_PHASE_TEARDOWN, "FIN"));
     gtk_window_destroy (GTK_WINDOW (all));
   }
@@ -710,7 +732,7 @@ test_bounded (void)
   g_autofree char *dir = g_dir_make_tmp ("hb-timeline-XXXXXX", NULL);
   g_autofree char *path = write_two_conversations (dir);
   g_autoptr(GFile) file = g_file_new_for_path (path);
-  HbTimelineWindow *win = hb_timeline_window_new_for_file (NULL, file);
+  HbTimelineWindow *win = open_file (file);
   GListStore *store = G_LIST_STORE (hb_timeline_window_get_segments (win));
   GtkSelectionModel *table = gtk_column_view_get_model (CHILD (win, "table"));
   guint total = HB_SEGMENTS_MAX + HB_SEGMENTS_MAX / 2;
@@ -805,7 +827,7 @@ test_keyboard (void)
   g_autofree char *dir = g_dir_make_tmp ("hb-timeline-XXXXXX", NULL);
   g_autofree char *path = write_two_conversations (dir);
   g_autoptr(GFile) file = g_file_new_for_path (path);
-  HbTimelineWindow *win = hb_timeline_window_new_for_file (NULL, file);
+  HbTimelineWindow *win = open_file (file);
   GListStore *store = G_LIST_STORE (hb_timeline_window_get_segments (win));
   GtkSingleSelection *table = GTK_SINGLE_SELECTION (gtk_column_view_get_model (CHILD (win, "table")));
   GtkAdjustment *table_adj = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (CHILD (win, "table")));
@@ -1297,7 +1319,7 @@ test_lab_capture_file (void)
   HbTimelineWindow *win;
 
   g_assert_true (g_file_set_contents (path, g_bytes_get_data (bytes, NULL), (gssize) g_bytes_get_size (bytes), NULL));
-  win = hb_timeline_window_new_for_file (NULL, file);
+  win = open_file (file);
   gtk_window_present (GTK_WINDOW (win));
   g_assert_cmpuint (g_list_model_get_n_items (hb_timeline_window_get_segments (win)), ==, HB_TEST_LAB_SESSION_LEN);
   g_assert_cmpint (hb_segment_get_phase (segment_at (win, 3)), ==, HB_TCP_PHASE_HEARTBEAT);
@@ -1327,7 +1349,7 @@ test_textbook_numbers (void)
   g_autofree char *dir = g_dir_make_tmp ("hb-timeline-XXXXXX", NULL);
   g_autofree char *path = write_two_conversations (dir);
   g_autoptr(GFile) file = g_file_new_for_path (path);
-  HbTimelineWindow *win = hb_timeline_window_new_for_file (NULL, file);
+  HbTimelineWindow *win = open_file (file);
   HbLadder *ladder = CHILD (win, "ladder");
   static const char * const textbook[] = {
     "SYN seq=x", "SYN, ACK seq=y ack=x+1", "ACK seq=x+1 ack=y+1",

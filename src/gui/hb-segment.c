@@ -86,23 +86,22 @@ hb_segment_new (gint64      time_us,
   return self;
 }
 
-HbSegment *
-hb_segment_new_from_packet (HbPacket *packet,
-                            gint64    origin_us,
-                            gboolean  from_client)
+/* A packet's texts are made when first asked for: a capture file may
+ * give hundreds of thousands of segments, of which a window shows a few
+ * dozen at a time. */
+static void
+ensure_packet_text (HbSegment *self)
 {
-  HbSegment *self = g_object_new (HB_TYPE_SEGMENT, NULL);
-  g_autofree char *flags = hb_packet_format_flags (packet->flags);
-  g_autofree char *payload = hb_packet_format_payload (packet);
-  GString *label = g_string_new (flags);
+  HbPacket *packet = self->packet;
+  g_autofree char *flags = NULL;
+  g_autofree char *payload = NULL;
+  GString *label;
 
-  self->packet = hb_packet_ref (packet);
-  self->time_us = packet->time_us - origin_us;
-  self->from_client = from_client;
-  self->phase = packet->phase;
-  self->length = packet->origlen;
-  self->protocol = "TCP";
-  self->alarm = (packet->flags & HB_TCP_RST) || (packet->analysis & HB_SEGMENT_ALARMS);
+  if (packet == NULL || self->label != NULL)
+    return;
+  flags = hb_packet_format_flags (packet->flags);
+  payload = hb_packet_format_payload (packet);
+  label = g_string_new (flags);
   {
     /* Wireshark's labels, as its Info column says them but for "TCP ". */
     g_auto(GStrv) labels = hb_packet_analysis_labels (packet);
@@ -137,8 +136,22 @@ hb_segment_new_from_packet (HbPacket *packet,
                          (packet->payload_len > 0 ? strlen (" Len=") + g_snprintf (NULL, 0, "%u", packet->payload_len) : 0));
   self->label = g_string_free (label, FALSE);
   self->info = hb_packet_format_info (packet);
-  self->source = g_strdup (packet->src);
-  self->destination = g_strdup (packet->dst);
+}
+
+HbSegment *
+hb_segment_new_from_packet (HbPacket *packet,
+                            gint64    origin_us,
+                            gboolean  from_client)
+{
+  HbSegment *self = g_object_new (HB_TYPE_SEGMENT, NULL);
+
+  self->packet = hb_packet_ref (packet);
+  self->time_us = packet->time_us - origin_us;
+  self->from_client = from_client;
+  self->phase = packet->phase;
+  self->length = packet->origlen;
+  self->protocol = "TCP";
+  self->alarm = (packet->flags & HB_TCP_RST) || (packet->analysis & HB_SEGMENT_ALARMS);
   return self;
 }
 
@@ -173,10 +186,38 @@ hb_segment_get_read (HbSegment   *self,
 gint64 hb_segment_get_time (HbSegment *self) { return self->time_us; }
 gboolean hb_segment_get_from_client (HbSegment *self) { return self->from_client; }
 HbTcpPhase hb_segment_get_phase (HbSegment *self) { return self->phase; }
-const char *hb_segment_get_label (HbSegment *self) { return self->label; }
-const char *hb_segment_get_info (HbSegment *self) { return self->info; }
-const char *hb_segment_get_source (HbSegment *self) { return self->source ? self->source : ""; }
-const char *hb_segment_get_destination (HbSegment *self) { return self->destination ? self->destination : ""; }
+
+const char *
+hb_segment_get_label (HbSegment *self)
+{
+  ensure_packet_text (self);
+  return self->label;
+}
+
+const char *
+hb_segment_get_info (HbSegment *self)
+{
+  ensure_packet_text (self);
+  return self->info;
+}
+
+/* A packet's own addresses unless set apart. */
+const char *
+hb_segment_get_source (HbSegment *self)
+{
+  if (self->source == NULL && self->packet != NULL)
+    return self->packet->src;
+  return self->source ? self->source : "";
+}
+
+const char *
+hb_segment_get_destination (HbSegment *self)
+{
+  if (self->destination == NULL && self->packet != NULL)
+    return self->packet->dst;
+  return self->destination ? self->destination : "";
+}
+
 const char *hb_segment_get_protocol (HbSegment *self) { return self->protocol; }
 guint hb_segment_get_length (HbSegment *self) { return self->length; }
 HbPacket *hb_segment_get_packet (HbSegment *self) { return self->packet; }
@@ -591,6 +632,7 @@ hb_segment_format_numbered (HbSegment       *self,
 
   g_return_val_if_fail (HB_IS_SEGMENT (self), NULL);
 
+  ensure_packet_text (self);
   if (p == NULL || self->head == NULL || numbers == HB_LADDER_NUMBERS_OFF || p->cut == HB_PACKET_CUT_PORTS)
     return g_strdup (self->label);
 

@@ -13,6 +13,7 @@
 
 #include <glib/gi18n.h>
 
+#include "hb-capture-loader.h"
 #include "hb-capture-session.h"
 #include "hb-clock.h"
 #include "hb-ladder.h"
@@ -38,6 +39,7 @@ struct _HbTimelineWindow
   GtkLabel             *notice_label;
   GtkImage             *notice_icon;
   GtkLabel             *status_label;
+  HbCaptureLoader      *loader;
 
   GListStore           *segments;
   GtkSingleSelection   *selection;
@@ -65,6 +67,7 @@ struct _HbTimelineWindow
 
   /* Packets: from a file, or from a live capture of the connection. */
   HbCaptureFile        *file;
+  char                 *file_name;    /* as the window shows it */
   HbCaptureSession     *session;
   HbConversation       *conversation;
   int                   linktype;
@@ -452,6 +455,26 @@ typedef enum
   COL_PHASE,
 } Column;
 
+/* The Info cell's whole text, asked for when the pointer rests on it:
+ * setting a tooltip on every bind asks the X server where the pointer is,
+ * twice, which made a jump through a long table take a quarter second a
+ * frame. */
+static gboolean
+info_tooltip (GtkWidget  *label,
+              int         x,
+              int         y,
+              gboolean    keyboard,
+              GtkTooltip *tooltip,
+              gpointer    data)
+{
+  const char *text = gtk_label_get_text (GTK_LABEL (label));
+
+  if (text == NULL || *text == '\0')
+    return FALSE;
+  gtk_tooltip_set_text (tooltip, text);
+  return TRUE;
+}
+
 static void
 cell_setup (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer data)
 {
@@ -462,6 +485,11 @@ cell_setup (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer data)
   gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
   if (column == COL_NO || column == COL_TIME || column == COL_LENGTH)
     gtk_widget_add_css_class (label, "numeric");
+  if (column == COL_INFO)
+    {
+      gtk_widget_set_has_tooltip (label, TRUE);
+      g_signal_connect (label, "query-tooltip", G_CALLBACK (info_tooltip), NULL);
+    }
   gtk_list_item_set_child (item, label);
 }
 
@@ -505,8 +533,6 @@ cell_bind (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer data)
       break;
     }
   gtk_label_set_text (label, text);
-  if (column == COL_INFO)
-    gtk_widget_set_tooltip_text (GTK_WIDGET (label), text);
 }
 
 static void
@@ -561,6 +587,16 @@ show_conversation (HbTimelineWindow *self,
   g_set_object (&self->conversation, conversation);
   self->linktype = linktype;
   self->origin_us = origin_us;
+  /* A file's connection is whole and may be long: every packet, added a
+   * slice at a time (on_file_filled () goes on). */
+  if (self->file != NULL)
+    {
+      hb_ladder_set_selected (self->ladder, -1);
+      gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
+      hb_capture_loader_fill (self->loader, self->segments, packets, origin_us);
+      gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.save-packets", TRUE);
+      return;
+    }
   /* The newest rows, as many as a ladder keeps. */
   for (guint i = packets->len > HB_SEGMENTS_MAX ? packets->len - HB_SEGMENTS_MAX : 0; i < packets->len; i++)
     {
@@ -807,27 +843,29 @@ use_lab_settings (HbTimelineWindow *self)
   hb_capture_file_set_lab_patterns (self->file, heartbeat, ack);
 }
 
-static gboolean
-load_file (HbTimelineWindow *self,
-           GFile            *file)
+/* The file has been read (hb_capture_loader_load ()): its connections
+ * are offered, the first shown, and what went wrong said. */
+static void
+on_file_loaded (HbCaptureLoader  *loader,
+                const GError     *error,
+                HbTimelineWindow *self)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *path = g_file_get_path (file);
-  g_autofree char *name = g_file_get_basename (file);
-  g_autofree char *title = NULL;
+  const char *name = self->file_name;
   g_autoptr(GtkStringList) names = gtk_string_list_new (NULL);
   GPtrArray *conversations, *notes;
-  gboolean loaded;
+  gboolean loaded = error == NULL;
 
-  self->file = hb_capture_file_new ();
-  use_lab_settings (self);
-  hb_capture_file_set_server_port (self->file, self->captured_port);
-  loaded = path != NULL && hb_capture_file_load (self->file, path, &error);
-  if (path == NULL)
-    g_set_error (&error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, _("Only local files can be opened"));
+  gtk_label_set_text (self->tcp_label, _("A capture file: the kernel has no state to show for it."));
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_autofree char *text = g_strdup_printf (_("Reading %s was cancelled: nothing is shown."), name);
 
-  title = g_strdup_printf (_("Timeline: %s"), name);
-  gtk_window_set_title (GTK_WINDOW (self), title);
+      show_notice (self, text, FALSE);
+      hb_ladder_set_empty_text (self->ladder, _("No TCP connection to show."));
+      gtk_label_set_text (self->explanation_label, "");
+      update_status (self);
+      return;
+    }
 
   conversations = hb_capture_file_get_conversations (self->file);
   notes = hb_capture_file_get_notes (self->file);
@@ -898,7 +936,6 @@ load_file (HbTimelineWindow *self,
       show_notice (self, text, FALSE);
       self->notice_is_choice = TRUE;
     }
-  gtk_label_set_text (self->tcp_label, _("A capture file: the kernel has no state to show for it."));
   if (conversations->len == 0)
     {
       /* Nothing will come: no promise of segments, no lesson on them. */
@@ -906,7 +943,64 @@ load_file (HbTimelineWindow *self,
       gtk_label_set_text (self->explanation_label, "");
     }
   update_status (self);
-  return conversations->len > 0;
+}
+
+/* The chosen connection's rows are all there, or as many as came before
+ * Cancel. */
+static void
+on_file_filled (HbCaptureLoader  *loader,
+                gboolean          complete,
+                HbTimelineWindow *self)
+{
+  GListModel *model = G_LIST_MODEL (self->segments);
+  g_autoptr(HbSegment) first = g_list_model_get_item (model, 0);
+
+  /* Start reading at the start, not at the last packet. */
+  if (first != NULL && hb_ladder_get_selected (self->ladder) < 0)
+    explain (self, first);
+  if (!complete && self->conversation != NULL)
+    {
+      guint total = hb_conversation_get_n_packets (self->conversation);
+      g_autofree char *text =
+        g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Stopped: %u of %u packet is shown.",
+                                      "Stopped: %u of %u packets are shown.", total),
+                         g_list_model_get_n_items (model) - self->n_note_rows, total);
+
+      show_notice (self, text, FALSE);
+    }
+  update_status (self);
+}
+
+/* Reads @file in a worker thread; the window answers meanwhile, with a
+ * progress bar and a Cancel button in its status line. */
+static void
+load_file (HbTimelineWindow *self,
+           GFile            *file)
+{
+  g_autofree char *path = g_file_get_path (file);
+  g_autofree char *title = NULL;
+
+  self->file = hb_capture_file_new ();
+  self->file_name = g_file_get_basename (file);
+  use_lab_settings (self);
+  hb_capture_file_set_server_port (self->file, self->captured_port);
+
+  title = g_strdup_printf (_("Timeline: %s"), self->file_name);
+  gtk_window_set_title (GTK_WINDOW (self), title);
+
+  g_signal_connect (self->loader, "loaded", G_CALLBACK (on_file_loaded), self);
+  g_signal_connect (self->loader, "filled", G_CALLBACK (on_file_filled), self);
+  if (path == NULL)
+    {
+      g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                                                     _("Only local files can be opened"));
+
+      on_file_loaded (self->loader, error, self);
+      return;
+    }
+  hb_ladder_set_empty_text (self->ladder, _("Reading the capture file…"));
+  gtk_label_set_text (self->status_label, "");
+  hb_capture_loader_load (self->loader, self->file, path, self->file_name);
 }
 
 static void
@@ -1089,6 +1183,12 @@ hb_timeline_window_dispose (GObject *object)
   g_clear_handle_id (&self->tcp_timer, g_source_remove);
   g_clear_handle_id (&self->fast_timer, g_source_remove);
   g_clear_handle_id (&self->end_idle, g_source_remove);
+  if (self->loader != NULL)
+    {
+      /* Its worker may hold it a little longer: it stops, and tells no one. */
+      g_signal_handlers_disconnect_by_data (self->loader, self);
+      hb_capture_loader_cancel (self->loader);
+    }
   if (self->dialog != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->dialog, self);
@@ -1125,6 +1225,7 @@ hb_timeline_window_finalize (GObject *object)
   g_free (self->remote_ip);
   g_free (self->client_label);
   g_free (self->server_label);
+  g_free (self->file_name);
   G_OBJECT_CLASS (hb_timeline_window_parent_class)->finalize (object);
 }
 
@@ -1138,6 +1239,7 @@ hb_timeline_window_class_init (HbTimelineWindowClass *klass)
   object_class->finalize = hb_timeline_window_finalize;
 
   g_type_ensure (HB_TYPE_LADDER);
+  g_type_ensure (HB_TYPE_CAPTURE_LOADER);
   gtk_widget_class_set_template_from_resource (widget_class, "/org/heartbeatlab/HeartbeatLab/hb-timeline-window.ui");
   gtk_widget_class_bind_template_child (widget_class, HbTimelineWindow, ladder_scroller);
   gtk_widget_class_bind_template_child (widget_class, HbTimelineWindow, ladder);
@@ -1153,6 +1255,7 @@ hb_timeline_window_class_init (HbTimelineWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HbTimelineWindow, notice_label);
   gtk_widget_class_bind_template_child (widget_class, HbTimelineWindow, notice_icon);
   gtk_widget_class_bind_template_child (widget_class, HbTimelineWindow, status_label);
+  gtk_widget_class_bind_template_child (widget_class, HbTimelineWindow, loader);
 
   gtk_widget_class_install_action (widget_class, "win.zoom", "i", zoom_action);
   gtk_widget_class_install_action (widget_class, "win.export-ladder", "s", export_action);
@@ -1311,6 +1414,13 @@ hb_timeline_window_get_segments (HbTimelineWindow *self)
 {
   g_return_val_if_fail (HB_IS_TIMELINE_WINDOW (self), NULL);
   return G_LIST_MODEL (self->segments);
+}
+
+gboolean
+hb_timeline_window_get_loading (HbTimelineWindow *self)
+{
+  g_return_val_if_fail (HB_IS_TIMELINE_WINDOW (self), FALSE);
+  return hb_capture_loader_get_busy (self->loader);
 }
 
 HbCaptureSession *

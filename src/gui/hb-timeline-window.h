@@ -25,7 +25,9 @@ HbTimelineWindow *hb_timeline_window_new          (GtkApplication *application,
                                                    const char     *client_label,
                                                    const char     *server_label);
 /* Shows the TCP connections of a pcap or pcapng file; problems with the
- * file are explained in the window. */
+ * file are explained in the window. The file is read in a worker thread
+ * and its rows added a slice at a time: the window answers meanwhile
+ * (hb_timeline_window_get_loading ()). */
 HbTimelineWindow *hb_timeline_window_new_for_file (GtkApplication *application,
                                                    GFile          *file);
 HbTimelineWindow *hb_timeline_window_new_for_live_capture (GtkApplication *application,
@@ -39,6 +41,8 @@ GListModel       *hb_timeline_window_get_segments (HbTimelineWindow *self);
 gboolean          hb_timeline_window_save_packets (HbTimelineWindow *self,
                                                    const char       *path,
                                                    GError          **error);
+/* Whether a capture file is still being read, or its rows added. */
+gboolean          hb_timeline_window_get_loading  (HbTimelineWindow *self);
 /* The live capture this window shows or joined, if any. */
 HbCaptureSession *hb_timeline_window_get_capture_session (HbTimelineWindow *self);
 

@@ -1,0 +1,302 @@
+/* hb-capture-loader.c - opens a capture file without stopping the window: a worker thread, then rows a slice at a time
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * A capture of 200,000 frames takes a second or more to read and analyse,
+ * and as long again to turn into rows if it were done at once: the window
+ * would not paint, nor answer a click, meanwhile. The file is read in a
+ * GTask's worker thread (hb_capture_file_load_async()), which has the
+ * HbCaptureFile to itself until it is done; the main loop only polls its
+ * progress. The rows are then made and added to the list from an idle
+ * source, a slice per pass, each slice sized from how long the last one
+ * took (adding rows is also when the table makes its row widgets), so the
+ * loop never waits on more than a few milliseconds of it.
+ *
+ * The loader is a child of its window: disposed with it, it cancels the
+ * read, stops the fill and says nothing more.
+ */
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "hb-capture-loader.h"
+#include "hb-segment.h"
+
+/* The share of the bar that reading takes (measured: about three
+ * quarters of the time; the rest is making the rows). */
+#define READ_SHARE     0.75
+#define PROGRESS_MS    50
+/* Rows per slice: from FIRST_SLICE, doubled after a slice quicker than
+ * QUICK_US, halved after one slower than SLOW_US. */
+#define FIRST_SLICE    4
+#define MIN_SLICE      4
+#define MAX_SLICE      16384
+#define QUICK_US       3000
+#define SLOW_US        10000
+
+struct _HbCaptureLoader
+{
+  GtkWidget       parent_instance;
+
+  GtkWidget      *box;
+  GtkLabel       *label;
+  GtkProgressBar *bar;
+  GtkButton      *cancel_button;
+
+  /* The read under way. */
+  HbCaptureFile  *file;
+  GCancellable   *cancellable;
+  guint           progress_timer;
+
+  /* The fill under way. */
+  GListStore     *store;
+  GPtrArray      *packets;
+  gint64          origin_us;
+  guint           next;        /* the next packet to add */
+  guint           slice;       /* how many the next slice adds */
+  guint           fill_source;
+
+  gboolean        disposed;
+};
+
+enum
+{
+  LOADED,
+  FILLED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (HbCaptureLoader, hb_capture_loader, GTK_TYPE_WIDGET)
+
+static void
+update_busy (HbCaptureLoader *self)
+{
+  gtk_widget_set_visible (GTK_WIDGET (self), hb_capture_loader_get_busy (self));
+}
+
+static gboolean
+show_progress (gpointer data)
+{
+  HbCaptureLoader *self = data;
+
+  gtk_progress_bar_set_fraction (self->bar, READ_SHARE * hb_capture_file_get_progress (self->file));
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_read (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(HbCaptureLoader) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  hb_capture_file_load_finish (HB_CAPTURE_FILE (source), result, &error);
+  /* Gone with its window: nobody to tell. */
+  if (self->disposed)
+    return;
+  g_clear_handle_id (&self->progress_timer, g_source_remove);
+  g_clear_object (&self->file);
+  g_clear_object (&self->cancellable);
+  gtk_progress_bar_set_fraction (self->bar, READ_SHARE);
+  g_signal_emit (self, signals[LOADED], 0, error);
+  update_busy (self);
+}
+
+void
+hb_capture_loader_load (HbCaptureLoader *self,
+                        HbCaptureFile   *file,
+                        const char      *path,
+                        const char      *name)
+{
+  g_autofree char *text = NULL;
+
+  g_return_if_fail (HB_IS_CAPTURE_LOADER (self));
+  g_return_if_fail (HB_IS_CAPTURE_FILE (file));
+  g_return_if_fail (path != NULL);
+  g_return_if_fail (self->file == NULL);
+
+  self->file = g_object_ref (file);
+  self->cancellable = g_cancellable_new ();
+  /* Translators: while a capture file is read: "Reading big.pcap…". */
+  text = g_strdup_printf (_("Reading %s…"), name);
+  gtk_label_set_text (self->label, text);
+  gtk_progress_bar_set_fraction (self->bar, 0);
+  self->progress_timer = g_timeout_add (PROGRESS_MS, show_progress, self);
+  hb_capture_file_load_async (file, path, self->cancellable, on_read, g_object_ref (self));
+  update_busy (self);
+}
+
+static void
+end_fill (HbCaptureLoader *self,
+          gboolean         complete)
+{
+  g_clear_handle_id (&self->fill_source, g_source_remove);
+  g_clear_object (&self->store);
+  g_clear_pointer (&self->packets, g_ptr_array_unref);
+  update_busy (self);
+  g_signal_emit (self, signals[FILLED], 0, complete);
+}
+
+static void
+show_fill_progress (HbCaptureLoader *self)
+{
+  guint n = self->packets->len;
+  g_autofree char *text =
+    /* Translators: while a capture's rows are added: "Showing 1200 of 200000 packets…". */
+    g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Showing %u of %u packet…", "Showing %u of %u packets…", n),
+                     self->next, n);
+
+  gtk_label_set_text (self->label, text);
+  gtk_progress_bar_set_fraction (self->bar, READ_SHARE + (1 - READ_SHARE) * (n > 0 ? (double) self->next / n : 1));
+}
+
+static gboolean
+fill_slice (gpointer data)
+{
+  HbCaptureLoader *self = data;
+  guint n = MIN (self->slice, self->packets->len - self->next);
+  guint shown = g_list_model_get_n_items (G_LIST_MODEL (self->store));
+  g_autoptr(GPtrArray) segs = g_ptr_array_new_full (n, g_object_unref);
+  gint64 start = g_get_monotonic_time ();
+  gint64 took;
+
+  for (guint i = self->next; i < self->next + n; i++)
+    {
+      HbPacket *packet = self->packets->pdata[i];
+
+      g_ptr_array_add (segs, hb_segment_new_from_packet (packet, self->origin_us, packet->from_client));
+    }
+  /* The first slice replaces what was shown. */
+  if (self->next == 0)
+    g_list_store_splice (self->store, 0, shown, segs->pdata, n);
+  else
+    g_list_store_splice (self->store, shown, 0, segs->pdata, n);
+  self->next += n;
+
+  took = g_get_monotonic_time () - start;
+  if (took < QUICK_US)
+    self->slice = MIN (self->slice * 2, MAX_SLICE);
+  else if (took > SLOW_US)
+    self->slice = MAX (self->slice / 2, MIN_SLICE);
+
+  if (self->next < self->packets->len)
+    {
+      show_fill_progress (self);
+      return G_SOURCE_CONTINUE;
+    }
+  self->fill_source = 0;
+  end_fill (self, TRUE);
+  return G_SOURCE_REMOVE;
+}
+
+void
+hb_capture_loader_fill (HbCaptureLoader *self,
+                        GListStore      *store,
+                        GPtrArray       *packets,
+                        gint64           origin_us)
+{
+  g_return_if_fail (HB_IS_CAPTURE_LOADER (self));
+  g_return_if_fail (G_IS_LIST_STORE (store));
+  g_return_if_fail (packets != NULL);
+
+  g_clear_handle_id (&self->fill_source, g_source_remove);
+  g_set_object (&self->store, store);
+  g_clear_pointer (&self->packets, g_ptr_array_unref);
+  self->packets = g_ptr_array_ref (packets);
+  self->origin_us = origin_us;
+  self->next = 0;
+  self->slice = FIRST_SLICE;
+  show_fill_progress (self);
+  /* Below redrawing and input: the window paints and answers between slices. */
+  self->fill_source = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, fill_slice, self, NULL);
+  update_busy (self);
+}
+
+void
+hb_capture_loader_cancel (HbCaptureLoader *self)
+{
+  g_return_if_fail (HB_IS_CAPTURE_LOADER (self));
+
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  else if (self->fill_source != 0)
+    end_fill (self, FALSE);
+}
+
+gboolean
+hb_capture_loader_get_busy (HbCaptureLoader *self)
+{
+  g_return_val_if_fail (HB_IS_CAPTURE_LOADER (self), FALSE);
+  return self->file != NULL || self->fill_source != 0;
+}
+
+static void
+on_cancel_clicked (GtkButton       *button,
+                   HbCaptureLoader *self)
+{
+  hb_capture_loader_cancel (self);
+}
+
+static void
+hb_capture_loader_dispose (GObject *object)
+{
+  HbCaptureLoader *self = HB_CAPTURE_LOADER (object);
+
+  self->disposed = TRUE;
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->file);
+  g_clear_handle_id (&self->progress_timer, g_source_remove);
+  g_clear_handle_id (&self->fill_source, g_source_remove);
+  g_clear_object (&self->store);
+  g_clear_pointer (&self->packets, g_ptr_array_unref);
+  gtk_widget_dispose_template (GTK_WIDGET (self), HB_TYPE_CAPTURE_LOADER);
+  G_OBJECT_CLASS (hb_capture_loader_parent_class)->dispose (object);
+}
+
+static void
+hb_capture_loader_class_init (HbCaptureLoaderClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = hb_capture_loader_dispose;
+
+  /**
+   * HbCaptureLoader::loaded:
+   * @error: (nullable): why the file could not be read whole, as
+   *   hb_capture_file_load() says it; G_IO_ERROR_CANCELLED when cancelled
+   *
+   * The read is over. Not emitted once the loader is disposed.
+   */
+  signals[LOADED] = g_signal_new ("loaded", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                  G_TYPE_NONE, 1, G_TYPE_ERROR);
+  /**
+   * HbCaptureLoader::filled:
+   * @complete: every packet is a row; FALSE when cancelled
+   *
+   * The fill is over. Not emitted when a new fill replaces it, nor once
+   * the loader is disposed.
+   */
+  signals[FILLED] = g_signal_new ("filled", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                  G_TYPE_NONE, 1, G_TYPE_BOOLEAN);
+
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_template_from_resource (widget_class, "/org/heartbeatlab/HeartbeatLab/hb-capture-loader.ui");
+  gtk_widget_class_bind_template_child (widget_class, HbCaptureLoader, box);
+  gtk_widget_class_bind_template_child (widget_class, HbCaptureLoader, label);
+  gtk_widget_class_bind_template_child (widget_class, HbCaptureLoader, bar);
+  gtk_widget_class_bind_template_child (widget_class, HbCaptureLoader, cancel_button);
+  gtk_widget_class_bind_template_callback (widget_class, on_cancel_clicked);
+}
+
+static void
+hb_capture_loader_init (HbCaptureLoader *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}
