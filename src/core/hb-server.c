@@ -2,8 +2,10 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * GSocketService accepts; every accepted socket is then driven by one
- * HbPoller (epoll) in the same main loop. Time-driven work — heartbeats,
+ * A listening GSocket of its own accepts, up to 64 clients a wake-up
+ * (GSocketService takes one per main-loop pass, and at the open-file
+ * limit retries at once for ever); every accepted socket is then driven
+ * by one HbPoller (epoll) in the same main loop. Time-driven work — heartbeats,
  * late and dead verdicts, the bound on a graceful close — hangs off one
  * min-heap of per-connection deadlines behind a single timer source, so
  * an idle server with many clients wakes only when something is due.
