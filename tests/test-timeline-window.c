@@ -1422,6 +1422,51 @@ test_export_fits_labels (void)
   g_rmdir (dir);
 }
 
+/* Opening a tab of the lower notebook shows its text unselected, however
+ * the focus came into the notebook (a click in the explanation, the
+ * keyboard on the tabs): a selectable label given the focus by the page
+ * switch would select all of itself. */
+static void
+test_tab_text_unselected (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("hb-timeline-XXXXXX", NULL);
+  g_autofree char *path = write_two_conversations (dir);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  HbTimelineWindow *win = hb_timeline_window_new_for_file (NULL, file);
+  GtkNotebook *notebook = CHILD (win, "notebook");
+  GtkLabel *tcp = CHILD (win, "tcp_label");
+  GtkLabel *explanation = CHILD (win, "explanation_label");
+  gboolean moved = FALSE;
+
+  gtk_window_present (GTK_WINDOW (win));
+  hb_assert_eventually (gtk_widget_get_mapped (GTK_WIDGET (win)));
+  g_assert_cmpstr (gtk_label_get_text (tcp), !=, "");
+
+  /* The reader was in the explanation, then opens the TCP State tab. */
+  g_assert_true (gtk_widget_grab_focus (GTK_WIDGET (explanation)));
+  gtk_label_select_region (explanation, 0, 0);
+  gtk_notebook_set_current_page (notebook, 2);
+  hb_assert_eventually (gtk_widget_get_mapped (GTK_WIDGET (tcp)));
+  g_assert_false (gtk_label_get_selection_bounds (tcp, NULL, NULL));
+  /* And back: the explanation does not open selected either. */
+  gtk_notebook_set_current_page (notebook, 0);
+  hb_assert_eventually (gtk_widget_get_mapped (GTK_WIDGET (explanation)));
+  g_assert_false (gtk_label_get_selection_bounds (explanation, NULL, NULL));
+
+  /* From the tabs, by keyboard: Ctrl+Page Down goes to the next page. */
+  gtk_notebook_set_current_page (notebook, 1);
+  g_assert_true (gtk_widget_grab_focus (GTK_WIDGET (notebook)));
+  g_signal_emit_by_name (notebook, "change-current-page", 1, &moved);
+  g_assert_true (moved);
+  g_assert_cmpint (gtk_notebook_get_current_page (notebook), ==, 2);
+  hb_assert_eventually (gtk_widget_get_mapped (GTK_WIDGET (tcp)));
+  g_assert_false (gtk_label_get_selection_bounds (tcp, NULL, NULL));
+
+  gtk_window_destroy (GTK_WINDOW (win));
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1446,6 +1491,7 @@ main (int   argc,
   g_test_add_func ("/gui/timeline/lab/live-capture", test_lab_live_capture);
   g_test_add_func ("/gui/timeline/lab/capture-file", test_lab_capture_file);
   g_test_add_func ("/gui/timeline/textbook-numbers", test_textbook_numbers);
+  g_test_add_func ("/gui/timeline/tab-text-unselected", test_tab_text_unselected);
 
   return g_test_run ();
 }

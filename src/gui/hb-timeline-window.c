@@ -72,6 +72,8 @@ struct _HbTimelineWindow
   guint                 n_notes;
 
   gboolean              syncing;
+  gboolean              page_had_selection;  /* the page being opened, before */
+  int                   page_selection[2];
   gboolean              follow_end;   /* the ladder shows its last rows */
   GtkNativeDialog      *dialog;       /* open file chooser, if any */
 };
@@ -1078,6 +1080,52 @@ export_action (GtkWidget *widget, const char *action_name, GVariant *param)
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
 }
 
+/* The text label on a page of the notebook, if the page is one. */
+static GtkLabel *
+page_label (HbTimelineWindow *self,
+            GtkWidget        *page)
+{
+  if (gtk_widget_is_ancestor (GTK_WIDGET (self->explanation_label), page))
+    return self->explanation_label;
+  if (gtk_widget_is_ancestor (GTK_WIDGET (self->tcp_label), page))
+    return self->tcp_label;
+  return NULL;
+}
+
+/* Opening a page when the focus is in the notebook moves the focus into
+ * the page, and a selectable label that gets it selects all its text
+ * (GTK 4.8 has no per-label select-on-focus), even when the notebook then
+ * keeps the focus itself: it reads as if something had been done to the
+ * text. The page opens with the selection it had. */
+static void
+on_page_switching (GtkNotebook      *notebook,
+                   GtkWidget        *page,
+                   guint             page_num,
+                   HbTimelineWindow *self)
+{
+  GtkLabel *label = page_label (self, page);
+
+  self->page_had_selection = label != NULL &&
+                             gtk_label_get_selection_bounds (label, &self->page_selection[0],
+                                                             &self->page_selection[1]);
+}
+
+static void
+on_page_switched (GtkNotebook      *notebook,
+                  GtkWidget        *page,
+                  guint             page_num,
+                  HbTimelineWindow *self)
+{
+  GtkLabel *label = page_label (self, page);
+
+  if (label == NULL)
+    return;
+  if (self->page_had_selection)
+    gtk_label_select_region (label, self->page_selection[0], self->page_selection[1]);
+  else if (gtk_label_get_selection_bounds (label, NULL, NULL))
+    gtk_label_select_region (label, 0, 0);
+}
+
 /* ---------------------------------------------------------------------- */
 /* GObject                                                                 */
 
@@ -1221,6 +1269,8 @@ hb_timeline_window_init (HbTimelineWindow *self)
   g_signal_connect (self->selection, "notify::selected", G_CALLBACK (on_table_selected), self);
   g_signal_connect_after (self->segments, "items-changed", G_CALLBACK (on_segments_changed), self);
   g_signal_connect (self->conversation_dropdown, "notify::selected", G_CALLBACK (on_conversation_chosen), self);
+  g_signal_connect (self->notebook, "switch-page", G_CALLBACK (on_page_switching), self);
+  g_signal_connect_after (self->notebook, "switch-page", G_CALLBACK (on_page_switched), self);
 
   gtk_application_window_set_show_menubar (GTK_APPLICATION_WINDOW (self), FALSE);
   gtk_label_set_text (self->explanation_label, hb_phase_explanation (HB_TCP_PHASE_HANDSHAKE));
