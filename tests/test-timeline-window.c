@@ -1279,7 +1279,7 @@ test_lab_client_record (void)
     g_assert_cmpstr (hb_segment_get_protocol (segment_at (win, row)), ==, "Raw");
     g_assert_nonnull (find_label (win, "2 bytes", NULL));
     g_assert_true (g_str_has_suffix (gtk_label_get_text (CHILD (win, "status_label")),
-                                     "the application's own record (no capture): reads, writes, connects and closes"));
+                                     "this client window's own record (no capture): reads, writes, connects and closes"));
     gtk_window_destroy (GTK_WINDOW (win));
   }
 }
@@ -1467,6 +1467,64 @@ test_tab_text_unselected (void)
   g_rmdir (dir);
 }
 
+static guint
+n_timeline_windows (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+  guint n = 0;
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) w = g_list_model_get_item (toplevels, i);
+
+      n += HB_IS_TIMELINE_WINDOW (w);
+    }
+  return n;
+}
+
+/* The server window's Timeline for one client: a second click presents
+ * the same window; the status line says it is the server's record of that
+ * client, and when the connection has ended. */
+static void
+test_server_record_per_connection (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  g_autoptr(HbClient) client = NULL;
+  HbServerWindow *server_win;
+  HbServer *server;
+  HbTimelineWindow *tl;
+  GtkSelectionModel *rows;
+  GtkLabel *status;
+
+  g_settings_set_uint (settings, "interval-ms", 300);
+  g_settings_set_uint (settings, "timeout-ms", 2000);
+  g_settings_set_uint (settings, "port", 0);
+  server_win = hb_server_window_new (NULL);
+  gtk_window_present (GTK_WINDOW (server_win));
+  g_assert_true (hb_server_window_start (server_win));
+  server = hb_server_window_get_server (server_win);
+  client = hb_client_new ("127.0.0.1", hb_server_get_port (server), "fay");
+  hb_client_connect (client);
+  rows = gtk_column_view_get_model (hb_test_child (server_win, HB_TYPE_SERVER_WINDOW, "column_view"));
+  hb_assert_eventually (g_list_model_get_n_items (G_LIST_MODEL (rows)) == 1);
+  gtk_selection_model_select_item (rows, 0, TRUE);
+
+  g_assert_cmpuint (n_timeline_windows (), ==, 0);
+  gtk_widget_activate_action (GTK_WIDGET (server_win), "win.show-timeline", NULL);
+  gtk_widget_activate_action (GTK_WIDGET (server_win), "win.show-timeline", NULL);
+  g_assert_cmpuint (n_timeline_windows (), ==, 1);
+  tl = find_timeline_window ();
+  status = CHILD (tl, "status_label");
+  g_assert_true (g_str_has_suffix (gtk_label_get_text (status),
+                                   "the server's record of this client (no capture): lines, connects and closes"));
+
+  hb_client_disconnect (client);
+  hb_assert_eventually (g_str_has_suffix (gtk_label_get_text (status), " · this connection has ended"));
+
+  gtk_window_destroy (GTK_WINDOW (tl));
+  gtk_window_destroy (GTK_WINDOW (server_win));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1492,6 +1550,7 @@ main (int   argc,
   g_test_add_func ("/gui/timeline/lab/capture-file", test_lab_capture_file);
   g_test_add_func ("/gui/timeline/textbook-numbers", test_textbook_numbers);
   g_test_add_func ("/gui/timeline/tab-text-unselected", test_tab_text_unselected);
+  g_test_add_func ("/gui/timeline/server-record-per-connection", test_server_record_per_connection);
 
   return g_test_run ();
 }
