@@ -121,6 +121,7 @@ enum {
 enum {
   CLIENT_CONNECTED,
   CLIENT_HELLO,
+  CLIENT_LIVENESS,
   MESSAGE,
   PING_SENT,
   PONG,
@@ -575,6 +576,7 @@ set_liveness (HbServer     *self,
   conn->liveness = liveness;
   hb_timeline_append (conn->timeline, HB_EVENT_STATE, HB_VERB_UNKNOWN, 0, liveness, HB_INITIATOR_LOCAL);
   _hb_connection_notify (conn, HB_CONNECTION_PROP_LIVENESS);
+  g_signal_emit (self, signals[CLIENT_LIVENESS], 0, conn, liveness);
 }
 
 static void
@@ -848,6 +850,7 @@ handle_pong (HbServer     *self,
   gint64 now = g_get_monotonic_time ();
   HbPingRecord *rec = &conn->pings[seq % HB_PING_RING];
   gint64 rtt = -1;
+  gboolean watched;
 
   conn->pongs_received++;
   if (seq == 0 || seq > conn->ping_seq)
@@ -857,7 +860,11 @@ handle_pong (HbServer     *self,
       return;
     }
 
-  g_object_freeze_notify (G_OBJECT (conn));
+  watched = _hb_connection_is_watched (conn);
+  /* Several properties change at once: one look for listeners, and when
+   * there are some, one notification of them all. */
+  if (watched)
+    g_object_freeze_notify (G_OBJECT (conn));
   if (timed && rec->seq == seq && rec->sent_mono != 0)
     {
       rtt = now - rec->sent_mono;
@@ -866,10 +873,13 @@ handle_pong (HbServer     *self,
       conn->rtt_max = MAX (conn->rtt_max, rtt);
       conn->rtt_sum += rtt;
       conn->rtt_count++;
-      _hb_connection_notify (conn, HB_CONNECTION_PROP_RTT_LAST);
-      _hb_connection_notify (conn, HB_CONNECTION_PROP_RTT_MIN);
-      _hb_connection_notify (conn, HB_CONNECTION_PROP_RTT_AVG);
-      _hb_connection_notify (conn, HB_CONNECTION_PROP_RTT_MAX);
+      if (watched)
+        {
+          _hb_connection_notify (conn, HB_CONNECTION_PROP_RTT_LAST);
+          _hb_connection_notify (conn, HB_CONNECTION_PROP_RTT_MIN);
+          _hb_connection_notify (conn, HB_CONNECTION_PROP_RTT_AVG);
+          _hb_connection_notify (conn, HB_CONNECTION_PROP_RTT_MAX);
+        }
     }
 
   /* Those before @seq still waiting will never be answered (the lab's
@@ -896,12 +906,16 @@ handle_pong (HbServer     *self,
         conn->owed_since_mono = owed->queued_mono;
     }
   conn->last_pong_wall = g_get_real_time ();
-  _hb_connection_notify (conn, HB_CONNECTION_PROP_LAST_PONG);
-  _hb_connection_notify (conn, HB_CONNECTION_PROP_PONGS_RECEIVED);
+  if (watched)
+    {
+      _hb_connection_notify (conn, HB_CONNECTION_PROP_LAST_PONG);
+      _hb_connection_notify (conn, HB_CONNECTION_PROP_PONGS_RECEIVED);
+    }
 
   if (oldest_unanswered (conn) == NULL || late_at (self, conn) > now)
     set_liveness (self, conn, HB_LIVENESS_ALIVE);
-  g_object_thaw_notify (G_OBJECT (conn));
+  if (watched)
+    g_object_thaw_notify (G_OBJECT (conn));
 
   schedule (self, conn);
   g_signal_emit (self, signals[PONG], 0, conn, seq, rtt);
@@ -1033,7 +1047,7 @@ on_data (HbChannel    *channel,
          gpointer      user_data)
 {
   HbConnection *conn = user_data;
-  HbServer *self = g_object_get_data (G_OBJECT (conn), "hb-server");
+  HbServer *self = conn->server;
   g_autoptr(GArray) pieces = g_array_new (FALSE, FALSE, sizeof (LabPiece));
   Collect c = { self, pieces };
   HbChunkInfo info = { 0 };
@@ -1181,7 +1195,7 @@ on_line (HbChannel  *channel,
          gpointer    user_data)
 {
   HbConnection *conn = user_data;
-  HbServer *self = g_object_get_data (G_OBJECT (conn), "hb-server");
+  HbServer *self = conn->server;
   HbMessage msg;
   HbErrCode code;
   const char *problem = NULL;
@@ -1280,7 +1294,7 @@ on_overlong (HbChannel *channel,
              gpointer   user_data)
 {
   HbConnection *conn = user_data;
-  HbServer *self = g_object_get_data (G_OBJECT (conn), "hb-server");
+  HbServer *self = conn->server;
   g_autofree char *text = NULL;
 
   if (conn->closing)
@@ -1296,7 +1310,7 @@ on_peer_eof (HbChannel *channel,
              gpointer   user_data)
 {
   HbConnection *conn = user_data;
-  HbServer *self = g_object_get_data (G_OBJECT (conn), "hb-server");
+  HbServer *self = conn->server;
 
   hb_timeline_append (conn->timeline, HB_EVENT_FIN_IN, HB_VERB_UNKNOWN, 0, 0, HB_INITIATOR_PEER);
   /* Bytes held for the rest of an ack that will never come are a message. */
@@ -1313,7 +1327,7 @@ on_written (HbChannel *channel,
             gpointer   user_data)
 {
   HbConnection *conn = user_data;
-  HbServer *self = g_object_get_data (G_OBJECT (conn), "hb-server");
+  HbServer *self = conn->server;
   HbPingRecord *rec = &conn->pings[conn->ping_seq % HB_PING_RING];
 
   if (rec->seq != 0 && rec->seq == conn->ping_seq && rec->sent_mono == 0 &&
@@ -1346,7 +1360,7 @@ on_closed (HbChannel    *channel,
            gpointer      user_data)
 {
   g_autoptr(HbConnection) conn = user_data;  /* the live set's reference */
-  HbServer *self = g_object_get_data (G_OBJECT (conn), "hb-server");
+  HbServer *self = conn->server;
   gboolean was_listed = conn->listed;
 
   conn->close_kind = end == HB_CHANNEL_END_CLEAN ? HB_CLOSE_FIN :
@@ -1414,7 +1428,7 @@ accept_connection (HbServer          *self,
 
   conn = _hb_connection_new (full ? 0 : ++self->next_id, peer);
   conn->heap_index = HEAP_NONE;
-  g_object_set_data (G_OBJECT (conn), "hb-server", self);
+  conn->server = self;
   /* The live set owns this reference until on_closed. */
   g_hash_table_add (self->live, conn);
   conn->channel = hb_channel_new (self->poller, connection, self->max_line,
@@ -2053,6 +2067,18 @@ hb_server_class_init (HbServerClass *klass)
   signals[CLIENT_HELLO] =
     g_signal_new ("client-hello", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 2, HB_TYPE_CONNECTION, G_TYPE_STRING);
+  /**
+   * HbServer::client-liveness:
+   * @conn: the client
+   * @liveness: its new #HbLiveness
+   *
+   * The server's verdict on a client changed (alive, late, dead), as
+   * #HbConnection:liveness does: for a watcher of every client, one
+   * handler on the server instead of one on each connection.
+   */
+  signals[CLIENT_LIVENESS] =
+    g_signal_new ("client-liveness", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, HB_TYPE_CONNECTION, HB_TYPE_LIVENESS);
   /**
    * HbServer::message:
    * @conn: the sender
