@@ -1401,24 +1401,30 @@ static const HbChannelFuncs channel_funcs = {
 /* ---------------------------------------------------------------------- */
 /* Accepting                                                               */
 
+/* "127.0.0.1:53122" from what accept() said; NULL when it is not an
+ * internet address. */
 static char *
-format_peer (GSocketConnection *connection)
+format_peer (const struct sockaddr_storage *addr,
+             socklen_t                      addr_len)
 {
-  g_autoptr(GSocketAddress) addr = g_socket_connection_get_remote_address (connection, NULL);
+  g_autoptr(GSocketAddress) sa = g_socket_address_new_from_native ((gpointer) addr, addr_len);
   g_autofree char *ip = NULL;
 
-  if (!G_IS_INET_SOCKET_ADDRESS (addr))
-    return g_strdup ("?");
-
-  ip = g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (addr)));
-  return hb_format_endpoint (ip, g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (addr)));
+  if (!G_IS_INET_SOCKET_ADDRESS (sa))
+    return NULL;
+  ip = g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (sa)));
+  return hb_format_endpoint (ip, g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (sa)));
 }
 
+/* Takes @fd, a client's socket as accept() gave it, and owns it from
+ * then on; FALSE (the caller closes it) when the server stopped. */
 static gboolean
-accept_connection (HbServer          *self,
-                   GSocketConnection *connection)
+accept_connection (HbServer                      *self,
+                   int                            fd,
+                   const struct sockaddr_storage *addr,
+                   socklen_t                      addr_len)
 {
-  g_autofree char *peer = format_peer (connection);
+  g_autofree char *peer = NULL;
   gboolean full = g_hash_table_size (self->by_id) >= self->max_clients;
   HbConnection *conn;
   char welcome[64];
@@ -1426,13 +1432,16 @@ accept_connection (HbServer          *self,
   if (!self->listening)
     return FALSE;
 
+  peer = format_peer (addr, addr_len);
+  if (peer == NULL)
+    peer = g_strdup ("?");
   conn = _hb_connection_new (full ? 0 : ++self->next_id, peer);
   conn->heap_index = HEAP_NONE;
   conn->server = self;
   /* The live set owns this reference until on_closed. */
   g_hash_table_add (self->live, conn);
-  conn->channel = hb_channel_new (self->poller, connection, self->max_line,
-                                  &channel_funcs, conn);
+  conn->channel = hb_channel_new_for_fd (self->poller, fd, self->max_line,
+                                         &channel_funcs, conn);
   conn->protocol = self->protocol;
   hb_timeline_set_protocol (conn->timeline, self->protocol);
   if (self->protocol != HB_PROTOCOL_LINE)
@@ -1504,15 +1513,8 @@ reject_at_limit (HbServer *self)
                 SOCK_CLOEXEC);
   if (fd >= 0)
     {
-      g_autoptr(GSocketAddress) sa = g_socket_address_new_from_native (&addr, addr_len);
-      g_autofree char *peer = NULL;
+      g_autofree char *peer = format_peer (&addr, addr_len);
 
-      if (G_IS_INET_SOCKET_ADDRESS (sa))
-        {
-          g_autofree char *ip = g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (sa)));
-
-          peer = hb_format_endpoint (ip, g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (sa)));
-        }
       if (self->protocol == HB_PROTOCOL_LINE)
         {
           G_GNUC_UNUSED ssize_t n = send (fd, full, sizeof full - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -1589,9 +1591,9 @@ listener_ready (gpointer user_data,
 
   for (guint budget = ACCEPT_BUDGET; budget > 0 && self->listen_socket != NULL; budget--)
     {
-      int fd = accept4 (lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-      g_autoptr(GSocket) socket = NULL;
-      g_autoptr(GSocketConnection) connection = NULL;
+      struct sockaddr_storage addr;
+      socklen_t addr_len = sizeof addr;
+      int fd = accept4 (lfd, (struct sockaddr *) &addr, &addr_len, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
       if (fd < 0)
         {
@@ -1606,14 +1608,9 @@ listener_ready (gpointer user_data,
           self->accept_paused = FALSE;
           g_signal_emit (self, signals[ACCEPT_RESUMED], 0);
         }
-      socket = g_socket_new_from_fd (fd, NULL);
-      if (socket == NULL)
-        {
-          close (fd);
-          continue;
-        }
-      connection = g_socket_connection_factory_create_connection (socket);
-      accept_connection (self, connection);
+      /* No GSocket per client: the channel works on the descriptor. */
+      if (!accept_connection (self, fd, &addr, addr_len))
+        close (fd);
     }
 }
 
