@@ -1455,9 +1455,10 @@ test_farewell_stops_reconnecting (void)
   g_object_unref (g.cancellable);
 }
 
-/* The last event of @kind (and @verb, unless UNKNOWN) in @timeline; the
- * test fails if there is none. */
-static const HbTimelineEvent *
+/* The last event of @kind (and @verb, unless UNKNOWN) in @timeline, a
+ * copy (the record decodes into one place); the test fails if there is
+ * none. */
+static HbTimelineEvent
 last_event (HbTimeline  *timeline,
             HbEventKind  kind,
             HbVerb       verb)
@@ -1467,7 +1468,7 @@ last_event (HbTimeline  *timeline,
       const HbTimelineEvent *ev = hb_timeline_get_event (timeline, i - 1);
 
       if (ev->kind == kind && (verb == HB_VERB_UNKNOWN || ev->verb == verb))
-        return ev;
+        return *ev;
     }
   g_error ("no %s event in the record", hb_event_kind_to_string (kind));
 }
@@ -1493,7 +1494,7 @@ test_arrival_times (void)
   ClientRec c;
   g_autoptr(HbConnection) conn = NULL;
   HbTimeline *record;
-  const HbTimelineEvent *bye_out, *bye_in, *fin_in, *ping_in, *pong_out;
+  HbTimelineEvent bye_out, bye_in, fin_in, ping_in, pong_out;
   gint64 reading_again;
 
   server_start (&s, 0, NULL);
@@ -1521,21 +1522,21 @@ test_arrival_times (void)
 
   /* Read after reading was switched on, but arrived before, when the
    * server wrote it. */
-  g_assert_cmpint (bye_in->mono_us, >=, reading_again);
-  g_assert_true (bye_in->arrival_known);
-  g_assert_cmpint (bye_in->mono_us - bye_in->waited_us, >=, bye_out->mono_us);
-  g_assert_cmpint (bye_in->mono_us - bye_in->waited_us, <, reading_again);
+  g_assert_cmpint (bye_in.mono_us, >=, reading_again);
+  g_assert_true (bye_in.arrival_known);
+  g_assert_cmpint (bye_in.mono_us - bye_in.waited_us, >=, bye_out.mono_us);
+  g_assert_cmpint (bye_in.mono_us - bye_in.waited_us, <, reading_again);
   g_test_message ("BYE written at %" G_GINT64_FORMAT " µs, arrived %u µs before it was read, %" G_GINT64_FORMAT
                   " µs after reading was switched on",
-                  bye_out->mono_us, bye_in->waited_us, bye_in->mono_us - reading_again);
+                  bye_out.mono_us, bye_in.waited_us, bye_in.mono_us - reading_again);
   /* Every late PING too, by the time the BYE arrived at the latest. */
-  g_assert_true (ping_in->arrival_known);
-  g_assert_cmpint (ping_in->mono_us - ping_in->waited_us, <=, bye_in->mono_us - bye_in->waited_us);
+  g_assert_true (ping_in.arrival_known);
+  g_assert_cmpint (ping_in.mono_us - ping_in.waited_us, <=, bye_in.mono_us - bye_in.waited_us);
   /* The FIN came with that data: the data's stamp, the FIN's read. */
-  g_assert_true (fin_in->arrival_known);
-  g_assert_cmpint (fin_in->mono_us - fin_in->waited_us, <, reading_again);
+  g_assert_true (fin_in.arrival_known);
+  g_assert_cmpint (fin_in.mono_us - fin_in.waited_us, <, reading_again);
   /* The answers to those PINGs left only after all that was read. */
-  g_assert_cmpint (pong_out->mono_us, >=, reading_again);
+  g_assert_cmpint (pong_out.mono_us, >=, reading_again);
 
   g_clear_object (&conn);
   server_free (&s);
@@ -1548,14 +1549,14 @@ test_arrival_prompt (void)
 {
   ServerRec s;
   ClientRec c;
-  const HbTimelineEvent *welcome;
+  HbTimelineEvent welcome;
 
   server_start (&s, 0, NULL);
   client_new (&c, s.port, "prompt");
   client_connect (&c);
   welcome = last_event (hb_client_get_timeline (c.client), HB_EVENT_LINE_IN, HB_VERB_WELCOME);
-  g_assert_true (welcome->arrival_known);
-  g_assert_cmpuint (welcome->waited_us, <, 50 * 1000);
+  g_assert_true (welcome.arrival_known);
+  g_assert_cmpuint (welcome.waited_us, <, 50 * 1000);
   client_close (&c);
   server_free (&s);
   client_free (&c);

@@ -36,11 +36,11 @@ initiator_word (HbInitiator initiator)
 /* Server signals                                                          */
 
 static void
-on_liveness (HbConnection *conn,
-             GParamSpec   *pspec,
+on_liveness (HbServer     *server,
+             HbConnection *conn,
+             HbLiveness    liveness,
              HbCliServer  *self)
 {
-  HbLiveness liveness = hb_connection_get_liveness (conn);
   guint id = hb_connection_get_id (conn);
   guint missed = hb_connection_get_missed (conn);
   HbCliEvent *ev = hb_cli_event (self->out, "liveness");
@@ -77,7 +77,6 @@ on_client_connected (HbServer     *server,
                      HbCliServer  *self)
 {
   g_ptr_array_add (self->clients, g_object_ref (conn));
-  g_signal_connect (conn, "notify::liveness", G_CALLBACK (on_liveness), self);
 
   HbCliEvent *ev = hb_cli_event (self->out, "connected");
 
@@ -272,7 +271,6 @@ on_client_disconnected (HbServer     *server,
   const char *why = hb_bye_reason_to_string (reason);
   HbCloseKind kind = hb_connection_get_close_kind (conn);
 
-  g_signal_handlers_disconnect_by_func (conn, on_liveness, self);
   g_ptr_array_remove (self->clients, conn);
 
   {
@@ -457,8 +455,6 @@ emit_listening (HbCliServer *self)
 static void
 forget_connections (HbCliServer *self)
 {
-  for (guint i = 0; i < self->clients->len; i++)
-    g_signal_handlers_disconnect_by_func (g_ptr_array_index (self->clients, i), on_liveness, self);
   g_ptr_array_set_size (self->clients, 0);
 }
 
@@ -600,6 +596,7 @@ hb_cli_server_run (int    argc,
 
   g_signal_connect (self.server, "client-connected", G_CALLBACK (on_client_connected), &self);
   g_signal_connect (self.server, "client-hello", G_CALLBACK (on_client_hello), &self);
+  g_signal_connect (self.server, "client-liveness", G_CALLBACK (on_liveness), &self);
   g_signal_connect (self.server, "message", G_CALLBACK (on_message), &self);
   g_signal_connect (self.server, "ping-sent", G_CALLBACK (on_ping_sent), &self);
   g_signal_connect (self.server, "pong", G_CALLBACK (on_pong), &self);

@@ -26,6 +26,7 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "hb-channel.h"
 
@@ -79,6 +80,7 @@ struct _HbChannel
   guint                 peer_eof : 1;
   guint                 blocked : 1;      /* waiting for EPOLLOUT */
   guint                 stamps : 1;       /* SO_TIMESTAMPNS is on */
+  guint                 own_fd : 1;       /* no GSocket yet: ours to close */
 };
 
 /* The main loop is single-threaded and reads never nest, so one buffer
@@ -169,6 +171,35 @@ hb_channel_new (HbPoller             *poller,
   return self;
 }
 
+/* A channel on an accepted socket's bare @fd, which it then owns: a
+ * server with thousands of clients keeps no GSocket and GSocketConnection
+ * per client. hb_channel_get_socket() makes them if someone asks. */
+HbChannel *
+hb_channel_new_for_fd (HbPoller             *poller,
+                       int                   fd,
+                       gsize                 max_line,
+                       const HbChannelFuncs *funcs,
+                       gpointer              user_data)
+{
+  HbChannel *self = g_new0 (HbChannel, 1);
+  int one = 1;
+
+  g_atomic_ref_count_init (&self->ref_count);
+  self->poller = hb_poller_ref (poller);
+  self->fd = fd;
+  self->own_fd = TRUE;
+  self->reader = hb_line_reader_new (max_line);
+  self->funcs = funcs;
+  self->user_data = user_data;
+  self->reading = TRUE;
+  self->framed = TRUE;
+  self->read_budget = READ_BUDGET;
+  self->state = STATE_OPEN;
+  setsockopt (self->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  self->handle = hb_poller_add (poller, self->fd, G_IO_IN, channel_ready, self);
+  return self;
+}
+
 HbChannel *
 hb_channel_ref (HbChannel *self)
 {
@@ -188,6 +219,11 @@ release_socket (HbChannel *self)
     {
       g_socket_close (g_socket_connection_get_socket (self->connection), NULL);
       g_clear_object (&self->connection);
+    }
+  else if (self->own_fd)
+    {
+      close (self->fd);
+      self->own_fd = FALSE;
     }
   clear_queue (self);
   g_clear_pointer (&self->spare, g_byte_array_unref);
@@ -667,6 +703,16 @@ hb_channel_is_closing (HbChannel *self)
 GSocket *
 hb_channel_get_socket (HbChannel *self)
 {
+  if (self->connection == NULL && self->own_fd)
+    {
+      g_autoptr(GSocket) socket = g_socket_new_from_fd (self->fd, NULL);
+
+      if (socket != NULL)
+        {
+          self->connection = g_socket_connection_factory_create_connection (socket);
+          self->own_fd = FALSE;
+        }
+    }
   return self->connection ? g_socket_connection_get_socket (self->connection) : NULL;
 }
 

@@ -46,6 +46,11 @@ HbChannel *hb_channel_new            (HbPoller             *poller,
                                       gsize                 max_line,
                                       const HbChannelFuncs *funcs,
                                       gpointer              user_data);
+HbChannel *hb_channel_new_for_fd     (HbPoller             *poller,
+                                      int                   fd,
+                                      gsize                 max_line,
+                                      const HbChannelFuncs *funcs,
+                                      gpointer              user_data);
 HbChannel *hb_channel_ref            (HbChannel            *channel);
 void       hb_channel_unref          (HbChannel            *channel);
 

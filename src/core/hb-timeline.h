@@ -60,7 +60,8 @@ HbTimeline            *hb_timeline_new           (guint            capacity);
 guint                  hb_timeline_get_capacity  (HbTimeline      *self);
 guint                  hb_timeline_get_n_events  (HbTimeline      *self);
 guint64                hb_timeline_get_dropped   (HbTimeline      *self);
-/* @index 0 is the oldest event kept. */
+/* @index 0 is the oldest event kept. The event is decoded from the
+ * record's compact form: valid until the next call or the next append. */
 const HbTimelineEvent *hb_timeline_get_event     (HbTimeline      *self,
                                                   guint            index);
 void                   hb_timeline_append        (HbTimeline      *self,
