@@ -40,6 +40,19 @@ guint    hb_test_timeout_ms  (void);
         g_error ("%s:%d: timed out waiting for: %s", __FILE__, __LINE__, #expr); \
   } G_STMT_END
 
+/* The same, and on failure also @describe, an expression giving a newly
+ * allocated string of what was seen instead (freed). */
+#define hb_assert_eventually_seen(expr, describe)                           \
+  G_STMT_START {                                                            \
+    gint64 _hb_deadline = g_get_monotonic_time () + (gint64) hb_test_timeout_ms () * 1000; \
+    while (!(expr))                                                         \
+      if (!hb_test_iterate (_hb_deadline))                                  \
+        {                                                                   \
+          char *_hb_seen = (describe);                                      \
+          g_error ("%s:%d: timed out waiting for: %s; seen: %s", __FILE__, __LINE__, #expr, _hb_seen); \
+        }                                                                   \
+  } G_STMT_END
+
 /* One main-loop iteration, waiting at most until @deadline (monotonic µs).
  * Returns FALSE once the deadline has passed. */
 gboolean hb_test_iterate     (gint64 deadline);

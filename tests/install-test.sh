@@ -48,7 +48,7 @@ fi
 files=6
 runs=2
 if [ "$gui" = true ]; then
-  files=$((files + 5))
+  files=$((files + 6))
   runs=$((runs + 1))
 fi
 echo "1..$((1 + files + runs))"
@@ -60,6 +60,7 @@ check_file "zh_CN translation" "$localedir/zh_CN/LC_MESSAGES/heartbeat-lab.mo"
 check_file "manual page" "$mandir/man1/heartbeat-lab-cli.1"
 if [ "$gui" = true ]; then
   check_file "desktop application" "$bindir/heartbeat-lab"
+  check_file "application's manual page" "$mandir/man1/heartbeat-lab.1"
   check_file "desktop entry" "$datadir/applications/$app_id.desktop"
   check_file "AppStream metadata" "$datadir/metainfo/$app_id.metainfo.xml"
   check_file "application icon" "$datadir/icons/hicolor/scalable/apps/$app_id.svg"

@@ -798,6 +798,207 @@ test_timeline (void)
   g_rmdir (dir);
 }
 
+/* The open timeline windows, newest first. */
+static GPtrArray *
+timeline_windows (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+  GPtrArray *found = g_ptr_array_new ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) w = g_list_model_get_item (toplevels, i);
+
+      if (HB_IS_TIMELINE_WINDOW (w))
+        g_ptr_array_add (found, w);
+    }
+  return found;
+}
+
+static guint
+n_timeline_windows (void)
+{
+  g_autoptr(GPtrArray) found = timeline_windows ();
+
+  return found->len;
+}
+
+static const char *
+status_of (HbTimelineWindow *tl)
+{
+  return gtk_label_get_text (GTK_LABEL (hb_test_child (tl, HB_TYPE_TIMELINE_WINDOW, "status_label")));
+}
+
+static guint
+local_port (HbClient *client)
+{
+  g_autoptr(GSocketAddress) local = g_socket_get_local_address (hb_client_get_socket (client), NULL);
+
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
+}
+
+/* One timeline window per connection: a second click presents it; its
+ * title names the client's port, its ladder the client as the server
+ * knows it; after the client connects again the old window says its
+ * connection has ended and offers the new one's, which is another window
+ * with another title. */
+static void
+test_timeline_per_connection (void)
+{
+  Fixture f = { 0 };
+  HbClientWindow *win;
+  HbClient *client;
+  HbTimelineWindow *first, *second;
+  GtkRevealer *notice;
+  g_autofree char *first_end = NULL;
+  g_autofree char *second_end = NULL;
+  GObject *ladder;
+
+  fixture_init (&f);
+  win = open_client (&f, "bob");
+  client = hb_client_window_get_client (win);
+  g_assert_cmpuint (n_timeline_windows (), ==, 0);
+  gtk_widget_activate_action (GTK_WIDGET (win), "win.show-timeline", NULL);
+  gtk_widget_activate_action (GTK_WIDGET (win), "win.show-timeline", NULL);
+  g_assert_cmpuint (n_timeline_windows (), ==, 1);
+  first = find_timeline_window ();
+  first_end = g_strdup_printf ("bob (127.0.0.1:%u)", local_port (client));
+  g_assert_nonnull (strstr (gtk_window_get_title (GTK_WINDOW (first)), first_end));
+  /* The ladder and its exports say "bob"; the status line whose record. */
+  ladder = hb_test_child (first, HB_TYPE_TIMELINE_WINDOW, "ladder");
+  g_assert_cmpstr (hb_ladder_get_client_label (HB_LADDER (ladder)), ==, "bob");
+  g_assert_true (g_str_has_suffix (status_of (first),
+                                   "this client window's own record (no capture): lines, connects and closes"));
+
+  /* Connect again. */
+  gtk_widget_activate_action (GTK_WIDGET (win), "win.toggle-connection", NULL);
+  hb_assert_eventually (hb_client_get_state (client) == HB_CLIENT_DISCONNECTED);
+  hb_assert_eventually (g_str_has_suffix (status_of (first), "this connection has ended"));
+  gtk_widget_activate_action (GTK_WIDGET (win), "win.toggle-connection", NULL);
+  hb_assert_eventually (hb_client_get_state (client) == HB_CLIENT_CONNECTED);
+  g_assert_true (g_str_has_suffix (status_of (first), "this connection has ended; the client connected again"));
+  notice = GTK_REVEALER (hb_test_child (first, HB_TYPE_TIMELINE_WINDOW, "notice_revealer"));
+  g_assert_true (gtk_revealer_get_reveal_child (notice));
+  {
+    g_autofree char *said = g_strdup_printf ("bob connected again: a new connection, from port %u.",
+                                             local_port (client));
+
+    g_assert_true (g_str_has_prefix (gtk_label_get_text (GTK_LABEL (hb_test_child (first, HB_TYPE_TIMELINE_WINDOW,
+                                                                                   "notice_label"))),
+                                     said));
+  }
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (hb_test_child (first, HB_TYPE_TIMELINE_WINDOW,
+                                                                    "notice_button"))));
+
+  /* The offer opens the new connection's window; the client window's
+   * button then presents that one, not a twin. */
+  gtk_widget_activate_action (GTK_WIDGET (first), "win.open-newer", NULL);
+  g_assert_cmpuint (n_timeline_windows (), ==, 2);
+  gtk_widget_activate_action (GTK_WIDGET (win), "win.show-timeline", NULL);
+  g_assert_cmpuint (n_timeline_windows (), ==, 2);
+  {
+    g_autoptr(GPtrArray) all = timeline_windows ();
+
+    second = all->pdata[0] == first ? all->pdata[1] : all->pdata[0];
+  }
+  second_end = g_strdup_printf ("bob (127.0.0.1:%u)", local_port (client));
+  g_assert_cmpstr (first_end, !=, second_end);
+  g_assert_nonnull (strstr (gtk_window_get_title (GTK_WINDOW (second)), second_end));
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (first)), !=, gtk_window_get_title (GTK_WINDOW (second)));
+  g_assert_false (g_str_has_suffix (status_of (second), "has ended"));
+  {
+    /* The new window starts at the new connection's handshake. */
+    g_autoptr(HbSegment) syn = g_list_model_get_item (hb_timeline_window_get_segments (second), 0);
+
+    g_assert_cmpstr (hb_segment_get_label (syn), ==, "SYN");
+  }
+
+  gtk_window_destroy (GTK_WINDOW (second));
+  gtk_window_destroy (GTK_WINDOW (first));
+  close_client (win);
+  fixture_clear (&f);
+}
+
+/* A client window that was not reading: the server gave up on it (BYE
+ * timeout, FIN); when it reads again, its own record draws the server's
+ * BYE and FIN when they arrived, before the PONGs the client then sent to
+ * a connection already closed, and the rows say they were read late. */
+static void
+test_timeline_read_late (void)
+{
+  Fixture f = { 0 };
+  HbClientWindow *win;
+  HbClient *client;
+  HbTimelineWindow *tl;
+  GListModel *segments;
+  GtkSelectionModel *table_model;
+  int bye, fin, pong = -1;
+  gint64 bye_time;
+
+  f.messages = g_ptr_array_new_with_free_func (g_free);
+  f.leaves = g_ptr_array_new_with_free_func (g_free);
+  f.server = g_object_new (HB_TYPE_SERVER, "port", 0, "interval-ms", 100, "timeout-ms", 400, NULL);
+  g_signal_connect (f.server, "client-disconnected", G_CALLBACK (on_left), &f);
+  g_assert_true (hb_server_start (f.server, NULL));
+  f.port = hb_server_get_port (f.server);
+  win = open_client (&f, "bob");
+  client = hb_client_window_get_client (win);
+  gtk_widget_activate_action (GTK_WIDGET (win), "win.show-timeline", NULL);
+  tl = find_timeline_window ();
+  segments = hb_timeline_window_get_segments (tl);
+
+  g_object_set (client, "reading", FALSE, NULL);
+  /* The server's verdict, its BYE and FIN sent: the client's kernel has
+   * them (CLOSE_WAIT) while the client does not read. */
+  hb_assert_eventually (has_state_note (segments, "CLOSE_WAIT", TRUE));
+  g_object_set (client, "reading", TRUE, NULL);
+  hb_assert_eventually (hb_client_get_state (client) != HB_CLIENT_CONNECTED &&
+                        segments_have (segments, HB_TCP_PHASE_TEARDOWN, "FIN", FALSE));
+
+  bye = segment_row (segments, HB_TCP_PHASE_TEARDOWN, "BYE", FALSE);
+  fin = segment_row (segments, HB_TCP_PHASE_TEARDOWN, "FIN", FALSE);
+  g_assert_cmpint (bye, >=, 0);
+  g_assert_cmpint (fin, >, bye);
+  for (guint i = 0; i < g_list_model_get_n_items (segments); i++)
+    {
+      g_autoptr(HbSegment) seg = g_list_model_get_item (segments, i);
+
+      if (g_str_has_prefix (hb_segment_get_label (seg), "PONG"))
+        pong = (int) i;
+    }
+  /* The last answer went after the server's goodbye had arrived. */
+  g_assert_cmpint (pong, >, fin);
+  {
+    g_autoptr(HbSegment) b = g_list_model_get_item (segments, bye);
+    g_autoptr(HbSegment) p = g_list_model_get_item (segments, pong);
+
+    bye_time = hb_segment_get_time (b);
+    g_assert_cmpint (hb_segment_get_time (p), >, bye_time);
+    g_assert_cmpint (hb_segment_get_read_late (b), >, 50 * 1000);
+  }
+
+  /* The rows say so. */
+  table_model = gtk_column_view_get_model (GTK_COLUMN_VIEW (hb_test_child (tl, HB_TYPE_TIMELINE_WINDOW, "table")));
+  gtk_selection_model_select_item (table_model, bye, TRUE);
+  {
+    g_autofree char *details = details_of (tl);
+    const char *explanation = gtk_label_get_text (GTK_LABEL (hb_test_child (tl, HB_TYPE_TIMELINE_WINDOW,
+                                                                            "explanation_label")));
+
+    g_assert_true (g_str_has_prefix (explanation, "Arrived "));
+    g_assert_nonnull (strstr (explanation, " s before this window read it (reading was switched off"));
+    g_assert_true (g_str_has_prefix (details, "Arrived "));
+  }
+  gtk_selection_model_select_item (table_model, fin, TRUE);
+  g_assert_true (g_str_has_prefix (gtk_label_get_text (GTK_LABEL (hb_test_child (tl, HB_TYPE_TIMELINE_WINDOW,
+                                                                                 "explanation_label"))),
+                                   "The kernel does not time-stamp a FIN."));
+
+  gtk_window_destroy (GTK_WINDOW (tl));
+  close_client (win);
+  fixture_clear (&f);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -816,6 +1017,8 @@ main (int   argc,
   g_test_add_func ("/gui/client-window/status-fits", test_status_fits);
   g_test_add_func ("/gui/client-window/panels-survive-resize", test_panels_survive_resize);
   g_test_add_func ("/gui/timeline/live", test_timeline);
+  g_test_add_func ("/gui/timeline/per-connection", test_timeline_per_connection);
+  g_test_add_func ("/gui/timeline/read-late", test_timeline_read_late);
 
   return g_test_run ();
 }

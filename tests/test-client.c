@@ -1455,6 +1455,113 @@ test_farewell_stops_reconnecting (void)
   g_object_unref (g.cancellable);
 }
 
+/* The last event of @kind (and @verb, unless UNKNOWN) in @timeline, a
+ * copy (the record decodes into one place); the test fails if there is
+ * none. */
+static HbTimelineEvent
+last_event (HbTimeline  *timeline,
+            HbEventKind  kind,
+            HbVerb       verb)
+{
+  for (guint i = hb_timeline_get_n_events (timeline); i > 0; i--)
+    {
+      const HbTimelineEvent *ev = hb_timeline_get_event (timeline, i - 1);
+
+      if (ev->kind == kind && (verb == HB_VERB_UNKNOWN || ev->verb == verb))
+        return *ev;
+    }
+  g_error ("no %s event in the record", hb_event_kind_to_string (kind));
+}
+
+static gboolean
+socket_in_state (GSocket    *socket,
+                 HbTcpState  state)
+{
+  HbTcpInfo info;
+
+  return hb_tcp_info_query (g_socket_get_fd (socket), &info, NULL) && info.state == state;
+}
+
+/* A client that was not reading records what it read late with when it
+ * arrived (the kernel's receive stamp): the server's BYE at the moment the
+ * server wrote it, long before the client read it and answered the PINGs
+ * that came before it; its FIN after that data. Server and client share
+ * one monotonic clock here, so the server's record is the yardstick. */
+static void
+test_arrival_times (void)
+{
+  ServerRec s;
+  ClientRec c;
+  g_autoptr(HbConnection) conn = NULL;
+  HbTimeline *record;
+  HbTimelineEvent bye_out, bye_in, fin_in, ping_in, pong_out;
+  gint64 reading_again;
+
+  server_start (&s, 0, NULL);
+  client_new (&c, s.port, "late-reader");
+  client_connect (&c);
+  conn = g_object_ref (server_conn (&s, c.client));
+  g_object_set (c.client, "reading", FALSE, NULL);
+
+  /* Unanswered, the server gives up: BYE timeout, then its FIN, which
+   * the client's kernel has once its socket is in CLOSE_WAIT. */
+  hb_assert_eventually (s.disconnects->len == 1 ||
+                        socket_in_state (hb_client_get_socket (c.client), HB_TCP_CLOSE_WAIT));
+  hb_assert_eventually (socket_in_state (hb_client_get_socket (c.client), HB_TCP_CLOSE_WAIT));
+  bye_out = last_event (hb_connection_get_timeline (conn), HB_EVENT_LINE_OUT, HB_VERB_BYE);
+
+  reading_again = g_get_monotonic_time ();
+  g_object_set (c.client, "reading", TRUE, NULL);
+  hb_assert_eventually (c.disconnects == 1);
+
+  record = hb_client_get_timeline (c.client);
+  bye_in = last_event (record, HB_EVENT_LINE_IN, HB_VERB_BYE);
+  fin_in = last_event (record, HB_EVENT_FIN_IN, HB_VERB_UNKNOWN);
+  ping_in = last_event (record, HB_EVENT_LINE_IN, HB_VERB_PING);
+  pong_out = last_event (record, HB_EVENT_LINE_OUT, HB_VERB_PONG);
+
+  /* Read after reading was switched on, but arrived before, when the
+   * server wrote it. */
+  g_assert_cmpint (bye_in.mono_us, >=, reading_again);
+  g_assert_true (bye_in.arrival_known);
+  g_assert_cmpint (bye_in.mono_us - bye_in.waited_us, >=, bye_out.mono_us);
+  g_assert_cmpint (bye_in.mono_us - bye_in.waited_us, <, reading_again);
+  g_test_message ("BYE written at %" G_GINT64_FORMAT " µs, arrived %u µs before it was read, %" G_GINT64_FORMAT
+                  " µs after reading was switched on",
+                  bye_out.mono_us, bye_in.waited_us, bye_in.mono_us - reading_again);
+  /* Every late PING too, by the time the BYE arrived at the latest. */
+  g_assert_true (ping_in.arrival_known);
+  g_assert_cmpint (ping_in.mono_us - ping_in.waited_us, <=, bye_in.mono_us - bye_in.waited_us);
+  /* The FIN came with that data: the data's stamp, the FIN's read. */
+  g_assert_true (fin_in.arrival_known);
+  g_assert_cmpint (fin_in.mono_us - fin_in.waited_us, <, reading_again);
+  /* The answers to those PINGs left only after all that was read. */
+  g_assert_cmpint (pong_out.mono_us, >=, reading_again);
+
+  g_clear_object (&conn);
+  server_free (&s);
+  client_free (&c);
+}
+
+/* A client that reads at once: what it read arrived just before. */
+static void
+test_arrival_prompt (void)
+{
+  ServerRec s;
+  ClientRec c;
+  HbTimelineEvent welcome;
+
+  server_start (&s, 0, NULL);
+  client_new (&c, s.port, "prompt");
+  client_connect (&c);
+  welcome = last_event (hb_client_get_timeline (c.client), HB_EVENT_LINE_IN, HB_VERB_WELCOME);
+  g_assert_true (welcome.arrival_known);
+  g_assert_cmpuint (welcome.waited_us, <, 50 * 1000);
+  client_close (&c);
+  server_free (&s);
+  client_free (&c);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1475,6 +1582,8 @@ main (int   argc,
   g_test_add_func ("/core/client/dead-server", test_dead_server);
   g_test_add_func ("/core/client/stop-reading", test_stop_reading);
   g_test_add_func ("/core/client/timeline", test_timeline);
+  g_test_add_func ("/core/client/arrival-times", test_arrival_times);
+  g_test_add_func ("/core/client/arrival-prompt", test_arrival_prompt);
   g_test_add_func ("/core/client/dispose-while-connected", test_dispose_while_connected);
   g_test_add_func ("/core/client/reconnect-backoff-grows", test_reconnect_backoff_grows);
   g_test_add_func ("/core/client/server-view-agrees", test_server_view_agrees);

@@ -249,7 +249,8 @@ test_class (void)
    * good program's four (connects, answers, sends "123", the glued
    * heartbeat), the other's two failures (the glued heartbeat, and so
    * not every heartbeat within 1 s). */
-  hb_assert_eventually (list_shows (win, "|4 ✓|", 1) && list_shows (win, "|2 ✗|", 1));
+  hb_assert_eventually_seen (list_shows (win, "|4 ✓|", 1) && list_shows (win, "|2 ✗|", 1),
+                             shown (GTK_WIDGET (child (win, "column_view"))));
   g_assert_true (checks_say (win, 1, "|✓|Answers a heartbeat glued to a broadcast|answered in "));
   g_assert_true (checks_say (win, 2, "|✗|Answers a heartbeat glued to a broadcast|"
                                      "no answer within 1 s to a heartbeat sent with “456” in one segment"));

@@ -443,6 +443,62 @@ test_pcapng_damage (void)
   g_free (data);
 }
 
+/* A damaged timestamp (all ones, the year 584,554 in microseconds) is
+ * read as the latest time we keep, and the analysis of frames that far
+ * apart computes without overflow (found by the fuzzer under UBSan). */
+static void
+test_pcapng_far_times (void)
+{
+  HbTestNet net = hb_test_net_default (4);
+  GBytes *pcaps[1];
+  g_autoptr(GBytes) whole = NULL;
+  g_autoptr(GBytes) far = NULL;
+  g_autoptr(HbCaptureFile) file = hb_capture_file_new ();
+  g_autoptr(GError) error = NULL;
+  GPtrArray *packets;
+  gsize size, at = 0;
+  guint8 *data;
+  guint n_far = 0, n_frames = 0;
+
+  pcaps[0] = hb_test_make_conversation (DLT_EN10MB, HB_TEST_VARIANT_PLAIN, &net, ISN_C, ISN_S);
+  whole = hb_test_merge_pcapng (pcaps, 1, FALSE);
+  g_bytes_unref (pcaps[0]);
+  size = g_bytes_get_size (whole);
+  data = g_memdup2 (g_bytes_get_data (whole, NULL), size);
+
+  /* Every other enhanced packet block (type 6) gets the largest time. */
+  while (at + 12 <= size)
+    {
+      guint32 type, len;
+
+      memcpy (&type, data + at, 4);
+      memcpy (&len, data + at + 4, 4);
+      g_assert_cmpuint (len, >=, 12);
+      if (type == 6 && n_frames++ % 2 == 1)
+        {
+          memset (data + at + 12, 0xff, 8);
+          n_far++;
+        }
+      at += len;
+    }
+  g_assert_cmpuint (n_far, >, 2);
+
+  far = g_bytes_new_take (data, size);
+  g_assert_true (hb_capture_file_load_bytes (file, far, &error));
+  g_assert_no_error (error);
+  packets = hb_capture_file_get_packets (file);
+  g_assert_cmpuint (packets->len, ==, HB_TEST_CONVERSATION_LEN);
+  for (guint i = 0; i < packets->len; i++)
+    {
+      HbPacket *p = g_ptr_array_index (packets, i);
+
+      if (i % 2 == 1)
+        g_assert_cmpint (p->time_us, ==, HB_PACKET_TIME_US_MAX);
+      else
+        g_assert_cmpint (p->time_us, ==, HB_TEST_T0_US + i * 1000);
+    }
+}
+
 /* Frames cut by the snapshot length are kept, with what tshark shows of
  * them: from the ports alone to all but the payload. */
 static void
@@ -597,6 +653,7 @@ main (int    argc,
   g_test_add_func ("/core/tcp-analysis/phases", test_phases);
   g_test_add_func ("/core/tcp-analysis/multi-link", test_multi_link);
   g_test_add_func ("/core/tcp-analysis/pcapng-damage", test_pcapng_damage);
+  g_test_add_func ("/core/tcp-analysis/pcapng-far-times", test_pcapng_far_times);
   g_test_add_func ("/core/tcp-analysis/snaplen", test_snaplen);
   for (guint i = 0; i < G_N_ELEMENTS (scenes); i++)
     {

@@ -1301,7 +1301,7 @@ test_lab_client_record (void)
     g_assert_cmpstr (hb_segment_get_protocol (segment_at (win, row)), ==, "Raw");
     g_assert_nonnull (find_label (win, "2 bytes", NULL));
     g_assert_true (g_str_has_suffix (gtk_label_get_text (CHILD (win, "status_label")),
-                                     "the application's own record (no capture): reads, writes, connects and closes"));
+                                     "this client window's own record (no capture): reads, writes, connects and closes"));
     gtk_window_destroy (GTK_WINDOW (win));
   }
 }
@@ -1444,6 +1444,109 @@ test_export_fits_labels (void)
   g_rmdir (dir);
 }
 
+/* Opening a tab of the lower notebook shows its text unselected, however
+ * the focus came into the notebook (a click in the explanation, the
+ * keyboard on the tabs): a selectable label given the focus by the page
+ * switch would select all of itself. */
+static void
+test_tab_text_unselected (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("hb-timeline-XXXXXX", NULL);
+  g_autofree char *path = write_two_conversations (dir);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  HbTimelineWindow *win = hb_timeline_window_new_for_file (NULL, file);
+  GtkNotebook *notebook = CHILD (win, "notebook");
+  GtkLabel *tcp = CHILD (win, "tcp_label");
+  GtkLabel *explanation = CHILD (win, "explanation_label");
+  gboolean moved = FALSE;
+
+  gtk_window_present (GTK_WINDOW (win));
+  hb_assert_eventually (gtk_widget_get_mapped (GTK_WIDGET (win)));
+  g_assert_cmpstr (gtk_label_get_text (tcp), !=, "");
+
+  /* The reader was in the explanation, then opens the TCP State tab. */
+  g_assert_true (gtk_widget_grab_focus (GTK_WIDGET (explanation)));
+  gtk_label_select_region (explanation, 0, 0);
+  gtk_notebook_set_current_page (notebook, 2);
+  hb_assert_eventually (gtk_widget_get_mapped (GTK_WIDGET (tcp)));
+  g_assert_false (gtk_label_get_selection_bounds (tcp, NULL, NULL));
+  /* And back: the explanation does not open selected either. */
+  gtk_notebook_set_current_page (notebook, 0);
+  hb_assert_eventually (gtk_widget_get_mapped (GTK_WIDGET (explanation)));
+  g_assert_false (gtk_label_get_selection_bounds (explanation, NULL, NULL));
+
+  /* From the tabs, by keyboard: Ctrl+Page Down goes to the next page. */
+  gtk_notebook_set_current_page (notebook, 1);
+  g_assert_true (gtk_widget_grab_focus (GTK_WIDGET (notebook)));
+  g_signal_emit_by_name (notebook, "change-current-page", 1, &moved);
+  g_assert_true (moved);
+  g_assert_cmpint (gtk_notebook_get_current_page (notebook), ==, 2);
+  hb_assert_eventually (gtk_widget_get_mapped (GTK_WIDGET (tcp)));
+  g_assert_false (gtk_label_get_selection_bounds (tcp, NULL, NULL));
+
+  gtk_window_destroy (GTK_WINDOW (win));
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+static guint
+n_timeline_windows (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+  guint n = 0;
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) w = g_list_model_get_item (toplevels, i);
+
+      n += HB_IS_TIMELINE_WINDOW (w);
+    }
+  return n;
+}
+
+/* The server window's Timeline for one client: a second click presents
+ * the same window; the status line says it is the server's record of that
+ * client, and when the connection has ended. */
+static void
+test_server_record_per_connection (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  g_autoptr(HbClient) client = NULL;
+  HbServerWindow *server_win;
+  HbServer *server;
+  HbTimelineWindow *tl;
+  GtkSelectionModel *rows;
+  GtkLabel *status;
+
+  g_settings_set_uint (settings, "interval-ms", 300);
+  g_settings_set_uint (settings, "timeout-ms", 2000);
+  g_settings_set_uint (settings, "port", 0);
+  server_win = hb_server_window_new (NULL);
+  gtk_window_present (GTK_WINDOW (server_win));
+  g_assert_true (hb_server_window_start (server_win));
+  server = hb_server_window_get_server (server_win);
+  client = hb_client_new ("127.0.0.1", hb_server_get_port (server), "fay");
+  hb_client_connect (client);
+  rows = gtk_column_view_get_model (hb_test_child (server_win, HB_TYPE_SERVER_WINDOW, "column_view"));
+  hb_assert_eventually (g_list_model_get_n_items (G_LIST_MODEL (rows)) == 1);
+  gtk_selection_model_select_item (rows, 0, TRUE);
+
+  g_assert_cmpuint (n_timeline_windows (), ==, 0);
+  gtk_widget_activate_action (GTK_WIDGET (server_win), "win.show-timeline", NULL);
+  gtk_widget_activate_action (GTK_WIDGET (server_win), "win.show-timeline", NULL);
+  g_assert_cmpuint (n_timeline_windows (), ==, 1);
+  tl = find_timeline_window ();
+  status = CHILD (tl, "status_label");
+  g_assert_true (g_str_has_suffix (gtk_label_get_text (status),
+                                   "the server's record of this client (no capture): lines, connects and closes"));
+
+  hb_client_disconnect (client);
+  hb_assert_eventually (g_str_has_suffix (gtk_label_get_text (status), " · this connection has ended"));
+
+  gtk_window_destroy (GTK_WINDOW (tl));
+  gtk_window_destroy (GTK_WINDOW (server_win));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1468,6 +1571,8 @@ main (int   argc,
   g_test_add_func ("/gui/timeline/lab/live-capture", test_lab_live_capture);
   g_test_add_func ("/gui/timeline/lab/capture-file", test_lab_capture_file);
   g_test_add_func ("/gui/timeline/textbook-numbers", test_textbook_numbers);
+  g_test_add_func ("/gui/timeline/tab-text-unselected", test_tab_text_unselected);
+  g_test_add_func ("/gui/timeline/server-record-per-connection", test_server_record_per_connection);
 
   return g_test_run ();
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tools/setup.sh — install the Debian packages Heartbeat Lab needs to build,
-# test and run.
+# test, package and run.
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 # Idempotent and quiet: when every package is already installed it prints
@@ -21,6 +21,9 @@ packages=(
   netcat-openbsd ncat tshark
   # fuzzing and clang's sanitizer runtimes
   clang libclang-rt-14-dev
+  # the Debian package (debian/): built and checked by tests/package-test.sh,
+  # .ci/run's last step; desktop-file-utils and appstream (above) check it too
+  debhelper dpkg-dev lintian
 )
 
 missing=()

@@ -6,6 +6,10 @@
 #                                  exit 1 when anything failed
 #   testlog.py failures BUILDDIR   print the testlog.txt sections of the tests
 #                                  that failed
+#   testlog.py tap LOG STATUS      print "N passed, N failed[, N skipped]" for
+#                                  one TAP script's output saved in LOG that
+#                                  exited with STATUS (a test outside meson);
+#                                  exit 1 when anything failed
 #
 # Counts come from BUILDDIR/meson-logs/testlog.json, one JSON object per test
 # executable. We count TAP lines, not executables: "ok" passes, "not ok" fails,
@@ -98,6 +102,27 @@ def summary(builddir):
     return 1 if failed else 0
 
 
+TAP_PLAN = re.compile(r'^1\.\.(\d+)')
+
+
+def tap(path, status):
+    """Count one TAP stream as meson would judge it: a non-zero exit
+    status, or fewer or more results than the plan, is a failure too."""
+    with open(path, encoding='utf-8', errors='replace') as f:
+        out = f.read()
+    plans = [int(m.group(1)) for m in map(TAP_PLAN.match, out.splitlines()) if m]
+    results = sum(1 for line in out.splitlines() if TAP_RESULT.match(line))
+    result = 'OK'
+    if status != 0 or len(plans) != 1 or plans[0] != results:
+        result = 'FAIL'
+    passed, failed, skipped = count_test({'stdout': out, 'result': result})
+    line = f'{passed} passed, {failed} failed'
+    if skipped:
+        line += f', {skipped} skipped'
+    print(line)
+    return 1 if failed else 0
+
+
 def split_txt_log(path):
     """Yield (test name, section text) from a meson testlog.txt."""
     header = re.compile(r'^=+ \d+/\d+ =+$')
@@ -146,8 +171,11 @@ def failures(builddir):
 
 
 def main(argv):
+    if len(argv) == 4 and argv[1] == 'tap' and argv[3].isdigit():
+        return tap(argv[2], int(argv[3]))
     if len(argv) != 3 or argv[1] not in ('summary', 'failures'):
         print(f'usage: {argv[0]} summary|failures BUILDDIR', file=sys.stderr)
+        print(f'       {argv[0]} tap LOG STATUS', file=sys.stderr)
         return 2
     if argv[1] == 'summary':
         return summary(argv[2])

@@ -93,33 +93,28 @@ on_state (HbClient    *client,
     return;
 
   self->connected = TRUE;
-  if (is_json (self))
-    {
-      JsonBuilder *b = hb_cli_output_begin (self->out, "connected");
+  {
+    HbCliEvent *ev = hb_cli_event (self->out, "connected");
 
-      hb_cli_json_add_string (b, "host", hb_client_get_host (client));
-      hb_cli_json_add_int (b, "port", hb_client_get_port (client));
-      hb_cli_json_add_string (b, "protocol", hb_protocol_to_string (hb_client_get_protocol (client)));
-      hb_cli_output_emit (self->out, b);
-    }
-  else if (is_lab (self))
-    {
-      g_autofree char *heartbeat = hb_cli_lab_quote (self->lab, self->lab->heartbeat);
-      g_autofree char *ack = hb_cli_lab_quote (self->lab, self->lab->ack);
+    hb_cli_event_string (ev, "host", hb_client_get_host (client));
+    hb_cli_event_int (ev, "port", hb_client_get_port (client));
+    hb_cli_event_string (ev, "protocol", hb_protocol_to_string (hb_client_get_protocol (client)));
+    if (is_lab (self))
+      {
+        g_autofree char *heartbeat = hb_cli_lab_quote (self->lab, self->lab->heartbeat);
+        g_autofree char *ack = hb_cli_lab_quote (self->lab, self->lab->ack);
 
-      /* Translators: "connected to 127.0.0.1:12001, the lab's protocol:
-       * “heartbeat” is answered with “heartbeat ack”" */
-      hb_cli_output_print (self->out, _("connected to %s, the lab's protocol: %s is answered with %s"),
-                           self->where, heartbeat, ack);
-    }
-  else if (self->lab->protocol == HB_PROTOCOL_RAW)
-    {
-      hb_cli_output_print (self->out, _("connected to %s, raw TCP"), self->where);
-    }
-  else
-    {
-      hb_cli_output_print (self->out, _("connected to %s"), self->where);
-    }
+        /* Translators: "connected to 127.0.0.1:12001, the lab's protocol:
+         * “heartbeat” is answered with “heartbeat ack”" */
+        hb_cli_event_say (ev, _("connected to %s, the lab's protocol: %s is answered with %s"),
+                          self->where, heartbeat, ack);
+      }
+    else if (self->lab->protocol == HB_PROTOCOL_RAW)
+      hb_cli_event_say (ev, _("connected to %s, raw TCP"), self->where);
+    else
+      hb_cli_event_say (ev, _("connected to %s"), self->where);
+    hb_cli_event_emit (ev);
+  }
 
   if (self->pending != NULL)
     {
@@ -140,20 +135,14 @@ on_welcome (HbClient    *client,
             guint        timeout_ms,
             HbCliClient *self)
 {
-  if (is_json (self))
-    {
-      JsonBuilder *b = hb_cli_output_begin (self->out, "welcome");
+  HbCliEvent *ev = hb_cli_event (self->out, "welcome");
 
-      hb_cli_json_add_int (b, "id", id);
-      hb_cli_json_add_int (b, "interval_ms", interval_ms);
-      hb_cli_json_add_int (b, "timeout_ms", timeout_ms);
-      hb_cli_output_emit (self->out, b);
-    }
-  else
-    {
-      hb_cli_output_print (self->out, _("welcome: we are client %u; heartbeat every %u ms, timeout %u ms"),
-                           id, interval_ms, timeout_ms);
-    }
+  hb_cli_event_int (ev, "id", id);
+  hb_cli_event_int (ev, "interval_ms", interval_ms);
+  hb_cli_event_int (ev, "timeout_ms", timeout_ms);
+  hb_cli_event_say (ev, _("welcome: we are client %u; heartbeat every %u ms, timeout %u ms"),
+                    id, interval_ms, timeout_ms);
+  hb_cli_event_emit (ev);
 }
 
 static void
@@ -162,24 +151,16 @@ on_ping (HbClient    *client,
          HbCliClient *self)
 {
   char seq_text[24];
+  HbCliEvent *ev = hb_cli_event (self->out, "ping");
 
   g_snprintf (seq_text, sizeof seq_text, "%" G_GUINT64_FORMAT, seq);
-  if (is_json (self))
-    {
-      JsonBuilder *b = hb_cli_output_begin (self->out, "ping");
-
-      hb_cli_json_add_int (b, "seq", (gint64) seq);
-      hb_cli_output_emit (self->out, b);
-    }
-  else if (!self->answer_pings && is_lab (self))
-    {
-      hb_cli_output_print (self->out, _("heartbeat %s (not answered: --no-pong)"), seq_text);
-    }
+  hb_cli_event_int (ev, "seq", (gint64) seq);
+  /* Answered, the heartbeat gets its one line when the answer goes. */
+  if (!self->answer_pings && is_lab (self))
+    hb_cli_event_say (ev, _("heartbeat %s (not answered: --no-pong)"), seq_text);
   else if (!self->answer_pings)
-    {
-      /* Otherwise the heartbeat gets its one line when we answer it. */
-      hb_cli_output_print (self->out, _("ping %s (not answered: --no-pong)"), seq_text);
-    }
+    hb_cli_event_say (ev, _("ping %s (not answered: --no-pong)"), seq_text);
+  hb_cli_event_emit (ev);
 }
 
 static void
@@ -188,23 +169,15 @@ on_pong_sent (HbClient    *client,
               HbCliClient *self)
 {
   char seq_text[24];
+  HbCliEvent *ev = hb_cli_event (self->out, "pong");
 
   g_snprintf (seq_text, sizeof seq_text, "%" G_GUINT64_FORMAT, seq);
-  if (is_json (self))
-    {
-      JsonBuilder *b = hb_cli_output_begin (self->out, "pong");
-
-      hb_cli_json_add_int (b, "seq", (gint64) seq);
-      hb_cli_output_emit (self->out, b);
-    }
-  else if (is_lab (self))
-    {
-      hb_cli_output_print (self->out, _("heartbeat %s → ack"), seq_text);
-    }
+  hb_cli_event_int (ev, "seq", (gint64) seq);
+  if (is_lab (self))
+    hb_cli_event_say (ev, _("heartbeat %s → ack"), seq_text);
   else
-    {
-      hb_cli_output_print (self->out, _("ping %s → pong"), seq_text);
-    }
+    hb_cli_event_say (ev, _("ping %s → pong"), seq_text);
+  hb_cli_event_emit (ev);
 }
 
 static void
@@ -223,52 +196,35 @@ on_message (HbClient    *client,
             const char  *text,
             HbCliClient *self)
 {
-  g_autofree char *safe = NULL;
-
-  if (is_json (self))
-    {
-      JsonBuilder *b;
-
-      switch (kind)
-        {
-        case HB_VERB_RELAY:
-          b = hb_cli_output_begin (self->out, "relay");
-          hb_cli_json_add_string (b, "name", sender);
-          break;
-        case HB_VERB_BCAST:
-          b = hb_cli_output_begin (self->out, "broadcast");
-          break;
-        case HB_VERB_MSG:
-        default:
-          b = hb_cli_output_begin (self->out, "message");
-          break;
-        }
-      hb_cli_json_add_string (b, "text", text);
-      hb_cli_output_emit (self->out, b);
-      return;
-    }
-
   /* What a peer wrote never reaches the terminal as it is: an escape
    * sequence could clear it, retitle it or forge a line. */
-  safe = hb_text_make_safe (text);
+  g_autofree char *safe = is_json (self) ? NULL : hb_text_make_safe (text);
+  HbCliEvent *ev;
+
   switch (kind)
     {
     case HB_VERB_RELAY:
       {
-        g_autofree char *safe_sender = hb_text_make_safe (sender);
+        g_autofree char *safe_sender = is_json (self) ? NULL : hb_text_make_safe (sender);
 
+        ev = hb_cli_event (self->out, "relay");
+        hb_cli_event_string (ev, "name", sender);
         /* Set apart from the operator's lines, whatever the name. */
-        hb_cli_output_print (self->out, _("relayed from client %s: %s"), safe_sender, safe);
+        hb_cli_event_say (ev, _("relayed from client %s: %s"), safe_sender, safe);
       }
       break;
     case HB_VERB_BCAST:
-      hb_cli_output_print (self->out, _("broadcast: %s"), safe);
+      ev = hb_cli_event (self->out, "broadcast");
+      hb_cli_event_say (ev, _("broadcast: %s"), safe);
       break;
     case HB_VERB_MSG:
     default:
-      hb_cli_output_print (self->out, _("server: %s"), safe);
+      ev = hb_cli_event (self->out, "message");
+      hb_cli_event_say (ev, _("server: %s"), safe);
       break;
     }
+  hb_cli_event_string (ev, "text", text);
+  hb_cli_event_emit (ev);
 }
 
 static void
@@ -277,19 +233,13 @@ on_bad_line (HbClient    *client,
              const char  *problem,
              HbCliClient *self)
 {
-  if (is_json (self))
-    {
-      JsonBuilder *b = hb_cli_output_begin (self->out, "error");
+  HbCliEvent *ev = hb_cli_event (self->out, "error");
 
-      hb_cli_json_add_string (b, "code", "bad-line");
-      hb_cli_json_add_string (b, "line", line);
-      hb_cli_json_add_string (b, "text", problem);
-      hb_cli_output_emit (self->out, b);
-    }
-  else
-    {
-      hb_cli_output_print (self->out, _("ignored a line no server may send: “%s” (%s)"), line, problem);
-    }
+  hb_cli_event_string (ev, "code", "bad-line");
+  hb_cli_event_string (ev, "line", line);
+  hb_cli_event_string (ev, "text", problem);
+  hb_cli_event_say (ev, _("ignored a line no server may send: “%s” (%s)"), line, problem);
+  hb_cli_event_emit (ev);
 }
 
 static void
@@ -298,21 +248,18 @@ on_server_error (HbClient    *client,
                  const char  *text,
                  HbCliClient *self)
 {
-  if (is_json (self))
-    {
-      JsonBuilder *b = hb_cli_output_begin (self->out, "error");
+  HbCliEvent *ev = hb_cli_event (self->out, "error");
 
-      hb_cli_json_add_string (b, "code", code);
-      hb_cli_json_add_string (b, "text", text);
-      hb_cli_output_emit (self->out, b);
-    }
-  else
+  hb_cli_event_string (ev, "code", code);
+  hb_cli_event_string (ev, "text", text);
+  if (!is_json (self))
     {
       g_autofree char *safe_code = hb_text_make_safe (code);
       g_autofree char *safe_text = hb_text_make_safe (text);
 
-      hb_cli_output_print (self->out, _("the server refused a line: %s (%s)"), safe_code, safe_text);
+      hb_cli_event_say (ev, _("the server refused a line: %s (%s)"), safe_code, safe_text);
     }
+  hb_cli_event_emit (ev);
 }
 
 static void
@@ -320,19 +267,16 @@ on_bye (HbClient    *client,
         const char  *reason,
         HbCliClient *self)
 {
-  if (is_json (self))
-    {
-      JsonBuilder *b = hb_cli_output_begin (self->out, "bye");
+  HbCliEvent *ev = hb_cli_event (self->out, "bye");
 
-      hb_cli_json_add_string (b, "reason", reason);
-      hb_cli_output_emit (self->out, b);
-    }
-  else
+  hb_cli_event_string (ev, "reason", reason);
+  if (!is_json (self))
     {
       g_autofree char *safe = hb_text_make_safe (reason);
 
-      hb_cli_output_print (self->out, _("the server says BYE %s"), safe);
+      hb_cli_event_say (ev, _("the server says BYE %s"), safe);
     }
+  hb_cli_event_emit (ev);
 }
 
 /* A normal end: we left, the server shut down, or it answered our BYE.
@@ -393,25 +337,24 @@ on_disconnected (HbClient    *client,
   if (self->input != NULL)
     hb_cli_input_pause (self->input);
 
-  if (is_json (self))
-    {
-      JsonBuilder *b = hb_cli_output_begin (self->out, "disconnected");
+  {
+    HbCliEvent *ev = hb_cli_event (self->out, "disconnected");
 
-      hb_cli_json_add_string (b, "reason", why);
-      hb_cli_json_add_string (b, "initiator", initiator_word (initiator));
-      hb_cli_json_add_string (b, "detail", detail);
-      hb_cli_output_emit (self->out, b);
-    }
-  else if (normal || retrying)
-    {
-      /* A failure that ends the program is told once, on stderr. */
-      if (detail != NULL)
-        hb_cli_output_print (self->out, _("disconnected: %s (%s)"), why, detail);
-      else if (initiator == HB_INITIATOR_LOCAL)
-        hb_cli_output_print (self->out, _("disconnected: %s (the client closed first)"), why);
-      else
-        hb_cli_output_print (self->out, _("disconnected: %s (the server closed first)"), why);
-    }
+    hb_cli_event_string (ev, "reason", why);
+    hb_cli_event_string (ev, "initiator", initiator_word (initiator));
+    hb_cli_event_string (ev, "detail", detail);
+    /* A failure that ends the program is told once, on stderr: no line. */
+    if (normal || retrying)
+      {
+        if (detail != NULL)
+          hb_cli_event_say (ev, _("disconnected: %s (%s)"), why, detail);
+        else if (initiator == HB_INITIATOR_LOCAL)
+          hb_cli_event_say (ev, _("disconnected: %s (the client closed first)"), why);
+        else
+          hb_cli_event_say (ev, _("disconnected: %s (the server closed first)"), why);
+      }
+    hb_cli_event_emit (ev);
+  }
 
   if (retrying)
     return;
@@ -427,18 +370,12 @@ on_reconnecting (HbClient    *client,
                  guint        attempt,
                  HbCliClient *self)
 {
-  if (is_json (self))
-    {
-      JsonBuilder *b = hb_cli_output_begin (self->out, "reconnecting");
+  HbCliEvent *ev = hb_cli_event (self->out, "reconnecting");
 
-      hb_cli_json_add_int (b, "delay_ms", delay_ms);
-      hb_cli_json_add_int (b, "attempt", attempt);
-      hb_cli_output_emit (self->out, b);
-    }
-  else
-    {
-      hb_cli_output_print (self->out, _("reconnecting in %u ms (attempt %u)"), delay_ms, attempt);
-    }
+  hb_cli_event_int (ev, "delay_ms", delay_ms);
+  hb_cli_event_int (ev, "attempt", attempt);
+  hb_cli_event_say (ev, _("reconnecting in %u ms (attempt %u)"), delay_ms, attempt);
+  hb_cli_event_emit (ev);
 }
 
 /* ---------------------------------------------------------------------- */

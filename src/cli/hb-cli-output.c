@@ -179,6 +179,103 @@ hb_cli_output_emit (HbCliOutput *out,
   written (out);
 }
 
+static char *timestamped (HbCliOutput *out, const char *format, va_list args) G_GNUC_PRINTF (2, 0);
+
+struct _HbCliEvent
+{
+  HbCliOutput *out;
+  JsonBuilder *builder;   /* JSON mode */
+  char        *line;      /* human mode */
+};
+
+HbCliEvent *
+hb_cli_event (HbCliOutput *out,
+              const char  *event)
+{
+  HbCliEvent *ev = g_new0 (HbCliEvent, 1);
+
+  ev->out = out;
+  if (out->json)
+    ev->builder = hb_cli_output_begin (out, event);
+  return ev;
+}
+
+void
+hb_cli_event_string (HbCliEvent *ev,
+                     const char *name,
+                     const char *value)
+{
+  if (ev->builder)
+    hb_cli_json_add_string (ev->builder, name, value);
+}
+
+void
+hb_cli_event_int (HbCliEvent *ev,
+                  const char *name,
+                  gint64      value)
+{
+  if (ev->builder)
+    hb_cli_json_add_int (ev->builder, name, value);
+}
+
+void
+hb_cli_event_double (HbCliEvent *ev,
+                     const char *name,
+                     double      value)
+{
+  if (ev->builder)
+    hb_cli_json_add_double (ev->builder, name, value);
+}
+
+void
+hb_cli_event_boolean (HbCliEvent *ev,
+                      const char *name,
+                      gboolean    value)
+{
+  if (ev->builder)
+    hb_cli_json_add_boolean (ev->builder, name, value);
+}
+
+void
+hb_cli_event_null (HbCliEvent *ev,
+                   const char *name)
+{
+  if (ev->builder)
+    hb_cli_json_add_null (ev->builder, name);
+}
+
+JsonBuilder *
+hb_cli_event_json (HbCliEvent *ev)
+{
+  return ev->builder;
+}
+
+void
+hb_cli_event_say (HbCliEvent *ev,
+                  const char *format,
+                  ...)
+{
+  va_list args;
+
+  if (ev->builder)
+    return;
+  g_free (ev->line);
+  va_start (args, format);
+  ev->line = timestamped (ev->out, format, args);
+  va_end (args);
+}
+
+void
+hb_cli_event_emit (HbCliEvent *ev)
+{
+  if (ev->builder)
+    hb_cli_output_emit (ev->out, ev->builder);
+  else if (ev->line)
+    put_text (ev->out, ev->line);
+  g_free (ev->line);
+  g_free (ev);
+}
+
 /* The few events that a busy server prints for every heartbeat are
  * written straight into a GString: through JsonBuilder and JsonGenerator
  * one costs several microseconds, and they come thousands a second.
@@ -231,8 +328,6 @@ hb_cli_output_emit_plain (HbCliOutput *out,
   g_string_free (s, TRUE);
   written (out);
 }
-
-static char *timestamped (HbCliOutput *out, const char *format, va_list args) G_GNUC_PRINTF (2, 0);
 
 static char *
 timestamped (HbCliOutput *out,

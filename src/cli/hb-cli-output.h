@@ -51,6 +51,47 @@ void         hb_cli_plain_add_null      (GString      *s,
 void         hb_cli_output_emit_plain   (HbCliOutput  *out,
                                          GString      *s);
 
+/**
+ * HbCliEvent:
+ * One event described once: its fields for --json and its line for a
+ * person, so that the two cannot drift apart. In human mode the fields
+ * cost nothing; in JSON mode the line is not formatted. An event with no
+ * line (hb_cli_event_say() not called) prints nothing in human mode.
+ *
+ *   HbCliEvent *ev = hb_cli_event (out, "welcome");
+ *   hb_cli_event_int (ev, "id", id);
+ *   hb_cli_event_say (ev, _("welcome: we are client %u"), id);
+ *   hb_cli_event_emit (ev);
+ */
+typedef struct _HbCliEvent HbCliEvent;
+
+HbCliEvent  *hb_cli_event               (HbCliOutput  *out,
+                                         const char   *event);
+void         hb_cli_event_string        (HbCliEvent   *ev,
+                                         const char   *name,
+                                         const char   *value);
+void         hb_cli_event_int           (HbCliEvent   *ev,
+                                         const char   *name,
+                                         gint64        value);
+void         hb_cli_event_double        (HbCliEvent   *ev,
+                                         const char   *name,
+                                         double        value);
+void         hb_cli_event_boolean       (HbCliEvent   *ev,
+                                         const char   *name,
+                                         gboolean      value);
+void         hb_cli_event_null          (HbCliEvent   *ev,
+                                         const char   *name);
+/* The JSON builder of a JSON event (for arrays and nested objects), or
+ * NULL in human mode. */
+JsonBuilder *hb_cli_event_json          (HbCliEvent   *ev);
+/* The person's line; text from a peer must be made safe first
+ * (hb_text_make_safe()). */
+void         hb_cli_event_say           (HbCliEvent   *ev,
+                                         const char   *format,
+                                         ...) G_GNUC_PRINTF (2, 3);
+/* Writes the event and frees it. */
+void         hb_cli_event_emit          (HbCliEvent   *ev);
+
 /* Prints one human-readable line with the time in front. */
 void         hb_cli_output_print        (HbCliOutput  *out,
                                          const char   *format,

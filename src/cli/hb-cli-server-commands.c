@@ -31,23 +31,15 @@ hb_cli_server_flush_broadcasts (HbCliServer *self)
   for (guint i = 0; i < lines->len; i++)
     {
       const char *text = g_ptr_array_index (lines, i);
+      HbCliEvent *ev = hb_cli_event (self->out, "broadcast");
 
-      if (is_json (self))
-        {
-          JsonBuilder *b = hb_cli_output_begin (self->out, "broadcast");
-
-          hb_cli_json_add_string (b, "text", text);
-          hb_cli_json_add_int (b, "recipients", n);
-          hb_cli_output_emit (self->out, b);
-        }
-      else
-        {
-          hb_cli_output_print (self->out,
-                               g_dngettext (GETTEXT_PACKAGE,
-                                            "broadcast to %u client: %s",
-                                            "broadcast to %u clients: %s", n),
-                               n, text);
-        }
+      hb_cli_event_string (ev, "text", text);
+      hb_cli_event_int (ev, "recipients", n);
+      hb_cli_event_say (ev, g_dngettext (GETTEXT_PACKAGE,
+                                         "broadcast to %u client: %s",
+                                         "broadcast to %u clients: %s", n),
+                        n, text);
+      hb_cli_event_emit (ev);
     }
 }
 
@@ -181,18 +173,12 @@ do_send (HbCliServer *self,
       return;
     }
 
-  if (is_json (self))
-    {
-      JsonBuilder *b = hb_cli_output_begin (self->out, "sent");
+  HbCliEvent *ev = hb_cli_event (self->out, "sent");
 
-      hb_cli_json_add_int (b, "id", id);
-      hb_cli_json_add_string (b, "text", text);
-      hb_cli_output_emit (self->out, b);
-    }
-  else
-    {
-      hb_cli_output_print (self->out, _("[%u] sent: %s"), id, text);
-    }
+  hb_cli_event_int (ev, "id", id);
+  hb_cli_event_string (ev, "text", text);
+  hb_cli_event_say (ev, _("[%u] sent: %s"), id, text);
+  hb_cli_event_emit (ev);
 }
 
 static void
@@ -238,22 +224,15 @@ do_beat (HbCliServer *self,
       return;
     }
 
-  if (is_json (self))
-    {
-      JsonBuilder *b = hb_cli_output_begin (self->out, "beat");
+  HbCliEvent *ev = hb_cli_event (self->out, "beat");
 
-      hb_cli_json_add_int (b, "id", id);
-      hb_cli_json_add_string (b, "text", *text != '\0' ? text : NULL);
-      hb_cli_output_emit (self->out, b);
-    }
-  else if (*text != '\0')
-    {
-      hb_cli_output_print (self->out, _("[%u] heartbeat sent now, with “%s” glued to it"), id, text);
-    }
+  hb_cli_event_int (ev, "id", id);
+  hb_cli_event_string (ev, "text", *text != '\0' ? text : NULL);
+  if (*text != '\0')
+    hb_cli_event_say (ev, _("[%u] heartbeat sent now, with “%s” glued to it"), id, text);
   else
-    {
-      hb_cli_output_print (self->out, _("[%u] heartbeat sent now"), id);
-    }
+    hb_cli_event_say (ev, _("[%u] heartbeat sent now"), id);
+  hb_cli_event_emit (ev);
 }
 
 static void

@@ -36,45 +36,39 @@ initiator_word (HbInitiator initiator)
 /* Server signals                                                          */
 
 static void
-on_liveness (HbConnection *conn,
-             GParamSpec   *pspec,
+on_liveness (HbServer     *server,
+             HbConnection *conn,
+             HbLiveness    liveness,
              HbCliServer  *self)
 {
-  HbLiveness liveness = hb_connection_get_liveness (conn);
   guint id = hb_connection_get_id (conn);
   guint missed = hb_connection_get_missed (conn);
+  HbCliEvent *ev = hb_cli_event (self->out, "liveness");
 
-  if (is_json (self))
-    {
-      JsonBuilder *b = hb_cli_output_begin (self->out, "liveness");
-
-      hb_cli_json_add_int (b, "id", id);
-      hb_cli_json_add_string (b, "liveness", hb_liveness_to_string (liveness));
-      hb_cli_json_add_int (b, "missed", missed);
-      hb_cli_output_emit (self->out, b);
-      return;
-    }
-
+  hb_cli_event_int (ev, "id", id);
+  hb_cli_event_string (ev, "liveness", hb_liveness_to_string (liveness));
+  hb_cli_event_int (ev, "missed", missed);
   switch (liveness)
     {
     case HB_LIVENESS_ALIVE:
-      hb_cli_output_print (self->out, _("[%u] alive again"), id);
+      hb_cli_event_say (ev, _("[%u] alive again"), id);
       break;
     case HB_LIVENESS_LATE:
       /* Late: a heartbeat has waited longer than the interval, and was
        * counted missed at that moment (the count is of the whole
        * connection, not only of those waiting now). */
-      hb_cli_output_print (self->out,
-                           g_dngettext (GETTEXT_PACKAGE,
-                                        "[%u] late: no answer within the interval (%u heartbeat missed so far)",
-                                        "[%u] late: no answer within the interval (%u heartbeats missed so far)", missed),
-                           id, missed);
+      hb_cli_event_say (ev,
+                        g_dngettext (GETTEXT_PACKAGE,
+                                     "[%u] late: no answer within the interval (%u heartbeat missed so far)",
+                                     "[%u] late: no answer within the interval (%u heartbeats missed so far)", missed),
+                        id, missed);
       break;
     case HB_LIVENESS_DEAD:
     default:
-      hb_cli_output_print (self->out, _("[%u] dead: no answer within the timeout"), id);
+      hb_cli_event_say (ev, _("[%u] dead: no answer within the timeout"), id);
       break;
     }
+  hb_cli_event_emit (ev);
 }
 
 static void
@@ -83,22 +77,14 @@ on_client_connected (HbServer     *server,
                      HbCliServer  *self)
 {
   g_ptr_array_add (self->clients, g_object_ref (conn));
-  g_signal_connect (conn, "notify::liveness", G_CALLBACK (on_liveness), self);
 
-  if (is_json (self))
-    {
-      JsonBuilder *b = hb_cli_output_begin (self->out, "connected");
+  HbCliEvent *ev = hb_cli_event (self->out, "connected");
 
-      hb_cli_json_add_int (b, "id", hb_connection_get_id (conn));
-      hb_cli_json_add_string (b, "peer", hb_connection_get_peer (conn));
-      hb_cli_json_add_string (b, "protocol", hb_protocol_to_string (hb_connection_get_protocol (conn)));
-      hb_cli_output_emit (self->out, b);
-    }
-  else
-    {
-      hb_cli_output_print (self->out, _("[%u] %s connected"),
-                           hb_connection_get_id (conn), hb_connection_get_peer (conn));
-    }
+  hb_cli_event_int (ev, "id", hb_connection_get_id (conn));
+  hb_cli_event_string (ev, "peer", hb_connection_get_peer (conn));
+  hb_cli_event_string (ev, "protocol", hb_protocol_to_string (hb_connection_get_protocol (conn)));
+  hb_cli_event_say (ev, _("[%u] %s connected"), hb_connection_get_id (conn), hb_connection_get_peer (conn));
+  hb_cli_event_emit (ev);
 }
 
 static void
@@ -107,21 +93,18 @@ on_client_hello (HbServer     *server,
                  const char   *name,
                  HbCliServer  *self)
 {
-  if (is_json (self))
-    {
-      JsonBuilder *b = hb_cli_output_begin (self->out, "hello");
+  HbCliEvent *ev = hb_cli_event (self->out, "hello");
 
-      hb_cli_json_add_int (b, "id", hb_connection_get_id (conn));
-      hb_cli_json_add_string (b, "name", name);
-      hb_cli_output_emit (self->out, b);
-    }
-  else
+  hb_cli_event_int (ev, "id", hb_connection_get_id (conn));
+  hb_cli_event_string (ev, "name", name);
+  if (!is_json (self))
     {
       g_autofree char *safe = hb_text_make_safe (name);
 
-      hb_cli_output_print (self->out, _("[%u] %s calls itself %s"),
-                           hb_connection_get_id (conn), hb_connection_get_peer (conn), safe);
+      hb_cli_event_say (ev, _("[%u] %s calls itself %s"),
+                        hb_connection_get_id (conn), hb_connection_get_peer (conn), safe);
     }
+  hb_cli_event_emit (ev);
 }
 
 static void
@@ -130,23 +113,20 @@ on_message (HbServer     *server,
             const char   *text,
             HbCliServer  *self)
 {
-  if (is_json (self))
-    {
-      JsonBuilder *b = hb_cli_output_begin (self->out, "message");
+  HbCliEvent *ev = hb_cli_event (self->out, "message");
 
-      hb_cli_json_add_int (b, "id", hb_connection_get_id (conn));
-      hb_cli_json_add_string (b, "name", hb_connection_get_name (conn));
-      hb_cli_json_add_string (b, "text", text);
-      hb_cli_output_emit (self->out, b);
-    }
-  else
+  hb_cli_event_int (ev, "id", hb_connection_get_id (conn));
+  hb_cli_event_string (ev, "name", hb_connection_get_name (conn));
+  hb_cli_event_string (ev, "text", text);
+  if (!is_json (self))
     {
       /* A client's text never reaches the operator's terminal as it is. */
       g_autofree char *safe_who = hb_text_make_safe (who (conn));
       g_autofree char *safe = hb_text_make_safe (text);
 
-      hb_cli_output_print (self->out, "[%u] %s: %s", hb_connection_get_id (conn), safe_who, safe);
+      hb_cli_event_say (ev, "[%u] %s: %s", hb_connection_get_id (conn), safe_who, safe);
     }
+  hb_cli_event_emit (ev);
 }
 
 static void
@@ -231,20 +211,14 @@ on_error_sent (HbServer     *server,
                const char   *text,
                HbCliServer  *self)
 {
-  if (is_json (self))
-    {
-      JsonBuilder *b = hb_cli_output_begin (self->out, "error");
+  HbCliEvent *ev = hb_cli_event (self->out, "error");
 
-      hb_cli_json_add_int (b, "id", hb_connection_get_id (conn));
-      hb_cli_json_add_string (b, "code", hb_err_code_to_string (code));
-      hb_cli_json_add_string (b, "text", text);
-      hb_cli_output_emit (self->out, b);
-    }
-  else
-    {
-      hb_cli_output_print (self->out, _("[%u] refused a line: %s (%s)"),
-                           hb_connection_get_id (conn), hb_err_code_to_string (code), text);
-    }
+  hb_cli_event_int (ev, "id", hb_connection_get_id (conn));
+  hb_cli_event_string (ev, "code", hb_err_code_to_string (code));
+  hb_cli_event_string (ev, "text", text);
+  hb_cli_event_say (ev, _("[%u] refused a line: %s (%s)"),
+                    hb_connection_get_id (conn), hb_err_code_to_string (code), text);
+  hb_cli_event_emit (ev);
 }
 
 /* How TCP ended the connection, for JSON. */
@@ -297,29 +271,23 @@ on_client_disconnected (HbServer     *server,
   const char *why = hb_bye_reason_to_string (reason);
   HbCloseKind kind = hb_connection_get_close_kind (conn);
 
-  g_signal_handlers_disconnect_by_func (conn, on_liveness, self);
   g_ptr_array_remove (self->clients, conn);
 
-  if (is_json (self))
-    {
-      JsonBuilder *b = hb_cli_output_begin (self->out, "disconnected");
+  {
+    HbCliEvent *ev = hb_cli_event (self->out, "disconnected");
 
-      hb_cli_json_add_int (b, "id", id);
-      hb_cli_json_add_string (b, "reason", why);
-      hb_cli_json_add_string (b, "initiator", initiator_word (initiator));
-      hb_cli_json_add_string (b, "close", close_kind_word (kind));
-      hb_cli_output_emit (self->out, b);
-    }
-  else if (initiator == HB_INITIATOR_LOCAL)
-    {
-      hb_cli_output_print (self->out, _("[%u] disconnected: %s (the server closed first; %s)"),
-                           id, why, close_kind_text (kind));
-    }
-  else
-    {
-      hb_cli_output_print (self->out, _("[%u] disconnected: %s (the client closed first; %s)"),
-                           id, why, close_kind_text (kind));
-    }
+    hb_cli_event_int (ev, "id", id);
+    hb_cli_event_string (ev, "reason", why);
+    hb_cli_event_string (ev, "initiator", initiator_word (initiator));
+    hb_cli_event_string (ev, "close", close_kind_word (kind));
+    if (initiator == HB_INITIATOR_LOCAL)
+      hb_cli_event_say (ev, _("[%u] disconnected: %s (the server closed first; %s)"),
+                        id, why, close_kind_text (kind));
+    else
+      hb_cli_event_say (ev, _("[%u] disconnected: %s (the client closed first; %s)"),
+                        id, why, close_kind_text (kind));
+    hb_cli_event_emit (ev);
+  }
 }
 
 static void
@@ -328,18 +296,12 @@ on_client_rejected (HbServer    *server,
                     HbByeReason  reason,
                     HbCliServer *self)
 {
-  if (is_json (self))
-    {
-      JsonBuilder *b = hb_cli_output_begin (self->out, "rejected");
+  HbCliEvent *ev = hb_cli_event (self->out, "rejected");
 
-      hb_cli_json_add_string (b, "peer", peer);
-      hb_cli_json_add_string (b, "reason", hb_bye_reason_to_string (reason));
-      hb_cli_output_emit (self->out, b);
-    }
-  else
-    {
-      hb_cli_output_print (self->out, _("%s turned away: %s"), peer, hb_bye_reason_to_string (reason));
-    }
+  hb_cli_event_string (ev, "peer", peer);
+  hb_cli_event_string (ev, "reason", hb_bye_reason_to_string (reason));
+  hb_cli_event_say (ev, _("%s turned away: %s"), peer, hb_bye_reason_to_string (reason));
+  hb_cli_event_emit (ev);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -378,29 +340,22 @@ hb_cli_server_begin_shutdown (HbCliServer *self)
   hb_cli_server_flush_broadcasts (self);
 
   n = self->clients->len;
-  if (is_json (self))
-    {
-      JsonBuilder *b = hb_cli_output_begin (self->out, "shutdown");
+  {
+    HbCliEvent *ev = hb_cli_event (self->out, "shutdown");
 
-      hb_cli_json_add_int (b, "clients", n);
-      hb_cli_output_emit (self->out, b);
-    }
-  else if (has_bye (self))
-    {
-      hb_cli_output_print (self->out,
-                           g_dngettext (GETTEXT_PACKAGE,
-                                        "shutting down: saying BYE to %u client",
-                                        "shutting down: saying BYE to %u clients", n),
-                           n);
-    }
-  else
-    {
-      hb_cli_output_print (self->out,
-                           g_dngettext (GETTEXT_PACKAGE,
-                                        "shutting down: closing %u client with FIN",
-                                        "shutting down: closing %u clients with FIN", n),
-                           n);
-    }
+    hb_cli_event_int (ev, "clients", n);
+    if (has_bye (self))
+      hb_cli_event_say (ev, g_dngettext (GETTEXT_PACKAGE,
+                                         "shutting down: saying BYE to %u client",
+                                         "shutting down: saying BYE to %u clients", n),
+                        n);
+    else
+      hb_cli_event_say (ev, g_dngettext (GETTEXT_PACKAGE,
+                                         "shutting down: closing %u client with FIN",
+                                         "shutting down: closing %u clients with FIN", n),
+                        n);
+    hb_cli_event_emit (ev);
+  }
 
   hb_server_shutdown_async (self->server, HB_DEFAULT_DRAIN_MS, self->cancellable,
                             shutdown_cb, self);
@@ -440,6 +395,7 @@ emit_listening (HbCliServer *self)
   guint port = hb_server_get_port (self->server);
   HbProtocol protocol = self->lab->protocol;
   g_autofree char *where = NULL;
+  HbCliEvent *ev;
   g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (address);
 
   /* Beyond loopback the server is open to the network, and nothing in any
@@ -452,34 +408,28 @@ emit_listening (HbCliServer *self)
                       "and nothing is authenticated or encrypted"), bound);
     }
 
-  if (is_json (self))
+  where = hb_format_endpoint (address, port);
+  ev = hb_cli_event (self->out, "listening");
+  hb_cli_event_string (ev, "address", address);
+  hb_cli_event_int (ev, "port", port);
+  hb_cli_event_string (ev, "protocol", hb_protocol_to_string (protocol));
+  /* Raw TCP has no heartbeat. */
+  if (protocol == HB_PROTOCOL_RAW)
     {
-      JsonBuilder *b = hb_cli_output_begin (self->out, "listening");
-
-      hb_cli_json_add_string (b, "address", address);
-      hb_cli_json_add_int (b, "port", port);
-      hb_cli_json_add_string (b, "protocol", hb_protocol_to_string (protocol));
-      /* Raw TCP has no heartbeat. */
-      if (protocol == HB_PROTOCOL_RAW)
-        {
-          hb_cli_json_add_null (b, "interval_ms");
-          hb_cli_json_add_null (b, "timeout_ms");
-        }
-      else
-        {
-          hb_cli_json_add_int (b, "interval_ms", hb_server_get_interval_ms (self->server));
-          hb_cli_json_add_int (b, "timeout_ms", hb_server_get_timeout_ms (self->server));
-        }
-      if (protocol != HB_PROTOCOL_LINE)
-        {
-          hb_cli_json_add_string (b, "line_ending", hb_line_ending_to_string (self->lab->line_ending));
-          hb_cli_json_add_string (b, "encoding", hb_encoding_to_string (self->lab->encoding));
-        }
-      hb_cli_output_emit (self->out, b);
-      return;
+      hb_cli_event_null (ev, "interval_ms");
+      hb_cli_event_null (ev, "timeout_ms");
+    }
+  else
+    {
+      hb_cli_event_int (ev, "interval_ms", hb_server_get_interval_ms (self->server));
+      hb_cli_event_int (ev, "timeout_ms", hb_server_get_timeout_ms (self->server));
+    }
+  if (protocol != HB_PROTOCOL_LINE)
+    {
+      hb_cli_event_string (ev, "line_ending", hb_line_ending_to_string (self->lab->line_ending));
+      hb_cli_event_string (ev, "encoding", hb_encoding_to_string (self->lab->encoding));
     }
 
-  where = hb_format_endpoint (address, port);
   if (protocol == HB_PROTOCOL_LAB)
     {
       g_autofree char *heartbeat = hb_cli_lab_quote (self->lab, self->lab->heartbeat);
@@ -487,31 +437,24 @@ emit_listening (HbCliServer *self)
 
       /* Translators: "listening on 127.0.0.1:12001, the lab's protocol:
        * “heartbeat” every 10000 ms, answered by “heartbeat ack”, ..." */
-      hb_cli_output_print (self->out,
-                           _("listening on %s, the lab's protocol: %s every %u ms, answered by %s, "
-                             "timeout %u ms; /help for commands"),
-                           where, heartbeat, hb_server_get_interval_ms (self->server), ack,
-                           hb_server_get_timeout_ms (self->server));
+      hb_cli_event_say (ev,
+                        _("listening on %s, the lab's protocol: %s every %u ms, answered by %s, "
+                          "timeout %u ms; /help for commands"),
+                        where, heartbeat, hb_server_get_interval_ms (self->server), ack,
+                        hb_server_get_timeout_ms (self->server));
     }
   else if (protocol == HB_PROTOCOL_RAW)
-    {
-      hb_cli_output_print (self->out, _("listening on %s, raw TCP (no heartbeat); /help for commands"),
-                           where);
-    }
+    hb_cli_event_say (ev, _("listening on %s, raw TCP (no heartbeat); /help for commands"), where);
   else
-    {
-      hb_cli_output_print (self->out,
-                           _("listening on %s (heartbeat every %u ms, timeout %u ms); /help for commands"),
-                           where, hb_server_get_interval_ms (self->server),
-                           hb_server_get_timeout_ms (self->server));
-    }
+    hb_cli_event_say (ev, _("listening on %s (heartbeat every %u ms, timeout %u ms); /help for commands"),
+                      where, hb_server_get_interval_ms (self->server),
+                      hb_server_get_timeout_ms (self->server));
+  hb_cli_event_emit (ev);
 }
 
 static void
 forget_connections (HbCliServer *self)
 {
-  for (guint i = 0; i < self->clients->len; i++)
-    g_signal_handlers_disconnect_by_func (g_ptr_array_index (self->clients, i), on_liveness, self);
   g_ptr_array_set_size (self->clients, 0);
 }
 
@@ -653,6 +596,7 @@ hb_cli_server_run (int    argc,
 
   g_signal_connect (self.server, "client-connected", G_CALLBACK (on_client_connected), &self);
   g_signal_connect (self.server, "client-hello", G_CALLBACK (on_client_hello), &self);
+  g_signal_connect (self.server, "client-liveness", G_CALLBACK (on_liveness), &self);
   g_signal_connect (self.server, "message", G_CALLBACK (on_message), &self);
   g_signal_connect (self.server, "ping-sent", G_CALLBACK (on_ping_sent), &self);
   g_signal_connect (self.server, "pong", G_CALLBACK (on_pong), &self);

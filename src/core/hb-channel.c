@@ -10,6 +10,11 @@
  * The queue is a list of segments: bytes of this channel alone, or a
  * reference to a block that many channels send (a broadcast), which is
  * then never copied per client. Every segment holds whole lines.
+ *
+ * A channel may ask the kernel when what it reads arrived
+ * (SO_TIMESTAMPNS): a client does, so that its record can draw a line
+ * when it came rather than when the program got round to reading it. The
+ * server does not: its reads stay one recv() each.
  */
 
 #include "config.h"
@@ -20,6 +25,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "hb-channel.h"
 
@@ -62,6 +69,7 @@ struct _HbChannel
   guint64               bytes_in;
   guint64               bytes_out;
   guint64               queued_total;
+  gint64                arrival;    /* monotonic µs; 0: unknown (see hb_channel_get_arrival()) */
 
   State                 state;
   guint                 reading : 1;      /* the owner wants lines */
@@ -71,6 +79,8 @@ struct _HbChannel
   guint                 fin_sent : 1;
   guint                 peer_eof : 1;
   guint                 blocked : 1;      /* waiting for EPOLLOUT */
+  guint                 stamps : 1;       /* SO_TIMESTAMPNS is on */
+  guint                 own_fd : 1;       /* no GSocket yet: ours to close */
 };
 
 /* The main loop is single-threaded and reads never nest, so one buffer
@@ -161,6 +171,35 @@ hb_channel_new (HbPoller             *poller,
   return self;
 }
 
+/* A channel on an accepted socket's bare @fd, which it then owns: a
+ * server with thousands of clients keeps no GSocket and GSocketConnection
+ * per client. hb_channel_get_socket() makes them if someone asks. */
+HbChannel *
+hb_channel_new_for_fd (HbPoller             *poller,
+                       int                   fd,
+                       gsize                 max_line,
+                       const HbChannelFuncs *funcs,
+                       gpointer              user_data)
+{
+  HbChannel *self = g_new0 (HbChannel, 1);
+  int one = 1;
+
+  g_atomic_ref_count_init (&self->ref_count);
+  self->poller = hb_poller_ref (poller);
+  self->fd = fd;
+  self->own_fd = TRUE;
+  self->reader = hb_line_reader_new (max_line);
+  self->funcs = funcs;
+  self->user_data = user_data;
+  self->reading = TRUE;
+  self->framed = TRUE;
+  self->read_budget = READ_BUDGET;
+  self->state = STATE_OPEN;
+  setsockopt (self->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  self->handle = hb_poller_add (poller, self->fd, G_IO_IN, channel_ready, self);
+  return self;
+}
+
 HbChannel *
 hb_channel_ref (HbChannel *self)
 {
@@ -180,6 +219,11 @@ release_socket (HbChannel *self)
     {
       g_socket_close (g_socket_connection_get_socket (self->connection), NULL);
       g_clear_object (&self->connection);
+    }
+  else if (self->own_fd)
+    {
+      close (self->fd);
+      self->own_fd = FALSE;
     }
   clear_queue (self);
   g_clear_pointer (&self->spare, g_byte_array_unref);
@@ -329,15 +373,63 @@ on_overlong (gpointer user_data)
   return self->state == STATE_OPEN;
 }
 
+/* One read into the shared buffer; with stamps on, also when its bytes
+ * arrived. The kernel stamps each received skb (CLOCK_REALTIME) and
+ * reports that of the last one a read took; skbs that waited in the
+ * queue together were coalesced, keeping the newest stamp, so it is when
+ * the last of these bytes arrived: all of them had arrived by then. */
+static ssize_t
+receive (HbChannel *self,
+         gsize      len)
+{
+  union
+  {
+    char           buf[CMSG_SPACE (sizeof (struct timespec))];
+    struct cmsghdr align;
+  } control;
+  struct iovec iov = { read_buffer, len };
+  struct msghdr msg = { 0 };
+  struct cmsghdr *cmsg;
+  ssize_t n;
+
+  if (!self->stamps)
+    return recv (self->fd, read_buffer, len, MSG_DONTWAIT);
+
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control.buf;
+  msg.msg_controllen = sizeof control.buf;
+  n = recvmsg (self->fd, &msg, MSG_DONTWAIT);
+  if (n <= 0)
+    return n;
+  self->arrival = 0;
+  for (cmsg = CMSG_FIRSTHDR (&msg); cmsg != NULL; cmsg = CMSG_NXTHDR (&msg, cmsg))
+    if (cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SCM_TIMESTAMPNS)
+      {
+        struct timespec ts;
+        gint64 now_mono = g_get_monotonic_time ();
+        gint64 ago;
+
+        memcpy (&ts, CMSG_DATA (cmsg), sizeof ts);
+        /* Into the monotonic clock of the record: how long ago, never
+         * in the future (the clocks are read one after the other). */
+        ago = g_get_real_time () - ((gint64) ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000);
+        self->arrival = now_mono - MAX (ago, 0);
+      }
+  return n;
+}
+
 static void
 read_some (HbChannel *self)
 {
   gsize budget = self->read_budget;
 
+  /* A FIN found in this pass came after the data read in it, if any. */
+  self->arrival = 0;
   while (self->state == STATE_OPEN && !self->peer_eof &&
          (self->reading || self->closing) && budget > 0)
     {
-      ssize_t n = recv (self->fd, read_buffer, MIN (sizeof read_buffer, budget), MSG_DONTWAIT);
+      ssize_t n = receive (self, MIN (sizeof read_buffer, budget));
 
       if (n > 0)
         {
@@ -560,6 +652,27 @@ hb_channel_read_now (HbChannel *self)
   read_some (self);
 }
 
+gboolean
+hb_channel_set_arrival_stamps (HbChannel *self,
+                               gboolean   stamps)
+{
+  int on = !!stamps;
+
+  if (self->state != STATE_OPEN)
+    return FALSE;
+  if (setsockopt (self->fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on) != 0)
+    on = 0;
+  self->stamps = on;
+  self->arrival = 0;
+  return self->stamps == !!stamps;
+}
+
+gint64
+hb_channel_get_arrival (HbChannel *self)
+{
+  return self->stamps ? self->arrival : 0;
+}
+
 void
 hb_channel_set_read_budget (HbChannel *self,
                             gsize      bytes)
@@ -590,6 +703,16 @@ hb_channel_is_closing (HbChannel *self)
 GSocket *
 hb_channel_get_socket (HbChannel *self)
 {
+  if (self->connection == NULL && self->own_fd)
+    {
+      g_autoptr(GSocket) socket = g_socket_new_from_fd (self->fd, NULL);
+
+      if (socket != NULL)
+        {
+          self->connection = g_socket_connection_factory_create_connection (socket);
+          self->own_fd = FALSE;
+        }
+    }
   return self->connection ? g_socket_connection_get_socket (self->connection) : NULL;
 }
 

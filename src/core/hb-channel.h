@@ -46,6 +46,11 @@ HbChannel *hb_channel_new            (HbPoller             *poller,
                                       gsize                 max_line,
                                       const HbChannelFuncs *funcs,
                                       gpointer              user_data);
+HbChannel *hb_channel_new_for_fd     (HbPoller             *poller,
+                                      int                   fd,
+                                      gsize                 max_line,
+                                      const HbChannelFuncs *funcs,
+                                      gpointer              user_data);
 HbChannel *hb_channel_ref            (HbChannel            *channel);
 void       hb_channel_unref          (HbChannel            *channel);
 
@@ -71,6 +76,17 @@ void       hb_channel_read_now       (HbChannel            *channel);
  * its main loop long enough to delay its own timers. */
 void       hb_channel_set_read_budget (HbChannel           *channel,
                                       gsize                 bytes);
+/* Asks the kernel when what is read arrived (SO_TIMESTAMPNS; off by
+ * default: the server's reads stay plain). FALSE if the kernel refused. */
+gboolean   hb_channel_set_arrival_stamps (HbChannel        *channel,
+                                          gboolean          stamps);
+/* During a line, data or peer_eof callback: when the bytes of the read
+ * being handed over had all arrived at this host (monotonic µs; when the
+ * last of them arrived, so a line that waited with later ones may have
+ * come earlier). At peer_eof, the arrival of the data read just before the
+ * FIN in the same pass: the kernel does not stamp a FIN. 0 when unknown:
+ * stamps off, the kernel gave none, or (peer_eof) no data came with it. */
+gint64     hb_channel_get_arrival    (HbChannel            *channel);
 /* A framed channel (the default) cuts what it reads into lines and keeps
  * a half-sent line whole when it drops its queue; an unframed one hands
  * over each read as it came (HbChannelFuncs.data) and, dropping its queue,

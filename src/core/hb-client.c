@@ -8,6 +8,8 @@
 
 #include "config.h"
 
+#include <sys/socket.h>
+
 #include <glib/gi18n-lib.h>
 
 #include "hb-channel.h"
@@ -570,8 +572,8 @@ on_data (HbChannel    *channel,
       else if (info.n_messages > 0 && info.n_patterns == 0)
         verb = HB_VERB_MSG;
     }
-  hb_timeline_append (self->timeline, HB_EVENT_DATA_IN, verb, (guint32) MIN (len, G_MAXUINT32),
-                      hb_chunk_info_pack (&info), HB_INITIATOR_PEER);
+  hb_timeline_append_read (self->timeline, HB_EVENT_DATA_IN, verb, (guint32) MIN (len, G_MAXUINT32),
+                           hb_chunk_info_pack (&info), hb_channel_get_arrival (channel));
   if (g_signal_has_handler_pending (self, signals[DATA_RECEIVED], 0, FALSE))
     {
       g_autoptr(GBytes) bytes = g_bytes_new (data, len);
@@ -608,7 +610,8 @@ on_line (HbChannel  *channel,
       g_autofree char *shown = hb_bytes_to_display ((const guint8 *) line, len, HB_ENCODING_UTF8,
                                                     HB_CHUNK_SHOW_MAX, NULL);
 
-      hb_timeline_append (self->timeline, HB_EVENT_LINE_IN, HB_VERB_UNKNOWN, len + 1, 0, HB_INITIATOR_PEER);
+      hb_timeline_append_read (self->timeline, HB_EVENT_LINE_IN, HB_VERB_UNKNOWN, len + 1, 0,
+                               hb_channel_get_arrival (channel));
       g_signal_emit (self, signals[BAD_LINE], 0, shown,
                      problem ? problem : "not a line a server sends: unknown verb, or not UTF-8");
       return TRUE;
@@ -616,9 +619,9 @@ on_line (HbChannel  *channel,
 
   if (msg.verb == HB_VERB_PING || msg.verb == HB_VERB_WELCOME)
     hb_parse_uint64 (msg.args, msg.verb == HB_VERB_PING ? msg.args_len : strcspn (msg.args, " "), &seq);
-  hb_timeline_append (self->timeline, HB_EVENT_LINE_IN, msg.verb, len + 1,
-                      msg.verb == HB_VERB_PING ? (guint32) MIN (seq, G_MAXUINT32) : 0,
-                      HB_INITIATOR_PEER);
+  hb_timeline_append_read (self->timeline, HB_EVENT_LINE_IN, msg.verb, len + 1,
+                           msg.verb == HB_VERB_PING ? (guint32) MIN (seq, G_MAXUINT32) : 0,
+                           hb_channel_get_arrival (channel));
   text = g_strndup (msg.args, msg.args_len);
 
   switch (msg.verb)
@@ -715,7 +718,7 @@ on_peer_eof (HbChannel *channel,
   HbClient *self = user_data;
 
   self->peer_fin = TRUE;
-  hb_timeline_append (self->timeline, HB_EVENT_FIN_IN, HB_VERB_UNKNOWN, 0, 0, HB_INITIATOR_PEER);
+  hb_timeline_append_read (self->timeline, HB_EVENT_FIN_IN, HB_VERB_UNKNOWN, 0, 0, hb_channel_get_arrival (channel));
   if (self->scanner != NULL && hb_scanner_get_held (self->scanner) > 0)
     {
       flush_timer_cb (self);
@@ -794,6 +797,25 @@ dead_timer_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* The kernel stamps what arrives only once asked: asked before the
+ * connection is made, the server's first words (WELCOME) are stamped too.
+ * The channel asks again, and learns that it did. */
+static void
+on_socket_client_event (GSocketClient      *socket_client,
+                        GSocketClientEvent  event,
+                        GSocketConnectable *connectable,
+                        GIOStream          *connection,
+                        gpointer            user_data)
+{
+  GError *error = NULL;
+
+  if (event != G_SOCKET_CLIENT_CONNECTING || !G_IS_SOCKET_CONNECTION (connection))
+    return;
+  if (!g_socket_set_option (g_socket_connection_get_socket (G_SOCKET_CONNECTION (connection)),
+                            SOL_SOCKET, SO_TIMESTAMPNS, TRUE, &error))
+    g_clear_error (&error);   /* then what is read is drawn when it was read */
+}
+
 static void
 connect_cb (GObject      *source,
             GAsyncResult *result,
@@ -821,6 +843,9 @@ connect_cb (GObject      *source,
 
   self->channel = hb_channel_new (self->poller, connection, CLIENT_MAX_LINE, &channel_funcs, self);
   hb_channel_set_read_budget (self->channel, CLIENT_READ_BUDGET);
+  /* The record draws what was read when it arrived: with reading switched
+   * off, or the program busy, that is long before it was read. */
+  hb_channel_set_arrival_stamps (self->channel, TRUE);
   if (!self->reading)
     hb_channel_set_reading (self->channel, FALSE);
   hb_timeline_set_protocol (self->timeline, self->protocol);
@@ -1182,6 +1207,7 @@ hb_client_init (HbClient *self)
   self->poller = hb_poller_new (NULL);
   self->socket_client = g_socket_client_new ();
   g_socket_client_set_timeout (self->socket_client, CONNECT_TIMEOUT_S);
+  g_signal_connect (self->socket_client, "event", G_CALLBACK (on_socket_client_event), NULL);
   self->dead_timer = hb_deadline_source_new (dead_timer_cb, self);
   self->pong_timer = hb_deadline_source_new (pong_timer_cb, self);
   self->flush_timer = hb_deadline_source_new (flush_timer_cb, self);

@@ -24,6 +24,7 @@ struct _HbConnection
 {
   GObject       parent_instance;
 
+  struct _HbServer *server;        /* not a reference: the server outlives its channels */
   guint         id;
   char         *name;
   char         *peer;
@@ -116,6 +117,7 @@ HbConnection *_hb_connection_new    (guint             id,
                                      const char       *peer);
 void          _hb_connection_notify (HbConnection     *self,
                                      HbConnectionProp  prop);
+gboolean      _hb_connection_is_watched (HbConnection *self);
 /* Announces the traffic counters that changed since the last call. */
 void          _hb_connection_notify_counters (HbConnection *self);
 

@@ -8,6 +8,11 @@
 
 G_BEGIN_DECLS
 
+/* A capture's times are kept within ±2^63 / 2000 µs (about the year
+ * 2116), so that a time in nanoseconds, and the difference of two, fits in
+ * a gint64 whatever a damaged file says. */
+#define HB_PACKET_TIME_US_MAX (G_MAXINT64 / 2000)
+
 /**
  * HbPacketError:
  * @HB_PACKET_ERROR_NOT_TCP: a well-formed frame that carries something other
@@ -114,7 +119,7 @@ typedef struct
   gint     ref_count;
   /*< public >*/
   guint    frame;              /* 1 for the first frame of the file */
-  gint64   time_us;            /* µs since the epoch */
+  gint64   time_us;            /* µs since the epoch, within ±HB_PACKET_TIME_US_MAX */
   guint16  time_ns_rem;        /* and the ns beyond it, when the file has them */
   guint32  caplen;             /* bytes captured */
   guint32  origlen;            /* bytes on the wire */

@@ -122,7 +122,9 @@ to_time (const Interface *iface,
         div = div > G_MAXUINT64 / 10 ? G_MAXUINT64 : div * 10;
       ns = ts / div;
     }
-  *time_us = (gint64) MIN (ns / 1000, (guint64) G_MAXINT64 / 2) + iface->offset_s * G_USEC_PER_SEC;
+  *time_us = CLAMP ((gint64) MIN (ns / 1000, (guint64) HB_PACKET_TIME_US_MAX)
+                    + iface->offset_s * G_USEC_PER_SEC,
+                    -HB_PACKET_TIME_US_MAX, HB_PACKET_TIME_US_MAX);
   *ns_rem = (guint16) (ns % 1000);
 }
 

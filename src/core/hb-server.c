@@ -2,8 +2,10 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * GSocketService accepts; every accepted socket is then driven by one
- * HbPoller (epoll) in the same main loop. Time-driven work — heartbeats,
+ * A listening GSocket of its own accepts, up to 64 clients a wake-up
+ * (GSocketService takes one per main-loop pass, and at the open-file
+ * limit retries at once for ever); every accepted socket is then driven
+ * by one HbPoller (epoll) in the same main loop. Time-driven work — heartbeats,
  * late and dead verdicts, the bound on a graceful close — hangs off one
  * min-heap of per-connection deadlines behind a single timer source, so
  * an idle server with many clients wakes only when something is due.
@@ -121,6 +123,7 @@ enum {
 enum {
   CLIENT_CONNECTED,
   CLIENT_HELLO,
+  CLIENT_LIVENESS,
   MESSAGE,
   PING_SENT,
   PONG,
@@ -575,6 +578,7 @@ set_liveness (HbServer     *self,
   conn->liveness = liveness;
   hb_timeline_append (conn->timeline, HB_EVENT_STATE, HB_VERB_UNKNOWN, 0, liveness, HB_INITIATOR_LOCAL);
   _hb_connection_notify (conn, HB_CONNECTION_PROP_LIVENESS);
+  g_signal_emit (self, signals[CLIENT_LIVENESS], 0, conn, liveness);
 }
 
 static void
@@ -848,6 +852,7 @@ handle_pong (HbServer     *self,
   gint64 now = g_get_monotonic_time ();
   HbPingRecord *rec = &conn->pings[seq % HB_PING_RING];
   gint64 rtt = -1;
+  gboolean watched;
 
   conn->pongs_received++;
   if (seq == 0 || seq > conn->ping_seq)
@@ -857,7 +862,11 @@ handle_pong (HbServer     *self,
       return;
     }
 
-  g_object_freeze_notify (G_OBJECT (conn));
+  watched = _hb_connection_is_watched (conn);
+  /* Several properties change at once: one look for listeners, and when
+   * there are some, one notification of them all. */
+  if (watched)
+    g_object_freeze_notify (G_OBJECT (conn));
   if (timed && rec->seq == seq && rec->sent_mono != 0)
     {
       rtt = now - rec->sent_mono;
@@ -866,10 +875,13 @@ handle_pong (HbServer     *self,
       conn->rtt_max = MAX (conn->rtt_max, rtt);
       conn->rtt_sum += rtt;
       conn->rtt_count++;
-      _hb_connection_notify (conn, HB_CONNECTION_PROP_RTT_LAST);
-      _hb_connection_notify (conn, HB_CONNECTION_PROP_RTT_MIN);
-      _hb_connection_notify (conn, HB_CONNECTION_PROP_RTT_AVG);
-      _hb_connection_notify (conn, HB_CONNECTION_PROP_RTT_MAX);
+      if (watched)
+        {
+          _hb_connection_notify (conn, HB_CONNECTION_PROP_RTT_LAST);
+          _hb_connection_notify (conn, HB_CONNECTION_PROP_RTT_MIN);
+          _hb_connection_notify (conn, HB_CONNECTION_PROP_RTT_AVG);
+          _hb_connection_notify (conn, HB_CONNECTION_PROP_RTT_MAX);
+        }
     }
 
   /* Those before @seq still waiting will never be answered (the lab's
@@ -896,12 +908,16 @@ handle_pong (HbServer     *self,
         conn->owed_since_mono = owed->queued_mono;
     }
   conn->last_pong_wall = g_get_real_time ();
-  _hb_connection_notify (conn, HB_CONNECTION_PROP_LAST_PONG);
-  _hb_connection_notify (conn, HB_CONNECTION_PROP_PONGS_RECEIVED);
+  if (watched)
+    {
+      _hb_connection_notify (conn, HB_CONNECTION_PROP_LAST_PONG);
+      _hb_connection_notify (conn, HB_CONNECTION_PROP_PONGS_RECEIVED);
+    }
 
   if (oldest_unanswered (conn) == NULL || late_at (self, conn) > now)
     set_liveness (self, conn, HB_LIVENESS_ALIVE);
-  g_object_thaw_notify (G_OBJECT (conn));
+  if (watched)
+    g_object_thaw_notify (G_OBJECT (conn));
 
   schedule (self, conn);
   g_signal_emit (self, signals[PONG], 0, conn, seq, rtt);
@@ -1033,7 +1049,7 @@ on_data (HbChannel    *channel,
          gpointer      user_data)
 {
   HbConnection *conn = user_data;
-  HbServer *self = g_object_get_data (G_OBJECT (conn), "hb-server");
+  HbServer *self = conn->server;
   g_autoptr(GArray) pieces = g_array_new (FALSE, FALSE, sizeof (LabPiece));
   Collect c = { self, pieces };
   HbChunkInfo info = { 0 };
@@ -1181,7 +1197,7 @@ on_line (HbChannel  *channel,
          gpointer    user_data)
 {
   HbConnection *conn = user_data;
-  HbServer *self = g_object_get_data (G_OBJECT (conn), "hb-server");
+  HbServer *self = conn->server;
   HbMessage msg;
   HbErrCode code;
   const char *problem = NULL;
@@ -1280,7 +1296,7 @@ on_overlong (HbChannel *channel,
              gpointer   user_data)
 {
   HbConnection *conn = user_data;
-  HbServer *self = g_object_get_data (G_OBJECT (conn), "hb-server");
+  HbServer *self = conn->server;
   g_autofree char *text = NULL;
 
   if (conn->closing)
@@ -1296,7 +1312,7 @@ on_peer_eof (HbChannel *channel,
              gpointer   user_data)
 {
   HbConnection *conn = user_data;
-  HbServer *self = g_object_get_data (G_OBJECT (conn), "hb-server");
+  HbServer *self = conn->server;
 
   hb_timeline_append (conn->timeline, HB_EVENT_FIN_IN, HB_VERB_UNKNOWN, 0, 0, HB_INITIATOR_PEER);
   /* Bytes held for the rest of an ack that will never come are a message. */
@@ -1313,7 +1329,7 @@ on_written (HbChannel *channel,
             gpointer   user_data)
 {
   HbConnection *conn = user_data;
-  HbServer *self = g_object_get_data (G_OBJECT (conn), "hb-server");
+  HbServer *self = conn->server;
   HbPingRecord *rec = &conn->pings[conn->ping_seq % HB_PING_RING];
 
   if (rec->seq != 0 && rec->seq == conn->ping_seq && rec->sent_mono == 0 &&
@@ -1346,7 +1362,7 @@ on_closed (HbChannel    *channel,
            gpointer      user_data)
 {
   g_autoptr(HbConnection) conn = user_data;  /* the live set's reference */
-  HbServer *self = g_object_get_data (G_OBJECT (conn), "hb-server");
+  HbServer *self = conn->server;
   gboolean was_listed = conn->listed;
 
   conn->close_kind = end == HB_CHANNEL_END_CLEAN ? HB_CLOSE_FIN :
@@ -1387,24 +1403,30 @@ static const HbChannelFuncs channel_funcs = {
 /* ---------------------------------------------------------------------- */
 /* Accepting                                                               */
 
+/* "127.0.0.1:53122" from what accept() said; NULL when it is not an
+ * internet address. */
 static char *
-format_peer (GSocketConnection *connection)
+format_peer (const struct sockaddr_storage *addr,
+             socklen_t                      addr_len)
 {
-  g_autoptr(GSocketAddress) addr = g_socket_connection_get_remote_address (connection, NULL);
+  g_autoptr(GSocketAddress) sa = g_socket_address_new_from_native ((gpointer) addr, addr_len);
   g_autofree char *ip = NULL;
 
-  if (!G_IS_INET_SOCKET_ADDRESS (addr))
-    return g_strdup ("?");
-
-  ip = g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (addr)));
-  return hb_format_endpoint (ip, g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (addr)));
+  if (!G_IS_INET_SOCKET_ADDRESS (sa))
+    return NULL;
+  ip = g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (sa)));
+  return hb_format_endpoint (ip, g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (sa)));
 }
 
+/* Takes @fd, a client's socket as accept() gave it, and owns it from
+ * then on; FALSE (the caller closes it) when the server stopped. */
 static gboolean
-accept_connection (HbServer          *self,
-                   GSocketConnection *connection)
+accept_connection (HbServer                      *self,
+                   int                            fd,
+                   const struct sockaddr_storage *addr,
+                   socklen_t                      addr_len)
 {
-  g_autofree char *peer = format_peer (connection);
+  g_autofree char *peer = NULL;
   gboolean full = g_hash_table_size (self->by_id) >= self->max_clients;
   HbConnection *conn;
   char welcome[64];
@@ -1412,13 +1434,16 @@ accept_connection (HbServer          *self,
   if (!self->listening)
     return FALSE;
 
+  peer = format_peer (addr, addr_len);
+  if (peer == NULL)
+    peer = g_strdup ("?");
   conn = _hb_connection_new (full ? 0 : ++self->next_id, peer);
   conn->heap_index = HEAP_NONE;
-  g_object_set_data (G_OBJECT (conn), "hb-server", self);
+  conn->server = self;
   /* The live set owns this reference until on_closed. */
   g_hash_table_add (self->live, conn);
-  conn->channel = hb_channel_new (self->poller, connection, self->max_line,
-                                  &channel_funcs, conn);
+  conn->channel = hb_channel_new_for_fd (self->poller, fd, self->max_line,
+                                         &channel_funcs, conn);
   conn->protocol = self->protocol;
   hb_timeline_set_protocol (conn->timeline, self->protocol);
   if (self->protocol != HB_PROTOCOL_LINE)
@@ -1490,15 +1515,8 @@ reject_at_limit (HbServer *self)
                 SOCK_CLOEXEC);
   if (fd >= 0)
     {
-      g_autoptr(GSocketAddress) sa = g_socket_address_new_from_native (&addr, addr_len);
-      g_autofree char *peer = NULL;
+      g_autofree char *peer = format_peer (&addr, addr_len);
 
-      if (G_IS_INET_SOCKET_ADDRESS (sa))
-        {
-          g_autofree char *ip = g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (sa)));
-
-          peer = hb_format_endpoint (ip, g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (sa)));
-        }
       if (self->protocol == HB_PROTOCOL_LINE)
         {
           G_GNUC_UNUSED ssize_t n = send (fd, full, sizeof full - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -1575,9 +1593,9 @@ listener_ready (gpointer user_data,
 
   for (guint budget = ACCEPT_BUDGET; budget > 0 && self->listen_socket != NULL; budget--)
     {
-      int fd = accept4 (lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-      g_autoptr(GSocket) socket = NULL;
-      g_autoptr(GSocketConnection) connection = NULL;
+      struct sockaddr_storage addr;
+      socklen_t addr_len = sizeof addr;
+      int fd = accept4 (lfd, (struct sockaddr *) &addr, &addr_len, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
       if (fd < 0)
         {
@@ -1592,14 +1610,9 @@ listener_ready (gpointer user_data,
           self->accept_paused = FALSE;
           g_signal_emit (self, signals[ACCEPT_RESUMED], 0);
         }
-      socket = g_socket_new_from_fd (fd, NULL);
-      if (socket == NULL)
-        {
-          close (fd);
-          continue;
-        }
-      connection = g_socket_connection_factory_create_connection (socket);
-      accept_connection (self, connection);
+      /* No GSocket per client: the channel works on the descriptor. */
+      if (!accept_connection (self, fd, &addr, addr_len))
+        close (fd);
     }
 }
 
@@ -2053,6 +2066,18 @@ hb_server_class_init (HbServerClass *klass)
   signals[CLIENT_HELLO] =
     g_signal_new ("client-hello", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 2, HB_TYPE_CONNECTION, G_TYPE_STRING);
+  /**
+   * HbServer::client-liveness:
+   * @conn: the client
+   * @liveness: its new #HbLiveness
+   *
+   * The server's verdict on a client changed (alive, late, dead), as
+   * #HbConnection:liveness does: for a watcher of every client, one
+   * handler on the server instead of one on each connection.
+   */
+  signals[CLIENT_LIVENESS] =
+    g_signal_new ("client-liveness", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, HB_TYPE_CONNECTION, HB_TYPE_LIVENESS);
   /**
    * HbServer::message:
    * @conn: the sender

@@ -35,13 +35,20 @@ typedef enum
 
 typedef struct
 {
-  gint64   mono_us;     /* g_get_monotonic_time() */
+  gint64   mono_us;     /* g_get_monotonic_time(): when it was recorded */
   gint64   wall_us;     /* g_get_real_time() */
   guint32  bytes;
   guint32  arg;
   guint8   kind;        /* HbEventKind */
   guint8   verb;        /* HbVerb */
   guint8   initiator;   /* HbInitiator, for HB_EVENT_CLOSE */
+  /* What was read (LINE_IN, DATA_IN, FIN_IN), when the kernel said when
+   * it arrived: @waited_us is how long before @mono_us it had all
+   * arrived (at most G_MAXUINT32). For FIN_IN, which the kernel does not
+   * stamp, that of the data read just before it, in the same pass: the
+   * FIN came after that data and before @mono_us. */
+  guint8   arrival_known;
+  guint32  waited_us;
 } HbTimelineEvent;
 
 #define HB_TYPE_TIMELINE (hb_timeline_get_type ())
@@ -53,7 +60,8 @@ HbTimeline            *hb_timeline_new           (guint            capacity);
 guint                  hb_timeline_get_capacity  (HbTimeline      *self);
 guint                  hb_timeline_get_n_events  (HbTimeline      *self);
 guint64                hb_timeline_get_dropped   (HbTimeline      *self);
-/* @index 0 is the oldest event kept. */
+/* @index 0 is the oldest event kept. The event is decoded from the
+ * record's compact form: valid until the next call or the next append. */
 const HbTimelineEvent *hb_timeline_get_event     (HbTimeline      *self,
                                                   guint            index);
 void                   hb_timeline_append        (HbTimeline      *self,
@@ -62,6 +70,15 @@ void                   hb_timeline_append        (HbTimeline      *self,
                                                   guint32          bytes,
                                                   guint32          arg,
                                                   HbInitiator      initiator);
+/* What was read from the peer (LINE_IN, DATA_IN, FIN_IN, initiator
+ * peer), with when it arrived (@arrived_mono, monotonic µs, from
+ * hb_channel_get_arrival(); 0 when unknown). */
+void                   hb_timeline_append_read   (HbTimeline      *self,
+                                                  HbEventKind      kind,
+                                                  HbVerb           verb,
+                                                  guint32          bytes,
+                                                  guint32          arg,
+                                                  gint64           arrived_mono);
 /* @n events of one kind at one instant, e.g. the lines of one broadcast
  * block; "appended" is emitted for each, as hb_timeline_append() would. */
 void                   hb_timeline_append_n      (HbTimeline      *self,

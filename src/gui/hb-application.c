@@ -12,6 +12,7 @@
 #include "hb-client-window.h"
 #include "hb-preferences-window.h"
 #include "hb-server-window.h"
+#include "hb-renderer.h"
 #include "hb-style.h"
 #include "hb-timeline-window.h"
 
@@ -355,6 +356,8 @@ hb_application_startup (GApplication *app)
 
   G_APPLICATION_CLASS (hb_application_parent_class)->startup (app);
 
+  /* Before any window: cairo where OpenGL is a software rasteriser. */
+  g_free (hb_renderer_choose (gdk_display_get_default ()));
   hb_load_style ();
   g_action_map_add_action_entries (G_ACTION_MAP (app), app_actions, G_N_ELEMENTS (app_actions), app);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit", quit_accels);

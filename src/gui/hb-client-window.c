@@ -624,14 +624,12 @@ show_timeline_action (GtkWidget  *widget,
   HbClientWindow *self = HB_CLIENT_WINDOW (widget);
   const char *name = hb_client_get_name (self->client);
   const char *host = hb_client_get_host (self->client);
-  g_autofree char *client = g_strdup_printf (_("%s (this window)"), name ? name : _("client"));
   g_autofree char *server = hb_format_endpoint (host, hb_client_get_port (self->client));
-  HbTimelineWindow *win;
 
-  win = hb_timeline_window_new (gtk_window_get_application (GTK_WINDOW (self)),
-                                hb_client_get_timeline (self->client), TRUE,
-                                hb_client_get_socket (self->client), client, server);
-  gtk_window_present (GTK_WINDOW (win));
+  /* The ladder (and its export) names the client as the server knows it;
+   * the timeline's status line says whose record this is. */
+  hb_timeline_window_open_for_client (gtk_window_get_application (GTK_WINDOW (self)), self->client,
+                                      name ? name : _("client"), server);
 }
 
 static void

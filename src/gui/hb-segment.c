@@ -21,6 +21,10 @@ struct _HbSegment
   gboolean    inferred;   /* drawn as the textbook does, not seen (no capture) */
   gboolean    read;       /* one read of an unframed stream: chunk says what it held */
   guint32     chunk;      /* packed HbChunkInfo */
+  guint8      reader;     /* HbSegmentReader: read by the record's own program */
+  guint8      kind;       /* the HbEventKind it comes from, when read */
+  gboolean    arrival_known;
+  gint64      waited_us;  /* how long before it was read it had arrived */
   HbTcpPhase  phase;
   guint       length;
   const char *protocol;   /* static */
@@ -224,6 +228,48 @@ HbPacket *hb_segment_get_packet (HbSegment *self) { return self->packet; }
 void hb_segment_set_alarm (HbSegment *self, gboolean alarm) { self->alarm = alarm; }
 gboolean hb_segment_get_alarm (HbSegment *self) { return self->alarm; }
 
+/* Whether the program read it late enough to say so: beyond what a busy
+ * main loop costs anyway. */
+#define NOTICEABLE_US (50 * 1000)
+
+gint64
+hb_segment_get_read_late (HbSegment *self)
+{
+  return self->reader != HB_SEGMENT_READER_NONE && self->arrival_known ? self->waited_us : -1;
+}
+
+char *
+hb_segment_describe_arrival (HbSegment *self,
+                             gboolean   noticeable_only)
+{
+  gboolean client = self->reader == HB_SEGMENT_READER_CLIENT;
+  double late = self->waited_us / 1e6;
+
+  if (self->reader == HB_SEGMENT_READER_NONE)
+    return NULL;
+  if (!self->arrival_known)
+    {
+      if (noticeable_only)
+        return NULL;
+      return g_strdup (client ? _("Drawn when this client window read it: when it arrived is not known.")
+                              : _("Drawn when the server read it: the server does not ask the kernel when "
+                                  "what it reads arrived."));
+    }
+  if (self->waited_us <= NOTICEABLE_US)
+    return NULL;
+  if (self->kind == HB_EVENT_FIN_IN)
+    return g_strdup_printf (_("The kernel does not time-stamp a FIN. This one came after the data this window "
+                              "read with it, which had arrived %.1f s before this window read them; it is drawn "
+                              "with that data, the earliest it can have come (reading was switched off, or the "
+                              "program was busy)."),
+                            late);
+  return g_strdup_printf (_("Arrived %.1f s before this window read it (reading was switched off, or the program "
+                            "was busy): drawn when it arrived, as the kernel stamped it. Bytes that wait "
+                            "together keep the arrival time of the last of them, so it may have come even "
+                            "earlier."),
+                          late);
+}
+
 void
 hb_segment_set_endpoints (HbSegment  *self,
                           const char *source,
@@ -269,6 +315,18 @@ typedef struct
   char       *ack;
 } Follow;
 
+/* When @ev happened on this program's side of the wire: what it read,
+ * when it arrived if the kernel said so; everything else when recorded. */
+static gint64
+event_time (Follow                *f,
+            const HbTimelineEvent *ev)
+{
+  gboolean read = ev->kind == HB_EVENT_LINE_IN || ev->kind == HB_EVENT_DATA_IN || ev->kind == HB_EVENT_FIN_IN;
+  gint64 t = ev->mono_us - (read && ev->arrival_known ? (gint64) ev->waited_us : 0);
+
+  return MAX (t - f->origin, 0);
+}
+
 static HbSegment *
 follow_segment (Follow                *f,
                 const HbTimelineEvent *ev,
@@ -276,11 +334,42 @@ follow_segment (Follow                *f,
                 HbTcpPhase             phase,
                 const char            *label)
 {
-  HbSegment *seg = hb_segment_new (ev->mono_us - f->origin, from_client, phase, label);
+  HbSegment *seg = hb_segment_new (event_time (f, ev), from_client, phase, label);
 
   hb_segment_set_endpoints (seg, from_client ? f->client_label : f->server_label,
                             from_client ? f->server_label : f->client_label);
+  if (ev->kind == HB_EVENT_LINE_IN || ev->kind == HB_EVENT_DATA_IN || ev->kind == HB_EVENT_FIN_IN)
+    {
+      seg->reader = f->client_side ? HB_SEGMENT_READER_CLIENT : HB_SEGMENT_READER_SERVER;
+      seg->kind = ev->kind;
+      seg->arrival_known = ev->arrival_known;
+      seg->waited_us = ev->waited_us;
+    }
   return seg;
+}
+
+/* Appends @seg in time order: what was read late but arrived early goes
+ * before what this program did meanwhile (its answers to it, say). */
+static void
+follow_insert (Follow    *f,
+               HbSegment *seg)
+{
+  GListModel *model = G_LIST_MODEL (f->store);
+  guint n = g_list_model_get_n_items (model);
+  guint pos = n;
+
+  while (pos > 0)
+    {
+      g_autoptr(HbSegment) before = g_list_model_get_item (model, pos - 1);
+
+      if (before->time_us <= seg->time_us)
+        break;
+      pos--;
+    }
+  if (pos == n)
+    hb_segments_append (f->store, seg);
+  else
+    g_list_store_insert (f->store, pos, seg);
 }
 
 /* A segment the record only implies: said so in the table's Info too. */
@@ -428,11 +517,11 @@ add_event (Follow                *f,
   if (ev->kind == HB_EVENT_CONNECT && f->connected)
     {
       /* The client connected again: another connection, other ports. */
-      seg = hb_segment_new_note (ev->mono_us - f->origin, TRUE, HB_TCP_PHASE_HANDSHAKE, _("connected again"),
+      seg = hb_segment_new_note (event_time (f, ev), TRUE, HB_TCP_PHASE_HANDSHAKE, _("connected again"),
                                  _("The client connected again: a new connection with a new port. "
                                    "Open the Timeline from its window again to follow it."));
       hb_segment_set_endpoints (seg, f->client_label, f->server_label);
-      hb_segments_append (f->store, seg);
+      follow_insert (f, seg);
       f->ended = TRUE;
       return;
     }
@@ -504,9 +593,11 @@ add_event (Follow                *f,
            * FIN may have ridden on this one: not drawn.) */
           g_autoptr(HbSegment) ack = follow_segment (f, ev, !from_client, HB_TCP_PHASE_TEARDOWN, "ACK");
 
+          /* Sent by this program's kernel, not read by it. */
+          ack->reader = HB_SEGMENT_READER_NONE;
           mark_inferred (ack);
-          hb_segments_append (f->store, seg);
-          hb_segments_append (f->store, ack);
+          follow_insert (f, seg);
+          follow_insert (f, ack);
           return;
         }
       break;
@@ -530,7 +621,7 @@ add_event (Follow                *f,
       return;
     }
 
-  hb_segments_append (f->store, seg);
+  follow_insert (f, seg);
 }
 
 static void

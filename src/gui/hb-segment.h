@@ -65,6 +65,24 @@ const char *hb_segment_get_protocol     (HbSegment      *self);
 guint       hb_segment_get_length       (HbSegment      *self);
 /* The captured segment; NULL for a timeline event. */
 HbPacket   *hb_segment_get_packet       (HbSegment      *self);
+/* Which program read the segment, when the application's record says it
+ * was read (a line, a read, a FIN from the peer). */
+typedef enum
+{
+  HB_SEGMENT_READER_NONE,
+  HB_SEGMENT_READER_CLIENT,  /* a client window's own record */
+  HB_SEGMENT_READER_SERVER,  /* the server's record of a client */
+} HbSegmentReader;
+
+/* How long after it arrived the program read it (µs), when the kernel
+ * said when it arrived; -1 when it was not read or that is not known.
+ * Such a segment is drawn when it arrived. */
+gint64      hb_segment_get_read_late    (HbSegment      *self);
+/* What the row should say about its time: that it was read long after it
+ * arrived, or (unless @noticeable_only) that its time is when it was read.
+ * NULL when there is nothing to say. */
+char       *hb_segment_describe_arrival (HbSegment      *self,
+                                         gboolean        noticeable_only);
 void        hb_segment_set_endpoints    (HbSegment      *self,
                                          const char     *source,
                                          const char     *destination);

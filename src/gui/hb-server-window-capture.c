@@ -105,12 +105,10 @@ open_timeline (HbServerWindow *self,
                             g_strdup_printf ("%s (%s)", hb_connection_get_name (conn), hb_connection_get_peer (conn)) :
                             g_strdup (hb_connection_get_peer (conn));
   g_autofree char *server = hb_format_endpoint (addr, hb_server_get_port (self->server));
-  HbTimelineWindow *win;
 
-  win = hb_timeline_window_new (gtk_window_get_application (GTK_WINDOW (self)),
-                                hb_connection_get_timeline (conn), FALSE,
-                                hb_connection_get_socket (conn), client, server);
-  gtk_window_present (GTK_WINDOW (win));
+  /* A second click presents the connection's window rather than a twin. */
+  hb_timeline_window_open (gtk_window_get_application (GTK_WINDOW (self)), hb_connection_get_timeline (conn), FALSE,
+                           hb_connection_get_socket (conn), client, server);
 }
 
 static void

@@ -11,6 +11,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
 
 #include "hb-capture-loader.h"
@@ -38,6 +40,7 @@ struct _HbTimelineWindow
   GtkRevealer          *notice_revealer;
   GtkLabel             *notice_label;
   GtkImage             *notice_icon;
+  GtkButton            *notice_button;
   GtkLabel             *status_label;
   HbCaptureLoader      *loader;
 
@@ -61,6 +64,10 @@ struct _HbTimelineWindow
   HbTcpState            tcp_state;    /* last seen, for the notes */
   gint64                origin_mono;  /* the application's record starts here */
   gboolean              client_side;
+  gboolean              ended;        /* the connection shown has closed */
+  gboolean              superseded;   /* the client has connected again since */
+  gulong                record_handler;
+  HbClient             *client;       /* a client window's own: it may connect again */
   HbEncoding            encoding;     /* of the lab's patterns, for their text */
   char                 *client_label;
   char                 *server_label;
@@ -75,6 +82,8 @@ struct _HbTimelineWindow
   guint                 n_notes;
 
   gboolean              syncing;
+  gboolean              page_had_selection;  /* the page being opened, before */
+  int                   page_selection[2];
   gboolean              follow_end;   /* the ladder shows its last rows */
   GtkNativeDialog      *dialog;       /* open file chooser, if any */
 };
@@ -107,6 +116,19 @@ explain (HbTimelineWindow *self,
     }
   if (text == NULL)
     text = hb_segment_explanation (seg);
+  /* Read long after it arrived: the first thing to know about its time. */
+  if (packet == NULL)
+    {
+      g_autofree char *late = hb_segment_describe_arrival (seg, TRUE);
+
+      if (late != NULL)
+        {
+          char *both = g_strdup_printf ("%s\n\n%s", late, text);
+
+          g_free (text);
+          text = both;
+        }
+    }
   gtk_label_set_text (self->explanation_label, text);
 }
 
@@ -227,6 +249,7 @@ show_notice (HbTimelineWindow *self,
              gboolean          error)
 {
   self->notice_is_choice = FALSE;
+  gtk_widget_set_visible (GTK_WIDGET (self->notice_button), FALSE);
   gtk_label_set_text (self->notice_label, text);
   gtk_image_set_from_icon_name (self->notice_icon, error ? "dialog-warning-symbolic" : "dialog-information-symbolic");
   if (error)
@@ -260,13 +283,110 @@ update_status (HbTimelineWindow *self)
   else if (self->conversation != NULL)
     source = _("captured");
   else if (self->timeline != NULL && hb_timeline_get_protocol (self->timeline) != HB_PROTOCOL_LINE)
-    source = _("the application's own record (no capture): reads, writes, connects and closes");
+    source = self->client_side
+             ? _("this client window's own record (no capture): reads, writes, connects and closes")
+             : _("the server's record of this client (no capture): reads, writes, connects and closes");
   else
-    source = _("the application's own record (no capture): lines, connects and closes");
+    source = self->client_side
+             ? _("this client window's own record (no capture): lines, connects and closes")
+             : _("the server's record of this client (no capture): lines, connects and closes");
 
   /* Translators: the timeline's status line: "12 packets · capturing live". */
   text = g_strdup_printf (C_("timeline status", "%s · %s"), count, source);
+  if (self->ended)
+    {
+      /* A capture may go on; this connection is over. */
+      char *more = g_strdup_printf (C_("timeline status", "%s · %s"), text,
+                                    self->superseded ? _("this connection has ended; the client connected again")
+                                                     : _("this connection has ended"));
+
+      g_free (text);
+      text = more;
+    }
   gtk_label_set_text (self->status_label, text);
+}
+
+/* ---------------------------------------------------------------------- */
+/* The connection's end, and the client's next one                        */
+
+/* The windows that follow a connection's record, to find the one already
+ * showing a connection (with or without a GtkApplication). */
+static GList *following_windows;
+
+static void
+offer_newer (HbTimelineWindow *self)
+{
+  GSocket *socket = self->client != NULL ? hb_client_get_socket (self->client) : NULL;
+  g_autoptr(GSocketAddress) local = socket != NULL ? g_socket_get_local_address (socket, NULL) : NULL;
+  g_autofree char *text = NULL;
+
+  if (G_IS_INET_SOCKET_ADDRESS (local))
+    /* Translators: "bob connected again: a new connection, from port 54012. ..." */
+    text = g_strdup_printf (_("%s connected again: a new connection, from port %u. This window stays with the "
+                              "connection that ended."),
+                            self->client_label, g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local)));
+  else
+    text = g_strdup_printf (_("%s connected again: a new connection. This window stays with the connection "
+                              "that ended."),
+                            self->client_label);
+  show_notice (self, text, FALSE);
+  /* Only the client knows its new connection. */
+  gtk_widget_set_visible (GTK_WIDGET (self->notice_button), self->client != NULL);
+}
+
+/* The record goes on: a close ends this window's connection, and a
+ * client's record goes on with its next connection, which is not this
+ * window's (hb_segments_follow_timeline() stops there too). */
+static void
+on_record_appended (HbTimeline            *timeline,
+                    const HbTimelineEvent *ev,
+                    HbTimelineWindow      *self)
+{
+  if (self->superseded)
+    return;
+  if (ev->kind == HB_EVENT_CLOSE && !self->ended)
+    {
+      self->ended = TRUE;
+      update_status (self);
+    }
+  else if (ev->kind == HB_EVENT_CONNECT && self->client_side)
+    {
+      self->ended = TRUE;
+      self->superseded = TRUE;
+      offer_newer (self);
+      update_status (self);
+    }
+}
+
+static void
+follow_record (HbTimelineWindow *self)
+{
+  guint n = hb_timeline_get_n_events (self->timeline);
+
+  /* Opened after the newest connection closed. */
+  for (guint i = n; i > 0; i--)
+    {
+      const HbTimelineEvent *ev = hb_timeline_get_event (self->timeline, i - 1);
+
+      if (ev->kind == HB_EVENT_CONNECT)
+        break;
+      if (ev->kind == HB_EVENT_CLOSE)
+        self->ended = TRUE;
+    }
+  self->record_handler = g_signal_connect (self->timeline, "appended", G_CALLBACK (on_record_appended), self);
+  following_windows = g_list_prepend (following_windows, self);
+}
+
+static void
+open_newer_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *param)
+{
+  HbTimelineWindow *self = HB_TIMELINE_WINDOW (widget);
+
+  if (self->client != NULL)
+    hb_timeline_window_open_for_client (gtk_window_get_application (GTK_WINDOW (self)), self->client,
+                                        self->client_label, self->server_label);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -309,15 +429,27 @@ show_segment (HbTimelineWindow *self,
     }
   else
     {
-      gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->details_view),
-                                hb_segment_get_read (seg, NULL)
-                                ? _("This row comes from the application's own record: one read, as the program "
-                                    "got it from the kernel, which may have glued several segments together or "
-                                    "be waiting for the rest of one. Press Capture to see the real packets, their "
-                                    "header fields and their bytes.")
-                                : _("This row comes from the application's own record, which knows lines and "
-                                    "closes but not the segments that carried them. Press Capture to see the real "
-                                    "packets, their header fields and their bytes."), -1);
+      const char *record = hb_segment_get_read (seg, NULL)
+        ? _("This row comes from the application's own record: one read, as the program got it from the "
+            "kernel, which may have glued several segments together or be waiting for the rest of one. Press "
+            "Capture to see the real packets, their header fields and their bytes.")
+        : _("This row comes from the application's own record, which knows lines and closes but not the "
+            "segments that carried them. Press Capture to see the real packets, their header fields and their "
+            "bytes.");
+      g_autofree char *late = hb_segment_describe_arrival (seg, TRUE);
+      g_autofree char *when = late == NULL ? hb_segment_describe_arrival (seg, FALSE) : NULL;
+      g_autofree char *text = NULL;
+
+      /* Read long after it arrived comes first; that the time is the
+       * read's, after. */
+      if (late != NULL)
+        text = g_strdup_printf ("%s\n\n%s", late, record);
+      else if (when != NULL)
+        text = g_strdup_printf ("%s\n\n%s", record, when);
+      else
+        text = g_strdup (record);
+
+      gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->details_view), text, -1);
       gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->bytes_view), "", -1);
     }
 }
@@ -414,9 +546,10 @@ on_segments_changed (GListModel *model, guint position, guint removed, guint add
       self->n_note_rows += hb_segment_is_note (seg);
     }
 
-  /* The table's selection model moved its row when rows went; the ladder
+  /* The table's selection model moved its row when rows went, or came
+   * before it (a line read late, drawn when it arrived); the ladder
    * follows it rather than working it out a second time. */
-  if (removed > 0 && !self->syncing)
+  if ((removed > 0 || position + added < g_list_model_get_n_items (model)) && !self->syncing)
     {
       self->syncing = TRUE;
       hb_ladder_set_selected (self->ladder, table_row == GTK_INVALID_LIST_POSITION ? -1 : (int) table_row);
@@ -1172,6 +1305,52 @@ export_action (GtkWidget *widget, const char *action_name, GVariant *param)
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
 }
 
+/* The text label on a page of the notebook, if the page is one. */
+static GtkLabel *
+page_label (HbTimelineWindow *self,
+            GtkWidget        *page)
+{
+  if (gtk_widget_is_ancestor (GTK_WIDGET (self->explanation_label), page))
+    return self->explanation_label;
+  if (gtk_widget_is_ancestor (GTK_WIDGET (self->tcp_label), page))
+    return self->tcp_label;
+  return NULL;
+}
+
+/* Opening a page when the focus is in the notebook moves the focus into
+ * the page, and a selectable label that gets it selects all its text
+ * (GTK 4.8 has no per-label select-on-focus), even when the notebook then
+ * keeps the focus itself: it reads as if something had been done to the
+ * text. The page opens with the selection it had. */
+static void
+on_page_switching (GtkNotebook      *notebook,
+                   GtkWidget        *page,
+                   guint             page_num,
+                   HbTimelineWindow *self)
+{
+  GtkLabel *label = page_label (self, page);
+
+  self->page_had_selection = label != NULL &&
+                             gtk_label_get_selection_bounds (label, &self->page_selection[0],
+                                                             &self->page_selection[1]);
+}
+
+static void
+on_page_switched (GtkNotebook      *notebook,
+                  GtkWidget        *page,
+                  guint             page_num,
+                  HbTimelineWindow *self)
+{
+  GtkLabel *label = page_label (self, page);
+
+  if (label == NULL)
+    return;
+  if (self->page_had_selection)
+    gtk_label_select_region (label, self->page_selection[0], self->page_selection[1]);
+  else if (gtk_label_get_selection_bounds (label, NULL, NULL))
+    gtk_label_select_region (label, 0, 0);
+}
+
 /* ---------------------------------------------------------------------- */
 /* GObject                                                                 */
 
@@ -1180,6 +1359,10 @@ hb_timeline_window_dispose (GObject *object)
 {
   HbTimelineWindow *self = HB_TIMELINE_WINDOW (object);
 
+  following_windows = g_list_remove (following_windows, self);
+  if (self->timeline != NULL)
+    g_clear_signal_handler (&self->record_handler, self->timeline);
+  g_clear_object (&self->client);
   g_clear_handle_id (&self->tcp_timer, g_source_remove);
   g_clear_handle_id (&self->fast_timer, g_source_remove);
   g_clear_handle_id (&self->end_idle, g_source_remove);
@@ -1206,6 +1389,9 @@ hb_timeline_window_dispose (GObject *object)
       hb_capture_session_release (self->session);
       g_clear_object (&self->session);
     }
+  /* Taking the pages out switches pages once more. */
+  if (self->notebook != NULL)
+    g_signal_handlers_disconnect_by_data (self->notebook, self);
   gtk_widget_dispose_template (GTK_WIDGET (self), HB_TYPE_TIMELINE_WINDOW);
   g_clear_object (&self->selection);
   g_clear_object (&self->segments);
@@ -1254,6 +1440,7 @@ hb_timeline_window_class_init (HbTimelineWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HbTimelineWindow, notice_revealer);
   gtk_widget_class_bind_template_child (widget_class, HbTimelineWindow, notice_label);
   gtk_widget_class_bind_template_child (widget_class, HbTimelineWindow, notice_icon);
+  gtk_widget_class_bind_template_child (widget_class, HbTimelineWindow, notice_button);
   gtk_widget_class_bind_template_child (widget_class, HbTimelineWindow, status_label);
   gtk_widget_class_bind_template_child (widget_class, HbTimelineWindow, loader);
 
@@ -1261,6 +1448,7 @@ hb_timeline_window_class_init (HbTimelineWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.export-ladder", "s", export_action);
   gtk_widget_class_install_action (widget_class, "win.save-packets", NULL, save_packets_action);
   gtk_widget_class_install_action (widget_class, "win.dismiss-notice", NULL, dismiss_notice_action);
+  gtk_widget_class_install_action (widget_class, "win.open-newer", NULL, open_newer_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_plus, GDK_CONTROL_MASK, "win.zoom", "i", 1);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_equal, GDK_CONTROL_MASK, "win.zoom", "i", 1);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_minus, GDK_CONTROL_MASK, "win.zoom", "i", -1);
@@ -1324,6 +1512,8 @@ hb_timeline_window_init (HbTimelineWindow *self)
   g_signal_connect (self->selection, "notify::selected", G_CALLBACK (on_table_selected), self);
   g_signal_connect_after (self->segments, "items-changed", G_CALLBACK (on_segments_changed), self);
   g_signal_connect (self->conversation_dropdown, "notify::selected", G_CALLBACK (on_conversation_chosen), self);
+  g_signal_connect (self->notebook, "switch-page", G_CALLBACK (on_page_switching), self);
+  g_signal_connect_after (self->notebook, "switch-page", G_CALLBACK (on_page_switched), self);
 
   gtk_application_window_set_show_menubar (GTK_APPLICATION_WINDOW (self), FALSE);
   gtk_label_set_text (self->explanation_label, hb_phase_explanation (HB_TCP_PHASE_HANDSHAKE));
@@ -1339,9 +1529,11 @@ hb_timeline_window_new (GtkApplication *application,
                         const char     *server_label)
 {
   HbTimelineWindow *self = g_object_new (HB_TYPE_TIMELINE_WINDOW, "application", application, NULL);
-  g_autofree char *title = g_strdup_printf (_("Timeline: %s ⇄ %s"), client_label, server_label);
+  g_autofree char *title = NULL;
+  g_autofree char *client_end = NULL;
+  const char *cip = NULL, *sip = NULL;
+  guint cport = 0, sport = 0;
 
-  gtk_window_set_title (GTK_WINDOW (self), title);
   self->client_side = client_side;
   self->timeline = g_object_ref (timeline);
   self->encoding = hb_timeline_get_encoding (timeline);
@@ -1349,23 +1541,34 @@ hb_timeline_window_new (GtkApplication *application,
   self->client_label = g_strdup (client_label);
   self->server_label = g_strdup (server_label);
   remember_addresses (self);
+  /* Two connections of one client differ by its port: the title says it,
+   * unless the label does already. */
+  if (endpoints (self, &cip, &cport, &sip, &sport))
+    client_end = hb_format_endpoint (cip, cport);
+  if (client_end != NULL && strstr (client_label, client_end) == NULL)
+    {
+      g_autofree char *client = g_strdup_printf ("%s (%s)", client_label, client_end);
+
+      title = g_strdup_printf (_("Timeline: %s ⇄ %s"), client, server_label);
+    }
+  else
+    title = g_strdup_printf (_("Timeline: %s ⇄ %s"), client_label, server_label);
+  gtk_window_set_title (GTK_WINDOW (self), title);
   hb_ladder_set_labels (self->ladder, client_label, server_label);
   self->origin_mono = hb_segments_follow_timeline (self->segments, timeline, client_side, client_label, server_label);
   if (self->origin_mono == 0)
     self->origin_mono = g_get_monotonic_time ();
+  follow_record (self);
   update_tcp (self);
   self->tcp_timer = g_timeout_add_seconds (1, update_tcp, self);
 
   if (self->local_ip != NULL)
     {
-      const char *cip = NULL, *sip = NULL;
-      guint cport = 0, sport = 0;
       HbCaptureSession *running;
 
       g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self), "capture")),
                                    TRUE);
       /* A capture of this server's port already runs: join it. */
-      endpoints (self, &cip, &cport, &sip, &sport);
       running = hb_capture_session_get_for_port (sport);
       if (hb_capture_session_is_active (running) || hb_capture_session_get_conversations (running)->len > 0)
         attach_session (self);
@@ -1373,6 +1576,58 @@ hb_timeline_window_new (GtkApplication *application,
     }
   update_status (self);
   return self;
+}
+
+/**
+ * hb_timeline_window_open:
+ *
+ * Presents the window already showing the connection of @timeline on
+ * @socket, or a new one (hb_timeline_window_new()): one window per
+ * connection.
+ */
+HbTimelineWindow *
+hb_timeline_window_open (GtkApplication *application,
+                         HbTimeline     *timeline,
+                         gboolean        client_side,
+                         GSocket        *socket,
+                         const char     *client_label,
+                         const char     *server_label)
+{
+  HbTimelineWindow *win = NULL;
+
+  for (GList *l = following_windows; l != NULL && win == NULL; l = l->next)
+    {
+      HbTimelineWindow *other = l->data;
+
+      if (other->timeline == timeline && other->socket == socket && !other->superseded)
+        win = other;
+    }
+  if (win == NULL)
+    win = hb_timeline_window_new (application, timeline, client_side, socket, client_label, server_label);
+  gtk_window_present (GTK_WINDOW (win));
+  return win;
+}
+
+/**
+ * hb_timeline_window_open_for_client:
+ *
+ * hb_timeline_window_open() for @client's own record and its connection
+ * now. When the client connects again, the window says so and offers to
+ * open the new connection's timeline.
+ */
+HbTimelineWindow *
+hb_timeline_window_open_for_client (GtkApplication *application,
+                                    HbClient       *client,
+                                    const char     *client_label,
+                                    const char     *server_label)
+{
+  HbTimelineWindow *win = hb_timeline_window_open (application, hb_client_get_timeline (client), TRUE,
+                                                   hb_client_get_socket (client), client_label, server_label);
+
+  g_set_object (&win->client, client);
+  if (win->superseded)
+    offer_newer (win);
+  return win;
 }
 
 HbTimelineWindow *

@@ -24,6 +24,20 @@ HbTimelineWindow *hb_timeline_window_new          (GtkApplication *application,
                                                    GSocket        *socket,
                                                    const char     *client_label,
                                                    const char     *server_label);
+/* Presents the window that shows this connection (the same @timeline and
+ * @socket), or opens one: one window per connection. */
+HbTimelineWindow *hb_timeline_window_open         (GtkApplication *application,
+                                                   HbTimeline     *timeline,
+                                                   gboolean        client_side,
+                                                   GSocket        *socket,
+                                                   const char     *client_label,
+                                                   const char     *server_label);
+/* The same for @client's own record and its present connection; when the
+ * client connects again, the window offers the new connection's. */
+HbTimelineWindow *hb_timeline_window_open_for_client (GtkApplication *application,
+                                                      HbClient       *client,
+                                                      const char     *client_label,
+                                                      const char     *server_label);
 /* Shows the TCP connections of a pcap or pcapng file; problems with the
  * file are explained in the window. The file is read in a worker thread
  * and its rows added a slice at a time: the window answers meanwhile
