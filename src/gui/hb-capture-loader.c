@@ -9,8 +9,13 @@
  * HbCaptureFile to itself until it is done; the main loop only polls its
  * progress. The rows are then made and added to the list from an idle
  * source, a slice per pass, each slice sized from how long the last one
- * took (adding rows is also when the table makes its row widgets), so the
- * loop never waits on more than a few milliseconds of it.
+ * took, so the loop never waits on more than a few milliseconds of it.
+ *
+ * The first rows cost more: GTK 4.8's list view makes a row widget for
+ * each of the first 200 rows it is given, and styles and measures all
+ * those that came since the last frame in the next one (a hundred rows,
+ * eight cells each, made one frame of 50-90 ms here). While the window
+ * is on screen those rows come a few per frame, from a tick callback.
  *
  * The loader is a child of its window: disposed with it, it cancels the
  * read, stops the fill and says nothing more.
@@ -31,9 +36,13 @@
  * QUICK_US, halved after one slower than SLOW_US. */
 #define FIRST_SLICE    4
 #define MIN_SLICE      4
-#define MAX_SLICE      16384
+#define MAX_SLICE      4096
 #define QUICK_US       3000
 #define SLOW_US        10000
+/* Rows that get a widget of their own (GTK_LIST_VIEW_MAX_LIST_ITEMS,
+ * with room to spare), and how many of them come per frame. */
+#define WIDGET_ROWS    256
+#define PACED_SLICE    16
 
 struct _HbCaptureLoader
 {
@@ -55,7 +64,8 @@ struct _HbCaptureLoader
   gint64          origin_us;
   guint           next;        /* the next packet to add */
   guint           slice;       /* how many the next slice adds */
-  guint           fill_source;
+  guint           fill_source; /* an idle, or */
+  guint           fill_tick;   /* a tick callback while the first rows come */
 
   gboolean        disposed;
 };
@@ -131,10 +141,21 @@ hb_capture_loader_load (HbCaptureLoader *self,
 }
 
 static void
+stop_filling (HbCaptureLoader *self)
+{
+  g_clear_handle_id (&self->fill_source, g_source_remove);
+  if (self->fill_tick != 0)
+    {
+      gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->fill_tick);
+      self->fill_tick = 0;
+    }
+}
+
+static void
 end_fill (HbCaptureLoader *self,
           gboolean         complete)
 {
-  g_clear_handle_id (&self->fill_source, g_source_remove);
+  stop_filling (self);
   g_clear_object (&self->store);
   g_clear_pointer (&self->packets, g_ptr_array_unref);
   update_busy (self);
@@ -154,10 +175,11 @@ show_fill_progress (HbCaptureLoader *self)
   gtk_progress_bar_set_fraction (self->bar, READ_SHARE + (1 - READ_SHARE) * (n > 0 ? (double) self->next / n : 1));
 }
 
+/* Adds the next slice of rows; FALSE once every packet is a row (the
+ * fill is then over). */
 static gboolean
-fill_slice (gpointer data)
+add_slice (HbCaptureLoader *self)
 {
-  HbCaptureLoader *self = data;
   guint n = MIN (self->slice, self->packets->len - self->next);
   guint shown = g_list_model_get_n_items (G_LIST_MODEL (self->store));
   g_autoptr(GPtrArray) segs = g_ptr_array_new_full (n, g_object_unref);
@@ -186,11 +208,53 @@ fill_slice (gpointer data)
   if (self->next < self->packets->len)
     {
       show_fill_progress (self);
-      return G_SOURCE_CONTINUE;
+      return TRUE;
     }
-  self->fill_source = 0;
   end_fill (self, TRUE);
+  return FALSE;
+}
+
+static gboolean fill_idle (gpointer data);
+
+static gboolean
+fill_tick (GtkWidget     *widget,
+           GdkFrameClock *clock,
+           gpointer       data)
+{
+  HbCaptureLoader *self = HB_CAPTURE_LOADER (widget);
+
+  self->slice = PACED_SLICE;
+  if (!add_slice (self))
+    return G_SOURCE_REMOVE;  /* end_fill () has forgotten fill_tick */
+  if (self->next < WIDGET_ROWS)
+    return G_SOURCE_CONTINUE;
+  self->fill_tick = 0;
+  self->fill_source = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, fill_idle, self, NULL);
   return G_SOURCE_REMOVE;
+}
+
+static gboolean
+fill_idle (gpointer data)
+{
+  HbCaptureLoader *self = data;
+
+  if (!add_slice (self))
+    return G_SOURCE_REMOVE;  /* end_fill () has forgotten fill_source */
+  return G_SOURCE_CONTINUE;
+}
+
+/* A frame at a time while the first rows come and the window is shown
+ * (a tick callback is called only then); else as fast as idle allows,
+ * below redrawing and input, so that the window paints and answers
+ * between slices. */
+static void
+schedule_fill (HbCaptureLoader *self)
+{
+  stop_filling (self);
+  if (self->next < WIDGET_ROWS && gtk_widget_get_mapped (GTK_WIDGET (self)))
+    self->fill_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self), fill_tick, NULL, NULL);
+  else
+    self->fill_source = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, fill_idle, self, NULL);
 }
 
 void
@@ -203,17 +267,17 @@ hb_capture_loader_fill (HbCaptureLoader *self,
   g_return_if_fail (G_IS_LIST_STORE (store));
   g_return_if_fail (packets != NULL);
 
-  g_clear_handle_id (&self->fill_source, g_source_remove);
+  stop_filling (self);
   g_set_object (&self->store, store);
   g_clear_pointer (&self->packets, g_ptr_array_unref);
   self->packets = g_ptr_array_ref (packets);
   self->origin_us = origin_us;
   self->next = 0;
   self->slice = FIRST_SLICE;
-  show_fill_progress (self);
-  /* Below redrawing and input: the window paints and answers between slices. */
-  self->fill_source = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, fill_slice, self, NULL);
+  /* Shown first: the tick callback needs the loader on screen. */
   update_busy (self);
+  show_fill_progress (self);
+  schedule_fill (self);
 }
 
 void
@@ -223,7 +287,7 @@ hb_capture_loader_cancel (HbCaptureLoader *self)
 
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
-  else if (self->fill_source != 0)
+  else if (self->packets != NULL)
     end_fill (self, FALSE);
 }
 
@@ -231,7 +295,7 @@ gboolean
 hb_capture_loader_get_busy (HbCaptureLoader *self)
 {
   g_return_val_if_fail (HB_IS_CAPTURE_LOADER (self), FALSE);
-  return self->file != NULL || self->fill_source != 0;
+  return self->file != NULL || self->packets != NULL;
 }
 
 static void
@@ -239,6 +303,17 @@ on_cancel_clicked (GtkButton       *button,
                    HbCaptureLoader *self)
 {
   hb_capture_loader_cancel (self);
+}
+
+/* Hidden with its window (minimised, say): no more frames to wait for. */
+static void
+hb_capture_loader_unmap (GtkWidget *widget)
+{
+  HbCaptureLoader *self = HB_CAPTURE_LOADER (widget);
+
+  GTK_WIDGET_CLASS (hb_capture_loader_parent_class)->unmap (widget);
+  if (self->fill_tick != 0)
+    schedule_fill (self);
 }
 
 static void
@@ -252,7 +327,7 @@ hb_capture_loader_dispose (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_object (&self->file);
   g_clear_handle_id (&self->progress_timer, g_source_remove);
-  g_clear_handle_id (&self->fill_source, g_source_remove);
+  stop_filling (self);
   g_clear_object (&self->store);
   g_clear_pointer (&self->packets, g_ptr_array_unref);
   gtk_widget_dispose_template (GTK_WIDGET (self), HB_TYPE_CAPTURE_LOADER);
@@ -266,6 +341,7 @@ hb_capture_loader_class_init (HbCaptureLoaderClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = hb_capture_loader_dispose;
+  widget_class->unmap = hb_capture_loader_unmap;
 
   /**
    * HbCaptureLoader::loaded:

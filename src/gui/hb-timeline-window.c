@@ -559,7 +559,18 @@ on_segments_changed (GListModel *model, guint position, guint removed, guint add
     {
       g_autoptr(HbSegment) last = g_list_model_get_item (model, position + added - 1);
 
-      if (hb_ladder_get_selected (self->ladder) < 0)
+      /* A file is read from its start: its first row is explained, not
+       * the last of each slice (a wrapping text measured again per slice). */
+      if (hb_ladder_get_selected (self->ladder) < 0 && hb_capture_loader_get_busy (self->loader))
+        {
+          if (position == 0)
+            {
+              g_autoptr(HbSegment) first = g_list_model_get_item (model, 0);
+
+              explain (self, first);
+            }
+        }
+      else if (hb_ladder_get_selected (self->ladder) < 0)
         explain (self, last);
       /* Closing: look at the kernel's state often for a few seconds. */
       if (hb_segment_get_phase (last) == HB_TCP_PHASE_TEARDOWN && !hb_segment_is_note (last) &&
@@ -1086,11 +1097,7 @@ on_file_filled (HbCaptureLoader  *loader,
                 HbTimelineWindow *self)
 {
   GListModel *model = G_LIST_MODEL (self->segments);
-  g_autoptr(HbSegment) first = g_list_model_get_item (model, 0);
 
-  /* Start reading at the start, not at the last packet. */
-  if (first != NULL && hb_ladder_get_selected (self->ladder) < 0)
-    explain (self, first);
   if (!complete && self->conversation != NULL)
     {
       guint total = hb_conversation_get_n_packets (self->conversation);
@@ -1491,7 +1498,7 @@ hb_timeline_window_init (HbTimelineWindow *self)
   add_column (self, _("Destination"), COL_DESTINATION, 96);
   add_column (self, _("Protocol"), COL_PROTOCOL, 70);
   add_column (self, _("Length"), COL_LENGTH, 56);
-  add_column (self, _("Info"), COL_INFO, -1);
+  add_column (self, _("Info"), COL_INFO, 360);
   add_column (self, _("Phase"), COL_PHASE, 96);
   gtk_column_view_set_model (self->table, GTK_SELECTION_MODEL (self->selection));
   hb_ladder_set_model (self->ladder, G_LIST_MODEL (self->segments));
