@@ -254,7 +254,7 @@ test_broken_files (void)
     g_autoptr(GFile) file = g_file_new_for_path (cut);
 
     win = open_file (file);
-    g_assert_nonnull (strstr (notice (win), "cut.pcap is damaged"));
+    g_assert_true (g_str_has_prefix (notice (win), "cut.pcap is cut short or damaged after "));
     g_assert_cmpuint (g_list_model_get_n_items (hb_timeline_window_get_segments (win)), ==,
                       HB_TEST_CONVERSATION_LEN);
     g_assert_cmpuint (g_list_model_get_n_items (gtk_drop_down_get_model (CHILD (win, "conversation_dropdown"))),
@@ -1454,7 +1454,7 @@ test_tab_text_unselected (void)
   g_autofree char *dir = g_dir_make_tmp ("hb-timeline-XXXXXX", NULL);
   g_autofree char *path = write_two_conversations (dir);
   g_autoptr(GFile) file = g_file_new_for_path (path);
-  HbTimelineWindow *win = hb_timeline_window_new_for_file (NULL, file);
+  HbTimelineWindow *win = open_file (file);
   GtkNotebook *notebook = CHILD (win, "notebook");
   GtkLabel *tcp = CHILD (win, "tcp_label");
   GtkLabel *explanation = CHILD (win, "explanation_label");

@@ -1039,6 +1039,21 @@ on_file_loaded (HbCaptureLoader  *loader,
 
       show_notice (self, text, TRUE);
     }
+  else if (g_error_matches (error, HB_CAPTURE_FILE_ERROR, HB_CAPTURE_FILE_ERROR_TRUNCATED))
+    {
+      /* The core's message names the whole path and quotes libpcap in
+       * English: the window says where it broke off, in the reader's words. */
+      guint n = hb_capture_file_get_n_frames (self->file);
+      g_autofree char *text =
+        g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                      "%s is cut short or damaged after %u frame: the packets read before the "
+                                      "damage are shown.",
+                                      "%s is cut short or damaged after %u frames: the packets read before the "
+                                      "damage are shown.", n),
+                         name, n);
+
+      show_notice (self, text, TRUE);
+    }
   else if (error != NULL)
     {
       g_autofree char *text = g_strdup_printf (_("%s is damaged: %s. The packets read before the damage are shown."),
