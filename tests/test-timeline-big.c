@@ -1,20 +1,28 @@
-/* test-timeline-big.c - a capture of 200,000 frames in the timeline window: opened while the window answers, cancelled, closed
+/* test-timeline-big.c - a capture of 200,000 frames in the timeline window: opened while the window answers, cancelled, cut short, closed
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * GSK_RENDERER is cairo here unless set: under Xvfb GTK's default is GL on
- * Mesa's llvmpipe, which draws this window in 80-160 ms a frame on two
- * cores, file or no file (docs/benchmarks.md): a main-loop bound of
- * 100 ms would measure Mesa, not the window.
+ * The renderer is chosen as the application chooses it (hb-renderer.c):
+ * under Xvfb OpenGL is Mesa's llvmpipe, so cairo, unless GSK_RENDERER
+ * says otherwise. On llvmpipe GL this window takes 80-160 ms a frame on two
+ * cores, file or no file (docs/benchmarks.md).
+ *
+ * The 100 ms bound on the main loop is the issue's (14); in a sanitizer
+ * build, where everything runs about three times slower and the timeouts
+ * are scaled with HB_TEST_TIMEOUT_SCALE, it is scaled the same way.
  */
 
 #include "config.h"
+
+#include <string.h>
 
 #include <glib/gstdio.h>
 #include <gtk/gtk.h>
 
 #include "heartbeat-lab.h"
 #include "hb-capture-loader.h"
+#include "hb-ladder.h"
+#include "hb-renderer.h"
 #include "hb-segment.h"
 #include "hb-timeline-window.h"
 #include "hb-test-gui.h"
@@ -24,6 +32,7 @@
 #define CHILD(win, name) hb_test_child ((win), HB_TYPE_TIMELINE_WINDOW, (name))
 #define BIG_FRAMES 200000
 
+static char *big_dir;
 static char *big_path;
 
 static const char *
@@ -46,14 +55,21 @@ press_cancel (HbTimelineWindow *win)
   g_signal_emit_by_name (hb_test_child (CHILD (win, "loader"), HB_TYPE_CAPTURE_LOADER, "cancel_button"), "clicked");
 }
 
+/* A window for @path, on screen, as the application's open makes it. */
 static HbTimelineWindow *
-open_big (void)
+open_path (const char *path)
 {
-  g_autoptr(GFile) file = g_file_new_for_path (big_path);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
   HbTimelineWindow *win = hb_timeline_window_new_for_file (NULL, file);
 
   gtk_window_present (GTK_WINDOW (win));
   return win;
+}
+
+static HbTimelineWindow *
+open_big (void)
+{
+  return open_path (big_path);
 }
 
 /* A timer at the priority of input events: the longest it waited is how
@@ -85,15 +101,15 @@ count_frame (GdkFrameClock *clock,
   (*(guint *) user_data)++;
 }
 
-/* Whether @win has painted a frame. */
-static gboolean
-painted (HbTimelineWindow *win)
+/* How many frames @win has painted since this was first asked. */
+static guint
+n_frames (HbTimelineWindow *win)
 {
   GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (win));
   guint *frames;
 
   if (clock == NULL)
-    return FALSE;
+    return 0;
   frames = g_object_get_data (G_OBJECT (clock), "hb-test-frames");
   if (frames == NULL)
     {
@@ -101,7 +117,7 @@ painted (HbTimelineWindow *win)
       g_object_set_data_full (G_OBJECT (clock), "hb-test-frames", frames, g_free);
       g_signal_connect (clock, "after-paint", G_CALLBACK (count_frame), frames);
     }
-  return *frames > 0;
+  return *frames;
 }
 
 /* Whether a label under @widget that is on screen says @text: a row the
@@ -131,9 +147,19 @@ scroll_table_to (HbTimelineWindow *win,
       gtk_widget_activate_action (child, "list.scroll-to-item", "u", row);
 }
 
+/* The longest a 20 ms timer may wait: the issue's 100 ms, scaled in a
+ * sanitizer build as its timeouts are. */
+static gint64
+worst_allowed_us (void)
+{
+  return 100 * 1000 * (gint64) (hb_test_timeout_ms () / HB_TEST_TIMEOUT_MS);
+}
+
 /* A file of 200,000 frames opens while the main loop keeps answering:
- * a progress bar comes and goes, every packet becomes a row of the table,
- * and a timer of 20 ms never waits more than 100 ms meanwhile. */
+ * a timer of 20 ms never waits more than 100 ms from the window's first
+ * frame until every packet is a row and drawn; a progress bar comes and
+ * goes meanwhile. Then the last row is a click away, in the table and on
+ * the ladder. */
 static void
 test_open (void)
 {
@@ -142,10 +168,14 @@ test_open (void)
   Ticker ticker = { 0 };
   HbTimelineWindow *win;
   GtkSelectionModel *table;
+  HbLadder *ladder;
+  GtkAdjustment *ladder_adj;
+  guint frames, ticks;
   guint timer;
 
   win = open_big ();
   table = gtk_column_view_get_model (CHILD (win, "table"));
+  ladder = CHILD (win, "ladder");
   /* Nothing read yet: the window is there at once. */
   g_assert_true (hb_timeline_window_get_loading (win));
   g_assert_cmpuint (n_rows (win), ==, 0);
@@ -153,11 +183,29 @@ test_open (void)
   /* The window's own first frame (GTK making and styling its widgets:
    * 60-200 ms here, with a file or without) is not the file's doing: the
    * timer starts after it, while the file is still being read. */
-  hb_assert_eventually (painted (win));
+  hb_assert_eventually (n_frames (win) > 0);
   g_assert_true (hb_timeline_window_get_loading (win));
   timer = g_timeout_add (20, tick, &ticker);
 
+  /* The bar moves on while the file is read and its rows added. */
+  {
+    GtkProgressBar *bar = hb_test_child (CHILD (win, "loader"), HB_TYPE_CAPTURE_LOADER, "bar");
+    double seen = gtk_progress_bar_get_fraction (bar);
+
+    hb_assert_eventually (gtk_progress_bar_get_fraction (bar) > seen);
+  }
   hb_assert_eventually (!hb_timeline_window_get_loading (win));
+  /* Drawn so, and the timer has had its turn after that frame. */
+  frames = n_frames (win);
+  hb_assert_eventually (n_frames (win) > frames);
+  ticks = ticker.ticks;
+  hb_assert_eventually (ticker.ticks > ticks);
+  g_source_remove (timer);
+  g_test_message ("timer: %u ticks, the longest wait %.1f ms (allowed %.0f)", ticker.ticks, ticker.worst / 1000.0,
+                  worst_allowed_us () / 1000.0);
+  g_assert_cmpuint (ticker.ticks, >, 2);
+  g_assert_cmpint (ticker.worst, <=, worst_allowed_us ());
+
   g_assert_false (gtk_widget_get_visible (CHILD (win, "loader")));
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (table)), ==, BIG_FRAMES);
   g_assert_cmpuint (n_rows (win), ==, BIG_FRAMES);
@@ -172,11 +220,14 @@ test_open (void)
   hb_assert_eventually (shows_label (CHILD (win, "table"), "1"));
   scroll_table_to (win, BIG_FRAMES - 1);
   hb_assert_eventually (shows_label (CHILD (win, "table"), last));
-
-  g_source_remove (timer);
-  g_test_message ("timer: %u ticks, the longest wait %.1f ms", ticker.ticks, ticker.worst / 1000.0);
-  g_assert_cmpuint (ticker.ticks, >, 2);
-  g_assert_cmpint (ticker.worst, <=, 100 * 1000);
+  /* The last row chosen in the table: the ladder selects it too and
+   * scrolls down to it, 200,000 rows below. */
+  gtk_selection_model_select_item (table, BIG_FRAMES - 1, TRUE);
+  g_assert_cmpint (hb_ladder_get_selected (ladder), ==, BIG_FRAMES - 1);
+  ladder_adj = gtk_scrolled_window_get_vadjustment (CHILD (win, "ladder_scroller"));
+  hb_assert_eventually (gtk_adjustment_get_upper (ladder_adj) > 0 &&
+                        gtk_adjustment_get_value (ladder_adj) + gtk_adjustment_get_page_size (ladder_adj) >=
+                        gtk_adjustment_get_upper (ladder_adj) - 1);
   gtk_window_destroy (GTK_WINDOW (win));
 }
 
@@ -205,7 +256,19 @@ test_cancel_reading (void)
   g_assert_false (gtk_widget_has_css_class (CHILD (win, "notice_revealer"), "error"));
   g_assert_cmpuint (n_rows (win), ==, 0);
   g_assert_false (gtk_widget_get_visible (CHILD (win, "conversation_dropdown")));
+  /* No promise of rows to come. */
+  g_assert_cmpstr (hb_ladder_get_empty_text (CHILD (win, "ladder")), ==, "No TCP connection to show.");
   gtk_window_destroy (GTK_WINDOW (win));
+}
+
+/* Chooses row @row as a click on the ladder does; the table follows. */
+static void
+click_ladder_row (HbTimelineWindow *win,
+                  guint             row)
+{
+  hb_ladder_set_selected (CHILD (win, "ladder"), (int) row);
+  g_assert_cmpuint (gtk_single_selection_get_selected (GTK_SINGLE_SELECTION (gtk_column_view_get_model (CHILD (win, "table")))),
+                    ==, row);
 }
 
 /* Cancel while the rows are added: those added stay, and the window says
@@ -231,7 +294,76 @@ test_cancel_listing (void)
   g_assert_cmpstr (gtk_label_get_text (CHILD (win, "status_label")), ==, status);
   g_assert_true (settles ());
   g_assert_cmpuint (n_rows (win), ==, n);
+
+  /* The rows shown work as any: the last one chosen on the ladder is
+   * shown in the table too. */
+  {
+    g_autofree char *number = g_strdup_printf ("%u", n);
+
+    click_ladder_row (win, n - 1);
+    hb_assert_eventually (shows_label (CHILD (win, "table"), number));
+  }
   gtk_window_destroy (GTK_WINDOW (win));
+}
+
+/* Where the first record of the classic pcap @data that starts at or
+ * after @from starts; @n_before gets how many records come before it. */
+static gsize
+record_start (const guint8 *data,
+              gsize         from,
+              guint        *n_before)
+{
+  gsize at = 24;
+
+  *n_before = 0;
+  while (at < from)
+    {
+      guint32 incl;
+
+      memcpy (&incl, data + at + 8, sizeof incl);
+      at += 16 + GUINT32_FROM_LE (incl);
+      (*n_before)++;
+    }
+  return at;
+}
+
+/* A big file cut short in the middle of a record: every whole frame
+ * before the cut is shown, and the window says the file is damaged and
+ * where, as an error. */
+static void
+test_cut_short (void)
+{
+  g_autofree char *cut = g_build_filename (big_dir, "big-cut.pcap", NULL);
+  g_autofree char *data = NULL;
+  g_autofree char *said = NULL;
+  gsize len = 0;
+  guint whole;
+  gsize at;
+  HbTimelineWindow *win;
+
+  g_assert_true (g_file_get_contents (big_path, &data, &len, NULL));
+  /* Past the header of a record in the middle, within its bytes (every
+   * record here holds at least 54). */
+  at = record_start ((const guint8 *) data, len / 2, &whole);
+  g_assert_true (g_file_set_contents (cut, data, (gssize) (at + 16 + 20), NULL));
+  g_clear_pointer (&data, g_free);
+  said = g_strdup_printf ("big-cut.pcap is cut short or damaged after %u frames: the packets read before the "
+                          "damage are shown.", whole);
+
+  win = open_path (cut);
+  hb_assert_eventually (!hb_timeline_window_get_loading (win));
+  g_assert_cmpstr (notice (win), ==, said);
+  g_assert_true (gtk_widget_has_css_class (CHILD (win, "notice_revealer"), "error"));
+  g_assert_cmpuint (n_rows (win), ==, whole);
+  /* What was read is all there, to its last row. */
+  {
+    g_autofree char *number = g_strdup_printf ("%u", whole);
+
+    click_ladder_row (win, whole - 1);
+    hb_assert_eventually (shows_label (CHILD (win, "table"), number));
+  }
+  gtk_window_destroy (GTK_WINDOW (win));
+  g_unlink (cut);
 }
 
 static void
@@ -284,26 +416,28 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_autofree char *dir = NULL;
   int status;
 
-  g_setenv ("GSK_RENDERER", "cairo", FALSE);
   gtk_test_init (&argc, &argv, NULL);
   hb_test_fatal_warnings_except_known ();
+  /* As the application does before its first window. */
+  g_free (hb_renderer_choose (gdk_display_get_default ()));
 
-  dir = g_dir_make_tmp ("hb-timeline-big-XXXXXX", NULL);
-  big_path = g_build_filename (dir, "big.pcap", NULL);
+  big_dir = g_dir_make_tmp ("hb-timeline-big-XXXXXX", NULL);
+  big_path = g_build_filename (big_dir, "big.pcap", NULL);
   hb_test_write_long_conversation (big_path, BIG_FRAMES);
 
   g_test_add_func ("/gui/timeline-big/open", test_open);
   g_test_add_func ("/gui/timeline-big/cancel-reading", test_cancel_reading);
   g_test_add_func ("/gui/timeline-big/cancel-listing", test_cancel_listing);
+  g_test_add_func ("/gui/timeline-big/cut-short", test_cut_short);
   g_test_add_func ("/gui/timeline-big/close-reading", test_close_reading);
   g_test_add_func ("/gui/timeline-big/close-listing", test_close_listing);
 
   status = g_test_run ();
   g_unlink (big_path);
-  g_rmdir (dir);
+  g_rmdir (big_dir);
   g_free (big_path);
+  g_free (big_dir);
   return status;
 }

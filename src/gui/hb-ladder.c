@@ -308,9 +308,7 @@ hb_ladder_snapshot (GtkWidget   *widget,
     }
 
   if (n == 0)
-    draw_text (snapshot, layout, self->empty_text ? self->empty_text
-                                                  : _("Nothing yet: segments appear here as they happen."),
-               (cx + sx) / 2, HEADER_H + 40, 0.5, &dim);
+    draw_text (snapshot, layout, hb_ladder_get_empty_text (self), (cx + sx) / 2, HEADER_H + 40, 0.5, &dim);
 
   /* The names stay in view however far the ladder is scrolled, on a band
    * of the window's own background. */
@@ -674,6 +672,13 @@ hb_ladder_set_empty_text (HbLadder   *self,
   g_free (self->empty_text);
   self->empty_text = g_strdup (text);
   gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+const char *
+hb_ladder_get_empty_text (HbLadder *self)
+{
+  g_return_val_if_fail (HB_IS_LADDER (self), NULL);
+  return self->empty_text ? self->empty_text : _("Nothing yet: segments appear here as they happen.");
 }
 
 const char *

@@ -26,6 +26,8 @@ void       hb_ladder_set_labels   (HbLadder   *self,
 /* What the ladder says while it has no rows (NULL: that they will come). */
 void       hb_ladder_set_empty_text (HbLadder   *self,
                                      const char *text);
+/* What it says while it has no rows. */
+const char *hb_ladder_get_empty_text (HbLadder *self);
 const char *hb_ladder_get_client_label (HbLadder *self);
 const char *hb_ladder_get_server_label (HbLadder *self);
 int        hb_ladder_get_selected (HbLadder   *self);
