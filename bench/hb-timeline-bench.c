@@ -16,10 +16,11 @@
  *
  * In each: frame work (the frame clock's ::before-paint to ::after-paint:
  * update, layout, paint), the interval between frames, and the main-loop
- * lag (a DEFAULT-priority timer due every 10 ms, as input events are:
- * how much later than due it ran). Xvfb has no vsync and draws in
- * software: the figures are work, not presentation times. One Markdown
- * table row per phase goes to stdout. bench/timeline-gui.sh runs it.
+ * gap (a DEFAULT-priority timer due every 10 ms, as input events are: the
+ * time between two of its runs, which is as long as a click would have
+ * waited at worst). Xvfb has no vsync and draws in software: the figures
+ * are work, not presentation times. One Markdown table row per phase goes
+ * to stdout. bench/timeline-gui.sh runs it.
  */
 
 #include "config.h"
@@ -31,7 +32,7 @@
 #include "heartbeat-lab.h"
 #include "hb-timeline-window.h"
 
-#define LAG_PERIOD_MS 10
+#define GAP_PERIOD_MS 10
 
 static char *opt_file = NULL;
 static double opt_seconds = 5;
@@ -57,10 +58,10 @@ static struct
   gint64            phase_end;
   gint64            frame_start;
   gint64            last_frame;
-  gint64            last_lag;
+  gint64            last_gap;
   GArray           *work;      /* ms */
   GArray           *interval;
-  GArray           *lag;
+  GArray           *gap;
   GRand            *rand;
   gboolean          done;
 } B;
@@ -113,9 +114,9 @@ phase_begin (void)
 {
   g_array_set_size (B.work, 0);
   g_array_set_size (B.interval, 0);
-  g_array_set_size (B.lag, 0);
+  g_array_set_size (B.gap, 0);
   B.last_frame = 0;
-  B.last_lag = g_get_monotonic_time ();
+  B.last_gap = g_get_monotonic_time ();
   B.measuring = TRUE;
 }
 
@@ -126,11 +127,11 @@ phase_end (const char *name,
 {
   g_autofree char *work = trio (B.work);
   g_autofree char *interval = trio (B.interval);
-  g_autofree char *lag = trio (B.lag);
+  g_autofree char *gap = trio (B.gap);
 
   B.measuring = FALSE;
   g_print ("| %s | %s | %.2f s%s | %u | %s | %u | %s | %s |\n", opt_label ? opt_label : g_getenv ("GSK_RENDERER"),
-           name, seconds, extra ? extra : "", B.work->len, work, count_over (B.work, 16.0), interval, lag);
+           name, seconds, extra ? extra : "", B.work->len, work, count_over (B.work, 16.0), interval, gap);
 }
 
 static void
@@ -160,14 +161,14 @@ on_after_paint (GdkFrameClock *clock,
 }
 
 static gboolean
-lag_tick (gpointer data)
+gap_tick (gpointer data)
 {
   gint64 now = g_get_monotonic_time ();
-  double ms = MAX (0, (now - B.last_lag) / 1000.0 - LAG_PERIOD_MS);
+  double ms = (now - B.last_gap) / 1000.0;
 
   if (B.measuring)
-    g_array_append_val (B.lag, ms);
-  B.last_lag = now;
+    g_array_append_val (B.gap, ms);
+  B.last_gap = now;
   return G_SOURCE_CONTINUE;
 }
 
@@ -262,9 +263,9 @@ main (int   argc,
   gtk_init ();
   B.work = g_array_new (FALSE, FALSE, sizeof (double));
   B.interval = g_array_new (FALSE, FALSE, sizeof (double));
-  B.lag = g_array_new (FALSE, FALSE, sizeof (double));
+  B.gap = g_array_new (FALSE, FALSE, sizeof (double));
   B.rand = g_rand_new_with_seed (14);
-  g_timeout_add (LAG_PERIOD_MS, lag_tick, NULL);
+  g_timeout_add (GAP_PERIOD_MS, gap_tick, NULL);
 
   file = g_file_new_for_path (opt_file);
   t0 = g_get_monotonic_time ();

@@ -62,7 +62,7 @@ export NO_AT_BRIDGE=1
 
 echo "timeline-gui.sh: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load $(cut -d' ' -f1-3 /proc/loadavg), $(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo '?')" >&2
 {
-  echo "| renderer | phase | time | frames | frame work p50 / p99 / max ms | frames > 16 ms | frame interval p50 / p99 / max ms | main-loop lag p50 / p99 / max ms |"
+  echo "| renderer | phase | time | frames | frame work p50 / p99 / max ms | frames > 16 ms | frame interval p50 / p99 / max ms | main-loop gap p50 / p99 / max ms |"
   echo "|---|---|---|---|---|---|---|---|"
   for r in "${renderers[@]}"; do
     echo "timeline-gui.sh: GSK_RENDERER=$r, load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
