@@ -5,7 +5,7 @@
  * A capture of 200,000 frames takes a second or more to read and analyse,
  * and as long again to turn into rows if it were done at once: the window
  * would not paint, nor answer a click, meanwhile. The file is read in a
- * GTask's worker thread (hb_capture_file_load_async()), which has the
+ * thread of its own (hb_capture_file_load_async()), which has the
  * HbCaptureFile to itself until it is done; the main loop only polls its
  * progress. The rows are then made and added to the list from an idle
  * source, a slice per pass, each slice sized from how long the last one
@@ -15,7 +15,8 @@
  * each of the first 200 rows it is given, and styles and measures all
  * those that came since the last frame in the next one (a hundred rows,
  * eight cells each, made one frame of 50-90 ms here). While the window
- * is on screen those rows come a few per frame, from a tick callback.
+ * is on screen those rows come a few per frame, from a tick callback
+ * (PACED_FIRST).
  *
  * The loader is a child of its window: disposed with it, it cancels the
  * read, stops the fill and says nothing more.
