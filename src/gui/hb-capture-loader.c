@@ -7,9 +7,10 @@
  * would not paint, nor answer a click, meanwhile. The file is read in a
  * thread of its own (hb_capture_file_load_async()), which has the
  * HbCaptureFile to itself until it is done; the main loop only polls its
- * progress. The rows are then made and added to the list from an idle
- * source, a slice per pass, each slice sized from how long the last one
- * took, so the loop never waits on more than a few milliseconds of it.
+ * progress. The rows are then made and added to the list from a timeout
+ * source, a slice every few milliseconds, each slice sized from how long
+ * the last one took, so the loop never waits on more than a few
+ * milliseconds of it.
  *
  * The first rows cost more: GTK 4.8's list view makes a row widget for
  * each of the first 200 rows it is given, and styles and measures all
@@ -48,6 +49,11 @@
 #define WIDGET_ROWS    256
 #define PACED_FIRST    2
 #define PACED_MAX      16
+/* Between two slices the loop is free for this long: to paint, and to
+ * answer input. An idle source below redrawing (as this was) never ran
+ * while another window redrew without a pause (frames slower than the
+ * refresh interval, as under llvmpipe): the load never ended. */
+#define BREATHE_MS     4
 
 struct _HbCaptureLoader
 {
@@ -70,7 +76,7 @@ struct _HbCaptureLoader
   guint           next;        /* the next packet to add */
   guint           slice;       /* how many the next slice adds */
   guint           paced;       /* the same, while a slice comes per frame */
-  guint           fill_source; /* an idle, or */
+  guint           fill_source; /* a timeout, or */
   guint           fill_tick;   /* a tick callback while the first rows come */
 
   gboolean        disposed;
@@ -220,7 +226,13 @@ add_slice (HbCaptureLoader *self)
   return FALSE;
 }
 
-static gboolean fill_idle (gpointer data);
+static gboolean fill_timeout (gpointer data);
+
+static guint
+start_fill_timeout (HbCaptureLoader *self)
+{
+  return g_timeout_add_full (G_PRIORITY_DEFAULT, BREATHE_MS, fill_timeout, self, NULL);
+}
 
 static gboolean
 fill_tick (GtkWidget     *widget,
@@ -236,12 +248,12 @@ fill_tick (GtkWidget     *widget,
   if (self->next < WIDGET_ROWS)
     return G_SOURCE_CONTINUE;
   self->fill_tick = 0;
-  self->fill_source = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, fill_idle, self, NULL);
+  self->fill_source = start_fill_timeout (self);
   return G_SOURCE_REMOVE;
 }
 
 static gboolean
-fill_idle (gpointer data)
+fill_timeout (gpointer data)
 {
   HbCaptureLoader *self = data;
 
@@ -251,9 +263,8 @@ fill_idle (gpointer data)
 }
 
 /* A frame at a time while the first rows come and the window is shown
- * (a tick callback is called only then); else as fast as idle allows,
- * below redrawing and input, so that the window paints and answers
- * between slices. */
+ * (a tick callback is called only then); else a slice every few
+ * milliseconds, the window painting and answering in between. */
 static void
 schedule_fill (HbCaptureLoader *self)
 {
@@ -261,7 +272,7 @@ schedule_fill (HbCaptureLoader *self)
   if (self->next < WIDGET_ROWS && gtk_widget_get_mapped (GTK_WIDGET (self)))
     self->fill_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self), fill_tick, NULL, NULL);
   else
-    self->fill_source = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, fill_idle, self, NULL);
+    self->fill_source = start_fill_timeout (self);
 }
 
 void
