@@ -108,7 +108,7 @@ accept_connection (HbServer                      *self,
   if (peer == NULL)
     peer = g_strdup ("?");
   conn = _hb_connection_new (full ? 0 : ++self->next_id, peer);
-  conn->heap_index = HEAP_NONE;
+  hb_deadline_node_init (&conn->heap_node);
   conn->server = self;
   /* The live set owns this reference until on_closed. */
   g_hash_table_add (self->live, conn);

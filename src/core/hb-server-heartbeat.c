@@ -1,4 +1,4 @@
-/* hb-server-heartbeat.c - the server's heartbeats and verdicts: the deadline heap, its timer, PING, PONG, late and dead
+/* hb-server-heartbeat.c - the server's heartbeats and verdicts: the timer, PING, PONG, late and dead
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -11,82 +11,12 @@
 #define TIMER_SLICE_MAX_US 10000
 
 /* ---------------------------------------------------------------------- */
-/* The deadline heap                                                       */
+/* The timer                                                               */
 
 static inline HbConnection *
-heap_at (HbServer *self,
-         guint     i)
+conn_of (HbDeadlineNode *node)
 {
-  return g_ptr_array_index (self->heap, i);
-}
-
-static void
-heap_swap (HbServer *self,
-           guint     a,
-           guint     b)
-{
-  HbConnection *ca = heap_at (self, a);
-  HbConnection *cb = heap_at (self, b);
-
-  self->heap->pdata[a] = cb;
-  self->heap->pdata[b] = ca;
-  cb->heap_index = a;
-  ca->heap_index = b;
-}
-
-static void
-heap_up (HbServer *self,
-         guint     i)
-{
-  while (i > 0)
-    {
-      guint parent = (i - 1) / 2;
-
-      if (heap_at (self, parent)->deadline <= heap_at (self, i)->deadline)
-        break;
-      heap_swap (self, parent, i);
-      i = parent;
-    }
-}
-
-static void
-heap_down (HbServer *self,
-           guint     i)
-{
-  for (;;)
-    {
-      guint l = 2 * i + 1, r = l + 1, m = i;
-
-      if (l < self->heap->len && heap_at (self, l)->deadline < heap_at (self, m)->deadline)
-        m = l;
-      if (r < self->heap->len && heap_at (self, r)->deadline < heap_at (self, m)->deadline)
-        m = r;
-      if (m == i)
-        break;
-      heap_swap (self, i, m);
-      i = m;
-    }
-}
-
-void
-_hb_server_heap_remove (HbServer     *self,
-                        HbConnection *conn)
-{
-  guint i = conn->heap_index;
-  guint last;
-
-  if (i == HEAP_NONE)
-    return;
-  last = self->heap->len - 1;
-  if (i != last)
-    heap_swap (self, i, last);
-  g_ptr_array_set_size (self->heap, last);
-  conn->heap_index = HEAP_NONE;
-  if (i < self->heap->len)
-    {
-      heap_up (self, i);
-      heap_down (self, i);
-    }
+  return (HbConnection *) ((char *) node - G_STRUCT_OFFSET (HbConnection, heap_node));
 }
 
 /* When the timer should next fire: the heap's top, rounded up to the
@@ -97,11 +27,12 @@ _hb_server_heap_remove (HbServer     *self,
 static gint64
 next_due (HbServer *self)
 {
+  HbDeadlineNode *top = hb_deadline_heap_peek (self->heap);
   gint64 due, slice;
 
-  if (self->heap->len == 0)
+  if (top == NULL)
     return -1;
-  due = heap_at (self, 0)->deadline;
+  due = top->deadline;
   slice = MIN ((gint64) self->interval_ms * 10, TIMER_SLICE_MAX_US);
   if (slice > 1)
     due = (due + slice - 1) / slice * slice;
@@ -267,23 +198,9 @@ _hb_server_schedule (HbServer     *self,
     deadline = MIN (deadline, conn->over_check_mono);
 
   if (deadline == G_MAXINT64)
-    {
-      _hb_server_heap_remove (self, conn);
-      return;
-    }
-
-  conn->deadline = deadline;
-  if (conn->heap_index == HEAP_NONE)
-    {
-      conn->heap_index = self->heap->len;
-      g_ptr_array_add (self->heap, conn);
-      heap_up (self, conn->heap_index);
-    }
+    hb_deadline_heap_remove (self->heap, &conn->heap_node);
   else
-    {
-      heap_up (self, conn->heap_index);
-      heap_down (self, conn->heap_index);
-    }
+    hb_deadline_heap_set (self->heap, &conn->heap_node, deadline);
 }
 
 static void
@@ -420,20 +337,18 @@ timer_cb (gpointer user_data)
 {
   HbServer *self = user_data;
   gint64 now = g_get_monotonic_time ();
+  HbDeadlineNode *top;
 
   g_object_ref (self);
-  while (self->heap->len > 0 && heap_at (self, 0)->deadline <= now)
+  while ((top = hb_deadline_heap_peek (self->heap)) != NULL && top->deadline <= now)
     {
-      g_autoptr(HbConnection) conn = g_object_ref (heap_at (self, 0));
-      gint64 before = conn->deadline;
+      g_autoptr(HbConnection) conn = g_object_ref (conn_of (top));
+      gint64 before = top->deadline;
 
       process_due (self, conn, now);
       /* Whatever happened, it must not stay due at the same instant. */
-      if (conn->heap_index == 0 && conn->deadline == before)
-        {
-          conn->deadline = now + 1000;
-          heap_down (self, 0);
-        }
+      if (hb_deadline_heap_peek (self->heap) == &conn->heap_node && conn->heap_node.deadline == before)
+        hb_deadline_heap_set (self->heap, &conn->heap_node, now + 1000);
     }
   g_object_unref (self);
   return G_SOURCE_CONTINUE;

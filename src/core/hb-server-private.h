@@ -18,9 +18,6 @@
 
 G_BEGIN_DECLS
 
-/* Not in the heap (HbConnection's heap_index). */
-#define HEAP_NONE G_MAXUINT
-
 struct _HbServer
 {
   GObject           parent_instance;
@@ -56,7 +53,7 @@ struct _HbServer
   GHashTable       *names;         /* casefolded HELLO name → HbConnection */
   guint             next_id;
 
-  GPtrArray        *heap;          /* HbConnection*, min-heap on deadline */
+  HbDeadlineHeap   *heap;          /* every HbConnection with something due */
   GSource          *timer;
   guint             tick_id;       /* once-a-second counters */
   guint             drain_ms;
@@ -122,8 +119,6 @@ void     _hb_server_flush_joins          (HbServer     *self);
 /* hb-server-heartbeat.c */
 GSource *_hb_server_timer_new            (HbServer     *self);
 void     _hb_server_schedule             (HbServer     *self,
-                                          HbConnection *conn);
-void     _hb_server_heap_remove          (HbServer     *self,
                                           HbConnection *conn);
 void     _hb_server_handle_pong          (HbServer     *self,
                                           HbConnection *conn,

@@ -61,7 +61,7 @@ void
 _hb_server_forget (HbServer     *self,
                    HbConnection *conn)
 {
-  _hb_server_heap_remove (self, conn);
+  hb_deadline_heap_remove (self->heap, &conn->heap_node);
 
   if (conn->name != NULL)
     {

@@ -76,7 +76,7 @@ hb_server_finalize (GObject *object)
   g_clear_pointer (&self->by_id, g_hash_table_unref);
   g_clear_pointer (&self->live, g_hash_table_unref);
   g_clear_pointer (&self->names, g_hash_table_unref);
-  g_clear_pointer (&self->heap, g_ptr_array_unref);
+  g_clear_pointer (&self->heap, hb_deadline_heap_free);
   g_string_free (self->scratch, TRUE);
   G_OBJECT_CLASS (hb_server_parent_class)->finalize (object);
 }
@@ -516,7 +516,7 @@ hb_server_init (HbServer *self)
   self->by_id = g_hash_table_new (NULL, NULL);
   self->live = g_hash_table_new (NULL, NULL);
   self->names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  self->heap = g_ptr_array_new ();
+  self->heap = hb_deadline_heap_new ();
   self->scratch = g_string_sized_new (256);
 }
 
