@@ -11,10 +11,10 @@
 
 #include "hb-capture-session.h"
 #include "hb-clock.h"
-#include "hb-lab-settings.h"
 #include "hb-log-entry.h"
 #include "hb-log-view.h"
 #include "hb-server-columns.h"
+#include "hb-server-settings.h"
 #include "hb-server-window.h"
 
 G_BEGIN_DECLS
@@ -23,16 +23,7 @@ struct _HbServerWindow
 {
   GtkApplicationWindow  parent_instance;
 
-  GtkEntry             *address_entry;
-  GtkCheckButton       *all_interfaces_check;
-  GtkSpinButton        *port_spin;
-  GtkDropDown          *protocol_drop;
-  GtkSpinButton        *interval_spin;
-  GtkSpinButton        *timeout_spin;
-  GtkWidget            *timeout_warning;
-  GtkSpinButton        *max_clients_spin;
-  GtkSwitch            *relay_switch;
-  HbLabSettings        *lab_settings;
+  HbServerSettings     *server_settings;
   GtkButton            *start_button;
   GtkToggleButton      *capture_button;
   GtkRevealer          *error_revealer;

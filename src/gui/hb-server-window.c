@@ -187,10 +187,7 @@ hb_server_window_update_status (HbServerWindow *self)
   gtk_stack_set_visible_child_name (self->list_stack,
                                     n > 0 || g_list_model_get_n_items (G_LIST_MODEL (self->departed)) > 0
                                       ? "list" : "empty");
-  gtk_widget_set_sensitive (GTK_WIDGET (self->address_entry), !hb_server_get_listening (self->server));
-  gtk_widget_set_sensitive (GTK_WIDGET (self->all_interfaces_check), !hb_server_get_listening (self->server));
-  gtk_widget_set_sensitive (GTK_WIDGET (self->port_spin), !hb_server_get_listening (self->server));
-  gtk_widget_set_sensitive (GTK_WIDGET (self->protocol_drop), !hb_server_get_listening (self->server));
+  hb_server_settings_set_listening (self->server_settings, hb_server_get_listening (self->server));
   hb_server_window_lab_update_actions (self);
 }
 
@@ -415,28 +412,15 @@ dismiss_error_action (GtkWidget  *widget,
   gtk_revealer_set_reveal_child (self->error_revealer, FALSE);
 }
 
-/* A client is dead when no PONG came for the timeout, counted from its last
- * PONG; the next one can come only after the next PING, an interval later.
- * A timeout no longer than the interval would declare every client dead. */
-static gboolean
-heartbeat_valid (HbServerWindow *self)
-{
-  return gtk_spin_button_get_value_as_int (self->timeout_spin) >
-         gtk_spin_button_get_value_as_int (self->interval_spin);
-}
-
-/* Flags a timeout no longer than the interval; a valid pair applies to
- * a listening server at once (its clients hear it in a new WELCOME). */
+/* A new interval or timeout applies to a listening server at once (its
+ * clients hear it in a new WELCOME). */
 static void
-check_heartbeat (HbServerWindow *self)
+on_heartbeat_changed (HbServerWindow *self)
 {
-  gboolean valid = heartbeat_valid (self);
-
-  hb_style_flag_invalid (GTK_WIDGET (self->timeout_spin), self->timeout_warning, !valid);
-  if (valid && self->server != NULL && hb_server_get_listening (self->server))
+  if (self->server != NULL && hb_server_get_listening (self->server))
     g_object_set (self->server,
-                  "interval-ms", (guint) gtk_spin_button_get_value_as_int (self->interval_spin),
-                  "timeout-ms", (guint) gtk_spin_button_get_value_as_int (self->timeout_spin),
+                  "interval-ms", hb_server_settings_get_interval_ms (self->server_settings),
+                  "timeout-ms", hb_server_settings_get_timeout_ms (self->server_settings),
                   NULL);
 }
 
@@ -448,7 +432,8 @@ toggle_listening_action (GtkWidget  *widget,
   HbServerWindow *self = HB_SERVER_WINDOW (widget);
   g_autoptr(GError) error = NULL;
   g_autofree char *msg = NULL;
-  HbProtocol protocol = gtk_drop_down_get_selected (self->protocol_drop);
+  HbProtocol protocol = hb_server_settings_get_protocol (self->server_settings);
+  HbLabSettings *lab = hb_server_settings_get_lab_settings (self->server_settings);
 
   if (hb_server_get_listening (self->server))
     {
@@ -461,50 +446,18 @@ toggle_listening_action (GtkWidget  *widget,
       return;
     }
 
-  if (protocol > HB_PROTOCOL_RAW)
-    protocol = HB_PROTOCOL_LINE;
-  if (protocol != HB_PROTOCOL_RAW && !heartbeat_valid (self))
+  if (!hb_server_settings_apply (self->server_settings, self->server, &error))
     {
-      g_autofree char *text =
-        g_strdup_printf (_("The timeout (%d ms) must be longer than the heartbeat interval (%d ms), or every client is declared dead before it can answer. Raise the timeout under Heartbeat…, then start again."),
-                         gtk_spin_button_get_value_as_int (self->timeout_spin),
-                         gtk_spin_button_get_value_as_int (self->interval_spin));
-
-      hb_server_window_show_error (self, text);
-      return;
-    }
-  if (!hb_lab_settings_apply (self->lab_settings, protocol, G_OBJECT (self->server), &error))
-    {
-      g_autofree char *text = g_strdup_printf (_("%s. Correct it under Heartbeat…, then start again."),
-                                               error->message);
-
-      hb_server_window_show_error (self, text);
+      hb_server_window_show_error (self, error->message);
       return;
     }
   /* Remembered for the next window and the next run; this window keeps
    * its own copy meanwhile (never a field shared with another window). */
-  g_settings_set_string (self->settings, "server-protocol", hb_protocol_to_string (protocol));
-  hb_lab_settings_save (self->lab_settings, self->settings);
-  g_settings_set_string (self->settings, "bind-address", gtk_editable_get_text (GTK_EDITABLE (self->address_entry)));
-  g_settings_set_uint (self->settings, "port", (guint) gtk_spin_button_get_value_as_int (self->port_spin));
-  g_settings_set_uint (self->settings, "interval-ms", (guint) gtk_spin_button_get_value_as_int (self->interval_spin));
-  g_settings_set_uint (self->settings, "timeout-ms", (guint) gtk_spin_button_get_value_as_int (self->timeout_spin));
-  g_settings_set_uint (self->settings, "max-clients", (guint) gtk_spin_button_get_value_as_int (self->max_clients_spin));
-  g_settings_set_boolean (self->settings, "relay", gtk_switch_get_active (self->relay_switch));
+  hb_server_settings_save (self->server_settings, self->settings);
   g_free (self->heartbeat_shown);
-  self->heartbeat_shown = g_strdup (hb_lab_settings_get_heartbeat_text (self->lab_settings));
+  self->heartbeat_shown = g_strdup (hb_lab_settings_get_heartbeat_text (lab));
   g_free (self->ack_shown);
-  self->ack_shown = g_strdup (hb_lab_settings_get_ack_text (self->lab_settings));
-
-  g_object_set (self->server,
-                "protocol", protocol,
-                "address", gtk_editable_get_text (GTK_EDITABLE (self->address_entry)),
-                "port", (guint) gtk_spin_button_get_value_as_int (self->port_spin),
-                "interval-ms", (guint) gtk_spin_button_get_value_as_int (self->interval_spin),
-                "timeout-ms", (guint) gtk_spin_button_get_value_as_int (self->timeout_spin),
-                "max-clients", (guint) gtk_spin_button_get_value_as_int (self->max_clients_spin),
-                "relay", gtk_switch_get_active (self->relay_switch),
-                NULL);
+  self->ack_shown = g_strdup (hb_lab_settings_get_ack_text (lab));
 
   if (!hb_server_start (self->server, &error))
     {
@@ -684,46 +637,10 @@ on_entry_activate (HbServerWindow *self)
   gtk_widget_activate_action (GTK_WIDGET (self), "win.broadcast", NULL);
 }
 
-static void
-on_all_interfaces_toggled (GtkCheckButton *check,
-                           HbServerWindow *self)
-{
-  const char *addr = gtk_editable_get_text (GTK_EDITABLE (self->address_entry));
-  gboolean any = g_strcmp0 (addr, "::") == 0 || g_strcmp0 (addr, "0.0.0.0") == 0;
-
-  if (gtk_check_button_get_active (check) && !any)
-    gtk_editable_set_text (GTK_EDITABLE (self->address_entry), "::");
-  else if (!gtk_check_button_get_active (check) && any)
-    gtk_editable_set_text (GTK_EDITABLE (self->address_entry), "127.0.0.1");
-}
-
-static void
-on_address_changed (GtkEditable    *editable,
-                    HbServerWindow *self)
-{
-  const char *addr = gtk_editable_get_text (editable);
-
-  gtk_check_button_set_active (self->all_interfaces_check,
-                               g_strcmp0 (addr, "::") == 0 || g_strcmp0 (addr, "0.0.0.0") == 0);
-}
-
 static HbCheckBoard *
 get_board (gpointer data)
 {
   return HB_SERVER_WINDOW (data)->board;
-}
-
-/* What the chosen protocol uses is there to be set, and nothing else:
- * relaying is the line protocol's; raw TCP has no heartbeat at all. */
-static void
-on_protocol_chosen (HbServerWindow *self)
-{
-  HbProtocol protocol = gtk_drop_down_get_selected (self->protocol_drop);
-
-  hb_lab_settings_set_protocol (self->lab_settings, protocol);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->relay_switch), protocol == HB_PROTOCOL_LINE);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->interval_spin), protocol != HB_PROTOCOL_RAW);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->timeout_spin), protocol != HB_PROTOCOL_RAW);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -755,11 +672,6 @@ hb_server_window_dispose (GObject *object)
    * stopped with many clients still removes rows from it afterwards. */
   if (self->selection != NULL)
     g_signal_handlers_disconnect_by_data (self->selection, self);
-  if (self->interval_spin != NULL)
-    {
-      g_signal_handlers_disconnect_by_data (gtk_spin_button_get_adjustment (self->interval_spin), self);
-      g_signal_handlers_disconnect_by_data (gtk_spin_button_get_adjustment (self->timeout_spin), self);
-    }
   hb_server_window_lab_dispose (self);
   gtk_widget_dispose_template (GTK_WIDGET (self), HB_TYPE_SERVER_WINDOW);
   g_clear_pointer (&self->columns, hb_server_columns_free);
@@ -787,19 +699,9 @@ hb_server_window_class_init (HbServerWindowClass *klass)
   object_class->dispose = hb_server_window_dispose;
 
   g_type_ensure (HB_TYPE_LOG_VIEW);
-  g_type_ensure (HB_TYPE_LAB_SETTINGS);
+  g_type_ensure (HB_TYPE_SERVER_SETTINGS);
   gtk_widget_class_set_template_from_resource (widget_class, "/org/heartbeatlab/HeartbeatLab/hb-server-window.ui");
-  gtk_widget_class_bind_template_child (widget_class, HbServerWindow, address_entry);
-  gtk_widget_class_bind_template_child (widget_class, HbServerWindow, all_interfaces_check);
-  gtk_widget_class_bind_template_child (widget_class, HbServerWindow, port_spin);
-  gtk_widget_class_bind_template_child (widget_class, HbServerWindow, protocol_drop);
-  gtk_widget_class_bind_template_child (widget_class, HbServerWindow, interval_spin);
-  gtk_widget_class_bind_template_child (widget_class, HbServerWindow, timeout_spin);
-  gtk_widget_class_bind_template_child (widget_class, HbServerWindow, timeout_warning);
-  gtk_widget_class_bind_template_child_full (widget_class, "timeout_warning_label", FALSE, 0);
-  gtk_widget_class_bind_template_child (widget_class, HbServerWindow, max_clients_spin);
-  gtk_widget_class_bind_template_child (widget_class, HbServerWindow, relay_switch);
-  gtk_widget_class_bind_template_child (widget_class, HbServerWindow, lab_settings);
+  gtk_widget_class_bind_template_child (widget_class, HbServerWindow, server_settings);
   gtk_widget_class_bind_template_child (widget_class, HbServerWindow, start_button);
   gtk_widget_class_bind_template_child (widget_class, HbServerWindow, capture_button);
   gtk_widget_class_bind_template_child (widget_class, HbServerWindow, error_revealer);
@@ -817,8 +719,9 @@ hb_server_window_class_init (HbServerWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HbServerWindow, status_label);
   /* Only for tests, which look at what the user sees. */
   gtk_widget_class_bind_template_child_full (widget_class, "send_selected_button", FALSE, 0);
-  gtk_widget_class_bind_template_child_full (widget_class, "heartbeat_button", FALSE, 0);
   gtk_widget_class_bind_template_child_full (widget_class, "timeline_button", FALSE, 0);
+
+  gtk_widget_class_bind_template_callback (widget_class, on_heartbeat_changed);
 
   gtk_widget_class_install_action (widget_class, "win.toggle-listening", NULL, toggle_listening_action);
   gtk_widget_class_install_action (widget_class, "win.broadcast", NULL, broadcast_action);
@@ -861,37 +764,7 @@ hb_server_window_init (HbServerWindow *self)
   /* The preferences are what a new window starts with; each window then
    * edits its own copy (two windows bound two-way to one key shared one
    * port field), saved back when it starts listening. */
-  {
-    const GSettingsBindFlags once = G_SETTINGS_BIND_GET | G_SETTINGS_BIND_GET_NO_CHANGES;
-
-    g_settings_bind (self->settings, "bind-address", self->address_entry, "text", once);
-    g_settings_bind (self->settings, "port", gtk_spin_button_get_adjustment (self->port_spin), "value", once);
-    g_settings_bind (self->settings, "interval-ms", gtk_spin_button_get_adjustment (self->interval_spin), "value", once);
-    g_settings_bind (self->settings, "timeout-ms", gtk_spin_button_get_adjustment (self->timeout_spin), "value", once);
-    g_settings_bind (self->settings, "max-clients", gtk_spin_button_get_adjustment (self->max_clients_spin), "value", once);
-    g_settings_bind (self->settings, "relay", self->relay_switch, "active", once);
-  }
-  /* Taken once, so that two windows never edit one field together;
-   * saved when the window starts listening. */
-  {
-    g_autofree char *protocol = g_settings_get_string (self->settings, "server-protocol");
-    HbProtocol p = HB_PROTOCOL_LINE;
-
-    hb_protocol_from_string (protocol, &p);
-    hb_protocol_drop_down_init (self->protocol_drop);
-    gtk_drop_down_set_selected (self->protocol_drop, p);
-    hb_lab_settings_load (self->lab_settings, self->settings);
-  }
-  g_signal_connect_swapped (self->protocol_drop, "notify::selected", G_CALLBACK (on_protocol_chosen), self);
-  on_protocol_chosen (self);
-  on_address_changed (GTK_EDITABLE (self->address_entry), self);
-  g_signal_connect_swapped (gtk_spin_button_get_adjustment (self->interval_spin), "value-changed",
-                            G_CALLBACK (check_heartbeat), self);
-  g_signal_connect_swapped (gtk_spin_button_get_adjustment (self->timeout_spin), "value-changed",
-                            G_CALLBACK (check_heartbeat), self);
-  check_heartbeat (self);
-  g_signal_connect (self->address_entry, "changed", G_CALLBACK (on_address_changed), self);
-  g_signal_connect (self->all_interfaces_check, "toggled", G_CALLBACK (on_all_interfaces_toggled), self);
+  hb_server_settings_load (self->server_settings, self->settings);
 
   self->columns = hb_server_columns_new (self->column_view, self->clock, get_board, self);
   /* The server's clients, then those that just left (kept a while). */
