@@ -5,8 +5,9 @@
  * The window only binds: the HbServer owns the clients and their state,
  * the column view shows its list model through expressions
  * (hb-server-columns.c), and one HbClock drives every "3 s ago" on
- * screen. What only the lab's protocol and raw TCP have is in
- * hb-server-window-lab.c.
+ * screen. What the operator does is in hb-server-window-actions.c, the
+ * log in hb-server-window-log.c, and what only the lab's protocol and raw
+ * TCP have in hb-server-window-lab.c.
  */
 
 #include "config.h"
@@ -17,90 +18,6 @@
 #include "hb-style.h"
 
 G_DEFINE_FINAL_TYPE (HbServerWindow, hb_server_window, GTK_TYPE_APPLICATION_WINDOW)
-
-/* Log lines reach the view at most this often: 10,000 clients joining are
- * then a few hundred changes of the log's list, not 10,000. */
-#define LOG_BATCH_MS 50
-
-/* ---------------------------------------------------------------------- */
-/* Log                                                                     */
-
-static gboolean
-flush_log (gpointer user_data)
-{
-  HbServerWindow *self = user_data;
-
-  self->log_flush_id = 0;
-  hb_log_view_append_many (self->log_view, (HbLogEntry **) self->log_pending->pdata,
-                           self->log_pending->len);
-  g_ptr_array_set_size (self->log_pending, 0);
-  return G_SOURCE_REMOVE;
-}
-
-void
-hb_server_window_log_entry (HbServerWindow *self,
-                            HbLogEntry     *entry)
-{
-  g_ptr_array_add (self->log_pending, entry);
-  if (self->log_flush_id == 0)
-    self->log_flush_id = g_timeout_add (LOG_BATCH_MS, flush_log, self);
-}
-
-char *
-hb_server_window_who (HbServerWindow *self,
-                      HbConnection   *conn)
-{
-  if (hb_connection_get_name (conn) != NULL)
-    return g_strdup_printf ("#%u %s", hb_connection_get_id (conn), hb_connection_get_name (conn));
-  if (hb_connection_get_protocol (conn) != HB_PROTOCOL_LINE)
-    return g_strdup_printf ("#%u %s", hb_connection_get_id (conn), hb_connection_get_peer (conn));
-  return g_strdup_printf ("#%u", hb_connection_get_id (conn));
-}
-
-void
-hb_server_window_log_add (HbServerWindow *self,
-                          HbLogKind       kind,
-                          HbConnection   *conn,
-                          const char     *text)
-{
-  g_autofree char *who = conn ? hb_server_window_who (self, conn) : NULL;
-
-  hb_server_window_log_entry (self, hb_log_entry_new (kind, conn ? hb_connection_get_id (conn) : 0, who, text));
-}
-
-
-static gboolean
-log_filter_func (gpointer item,
-                 gpointer user_data)
-{
-  HbServerWindow *self = user_data;
-  HbLogEntry *entry = item;
-  const char *needle = gtk_editable_get_text (GTK_EDITABLE (self->log_search));
-
-  if (!hb_server_window_lab_shows (self, entry))
-    return FALSE;
-  if (gtk_toggle_button_get_active (self->selected_only_toggle) &&
-      !g_hash_table_contains (self->selected_ids,
-                              GUINT_TO_POINTER (hb_log_entry_get_client_id (entry))))
-    return FALSE;
-
-  if (needle != NULL && *needle != '\0')
-    {
-      g_autofree char *n = g_utf8_casefold (needle, -1);
-      g_autofree char *whole = hb_log_entry_dup_text (entry);
-      g_autofree char *text = g_utf8_casefold (whole, -1);
-      g_autofree char *who = g_utf8_casefold (hb_log_entry_get_who (entry), -1);
-
-      return strstr (text, n) != NULL || strstr (who, n) != NULL;
-    }
-  return TRUE;
-}
-
-void
-hb_server_window_refilter_log (HbServerWindow *self)
-{
-  gtk_filter_changed (GTK_FILTER (self->log_filter), GTK_FILTER_CHANGE_DIFFERENT);
-}
 
 /* What acts on the selected clients is there only when one is selected:
  * the buttons grey out and their shortcuts do nothing, rather than answer
@@ -191,8 +108,8 @@ hb_server_window_update_status (HbServerWindow *self)
   hb_server_window_lab_update_actions (self);
 }
 
-static void
-update_empty_hint (HbServerWindow *self)
+void
+hb_server_window_update_empty_hint (HbServerWindow *self)
 {
   g_autofree char *hint = NULL;
   const char *addr = hb_server_get_address (self->server);
@@ -387,254 +304,7 @@ on_server_notify (HbServer       *server,
                   HbServerWindow *self)
 {
   hb_server_window_update_status (self);
-  update_empty_hint (self);
-}
-
-/* ---------------------------------------------------------------------- */
-/* Actions                                                                 */
-
-
-void
-hb_server_window_show_error (HbServerWindow *self,
-                             const char     *message)
-{
-  gtk_label_set_text (self->error_label, message);
-  gtk_revealer_set_reveal_child (self->error_revealer, TRUE);
-}
-
-static void
-dismiss_error_action (GtkWidget  *widget,
-                      const char *action_name,
-                      GVariant   *param)
-{
-  HbServerWindow *self = HB_SERVER_WINDOW (widget);
-
-  gtk_revealer_set_reveal_child (self->error_revealer, FALSE);
-}
-
-/* A new interval or timeout applies to a listening server at once (its
- * clients hear it in a new WELCOME). */
-static void
-on_heartbeat_changed (HbServerWindow *self)
-{
-  if (self->server != NULL && hb_server_get_listening (self->server))
-    g_object_set (self->server,
-                  "interval-ms", hb_server_settings_get_interval_ms (self->server_settings),
-                  "timeout-ms", hb_server_settings_get_timeout_ms (self->server_settings),
-                  NULL);
-}
-
-static void
-toggle_listening_action (GtkWidget  *widget,
-                         const char *action_name,
-                         GVariant   *param)
-{
-  HbServerWindow *self = HB_SERVER_WINDOW (widget);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *msg = NULL;
-  HbProtocol protocol = hb_server_settings_get_protocol (self->server_settings);
-  HbLabSettings *lab = hb_server_settings_get_lab_settings (self->server_settings);
-
-  if (hb_server_get_listening (self->server))
-    {
-      hb_server_stop (self->server);
-      hb_server_window_capture_stop (self);
-      hb_server_window_log_add (self, HB_LOG_INFO, NULL,
-                                hb_server_get_protocol (self->server) == HB_PROTOCOL_LINE
-                                  ? _("Stopped listening; every client was told BYE shutdown")
-                                  : _("Stopped listening; every client's connection was closed (FIN)"));
-      return;
-    }
-
-  if (!hb_server_settings_apply (self->server_settings, self->server, &error))
-    {
-      hb_server_window_show_error (self, error->message);
-      return;
-    }
-  /* Remembered for the next window and the next run; this window keeps
-   * its own copy meanwhile (never a field shared with another window). */
-  hb_server_settings_save (self->server_settings, self->settings);
-  g_free (self->heartbeat_shown);
-  self->heartbeat_shown = g_strdup (hb_lab_settings_get_heartbeat_text (lab));
-  g_free (self->ack_shown);
-  self->ack_shown = g_strdup (hb_lab_settings_get_ack_text (lab));
-
-  if (!hb_server_start (self->server, &error))
-    {
-      g_autofree char *text = NULL;
-
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE))
-        text = g_strdup_printf (_("%s. Another program — perhaps another Heartbeat Lab — is using this port. Choose another port, or 0 to let the system pick one, and start again."),
-                                error->message);
-      else
-        text = g_strdup_printf (_("%s. Check the address and port, then start again."), error->message);
-      hb_server_window_show_error (self, text);
-      hb_server_window_log_add (self, HB_LOG_ERROR, NULL, error->message);
-      return;
-    }
-
-  gtk_revealer_set_reveal_child (self->error_revealer, FALSE);
-  hb_server_window_capture_attach (self);
-  if (protocol == HB_PROTOCOL_LAB)
-    msg = g_strdup_printf (_("Listening on %s port %u in the lab's protocol: “%s” every %u ms, answered by “%s”; dead after %u ms"),
-                           hb_server_get_address (self->server), hb_server_get_port (self->server),
-                           self->heartbeat_shown, hb_server_get_interval_ms (self->server), self->ack_shown,
-                           hb_server_get_timeout_ms (self->server));
-  else if (protocol == HB_PROTOCOL_RAW)
-    msg = g_strdup_printf (_("Listening on %s port %u as a plain TCP server: no heartbeat, every read shown"),
-                           hb_server_get_address (self->server), hb_server_get_port (self->server));
-  else
-    msg = g_strdup_printf (_("Listening on %s port %u: heartbeat every %u ms, dead after %u ms"),
-                           hb_server_get_address (self->server), hb_server_get_port (self->server),
-                           hb_server_get_interval_ms (self->server), hb_server_get_timeout_ms (self->server));
-  hb_server_window_log_add (self, HB_LOG_INFO, NULL, msg);
-  hb_server_window_lab_started (self);
-  update_empty_hint (self);
-  hb_server_window_update_status (self);
-}
-
-static char *
-take_entry_text (HbServerWindow *self)
-{
-  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->broadcast_entry));
-
-  if (text == NULL || *text == '\0')
-    return NULL;
-  return g_strdup (text);
-}
-
-static void
-broadcast_action (GtkWidget  *widget,
-                  const char *action_name,
-                  GVariant   *param)
-{
-  HbServerWindow *self = HB_SERVER_WINDOW (widget);
-  g_autofree char *text = take_entry_text (self);
-  g_autofree char *line = NULL;
-  guint n;
-
-  if (text == NULL)
-    return;
-  n = hb_server_broadcast (self->server, text);
-  line = g_strdup_printf (ngettext ("%s  (%u recipient)", "%s  (%u recipients)", n), text, n);
-  hb_server_window_log_add (self, HB_LOG_BROADCAST, NULL, line);
-  gtk_editable_set_text (GTK_EDITABLE (self->broadcast_entry), "");
-}
-
-GPtrArray *
-hb_server_window_selected_connections (HbServerWindow *self)
-{
-  g_autoptr(GtkBitset) set = gtk_selection_model_get_selection (GTK_SELECTION_MODEL (self->selection));
-  GPtrArray *out = g_ptr_array_new_with_free_func (g_object_unref);
-  GtkBitsetIter iter;
-  guint pos;
-
-  for (gboolean ok = gtk_bitset_iter_init_first (&iter, set, &pos); ok;
-       ok = gtk_bitset_iter_next (&iter, &pos))
-    g_ptr_array_add (out, g_list_model_get_item (G_LIST_MODEL (self->selection), pos));
-  return out;
-}
-
-static void
-send_selected_action (GtkWidget  *widget,
-                      const char *action_name,
-                      GVariant   *param)
-{
-  HbServerWindow *self = HB_SERVER_WINDOW (widget);
-  g_autofree char *text = take_entry_text (self);
-  g_autoptr(GPtrArray) conns = hb_server_window_selected_connections (self);
-
-  if (text == NULL)
-    return;
-  if (conns->len == 0)
-    {
-      hb_server_window_show_error (self, _("Select one or more clients in the list first (Ctrl+click adds to the selection)."));
-      return;
-    }
-  for (guint i = 0; i < conns->len; i++)
-    {
-      HbConnection *conn = g_ptr_array_index (conns, i);
-
-      if (hb_server_send (self->server, hb_connection_get_id (conn), text))
-        hb_server_window_log_add (self, HB_LOG_SENT, conn, text);
-    }
-  gtk_editable_set_text (GTK_EDITABLE (self->broadcast_entry), "");
-}
-
-static void
-kick_selected_action (GtkWidget  *widget,
-                      const char *action_name,
-                      GVariant   *param)
-{
-  HbServerWindow *self = HB_SERVER_WINDOW (widget);
-  g_autoptr(GPtrArray) conns = hb_server_window_selected_connections (self);
-
-  for (guint i = 0; i < conns->len; i++)
-    hb_server_kick (self->server, hb_connection_get_id (g_ptr_array_index (conns, i)));
-}
-
-static void
-clear_log_action (GtkWidget  *widget,
-                  const char *action_name,
-                  GVariant   *param)
-{
-  HbServerWindow *self = HB_SERVER_WINDOW (widget);
-
-  g_ptr_array_set_size (self->log_pending, 0);
-  hb_log_view_clear (self->log_view);
-}
-
-static void
-export_response (GtkNativeDialog *dialog,
-                 int              response,
-                 gpointer         user_data)
-{
-  g_autoptr(HbServerWindow) self = user_data;
-  gboolean json = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (dialog), "hb-json"));
-
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      g_autoptr(GError) error = NULL;
-
-      if (!hb_log_export (hb_log_view_get_model (self->log_view), file, json, &error))
-        hb_server_window_show_error (self, error->message);
-    }
-  gtk_native_dialog_destroy (dialog);
-  g_object_unref (dialog);
-}
-
-static void
-export_log_action (GtkWidget  *widget,
-                   const char *action_name,
-                   GVariant   *param)
-{
-  HbServerWindow *self = HB_SERVER_WINDOW (widget);
-  gboolean json = g_strcmp0 (g_variant_get_string (param, NULL), "jsonl") == 0;
-  GtkFileChooserNative *dialog;
-
-  dialog = gtk_file_chooser_native_new (json ? _("Export Log as JSON Lines") : _("Export Log as CSV"),
-                                        GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_SAVE,
-                                        _("_Export"), _("_Cancel"));
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog),
-                                     json ? "heartbeat-log.jsonl" : "heartbeat-log.csv");
-  g_object_set_data (G_OBJECT (dialog), "hb-json", GINT_TO_POINTER (json));
-  g_signal_connect (dialog, "response", G_CALLBACK (export_response), g_object_ref (self));
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
-}
-
-static void
-focus_entry_action (GtkWidget  *widget,
-                    const char *action_name,
-                    GVariant   *param)
-{
-  gtk_widget_grab_focus (GTK_WIDGET (HB_SERVER_WINDOW (widget)->broadcast_entry));
-}
-
-static void
-on_entry_activate (HbServerWindow *self)
-{
-  gtk_widget_activate_action (GTK_WIDGET (self), "win.broadcast", NULL);
+  hb_server_window_update_empty_hint (self);
 }
 
 static HbCheckBoard *
@@ -721,25 +391,12 @@ hb_server_window_class_init (HbServerWindowClass *klass)
   gtk_widget_class_bind_template_child_full (widget_class, "send_selected_button", FALSE, 0);
   gtk_widget_class_bind_template_child_full (widget_class, "timeline_button", FALSE, 0);
 
-  gtk_widget_class_bind_template_callback (widget_class, on_heartbeat_changed);
+  gtk_widget_class_bind_template_callback (widget_class, hb_server_window_refilter_log);
+  gtk_widget_class_bind_template_callback (widget_class, hb_server_window_on_row_activate);
 
-  gtk_widget_class_install_action (widget_class, "win.toggle-listening", NULL, toggle_listening_action);
-  gtk_widget_class_install_action (widget_class, "win.broadcast", NULL, broadcast_action);
-  gtk_widget_class_install_action (widget_class, "win.send-selected", NULL, send_selected_action);
-  gtk_widget_class_install_action (widget_class, "win.kick-selected", NULL, kick_selected_action);
-  gtk_widget_class_install_action (widget_class, "win.clear-log", NULL, clear_log_action);
+  hb_server_window_actions_class_init (widget_class);
   hb_server_window_capture_class_init (widget_class);
-  gtk_widget_class_install_action (widget_class, "win.export-log", "s", export_log_action);
-  gtk_widget_class_install_action (widget_class, "win.dismiss-error", NULL, dismiss_error_action);
-  gtk_widget_class_install_action (widget_class, "win.focus-message", NULL, focus_entry_action);
   hb_server_window_lab_class_init (widget_class);
-
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_l, GDK_CONTROL_MASK, "win.toggle-listening", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_t, GDK_CONTROL_MASK, "win.show-timeline", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_e, GDK_CONTROL_MASK, "win.capture", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Delete, 0, "win.kick-selected", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_m, GDK_CONTROL_MASK, "win.focus-message", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK, "win.send-selected", NULL);
 }
 
 static void
@@ -780,16 +437,11 @@ hb_server_window_init (HbServerWindow *self)
   self->selection = gtk_multi_selection_new (G_LIST_MODEL (sorted));
   gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (self->selection));
   g_signal_connect_swapped (self->selection, "selection-changed", G_CALLBACK (update_selected_ids), self);
-  g_signal_connect (self->column_view, "activate", G_CALLBACK (hb_server_window_on_row_activate), self);
   g_signal_connect_swapped (self->selection, "items-changed", G_CALLBACK (update_selected_ids), self);
   update_selection_actions (self, FALSE);
 
-  self->log_filter = gtk_custom_filter_new (log_filter_func, self, NULL);
-  hb_log_view_set_filter (self->log_view, GTK_FILTER (self->log_filter));
-  g_signal_connect_swapped (self->log_search, "search-changed", G_CALLBACK (hb_server_window_refilter_log), self);
-  g_signal_connect_swapped (self->selected_only_toggle, "toggled", G_CALLBACK (hb_server_window_refilter_log), self);
+  hb_server_window_log_init (self);
 
-  g_signal_connect_swapped (self->broadcast_entry, "activate", G_CALLBACK (on_entry_activate), self);
   g_signal_connect (self->server, "client-connected", G_CALLBACK (on_client_connected), self);
   g_signal_connect (self->server, "client-hello", G_CALLBACK (on_client_hello), self);
   g_signal_connect (self->server, "message", G_CALLBACK (on_message), self);
@@ -802,7 +454,7 @@ hb_server_window_init (HbServerWindow *self)
   hb_server_window_lab_init (self);
 
   hb_server_window_update_status (self);
-  update_empty_hint (self);
+  hb_server_window_update_empty_hint (self);
 }
 
 HbServerWindow *
