@@ -73,23 +73,54 @@ open_big (void)
 }
 
 /* A timer at the priority of input events: the longest it waited is how
- * long the window would have kept a click waiting. */
+ * long the window would have kept a click waiting.
+ *
+ * This machine is shared (two cores, other people's builds and tests) and
+ * now and then keeps the process off its cores for 100-300 ms, drawing or
+ * not. The time this thread spent ready to run but waiting for a core
+ * (Linux's run delay, /proc/thread-self/schedstat) is the machine's, not
+ * the window's: it is taken off each wait, and reported apart. */
 typedef struct
 {
   gint64 last;
-  gint64 worst;
+  gint64 last_delay;   /* the thread's run delay then, µs */
+  gint64 worst;        /* the longest wait the window made */
+  gint64 worst_delay;  /* the most of one wait spent waiting for a core */
   guint  ticks;
 } Ticker;
+
+/* 0 where the kernel does not say. */
+static gint64
+run_delay_us (void)
+{
+  g_autofree char *text = NULL;
+  char *end = NULL;
+  guint64 delay_ns;
+
+  if (!g_file_get_contents ("/proc/thread-self/schedstat", &text, NULL, NULL))
+    return 0;
+  /* "<ns on a core> <ns waiting for one> <slices>" */
+  g_ascii_strtoull (text, &end, 10);
+  delay_ns = g_ascii_strtoull (end, NULL, 10);
+  return (gint64) (delay_ns / 1000);
+}
 
 static gboolean
 tick (gpointer data)
 {
   Ticker *t = data;
   gint64 now = g_get_monotonic_time ();
+  gint64 delay = run_delay_us ();
 
   if (t->last != 0)
-    t->worst = MAX (t->worst, now - t->last);
+    {
+      gint64 machine = CLAMP (delay - t->last_delay, 0, now - t->last);
+
+      t->worst = MAX (t->worst, now - t->last - machine);
+      t->worst_delay = MAX (t->worst_delay, machine);
+    }
   t->last = now;
+  t->last_delay = delay;
   t->ticks++;
   return G_SOURCE_CONTINUE;
 }
@@ -201,8 +232,9 @@ test_open (void)
   ticks = ticker.ticks;
   hb_assert_eventually (ticker.ticks > ticks);
   g_source_remove (timer);
-  g_test_message ("timer: %u ticks, the longest wait %.1f ms (allowed %.0f)", ticker.ticks, ticker.worst / 1000.0,
-                  worst_allowed_us () / 1000.0);
+  g_test_message ("timer: %u ticks, the longest wait %.1f ms (allowed %.0f), not counting the time waiting "
+                  "for a core (at most %.1f ms of one wait)", ticker.ticks, ticker.worst / 1000.0,
+                  worst_allowed_us () / 1000.0, ticker.worst_delay / 1000.0);
   g_assert_cmpuint (ticker.ticks, >, 2);
   g_assert_cmpint (ticker.worst, <=, worst_allowed_us ());
 
