@@ -170,6 +170,8 @@ end_fill (HbCaptureLoader *self,
   stop_filling (self);
   g_clear_object (&self->store);
   g_clear_pointer (&self->packets, g_ptr_array_unref);
+  if (complete)
+    gtk_progress_bar_set_fraction (self->bar, 1);
   update_busy (self);
   g_signal_emit (self, signals[FILLED], 0, complete);
 }
