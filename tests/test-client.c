@@ -10,8 +10,11 @@
 
 #include "config.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "heartbeat-lab.h"
 #include "hb-test-util.h"
@@ -1562,6 +1565,53 @@ test_arrival_prompt (void)
   client_free (&c);
 }
 
+static void
+count_reconnecting (HbClient *client,
+                    guint     delay_ms,
+                    guint     attempt,
+                    guint    *count)
+{
+  (*count)++;
+}
+
+/* A client made in a context of its own keeps every source there, also
+ * when connected from elsewhere: only @context is iterated here, so the
+ * second attempt comes from the reconnect timer attached to it, and the
+ * attempts' outcome from GIO in it. */
+static void
+test_own_context (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
+  socklen_t len = sizeof sa;
+  HbClient *client;
+  guint reconnectings = 0;
+  int fd;
+
+  /* Bound and not listening: every connect to it is refused at once. */
+  fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (bind (fd, (struct sockaddr *) &sa, sizeof sa), ==, 0);
+  g_assert_cmpint (getsockname (fd, (struct sockaddr *) &sa, &len), ==, 0);
+
+  g_main_context_push_thread_default (context);
+  client = hb_client_new ("127.0.0.1", ntohs (sa.sin_port), "alice");
+  g_main_context_pop_thread_default (context);
+  g_object_set (client,
+                "auto-reconnect", TRUE,
+                "reconnect-min-ms", 20,
+                "reconnect-max-ms", 40,
+                NULL);
+  g_signal_connect (client, "reconnecting", G_CALLBACK (count_reconnecting), &reconnectings);
+  hb_client_connect (client);
+  hb_assert_eventually_in (context, reconnectings >= 2);
+
+  hb_client_disconnect (client);
+  g_assert_cmpint (hb_client_get_state (client), ==, HB_CLIENT_DISCONNECTED);
+  g_assert_finalize_object (client);
+  close (fd);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1592,6 +1642,7 @@ main (int   argc,
   g_test_add_func ("/core/client/farewell-stops-reconnecting", test_farewell_stops_reconnecting);
   g_test_add_func ("/core/client/bad-server-line", test_bad_server_line);
   g_test_add_func ("/core/client/disconnect-drain-bounded", test_disconnect_drain_bounded);
+  g_test_add_func ("/core/client/own-context", test_own_context);
 
   return g_test_run ();
 }

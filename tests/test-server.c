@@ -5,7 +5,10 @@
 
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -1192,6 +1195,133 @@ test_silent_client_dies_with_long_timeout (void)
   fixture_stop (&f);
 }
 
+typedef struct
+{
+  gboolean  done;
+  GError   *error;
+} ShutdownResult;
+
+static void
+shutdown_result_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  ShutdownResult *r = user_data;
+
+  hb_server_shutdown_finish (HB_SERVER (source), result, &r->error);
+  r->done = TRUE;
+}
+
+/* Whether what waits in @fd's receive queue contains @text, not reading it. */
+static gboolean
+peek_has (int         fd,
+          const char *text)
+{
+  char buf[1024];
+  ssize_t n = recv (fd, buf, sizeof buf - 1, MSG_PEEK | MSG_DONTWAIT);
+
+  if (n <= 0)
+    return FALSE;
+  buf[n] = '\0';
+  return strstr (buf, text) != NULL;
+}
+
+/* A cancelled shutdown stops waiting for the drain, at once; cancelled
+ * before the call, it does nothing at all. */
+static void
+test_shutdown_cancelled (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(GCancellable) early = g_cancellable_new ();
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  ShutdownResult r = { 0 };
+  struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
+  int fd;
+
+  fixture_start (&f, NULL, NULL);
+  g_cancellable_cancel (early);
+  hb_server_shutdown_async (f.server, 60000, early, shutdown_result_cb, &r);
+  hb_assert_eventually (r.done);
+  g_assert_error (r.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&r.error);
+  g_assert_true (hb_server_get_listening (f.server));
+
+  /* A peer that never reads, so never closes, would hold the drain for
+   * a minute. */
+  fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  g_assert_cmpint (fd, >=, 0);
+  sa.sin_port = htons (f.port);
+  g_assert_cmpint (connect (fd, (struct sockaddr *) &sa, sizeof sa), ==, 0);
+  hb_assert_eventually (hb_server_get_n_clients (f.server) == 1);
+  r.done = FALSE;
+  hb_server_shutdown_async (f.server, 60000, cancellable, shutdown_result_cb, &r);
+  g_assert_false (hb_server_get_listening (f.server));
+  /* Barrier: the server has said BYE, and the shutdown waits. */
+  hb_assert_eventually (peek_has (fd, "BYE shutdown\n"));
+  g_assert_false (r.done);
+  g_cancellable_cancel (cancellable);
+  hb_assert_eventually (r.done);
+  g_assert_error (r.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&r.error);
+  /* Still closing, and still the server's until the peer closes. */
+  g_assert_false (hb_server_get_listening (f.server));
+  g_assert_cmpuint (hb_server_get_n_clients (f.server), ==, 1);
+
+  /* Another shutdown may follow, and completes when the peer is gone. */
+  close (fd);
+  fixture_stop (&f);
+}
+
+/* A server started in a context of its own keeps every source there,
+ * whatever is thread-default later: only @context is iterated here, so
+ * the batch of joins, the new settings' WELCOME and the shutdown all
+ * come from sources attached to it. */
+static void
+test_own_context (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(GString) read_so_far = g_string_new (NULL);
+  HbServer *server;
+  GListModel *model;
+  ShutdownResult r = { 0 };
+  struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
+  int fd;
+
+  g_main_context_push_thread_default (context);
+  server = g_object_new (HB_TYPE_SERVER, "port", 0, NULL);
+  g_assert_true (hb_server_start (server, NULL));
+  g_main_context_pop_thread_default (context);
+  model = hb_server_get_connections (server);
+
+  fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  g_assert_cmpint (fd, >=, 0);
+  sa.sin_port = htons (hb_server_get_port (server));
+  g_assert_cmpint (connect (fd, (struct sockaddr *) &sa, sizeof sa), ==, 0);
+  g_assert_cmpint (fcntl (fd, F_SETFL, O_NONBLOCK), ==, 0);
+  hb_assert_eventually_in (context, g_list_model_get_n_items (model) == 1);
+
+  g_object_set (server, "interval-ms", 4321, NULL);
+  for (gint64 deadline = g_get_monotonic_time () + (gint64) hb_test_timeout_ms () * 1000;
+       strstr (read_so_far->str, "WELCOME 1 4321 ") == NULL;)
+    {
+      char buf[256];
+      ssize_t n = read (fd, buf, sizeof buf);
+
+      if (n > 0)
+        g_string_append_len (read_so_far, buf, n);
+      else if (!hb_test_iterate_context (context, deadline))
+        g_error ("no second WELCOME; read: %s", read_so_far->str);
+    }
+
+  close (fd);
+  g_main_context_push_thread_default (context);
+  hb_server_shutdown_async (server, 500, NULL, shutdown_result_cb, &r);
+  g_main_context_pop_thread_default (context);
+  hb_assert_eventually_in (context, r.done);
+  g_assert_no_error (r.error);
+  g_assert_finalize_object (server);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1222,6 +1352,8 @@ main (int   argc,
   g_test_add_func ("/core/server/peer-reset", test_peer_reset);
   g_test_add_func ("/core/server/peer-half-close", test_peer_half_close);
   g_test_add_func ("/core/server/shutdown-says-bye", test_shutdown_says_bye);
+  g_test_add_func ("/core/server/shutdown-cancelled", test_shutdown_cancelled);
+  g_test_add_func ("/core/server/own-context", test_own_context);
   g_test_add_func ("/core/server/list-model", test_list_model);
   g_test_add_func ("/core/server/fd-limit", test_fd_limit);
   g_test_add_func ("/core/server/farewell", test_farewell);

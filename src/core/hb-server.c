@@ -41,9 +41,9 @@ hb_server_dispose (GObject *object)
     }
   if (self->live != NULL)
     _hb_server_drop_all (self);
-  g_clear_handle_id (&self->tick_id, g_source_remove);
-  g_clear_handle_id (&self->join_id, g_source_remove);
-  g_clear_handle_id (&self->announce_id, g_source_remove);
+  hb_source_clear (&self->tick);
+  hb_source_clear (&self->join_timer);
+  hb_source_clear (&self->announce);
   if (self->joining != NULL)
     g_ptr_array_set_size (self->joining, 0);
   if (self->timer != NULL)
@@ -51,6 +51,7 @@ hb_server_dispose (GObject *object)
       g_source_destroy (self->timer);
       g_clear_pointer (&self->timer, g_source_unref);
     }
+  hb_source_clear (&self->shutdown_cancel);
   if (self->shutdown_task != NULL)
     {
       g_autoptr(GTask) task = g_steal_pointer (&self->shutdown_task);
@@ -79,6 +80,7 @@ hb_server_finalize (GObject *object)
   g_clear_pointer (&self->names, g_hash_table_unref);
   g_clear_pointer (&self->heap, hb_deadline_heap_free);
   g_string_free (self->scratch, TRUE);
+  g_clear_pointer (&self->context, g_main_context_unref);
   G_OBJECT_CLASS (hb_server_parent_class)->finalize (object);
 }
 
@@ -178,10 +180,11 @@ hb_server_set_property (GObject      *object,
           {
             /* Interval and timeout are often set together: one WELCOME
              * for both, never a passing pair of the old and the new. */
-            if (self->listening && self->announce_id == 0)
+            if (self->listening && self->announce == NULL)
               {
                 self->announced_interval = self->interval_ms;
-                self->announce_id = g_idle_add (_hb_server_announce_cb, self);
+                self->announce = hb_source_attach (g_idle_source_new (), self->context,
+                                                   _hb_server_announce_cb, self);
               }
             set_uint (self, field, prop_id, g_value_get_uint (value));
           }
@@ -460,12 +463,16 @@ hb_server_start (HbServer  *self,
     }
 
   port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (got));
+  /* Every source of the server goes to the context it was first started
+   * in, whatever is thread-default when a timer is armed later. */
+  if (self->context == NULL)
+    self->context = g_main_context_ref_thread_default ();
   if (self->poller == NULL)
-    self->poller = hb_poller_new (NULL);
+    self->poller = hb_poller_new (self->context);
   if (self->timer == NULL)
     {
       self->timer = _hb_server_timer_new (self);
-      g_source_attach (self->timer, g_main_context_get_thread_default ());
+      g_source_attach (self->timer, self->context);
     }
 
   g_socket_set_blocking (socket, FALSE);
