@@ -265,6 +265,18 @@ hb_test_peer_wait_non_ping (HbTestPeer *peer)
 }
 
 void
+hb_test_peer_sync (HbTestPeer *peer)
+{
+  static guint n;
+  g_autofree char *token = g_strdup_printf ("sync%u", ++n);
+  g_autofree char *ping = g_strdup_printf ("PING %s\n", token);
+  g_autofree char *pong = g_strdup_printf ("PONG %s", token);
+
+  hb_test_peer_send (peer, ping, -1);
+  g_assert_cmpstr (hb_test_peer_wait_non_ping (peer), ==, pong);
+}
+
+void
 hb_test_peer_wait_eof (HbTestPeer *peer)
 {
   hb_assert_eventually (peer->eof || peer->reset);

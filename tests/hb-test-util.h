@@ -111,6 +111,13 @@ const char *hb_test_peer_wait_line  (HbTestPeer *peer);
 /* Skips PING lines (answering none) and returns the next other line. */
 const char *hb_test_peer_wait_non_ping (HbTestPeer *peer);
 void        hb_test_peer_wait_eof   (HbTestPeer *peer);
+/* A barrier: sends `PING <token>` and asserts that the next line other
+ * than the server's PINGs is `PONG <token>`. The server handles a
+ * client's lines in order and queues what it writes to it in order, so
+ * afterwards it has handled everything sent before, and nothing it queued
+ * for this peer before the PONG is left unread: an exact "nothing else
+ * came", where waiting a while would only make one likely. */
+void        hb_test_peer_sync       (HbTestPeer *peer);
 void        hb_test_peer_set_reading (HbTestPeer *peer,
                                       gboolean    reading);
 void        hb_test_peer_shutdown_write (HbTestPeer *peer);
