@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "heartbeat-lab.h"
+#include "hb-test-server.h"
 #include "hb-test-util.h"
 
 #define INTERVAL_MS 50
@@ -174,23 +175,10 @@ watch_liveness (ServerRec    *s,
 }
 
 static void
-shutdown_cb (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
-{
-  ServerRec *s = user_data;
-  g_autoptr(GError) error = NULL;
-
-  g_assert_true (hb_server_shutdown_finish (HB_SERVER (source), result, &error));
-  g_assert_no_error (error);
-  s->shut_down = TRUE;
-}
-
-static void
 server_shutdown (ServerRec *s)
 {
-  hb_server_shutdown_async (s->server, 1000, NULL, shutdown_cb, s);
-  hb_assert_eventually (s->shut_down);
+  hb_test_server_shutdown (s->server, 1000);
+  s->shut_down = TRUE;
   g_assert_false (hb_server_get_listening (s->server));
   g_assert_cmpuint (hb_server_get_n_clients (s->server), ==, 0);
 }

@@ -17,6 +17,7 @@
 #include <gio/gnetworking.h>
 
 #include "heartbeat-lab.h"
+#include "hb-test-server.h"
 #include "hb-test-util.h"
 
 typedef struct
@@ -117,23 +118,12 @@ shutdown_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 static void
 fixture_stop (Fixture *f)
 {
-  hb_server_shutdown_async (f->server, 500, NULL, shutdown_cb, f);
-  hb_assert_eventually (f->shut_down);
+  hb_test_server_shutdown (f->server, 500);
   g_assert_cmpuint (hb_server_get_n_clients (f->server), ==, 0);
   g_assert_finalize_object (f->server);
   g_ptr_array_unref (f->messages);
   g_ptr_array_unref (f->disconnects);
   g_ptr_array_unref (f->errors);
-}
-
-static gboolean
-has_string (GPtrArray  *array,
-            const char *want)
-{
-  for (guint i = 0; i < array->len; i++)
-    if (g_strcmp0 (g_ptr_array_index (array, i), want) == 0)
-      return TRUE;
-  return FALSE;
 }
 
 static HbTestPeer *
@@ -311,8 +301,8 @@ test_errors_keep_connection (void)
   hb_assert_eventually (f.messages->len == 1);
   g_assert_cmpstr (g_ptr_array_index (f.messages, 0), ==, "1 still here");
   g_assert_cmpuint (f.errors->len, ==, 6);
-  g_assert_true (has_string (f.errors, "1 line-too-long"));
-  g_assert_true (has_string (f.errors, "1 bad-utf8"));
+  g_assert_true (hb_test_has_string (f.errors, "1 line-too-long"));
+  g_assert_true (hb_test_has_string (f.errors, "1 bad-utf8"));
   g_assert_cmpuint (hb_server_get_n_clients (f.server), ==, 1);
 
   /* The client may probe the server too. */
@@ -930,7 +920,7 @@ test_shutdown_says_bye (void)
     }
   hb_assert_eventually (f.shut_down);
   g_assert_cmpuint (f.disconnects->len, ==, 3);
-  g_assert_true (has_string (f.disconnects, "2 shutdown local"));
+  g_assert_true (hb_test_has_string (f.disconnects, "2 shutdown local"));
 
   /* Already shut down: stopping again is harmless. */
   f.shut_down = FALSE;
