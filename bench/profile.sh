@@ -24,6 +24,12 @@ burst=0
 if [ "${5:-}" = --burst ]; then burst=${6:-100}; fi
 
 command -v perf >/dev/null || { echo "profile.sh: perf is missing (apt-get install linux-perf)" >&2; exit 1; }
+# A build directory of bench/run.sh's (-Dbenchmarks=true), made if missing.
+if [ ! -f "$builddir/build.ninja" ]; then
+  meson setup "$builddir" "$top" --buildtype=release -Dbenchmarks=true >/dev/null
+else
+  meson configure "$builddir" -Dbenchmarks=true >/dev/null
+fi
 ninja -C "$builddir" bench/hb-load bench/hb-epoll-relay bench/hb-core-server src/cli/heartbeat-lab-cli >/dev/null
 ulimit -n "$(ulimit -Hn)"
 

@@ -16,8 +16,12 @@ builddir=${HB_BENCH_BUILDDIR:-$top/_build_bench}
 for tool in taskset prlimit python3 meson ninja; do
   command -v "$tool" >/dev/null || { echo "soak.sh: $tool is missing" >&2; exit 1; }
 done
+# bench/ is built only with -Dbenchmarks=true; a build directory made
+# before that option existed is switched on here.
 if [ ! -f "$builddir/build.ninja" ]; then
-  meson setup "$builddir" "$top" --buildtype=release >/dev/null
+  meson setup "$builddir" "$top" --buildtype=release -Dbenchmarks=true >/dev/null
+else
+  meson configure "$builddir" -Dbenchmarks=true >/dev/null
 fi
 ninja -C "$builddir" bench/hb-load src/cli/heartbeat-lab-cli >/dev/null
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true

@@ -796,3 +796,49 @@ hb_test_snap_pcap (GBytes  *pcap,
     }
   return g_byte_array_free_to_bytes (a);
 }
+
+HbCaptureFile *
+hb_test_load_ok (GBytes *bytes)
+{
+  g_autoptr(GError) error = NULL;
+  HbCaptureFile *file = hb_capture_file_new ();
+
+  g_assert_true (hb_capture_file_load_bytes (file, bytes, &error));
+  g_assert_no_error (error);
+  return file;
+}
+
+/* Steps of hb_test_conversation, in another order or twice. */
+GBytes *
+hb_test_make_steps (int              linktype,
+                    const HbTestNet *net,
+                    const int       *order,
+                    guint            n)
+{
+  HbTestCapture fx;
+
+  hb_test_capture_init (&fx, linktype, HB_TEST_VARIANT_PLAIN);
+  for (guint i = 0; i < n; i++)
+    hb_test_capture_add_step (&fx, net, &hb_test_conversation[order[i]], 1000, 5000);
+  return hb_test_capture_finish (&fx);
+}
+
+/* 10.0.0.1 and 10.0.0.3 interleaved, then 10.0.0.1 again on the same
+ * 4-tuple with a new ISN: three conversations. */
+GBytes *
+hb_test_make_three_conversations (void)
+{
+  HbTestNet a = hb_test_net_new (4, "10.0.0.1", "10.0.0.2", HB_TEST_CLIENT_PORT, HB_TEST_SERVER_PORT);
+  HbTestNet b = hb_test_net_new (4, "10.0.0.3", "10.0.0.2", HB_TEST_CLIENT_PORT, HB_TEST_SERVER_PORT);
+  HbTestCapture fx;
+
+  hb_test_capture_init (&fx, DLT_EN10MB, HB_TEST_VARIANT_PLAIN);
+  for (guint i = 0; i < HB_TEST_CONVERSATION_LEN; i++)
+    {
+      hb_test_capture_add_step (&fx, &a, &hb_test_conversation[i], 1000, 5000);
+      hb_test_capture_add_step (&fx, &b, &hb_test_conversation[i], 7000, 9000);
+    }
+  for (guint i = 0; i < HB_TEST_CONVERSATION_LEN; i++)
+    hb_test_capture_add_step (&fx, &a, &hb_test_conversation[i], 3000000, 4000000);
+  return hb_test_capture_finish (&fx);
+}

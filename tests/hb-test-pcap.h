@@ -228,4 +228,16 @@ GBytes     *hb_test_merge_pcapng        (GBytes *const *pcaps,
 GBytes     *hb_test_snap_pcap           (GBytes        *pcap,
                                          guint32        snaplen);
 
+/* Loads @bytes, asserting that it loads. */
+HbCaptureFile *hb_test_load_ok  (GBytes          *bytes);
+/* The steps @order of hb_test_conversation (a step may repeat or come
+ * early) as a capture of @linktype. */
+GBytes     *hb_test_make_steps  (int              linktype,
+                                 const HbTestNet *net,
+                                 const int       *order,
+                                 guint            n);
+/* 10.0.0.1 and 10.0.0.3 interleaved, then 10.0.0.1 again on the same
+ * 4-tuple with a new ISN: three conversations. */
+GBytes     *hb_test_make_three_conversations (void);
+
 G_END_DECLS

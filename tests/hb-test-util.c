@@ -72,6 +72,13 @@ hb_test_timeout_ms (void)
 gboolean
 hb_test_iterate (gint64 deadline)
 {
+  return hb_test_iterate_context (NULL, deadline);
+}
+
+gboolean
+hb_test_iterate_context (GMainContext *context,
+                         gint64        deadline)
+{
   gint64 now = g_get_monotonic_time ();
   GSource *wake;
 
@@ -81,8 +88,8 @@ hb_test_iterate (gint64 deadline)
    * change without any main-loop event to announce them. */
   wake = g_timeout_source_new (MIN ((guint) ((deadline - now) / 1000) + 1, 20));
   g_source_set_callback (wake, wake_cb, NULL, NULL);
-  g_source_attach (wake, NULL);
-  g_main_context_iteration (NULL, TRUE);
+  g_source_attach (wake, context);
+  g_main_context_iteration (context, TRUE);
   g_source_destroy (wake);
   g_source_unref (wake);
   return TRUE;
@@ -255,6 +262,18 @@ hb_test_peer_wait_non_ping (HbTestPeer *peer)
     line = hb_test_peer_wait_line (peer);
   while (g_str_has_prefix (line, "PING "));
   return line;
+}
+
+void
+hb_test_peer_sync (HbTestPeer *peer)
+{
+  static guint n;
+  g_autofree char *token = g_strdup_printf ("sync%u", ++n);
+  g_autofree char *ping = g_strdup_printf ("PING %s\n", token);
+  g_autofree char *pong = g_strdup_printf ("PONG %s", token);
+
+  hb_test_peer_send (peer, ping, -1);
+  g_assert_cmpstr (hb_test_peer_wait_non_ping (peer), ==, pong);
 }
 
 void

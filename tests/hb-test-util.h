@@ -53,9 +53,22 @@ guint    hb_test_timeout_ms  (void);
         }                                                                   \
   } G_STMT_END
 
+/* The same, iterating only @context: what comes true meanwhile came from
+ * sources attached to @context, for objects run in a context of their own. */
+#define hb_assert_eventually_in(context, expr)                              \
+  G_STMT_START {                                                            \
+    gint64 _hb_deadline = g_get_monotonic_time () + (gint64) hb_test_timeout_ms () * 1000; \
+    while (!(expr))                                                         \
+      if (!hb_test_iterate_context ((context), _hb_deadline))               \
+        g_error ("%s:%d: timed out waiting for: %s", __FILE__, __LINE__, #expr); \
+  } G_STMT_END
+
 /* One main-loop iteration, waiting at most until @deadline (monotonic µs).
  * Returns FALSE once the deadline has passed. */
 gboolean hb_test_iterate     (gint64 deadline);
+/* The same in @context (NULL: the global default context). */
+gboolean hb_test_iterate_context (GMainContext *context,
+                                  gint64        deadline);
 /* Drops the caller's reference to @object and waits until it is
  * finalized: for a server or client that says goodbye after its window
  * is gone (hb-farewell), which holds it for a while. */
@@ -98,6 +111,13 @@ const char *hb_test_peer_wait_line  (HbTestPeer *peer);
 /* Skips PING lines (answering none) and returns the next other line. */
 const char *hb_test_peer_wait_non_ping (HbTestPeer *peer);
 void        hb_test_peer_wait_eof   (HbTestPeer *peer);
+/* A barrier: sends `PING <token>` and asserts that the next line other
+ * than the server's PINGs is `PONG <token>`. The server handles a
+ * client's lines in order and queues what it writes to it in order, so
+ * afterwards it has handled everything sent before, and nothing it queued
+ * for this peer before the PONG is left unread: an exact "nothing else
+ * came", where waiting a while would only make one likely. */
+void        hb_test_peer_sync       (HbTestPeer *peer);
 void        hb_test_peer_set_reading (HbTestPeer *peer,
                                       gboolean    reading);
 void        hb_test_peer_shutdown_write (HbTestPeer *peer);

@@ -10,10 +10,14 @@
 
 #include "config.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "heartbeat-lab.h"
+#include "hb-test-server.h"
 #include "hb-test-util.h"
 
 #define INTERVAL_MS 50
@@ -171,23 +175,10 @@ watch_liveness (ServerRec    *s,
 }
 
 static void
-shutdown_cb (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
-{
-  ServerRec *s = user_data;
-  g_autoptr(GError) error = NULL;
-
-  g_assert_true (hb_server_shutdown_finish (HB_SERVER (source), result, &error));
-  g_assert_no_error (error);
-  s->shut_down = TRUE;
-}
-
-static void
 server_shutdown (ServerRec *s)
 {
-  hb_server_shutdown_async (s->server, 1000, NULL, shutdown_cb, s);
-  hb_assert_eventually (s->shut_down);
+  hb_test_server_shutdown (s->server, 1000);
+  s->shut_down = TRUE;
   g_assert_false (hb_server_get_listening (s->server));
   g_assert_cmpuint (hb_server_get_n_clients (s->server), ==, 0);
 }
@@ -232,6 +223,7 @@ typedef struct
   guint          reconnectings;
   guint          attempt;
   HbClientState  state_at_reconnecting;
+  GPtrArray     *pongs;        /* char*, tokens of PONGs to our own PINGs */
 } ClientRec;
 
 static void
@@ -246,6 +238,40 @@ on_welcome (HbClient  *client,
   c->welcome_interval_ms = interval_ms;
   c->welcome_timeout_ms = timeout_ms;
   c->welcome_mono = g_get_monotonic_time ();
+}
+
+static void
+on_pong (HbClient   *client,
+         const char *token,
+         gint64      rtt_us,
+         ClientRec  *c)
+{
+  g_ptr_array_add (c->pongs, g_strdup (token));
+}
+
+/* The delay of the reconnect scheduled, 0 when none is. */
+static guint
+reconnect_delay (ClientRec *c)
+{
+  guint delay = 0;
+
+  g_object_get (c->client, "reconnect-delay-ms", &delay, NULL);
+  return delay;
+}
+
+/* A barrier: our PING, then its PONG. The server handles our lines in
+ * order and writes to us in order, so once the PONG is here it has
+ * handled all we sent before, and what it sent us before has been read. */
+static void
+client_sync (ClientRec *c)
+{
+  static guint n;
+  g_autofree char *token = g_strdup_printf ("sync%u", ++n);
+  guint before = c->pongs->len;
+
+  g_assert_true (hb_client_send_ping (c->client, token));
+  hb_assert_eventually (c->pongs->len > before);
+  g_assert_cmpstr (g_ptr_array_index (c->pongs, c->pongs->len - 1), ==, token);
 }
 
 static void
@@ -320,6 +346,7 @@ client_new (ClientRec  *c,
   c->client = hb_client_new ("127.0.0.1", port, name);
   c->messages = g_ptr_array_new_with_free_func (g_free);
   c->byes = g_ptr_array_new_with_free_func (g_free);
+  c->pongs = g_ptr_array_new_with_free_func (g_free);
   g_signal_connect (c->client, "welcome", G_CALLBACK (on_welcome), c);
   g_signal_connect (c->client, "ping", G_CALLBACK (on_ping), c);
   g_signal_connect (c->client, "pong-sent", G_CALLBACK (on_pong_sent), c);
@@ -327,6 +354,7 @@ client_new (ClientRec  *c,
   g_signal_connect (c->client, "bye", G_CALLBACK (on_bye), c);
   g_signal_connect (c->client, "disconnected", G_CALLBACK (on_disconnected), c);
   g_signal_connect (c->client, "reconnecting", G_CALLBACK (on_reconnecting), c);
+  g_signal_connect (c->client, "pong", G_CALLBACK (on_pong), c);
   g_assert_cmpint (hb_client_get_state (c->client), ==, HB_CLIENT_DISCONNECTED);
 }
 
@@ -355,6 +383,7 @@ client_rec_clear (ClientRec *c)
 {
   g_ptr_array_unref (c->messages);
   g_ptr_array_unref (c->byes);
+  g_ptr_array_unref (c->pongs);
   g_free (c->detail);
 }
 
@@ -543,7 +572,10 @@ test_messages (void)
   hb_assert_eventually (a.messages->len == 3);
   g_assert_cmpstr (str_at (a.messages, 2), ==, "RELAY bob fine");
 
-  hb_test_run_for (3 * INTERVAL_MS);
+  /* Nothing more: after both barriers the server has handled every line
+   * and each client has read all that was sent to it before. */
+  client_sync (&a);
+  client_sync (&b);
   g_assert_cmpuint (a.messages->len, ==, 3);
   g_assert_cmpuint (b.messages->len, ==, 3);
   g_assert_cmpuint (s.messages->len, ==, 3);
@@ -578,8 +610,10 @@ test_disconnect_graceful (void)
   g_assert_cmpint (hb_client_get_state (c.client), ==, HB_CLIENT_DISCONNECTED);
   g_assert_cmpuint (s.messages->len, ==, 0);
 
-  /* No reconnect follows a disconnect the user asked for. */
-  hb_test_run_for (2 * INTERVAL_MS);
+  /* No reconnect follows a disconnect the user asked for: none is
+   * scheduled (a scheduled one has its delay announced). */
+  g_assert_cmpuint (hb_client_get_state (c.client), ==, HB_CLIENT_DISCONNECTED);
+  g_assert_cmpuint (reconnect_delay (&c), ==, 0);
   g_assert_cmpuint (c.disconnects, ==, 1);
   g_assert_cmpuint (c.reconnectings, ==, 0);
   g_assert_cmpuint (c.welcomes, ==, 1);
@@ -726,7 +760,9 @@ test_reconnect_after_restart (void)
 
   client_close (&c);
   g_assert_cmpint (c.reason, ==, HB_BYE_USER);
-  hb_test_run_for (2 * INTERVAL_MS);
+  /* Closed by the user: no reconnect scheduled. */
+  g_assert_cmpint (hb_client_get_state (c.client), ==, HB_CLIENT_DISCONNECTED);
+  g_assert_cmpuint (reconnect_delay (&c), ==, 0);
   g_assert_cmpuint (c.welcomes, ==, 2);
   server_free (&s2);
   client_free (&c);
@@ -1017,9 +1053,15 @@ test_dispose_while_connected (void)
   seen = str_at (s.disconnects, 0);
   g_assert_true (g_str_equal (seen, "alice peer-closed peer") ||
                  g_str_equal (seen, "alice reset peer"));
-  hb_test_run_for (5 * 20);
-  g_assert_cmpuint (s.n_conns, ==, 1);
-  g_assert_cmpuint (hb_server_get_n_clients (s.server), ==, 0);
+  /* The client is gone with its timers; an attempt already on its way
+   * would reach the backlog before this peer and take id 2. */
+  {
+    g_autoptr(HbTestPeer) peer = hb_test_peer_new ("127.0.0.1", s.port);
+
+    g_assert_true (g_str_has_prefix (hb_test_peer_wait_line (peer), "WELCOME 2 "));
+    g_assert_cmpuint (s.n_conns, ==, 2);
+  }
+  hb_assert_eventually (hb_server_get_n_clients (s.server) == 0);
 
   server_free (&s);
   client_rec_clear (&c);
@@ -1562,6 +1604,53 @@ test_arrival_prompt (void)
   client_free (&c);
 }
 
+static void
+count_reconnecting (HbClient *client,
+                    guint     delay_ms,
+                    guint     attempt,
+                    guint    *count)
+{
+  (*count)++;
+}
+
+/* A client made in a context of its own keeps every source there, also
+ * when connected from elsewhere: only @context is iterated here, so the
+ * second attempt comes from the reconnect timer attached to it, and the
+ * attempts' outcome from GIO in it. */
+static void
+test_own_context (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
+  socklen_t len = sizeof sa;
+  HbClient *client;
+  guint reconnectings = 0;
+  int fd;
+
+  /* Bound and not listening: every connect to it is refused at once. */
+  fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (bind (fd, (struct sockaddr *) &sa, sizeof sa), ==, 0);
+  g_assert_cmpint (getsockname (fd, (struct sockaddr *) &sa, &len), ==, 0);
+
+  g_main_context_push_thread_default (context);
+  client = hb_client_new ("127.0.0.1", ntohs (sa.sin_port), "alice");
+  g_main_context_pop_thread_default (context);
+  g_object_set (client,
+                "auto-reconnect", TRUE,
+                "reconnect-min-ms", 20,
+                "reconnect-max-ms", 40,
+                NULL);
+  g_signal_connect (client, "reconnecting", G_CALLBACK (count_reconnecting), &reconnectings);
+  hb_client_connect (client);
+  hb_assert_eventually_in (context, reconnectings >= 2);
+
+  hb_client_disconnect (client);
+  g_assert_cmpint (hb_client_get_state (client), ==, HB_CLIENT_DISCONNECTED);
+  g_assert_finalize_object (client);
+  close (fd);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1592,6 +1681,7 @@ main (int   argc,
   g_test_add_func ("/core/client/farewell-stops-reconnecting", test_farewell_stops_reconnecting);
   g_test_add_func ("/core/client/bad-server-line", test_bad_server_line);
   g_test_add_func ("/core/client/disconnect-drain-bounded", test_disconnect_drain_bounded);
+  g_test_add_func ("/core/client/own-context", test_own_context);
 
   return g_test_run ();
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "heartbeat-lab.h"
+#include "hb-test-server.h"
 #include "hb-test-util.h"
 
 typedef struct
@@ -22,7 +23,6 @@ typedef struct
   GPtrArray *rtts;         /* gint64 µs as pointers, -1 unknown */
   guint64    bytes_read;
   gsize      longest_message;
-  gboolean   shut_down;
 } Fixture;
 
 static void
@@ -87,34 +87,14 @@ fixture_start (Fixture    *f,
 }
 
 static void
-shutdown_cb (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  Fixture *f = user_data;
-
-  g_assert_true (hb_server_shutdown_finish (HB_SERVER (source), result, NULL));
-  f->shut_down = TRUE;
-}
-
-static void
 fixture_stop (Fixture *f)
 {
-  hb_server_shutdown_async (f->server, 500, NULL, shutdown_cb, f);
-  hb_assert_eventually (f->shut_down);
+  hb_test_server_shutdown (f->server, 500);
   g_assert_finalize_object (f->server);
   g_ptr_array_unref (f->messages);
   g_ptr_array_unref (f->reads);
   g_ptr_array_unref (f->disconnects);
   g_ptr_array_unref (f->rtts);
-}
-
-static gboolean
-has_string (GPtrArray  *array,
-            const char *want)
-{
-  for (guint i = 0; i < array->len; i++)
-    if (g_strcmp0 (g_ptr_array_index (array, i), want) == 0)
-      return TRUE;
-  return FALSE;
 }
 
 static guint
@@ -161,7 +141,7 @@ test_server_student_client (void)
 
   /* What the student types reaches the server as a message, raw. */
   hb_test_proc_write (student, "123\n");
-  hb_assert_eventually (has_string (f.messages, "1 123"));
+  hb_assert_eventually (hb_test_has_string (f.messages, "1 123"));
 
   /* And the operator's broadcast reaches the student as its bytes. */
   g_assert_cmpuint (hb_server_broadcast (f.server, "456"), ==, 1);

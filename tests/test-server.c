@@ -5,7 +5,10 @@
 
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -14,6 +17,7 @@
 #include <gio/gnetworking.h>
 
 #include "heartbeat-lab.h"
+#include "hb-test-server.h"
 #include "hb-test-util.h"
 
 typedef struct
@@ -114,23 +118,12 @@ shutdown_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 static void
 fixture_stop (Fixture *f)
 {
-  hb_server_shutdown_async (f->server, 500, NULL, shutdown_cb, f);
-  hb_assert_eventually (f->shut_down);
+  hb_test_server_shutdown (f->server, 500);
   g_assert_cmpuint (hb_server_get_n_clients (f->server), ==, 0);
   g_assert_finalize_object (f->server);
   g_ptr_array_unref (f->messages);
   g_ptr_array_unref (f->disconnects);
   g_ptr_array_unref (f->errors);
-}
-
-static gboolean
-has_string (GPtrArray  *array,
-            const char *want)
-{
-  for (guint i = 0; i < array->len; i++)
-    if (g_strcmp0 (g_ptr_array_index (array, i), want) == 0)
-      return TRUE;
-  return FALSE;
 }
 
 static HbTestPeer *
@@ -308,8 +301,8 @@ test_errors_keep_connection (void)
   hb_assert_eventually (f.messages->len == 1);
   g_assert_cmpstr (g_ptr_array_index (f.messages, 0), ==, "1 still here");
   g_assert_cmpuint (f.errors->len, ==, 6);
-  g_assert_true (has_string (f.errors, "1 line-too-long"));
-  g_assert_true (has_string (f.errors, "1 bad-utf8"));
+  g_assert_true (hb_test_has_string (f.errors, "1 line-too-long"));
+  g_assert_true (hb_test_has_string (f.errors, "1 bad-utf8"));
   g_assert_cmpuint (hb_server_get_n_clients (f.server), ==, 1);
 
   /* The client may probe the server too. */
@@ -694,10 +687,10 @@ test_relay (void)
   g_assert_cmpstr (hb_test_peer_wait_non_ping (c), ==, "RELAY ann hi all");
   g_assert_cmpstr (hb_test_peer_wait_non_ping (a), ==, "RELAY client-2 from b");
   g_assert_cmpstr (hb_test_peer_wait_non_ping (c), ==, "RELAY client-2 from b");
-  /* Nobody hears their own message back. */
-  hb_test_run_for (50);
-  g_assert_cmpuint (a->next, ==, a->lines->len);
-  g_assert_cmpuint (b->next, ==, b->lines->len);
+  /* Nobody hears their own message back: after a barrier each, nothing
+   * but the barrier's PONG. */
+  hb_test_peer_sync (a);
+  hb_test_peer_sync (b);
   fixture_stop (&f);
 }
 
@@ -712,9 +705,11 @@ test_relay_off_by_default (void)
   a = connect_peer (&f);
   b = connect_peer (&f);
   hb_test_peer_send (a, "MSG private\n", -1);
-  hb_assert_eventually (f.messages->len == 1);
-  hb_test_run_for (50);
-  g_assert_cmpuint (b->next, ==, b->lines->len);
+  /* Past a's barrier the server has handled the MSG, and anything it
+   * relayed to b is queued before b's own barrier's PONG. */
+  hb_test_peer_sync (a);
+  g_assert_cmpuint (f.messages->len, ==, 1);
+  hb_test_peer_sync (b);
   fixture_stop (&f);
 }
 
@@ -925,7 +920,7 @@ test_shutdown_says_bye (void)
     }
   hb_assert_eventually (f.shut_down);
   g_assert_cmpuint (f.disconnects->len, ==, 3);
-  g_assert_true (has_string (f.disconnects, "2 shutdown local"));
+  g_assert_true (hb_test_has_string (f.disconnects, "2 shutdown local"));
 
   /* Already shut down: stopping again is harmless. */
   f.shut_down = FALSE;
@@ -1207,6 +1202,133 @@ test_silent_client_dies_with_long_timeout (void)
   fixture_stop (&f);
 }
 
+typedef struct
+{
+  gboolean  done;
+  GError   *error;
+} ShutdownResult;
+
+static void
+shutdown_result_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  ShutdownResult *r = user_data;
+
+  hb_server_shutdown_finish (HB_SERVER (source), result, &r->error);
+  r->done = TRUE;
+}
+
+/* Whether what waits in @fd's receive queue contains @text, not reading it. */
+static gboolean
+peek_has (int         fd,
+          const char *text)
+{
+  char buf[1024];
+  ssize_t n = recv (fd, buf, sizeof buf - 1, MSG_PEEK | MSG_DONTWAIT);
+
+  if (n <= 0)
+    return FALSE;
+  buf[n] = '\0';
+  return strstr (buf, text) != NULL;
+}
+
+/* A cancelled shutdown stops waiting for the drain, at once; cancelled
+ * before the call, it does nothing at all. */
+static void
+test_shutdown_cancelled (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(GCancellable) early = g_cancellable_new ();
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  ShutdownResult r = { 0 };
+  struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
+  int fd;
+
+  fixture_start (&f, NULL, NULL);
+  g_cancellable_cancel (early);
+  hb_server_shutdown_async (f.server, 60000, early, shutdown_result_cb, &r);
+  hb_assert_eventually (r.done);
+  g_assert_error (r.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&r.error);
+  g_assert_true (hb_server_get_listening (f.server));
+
+  /* A peer that never reads, so never closes, would hold the drain for
+   * a minute. */
+  fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  g_assert_cmpint (fd, >=, 0);
+  sa.sin_port = htons (f.port);
+  g_assert_cmpint (connect (fd, (struct sockaddr *) &sa, sizeof sa), ==, 0);
+  hb_assert_eventually (hb_server_get_n_clients (f.server) == 1);
+  r.done = FALSE;
+  hb_server_shutdown_async (f.server, 60000, cancellable, shutdown_result_cb, &r);
+  g_assert_false (hb_server_get_listening (f.server));
+  /* Barrier: the server has said BYE, and the shutdown waits. */
+  hb_assert_eventually (peek_has (fd, "BYE shutdown\n"));
+  g_assert_false (r.done);
+  g_cancellable_cancel (cancellable);
+  hb_assert_eventually (r.done);
+  g_assert_error (r.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&r.error);
+  /* Still closing, and still the server's until the peer closes. */
+  g_assert_false (hb_server_get_listening (f.server));
+  g_assert_cmpuint (hb_server_get_n_clients (f.server), ==, 1);
+
+  /* Another shutdown may follow, and completes when the peer is gone. */
+  close (fd);
+  fixture_stop (&f);
+}
+
+/* A server started in a context of its own keeps every source there,
+ * whatever is thread-default later: only @context is iterated here, so
+ * the batch of joins, the new settings' WELCOME and the shutdown all
+ * come from sources attached to it. */
+static void
+test_own_context (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(GString) read_so_far = g_string_new (NULL);
+  HbServer *server;
+  GListModel *model;
+  ShutdownResult r = { 0 };
+  struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
+  int fd;
+
+  g_main_context_push_thread_default (context);
+  server = g_object_new (HB_TYPE_SERVER, "port", 0, NULL);
+  g_assert_true (hb_server_start (server, NULL));
+  g_main_context_pop_thread_default (context);
+  model = hb_server_get_connections (server);
+
+  fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  g_assert_cmpint (fd, >=, 0);
+  sa.sin_port = htons (hb_server_get_port (server));
+  g_assert_cmpint (connect (fd, (struct sockaddr *) &sa, sizeof sa), ==, 0);
+  g_assert_cmpint (fcntl (fd, F_SETFL, O_NONBLOCK), ==, 0);
+  hb_assert_eventually_in (context, g_list_model_get_n_items (model) == 1);
+
+  g_object_set (server, "interval-ms", 4321, NULL);
+  for (gint64 deadline = g_get_monotonic_time () + (gint64) hb_test_timeout_ms () * 1000;
+       strstr (read_so_far->str, "WELCOME 1 4321 ") == NULL;)
+    {
+      char buf[256];
+      ssize_t n = read (fd, buf, sizeof buf);
+
+      if (n > 0)
+        g_string_append_len (read_so_far, buf, n);
+      else if (!hb_test_iterate_context (context, deadline))
+        g_error ("no second WELCOME; read: %s", read_so_far->str);
+    }
+
+  close (fd);
+  g_main_context_push_thread_default (context);
+  hb_server_shutdown_async (server, 500, NULL, shutdown_result_cb, &r);
+  g_main_context_pop_thread_default (context);
+  hb_assert_eventually_in (context, r.done);
+  g_assert_no_error (r.error);
+  g_assert_finalize_object (server);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1237,6 +1359,8 @@ main (int   argc,
   g_test_add_func ("/core/server/peer-reset", test_peer_reset);
   g_test_add_func ("/core/server/peer-half-close", test_peer_half_close);
   g_test_add_func ("/core/server/shutdown-says-bye", test_shutdown_says_bye);
+  g_test_add_func ("/core/server/shutdown-cancelled", test_shutdown_cancelled);
+  g_test_add_func ("/core/server/own-context", test_own_context);
   g_test_add_func ("/core/server/list-model", test_list_model);
   g_test_add_func ("/core/server/fd-limit", test_fd_limit);
   g_test_add_func ("/core/server/farewell", test_farewell);

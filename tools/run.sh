@@ -10,7 +10,9 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cd "$here/.."
 builddir=_build
 
-bash "$here/setup.sh"
+# Only what the application needs: the test tools (tshark, clang, Xvfb ...)
+# are tools/test.sh's business.
+bash "$here/setup.sh" run
 
 # Quiet when all is well; the whole output when something fails.
 log=$(mktemp "${TMPDIR:-/tmp}/heartbeat-lab-build.XXXXXX")

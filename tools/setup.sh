@@ -1,22 +1,31 @@
 #!/usr/bin/env bash
-# tools/setup.sh — install the Debian packages Heartbeat Lab needs to build,
-# test, package and run.
+# tools/setup.sh — install the Debian packages Heartbeat Lab needs.
 # SPDX-License-Identifier: GPL-3.0-or-later
+#
+# Usage: tools/setup.sh [run|test]
+#   run   what the application needs to build and run (tools/run.sh)
+#   test  that, and everything the tests, CI, fuzzing and the package need
+#         (the default: tools/test.sh and .ci/run)
 #
 # Idempotent and quiet: when every package is already installed it prints
 # nothing and touches nothing (no apt-get update). Runs as root (CI) or, for a
 # developer, through sudo when that is available.
 set -euo pipefail
 
-packages=(
-  # toolchain and build
+set_name=${1:-test}
+
+run_packages=(
+  # toolchain and build (meson needs python3)
   build-essential meson ninja-build pkg-config gettext python3
-  # libraries
+  # libraries; libglib2.0-bin has glib-compile-schemas, -mkenums, -genmarshal
   libglib2.0-dev libglib2.0-bin libjson-glib-dev libgtk-4-dev libpcap-dev
-  # GUI tests need a display; screenshots; data file validation
-  xvfb xauth imagemagick desktop-file-utils appstream
   # Chinese glyphs for the zh_CN translation (installed without recommends)
   fonts-droid-fallback
+)
+
+test_packages=(
+  # GUI tests need a display; screenshots; data file validation
+  xvfb xauth imagemagick desktop-file-utils appstream
   # protocol peers and capture for tests and teaching
   netcat-openbsd ncat tshark
   # fuzzing and clang's sanitizer runtimes
@@ -25,6 +34,15 @@ packages=(
   # .ci/run's last step; desktop-file-utils and appstream (above) check it too
   debhelper dpkg-dev lintian
 )
+
+case "$set_name" in
+  run) packages=("${run_packages[@]}") ;;
+  test) packages=("${run_packages[@]}" "${test_packages[@]}") ;;
+  *)
+    echo "usage: $0 [run|test]" >&2
+    exit 2
+    ;;
+esac
 
 missing=()
 for pkg in "${packages[@]}"; do
@@ -48,7 +66,7 @@ elif command -v sudo >/dev/null 2>&1; then
 else
   echo "setup: these packages are missing: ${missing[*]}" >&2
   echo "setup: not root and sudo is not available; as root, run:" >&2
-  echo "  $0" >&2
+  echo "  $0 $set_name" >&2
   exit 1
 fi
 

@@ -33,9 +33,9 @@ _hb_client_close_channel (HbClient    *self,
   if (self->channel == NULL)
     return;
   hb_channel_close (self->channel);
-  if (self->channel != NULL && hb_channel_is_open (self->channel) && self->linger_id == 0)
-    self->linger_id = g_timeout_add (LINGER_MS, (GSourceFunc) (void (*) (void)) hb_channel_expire,
-                                     self->channel);
+  if (self->channel != NULL && hb_channel_is_open (self->channel) && self->linger == NULL)
+    self->linger = hb_source_attach (g_timeout_source_new (LINGER_MS), self->context,
+                                     (GSourceFunc) (void (*) (void)) hb_channel_expire, self->channel);
 }
 
 static guint
@@ -56,7 +56,7 @@ reconnect_cb (gpointer user_data)
 {
   HbClient *self = user_data;
 
-  self->reconnect_id = 0;
+  hb_source_clear (&self->reconnect);
   self->reconnect_delay_ms = 0;
   _hb_client_notify (self, PROP_RECONNECT_DELAY_MS);
   hb_client_connect (self);
@@ -79,7 +79,7 @@ _hb_client_ended (HbClient    *self,
   /* Handlers of the signals below may drop the last other reference. */
   G_GNUC_UNUSED g_autoptr(HbClient) hold = g_object_ref (self);
 
-  g_clear_handle_id (&self->linger_id, g_source_remove);
+  hb_source_clear (&self->linger);
   g_source_set_ready_time (self->dead_timer, -1);
   g_source_set_ready_time (self->flush_timer, -1);
   _hb_client_clear_delayed (self);
@@ -96,12 +96,13 @@ _hb_client_ended (HbClient    *self,
     {
       self->reconnect_delay_ms = next_backoff (self);
       self->attempt++;
-      self->reconnect_id = g_timeout_add (self->reconnect_delay_ms, reconnect_cb, self);
+      self->reconnect = hb_source_attach (g_timeout_source_new (self->reconnect_delay_ms), self->context,
+                                          reconnect_cb, self);
       _hb_client_set_state (self, HB_CLIENT_RECONNECTING);
       _hb_client_notify (self, PROP_RECONNECT_DELAY_MS);
       g_signal_emit (self, _hb_client_signals[DISCONNECTED], 0, reason, initiator, detail);
       /* A handler may have called hb_client_disconnect() meanwhile. */
-      if (self->reconnect_id != 0)
+      if (self->reconnect != NULL)
         g_signal_emit (self, _hb_client_signals[RECONNECTING], 0, self->reconnect_delay_ms, self->attempt);
     }
   else
@@ -198,7 +199,7 @@ hb_client_connect (HbClient *self)
   if (self->state == HB_CLIENT_CONNECTING || self->state == HB_CLIENT_CONNECTED)
     return;
 
-  g_clear_handle_id (&self->reconnect_id, g_source_remove);
+  hb_source_clear (&self->reconnect);
   self->stopping = FALSE;
   self->client_id = 0;
   self->have_reason = FALSE;
@@ -206,8 +207,12 @@ hb_client_connect (HbClient *self)
 
   self->cancellable = g_cancellable_new ();
   address = g_network_address_new (self->host, (guint16) self->port);
+  /* GIO completes in the thread-default context of the call: ours, even
+   * when hb_client_connect() is called from elsewhere. */
+  g_main_context_push_thread_default (self->context);
   g_socket_client_connect_async (self->socket_client, address, self->cancellable,
                                  _hb_client_connect_cb, g_object_ref (self));
+  g_main_context_pop_thread_default (self->context);
 }
 
 void
@@ -215,7 +220,7 @@ hb_client_disconnect (HbClient *self)
 {
   g_return_if_fail (HB_IS_CLIENT (self));
 
-  g_clear_handle_id (&self->reconnect_id, g_source_remove);
+  hb_source_clear (&self->reconnect);
   /* A close already under way for another reason (the server's BYE, its
    * silence) would otherwise still end in a reconnect. */
   self->stopping = TRUE;

@@ -64,6 +64,7 @@ struct _HbClient
 
   GSocketClient  *socket_client;
   GCancellable   *cancellable;
+  GMainContext   *context;         /* thread-default when made: every source is here */
   HbPoller       *poller;
   HbChannel      *channel;
   HbTimeline     *timeline;
@@ -73,8 +74,8 @@ struct _HbClient
   GSource        *flush_timer;     /* lab: held bytes become a message */
   HbScanner      *scanner;         /* lab: finds the heartbeat */
   GQueue          delayed;         /* DelayedPong* */
-  guint           linger_id;
-  guint           reconnect_id;
+  GSource        *linger;          /* bounds our graceful close */
+  GSource        *reconnect;
 
   char           *ping_token;      /* our own PING, for its RTT */
   gint64          ping_sent_mono;

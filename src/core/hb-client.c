@@ -62,8 +62,8 @@ hb_client_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
-  g_clear_handle_id (&self->linger_id, g_source_remove);
-  g_clear_handle_id (&self->reconnect_id, g_source_remove);
+  hb_source_clear (&self->linger);
+  hb_source_clear (&self->reconnect);
   if (self->channel != NULL)
     {
       HbChannel *channel = g_steal_pointer (&self->channel);
@@ -106,6 +106,7 @@ hb_client_finalize (GObject *object)
   g_clear_pointer (&self->heartbeat, g_bytes_unref);
   g_clear_pointer (&self->ack, g_bytes_unref);
   g_clear_object (&self->timeline);
+  g_clear_pointer (&self->context, g_main_context_unref);
   G_OBJECT_CLASS (hb_client_parent_class)->finalize (object);
 }
 
@@ -388,7 +389,8 @@ hb_client_init (HbClient *self)
   self->reconnect_max_ms = 30000;
   self->disconnect_reason = HB_BYE_USER;
   self->timeline = hb_timeline_new (HB_TIMELINE_DEFAULT_CAPACITY * 4);
-  self->poller = hb_poller_new (NULL);
+  self->context = g_main_context_ref_thread_default ();
+  self->poller = hb_poller_new (self->context);
   self->socket_client = g_socket_client_new ();
   g_socket_client_set_timeout (self->socket_client, CONNECT_TIMEOUT_S);
   g_signal_connect (self->socket_client, "event", G_CALLBACK (_hb_client_on_socket_client_event), NULL);

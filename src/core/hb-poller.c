@@ -315,3 +315,26 @@ hb_deadline_source_new (GSourceFunc callback,
   g_source_attach (source, g_main_context_get_thread_default ());
   return source;
 }
+
+GSource *
+hb_source_attach (GSource      *source,
+                  GMainContext *context,
+                  GSourceFunc   callback,
+                  gpointer      user_data)
+{
+  g_source_set_callback (source, callback, user_data, NULL);
+  g_source_attach (source, context ? context : g_main_context_get_thread_default ());
+  return source;
+}
+
+void
+hb_source_clear (GSource **source)
+{
+  GSource *s = g_steal_pointer (source);
+
+  if (s != NULL)
+    {
+      g_source_destroy (s);
+      g_source_unref (s);
+    }
+}

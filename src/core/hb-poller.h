@@ -43,6 +43,17 @@ guint         hb_poller_get_n_handles (HbPoller *poller);
 GSource      *hb_deadline_source_new (GSourceFunc    callback,
                                       gpointer       user_data);
 
+/* Attaches @source, with @callback, to @context (the thread-default one
+ * when NULL) and returns it (transfer full). An object keeps the source
+ * rather than its id: g_source_remove() looks an id up in the global
+ * default context, not in the one the object runs in. */
+GSource      *hb_source_attach       (GSource       *source,
+                                      GMainContext  *context,
+                                      GSourceFunc    callback,
+                                      gpointer       user_data);
+/* Destroys *@source, if any, drops the reference and sets it to NULL. */
+void          hb_source_clear        (GSource      **source);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HbPoller, hb_poller_unref)
 
 G_END_DECLS

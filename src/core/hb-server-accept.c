@@ -33,7 +33,7 @@
 void
 _hb_server_flush_joins (HbServer *self)
 {
-  g_clear_handle_id (&self->join_id, g_source_remove);
+  hb_source_clear (&self->join_timer);
   if (self->joining->len > 0)
     {
       g_autoptr(GPtrArray) batch = g_steal_pointer (&self->joining);
@@ -50,7 +50,7 @@ join_cb (gpointer user_data)
 {
   HbServer *self = user_data;
 
-  self->join_id = 0;
+  hb_source_clear (&self->join_timer);
   _hb_server_flush_joins (self);
   return G_SOURCE_REMOVE;
 }
@@ -151,10 +151,11 @@ accept_connection (HbServer                      *self,
   conn->listed = TRUE;
   g_hash_table_insert (self->by_id, GUINT_TO_POINTER (conn->id), conn);
   g_ptr_array_add (self->joining, g_object_ref (conn));
-  if (self->join_id == 0)
-    self->join_id = g_timeout_add (JOIN_BATCH_MS, join_cb, self);
-  if (self->tick_id == 0)
-    self->tick_id = g_timeout_add_seconds (1, tick_cb, self);
+  if (self->join_timer == NULL)
+    self->join_timer = hb_source_attach (g_timeout_source_new (JOIN_BATCH_MS), self->context,
+                                         join_cb, self);
+  if (self->tick == NULL)
+    self->tick = hb_source_attach (g_timeout_source_new_seconds (1), self->context, tick_cb, self);
 
   if (self->protocol == HB_PROTOCOL_LINE)
     {
@@ -209,7 +210,7 @@ accept_retry_cb (gpointer user_data)
 {
   HbServer *self = user_data;
 
-  self->accept_retry_id = 0;
+  hb_source_clear (&self->accept_retry);
   if (self->reserve_fd < 0)
     self->reserve_fd = open ("/dev/null", O_RDONLY | O_CLOEXEC);
   if (self->listen_handle != NULL)
@@ -239,8 +240,9 @@ pause_accepting (HbServer *self,
   if (self->listen_handle == NULL)
     return;
   hb_poller_modify (self->poller, self->listen_handle, 0);
-  if (self->accept_retry_id == 0)
-    self->accept_retry_id = g_timeout_add (ACCEPT_RETRY_MS, accept_retry_cb, self);
+  if (self->accept_retry == NULL)
+    self->accept_retry = hb_source_attach (g_timeout_source_new (ACCEPT_RETRY_MS), self->context,
+                                           accept_retry_cb, self);
   if (!self->accept_paused)
     {
       g_autofree char *why = NULL;
@@ -291,7 +293,7 @@ _hb_server_listener_ready (gpointer user_data,
 void
 _hb_server_close_listener (HbServer *self)
 {
-  g_clear_handle_id (&self->accept_retry_id, g_source_remove);
+  hb_source_clear (&self->accept_retry);
   if (self->listen_handle != NULL)
     {
       hb_poller_remove (self->poller, self->listen_handle);

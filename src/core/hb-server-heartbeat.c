@@ -494,7 +494,7 @@ _hb_server_announce_cb (gpointer user_data)
 {
   HbServer *self = user_data;
 
-  self->announce_id = 0;
+  hb_source_clear (&self->announce);
   if (self->listening)
     announce_settings (self, self->announced_interval);
   return G_SOURCE_REMOVE;

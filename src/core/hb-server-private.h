@@ -40,14 +40,15 @@ struct _HbServer
   GSocket          *listen_socket;
   HbPollHandle     *listen_handle;
   int               reserve_fd;    /* given up to turn a client away at the fd limit */
-  guint             accept_retry_id;
-  guint             announce_id;       /* new heartbeat settings to announce */
+  GSource          *accept_retry;
+  GSource          *announce;      /* new heartbeat settings to announce */
   guint             announced_interval; /* the interval the clients were last told */
   gboolean          accept_paused;
+  GMainContext     *context;       /* thread-default at the first start: every source is here */
   HbPoller         *poller;
   GListStore       *connections;   /* listed clients, in order of arrival */
   GPtrArray        *joining;       /* accepted, not yet in the list */
-  guint             join_id;
+  GSource          *join_timer;
   GHashTable       *by_id;         /* id → HbConnection, listed ones */
   GHashTable       *live;          /* HbConnection set: every open channel */
   GHashTable       *names;         /* casefolded HELLO name → HbConnection */
@@ -55,10 +56,11 @@ struct _HbServer
 
   HbDeadlineHeap   *heap;          /* every HbConnection with something due */
   GSource          *timer;
-  guint             tick_id;       /* once-a-second counters */
+  GSource          *tick;          /* once-a-second counters */
   guint             drain_ms;
 
   GTask            *shutdown_task;
+  GSource          *shutdown_cancel; /* the shutdown's cancellable, watched */
   GString          *scratch;
   gboolean          listening;
 };

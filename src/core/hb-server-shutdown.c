@@ -19,6 +19,7 @@ _hb_server_maybe_finish_shutdown (HbServer *self)
     {
       g_autoptr(GTask) task = g_steal_pointer (&self->shutdown_task);
 
+      hb_source_clear (&self->shutdown_cancel);
       g_task_return_boolean (task, TRUE);
     }
 }
@@ -82,7 +83,7 @@ _hb_server_forget (HbServer     *self,
         g_list_store_remove (self->connections, pos);
       g_object_notify_by_pspec (G_OBJECT (self), _hb_server_properties[PROP_N_CLIENTS]);
       if (g_hash_table_size (self->by_id) == 0)
-        g_clear_handle_id (&self->tick_id, g_source_remove);
+        hb_source_clear (&self->tick);
     }
 }
 
@@ -133,12 +134,29 @@ hb_server_stop (HbServer *self)
     _hb_server_begin_close (self, g_ptr_array_index (all, i), HB_BYE_SHUTDOWN, HB_INITIATOR_LOCAL, TRUE);
 }
 
+/* Cancelled: the caller stops waiting. The server stays stopped and the
+ * clients still closing go on doing so, each within the drain time. */
+static gboolean
+shutdown_cancelled_cb (GCancellable *cancellable,
+                       gpointer      user_data)
+{
+  HbServer *self = user_data;
+  g_autoptr(GTask) task = g_steal_pointer (&self->shutdown_task);
+
+  hb_source_clear (&self->shutdown_cancel);
+  if (task != NULL)
+    g_task_return_error_if_cancelled (task);
+  return G_SOURCE_REMOVE;
+}
+
 /**
  * hb_server_shutdown_async:
  * @drain_ms: how long clients get to read their BYE and close
  *
  * Stops the server like hb_server_stop() and completes when every client
- * connection is closed, at the latest after @drain_ms.
+ * connection is closed, at the latest after @drain_ms. Cancelled, it
+ * completes at once with %G_IO_ERROR_CANCELLED; the server stays stopped
+ * (or, cancelled before the call, is left as it was).
  */
 void
 hb_server_shutdown_async (HbServer            *self,
@@ -160,8 +178,17 @@ hb_server_shutdown_async (HbServer            *self,
       return;
     }
 
+  if (g_task_return_error_if_cancelled (task))
+    return;
+
   self->drain_ms = drain_ms;
   self->shutdown_task = g_steal_pointer (&task);
+  /* A source rather than g_cancellable_connect(): cancelling from another
+   * thread must not run our code there. */
+  if (cancellable != NULL)
+    self->shutdown_cancel = hb_source_attach (g_cancellable_source_new (cancellable), self->context,
+                                              (GSourceFunc) (void (*) (void)) shutdown_cancelled_cb,
+                                              self);
   hb_server_stop (self);
   _hb_server_maybe_finish_shutdown (self);
 }

@@ -17,6 +17,7 @@
 #include <glib/gi18n-lib.h>
 #include <unistd.h>
 
+#include "hb-marshal.h"
 #include "hb-server-private.h"
 
 #define LISTEN_BACKLOG 4096
@@ -40,9 +41,9 @@ hb_server_dispose (GObject *object)
     }
   if (self->live != NULL)
     _hb_server_drop_all (self);
-  g_clear_handle_id (&self->tick_id, g_source_remove);
-  g_clear_handle_id (&self->join_id, g_source_remove);
-  g_clear_handle_id (&self->announce_id, g_source_remove);
+  hb_source_clear (&self->tick);
+  hb_source_clear (&self->join_timer);
+  hb_source_clear (&self->announce);
   if (self->joining != NULL)
     g_ptr_array_set_size (self->joining, 0);
   if (self->timer != NULL)
@@ -50,6 +51,7 @@ hb_server_dispose (GObject *object)
       g_source_destroy (self->timer);
       g_clear_pointer (&self->timer, g_source_unref);
     }
+  hb_source_clear (&self->shutdown_cancel);
   if (self->shutdown_task != NULL)
     {
       g_autoptr(GTask) task = g_steal_pointer (&self->shutdown_task);
@@ -78,6 +80,7 @@ hb_server_finalize (GObject *object)
   g_clear_pointer (&self->names, g_hash_table_unref);
   g_clear_pointer (&self->heap, hb_deadline_heap_free);
   g_string_free (self->scratch, TRUE);
+  g_clear_pointer (&self->context, g_main_context_unref);
   G_OBJECT_CLASS (hb_server_parent_class)->finalize (object);
 }
 
@@ -177,10 +180,11 @@ hb_server_set_property (GObject      *object,
           {
             /* Interval and timeout are often set together: one WELCOME
              * for both, never a passing pair of the old and the new. */
-            if (self->listening && self->announce_id == 0)
+            if (self->listening && self->announce == NULL)
               {
                 self->announced_interval = self->interval_ms;
-                self->announce_id = g_idle_add (_hb_server_announce_cb, self);
+                self->announce = hb_source_attach (g_idle_source_new (), self->context,
+                                                   _hb_server_announce_cb, self);
               }
             set_uint (self, field, prop_id, g_value_get_uint (value));
           }
@@ -204,143 +208,6 @@ hb_server_set_property (GObject      *object,
     case PROP_ENCODING: set_enum (self, &self->encoding, prop_id, g_value_get_enum (value)); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
-}
-
-/* ---------------------------------------------------------------------- */
-/* Marshallers                                                             */
-
-/* ping-sent and pong are emitted for every heartbeat. Without a marshaller
- * of its own a signal goes through GLib's generic one, which collects
- * GValues and calls the handler through libffi: at 10,000 clients that
- * was a third of the server's CPU. */
-
-typedef void (*ObjectUint64Func)      (gpointer data1,
-                                       gpointer arg1,
-                                       guint64  arg2,
-                                       gpointer data2);
-typedef void (*ObjectUint64Int64Func) (gpointer data1,
-                                       gpointer arg1,
-                                       guint64  arg2,
-                                       gint64   arg3,
-                                       gpointer data2);
-
-static void
-marshal_VOID__OBJECT_UINT64 (GClosure     *closure,
-                             GValue       *return_value,
-                             guint         n_param_values,
-                             const GValue *param_values,
-                             gpointer      invocation_hint,
-                             gpointer      marshal_data)
-{
-  GCClosure *cc = (GCClosure *) closure;
-  gpointer data1 = g_value_peek_pointer (param_values + 0);
-  gpointer data2 = closure->data;
-  ObjectUint64Func callback;
-
-  g_return_if_fail (n_param_values == 3);
-  if (G_CCLOSURE_SWAP_DATA (closure))
-    {
-      data1 = closure->data;
-      data2 = g_value_peek_pointer (param_values + 0);
-    }
-  callback = (ObjectUint64Func) (marshal_data ? marshal_data : (gpointer) cc->callback);
-  callback (data1, g_value_get_object (param_values + 1),
-            g_value_get_uint64 (param_values + 2), data2);
-}
-
-static void
-marshal_VOID__OBJECT_UINT64v (GClosure *closure,
-                              GValue   *return_value,
-                              gpointer  instance,
-                              va_list   args,
-                              gpointer  marshal_data,
-                              int       n_params,
-                              GType    *param_types)
-{
-  GCClosure *cc = (GCClosure *) closure;
-  gpointer data1 = instance;
-  gpointer data2 = closure->data;
-  ObjectUint64Func callback;
-  gpointer arg1;
-  guint64 arg2;
-  va_list args_copy;
-
-  G_VA_COPY (args_copy, args);
-  arg1 = va_arg (args_copy, gpointer);
-  arg2 = va_arg (args_copy, guint64);
-  va_end (args_copy);
-  if (arg1 != NULL)
-    g_object_ref (arg1);
-  if (G_CCLOSURE_SWAP_DATA (closure))
-    {
-      data1 = closure->data;
-      data2 = instance;
-    }
-  callback = (ObjectUint64Func) (marshal_data ? marshal_data : (gpointer) cc->callback);
-  callback (data1, arg1, arg2, data2);
-  if (arg1 != NULL)
-    g_object_unref (arg1);
-}
-
-static void
-marshal_VOID__OBJECT_UINT64_INT64 (GClosure     *closure,
-                                   GValue       *return_value,
-                                   guint         n_param_values,
-                                   const GValue *param_values,
-                                   gpointer      invocation_hint,
-                                   gpointer      marshal_data)
-{
-  GCClosure *cc = (GCClosure *) closure;
-  gpointer data1 = g_value_peek_pointer (param_values + 0);
-  gpointer data2 = closure->data;
-  ObjectUint64Int64Func callback;
-
-  g_return_if_fail (n_param_values == 4);
-  if (G_CCLOSURE_SWAP_DATA (closure))
-    {
-      data1 = closure->data;
-      data2 = g_value_peek_pointer (param_values + 0);
-    }
-  callback = (ObjectUint64Int64Func) (marshal_data ? marshal_data : (gpointer) cc->callback);
-  callback (data1, g_value_get_object (param_values + 1),
-            g_value_get_uint64 (param_values + 2),
-            g_value_get_int64 (param_values + 3), data2);
-}
-
-static void
-marshal_VOID__OBJECT_UINT64_INT64v (GClosure *closure,
-                                    GValue   *return_value,
-                                    gpointer  instance,
-                                    va_list   args,
-                                    gpointer  marshal_data,
-                                    int       n_params,
-                                    GType    *param_types)
-{
-  GCClosure *cc = (GCClosure *) closure;
-  gpointer data1 = instance;
-  gpointer data2 = closure->data;
-  ObjectUint64Int64Func callback;
-  gpointer arg1;
-  guint64 arg2;
-  gint64 arg3;
-  va_list args_copy;
-
-  G_VA_COPY (args_copy, args);
-  arg1 = va_arg (args_copy, gpointer);
-  arg2 = va_arg (args_copy, guint64);
-  arg3 = va_arg (args_copy, gint64);
-  va_end (args_copy);
-  if (arg1 != NULL)
-    g_object_ref (arg1);
-  if (G_CCLOSURE_SWAP_DATA (closure))
-    {
-      data1 = closure->data;
-      data2 = instance;
-    }
-  callback = (ObjectUint64Int64Func) (marshal_data ? marshal_data : (gpointer) cc->callback);
-  callback (data1, arg1, arg2, arg3, data2);
-  if (arg1 != NULL)
-    g_object_unref (arg1);
 }
 
 static void
@@ -416,10 +283,10 @@ hb_server_class_init (HbServerClass *klass)
    */
   _hb_server_signals[PING_SENT] =
     g_signal_new ("ping-sent", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, marshal_VOID__OBJECT_UINT64,
+                  0, NULL, NULL, _hb_marshal_VOID__OBJECT_UINT64,
                   G_TYPE_NONE, 2, HB_TYPE_CONNECTION, G_TYPE_UINT64);
   g_signal_set_va_marshaller (_hb_server_signals[PING_SENT], G_TYPE_FROM_CLASS (klass),
-                              marshal_VOID__OBJECT_UINT64v);
+                              _hb_marshal_VOID__OBJECT_UINT64v);
   /**
    * HbServer::pong:
    * @conn: the client
@@ -428,10 +295,10 @@ hb_server_class_init (HbServerClass *klass)
    */
   _hb_server_signals[PONG] =
     g_signal_new ("pong", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, marshal_VOID__OBJECT_UINT64_INT64,
+                  0, NULL, NULL, _hb_marshal_VOID__OBJECT_UINT64_INT64,
                   G_TYPE_NONE, 3, HB_TYPE_CONNECTION, G_TYPE_UINT64, G_TYPE_INT64);
   g_signal_set_va_marshaller (_hb_server_signals[PONG], G_TYPE_FROM_CLASS (klass),
-                              marshal_VOID__OBJECT_UINT64_INT64v);
+                              _hb_marshal_VOID__OBJECT_UINT64_INT64v);
   /**
    * HbServer::error-sent:
    * @conn: the client
@@ -596,12 +463,16 @@ hb_server_start (HbServer  *self,
     }
 
   port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (got));
+  /* Every source of the server goes to the context it was first started
+   * in, whatever is thread-default when a timer is armed later. */
+  if (self->context == NULL)
+    self->context = g_main_context_ref_thread_default ();
   if (self->poller == NULL)
-    self->poller = hb_poller_new (NULL);
+    self->poller = hb_poller_new (self->context);
   if (self->timer == NULL)
     {
       self->timer = _hb_server_timer_new (self);
-      g_source_attach (self->timer, g_main_context_get_thread_default ());
+      g_source_attach (self->timer, self->context);
     }
 
   g_socket_set_blocking (socket, FALSE);

@@ -1,0 +1,19 @@
+/* hb-test-server.h - what the tests of a live HbServer share: shutting it down, reading records
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "heartbeat-lab.h"
+
+G_BEGIN_DECLS
+
+/* hb_server_shutdown_async() with @drain_ms, then waits for it on the main
+ * loop and asserts that it completed without an error. */
+void     hb_test_server_shutdown (HbServer   *server,
+                                  guint       drain_ms);
+/* Whether @array, of strings, holds @want. */
+gboolean hb_test_has_string      (GPtrArray  *array,
+                                  const char *want);
+
+G_END_DECLS
