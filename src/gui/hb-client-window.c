@@ -13,6 +13,7 @@
 #include "hb-client-stream.h"
 #include "hb-client-window.h"
 #include "hb-client-words.h"
+#include "hb-cell-text.h"
 #include "hb-clock.h"
 #include "hb-client-lab-settings.h"
 #include "hb-log-view.h"
@@ -229,9 +230,9 @@ update_heartbeat (HbClientWindow *self)
   ping_text = hb_format_clock (last_ping);
   pong_text = hb_format_clock (last_pong);
   count = hb_client_words_count (protocol, pings, pongs);
-  gtk_label_set_text (self->last_ping_label, ping_text);
-  gtk_label_set_text (self->last_pong_label, pong_text);
-  gtk_label_set_text (self->count_label, count);
+  hb_label_set_text_changed (self->last_ping_label, ping_text);
+  hb_label_set_text_changed (self->last_pong_label, pong_text);
+  hb_label_set_text_changed (self->count_label, count);
 
   if (protocol == HB_PROTOCOL_LAB)
     {
@@ -261,8 +262,8 @@ update_heartbeat (HbClientWindow *self)
       verdict = connected ? hb_client_words_line_verdict (self->client, pings, pongs, since, MAX (now, since))
                           : g_strdup ("—");
     }
-  gtk_label_set_text (self->terms_label, terms);
-  gtk_label_set_text (self->deadline_label, verdict);
+  hb_label_set_text_changed (self->terms_label, terms);
+  hb_label_set_text_changed (self->deadline_label, verdict);
   if (protocol == HB_PROTOCOL_LINE && connected)
     schedule_verdict (self);
 }
