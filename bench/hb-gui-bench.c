@@ -1258,6 +1258,9 @@ main (int   argc,
   int procs, src;
   double ramp_s = 0;
 
+  /* As the application does, first thing: cairo and no GL where GL is
+   * software, unless GSK_RENDERER says otherwise. */
+  g_free (hb_renderer_choose_early ());
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
@@ -1288,9 +1291,6 @@ main (int   argc,
 
   gtk_init ();
   drawn_hooks_add ();
-  /* As the application does: cairo where GL is software, unless
-   * GSK_RENDERER says otherwise. */
-  g_free (hb_renderer_choose (gdk_display_get_default ()));
   if (opt_frames != NULL && (frames_out = fopen (opt_frames, "w")) != NULL)
     fprintf (frames_out, "phase,start_ms,frame_ms,update_ms,layout_ms,paint_ms\n");
   if (!GDK_IS_X11_DISPLAY (gdk_display_get_default ()))
