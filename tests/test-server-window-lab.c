@@ -502,6 +502,82 @@ test_settings_remembered (void)
   g_settings_reset (settings, "line-ending");
 }
 
+/* One frame of the window takes 3 s (three times the timeout), as a
+ * frame on a slow machine might: the class's programs answer in their own
+ * processes all the while, and nobody is cut, late or dead for the
+ * window's sake. */
+static gboolean
+stall_once (GtkWidget     *widget,
+            GdkFrameClock *clock,
+            gpointer       user_data)
+{
+  gboolean *stalled = user_data;
+
+  g_usleep (3 * G_USEC_PER_SEC);  /* the slow frame itself, on purpose */
+  *stalled = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_slow_frame_cuts_nobody (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  HbServerWindow *win;
+  HbServer *server;
+  HbTestProc *class[3];
+  guint64 pongs[3];
+  gboolean stalled = FALSE;
+  guint port;
+
+  g_settings_set_uint (settings, "interval-ms", 300);
+  g_settings_set_uint (settings, "timeout-ms", 1000);
+  g_settings_set_uint (settings, "port", 0);
+  win = hb_server_window_new (NULL);
+  gtk_window_present (GTK_WINDOW (win));
+  hb_assert_eventually (gtk_widget_get_mapped (GTK_WIDGET (win)));
+  server = hb_server_window_get_server (win);
+  port = listen_in (win, HB_PROTOCOL_LAB);
+  for (guint i = 0; i < G_N_ELEMENTS (class); i++)
+    class[i] = student ("good", port);
+  hb_assert_eventually (hb_server_get_n_clients (server) == 3);
+  hb_assert_eventually (list_shows (win, "|alive|", 3));
+  for (guint id = 1; id <= 3; id++)
+    hb_assert_eventually (hb_connection_get_pongs_received (hb_server_lookup (server, id)) >= 2);
+
+  /* The frame stalls just after a heartbeat went out: answers are owed. */
+  {
+    guint64 sent = hb_connection_get_pings_sent (hb_server_lookup (server, 1));
+
+    hb_assert_eventually (hb_connection_get_pings_sent (hb_server_lookup (server, 1)) > sent);
+  }
+  gtk_widget_add_tick_callback (GTK_WIDGET (win), stall_once, &stalled, NULL);
+  gtk_widget_queue_draw (GTK_WIDGET (win));
+  hb_assert_eventually (stalled);
+
+  /* Afterwards every program is still there, alive, and answering. */
+  for (guint id = 1; id <= 3; id++)
+    pongs[id - 1] = hb_connection_get_pongs_received (hb_server_lookup (server, id));
+  for (guint id = 1; id <= 3; id++)
+    {
+      HbConnection *conn = hb_server_lookup (server, id);
+
+      hb_assert_eventually (hb_connection_get_pongs_received (conn) >= pongs[id - 1] + 3);
+      g_assert_cmpint (hb_connection_get_liveness (conn), ==, HB_LIVENESS_ALIVE);
+      g_assert_cmpuint (hb_connection_get_missed (conn), ==, 0);
+    }
+  g_assert_cmpuint (hb_server_get_n_clients (server), ==, 3);
+  hb_assert_eventually_seen (list_shows (win, "|alive|", 3),
+                             shown (GTK_WIDGET (child (win, "column_view"))));
+  g_assert_true (list_shows (win, "|late|", 0));
+  g_assert_true (list_shows (win, "|dead", 0));
+  g_assert_false (log_shows (win, "late: no answer"));
+  g_assert_false (log_shows (win, "dead: no answer"));
+
+  close_window (win);
+  for (guint i = 0; i < G_N_ELEMENTS (class); i++)
+    hb_test_proc_free (class[i]);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -515,6 +591,7 @@ main (int   argc,
   g_test_add_func ("/gui/server-window-lab/flood", test_flood);
   g_test_add_func ("/gui/server-window-lab/empty-heartbeat", test_empty_heartbeat);
   g_test_add_func ("/gui/server-window-lab/settings-remembered", test_settings_remembered);
+  g_test_add_func ("/gui/server-window-lab/slow-frame-cuts-nobody", test_slow_frame_cuts_nobody);
 
   return g_test_run ();
 }

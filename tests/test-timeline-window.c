@@ -682,12 +682,34 @@ test_server_window_capture (void)
         all = l->data;
     g_assert_nonnull (all);
     g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (all)), ==, title);
+    g_test_message ("Captured Connections… says: %s", notice (all));
+    g_assert_nonnull (strstr (notice (all), "The capture holds 2 TCP connections"));
     dropdown = CHILD (all, "conversation_dropdown");
     g_assert_cmpuint (g_list_model_get_n_items (gtk_drop_down_get_model (dropdown)), ==, 2);
     gtk_drop_down_set_selected (dropdown, 0);
     if (!has_packet (all, HB_TCP_PHASE_TEARDOWN, "FIN"))
       gtk_drop_down_set_selected (dropdown, 1);
     g_assert_true (has_packet (all, HB_TCP_PHASE_TEARDOWN, "FIN"));
+    /* It is a live capture, not a file the user opened, and the roles
+     * come from the server's port: the client is the ephemeral end,
+     * whoever's packet came first. */
+    g_assert_nonnull (strstr (gtk_label_get_text (CHILD (all, "status_label")), "from the live capture"));
+    g_assert_null (strstr (gtk_label_get_text (CHILD (all, "status_label")), "capture file"));
+    {
+      g_autofree char *server_end = g_strdup_printf ("127.0.0.1:%u", hb_server_get_port (server));
+      HbLadder *ladder = CHILD (all, "ladder");
+
+      g_assert_nonnull (strstr (hb_ladder_get_server_label (ladder), server_end));
+      g_assert_null (strstr (hb_ladder_get_client_label (ladder), server_end));
+    }
+    for (guint i = 0; i < g_list_model_get_n_items (hb_timeline_window_get_segments (all)); i++)
+      {
+        HbPacket *packet = hb_segment_get_packet (segment_at (all, i));
+
+        if (packet != NULL)
+          g_assert_true (hb_segment_get_from_client (segment_at (all, i)) ==
+                         (packet->dst_port == hb_server_get_port (server)));
+      }
     gtk_window_destroy (GTK_WINDOW (all));
   }
 

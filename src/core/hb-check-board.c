@@ -17,69 +17,8 @@
 
 #include <glib/gi18n-lib.h>
 
-#include "hb-check-board.h"
+#include "hb-checks-private.h"
 #include "hb-poller.h"
-
-/* Heartbeats waiting for their answer, per client: more than this are
- * judged by the oldest ones. */
-#define MAX_WAITING 16
-
-typedef struct
-{
-  guint64  seq;
-  gint64   sent_mono;
-  gboolean overdue;   /* judged: its answer took longer than the limit */
-} Waiting;
-
-/* An overdue heartbeat is still waited for this much longer: a late
- * answer must be matched to it, not to the heartbeat after it. */
-#define OVERDUE_GRACE_US HB_CHECK_ANSWER_LIMIT_US
-
-struct _HbChecks
-{
-  GObject         parent_instance;
-
-  HbConnection   *conn;
-  HbCheckVerdict  verdict[HB_CLIENT_N_CHECKS];
-  char           *evidence[HB_CLIENT_N_CHECKS];
-  char           *summary;
-  gboolean        ended;
-
-  /* answers */
-  Waiting         waiting[MAX_WAITING];
-  guint           n_waiting;
-  guint64         n_answered;
-  gint64          slowest_us;
-
-  /* a heartbeat glued to a broadcast */
-  gboolean        glued_wanted;    /* a probe waits for the heartbeats before it ... */
-  gint64          glued_wanted_due;  /* ... at most until then */
-  guint64         glued_seq;       /* 0: no probe */
-  gint64          glued_due;       /* 0: not written yet */
-  char           *glued_text;
-
-  /* the first heartbeat after a broadcast */
-  guint64         after_seq;       /* 0: none expected */
-  gint64          after_due;
-
-  /* typed text */
-  char           *expected;
-  gint64          expected_due;
-  char           *received;        /* the first message, for the evidence */
-};
-
-G_DEFINE_FINAL_TYPE (HbChecks, hb_checks, G_TYPE_OBJECT)
-
-enum {
-  CHECKS_PROP_0,
-  CHECKS_PROP_CONNECTION,
-  CHECKS_PROP_PASSED,
-  CHECKS_PROP_FAILED,
-  CHECKS_PROP_SUMMARY,
-  CHECKS_N_PROPS
-};
-
-static GParamSpec *checks_properties[CHECKS_N_PROPS];
 
 struct _HbCheckBoard
 {
@@ -169,144 +108,6 @@ format_duration (gint64 us)
 }
 
 /* ---------------------------------------------------------------------- */
-/* HbChecks                                                                */
-
-static void
-hb_checks_finalize (GObject *object)
-{
-  HbChecks *self = HB_CHECKS (object);
-
-  for (guint i = 0; i < HB_CLIENT_N_CHECKS; i++)
-    g_free (self->evidence[i]);
-  g_free (self->summary);
-  g_free (self->glued_text);
-  g_free (self->expected);
-  g_free (self->received);
-  g_clear_object (&self->conn);
-  G_OBJECT_CLASS (hb_checks_parent_class)->finalize (object);
-}
-
-static void
-hb_checks_get_property (GObject    *object,
-                        guint       prop_id,
-                        GValue     *value,
-                        GParamSpec *pspec)
-{
-  HbChecks *self = HB_CHECKS (object);
-
-  switch (prop_id)
-    {
-    case CHECKS_PROP_CONNECTION: g_value_set_object (value, self->conn); break;
-    case CHECKS_PROP_PASSED: g_value_set_uint (value, hb_checks_get_passed (self)); break;
-    case CHECKS_PROP_FAILED: g_value_set_uint (value, hb_checks_get_failed (self)); break;
-    case CHECKS_PROP_SUMMARY: g_value_set_string (value, self->summary); break;
-    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
-hb_checks_class_init (HbChecksClass *klass)
-{
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
-  const GParamFlags ro = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY;
-
-  object_class->finalize = hb_checks_finalize;
-  object_class->get_property = hb_checks_get_property;
-
-  checks_properties[CHECKS_PROP_CONNECTION] =
-    g_param_spec_object ("connection", NULL, NULL, HB_TYPE_CONNECTION, ro);
-  checks_properties[CHECKS_PROP_PASSED] = g_param_spec_uint ("passed", NULL, NULL, 0, HB_CLIENT_N_CHECKS, 0, ro);
-  checks_properties[CHECKS_PROP_FAILED] = g_param_spec_uint ("failed", NULL, NULL, 0, HB_CLIENT_N_CHECKS, 0, ro);
-  checks_properties[CHECKS_PROP_SUMMARY] = g_param_spec_string ("summary", NULL, NULL, NULL, ro);
-  g_object_class_install_properties (object_class, CHECKS_N_PROPS, checks_properties);
-}
-
-static void
-hb_checks_init (HbChecks *self)
-{
-  for (guint i = 0; i < HB_CLIENT_N_CHECKS; i++)
-    self->evidence[i] = g_strdup ("");
-  self->slowest_us = -1;
-}
-
-static void
-update_summary (HbChecks *self)
-{
-  guint passed = hb_checks_get_passed (self);
-  guint failed = hb_checks_get_failed (self);
-  guint pending = HB_CLIENT_N_CHECKS - passed - failed;
-  GString *s = g_string_new (NULL);
-  gboolean changed;
-
-  g_string_append_printf (s, "%u ✓", passed);
-  if (failed > 0)
-    g_string_append_printf (s, " · %u ✗", failed);
-  if (pending > 0)
-    g_string_append_printf (s, " · %u …", pending);
-  changed = g_strcmp0 (s->str, self->summary) != 0;
-  g_free (self->summary);
-  self->summary = g_string_free (s, FALSE);
-  if (changed)
-    {
-      g_object_notify_by_pspec (G_OBJECT (self), checks_properties[CHECKS_PROP_PASSED]);
-      g_object_notify_by_pspec (G_OBJECT (self), checks_properties[CHECKS_PROP_FAILED]);
-      g_object_notify_by_pspec (G_OBJECT (self), checks_properties[CHECKS_PROP_SUMMARY]);
-    }
-}
-
-HbConnection *
-hb_checks_get_connection (HbChecks *self)
-{
-  g_return_val_if_fail (HB_IS_CHECKS (self), NULL);
-  return self->conn;
-}
-
-HbCheckVerdict
-hb_checks_get_verdict (HbChecks      *self,
-                       HbClientCheck  check)
-{
-  g_return_val_if_fail (HB_IS_CHECKS (self), HB_CHECK_PENDING);
-  g_return_val_if_fail ((guint) check < HB_CLIENT_N_CHECKS, HB_CHECK_PENDING);
-  return self->verdict[check];
-}
-
-const char *
-hb_checks_get_evidence (HbChecks      *self,
-                        HbClientCheck  check)
-{
-  g_return_val_if_fail (HB_IS_CHECKS (self), NULL);
-  g_return_val_if_fail ((guint) check < HB_CLIENT_N_CHECKS, NULL);
-  return self->evidence[check];
-}
-
-guint
-hb_checks_get_passed (HbChecks *self)
-{
-  guint n = 0;
-
-  for (guint i = 0; i < HB_CLIENT_N_CHECKS; i++)
-    n += self->verdict[i] == HB_CHECK_PASSED;
-  return n;
-}
-
-guint
-hb_checks_get_failed (HbChecks *self)
-{
-  guint n = 0;
-
-  for (guint i = 0; i < HB_CLIENT_N_CHECKS; i++)
-    n += self->verdict[i] == HB_CHECK_FAILED;
-  return n;
-}
-
-const char *
-hb_checks_get_summary (HbChecks *self)
-{
-  g_return_val_if_fail (HB_IS_CHECKS (self), NULL);
-  return self->summary;
-}
-
-/* ---------------------------------------------------------------------- */
 /* Judging                                                                 */
 
 static void
@@ -324,7 +125,7 @@ judge (HbCheckBoard   *board,
   checks->verdict[check] = verdict;
   g_free (checks->evidence[check]);
   checks->evidence[check] = evidence;
-  update_summary (checks);
+  _hb_checks_update_summary (checks);
   g_signal_emit (board, signals[CHANGED], 0, checks, check);
 }
 
@@ -459,7 +260,7 @@ on_connected (HbServer     *server,
   HbChecks *c = g_object_new (HB_TYPE_CHECKS, NULL);
 
   c->conn = g_object_ref (conn);
-  update_summary (c);
+  _hb_checks_update_summary (c);
   g_hash_table_insert (self->by_conn, conn, c);
   g_list_store_append (self->checks, c);
   judge (self, c, HB_CLIENT_CHECK_CONNECTS, HB_CHECK_PASSED,

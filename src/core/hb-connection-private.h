@@ -6,6 +6,7 @@
 
 #include "hb-channel.h"
 #include "hb-connection.h"
+#include "hb-deadline-heap.h"
 #include "hb-lab.h"
 
 G_BEGIN_DECLS
@@ -74,8 +75,7 @@ struct _HbConnection
   guint64       notified_lines_out;
   gsize         notified_queued;
 
-  gint64        deadline;          /* the server's timer heap key */
-  guint         heap_index;
+  HbDeadlineNode heap_node;        /* its deadline, in the server's timer heap */
   gint64        close_deadline;
 
   HbByeReason   close_reason;
