@@ -13,6 +13,7 @@
 #   --quick     windows of 5 s and 3 s instead of 20 s and 10 s
 #   --sched     priority over other processes, as bench/run.sh: rt (default,
 #               SCHED_FIFO 10), nice (-10) or none
+#   --wait S    wait at most S s (60) for the machine to be nearly idle
 #   --renderer  GSK renderers, each scenario runs on each: cairo (default;
 #               Xvfb's GL is llvmpipe, software GL that measures Mesa rather
 #               than the window), gl, or auto (GSK_RENDERER unset: the
@@ -32,6 +33,7 @@ builddir=${HB_GUI_BENCH_BUILDDIR:-$top/_build_guibench}
 
 window=20
 input=10
+wait=60
 sched=rt
 renderer=cairo
 scenarios=()
@@ -40,7 +42,8 @@ while [ $# -gt 0 ]; do
     --quick) window=5 input=3 ;;
     --sched) sched=$2; shift ;;
     --renderer) renderer=$2; shift ;;
-    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
+    --wait) wait=$2; shift ;;
+    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
     *) scenarios+=("$1") ;;
   esac
   shift
@@ -124,7 +127,7 @@ for sc in "${scenarios[@]}"; do
     paste-quit-2000) args=(--clients 2000 --paste 60 --quit) ;;
     *) echo "gui.sh: unknown scenario $sc" >&2; exit 2 ;;
   esac
-  end=$((SECONDS + 60))
+  end=$((SECONDS + wait))
   busy=$(busy_pct)
   while [ "$busy" -gt 25 ] && [ $SECONDS -lt $end ]; do busy=$(busy_pct); done
   name=$sc
