@@ -114,22 +114,31 @@ test_early_choice (void)
   g_test_trap_assert_passed ();
 }
 
-/* A GSK_RENDERER of the user's is kept, and nothing is asked. */
+/* A GSK_RENDERER of the user's is kept, and nothing is asked; cairo
+ * needs no GL, which is then not loaded. */
 static void
-test_early_user_choice_kept (void)
+test_early_user_choice_kept (gconstpointer data)
 {
+  const char *choice = data;
   g_autofree char *saved = NULL;
 
   if (g_test_subprocess ())
     {
       g_assert_null (early_gl);
-      g_assert_cmpstr (g_getenv ("GSK_RENDERER"), ==, "gl");
-      g_assert_null (g_getenv ("GDK_DEBUG"));
+      g_assert_cmpstr (g_getenv ("GSK_RENDERER"), ==, choice);
+      if (g_str_equal (choice, "cairo"))
+        {
+          g_assert_cmpstr (g_getenv ("GDK_DEBUG"), ==, "gl-disable");
+          g_assert_cmpstr (window_renderer (), ==, "GskCairoRenderer");
+          g_assert_false (mapped ("libLLVM"));
+        }
+      else
+        g_assert_null (g_getenv ("GDK_DEBUG"));
       return;
     }
   saved = g_strdup (g_getenv ("GSK_RENDERER"));
   g_setenv ("HB_TEST_CHOOSE_EARLY", "1", TRUE);
-  g_setenv ("GSK_RENDERER", "gl", TRUE);
+  g_setenv ("GSK_RENDERER", choice, TRUE);
   g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
   g_unsetenv ("HB_TEST_CHOOSE_EARLY");
   if (saved != NULL)
@@ -153,7 +162,8 @@ main (int   argc,
   g_test_add_func ("/gui/renderer/software-gl-draws-with-cairo", test_software_gl_draws_with_cairo);
   g_test_add_func ("/gui/renderer/user-choice-kept", test_user_choice_kept);
   g_test_add_func ("/gui/renderer/early-choice", test_early_choice);
-  g_test_add_func ("/gui/renderer/early-user-choice-kept", test_early_user_choice_kept);
+  g_test_add_data_func ("/gui/renderer/early-user-choice-kept/gl", "gl", test_early_user_choice_kept);
+  g_test_add_data_func ("/gui/renderer/early-user-choice-kept/cairo", "cairo", test_early_user_choice_kept);
 
   return g_test_run ();
 }

@@ -89,6 +89,19 @@ probe_child (int fd)
   _exit (0);
 }
 
+/* GDK_DEBUG=gl-disable, beside whatever else it says. */
+static void
+disable_gl (void)
+{
+  const char *debug = g_getenv ("GDK_DEBUG");
+  g_autofree char *more = NULL;
+
+  if (debug != NULL && strstr (debug, "gl-disable") != NULL)
+    return;
+  more = debug && *debug ? g_strconcat (debug, ",gl-disable", NULL) : g_strdup ("gl-disable");
+  g_setenv ("GDK_DEBUG", more, TRUE);
+}
+
 char *
 hb_renderer_choose_early (void)
 {
@@ -99,6 +112,12 @@ hb_renderer_choose_early (void)
   gint64 end;
   char *name;
 
+  /* The user's choice. Cairo draws without GL, so GL is not loaded. */
+  if (g_strcmp0 (g_getenv ("GSK_RENDERER"), "cairo") == 0)
+    {
+      disable_gl ();
+      return NULL;
+    }
   if (g_getenv ("GSK_RENDERER") != NULL || pipe (fds) < 0)
     return NULL;
   pid = fork ();
@@ -144,11 +163,8 @@ hb_renderer_choose_early (void)
   name = g_strdup (buf);
   if (hb_renderer_is_software (name))
     {
-      const char *debug = g_getenv ("GDK_DEBUG");
-      g_autofree char *more = debug && *debug ? g_strconcat (debug, ",gl-disable", NULL) : g_strdup ("gl-disable");
-
       g_setenv ("GSK_RENDERER", "cairo", TRUE);
-      g_setenv ("GDK_DEBUG", more, TRUE);
+      disable_gl ();
     }
   return name;
 }
