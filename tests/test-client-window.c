@@ -999,6 +999,46 @@ test_timeline_read_late (void)
   fixture_clear (&f);
 }
 
+/* A window made for a client drives that client: it shows where the
+ * client goes and under what name, and connects it; the name a program
+ * gave is not remembered for the next window. */
+static void
+test_given_client (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  HbClient *client;
+  g_autofree char *remembered = NULL;
+  g_autofree char *port = NULL;
+  HbClientWindow *win;
+
+  fixture_init (&f);
+  client = hb_client_new ("127.0.0.1", f.port, "quinn");
+  win = hb_client_window_new_for_client (NULL, client);
+  /* The window keeps it (close_client() waits until it is gone). */
+  g_object_unref (client);
+  g_assert_true (hb_client_window_get_client (win) == client);
+  port = g_strdup_printf ("%u", f.port);
+  g_assert_cmpstr (gtk_editable_get_text (child (win, "host_entry")), ==, "127.0.0.1");
+  g_assert_cmpstr (gtk_editable_get_text (child (win, "port_spin")), ==, port);
+  g_assert_cmpstr (gtk_editable_get_text (child (win, "name_entry")), ==, "quinn");
+  remembered = g_settings_get_string (settings, "client-name");
+
+  gtk_window_present (GTK_WINDOW (win));
+  gtk_widget_activate_action (GTK_WIDGET (win), "win.toggle-connection", NULL);
+  hb_assert_eventually (hb_client_get_client_id (client) != 0);
+  hb_assert_eventually (g_strcmp0 (hb_connection_get_name (hb_server_lookup (f.server, 1)), "quinn") == 0);
+  hb_assert_eventually (strstr (state_text (win), "client #1") != NULL);
+  {
+    g_autofree char *now = g_settings_get_string (settings, "client-name");
+
+    g_assert_cmpstr (now, ==, remembered);
+  }
+
+  close_client (win);
+  fixture_clear (&f);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1016,6 +1056,7 @@ main (int   argc,
   g_test_add_func ("/gui/client-window/enter-connects", test_enter_connects);
   g_test_add_func ("/gui/client-window/status-fits", test_status_fits);
   g_test_add_func ("/gui/client-window/panels-survive-resize", test_panels_survive_resize);
+  g_test_add_func ("/gui/client-window/given-client", test_given_client);
   g_test_add_func ("/gui/timeline/live", test_timeline);
   g_test_add_func ("/gui/timeline/per-connection", test_timeline_per_connection);
   g_test_add_func ("/gui/timeline/read-late", test_timeline_read_late);

@@ -14,6 +14,7 @@
 #include "hb-client-window.h"
 #include "hb-lab-settings.h"
 #include "hb-preferences-window.h"
+#include "hb-server-settings.h"
 #include "hb-server-window.h"
 #include "hb-timeline-window.h"
 #include "hb-test-gui.h"
@@ -21,6 +22,10 @@
 
 #define child(win, type, name) hb_test_child ((win), (type), (name))
 #define PREFS(win, name) child (win, HB_TYPE_PREFERENCES_WINDOW, name)
+/* A field of a window's server settings (HbServerSettings). */
+#define FORM(win, type, name) child (child (win, type, "server_settings"), HB_TYPE_SERVER_SETTINGS, name)
+#define PREFS_FORM(win, name) FORM (win, HB_TYPE_PREFERENCES_WINDOW, name)
+#define SERVER_FORM(win, name) FORM (win, HB_TYPE_SERVER_WINDOW, name)
 
 static gpointer
 find_window (GtkApplication *app,
@@ -254,33 +259,33 @@ test_server_and_client_settings (void)
   hb_assert_eventually (gtk_widget_get_mapped (GTK_WIDGET (prefs)));
 
   /* The window shows the saved values. */
-  g_assert_cmpint (gtk_spin_button_get_value_as_int (PREFS (prefs, "interval_spin")), ==,
+  g_assert_cmpint (gtk_spin_button_get_value_as_int (PREFS_FORM (prefs, "interval_spin")), ==,
                    g_settings_get_uint (settings, "interval-ms"));
-  g_assert_cmpstr (gtk_editable_get_text (PREFS (prefs, "address_entry")), ==, "127.0.0.1");
+  g_assert_cmpstr (gtk_editable_get_text (PREFS_FORM (prefs, "address_entry")), ==, "127.0.0.1");
 
   /* Typed values are saved; a server window already open keeps its own
    * (Preferences are what new windows start with). */
-  type_into_spin (PREFS (prefs, "port_spin"), "12999");
+  type_into_spin (PREFS_FORM (prefs, "port_spin"), "12999");
   g_assert_cmpuint (g_settings_get_uint (settings, "port"), ==, 12999);
-  g_assert_cmpint (gtk_spin_button_get_value_as_int (child (server, HB_TYPE_SERVER_WINDOW, "port_spin")), ==, 12001);
-  type_into_spin (PREFS (prefs, "port_spin"), "0");
-  type_into_spin (PREFS (prefs, "interval_spin"), "700");
-  type_into_spin (PREFS (prefs, "timeout_spin"), "4000");
-  type_into_spin (PREFS (prefs, "max_clients_spin"), "25");
-  gtk_widget_activate (PREFS (prefs, "relay_switch"));
+  g_assert_cmpint (gtk_spin_button_get_value_as_int (SERVER_FORM (server, "port_spin")), ==, 12001);
+  type_into_spin (PREFS_FORM (prefs, "port_spin"), "0");
+  type_into_spin (PREFS_FORM (prefs, "interval_spin"), "700");
+  type_into_spin (PREFS_FORM (prefs, "timeout_spin"), "4000");
+  type_into_spin (PREFS_FORM (prefs, "max_clients_spin"), "25");
+  gtk_widget_activate (PREFS_FORM (prefs, "relay_switch"));
   g_assert_cmpuint (g_settings_get_uint (settings, "interval-ms"), ==, 700);
   g_assert_cmpuint (g_settings_get_uint (settings, "timeout-ms"), ==, 4000);
   g_assert_cmpuint (g_settings_get_uint (settings, "max-clients"), ==, 25);
   /* A switch slides over before it changes. */
   hb_assert_eventually (g_settings_get_boolean (settings, "relay"));
-  g_assert_false (gtk_switch_get_active (child (server, HB_TYPE_SERVER_WINDOW, "relay_switch")));
+  g_assert_false (gtk_switch_get_active (SERVER_FORM (server, "relay_switch")));
 
   /* A new server window starts with them, and its server too. */
   gtk_window_destroy (GTK_WINDOW (server));
   server = hb_server_window_new (GTK_APPLICATION (app));
   gtk_window_present (GTK_WINDOW (server));
-  g_assert_true (gtk_switch_get_active (child (server, HB_TYPE_SERVER_WINDOW, "relay_switch")));
-  g_assert_cmpint (gtk_spin_button_get_value_as_int (child (server, HB_TYPE_SERVER_WINDOW, "interval_spin")), ==, 700);
+  g_assert_true (gtk_switch_get_active (SERVER_FORM (server, "relay_switch")));
+  g_assert_cmpint (gtk_spin_button_get_value_as_int (SERVER_FORM (server, "interval_spin")), ==, 700);
   g_assert_true (hb_server_window_start (server));
   core = g_object_ref (hb_server_window_get_server (server));
   {
@@ -343,17 +348,17 @@ test_heartbeat_timeout (void)
   gtk_widget_activate_action (GTK_WIDGET (server), "app.preferences", NULL);
   prefs = find_window (GTK_APPLICATION (app), HB_TYPE_PREFERENCES_WINDOW);
   hb_assert_eventually (gtk_widget_get_mapped (GTK_WIDGET (prefs)));
-  warning = PREFS (prefs, "timeout_warning");
+  warning = PREFS_FORM (prefs, "timeout_warning");
 
-  type_into_spin (PREFS (prefs, "interval_spin"), "1000");
-  type_into_spin (PREFS (prefs, "timeout_spin"), "4000");
+  type_into_spin (PREFS_FORM (prefs, "interval_spin"), "1000");
+  type_into_spin (PREFS_FORM (prefs, "timeout_spin"), "4000");
   g_assert_false (gtk_widget_get_visible (warning));
 
-  type_into_spin (PREFS (prefs, "interval_spin"), "5000");
+  type_into_spin (PREFS_FORM (prefs, "interval_spin"), "5000");
   g_assert_true (gtk_widget_get_visible (warning));
-  g_assert_true (gtk_widget_has_css_class (PREFS (prefs, "timeout_spin"), "error"));
-  g_assert_nonnull (strstr (gtk_label_get_text (PREFS (prefs, "timeout_warning_label")), "longer than the interval"));
-  type_into_spin (PREFS (prefs, "timeout_spin"), "5000");
+  g_assert_true (gtk_widget_has_css_class (PREFS_FORM (prefs, "timeout_spin"), "error"));
+  g_assert_nonnull (strstr (gtk_label_get_text (PREFS_FORM (prefs, "timeout_warning_label")), "longer than the interval"));
+  type_into_spin (PREFS_FORM (prefs, "timeout_spin"), "5000");
   g_assert_true (gtk_widget_get_visible (warning));
 
   /* A server window opened now starts with them: it shows the same
@@ -361,17 +366,17 @@ test_heartbeat_timeout (void)
   gtk_window_destroy (GTK_WINDOW (server));
   server = hb_server_window_new (GTK_APPLICATION (app));
   gtk_window_present (GTK_WINDOW (server));
-  g_assert_true (gtk_widget_get_visible (child (server, HB_TYPE_SERVER_WINDOW, "timeout_warning")));
+  g_assert_true (gtk_widget_get_visible (SERVER_FORM (server, "timeout_warning")));
   g_assert_false (hb_server_window_start (server));
   g_assert_true (gtk_revealer_get_reveal_child (child (server, HB_TYPE_SERVER_WINDOW, "error_revealer")));
 
-  type_into_spin (PREFS (prefs, "timeout_spin"), "15000");
+  type_into_spin (PREFS_FORM (prefs, "timeout_spin"), "15000");
   g_assert_false (gtk_widget_get_visible (warning));
-  g_assert_false (gtk_widget_has_css_class (PREFS (prefs, "timeout_spin"), "error"));
+  g_assert_false (gtk_widget_has_css_class (PREFS_FORM (prefs, "timeout_spin"), "error"));
   gtk_window_destroy (GTK_WINDOW (server));
   server = hb_server_window_new (GTK_APPLICATION (app));
   gtk_window_present (GTK_WINDOW (server));
-  g_assert_false (gtk_widget_get_visible (child (server, HB_TYPE_SERVER_WINDOW, "timeout_warning")));
+  g_assert_false (gtk_widget_get_visible (SERVER_FORM (server, "timeout_warning")));
   g_assert_true (hb_server_window_start (server));
 
   close_all (GTK_APPLICATION (app));
@@ -394,11 +399,11 @@ test_lab_protocol (void)
 
   gtk_window_present (GTK_WINDOW (prefs));
   hb_assert_eventually (gtk_widget_get_mapped (GTK_WIDGET (prefs)));
-  lab = PREFS (prefs, "lab_settings");
-  g_assert_cmpuint (gtk_drop_down_get_selected (PREFS (prefs, "protocol_drop")), ==, HB_PROTOCOL_LINE);
+  lab = PREFS_FORM (prefs, "lab_settings");
+  g_assert_cmpuint (gtk_drop_down_get_selected (PREFS_FORM (prefs, "protocol_drop")), ==, HB_PROTOCOL_LINE);
   g_assert_cmpstr (gtk_editable_get_text (child (lab, HB_TYPE_LAB_SETTINGS, "heartbeat_entry")), ==, "heartbeat");
 
-  gtk_drop_down_set_selected (PREFS (prefs, "protocol_drop"), HB_PROTOCOL_LAB);
+  gtk_drop_down_set_selected (PREFS_FORM (prefs, "protocol_drop"), HB_PROTOCOL_LAB);
   protocol = g_settings_get_string (settings, "server-protocol");
   g_assert_cmpstr (protocol, ==, "lab");
   gtk_editable_set_text (child (lab, HB_TYPE_LAB_SETTINGS, "ack_entry"), "ok");
@@ -416,9 +421,9 @@ test_lab_protocol (void)
 
   /* A new server window starts with them. */
   server = hb_server_window_new (GTK_APPLICATION (app));
-  g_assert_cmpuint (gtk_drop_down_get_selected (child (server, HB_TYPE_SERVER_WINDOW, "protocol_drop")), ==,
+  g_assert_cmpuint (gtk_drop_down_get_selected (SERVER_FORM (server, "protocol_drop")), ==,
                     HB_PROTOCOL_LAB);
-  g_assert_cmpstr (gtk_editable_get_text (child (child (server, HB_TYPE_SERVER_WINDOW, "lab_settings"),
+  g_assert_cmpstr (gtk_editable_get_text (child (SERVER_FORM (server, "lab_settings"),
                                                  HB_TYPE_LAB_SETTINGS, "heartbeat_entry")), ==, "ping");
 
   /* Set from elsewhere (a server window that starts), the window follows. */
@@ -434,6 +439,90 @@ test_lab_protocol (void)
   close_all (GTK_APPLICATION (app));
 }
 
+/* Preferences and the server window show one form (HbServerSettings):
+ * the same fields, checked the same way. What Preferences saves is what
+ * a new server window starts with, while an open one keeps its own copy;
+ * what a server window starts with is saved, and Preferences shows it. */
+static void
+test_one_server_form (void)
+{
+  static const char *fields[] = {
+    "address_entry", "port_spin", "protocol_drop", "interval_spin", "timeout_spin",
+    "max_clients_spin", "relay_switch", "lab_settings",
+  };
+  g_autoptr(HbApplication) app = start_app ();
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  HbServerWindow *open;
+  HbServerWindow *fresh;
+  HbPreferencesWindow *prefs;
+  g_autofree char *protocol = NULL;
+
+  g_settings_set_uint (settings, "port", 0);
+  g_settings_reset (settings, "interval-ms");
+  g_settings_reset (settings, "timeout-ms");
+  open = hb_server_window_new (GTK_APPLICATION (app));
+  gtk_window_present (GTK_WINDOW (open));
+  hb_assert_eventually (gtk_widget_get_mapped (GTK_WIDGET (open)));
+  gtk_widget_activate_action (GTK_WIDGET (open), "app.preferences", NULL);
+  prefs = find_window (GTK_APPLICATION (app), HB_TYPE_PREFERENCES_WINDOW);
+  hb_assert_eventually (gtk_widget_get_mapped (GTK_WIDGET (prefs)));
+
+  /* The same fields; Preferences shows them all at once, the server
+   * window its address, port and protocol, the rest behind Heartbeat…. */
+  for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
+    {
+      GtkWidget *mine = PREFS_FORM (prefs, fields[i]);
+      GtkWidget *its = SERVER_FORM (open, fields[i]);
+
+      g_assert_true (G_OBJECT_TYPE (mine) == G_OBJECT_TYPE (its));
+      g_assert_true (gtk_widget_get_mapped (mine));
+    }
+  g_assert_true (gtk_widget_get_mapped (SERVER_FORM (open, "port_spin")));
+  g_assert_false (gtk_widget_get_mapped (SERVER_FORM (open, "interval_spin")));
+  g_assert_true (gtk_widget_get_mapped (SERVER_FORM (open, "heartbeat_button")));
+  g_assert_false (gtk_widget_get_mapped (PREFS_FORM (prefs, "heartbeat_button")));
+
+  /* Typed in Preferences: a server window opened now starts with it,
+   * the one already open keeps what it has. */
+  type_into_spin (PREFS_FORM (prefs, "interval_spin"), "1500");
+  type_into_spin (PREFS_FORM (prefs, "timeout_spin"), "6000");
+  g_assert_cmpint (gtk_spin_button_get_value_as_int (SERVER_FORM (open, "interval_spin")), ==, 10000);
+  fresh = hb_server_window_new (GTK_APPLICATION (app));
+  gtk_window_present (GTK_WINDOW (fresh));
+  g_assert_cmpint (gtk_spin_button_get_value_as_int (SERVER_FORM (fresh, "interval_spin")), ==, 1500);
+  g_assert_cmpint (gtk_spin_button_get_value_as_int (SERVER_FORM (fresh, "timeout_spin")), ==, 6000);
+
+  /* The same check in both: a timeout no longer than the interval is
+   * flagged in the window where it is typed, and only there. */
+  gtk_spin_button_set_value (SERVER_FORM (fresh, "timeout_spin"), 1500);
+  g_assert_true (gtk_widget_get_visible (SERVER_FORM (fresh, "timeout_warning")));
+  g_assert_false (gtk_widget_get_visible (PREFS_FORM (prefs, "timeout_warning")));
+  gtk_spin_button_set_value (SERVER_FORM (fresh, "timeout_spin"), 7000);
+  g_assert_false (gtk_widget_get_visible (SERVER_FORM (fresh, "timeout_warning")));
+  g_assert_cmpint (gtk_spin_button_get_value_as_int (PREFS_FORM (prefs, "timeout_spin")), ==, 6000);
+
+  /* What a server window starts with is remembered: Preferences shows it. */
+  gtk_drop_down_set_selected (SERVER_FORM (fresh, "protocol_drop"), HB_PROTOCOL_LAB);
+  gtk_editable_set_text (child (SERVER_FORM (fresh, "lab_settings"), HB_TYPE_LAB_SETTINGS, "ack_entry"), "pong!");
+  g_assert_cmpuint (gtk_drop_down_get_selected (PREFS_FORM (prefs, "protocol_drop")), ==, HB_PROTOCOL_LINE);
+  g_assert_true (hb_server_window_start (fresh));
+  g_assert_cmpuint (gtk_drop_down_get_selected (PREFS_FORM (prefs, "protocol_drop")), ==, HB_PROTOCOL_LAB);
+  g_assert_cmpint (gtk_spin_button_get_value_as_int (PREFS_FORM (prefs, "timeout_spin")), ==, 7000);
+  g_assert_cmpstr (gtk_editable_get_text (child (PREFS_FORM (prefs, "lab_settings"), HB_TYPE_LAB_SETTINGS, "ack_entry")),
+                   ==, "pong!");
+  protocol = g_settings_get_string (settings, "server-protocol");
+  g_assert_cmpstr (protocol, ==, "lab");
+  /* The other window still has its own. */
+  g_assert_cmpuint (gtk_drop_down_get_selected (SERVER_FORM (open, "protocol_drop")), ==, HB_PROTOCOL_LINE);
+  g_assert_cmpint (gtk_spin_button_get_value_as_int (SERVER_FORM (open, "timeout_spin")), ==, 30000);
+
+  close_all (GTK_APPLICATION (app));
+  g_settings_reset (settings, "server-protocol");
+  g_settings_reset (settings, "lab-ack");
+  g_settings_reset (settings, "interval-ms");
+  g_settings_reset (settings, "timeout-ms");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -446,6 +535,7 @@ main (int   argc,
   g_test_add_func ("/gui/preferences/server-and-client", test_server_and_client_settings);
   g_test_add_func ("/gui/preferences/heartbeat-timeout", test_heartbeat_timeout);
   g_test_add_func ("/gui/preferences/lab-protocol", test_lab_protocol);
+  g_test_add_func ("/gui/preferences/one-server-form", test_one_server_form);
 
   return g_test_run ();
 }

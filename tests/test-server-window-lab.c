@@ -17,12 +17,15 @@
 #include "hb-checks-cell.h"
 #include "hb-lab-settings.h"
 #include "hb-log-entry.h"
+#include "hb-server-settings.h"
 #include "hb-server-window.h"
 #include "hb-test-gui.h"
 #include "hb-test-util.h"
 
 #define child(win, name) hb_test_child ((win), HB_TYPE_SERVER_WINDOW, (name))
-#define lab_child(win, name) hb_test_child (child ((win), "lab_settings"), HB_TYPE_LAB_SETTINGS, (name))
+/* A field of the window's server settings (HbServerSettings). */
+#define form(win, name) hb_test_child (child ((win), "server_settings"), HB_TYPE_SERVER_SETTINGS, (name))
+#define lab_child(win, name) hb_test_child (form ((win), "lab_settings"), HB_TYPE_LAB_SETTINGS, (name))
 
 static void
 collect_labels (GtkWidget *widget,
@@ -117,7 +120,7 @@ listen_in (HbServerWindow *win,
 {
   HbServer *server = hb_server_window_get_server (win);
 
-  gtk_drop_down_set_selected (child (win, "protocol_drop"), protocol);
+  gtk_drop_down_set_selected (form (win, "protocol_drop"), protocol);
   g_signal_emit_by_name (child (win, "start_button"), "clicked");
   g_assert_true (hb_server_get_listening (server));
   g_assert_cmpint (hb_server_get_protocol (server), ==, protocol);
@@ -407,7 +410,7 @@ test_empty_heartbeat (void)
   GtkWidget *warning = lab_child (win, "heartbeat_warning");
   const char *message;
 
-  gtk_drop_down_set_selected (child (win, "protocol_drop"), HB_PROTOCOL_LAB);
+  gtk_drop_down_set_selected (form (win, "protocol_drop"), HB_PROTOCOL_LAB);
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (entry)), ==, "heartbeat");
   g_assert_false (gtk_widget_get_visible (warning));
 
@@ -439,7 +442,7 @@ test_empty_heartbeat (void)
 
   /* The line protocol has no use for it: no flag, and it starts. */
   gtk_editable_set_text (GTK_EDITABLE (entry), "");
-  gtk_drop_down_set_selected (child (win, "protocol_drop"), HB_PROTOCOL_LINE);
+  gtk_drop_down_set_selected (form (win, "protocol_drop"), HB_PROTOCOL_LINE);
   g_assert_false (gtk_widget_get_visible (warning));
   g_assert_true (hb_server_window_start (win));
   g_assert_cmpint (hb_server_get_protocol (server), ==, HB_PROTOCOL_LINE);
@@ -485,7 +488,7 @@ test_settings_remembered (void)
   g_clear_pointer (&ack, g_free);
 
   second = open_window ();
-  g_assert_cmpuint (gtk_drop_down_get_selected (child (second, "protocol_drop")), ==, HB_PROTOCOL_LAB);
+  g_assert_cmpuint (gtk_drop_down_get_selected (form (second, "protocol_drop")), ==, HB_PROTOCOL_LAB);
   g_assert_cmpstr (gtk_editable_get_text (lab_child (second, "ack_entry")), ==, "pong!");
   g_assert_cmpuint (gtk_drop_down_get_selected (lab_child (second, "line_ending_drop")), ==, HB_LINE_ENDING_CRLF);
 

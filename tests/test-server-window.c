@@ -13,12 +13,15 @@
 #include "hb-log-entry.h"
 #include "hb-log-view.h"
 #include "hb-client-window.h"
+#include "hb-server-settings.h"
 #include "hb-server-window.h"
 #include "hb-timeline-window.h"
 #include "hb-test-gui.h"
 #include "hb-test-util.h"
 
 #define child(win, name) hb_test_child ((win), HB_TYPE_SERVER_WINDOW, (name))
+/* A field of the window's server settings (HbServerSettings). */
+#define form(win, name) hb_test_child (child ((win), "server_settings"), HB_TYPE_SERVER_SETTINGS, (name))
 
 static void
 collect_labels (GtkWidget *widget,
@@ -385,7 +388,7 @@ test_port_in_use (void)
   g_assert_true (hb_server_start (other, NULL));
   win = open_window ();
   error_bar = child (win, "error_revealer");
-  gtk_spin_button_set_value (child (win, "port_spin"), hb_server_get_port (other));
+  gtk_spin_button_set_value (form (win, "port_spin"), hb_server_get_port (other));
   gtk_widget_activate_action (GTK_WIDGET (win), "win.toggle-listening", NULL);
 
   g_assert_false (hb_server_get_listening (hb_server_window_get_server (win)));
@@ -396,7 +399,7 @@ test_port_in_use (void)
   g_assert_true (g_str_has_prefix (gtk_label_get_text (child (win, "status_label")), "Not listening"));
 
   /* The user fixes the port and tries again. */
-  gtk_spin_button_set_value (child (win, "port_spin"), 0);
+  gtk_spin_button_set_value (form (win, "port_spin"), 0);
   gtk_widget_activate_action (GTK_WIDGET (win), "win.toggle-listening", NULL);
   g_assert_true (hb_server_get_listening (hb_server_window_get_server (win)));
   g_assert_false (gtk_revealer_get_reveal_child (error_bar));
@@ -713,8 +716,8 @@ test_heartbeat_timeout (void)
 {
   HbServerWindow *win = open_window ();
   HbServer *server = hb_server_window_get_server (win);
-  GtkWidget *warning = child (win, "timeout_warning");
-  GtkWidget *timeout = child (win, "timeout_spin");
+  GtkWidget *warning = form (win, "timeout_warning");
+  GtkWidget *timeout = form (win, "timeout_spin");
   const char *message;
 
   /* 300 ms and 2000 ms: fine. */
@@ -722,11 +725,11 @@ test_heartbeat_timeout (void)
   g_assert_false (gtk_widget_has_css_class (timeout, "error"));
 
   /* What the tester typed into Heartbeat…: flagged at once. */
-  gtk_spin_button_set_value (child (win, "interval_spin"), 3000);
+  gtk_spin_button_set_value (form (win, "interval_spin"), 3000);
   gtk_spin_button_set_value (GTK_SPIN_BUTTON (timeout), 2000);
   g_assert_true (gtk_widget_get_visible (warning));
   g_assert_true (gtk_widget_has_css_class (timeout, "error"));
-  g_assert_nonnull (strstr (gtk_label_get_text (child (win, "timeout_warning_label")), "longer than the interval"));
+  g_assert_nonnull (strstr (gtk_label_get_text (form (win, "timeout_warning_label")), "longer than the interval"));
 
   /* And the server does not start with it, saying why and what to do. */
   gtk_widget_activate_action (GTK_WIDGET (win), "win.toggle-listening", NULL);
@@ -751,9 +754,9 @@ test_heartbeat_timeout (void)
   g_assert_cmpuint (hb_server_get_timeout_ms (server), ==, 9000);
 
   /* A lower interval clears it as well as a higher timeout does. */
-  gtk_spin_button_set_value (child (win, "interval_spin"), 9000);
+  gtk_spin_button_set_value (form (win, "interval_spin"), 9000);
   g_assert_true (gtk_widget_get_visible (warning));
-  gtk_spin_button_set_value (child (win, "interval_spin"), 1000);
+  gtk_spin_button_set_value (form (win, "interval_spin"), 1000);
   g_assert_false (gtk_widget_get_visible (warning));
 
   close_window (win);
@@ -770,21 +773,21 @@ test_windows_keep_their_settings (void)
   HbServer *server_a = hb_server_window_get_server (a);
   g_autoptr(HbTestPeer) peer = NULL;
 
-  gtk_spin_button_set_value (child (b, "port_spin"), 12077);
-  g_assert_cmpint (gtk_spin_button_get_value_as_int (child (a, "port_spin")), ==, 0);
+  gtk_spin_button_set_value (form (b, "port_spin"), 12077);
+  g_assert_cmpint (gtk_spin_button_get_value_as_int (form (a, "port_spin")), ==, 0);
   g_assert_cmpuint (g_settings_get_uint (settings, "port"), ==, 0);
 
   g_assert_true (hb_server_window_start (a));
   peer = hb_test_peer_new ("127.0.0.1", hb_server_get_port (server_a));
   g_assert_cmpstr (hb_test_peer_wait_line (peer), ==, "WELCOME 1 300 2000");
-  gtk_spin_button_set_value (child (a, "timeout_spin"), 9000);
-  gtk_spin_button_set_value (child (a, "interval_spin"), 3000);
+  gtk_spin_button_set_value (form (a, "timeout_spin"), 9000);
+  gtk_spin_button_set_value (form (a, "interval_spin"), 3000);
   g_assert_cmpuint (hb_server_get_interval_ms (server_a), ==, 3000);
   g_assert_cmpuint (hb_server_get_timeout_ms (server_a), ==, 9000);
   /* The two changes reach the client in one WELCOME. */
   g_assert_cmpstr (hb_test_peer_wait_non_ping (peer), ==, "WELCOME 1 3000 9000");
   /* Window B's fields are its own. */
-  g_assert_cmpint (gtk_spin_button_get_value_as_int (child (b, "interval_spin")), ==, 300);
+  g_assert_cmpint (gtk_spin_button_get_value_as_int (form (b, "interval_spin")), ==, 300);
 
   close_window (b);
   close_window (a);

@@ -372,6 +372,8 @@ hb_client_lab_settings_class_init (HbClientLabSettingsClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HbClientLabSettings, encoding_dropdown);
   gtk_widget_class_bind_template_child (widget_class, HbClientLabSettings, timeout_label);
   gtk_widget_class_bind_template_child (widget_class, HbClientLabSettings, timeout_spin);
+  gtk_widget_class_bind_template_callback (widget_class, validate);
+  gtk_widget_class_bind_template_callback (widget_class, on_hex_toggled);
   gtk_widget_class_bind_template_child (widget_class, HbClientLabSettings, error_label);
 }
 
@@ -388,12 +390,12 @@ hb_client_lab_settings_init (HbClientLabSettings *self)
   hb_settings_bind_choice (self->settings, "encoding", self->encoding_dropdown, "selected", encoding_choices);
   g_settings_bind_with_mapping (self->settings, "client-timeout-ms", gtk_spin_button_get_adjustment (self->timeout_spin),
                                 "value", G_SETTINGS_BIND_DEFAULT, seconds_get, seconds_set, NULL, NULL);
+  /* As the keys say, not a toggle of the user's to convert them. */
+  g_signal_handlers_block_by_func (self->hex_check, on_hex_toggled, self);
   gtk_check_button_set_active (self->hex_check, g_settings_get_boolean (self->settings, "lab-patterns-hex"));
+  g_signal_handlers_unblock_by_func (self->hex_check, on_hex_toggled, self);
 
-  g_signal_connect (self->hex_check, "toggled", G_CALLBACK (on_hex_toggled), self);
   g_signal_connect (self->settings, "changed::lab-patterns-hex", G_CALLBACK (on_hex_changed), self);
-  g_signal_connect_swapped (self->heartbeat_entry, "notify::text", G_CALLBACK (validate), self);
-  g_signal_connect_swapped (self->ack_entry, "notify::text", G_CALLBACK (validate), self);
   show_rows (self);
   validate (self);
 }

@@ -222,6 +222,8 @@ hb_lab_settings_class_init (HbLabSettingsClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HbLabSettings, line_ending_drop);
   gtk_widget_class_bind_template_child (widget_class, HbLabSettings, encoding_label);
   gtk_widget_class_bind_template_child (widget_class, HbLabSettings, encoding_drop);
+  gtk_widget_class_bind_template_callback (widget_class, user_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_hex_toggled);
 }
 
 static void
@@ -230,13 +232,11 @@ hb_lab_settings_init (HbLabSettings *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->protocol = HB_PROTOCOL_LAB;
+  /* The defaults are not the user's doing. */
+  self->loading = TRUE;
   gtk_editable_set_text (GTK_EDITABLE (self->heartbeat_entry), HB_LAB_DEFAULT_HEARTBEAT);
   gtk_editable_set_text (GTK_EDITABLE (self->ack_entry), HB_LAB_DEFAULT_ACK);
-  g_signal_connect_swapped (self->heartbeat_entry, "changed", G_CALLBACK (user_changed), self);
-  g_signal_connect_swapped (self->ack_entry, "changed", G_CALLBACK (user_changed), self);
-  g_signal_connect (self->hex_check, "toggled", G_CALLBACK (on_hex_toggled), self);
-  g_signal_connect_swapped (self->line_ending_drop, "notify::selected", G_CALLBACK (user_changed), self);
-  g_signal_connect_swapped (self->encoding_drop, "notify::selected", G_CALLBACK (user_changed), self);
+  self->loading = FALSE;
   check (self);
 }
 

@@ -3,9 +3,9 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Every control is bound to a GSettings key, so a change is saved at once
- * and every window that shows the same key follows it; the protocol and
- * the lab's fields are taken by new server windows only, each of which
- * keeps its own copy. The style choice is applied by the application
+ * and every window that shows the same key follows it; the server's
+ * settings (HbServerSettings, the server window's form) are taken by new
+ * server windows only, each of which keeps its own copy. The style choice is applied by the application
  * (hb-application.c); the server settings are read when a server starts.
  */
 
@@ -16,8 +16,8 @@
 #include <glib/gi18n.h>
 
 #include "heartbeat-lab.h"
-#include "hb-lab-settings.h"
 #include "hb-preferences-window.h"
+#include "hb-server-settings.h"
 #include "hb-style.h"
 
 struct _HbPreferencesWindow
@@ -27,15 +27,7 @@ struct _HbPreferencesWindow
   GtkCheckButton     *style_system_check;
   GtkCheckButton     *style_light_check;
   GtkCheckButton     *style_dark_check;
-  GtkEntry           *address_entry;
-  GtkSpinButton      *port_spin;
-  GtkSpinButton      *interval_spin;
-  GtkSpinButton      *timeout_spin;
-  GtkWidget          *timeout_warning;
-  GtkSpinButton      *max_clients_spin;
-  GtkSwitch          *relay_switch;
-  GtkDropDown        *protocol_drop;
-  HbLabSettings      *lab_settings;
+  HbServerSettings   *server_settings;
   GtkEntry           *name_entry;
   GtkButton          *clear_recent_button;
 
@@ -80,44 +72,6 @@ check_name (HbPreferencesWindow *self)
                                valid ? GTK_ACCESSIBLE_INVALID_FALSE : GTK_ACCESSIBLE_INVALID_TRUE, -1);
 }
 
-/* A client is dead when no PONG came for the timeout, counted from its last
- * PONG, and the next PONG comes only after the next PING: a timeout no
- * longer than the interval declares every client dead. Both are saved as
- * they are typed, each on its own, so the pair is flagged rather than
- * corrected behind the user's back; a server window will not start with it. */
-static void
-check_heartbeat (HbPreferencesWindow *self)
-{
-  hb_style_flag_invalid (GTK_WIDGET (self->timeout_spin), self->timeout_warning,
-                         gtk_spin_button_get_value_as_int (self->timeout_spin) <=
-                         gtk_spin_button_get_value_as_int (self->interval_spin));
-}
-
-static gboolean
-protocol_get_mapping (GValue   *value,
-                      GVariant *variant,
-                      gpointer  user_data)
-{
-  HbProtocol protocol;
-
-  if (!hb_protocol_from_string (g_variant_get_string (variant, NULL), &protocol))
-    return FALSE;
-  g_value_set_uint (value, protocol);
-  return TRUE;
-}
-
-static GVariant *
-protocol_set_mapping (const GValue       *value,
-                      const GVariantType *expected_type,
-                      gpointer            user_data)
-{
-  guint selected = g_value_get_uint (value);
-
-  if (selected > HB_PROTOCOL_RAW)
-    return NULL;
-  return g_variant_new_string (hb_protocol_to_string (selected));
-}
-
 static void
 hb_preferences_window_dispose (GObject *object)
 {
@@ -125,11 +79,6 @@ hb_preferences_window_dispose (GObject *object)
 
   if (self->settings != NULL)
     g_signal_handlers_disconnect_by_data (self->settings, self);
-  if (self->interval_spin != NULL)
-    {
-      g_signal_handlers_disconnect_by_data (gtk_spin_button_get_adjustment (self->interval_spin), self);
-      g_signal_handlers_disconnect_by_data (gtk_spin_button_get_adjustment (self->timeout_spin), self);
-    }
   gtk_widget_dispose_template (GTK_WIDGET (self), HB_TYPE_PREFERENCES_WINDOW);
   g_clear_object (&self->actions);
   g_clear_object (&self->settings);
@@ -144,23 +93,15 @@ hb_preferences_window_class_init (HbPreferencesWindowClass *klass)
 
   object_class->dispose = hb_preferences_window_dispose;
 
-  g_type_ensure (HB_TYPE_LAB_SETTINGS);
+  g_type_ensure (HB_TYPE_SERVER_SETTINGS);
   gtk_widget_class_set_template_from_resource (widget_class, "/org/heartbeatlab/HeartbeatLab/hb-preferences-window.ui");
   gtk_widget_class_bind_template_child (widget_class, HbPreferencesWindow, style_system_check);
   gtk_widget_class_bind_template_child (widget_class, HbPreferencesWindow, style_light_check);
   gtk_widget_class_bind_template_child (widget_class, HbPreferencesWindow, style_dark_check);
-  gtk_widget_class_bind_template_child (widget_class, HbPreferencesWindow, address_entry);
-  gtk_widget_class_bind_template_child (widget_class, HbPreferencesWindow, port_spin);
-  gtk_widget_class_bind_template_child (widget_class, HbPreferencesWindow, interval_spin);
-  gtk_widget_class_bind_template_child (widget_class, HbPreferencesWindow, timeout_spin);
-  gtk_widget_class_bind_template_child (widget_class, HbPreferencesWindow, timeout_warning);
-  gtk_widget_class_bind_template_child_full (widget_class, "timeout_warning_label", FALSE, 0);
-  gtk_widget_class_bind_template_child (widget_class, HbPreferencesWindow, max_clients_spin);
-  gtk_widget_class_bind_template_child (widget_class, HbPreferencesWindow, relay_switch);
-  gtk_widget_class_bind_template_child (widget_class, HbPreferencesWindow, protocol_drop);
-  gtk_widget_class_bind_template_child (widget_class, HbPreferencesWindow, lab_settings);
+  gtk_widget_class_bind_template_child (widget_class, HbPreferencesWindow, server_settings);
   gtk_widget_class_bind_template_child (widget_class, HbPreferencesWindow, name_entry);
   gtk_widget_class_bind_template_child (widget_class, HbPreferencesWindow, clear_recent_button);
+  gtk_widget_class_bind_template_callback (widget_class, check_name);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
 }
@@ -182,30 +123,12 @@ hb_preferences_window_init (HbPreferencesWindow *self)
   g_action_map_add_action_entries (G_ACTION_MAP (self->actions), entries, G_N_ELEMENTS (entries), self);
   gtk_widget_insert_action_group (GTK_WIDGET (self), "prefs", G_ACTION_GROUP (self->actions));
 
-  g_settings_bind (self->settings, "bind-address", self->address_entry, "text", G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind (self->settings, "port", gtk_spin_button_get_adjustment (self->port_spin), "value", G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind (self->settings, "interval-ms", gtk_spin_button_get_adjustment (self->interval_spin), "value", G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind (self->settings, "timeout-ms", gtk_spin_button_get_adjustment (self->timeout_spin), "value", G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind (self->settings, "max-clients", gtk_spin_button_get_adjustment (self->max_clients_spin), "value", G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind (self->settings, "relay", self->relay_switch, "active", G_SETTINGS_BIND_DEFAULT);
+  hb_server_settings_bind (self->server_settings, self->settings);
   g_settings_bind (self->settings, "client-name", self->name_entry, "text", G_SETTINGS_BIND_DEFAULT);
-  hb_protocol_drop_down_init (self->protocol_drop);
-  g_settings_bind_with_mapping (self->settings, "server-protocol", self->protocol_drop, "selected",
-                                G_SETTINGS_BIND_DEFAULT, protocol_get_mapping, protocol_set_mapping, NULL, NULL);
-  /* Every field, whatever the server's protocol: the line ending and the
-   * encoding are also the client window's. */
-  hb_lab_settings_set_protocol (self->lab_settings, HB_PROTOCOL_LAB);
-  hb_lab_settings_bind (self->lab_settings, self->settings);
 
   g_signal_connect_swapped (self->settings, "changed::recent-servers", G_CALLBACK (update_clear_recent), self);
-  g_signal_connect_swapped (self->name_entry, "changed", G_CALLBACK (check_name), self);
-  g_signal_connect_swapped (gtk_spin_button_get_adjustment (self->interval_spin), "value-changed",
-                            G_CALLBACK (check_heartbeat), self);
-  g_signal_connect_swapped (gtk_spin_button_get_adjustment (self->timeout_spin), "value-changed",
-                            G_CALLBACK (check_heartbeat), self);
   update_clear_recent (self);
   check_name (self);
-  check_heartbeat (self);
 }
 
 HbPreferencesWindow *

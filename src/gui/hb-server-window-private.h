@@ -2,19 +2,22 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * hb-server-window.c: listening, the client list, the log, the operator's
- * messages; hb-server-window-capture.c: the live capture of the port and
- * the timelines; hb-server-window-lab.c: the lab's protocol and raw TCP
- * (each read in the log, the class's checks).
+ * hb-server-window.c: the window, the server's events, the client list
+ * and the status; hb-server-window-actions.c: what the operator does
+ * (listening, messages, kicks, exporting the log);
+ * hb-server-window-log.c: the log's batching and filter;
+ * hb-server-window-capture.c: the live capture of the port and the
+ * timelines; hb-server-window-lab.c: the lab's protocol and raw TCP (each
+ * read in the log, the class's checks).
  */
 #pragma once
 
 #include "hb-capture-session.h"
 #include "hb-clock.h"
-#include "hb-lab-settings.h"
 #include "hb-log-entry.h"
 #include "hb-log-view.h"
 #include "hb-server-columns.h"
+#include "hb-server-settings.h"
 #include "hb-server-window.h"
 
 G_BEGIN_DECLS
@@ -23,16 +26,7 @@ struct _HbServerWindow
 {
   GtkApplicationWindow  parent_instance;
 
-  GtkEntry             *address_entry;
-  GtkCheckButton       *all_interfaces_check;
-  GtkSpinButton        *port_spin;
-  GtkDropDown          *protocol_drop;
-  GtkSpinButton        *interval_spin;
-  GtkSpinButton        *timeout_spin;
-  GtkWidget            *timeout_warning;
-  GtkSpinButton        *max_clients_spin;
-  GtkSwitch            *relay_switch;
-  HbLabSettings        *lab_settings;
+  HbServerSettings     *server_settings;
   GtkButton            *start_button;
   GtkToggleButton      *capture_button;
   GtkRevealer          *error_revealer;
@@ -70,6 +64,20 @@ struct _HbServerWindow
 };
 
 /* hb-server-window.c */
+void hb_server_window_update_status (HbServerWindow *self);
+/* The hint shown while the list is empty: how to connect, for the
+ * protocol it listens in. */
+void hb_server_window_update_empty_hint (HbServerWindow *self);
+
+/* hb-server-window-actions.c */
+void hb_server_window_actions_class_init (GtkWidgetClass *widget_class);
+void hb_server_window_show_error   (HbServerWindow *self,
+                                    const char     *message);
+/* The clients selected in the list (HbConnection, referenced). */
+GPtrArray *hb_server_window_selected_connections (HbServerWindow *self);
+
+/* hb-server-window-log.c */
+void hb_server_window_log_init     (HbServerWindow *self);
 void hb_server_window_log_add      (HbServerWindow *self,
                                     HbLogKind       kind,
                                     HbConnection   *conn,
@@ -81,12 +89,7 @@ void hb_server_window_log_entry    (HbServerWindow *self,
  * names, "#3 127.0.0.1:4324": the port a capture shows. */
 char *hb_server_window_who         (HbServerWindow *self,
                                     HbConnection   *conn);
-void hb_server_window_show_error   (HbServerWindow *self,
-                                    const char     *message);
 void hb_server_window_refilter_log (HbServerWindow *self);
-void hb_server_window_update_status (HbServerWindow *self);
-/* The clients selected in the list (HbConnection, referenced). */
-GPtrArray *hb_server_window_selected_connections (HbServerWindow *self);
 
 /* hb-server-window-capture.c */
 void hb_server_window_capture_class_init   (GtkWidgetClass *widget_class);

@@ -29,6 +29,7 @@ struct _HbCaptureSession
   HbPcapStream          *stream;
   GString               *stderr_text;
   gboolean               stdout_done;
+  gboolean               stderr_done;
   gboolean               exited;
   gboolean               stop_requested;
   int                    exit_status;
@@ -200,7 +201,11 @@ on_stderr_read (GObject      *source,
   if (self->process == NULL || source != G_OBJECT (g_subprocess_get_stderr_pipe (self->process)))
     return;
   if (bytes == NULL || g_bytes_get_size (bytes) == 0)
-    return;
+    {
+      self->stderr_done = TRUE;
+      finish_if_done (self);
+      return;
+    }
   data = g_bytes_get_data (bytes, &len);
   /* What the tool says matters only when it fails: keep the end. */
   g_string_append_len (self->stderr_text, data, (gssize) len);
@@ -236,7 +241,9 @@ finish_if_done (HbCaptureSession *self)
   g_autofree char *said = NULL;
   g_autofree char *text = NULL;
 
-  if (!self->stdout_done || !self->exited)
+  /* The tool's reason is the last line of its stderr, which may still be
+   * on its way when its exit is seen: the whole of it first. */
+  if (!self->stdout_done || !self->stderr_done || !self->exited)
     return;
   if (self->state == HB_CAPTURE_SESSION_FAILED)
     return;
@@ -342,7 +349,7 @@ hb_capture_session_start (HbCaptureSession *self,
   g_string_truncate (self->stderr_text, 0);
   self->cancellable = g_cancellable_new ();
   self->stream = hb_pcap_stream_new ();
-  self->stdout_done = self->exited = self->stop_requested = FALSE;
+  self->stdout_done = self->stderr_done = self->exited = self->stop_requested = FALSE;
   self->exit_status = 0;
   self->n_packets = self->frame = 0;
 
