@@ -18,6 +18,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "hb-checks-private.h"
+#include "hb-connection-private.h"
 #include "hb-poller.h"
 
 struct _HbCheckBoard
@@ -129,6 +130,18 @@ judge (HbCheckBoard   *board,
   g_signal_emit (board, signals[CHANGED], 0, checks, check);
 }
 
+/* Whether @c's client owes the answer to a heartbeat: one written and
+ * waited for here, or one the server has queued and not yet written
+ * (its "ping-sent" comes when the write completes). */
+static gboolean
+owes_answer (HbChecks *c)
+{
+  HbConnection *conn = c->conn;
+
+  return c->n_waiting > 0 ||
+         (conn != NULL && conn->ping_seq > MAX (conn->answered_seq, conn->missed_seq));
+}
+
 static gint64
 next_deadline (HbChecks *c)
 {
@@ -198,7 +211,7 @@ expire (HbCheckBoard *self,
         }
       i++;
     }
-  if (c->glued_wanted && (c->n_waiting == 0 || now >= c->glued_wanted_due))
+  if (c->glued_wanted && (!owes_answer (c) || now >= c->glued_wanted_due))
     send_probe (self, c);
 
   if (c->glued_due != 0 && now >= c->glued_due)
@@ -247,7 +260,16 @@ deadline_cb (gpointer user_data)
   while (g_hash_table_iter_next (&iter, NULL, &value))
     g_ptr_array_add (connected, g_object_ref (value));
   for (guint i = 0; i < connected->len; i++)
-    expire (self, g_ptr_array_index (connected, i), now);
+    {
+      HbChecks *c = g_ptr_array_index (connected, i);
+
+      /* Before failing a client for an answer not seen, read what waits
+       * in its socket: when this process was busy the answer is there,
+       * and its arrival time says it came in time. */
+      if (!c->ended && next_deadline (c) <= now && c->conn != NULL)
+        _hb_connection_read_now (c->conn);
+      expire (self, c, now);
+    }
   rearm (self);
   return G_SOURCE_CONTINUE;
 }
@@ -361,7 +383,7 @@ on_pong (HbServer     *server,
              rtt_us <= HB_CHECK_ANSWER_LIMIT_US ? HB_CHECK_PASSED : HB_CHECK_FAILED,
              g_strdup_printf (_("answered the first heartbeat after a broadcast in %s"), took));
     }
-  if (c->glued_wanted && c->n_waiting == 0)
+  if (c->glued_wanted && !owes_answer (c))
     send_probe (self, c);
   rearm (self);
 }
@@ -659,7 +681,7 @@ hb_check_board_probe_glued (HbCheckBoard *self,
       c->glued_due = 0;
       judge (self, c, HB_CLIENT_CHECK_GLUED, HB_CHECK_PENDING,
              g_strdup_printf (_("a heartbeat is sent with “%s” in one segment; waiting for the answer"), text));
-      if (c->n_waiting == 0)
+      if (!owes_answer (c))
         send_probe (self, c);
       else
         {

@@ -118,6 +118,9 @@ HbConnection *_hb_connection_new    (guint             id,
 void          _hb_connection_notify (HbConnection     *self,
                                      HbConnectionProp  prop);
 gboolean      _hb_connection_is_watched (HbConnection *self);
+/* Reads what waits in the socket now, as the poller would: before a
+ * verdict that an answer has not come. */
+void          _hb_connection_read_now (HbConnection *self);
 /* Announces the traffic counters that changed since the last call. */
 void          _hb_connection_notify_counters (HbConnection *self);
 

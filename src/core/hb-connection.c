@@ -215,6 +215,13 @@ _hb_connection_is_watched (HbConnection *self)
 }
 
 void
+_hb_connection_read_now (HbConnection *self)
+{
+  if (self->channel != NULL && !self->closing)
+    hb_channel_read_now (self->channel);
+}
+
+void
 _hb_connection_notify_counters (HbConnection *self)
 {
   guint64 in = hb_connection_get_bytes_in (self);

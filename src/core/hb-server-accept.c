@@ -141,6 +141,11 @@ accept_connection (HbServer                      *self,
   g_hash_table_add (self->live, conn);
   conn->channel = hb_channel_new_for_fd (self->poller, fd, self->max_line,
                                          &_hb_server_channel_funcs, conn);
+  /* When each read arrived, from the kernel: an answer's round trip is
+   * then the network's and the peer's, not also the time this process
+   * took to get round to reading it (a long frame of a window sharing
+   * the main loop). */
+  hb_channel_set_arrival_stamps (conn->channel, TRUE);
   conn->protocol = self->protocol;
   hb_timeline_set_protocol (conn->timeline, self->protocol);
   if (self->protocol != HB_PROTOCOL_LINE)

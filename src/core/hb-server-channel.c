@@ -91,9 +91,25 @@ static void
 handle_ack (HbServer     *self,
             HbConnection *conn)
 {
-  gboolean ambiguous = conn->ping_seq - conn->answered_seq > 1;
+  guint64 seq = conn->answered_seq < conn->ping_seq ? conn->ping_seq : 0;
+  gint64 arrived = hb_channel_get_arrival (conn->channel);
 
-  _hb_server_handle_pong (self, conn, conn->answered_seq < conn->ping_seq ? conn->ping_seq : 0, !ambiguous);
+  /* An ack that arrived before the newest heartbeat left (this process
+   * was busy, and wrote that heartbeat before reading) answers the one
+   * before it. A millisecond of margin: a heartbeat's time is taken just
+   * after write() returns, when a fast client may already have answered. */
+  if (seq != 0 && arrived > 0)
+    for (guint64 s = conn->ping_seq; s > conn->answered_seq && conn->ping_seq - s < HB_PING_RING; s--)
+      {
+        HbPingRecord *rec = &conn->pings[s % HB_PING_RING];
+
+        if (rec->seq == s && rec->sent_mono != 0 && rec->sent_mono <= arrived + 1000)
+          {
+            seq = s;
+            break;
+          }
+      }
+  _hb_server_handle_pong (self, conn, seq, seq != 0 && seq - conn->answered_seq == 1);
 }
 
 static void
@@ -362,19 +378,37 @@ on_written (HbChannel *channel,
 {
   HbConnection *conn = user_data;
   HbServer *self = conn->server;
-  HbPingRecord *rec = &conn->pings[conn->ping_seq % HB_PING_RING];
+  guint64 first = conn->ping_seq;
+  gint64 now = 0;
 
-  if (rec->seq != 0 && rec->seq == conn->ping_seq && rec->sent_mono == 0 &&
-      total >= rec->end_offset)
+  /* Every PING this write completed, oldest first: two can leave in one
+   * write (a heartbeat due and a probe queued in the same pass). */
+  while (first > 1 && conn->ping_seq - (first - 1) < HB_PING_RING)
     {
+      HbPingRecord *older = &conn->pings[(first - 1) % HB_PING_RING];
+
+      if (older->seq != first - 1 || older->sent_mono != 0)
+        break;
+      first--;
+    }
+  for (guint64 seq = first; seq != 0 && seq <= conn->ping_seq; seq++)
+    {
+      HbPingRecord *rec = &conn->pings[seq % HB_PING_RING];
+
+      if (rec->seq != seq || rec->sent_mono != 0 || total < rec->end_offset)
+        continue;
       /* The RTT clock starts when the PING really leaves, not when it was
        * queued behind other clients' writes. */
-      rec->sent_mono = g_get_monotonic_time ();
+      if (now == 0)
+        now = g_get_monotonic_time ();
+      rec->sent_mono = now;
       conn->last_ping_wall = g_get_real_time ();
       _hb_connection_notify (conn, HB_CONNECTION_PROP_LAST_PING);
       if (!conn->closing)
         _hb_server_schedule (self, conn);
       g_signal_emit (self, _hb_server_signals[PING_SENT], 0, conn, rec->seq);
+      if (conn->closing)
+        break;
     }
 }
 

@@ -375,6 +375,10 @@ _hb_server_handle_pong (HbServer     *self,
                         gboolean      timed)
 {
   gint64 now = g_get_monotonic_time ();
+  /* When the answer arrived, as the kernel stamped the read that brought
+   * it; now when that is unknown. */
+  gint64 arrived = hb_channel_get_arrival (conn->channel);
+  gint64 answered = arrived > 0 ? MIN (arrived, now) : now;
   HbPingRecord *rec = &conn->pings[seq % HB_PING_RING];
   gint64 rtt = -1;
   gboolean watched;
@@ -394,7 +398,7 @@ _hb_server_handle_pong (HbServer     *self,
     g_object_freeze_notify (G_OBJECT (conn));
   if (timed && rec->seq == seq && rec->sent_mono != 0)
     {
-      rtt = now - rec->sent_mono;
+      rtt = MAX (answered - rec->sent_mono, 0);
       conn->rtt_last = rtt;
       conn->rtt_min = conn->rtt_min < 0 ? rtt : MIN (conn->rtt_min, rtt);
       conn->rtt_max = MAX (conn->rtt_max, rtt);
