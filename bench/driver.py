@@ -304,7 +304,7 @@ class Server:
         self.out_path = os.path.join(tmpdir, f"{kind}-{port}.out")
         self.out = open(self.out_path, "wb")
         self.inject_sock = None
-        if kind == "hb":
+        if kind in ("hb", "hbb"):
             cmd = [exe, "server", "--port", str(port), "--interval", str(interval),
                    "--timeout", str(timeout), "--max-clients", str(max_clients), "--json"]
             stdin = subprocess.PIPE
@@ -362,7 +362,7 @@ class Server:
         # All lines in one write, stamped with the moment of that write: the
         # operator pasting a block. Separate writes would measure how the
         # writer and the server interleave on the CPUs instead.
-        if self.kind in ("hb", "epoll", "core"):
+        if self.kind in ("hb", "hbb", "epoll", "core"):
             t = now_ns()
             return self.write_stdin(b"".join(line(t) for line in lines))
         # ncat: a client's line is relayed to every other client
@@ -433,6 +433,9 @@ class Runner:
                      "rt": ["chrt", "-f", "10"]}[args.sched]
         self.exe = {
             "hb": os.path.join(self.build, "src", "cli", "heartbeat-lab-cli"),
+            # --before: the CLI of another build (the code before a change),
+            # in the same run as this one's
+            "hbb": os.path.join(args.before, "src", "cli", "heartbeat-lab-cli") if args.before else None,
             "core": os.path.join(self.build, "bench", "hb-core-server"),
             "epoll": os.path.join(self.build, "bench", "hb-epoll-relay"),
             "ncat": shutil.which("ncat"),
@@ -593,7 +596,7 @@ class Runner:
         res["held"] = held
         if res.get("rss_kib") and res.get("rss_idle_kib") and held:
             res["rss_per_client_kib"] = (res["rss_kib"] - res["rss_idle_kib"]) / held
-        if kind == "hb":
+        if kind in ("hb", "hbb"):
             res["server_rtt"] = hb_rtt_from_output(srv.read_out(out0, out1))
             res["server_output_bytes_per_s"] = (out1 - out0) / elapsed
         elif kind in ("epoll", "core") and srv.alive():
@@ -807,6 +810,8 @@ def main():
     ap.add_argument("--build", required=True)
     ap.add_argument("--results", required=True)
     ap.add_argument("--quick", action="store_true", help="2-minute smoke run")
+    ap.add_argument("--before", help="build directory of the code before a change: its CLI "
+                    "runs as server 'hbb' (scenarios hbb-*), beside this build's")
     ap.add_argument("--only", default="hb,core,epoll,ncat",
                     help="servers to run, comma-separated: hb (heartbeat-lab-cli), "
                          "core (hb-core-server), epoll (hb-epoll-relay), ncat")
@@ -848,7 +853,9 @@ def main():
 
     # name, server, N, interval ms, window s, singles, burst, extra
     plan = []
-    for kind in ("hb", "core", "epoll"):
+    for kind in ("hbb", "hb", "core", "epoll"):
+        if kind == "hbb" and not a.before:
+            continue
         plan += [
             (f"{kind}-idle-{big}", kind, big, 10000, window, 0, 0, {"probes": 0}),
             (f"{kind}-hb1s-{big}", kind, big, 1000, window, singles, burst, {}),

@@ -2,15 +2,22 @@
 # bench/gui.sh - reruns the server window's benchmark of issue 7 (docs/benchmarks.md)
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-# Usage: bench/gui.sh [--quick] [--sched rt|nice|none] [--renderer cairo|gl] [scenario...]
+# Usage: bench/gui.sh [--quick] [--sched rt|nice|none] [--renderer R[,R...]] [scenario...]
 #   scenarios: n1000, n10000, n10000-rtt-middle, n1000-rtt-middle,
 #              paste-quit-2000 (60 pasted broadcasts, then the quit, timed)
 #              (default: n1000 n10000 n10000-rtt-middle)
+#              and the quiet ones of issue 15, no tick callback, no keys:
+#              idle-demo (heartbeat-lab --demo doing nothing), one-1s (the
+#              server window, 1 client at 1 s heartbeats), n2000-1s (2,000)
+#              (quiet: all three on auto, gl and cairo)
 #   --quick     windows of 5 s and 3 s instead of 20 s and 10 s
 #   --sched     priority over other processes, as bench/run.sh: rt (default,
 #               SCHED_FIFO 10), nice (-10) or none
-#   --renderer  GSK renderer: cairo (default; Xvfb's GL is llvmpipe, software
-#               GL that measures Mesa rather than the window) or gl
+#   --wait S    wait at most S s (60) for the machine to be nearly idle
+#   --renderer  GSK renderers, each scenario runs on each: cairo (default;
+#               Xvfb's GL is llvmpipe, software GL that measures Mesa rather
+#               than the window), gl, or auto (GSK_RENDERER unset: the
+#               application's own choice, as shipped)
 # Builds bench/hb-gui-bench and bench/hb-load into _build_guibench, then runs
 # each scenario in its own process under its own Xvfb (1280x1024x24): the
 # window and its server pinned to CPU 0, hb-load to CPU 1, Xvfb free. Before
@@ -26,6 +33,7 @@ builddir=${HB_GUI_BENCH_BUILDDIR:-$top/_build_guibench}
 
 window=20
 input=10
+wait=60
 sched=rt
 renderer=cairo
 scenarios=()
@@ -34,7 +42,8 @@ while [ $# -gt 0 ]; do
     --quick) window=5 input=3 ;;
     --sched) sched=$2; shift ;;
     --renderer) renderer=$2; shift ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    --wait) wait=$2; shift ;;
+    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
     *) scenarios+=("$1") ;;
   esac
   shift
@@ -50,6 +59,11 @@ if [ "$sched" != none ] && ! "${prio[@]}" true 2>/dev/null; then
   sched=none prio=()
 fi
 [ ${#scenarios[@]} -gt 0 ] || scenarios=(n1000 n10000 n10000-rtt-middle)
+if [ "${scenarios[*]}" = quiet ]; then
+  scenarios=(idle-demo one-1s n2000-1s)
+  [ "$renderer" != cairo ] || renderer=auto,gl,cairo
+fi
+IFS=, read -r -a renderers <<<"$renderer"
 
 for tool in xvfb-run taskset meson ninja; do
   command -v "$tool" >/dev/null || { echo "gui.sh: $tool is missing" >&2; exit 1; }
@@ -82,7 +96,6 @@ export GDK_BACKEND=x11
 export GTK_A11Y=none
 export LC_ALL=C.UTF-8
 export NO_AT_BRIDGE=1
-export GSK_RENDERER=$renderer
 
 # busy_pct: % of one core busy over the next second, the whole machine.
 busy_pct() {
@@ -102,7 +115,14 @@ echo "gui.sh: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2
 # Sources 127.0.0.150 and up: apart from bench/driver.py's blocks.
 src=150
 for sc in "${scenarios[@]}"; do
+ for r in "${renderers[@]}"; do
+  # The quiet scenarios: no tick callback (a frame only when one is asked
+  # for), no keys, no probes.
+  quiet=(--quiet --no-keys --input-window 0 --probes 0)
   case $sc in
+    idle-demo) args=(--demo --settle 6) ;;
+    one-1s) args=(--clients 1 "${quiet[@]}") ;;
+    n2000-1s) args=(--clients 2000 "${quiet[@]}") ;;
     n1000) args=(--clients 1000) ;;
     n10000) args=(--clients 10000) ;;
     n10000-rtt-middle) args=(--clients 10000 --sort RTT --scroll middle) ;;
@@ -111,17 +131,21 @@ for sc in "${scenarios[@]}"; do
     paste-quit-2000) args=(--clients 2000 --paste 60 --quit) ;;
     *) echo "gui.sh: unknown scenario $sc" >&2; exit 2 ;;
   esac
-  end=$((SECONDS + 60))
+  end=$((SECONDS + wait))
   busy=$(busy_pct)
   while [ "$busy" -gt 25 ] && [ $SECONDS -lt $end ]; do busy=$(busy_pct); done
-  echo "gui.sh: $sc (load $(cut -d' ' -f1-3 /proc/loadavg), machine busy before: $busy % of a core, sched $sched, GSK_RENDERER=$renderer)" >&2
-  echo "$sc $busy $(cut -d' ' -f1-3 /proc/loadavg)" >>"$results/machine.txt"
+  name=$sc
+  [ ${#renderers[@]} -eq 1 ] || name=$sc-$r
+  echo "gui.sh: $name (load $(cut -d' ' -f1-3 /proc/loadavg), machine busy before: $busy % of a core, sched $sched, GSK_RENDERER=$r)" >&2
+  echo "$name $busy $(cut -d' ' -f1-3 /proc/loadavg)" >>"$results/machine.txt"
+  if [ "$r" = auto ]; then unset GSK_RENDERER; else export GSK_RENDERER=$r; fi
   timeout --kill-after=10 $((window + input + 240)) \
     "${prio[@]}" xvfb-run -a -s '-screen 0 1280x1024x24 -nolisten tcp' \
     taskset -c 0 "$builddir/bench/hb-gui-bench" \
       --load "$builddir/bench/hb-load" --load-cpu 1 --src-base "$src" \
-      --window "$window" --input-window "$input" --label "$sc" --json "$results/$sc.json" "${args[@]}" >/dev/null
+      --window "$window" --input-window "$input" --label "$name" --json "$results/$name.json" "${args[@]}" >/dev/null
   src=$((src + 8))
+ done
 done
 # The table of docs/benchmarks.md ("The server window"), from the JSON.
 python3 - "$results" >"$results/table.md" <<'PY'
@@ -144,10 +168,27 @@ def duo(x):
         return "–"
     return "%.1f / %.1f" % (x["p50"], x["p99"])
 
-print("| scenario | machine busy before, load | all rows listed | biggest splice | frame work p50 / p99 / max ms | frames > 16 ms | frame interval p99 ms | main-loop lag p50 / p99 / max ms | probe RTT p50 / p99 ms | CPU | arrow keys: frame p50 / p99 / max ms | key → handler p50 / p99 ms | key → frame p50 / p99 ms |")
-print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
-for fn in sorted(glob.glob(os.path.join(d, "*.json")), key=os.path.getmtime):
-    r = json.load(open(fn))
+files = sorted(glob.glob(os.path.join(d, "*.json")), key=os.path.getmtime)
+rs = [json.load(open(fn)) for fn in files]
+quiet = [r for r in rs if "listen_to_all_listed_s" not in r or r.get("quiet")]
+if quiet:
+    # issue 15: what the window costs when little changes
+    print("| scenario | renderer | machine busy before, load | foreign CPU during | CPU | RSS | frames / s | renders / s | damaged px per render | Xvfb CPU |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for r in quiet:
+        s = r["steady"]
+        b = busy.get(r["scenario"], ("?", "?"))
+        print("| %s | %s | %s %%, %s | %.1f %% | %.1f %% | %.0f MB | %.1f | %.1f | %.0f | %.1f %% |" % (
+            r["scenario"], r["renderer"].replace("Gsk", "").replace("Renderer", ""), b[0], b[1],
+            s.get("foreign_cpu_pct", float("nan")), s["cpu_pct"], s.get("rss_kb", 0) / 1024.0,
+            s.get("frames_per_s", float("nan")), s.get("renders_per_s", float("nan")),
+            s.get("damage_px_per_render", float("nan")), s.get("xvfb_cpu_pct", float("nan"))))
+    print()
+rs = [r for r in rs if r not in quiet]
+if rs:
+  print("| scenario | machine busy before, load | all rows listed | biggest splice | frame work p50 / p99 / max ms | frames > 16 ms | frame interval p99 ms | main-loop lag p50 / p99 / max ms | probe RTT p50 / p99 ms | CPU | arrow keys: frame p50 / p99 / max ms | key → handler p50 / p99 ms | key → frame p50 / p99 ms |")
+  print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+for r in rs:
     s, i = r["steady"], r.get("input") or {}
     sp = max(r["splices"], key=lambda x: x[1]) if r["splices"] else None
     b = busy.get(r["scenario"], ("?", "?"))

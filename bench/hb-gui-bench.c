@@ -21,7 +21,17 @@
  *  - batch: each splice of joined clients into the server's list model,
  *    timed around its items-changed emission (every handler: sort model,
  *    selection, column view);
- *  - probes: hb-load's own PINGs answered by the server in this process.
+ *  - probes: hb-load's own PINGs answered by the server in this process;
+ *  - in every window of the process, by emission hooks: frames (the frame
+ *    clock's after-paint), renders (GdkSurface::render, a frame that drew)
+ *    and the area that reached the X server (its DAMAGE extension); and the
+ *    resident memory.
+ *
+ * With --quiet no tick callback keeps the frame clock running, so a frame
+ * is drawn only when something asked for one: what the window costs when
+ * little changes (issue 15). With --demo the bench runs the application
+ * itself with --demo (a server window and two clients) and measures it
+ * doing nothing.
  *
  * Xvfb has no vsync and draws in software: the figures are time spent, not
  * presentation times. Results go to stdout as one JSON object (--json FILE
@@ -32,6 +42,7 @@
 
 #include <dlfcn.h>
 #include <math.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/resource.h>
@@ -41,8 +52,11 @@
 #include <json-glib/json-glib.h>
 #include <X11/Xlib.h>
 #include <X11/keysym.h>
+#include <X11/extensions/Xdamage.h>
 
 #include "heartbeat-lab.h"
+#include "hb-application.h"
+#include "hb-renderer.h"
 #include "hb-server-window.h"
 
 #define CONNS_PER_LOAD 8000   /* per hb-load process, far from the fd limit */
@@ -67,6 +81,8 @@ static char *opt_label = NULL;
 static char *opt_frames = NULL;
 static int opt_paste = 0;
 static gboolean opt_quit = FALSE;
+static gboolean opt_quiet = FALSE;
+static gboolean opt_demo = FALSE;
 static FILE *frames_out = NULL;
 
 static GOptionEntry entries[] = {
@@ -87,6 +103,8 @@ static GOptionEntry entries[] = {
   { "frames", 0, 0, G_OPTION_ARG_FILENAME, &opt_frames, "Write every measured frame here (CSV)", "FILE" },
   { "paste", 0, 0, G_OPTION_ARG_INT, &opt_paste, "Then paste N broadcasts of 900 characters into the entry, Enter, 100 ms apart (0)", "N" },
   { "quit", 0, 0, G_OPTION_ARG_NONE, &opt_quit, "End by closing the window as Ctrl+Q does, and time the goodbyes", NULL },
+  { "quiet", 0, 0, G_OPTION_ARG_NONE, &opt_quiet, "No tick callback: frames only when the window asks for one", NULL },
+  { "demo", 0, 0, G_OPTION_ARG_NONE, &opt_demo, "Run heartbeat-lab --demo and measure it idle for --window s, after --settle s", NULL },
   { NULL }
 };
 
@@ -204,7 +222,199 @@ typedef struct
   gint64  ended;
   guint64 cpu_ns0;
   guint64 cpu_ns1;
+  guint64 frames0, frames1;   /* every window's, by the hooks below */
+  guint64 renders0, renders1;
+  double  area0, area1;       /* pixels drawn, as the X server saw them */
+  gint64  rss_kb;             /* at the end */
+  guint64 busy0, busy1;       /* the machine's busy ticks (/proc/stat) */
+  guint64 ours0, ours1;       /* ticks of this process, its loads and its Xvfb */
+  guint64 xvfb0, xvfb1;
 } Phase;
+
+static guint64 ours_ticks (void);
+
+/* Busy clock ticks of the whole machine since boot. */
+static guint64
+machine_busy_ticks (void)
+{
+  g_autofree char *stat = NULL;
+  guint64 v[10] = { 0 };
+
+  if (!g_file_get_contents ("/proc/stat", &stat, NULL, NULL))
+    return 0;
+  if (sscanf (stat, "cpu %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT
+              " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT
+              " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT,
+              &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) < 8)
+    return 0;
+  /* user nice system (idle iowait) irq softirq steal */
+  return v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
+}
+
+/* utime + stime of @pid, in clock ticks. */
+static guint64
+pid_ticks (const char *pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%s/stat", pid);
+  g_autofree char *stat = NULL;
+  char *p;
+  guint64 utime = 0, stime = 0;
+
+  if (!g_file_get_contents (path, &stat, NULL, NULL) || (p = strrchr (stat, ')')) == NULL)
+    return 0;
+  /* after the command: state ppid pgrp session tty tpgid flags minflt
+   * cminflt majflt cmajflt utime stime */
+  if (sscanf (p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT,
+              &utime, &stime) != 2)
+    return 0;
+  return utime + stime;
+}
+
+/* The Xvfb serving our DISPLAY (xvfb-run's), found once. */
+static char *
+xvfb_pid (void)
+{
+  static char *found = NULL;
+  static gboolean looked = FALSE;
+  const char *display = g_getenv ("DISPLAY");
+  g_autoptr(GDir) dir = NULL;
+  const char *name;
+
+  if (looked)
+    return found;
+  looked = TRUE;
+  if (display == NULL || (dir = g_dir_open ("/proc", 0, NULL)) == NULL)
+    return NULL;
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_strdup_printf ("/proc/%s/cmdline", name);
+      g_autofree char *cmd = NULL;
+      gsize len;
+
+      if (!g_ascii_isdigit (name[0]) || !g_file_get_contents (path, &cmd, &len, NULL) ||
+          !g_str_has_suffix (cmd, "Xvfb"))
+        continue;
+      /* argv[1] is the display */
+      if (strlen (cmd) + 1 < len && g_str_equal (cmd + strlen (cmd) + 1, display))
+        {
+          found = g_strdup (name);
+          break;
+        }
+    }
+  return found;
+}
+
+/* Frames and renders of every window of the process. */
+static struct
+{
+  guint64 frames;
+  guint64 renders;
+  double  area;
+} Drawn;
+
+static gboolean
+frame_hook (GSignalInvocationHint *hint,
+            guint                  n_values,
+            const GValue          *values,
+            gpointer               data)
+{
+  Drawn.frames++;
+  return TRUE;
+}
+
+/* A frame that draws. GTK 4 works out what changed in the renderer (a
+ * diff of render nodes), so the region given here is empty: the area
+ * comes from the X server instead (damage_thread()). */
+static gboolean
+render_hook (GSignalInvocationHint *hint,
+             guint                  n_values,
+             const GValue          *values,
+             gpointer               data)
+{
+  Drawn.renders++;
+  return TRUE;
+}
+
+/* What reached the screen: the X server's damage of the root window,
+ * every window of the display (ours alone under our Xvfb), in pixels,
+ * from a thread with its own connection. */
+static gint damage_stop;
+static GMutex damage_lock;
+
+static gpointer
+damage_thread (gpointer data)
+{
+  Display *dpy = XOpenDisplay (NULL);
+  int ev, er;
+  Damage damage;
+
+  if (dpy == NULL || !XDamageQueryExtension (dpy, &ev, &er))
+    {
+      if (dpy)
+        XCloseDisplay (dpy);
+      return NULL;
+    }
+  damage = XDamageCreate (dpy, DefaultRootWindow (dpy), XDamageReportRawRectangles);
+  XSync (dpy, False);
+  while (!g_atomic_int_get (&damage_stop))
+    {
+      XEvent e;
+
+      if (XPending (dpy) == 0)
+        {
+          /* Asleep until the server writes: the thread must cost nothing. */
+          struct pollfd pfd = { ConnectionNumber (dpy), POLLIN, 0 };
+
+          poll (&pfd, 1, 200);
+          continue;
+        }
+      XNextEvent (dpy, &e);
+      if (e.type == ev + XDamageNotify)
+        {
+          XDamageNotifyEvent *d = (XDamageNotifyEvent *) &e;
+
+          g_mutex_lock (&damage_lock);
+          Drawn.area += (double) d->area.width * d->area.height;
+          g_mutex_unlock (&damage_lock);
+        }
+    }
+  XDamageDestroy (dpy, damage);
+  XCloseDisplay (dpy);
+  return NULL;
+}
+
+static double
+damage_area (void)
+{
+  double a;
+
+  g_mutex_lock (&damage_lock);
+  a = Drawn.area;
+  g_mutex_unlock (&damage_lock);
+  return a;
+}
+
+static void
+drawn_hooks_add (void)
+{
+  g_signal_add_emission_hook (g_signal_lookup ("after-paint", GDK_TYPE_FRAME_CLOCK), 0,
+                              frame_hook, NULL, NULL);
+  g_signal_add_emission_hook (g_signal_lookup ("render", GDK_TYPE_SURFACE), 0,
+                              render_hook, NULL, NULL);
+  g_thread_unref (g_thread_new ("damage", damage_thread, NULL));
+}
+
+static gint64
+rss_kb (void)
+{
+  g_autofree char *status = NULL;
+  const char *p;
+
+  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL) ||
+      (p = strstr (status, "VmRSS:")) == NULL)
+    return -1;
+  return g_ascii_strtoll (p + strlen ("VmRSS:"), NULL, 10);
+}
 
 static void
 phase_init (Phase *p)
@@ -243,6 +453,12 @@ phase_reset (Phase *p)
   samples_clear (&p->key_paint);
   p->started = p->ended = g_get_monotonic_time ();
   p->cpu_ns0 = p->cpu_ns1 = cpu_ns ();
+  p->frames0 = p->frames1 = Drawn.frames;
+  p->renders0 = p->renders1 = Drawn.renders;
+  p->area0 = p->area1 = damage_area ();
+  p->busy0 = p->busy1 = machine_busy_ticks ();
+  p->ours0 = p->ours1 = ours_ticks ();
+  p->xvfb0 = p->xvfb1 = xvfb_pid () ? pid_ticks (xvfb_pid ()) : 0;
 }
 
 static void
@@ -250,6 +466,13 @@ phase_end (Phase *p)
 {
   p->ended = g_get_monotonic_time ();
   p->cpu_ns1 = cpu_ns ();
+  p->frames1 = Drawn.frames;
+  p->renders1 = Drawn.renders;
+  p->area1 = damage_area ();
+  p->rss_kb = rss_kb ();
+  p->busy1 = machine_busy_ticks ();
+  p->ours1 = ours_ticks ();
+  p->xvfb1 = xvfb_pid () ? pid_ticks (xvfb_pid ()) : 0;
 }
 
 static void
@@ -263,8 +486,30 @@ phase_json (JsonBuilder *b,
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "seconds");
   json_builder_add_double_value (b, secs);
+  if (secs <= 0)
+    {
+      json_builder_end_object (b);
+      return;  /* not run */
+    }
   json_builder_set_member_name (b, "cpu_pct");
   json_builder_add_double_value (b, 100.0 * (p->cpu_ns1 - p->cpu_ns0) / 1e9 / secs);
+  json_builder_set_member_name (b, "frames_per_s");
+  json_builder_add_double_value (b, (p->frames1 - p->frames0) / secs);
+  json_builder_set_member_name (b, "renders_per_s");
+  json_builder_add_double_value (b, (p->renders1 - p->renders0) / secs);
+  json_builder_set_member_name (b, "damage_px_per_s");
+  json_builder_add_double_value (b, (p->area1 - p->area0) / secs);
+  json_builder_set_member_name (b, "damage_px_per_render");
+  json_builder_add_double_value (b, p->renders1 > p->renders0 ? (p->area1 - p->area0) / (p->renders1 - p->renders0) : 0);
+  json_builder_set_member_name (b, "rss_kb");
+  json_builder_add_int_value (b, p->rss_kb);
+  /* Everyone else's CPU meanwhile: the machine's busy time but that of
+   * this process, its loads and its Xvfb; % of one core. */
+  json_builder_set_member_name (b, "foreign_cpu_pct");
+  json_builder_add_double_value (b, 100.0 * ((double) p->busy1 - p->busy0 - ((double) p->ours1 - p->ours0)) /
+                                      sysconf (_SC_CLK_TCK) / secs);
+  json_builder_set_member_name (b, "xvfb_cpu_pct");
+  json_builder_add_double_value (b, xvfb_pid () ? 100.0 * (p->xvfb1 - p->xvfb0) / sysconf (_SC_CLK_TCK) / secs : -1);
   samples_json (b, "frame_ms", &p->frame);
   samples_json (b, "update_ms", &p->update);
   samples_json (b, "layout_ms", &p->layout);
@@ -293,8 +538,13 @@ phase_print (const char *name,
     { "key to frame", &p->key_paint },
   };
 
-  g_printerr ("%s (%.1f s, %.0f %% of a core):\n", name, (p->ended - p->started) / 1e6,
-              100.0 * (p->cpu_ns1 - p->cpu_ns0) / 1e9 / ((p->ended - p->started) / 1e6));
+  double secs = (p->ended - p->started) / 1e6;
+
+  g_printerr ("%s (%.1f s, %.1f %% of a core, %.1f frames/s, %.1f renders/s of %.0f px each, RSS %.1f MB):\n",
+              name, secs, 100.0 * (p->cpu_ns1 - p->cpu_ns0) / 1e9 / secs,
+              (p->frames1 - p->frames0) / secs, (p->renders1 - p->renders0) / secs,
+              p->renders1 > p->renders0 ? (p->area1 - p->area0) / (p->renders1 - p->renders0) : 0.0,
+              p->rss_kb / 1024.0);
   for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
     {
       g_autofree char *line = samples_line (rows[i].s);
@@ -351,6 +601,7 @@ typedef struct
 } Bench;
 
 static Bench B;
+
 
 /* ---------------------------------------------------------------------- */
 /* Frame clock                                                             */
@@ -591,6 +842,24 @@ typedef struct
 } Load;
 
 static void read_next (Load *load);
+
+static guint64
+ours_ticks (void)
+{
+  guint64 t = pid_ticks ("self");
+
+  for (guint i = 0; B.loads != NULL && i < B.loads->len; i++)
+    {
+      GSubprocess *proc = ((Load *) g_ptr_array_index (B.loads, i))->proc;
+      const char *pid = g_subprocess_get_identifier (proc);
+
+      if (pid != NULL)
+        t += pid_ticks (pid);
+    }
+  if (xvfb_pid () != NULL)
+    t += pid_ticks (xvfb_pid ());
+  return t;
+}
 
 static void
 on_line (GObject      *source,
@@ -909,6 +1178,63 @@ probes_json (JsonBuilder *b,
   g_array_unref (s.v);
 }
 
+/* ---------------------------------------------------------------------- */
+/* --demo: the application itself, doing nothing                           */
+
+static gboolean
+demo_begin (gpointer data)
+{
+  phase_reset (&B.steady);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+demo_end (gpointer data)
+{
+  GApplication *app = data;
+  GtkWindow *win = gtk_application_get_active_window (GTK_APPLICATION (app));
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *json = NULL;
+  g_autofree char *load1 = read_text ("/proc/loadavg");
+  g_autofree char *cpu = cpu_model ();
+  const char *renderer = win ? G_OBJECT_TYPE_NAME (gtk_native_get_renderer (GTK_NATIVE (win))) : "?";
+
+  phase_end (&B.steady);
+  json_builder_begin_object (b);
+  add_string (b, "scenario", opt_label ? opt_label : "demo");
+  add_int (b, "clients", 2);
+  add_string (b, "renderer", renderer);
+  add_string (b, "cpu", cpu);
+  add_int (b, "windows", g_list_length (gtk_application_get_windows (GTK_APPLICATION (app))));
+  add_string (b, "loadavg_end", load1);
+  phase_json (b, "steady", &B.steady);
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  json_generator_set_root (gen, root);
+  json = json_generator_to_data (gen, NULL);
+  g_print ("%s\n", json);
+  if (opt_json != NULL)
+    g_file_set_contents (opt_json, json, -1, NULL);
+  g_printerr ("%s: heartbeat-lab --demo idle, %s\n", opt_label ? opt_label : "demo", renderer);
+  phase_print ("idle", &B.steady);
+  g_application_quit (app);
+  return G_SOURCE_REMOVE;
+}
+
+static int
+run_demo (void)
+{
+  g_autoptr(HbApplication) app = hb_application_new ();
+  char *argv[] = { (char *) "heartbeat-lab", (char *) "--demo", NULL };
+
+  phase_init (&B.steady);
+  g_timeout_add ((guint) (opt_settle_s * 1000), demo_begin, NULL);
+  g_timeout_add ((guint) ((opt_settle_s + opt_window_s) * 1000), demo_end, app);
+  return g_application_run (G_APPLICATION (app), 2, argv);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -932,11 +1258,20 @@ main (int   argc,
   int procs, src;
   double ramp_s = 0;
 
+  /* As the application does, first thing: cairo and no GL where GL is
+   * software, unless GSK_RENDERER says otherwise. */
+  g_free (hb_renderer_choose_early ());
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
       g_printerr ("%s\n", error->message);
       return 2;
+    }
+  if (opt_demo)
+    {
+      gtk_init ();
+      drawn_hooks_add ();
+      return run_demo ();
     }
   if (opt_load == NULL || opt_clients < 1)
     {
@@ -955,6 +1290,7 @@ main (int   argc,
                 (unsigned long) rl.rlim_cur, opt_clients);
 
   gtk_init ();
+  drawn_hooks_add ();
   if (opt_frames != NULL && (frames_out = fopen (opt_frames, "w")) != NULL)
     fprintf (frames_out, "phase,start_ms,frame_ms,update_ms,layout_ms,paint_ms\n");
   if (!GDK_IS_X11_DISPLAY (gdk_display_get_default ()))
@@ -996,8 +1332,11 @@ main (int   argc,
   g_signal_connect_after (B.clock, "layout", G_CALLBACK (on_phase_end), &B.f_layout);
   g_signal_connect_after (B.clock, "paint", G_CALLBACK (on_phase_end), &B.f_paint);
   g_signal_connect_after (B.clock, "after-paint", G_CALLBACK (on_after_paint), NULL);
-  gtk_widget_add_tick_callback (GTK_WIDGET (B.win), keep_ticking, NULL, NULL);
-  lag_start ();
+  if (!opt_quiet)
+    gtk_widget_add_tick_callback (GTK_WIDGET (B.win), keep_ticking, NULL, NULL);
+  /* Two sources due every 10 ms would be most of a quiet window's CPU. */
+  if (!opt_quiet)
+    lag_start ();
 
   g_signal_add_emission_hook (g_signal_lookup ("items-changed", G_TYPE_LIST_MODEL), 0,
                               splice_hook, NULL, NULL);
@@ -1185,6 +1524,7 @@ main (int   argc,
   phase_json (b, "paste", &B.paste);
   add_int (b, "paste_clients_cut", paste_cut);
   add_int (b, "keys_injected", B.keys_ok);
+  add_int (b, "quiet", opt_quiet);
   probes_json (b, reports, &probe_line);
   {
     g_autofree char *load1 = read_text ("/proc/loadavg");

@@ -80,4 +80,4 @@ wait "$rec_pid"
 
 echo "== $kind, $n clients, interval $interval ms: inclusive cost (children), top entries"
 perf report -i "$work/perf.data" --children --stdio --sort symbol -g none 2>/dev/null |
-  grep -E '^ +[0-9]' | head -60
+  grep -E "^ +[0-9]" | head -${HB_PROFILE_TOP:-60}

@@ -56,7 +56,8 @@ struct _HbServer
 
   HbDeadlineHeap   *heap;          /* every HbConnection with something due */
   GSource          *timer;
-  GSource          *tick;          /* once-a-second counters */
+  GSource          *tick;          /* once-a-second counters, in parts */
+  guint             tick_pos;      /* where in the list the next part starts */
   guint             drain_ms;
 
   GTask            *shutdown_task;

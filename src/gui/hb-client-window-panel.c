@@ -10,6 +10,7 @@
 
 #include <glib/gi18n.h>
 
+#include "hb-cell-text.h"
 #include "hb-client-window-private.h"
 #include "hb-client-words.h"
 
@@ -126,9 +127,9 @@ hb_client_window_update_heartbeat (HbClientWindow *self)
   ping_text = hb_format_clock (last_ping);
   pong_text = hb_format_clock (last_pong);
   count = hb_client_words_count (protocol, pings, pongs);
-  gtk_label_set_text (self->last_ping_label, ping_text);
-  gtk_label_set_text (self->last_pong_label, pong_text);
-  gtk_label_set_text (self->count_label, count);
+  hb_label_set_text_changed (self->last_ping_label, ping_text);
+  hb_label_set_text_changed (self->last_pong_label, pong_text);
+  hb_label_set_text_changed (self->count_label, count);
 
   if (protocol == HB_PROTOCOL_LAB)
     {
@@ -158,8 +159,8 @@ hb_client_window_update_heartbeat (HbClientWindow *self)
       verdict = connected ? hb_client_words_line_verdict (self->client, pings, pongs, since, MAX (now, since))
                           : g_strdup ("—");
     }
-  gtk_label_set_text (self->terms_label, terms);
-  gtk_label_set_text (self->deadline_label, verdict);
+  hb_label_set_text_changed (self->terms_label, terms);
+  hb_label_set_text_changed (self->deadline_label, verdict);
   if (protocol == HB_PROTOCOL_LINE && connected)
     schedule_verdict (self);
 }

@@ -16,6 +16,13 @@ G_BEGIN_DECLS
  * (none, or not asked); free it. */
 char *hb_renderer_choose (GdkDisplay *display);
 
+/* The same, before GTK is initialised, from a child process: where GL
+ * is software, also starts GTK without GL (GDK_DEBUG=gl-disable), so
+ * that Mesa and LLVM are never loaded into this one; so too when the user
+ * set GSK_RENDERER=cairo (nothing is asked then). Call it first thing in
+ * main(), before any thread. Returns the GL renderer's name, or NULL. */
+char *hb_renderer_choose_early (void);
+
 /* Whether a GL_RENDERER string names a software rasteriser. */
 gboolean hb_renderer_is_software (const char *gl_renderer);
 

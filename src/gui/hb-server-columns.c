@@ -4,14 +4,19 @@
  *
  * Each cell is bound to its row's properties through expressions, so a
  * heartbeat updates a label, never the list; one HbClock drives every
- * "3 s ago". In raw TCP nothing is judged: the heartbeat, ack, RTT,
- * missed and state cells say "—".
+ * "3 s ago". A label is set only when its text changes and it is in sight
+ * (HbCellText): of the ~200 rows GTK 4.8 makes, most are out of sight, and
+ * each setting lays the label out again and draws a frame. What was held
+ * back is shown when the list scrolls or changes size, and at each tick of
+ * the clock (rows moved by joins and leaves). In raw TCP nothing is
+ * judged: the heartbeat, ack, RTT, missed and state cells say "—".
  */
 
 #include "config.h"
 
 #include <glib/gi18n.h>
 
+#include "hb-cell-text.h"
 #include "hb-checks-cell.h"
 #include "hb-clock.h"
 #include "hb-server-columns.h"
@@ -26,7 +31,80 @@ struct _HbServerColumns
   GtkColumnViewColumn *ping_column;
   GtkColumnViewColumn *pong_column;
   GtkColumnViewColumn *checks_column;
+  GtkAdjustment       *adjustments[2];   /* v, h: scrolling shows other rows */
+  GdkFrameClock       *frame_clock;      /* while a catch-up waits for a frame */
+  gulong               after_paint_id;
+  GListModel          *model;            /* joins and leaves move rows */
 };
+
+/* Every held-back text in sight now is shown. */
+static void
+catch_up_tree (GtkWidget *widget)
+{
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c; c = gtk_widget_get_next_sibling (c))
+    {
+      if (GTK_IS_LABEL (c))
+        {
+          HbCellText *text = hb_cell_text_get (GTK_LABEL (c));
+
+          if (text != NULL)
+            hb_cell_text_catch_up (text);
+        }
+      else
+        catch_up_tree (c);
+    }
+}
+
+static void
+catch_up_after_frame (GdkFrameClock   *clock,
+                      HbServerColumns *self)
+{
+  g_clear_signal_handler (&self->after_paint_id, self->frame_clock);
+  g_clear_object (&self->frame_clock);
+  if (self->view != NULL)
+    catch_up_tree (GTK_WIDGET (self->view));
+}
+
+/* Once the rows are where the next frame puts them. */
+static void
+catch_up_soon (HbServerColumns *self)
+{
+  GdkFrameClock *clock = self->view ? gtk_widget_get_frame_clock (GTK_WIDGET (self->view)) : NULL;
+
+  if (self->after_paint_id != 0 && clock == self->frame_clock &&
+      g_signal_handler_is_connected (clock, self->after_paint_id))
+    return;
+  /* None yet, or one on a clock gone with its surface. */
+  if (self->after_paint_id != 0 && g_signal_handler_is_connected (self->frame_clock, self->after_paint_id))
+    g_signal_handler_disconnect (self->frame_clock, self->after_paint_id);
+  self->after_paint_id = 0;
+  g_clear_object (&self->frame_clock);
+  if (clock == NULL)
+    return;
+  self->frame_clock = g_object_ref (clock);
+  self->after_paint_id = g_signal_connect (clock, "after-paint", G_CALLBACK (catch_up_after_frame), self);
+}
+
+static void
+on_clock_now (HbClock         *clock,
+              GParamSpec      *pspec,
+              HbServerColumns *self)
+{
+  if (self->view != NULL)
+    catch_up_tree (GTK_WIDGET (self->view));
+}
+
+static void
+on_model_set (GtkColumnView   *view,
+              GParamSpec      *pspec,
+              HbServerColumns *self)
+{
+  if (self->model != NULL)
+    g_signal_handlers_disconnect_by_data (self->model, self);
+  g_set_object (&self->model, G_LIST_MODEL (gtk_column_view_get_model (view)));
+  if (self->model != NULL)
+    g_signal_connect_swapped (self->model, "items-changed", G_CALLBACK (catch_up_soon), self);
+}
 
 
 /* The connection a cell shows: expressions are evaluated for the list
@@ -209,8 +287,9 @@ text_cell_setup (GtkSignalListItemFactory *factory,
   if (cell->xalign > 0.5)
     gtk_widget_add_css_class (label, "numeric");
   gtk_list_item_set_child (item, label);
-  /* Bound to the list item, so the binding follows whatever row it shows. */
-  gtk_expression_bind (gtk_expression_ref (cell->text), label, "label", item);
+  /* Bound to the list item, so the binding follows whatever row it shows;
+   * through an HbCellText, which sets the label only when that shows. */
+  gtk_expression_bind (gtk_expression_ref (cell->text), hb_cell_text_new (GTK_LABEL (label), item), "text", item);
   gtk_expression_bind (row_open (), label, "sensitive", item);
   /* The tooltip is worked out when asked for: bound like the text, it was
    * set at every heartbeat of every row on screen, and each setting cost a
@@ -559,10 +638,22 @@ hb_server_columns_new (GtkColumnView        *view,
   GtkListItemFactory *factory;
   GtkColumnViewColumn *column;
 
-  self->view = view;
+  g_set_weak_pointer (&self->view, view);  /* the window's; it may go first */
   self->clock = g_object_ref (clock);
   self->board = board;
   self->board_data = board_data;
+  g_signal_connect (self->clock, "notify::now", G_CALLBACK (on_clock_now), self);
+  self->adjustments[0] = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (view));
+  self->adjustments[1] = gtk_scrollable_get_hadjustment (GTK_SCROLLABLE (view));
+  for (guint i = 0; i < G_N_ELEMENTS (self->adjustments); i++)
+    if (self->adjustments[i] != NULL)
+      {
+        g_object_ref (self->adjustments[i]);
+        g_signal_connect_swapped (self->adjustments[i], "value-changed", G_CALLBACK (catch_up_soon), self);
+        g_signal_connect_swapped (self->adjustments[i], "changed", G_CALLBACK (catch_up_soon), self);
+      }
+  g_signal_connect (view, "notify::model", G_CALLBACK (on_model_set), self);
+  on_model_set (view, NULL, self);
 
   add_text_column (self, _("ID"),
                    closure1 (row_prop ("id"), G_CALLBACK (format_uint)),
@@ -658,6 +749,24 @@ hb_server_columns_free (HbServerColumns *self)
 {
   if (self == NULL)
     return;
+  g_signal_handlers_disconnect_by_data (self->clock, self);
+  if (self->view != NULL)
+    g_signal_handlers_disconnect_by_data (self->view, self);
+  g_clear_weak_pointer (&self->view);
+  if (self->model != NULL)
+    g_signal_handlers_disconnect_by_data (self->model, self);
+  g_clear_object (&self->model);
+  for (guint i = 0; i < G_N_ELEMENTS (self->adjustments); i++)
+    if (self->adjustments[i] != NULL)
+      {
+        g_signal_handlers_disconnect_by_data (self->adjustments[i], self);
+        g_clear_object (&self->adjustments[i]);
+      }
+  /* A clock disposed with its surface has dropped its handlers already. */
+  if (self->after_paint_id != 0 && g_signal_handler_is_connected (self->frame_clock, self->after_paint_id))
+    g_signal_handler_disconnect (self->frame_clock, self->after_paint_id);
+  self->after_paint_id = 0;
+  g_clear_object (&self->frame_clock);
   g_clear_object (&self->clock);
   g_free (self);
 }

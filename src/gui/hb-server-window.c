@@ -14,6 +14,7 @@
 
 #include <glib/gi18n.h>
 
+#include "hb-cell-text.h"
 #include "hb-server-window-private.h"
 #include "hb-style.h"
 
@@ -98,7 +99,7 @@ hb_server_window_update_status (HbServerWindow *self)
       g_free (text);
       text = more;
     }
-  gtk_label_set_text (self->status_label, text);
+  hb_label_set_text_changed (self->status_label, text);
   g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self), "capture")),
                                hb_server_get_listening (self->server));
   gtk_stack_set_visible_child_name (self->list_stack,

@@ -9,6 +9,7 @@
 #include <locale.h>
 
 #include "hb-application.h"
+#include "hb-renderer.h"
 
 int
 main (int   argc,
@@ -16,6 +17,8 @@ main (int   argc,
 {
   g_autoptr(HbApplication) app = NULL;
 
+  /* Before GTK loads OpenGL: cairo, and no GL, where it is software. */
+  g_free (hb_renderer_choose_early ());
   setlocale (LC_ALL, "");
   /* HEARTBEAT_LAB_LOCALEDIR: translations of a build that is not
    * installed (meson devenv sets it; so do the tests). */
