@@ -6,7 +6,8 @@
  * selection; the explanation follows the selected segment's phase (or,
  * for a read or a segment of the lab's unframed protocol that glued or
  * split messages, explains message boundaries), and the kernel's view of
- * the socket is read once a second.
+ * the socket is read once a second. The window's parts are in the files
+ * hb-timeline-window-private.h names.
  */
 
 #include "config.h"
@@ -15,122 +16,10 @@
 
 #include <glib/gi18n.h>
 
-#include "hb-capture-loader.h"
-#include "hb-capture-session.h"
-#include "hb-clock.h"
-#include "hb-ladder.h"
-#include "hb-segment.h"
 #include "hb-style.h"
-#include "hb-timeline-window.h"
-
-struct _HbTimelineWindow
-{
-  GtkApplicationWindow  parent_instance;
-
-  GtkScrolledWindow    *ladder_scroller;
-  HbLadder             *ladder;
-  GtkColumnView        *table;
-  GtkLabel             *tcp_label;
-  GtkLabel             *explanation_label;
-  GtkTextView          *details_view;
-  GtkTextView          *bytes_view;
-  GtkNotebook          *notebook;
-  GtkDropDown          *conversation_dropdown;
-  GtkToggleButton      *capture_button;
-  GtkRevealer          *notice_revealer;
-  GtkLabel             *notice_label;
-  GtkImage             *notice_icon;
-  GtkButton            *notice_button;
-  GtkLabel             *status_label;
-  HbCaptureLoader      *loader;
-
-  GListStore           *segments;
-  GtkSingleSelection   *selection;
-
-  /* A live connection: the program's socket and its two ends. */
-  HbTimeline           *timeline;
-  GSocket              *socket;
-  char                 *local_ip;
-  char                 *remote_ip;
-  guint                 local_port;
-  guint                 remote_port;
-  guint                 tcp_timer;
-  guint                 fast_timer;
-  guint                 end_idle;     /* scroll_ladder_to_end () pending */
-  guint                 n_note_rows;  /* kernel-state rows among the segments */
-  gboolean              notice_is_choice;  /* the notice asks to choose a connection */
-  guint                 captured_port;     /* the file is a live capture of this server port */
-  guint                 fast_polls;
-  HbTcpState            tcp_state;    /* last seen, for the notes */
-  gint64                origin_mono;  /* the application's record starts here */
-  gboolean              client_side;
-  gboolean              ended;        /* the connection shown has closed */
-  gboolean              superseded;   /* the client has connected again since */
-  gulong                record_handler;
-  HbClient             *client;       /* a client window's own: it may connect again */
-  HbEncoding            encoding;     /* of the lab's patterns, for their text */
-  char                 *client_label;
-  char                 *server_label;
-
-  /* Packets: from a file, or from a live capture of the connection. */
-  HbCaptureFile        *file;
-  char                 *file_name;    /* as the window shows it */
-  HbCaptureSession     *session;
-  HbConversation       *conversation;
-  int                   linktype;
-  gint64                origin_us;
-  guint                 n_notes;
-
-  gboolean              syncing;
-  gboolean              page_had_selection;  /* the page being opened, before */
-  int                   page_selection[2];
-  gboolean              follow_end;   /* the ladder shows its last rows */
-  GtkNativeDialog      *dialog;       /* open file chooser, if any */
-};
+#include "hb-timeline-window-private.h"
 
 G_DEFINE_FINAL_TYPE (HbTimelineWindow, hb_timeline_window, GTK_TYPE_APPLICATION_WINDOW)
-
-/* hb_segment_explanation(), knowing the capture the segment comes from. */
-static void
-explain (HbTimelineWindow *self,
-         HbSegment        *seg)
-{
-  HbPacket *packet = hb_segment_get_packet (seg);
-  g_autofree char *text = NULL;
-
-  if (packet != NULL && self->conversation != NULL && !(packet->flags & HB_TCP_RST))
-    {
-      g_autofree char *held = hb_conversation_describe_lab (self->conversation, packet, self->encoding);
-
-      if (held != NULL)
-        {
-          /* Translators: the first sentence of the lesson on message
-           * boundaries for a captured segment: "This segment holds
-           * heartbeat ack + message (2 in one segment)." */
-          g_autofree char *what = g_strdup_printf (_("This segment holds %s."), held);
-
-          text = hb_boundary_explanation (what);
-        }
-      else if (hb_conversation_get_is_lab (self->conversation))
-        text = g_strdup (hb_lab_phase_explanation (hb_segment_get_phase (seg)));
-    }
-  if (text == NULL)
-    text = hb_segment_explanation (seg);
-  /* Read long after it arrived: the first thing to know about its time. */
-  if (packet == NULL)
-    {
-      g_autofree char *late = hb_segment_describe_arrival (seg, TRUE);
-
-      if (late != NULL)
-        {
-          char *both = g_strdup_printf ("%s\n\n%s", late, text);
-
-          g_free (text);
-          text = both;
-        }
-    }
-  gtk_label_set_text (self->explanation_label, text);
-}
 
 /* ---------------------------------------------------------------------- */
 /* Kernel state                                                            */
@@ -392,68 +281,6 @@ open_newer_action (GtkWidget  *widget,
 /* ---------------------------------------------------------------------- */
 /* Selection, kept in step between ladder and table                       */
 
-static void
-show_segment (HbTimelineWindow *self,
-              guint             position)
-{
-  g_autoptr(HbSegment) seg = g_list_model_get_item (G_LIST_MODEL (self->segments), position);
-  HbPacket *packet;
-
-  if (seg == NULL)
-    return;
-  explain (self, seg);
-
-  packet = hb_segment_get_packet (seg);
-  if (packet != NULL)
-    {
-      g_autofree char *details = hb_packet_format_details (packet);
-      gsize len = 0;
-      const guint8 *data = packet->data ? g_bytes_get_data (packet->data, &len) : NULL;
-      g_autofree char *hex = hb_format_hex_dump (data, len);
-
-      gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->details_view), details, -1);
-      gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->bytes_view), hex, -1);
-    }
-  else if (hb_segment_get_inferred (seg))
-    {
-      /* Drawn as the textbook does, not seen: say so, and what is missing. */
-      gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->details_view),
-                                hb_lesson_inferred (hb_segment_get_phase (seg)), -1);
-      gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->bytes_view), "", -1);
-    }
-  else if (hb_segment_is_note (seg))
-    {
-      /* A state the kernel reported, not a segment: no header, no bytes. */
-      gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->details_view), hb_segment_get_info (seg), -1);
-      gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->bytes_view), "", -1);
-    }
-  else
-    {
-      const char *record = hb_segment_get_read (seg, NULL)
-        ? _("This row comes from the application's own record: one read, as the program got it from the "
-            "kernel, which may have glued several segments together or be waiting for the rest of one. Press "
-            "Capture to see the real packets, their header fields and their bytes.")
-        : _("This row comes from the application's own record, which knows lines and closes but not the "
-            "segments that carried them. Press Capture to see the real packets, their header fields and their "
-            "bytes.");
-      g_autofree char *late = hb_segment_describe_arrival (seg, TRUE);
-      g_autofree char *when = late == NULL ? hb_segment_describe_arrival (seg, FALSE) : NULL;
-      g_autofree char *text = NULL;
-
-      /* Read long after it arrived comes first; that the time is the
-       * read's, after. */
-      if (late != NULL)
-        text = g_strdup_printf ("%s\n\n%s", late, record);
-      else if (when != NULL)
-        text = g_strdup_printf ("%s\n\n%s", record, when);
-      else
-        text = g_strdup (record);
-
-      gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->details_view), text, -1);
-      gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->bytes_view), "", -1);
-    }
-}
-
 /* GTK 4.8's column view has no scroll_to (4.12 has); its list inside
  * has the action that does it. */
 static void
@@ -476,7 +303,7 @@ on_ladder_selected (HbLadder *ladder, GParamSpec *pspec, HbTimelineWindow *self)
   self->syncing = TRUE;
   gtk_single_selection_set_selected (self->selection, row);
   scroll_table_to (self, row);
-  show_segment (self, row);
+  _hb_timeline_window_show_segment (self, row);
   self->syncing = FALSE;
 }
 
@@ -490,7 +317,7 @@ on_table_selected (GtkSingleSelection *selection, GParamSpec *pspec, HbTimelineW
   self->syncing = TRUE;
   hb_ladder_set_selected (self->ladder, row);
   hb_ladder_scroll_to (self->ladder, row);
-  show_segment (self, row);
+  _hb_timeline_window_show_segment (self, row);
   self->syncing = FALSE;
 }
 
@@ -567,11 +394,11 @@ on_segments_changed (GListModel *model, guint position, guint removed, guint add
             {
               g_autoptr(HbSegment) first = g_list_model_get_item (model, 0);
 
-              explain (self, first);
+              _hb_timeline_window_explain (self, first);
             }
         }
       else if (hb_ladder_get_selected (self->ladder) < 0)
-        explain (self, last);
+        _hb_timeline_window_explain (self, last);
       /* Closing: look at the kernel's state often for a few seconds. */
       if (hb_segment_get_phase (last) == HB_TCP_PHASE_TEARDOWN && !hb_segment_is_note (last) &&
           self->tcp_timer != 0)
@@ -754,7 +581,7 @@ show_conversation (HbTimelineWindow *self,
                        segs->pdata, segs->len);
   /* Start reading at the start, not at the last packet. */
   if (segs->len > 0)
-    explain (self, segs->pdata[0]);
+    _hb_timeline_window_explain (self, segs->pdata[0]);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.save-packets", TRUE);
   update_status (self);
 }
@@ -1327,52 +1154,6 @@ export_action (GtkWidget *widget, const char *action_name, GVariant *param)
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
 }
 
-/* The text label on a page of the notebook, if the page is one. */
-static GtkLabel *
-page_label (HbTimelineWindow *self,
-            GtkWidget        *page)
-{
-  if (gtk_widget_is_ancestor (GTK_WIDGET (self->explanation_label), page))
-    return self->explanation_label;
-  if (gtk_widget_is_ancestor (GTK_WIDGET (self->tcp_label), page))
-    return self->tcp_label;
-  return NULL;
-}
-
-/* Opening a page when the focus is in the notebook moves the focus into
- * the page, and a selectable label that gets it selects all its text
- * (GTK 4.8 has no per-label select-on-focus), even when the notebook then
- * keeps the focus itself: it reads as if something had been done to the
- * text. The page opens with the selection it had. */
-static void
-on_page_switching (GtkNotebook      *notebook,
-                   GtkWidget        *page,
-                   guint             page_num,
-                   HbTimelineWindow *self)
-{
-  GtkLabel *label = page_label (self, page);
-
-  self->page_had_selection = label != NULL &&
-                             gtk_label_get_selection_bounds (label, &self->page_selection[0],
-                                                             &self->page_selection[1]);
-}
-
-static void
-on_page_switched (GtkNotebook      *notebook,
-                  GtkWidget        *page,
-                  guint             page_num,
-                  HbTimelineWindow *self)
-{
-  GtkLabel *label = page_label (self, page);
-
-  if (label == NULL)
-    return;
-  if (self->page_had_selection)
-    gtk_label_select_region (label, self->page_selection[0], self->page_selection[1]);
-  else if (gtk_label_get_selection_bounds (label, NULL, NULL))
-    gtk_label_select_region (label, 0, 0);
-}
-
 /* ---------------------------------------------------------------------- */
 /* GObject                                                                 */
 
@@ -1534,8 +1315,8 @@ hb_timeline_window_init (HbTimelineWindow *self)
   g_signal_connect (self->selection, "notify::selected", G_CALLBACK (on_table_selected), self);
   g_signal_connect_after (self->segments, "items-changed", G_CALLBACK (on_segments_changed), self);
   g_signal_connect (self->conversation_dropdown, "notify::selected", G_CALLBACK (on_conversation_chosen), self);
-  g_signal_connect (self->notebook, "switch-page", G_CALLBACK (on_page_switching), self);
-  g_signal_connect_after (self->notebook, "switch-page", G_CALLBACK (on_page_switched), self);
+  g_signal_connect (self->notebook, "switch-page", G_CALLBACK (_hb_timeline_window_on_page_switching), self);
+  g_signal_connect_after (self->notebook, "switch-page", G_CALLBACK (_hb_timeline_window_on_page_switched), self);
 
   gtk_application_window_set_show_menubar (GTK_APPLICATION_WINDOW (self), FALSE);
   gtk_label_set_text (self->explanation_label, hb_phase_explanation (HB_TCP_PHASE_HANDSHAKE));
