@@ -101,4 +101,9 @@ void _hb_timeline_window_on_page_switched (GtkNotebook      *notebook,
                                            guint             page_num,
                                            HbTimelineWindow *self);
 
+/* hb-timeline-window-tcp-info.c */
+void _hb_timeline_window_remember_addresses (HbTimelineWindow *self);
+gboolean _hb_timeline_window_update_tcp (gpointer data);
+gboolean _hb_timeline_window_update_tcp_fast (gpointer data);
+
 G_END_DECLS
