@@ -87,6 +87,12 @@ struct _HbTimelineWindow
   GtkNativeDialog      *dialog;       /* open file chooser, if any */
 };
 
+/* hb-timeline-window.c */
+void _hb_timeline_window_show_notice (HbTimelineWindow *self,
+                                      const char       *text,
+                                      gboolean          error);
+void _hb_timeline_window_update_status (HbTimelineWindow *self);
+
 /* hb-timeline-window-explain.c */
 void _hb_timeline_window_explain (HbTimelineWindow *self,
                                   HbSegment        *seg);
@@ -105,5 +111,21 @@ void _hb_timeline_window_on_page_switched (GtkNotebook      *notebook,
 void _hb_timeline_window_remember_addresses (HbTimelineWindow *self);
 gboolean _hb_timeline_window_update_tcp (gpointer data);
 gboolean _hb_timeline_window_update_tcp_fast (gpointer data);
+
+/* hb-timeline-window-sources.c */
+gboolean _hb_timeline_window_endpoints (HbTimelineWindow  *self,
+                                        const char       **client_ip,
+                                        guint             *client_port,
+                                        const char       **server_ip,
+                                        guint             *server_port);
+void _hb_timeline_window_on_session_state (HbCaptureSession *session,
+                                           GParamSpec       *pspec,
+                                           HbTimelineWindow *self);
+void _hb_timeline_window_attach_session (HbTimelineWindow *self);
+void _hb_timeline_window_on_conversation_chosen (GtkDropDown      *dropdown,
+                                                 GParamSpec       *pspec,
+                                                 HbTimelineWindow *self);
+void _hb_timeline_window_load_file (HbTimelineWindow *self,
+                                    GFile            *file);
 
 G_END_DECLS
