@@ -128,4 +128,9 @@ void _hb_timeline_window_on_conversation_chosen (GtkDropDown      *dropdown,
 void _hb_timeline_window_load_file (HbTimelineWindow *self,
                                     GFile            *file);
 
+/* hb-timeline-window-actions.c */
+void _hb_timeline_window_apply_numbers (HbTimelineWindow *self);
+void _hb_timeline_window_actions_class_init (GtkWidgetClass   *widget_class);
+void _hb_timeline_window_actions_init       (HbTimelineWindow *self);
+
 G_END_DECLS
