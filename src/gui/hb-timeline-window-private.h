@@ -2,13 +2,14 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * hb-timeline-window.c: the window, its status and notices, the end of
- * its connection, the ladder and the table in step, the table's columns;
+ * hb-timeline-window.c: the window, its status and notices, the ladder
+ * and the table in step, the table's columns;
  * hb-timeline-window-explain.c: the explanation pane (the lesson, the
  * header fields and the bytes of the selected row);
  * hb-timeline-window-tcp-info.c: the kernel's view of the socket;
- * hb-timeline-window-sources.c: where the packets come from (a live
- * capture session, a capture file);
+ * hb-timeline-window-sources.c: where the rows come from (the
+ * application's own record, and its connection's end; a live capture
+ * session; a capture file);
  * hb-timeline-window-actions.c: what the user does (the win.* actions).
  */
 #pragma once
@@ -127,6 +128,9 @@ void _hb_timeline_window_on_conversation_chosen (GtkDropDown      *dropdown,
                                                  HbTimelineWindow *self);
 void _hb_timeline_window_load_file (HbTimelineWindow *self,
                                     GFile            *file);
+void _hb_timeline_window_follow_record (HbTimelineWindow *self);
+/* For dispose: the window no longer follows its record (may run twice). */
+void _hb_timeline_window_unfollow_record (HbTimelineWindow *self);
 
 /* hb-timeline-window-actions.c */
 void _hb_timeline_window_apply_numbers (HbTimelineWindow *self);

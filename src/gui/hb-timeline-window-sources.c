@@ -1,4 +1,4 @@
-/* hb-timeline-window-sources.c - a timeline window's packets: from a live capture or a capture file
+/* hb-timeline-window-sources.c - a timeline window's rows: its own record, a live capture, a file
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -8,6 +8,140 @@
 #include <glib/gi18n.h>
 
 #include "hb-timeline-window-private.h"
+
+/* ---------------------------------------------------------------------- */
+/* The connection's end, and the client's next one                        */
+
+/* The windows that follow a connection's record, to find the one already
+ * showing a connection (with or without a GtkApplication). */
+static GList *following_windows;
+
+static void
+offer_newer (HbTimelineWindow *self)
+{
+  GSocket *socket = self->client != NULL ? hb_client_get_socket (self->client) : NULL;
+  g_autoptr(GSocketAddress) local = socket != NULL ? g_socket_get_local_address (socket, NULL) : NULL;
+  g_autofree char *text = NULL;
+
+  if (G_IS_INET_SOCKET_ADDRESS (local))
+    /* Translators: "bob connected again: a new connection, from port 54012. ..." */
+    text = g_strdup_printf (_("%s connected again: a new connection, from port %u. This window stays with the "
+                              "connection that ended."),
+                            self->client_label, g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local)));
+  else
+    text = g_strdup_printf (_("%s connected again: a new connection. This window stays with the connection "
+                              "that ended."),
+                            self->client_label);
+  _hb_timeline_window_show_notice (self, text, FALSE);
+  /* Only the client knows its new connection. */
+  gtk_widget_set_visible (GTK_WIDGET (self->notice_button), self->client != NULL);
+}
+
+/* The record goes on: a close ends this window's connection, and a
+ * client's record goes on with its next connection, which is not this
+ * window's (hb_segments_follow_timeline() stops there too). */
+static void
+on_record_appended (HbTimeline            *timeline,
+                    const HbTimelineEvent *ev,
+                    HbTimelineWindow      *self)
+{
+  if (self->superseded)
+    return;
+  if (ev->kind == HB_EVENT_CLOSE && !self->ended)
+    {
+      self->ended = TRUE;
+      _hb_timeline_window_update_status (self);
+    }
+  else if (ev->kind == HB_EVENT_CONNECT && self->client_side)
+    {
+      self->ended = TRUE;
+      self->superseded = TRUE;
+      offer_newer (self);
+      _hb_timeline_window_update_status (self);
+    }
+}
+
+void
+_hb_timeline_window_follow_record (HbTimelineWindow *self)
+{
+  guint n = hb_timeline_get_n_events (self->timeline);
+
+  /* Opened after the newest connection closed. */
+  for (guint i = n; i > 0; i--)
+    {
+      const HbTimelineEvent *ev = hb_timeline_get_event (self->timeline, i - 1);
+
+      if (ev->kind == HB_EVENT_CONNECT)
+        break;
+      if (ev->kind == HB_EVENT_CLOSE)
+        self->ended = TRUE;
+    }
+  self->record_handler = g_signal_connect (self->timeline, "appended", G_CALLBACK (on_record_appended), self);
+  following_windows = g_list_prepend (following_windows, self);
+}
+
+void
+_hb_timeline_window_unfollow_record (HbTimelineWindow *self)
+{
+  following_windows = g_list_remove (following_windows, self);
+  if (self->timeline != NULL)
+    g_clear_signal_handler (&self->record_handler, self->timeline);
+}
+
+/**
+ * hb_timeline_window_open:
+ *
+ * Presents the window already showing the connection of @timeline on
+ * @socket, or a new one (hb_timeline_window_new()): one window per
+ * connection.
+ */
+HbTimelineWindow *
+hb_timeline_window_open (GtkApplication *application,
+                         HbTimeline     *timeline,
+                         gboolean        client_side,
+                         GSocket        *socket,
+                         const char     *client_label,
+                         const char     *server_label)
+{
+  HbTimelineWindow *win = NULL;
+
+  for (GList *l = following_windows; l != NULL && win == NULL; l = l->next)
+    {
+      HbTimelineWindow *other = l->data;
+
+      if (other->timeline == timeline && other->socket == socket && !other->superseded)
+        win = other;
+    }
+  if (win == NULL)
+    win = hb_timeline_window_new (application, timeline, client_side, socket, client_label, server_label);
+  gtk_window_present (GTK_WINDOW (win));
+  return win;
+}
+
+/**
+ * hb_timeline_window_open_for_client:
+ *
+ * hb_timeline_window_open() for @client's own record and its connection
+ * now. When the client connects again, the window says so and offers to
+ * open the new connection's timeline.
+ */
+HbTimelineWindow *
+hb_timeline_window_open_for_client (GtkApplication *application,
+                                    HbClient       *client,
+                                    const char     *client_label,
+                                    const char     *server_label)
+{
+  HbTimelineWindow *win = hb_timeline_window_open (application, hb_client_get_timeline (client), TRUE,
+                                                   hb_client_get_socket (client), client_label, server_label);
+
+  g_set_object (&win->client, client);
+  if (win->superseded)
+    offer_newer (win);
+  return win;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Packets                                                                 */
 
 static void
 add_packet (HbTimelineWindow *self,
