@@ -306,9 +306,14 @@ hb_cli_plain_add_double (GString    *s,
                          const char *name,
                          double      value)
 {
-  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  char buf[G_ASCII_DTOSTR_BUF_SIZE + 2];
 
-  g_string_append_printf (s, ",\"%s\":%s", name, g_ascii_dtostr (buf, sizeof buf, value));
+  /* A whole number still reads as a double ("0.0", not "0"): a reader
+   * typed by the first value it sees must not take it for an integer. */
+  g_ascii_dtostr (buf, G_ASCII_DTOSTR_BUF_SIZE, value);
+  if (strpbrk (buf, ".eEnN") == NULL)
+    g_strlcat (buf, ".0", sizeof buf);
+  g_string_append_printf (s, ",\"%s\":%s", name, buf);
 }
 
 void
