@@ -6,7 +6,8 @@
  * selection; the explanation follows the selected segment's phase (or,
  * for a read or a segment of the lab's unframed protocol that glued or
  * split messages, explains message boundaries), and the kernel's view of
- * the socket is read once a second.
+ * the socket is read once a second. The window's parts are in the files
+ * hb-timeline-window-private.h names.
  */
 
 #include "config.h"
@@ -15,238 +16,18 @@
 
 #include <glib/gi18n.h>
 
-#include "hb-capture-loader.h"
-#include "hb-capture-session.h"
-#include "hb-clock.h"
-#include "hb-ladder.h"
-#include "hb-segment.h"
 #include "hb-style.h"
-#include "hb-timeline-window.h"
-
-struct _HbTimelineWindow
-{
-  GtkApplicationWindow  parent_instance;
-
-  GtkScrolledWindow    *ladder_scroller;
-  HbLadder             *ladder;
-  GtkColumnView        *table;
-  GtkLabel             *tcp_label;
-  GtkLabel             *explanation_label;
-  GtkTextView          *details_view;
-  GtkTextView          *bytes_view;
-  GtkNotebook          *notebook;
-  GtkDropDown          *conversation_dropdown;
-  GtkToggleButton      *capture_button;
-  GtkRevealer          *notice_revealer;
-  GtkLabel             *notice_label;
-  GtkImage             *notice_icon;
-  GtkButton            *notice_button;
-  GtkLabel             *status_label;
-  HbCaptureLoader      *loader;
-
-  GListStore           *segments;
-  GtkSingleSelection   *selection;
-
-  /* A live connection: the program's socket and its two ends. */
-  HbTimeline           *timeline;
-  GSocket              *socket;
-  char                 *local_ip;
-  char                 *remote_ip;
-  guint                 local_port;
-  guint                 remote_port;
-  guint                 tcp_timer;
-  guint                 fast_timer;
-  guint                 end_idle;     /* scroll_ladder_to_end () pending */
-  guint                 n_note_rows;  /* kernel-state rows among the segments */
-  gboolean              notice_is_choice;  /* the notice asks to choose a connection */
-  guint                 captured_port;     /* the file is a live capture of this server port */
-  guint                 fast_polls;
-  HbTcpState            tcp_state;    /* last seen, for the notes */
-  gint64                origin_mono;  /* the application's record starts here */
-  gboolean              client_side;
-  gboolean              ended;        /* the connection shown has closed */
-  gboolean              superseded;   /* the client has connected again since */
-  gulong                record_handler;
-  HbClient             *client;       /* a client window's own: it may connect again */
-  HbEncoding            encoding;     /* of the lab's patterns, for their text */
-  char                 *client_label;
-  char                 *server_label;
-
-  /* Packets: from a file, or from a live capture of the connection. */
-  HbCaptureFile        *file;
-  char                 *file_name;    /* as the window shows it */
-  HbCaptureSession     *session;
-  HbConversation       *conversation;
-  int                   linktype;
-  gint64                origin_us;
-  guint                 n_notes;
-
-  gboolean              syncing;
-  gboolean              page_had_selection;  /* the page being opened, before */
-  int                   page_selection[2];
-  gboolean              follow_end;   /* the ladder shows its last rows */
-  GtkNativeDialog      *dialog;       /* open file chooser, if any */
-};
+#include "hb-timeline-window-private.h"
 
 G_DEFINE_FINAL_TYPE (HbTimelineWindow, hb_timeline_window, GTK_TYPE_APPLICATION_WINDOW)
-
-/* hb_segment_explanation(), knowing the capture the segment comes from. */
-static void
-explain (HbTimelineWindow *self,
-         HbSegment        *seg)
-{
-  HbPacket *packet = hb_segment_get_packet (seg);
-  g_autofree char *text = NULL;
-
-  if (packet != NULL && self->conversation != NULL && !(packet->flags & HB_TCP_RST))
-    {
-      g_autofree char *held = hb_conversation_describe_lab (self->conversation, packet, self->encoding);
-
-      if (held != NULL)
-        {
-          /* Translators: the first sentence of the lesson on message
-           * boundaries for a captured segment: "This segment holds
-           * heartbeat ack + message (2 in one segment)." */
-          g_autofree char *what = g_strdup_printf (_("This segment holds %s."), held);
-
-          text = hb_boundary_explanation (what);
-        }
-      else if (hb_conversation_get_is_lab (self->conversation))
-        text = g_strdup (hb_lab_phase_explanation (hb_segment_get_phase (seg)));
-    }
-  if (text == NULL)
-    text = hb_segment_explanation (seg);
-  /* Read long after it arrived: the first thing to know about its time. */
-  if (packet == NULL)
-    {
-      g_autofree char *late = hb_segment_describe_arrival (seg, TRUE);
-
-      if (late != NULL)
-        {
-          char *both = g_strdup_printf ("%s\n\n%s", late, text);
-
-          g_free (text);
-          text = both;
-        }
-    }
-  gtk_label_set_text (self->explanation_label, text);
-}
-
-/* ---------------------------------------------------------------------- */
-/* Kernel state                                                            */
-
-static void
-remember_addresses (HbTimelineWindow *self)
-{
-  g_autoptr(GSocketAddress) local = NULL;
-  g_autoptr(GSocketAddress) remote = NULL;
-
-  if (self->socket == NULL)
-    return;
-  local = g_socket_get_local_address (self->socket, NULL);
-  remote = g_socket_get_remote_address (self->socket, NULL);
-  if (!G_IS_INET_SOCKET_ADDRESS (local) || !G_IS_INET_SOCKET_ADDRESS (remote))
-    return;
-  self->local_ip = g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (local)));
-  self->remote_ip = g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote)));
-  self->local_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
-  self->remote_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (remote));
-}
-
-/* A change of the kernel's state of this program's socket becomes a note
- * on this program's lifeline. Polled, so a state that lasts less than a
- * poll (FIN_WAIT1 on loopback) may be missed; the polls come faster
- * while the connection closes. */
-static void
-note_state (HbTimelineWindow *self,
-            HbTcpState        state)
-{
-  GListModel *model = G_LIST_MODEL (self->segments);
-  guint n = g_list_model_get_n_items (model);
-  g_autoptr(HbSegment) last = n > 0 ? g_list_model_get_item (model, n - 1) : NULL;
-  g_autoptr(HbSegment) note = NULL;
-  g_autofree char *label = NULL;
-  g_autofree char *info = NULL;
-  gint64 time_us;
-  HbTcpPhase phase;
-  gboolean first;
-
-  if (state == HB_TCP_UNKNOWN || state == self->tcp_state)
-    return;
-  first = self->tcp_state == HB_TCP_UNKNOWN;
-  self->tcp_state = state;
-  /* Changes only: the state found on opening is in the panel. */
-  if (n == 0 || first)
-    return;
-
-  /* Captured packets count from their first one, in wall time; the
-   * application's record from its first event, in monotonic time. */
-  if (self->conversation != NULL)
-    time_us = g_get_real_time () - self->origin_us;
-  else
-    time_us = g_get_monotonic_time () - self->origin_mono;
-  time_us = MAX (time_us, hb_segment_get_time (last));
-  phase = state == HB_TCP_ESTABLISHED ? hb_segment_get_phase (last) : HB_TCP_PHASE_TEARDOWN;
-  label = g_strdup (hb_tcp_state_to_string (state));
-  info = g_strdup_printf (self->client_side ? _("The kernel now holds the client's socket (this program's) in %s")
-                                            : _("The kernel now holds the server's socket (this program's) in %s"),
-                          label);
-  note = hb_segment_new_note (time_us, self->client_side, phase, label, info);
-  hb_segment_set_endpoints (note, self->client_side ? self->client_label : self->server_label, "");
-  hb_segments_append (self->segments, note);
-}
-
-static gboolean
-update_tcp (gpointer data)
-{
-  HbTimelineWindow *self = data;
-  HbTcpInfo info;
-  g_autofree char *text = NULL;
-  HbTcpState state = HB_TCP_UNKNOWN;
-
-  if (self->socket != NULL && !g_socket_is_closed (self->socket) &&
-      hb_tcp_info_query (g_socket_get_fd (self->socket), &info, NULL))
-    {
-      /* Whose socket: the window shows one end of the connection. */
-      g_autofree char *whose = self->client_side
-        ? g_strdup_printf (_("The client's socket (%s, in this program)"), self->client_label)
-        : g_strdup_printf (_("The server's socket for %s (in this program)"), self->client_label);
-
-      state = info.state;
-      text = hb_lesson_tcp_info (&info, whose);
-    }
-  else if (self->local_ip != NULL)
-    {
-      state = hb_tcp_state_lookup (self->local_ip, self->local_port, self->remote_ip, self->remote_port);
-      text = hb_lesson_closed_socket (state);
-    }
-  else
-    text = g_strdup (_("No socket of this program to ask."));
-
-  gtk_label_set_text (self->tcp_label, text);
-  note_state (self, state);
-  return G_SOURCE_CONTINUE;
-}
-
-static gboolean
-update_tcp_fast (gpointer data)
-{
-  HbTimelineWindow *self = data;
-
-  update_tcp (self);
-  if (++self->fast_polls < 60)
-    return G_SOURCE_CONTINUE;
-  self->fast_timer = 0;
-  return G_SOURCE_REMOVE;
-}
 
 /* ---------------------------------------------------------------------- */
 /* Notices and status                                                      */
 
-static void
-show_notice (HbTimelineWindow *self,
-             const char       *text,
-             gboolean          error)
+void
+_hb_timeline_window_show_notice (HbTimelineWindow *self,
+                                 const char       *text,
+                                 gboolean          error)
 {
   self->notice_is_choice = FALSE;
   gtk_widget_set_visible (GTK_WIDGET (self->notice_button), FALSE);
@@ -259,8 +40,8 @@ show_notice (HbTimelineWindow *self,
   gtk_revealer_set_reveal_child (self->notice_revealer, TRUE);
 }
 
-static void
-update_status (HbTimelineWindow *self)
+void
+_hb_timeline_window_update_status (HbTimelineWindow *self)
 {
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->segments)) - self->n_note_rows;
   g_autofree char *count = NULL;
@@ -307,152 +88,7 @@ update_status (HbTimelineWindow *self)
 }
 
 /* ---------------------------------------------------------------------- */
-/* The connection's end, and the client's next one                        */
-
-/* The windows that follow a connection's record, to find the one already
- * showing a connection (with or without a GtkApplication). */
-static GList *following_windows;
-
-static void
-offer_newer (HbTimelineWindow *self)
-{
-  GSocket *socket = self->client != NULL ? hb_client_get_socket (self->client) : NULL;
-  g_autoptr(GSocketAddress) local = socket != NULL ? g_socket_get_local_address (socket, NULL) : NULL;
-  g_autofree char *text = NULL;
-
-  if (G_IS_INET_SOCKET_ADDRESS (local))
-    /* Translators: "bob connected again: a new connection, from port 54012. ..." */
-    text = g_strdup_printf (_("%s connected again: a new connection, from port %u. This window stays with the "
-                              "connection that ended."),
-                            self->client_label, g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local)));
-  else
-    text = g_strdup_printf (_("%s connected again: a new connection. This window stays with the connection "
-                              "that ended."),
-                            self->client_label);
-  show_notice (self, text, FALSE);
-  /* Only the client knows its new connection. */
-  gtk_widget_set_visible (GTK_WIDGET (self->notice_button), self->client != NULL);
-}
-
-/* The record goes on: a close ends this window's connection, and a
- * client's record goes on with its next connection, which is not this
- * window's (hb_segments_follow_timeline() stops there too). */
-static void
-on_record_appended (HbTimeline            *timeline,
-                    const HbTimelineEvent *ev,
-                    HbTimelineWindow      *self)
-{
-  if (self->superseded)
-    return;
-  if (ev->kind == HB_EVENT_CLOSE && !self->ended)
-    {
-      self->ended = TRUE;
-      update_status (self);
-    }
-  else if (ev->kind == HB_EVENT_CONNECT && self->client_side)
-    {
-      self->ended = TRUE;
-      self->superseded = TRUE;
-      offer_newer (self);
-      update_status (self);
-    }
-}
-
-static void
-follow_record (HbTimelineWindow *self)
-{
-  guint n = hb_timeline_get_n_events (self->timeline);
-
-  /* Opened after the newest connection closed. */
-  for (guint i = n; i > 0; i--)
-    {
-      const HbTimelineEvent *ev = hb_timeline_get_event (self->timeline, i - 1);
-
-      if (ev->kind == HB_EVENT_CONNECT)
-        break;
-      if (ev->kind == HB_EVENT_CLOSE)
-        self->ended = TRUE;
-    }
-  self->record_handler = g_signal_connect (self->timeline, "appended", G_CALLBACK (on_record_appended), self);
-  following_windows = g_list_prepend (following_windows, self);
-}
-
-static void
-open_newer_action (GtkWidget  *widget,
-                   const char *action_name,
-                   GVariant   *param)
-{
-  HbTimelineWindow *self = HB_TIMELINE_WINDOW (widget);
-
-  if (self->client != NULL)
-    hb_timeline_window_open_for_client (gtk_window_get_application (GTK_WINDOW (self)), self->client,
-                                        self->client_label, self->server_label);
-}
-
-/* ---------------------------------------------------------------------- */
 /* Selection, kept in step between ladder and table                       */
-
-static void
-show_segment (HbTimelineWindow *self,
-              guint             position)
-{
-  g_autoptr(HbSegment) seg = g_list_model_get_item (G_LIST_MODEL (self->segments), position);
-  HbPacket *packet;
-
-  if (seg == NULL)
-    return;
-  explain (self, seg);
-
-  packet = hb_segment_get_packet (seg);
-  if (packet != NULL)
-    {
-      g_autofree char *details = hb_packet_format_details (packet);
-      gsize len = 0;
-      const guint8 *data = packet->data ? g_bytes_get_data (packet->data, &len) : NULL;
-      g_autofree char *hex = hb_format_hex_dump (data, len);
-
-      gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->details_view), details, -1);
-      gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->bytes_view), hex, -1);
-    }
-  else if (hb_segment_get_inferred (seg))
-    {
-      /* Drawn as the textbook does, not seen: say so, and what is missing. */
-      gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->details_view),
-                                hb_lesson_inferred (hb_segment_get_phase (seg)), -1);
-      gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->bytes_view), "", -1);
-    }
-  else if (hb_segment_is_note (seg))
-    {
-      /* A state the kernel reported, not a segment: no header, no bytes. */
-      gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->details_view), hb_segment_get_info (seg), -1);
-      gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->bytes_view), "", -1);
-    }
-  else
-    {
-      const char *record = hb_segment_get_read (seg, NULL)
-        ? _("This row comes from the application's own record: one read, as the program got it from the "
-            "kernel, which may have glued several segments together or be waiting for the rest of one. Press "
-            "Capture to see the real packets, their header fields and their bytes.")
-        : _("This row comes from the application's own record, which knows lines and closes but not the "
-            "segments that carried them. Press Capture to see the real packets, their header fields and their "
-            "bytes.");
-      g_autofree char *late = hb_segment_describe_arrival (seg, TRUE);
-      g_autofree char *when = late == NULL ? hb_segment_describe_arrival (seg, FALSE) : NULL;
-      g_autofree char *text = NULL;
-
-      /* Read long after it arrived comes first; that the time is the
-       * read's, after. */
-      if (late != NULL)
-        text = g_strdup_printf ("%s\n\n%s", late, record);
-      else if (when != NULL)
-        text = g_strdup_printf ("%s\n\n%s", record, when);
-      else
-        text = g_strdup (record);
-
-      gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->details_view), text, -1);
-      gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->bytes_view), "", -1);
-    }
-}
 
 /* GTK 4.8's column view has no scroll_to (4.12 has); its list inside
  * has the action that does it. */
@@ -476,7 +112,7 @@ on_ladder_selected (HbLadder *ladder, GParamSpec *pspec, HbTimelineWindow *self)
   self->syncing = TRUE;
   gtk_single_selection_set_selected (self->selection, row);
   scroll_table_to (self, row);
-  show_segment (self, row);
+  _hb_timeline_window_show_segment (self, row);
   self->syncing = FALSE;
 }
 
@@ -490,7 +126,7 @@ on_table_selected (GtkSingleSelection *selection, GParamSpec *pspec, HbTimelineW
   self->syncing = TRUE;
   hb_ladder_set_selected (self->ladder, row);
   hb_ladder_scroll_to (self->ladder, row);
-  show_segment (self, row);
+  _hb_timeline_window_show_segment (self, row);
   self->syncing = FALSE;
 }
 
@@ -567,21 +203,21 @@ on_segments_changed (GListModel *model, guint position, guint removed, guint add
             {
               g_autoptr(HbSegment) first = g_list_model_get_item (model, 0);
 
-              explain (self, first);
+              _hb_timeline_window_explain (self, first);
             }
         }
       else if (hb_ladder_get_selected (self->ladder) < 0)
-        explain (self, last);
+        _hb_timeline_window_explain (self, last);
       /* Closing: look at the kernel's state often for a few seconds. */
       if (hb_segment_get_phase (last) == HB_TCP_PHASE_TEARDOWN && !hb_segment_is_note (last) &&
           self->tcp_timer != 0)
         {
           self->fast_polls = 0;
           if (self->fast_timer == 0)
-            self->fast_timer = g_timeout_add (50, update_tcp_fast, self);
+            self->fast_timer = g_timeout_add (50, _hb_timeline_window_update_tcp_fast, self);
         }
     }
-  update_status (self);
+  _hb_timeline_window_update_status (self);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -700,680 +336,6 @@ add_column (HbTimelineWindow *self,
 }
 
 /* ---------------------------------------------------------------------- */
-/* Packets                                                                 */
-
-static void
-add_packet (HbTimelineWindow *self,
-            HbPacket         *packet)
-{
-  g_autoptr(HbSegment) seg = hb_segment_new_from_packet (packet, self->origin_us, packet->from_client);
-
-  hb_segments_append (self->segments, seg);
-}
-
-static void
-on_session_packet (HbCaptureSession *session,
-                   HbPacket         *packet,
-                   HbConversation   *conversation,
-                   HbTimelineWindow *self);
-
-/* Shows @conversation's packets instead of what was shown. */
-static void
-show_conversation (HbTimelineWindow *self,
-                   HbConversation   *conversation,
-                   int               linktype,
-                   gint64            origin_us)
-{
-  GPtrArray *packets = hb_conversation_get_packets (conversation);
-  g_autoptr(GPtrArray) segs = g_ptr_array_new_with_free_func (g_object_unref);
-
-  hb_segments_stop_following (self->segments);
-  g_set_object (&self->conversation, conversation);
-  self->linktype = linktype;
-  self->origin_us = origin_us;
-  /* A file's connection is whole and may be long: every packet, added a
-   * slice at a time (on_file_filled () goes on). */
-  if (self->file != NULL)
-    {
-      hb_ladder_set_selected (self->ladder, -1);
-      gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
-      hb_capture_loader_fill (self->loader, self->segments, packets, origin_us);
-      gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.save-packets", TRUE);
-      return;
-    }
-  /* The newest rows, as many as a ladder keeps. */
-  for (guint i = packets->len > HB_SEGMENTS_MAX ? packets->len - HB_SEGMENTS_MAX : 0; i < packets->len; i++)
-    {
-      HbPacket *packet = packets->pdata[i];
-
-      g_ptr_array_add (segs, hb_segment_new_from_packet (packet, origin_us, packet->from_client));
-    }
-  hb_ladder_set_selected (self->ladder, -1);
-  gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
-  g_list_store_splice (self->segments, 0, g_list_model_get_n_items (G_LIST_MODEL (self->segments)),
-                       segs->pdata, segs->len);
-  /* Start reading at the start, not at the last packet. */
-  if (segs->len > 0)
-    explain (self, segs->pdata[0]);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.save-packets", TRUE);
-  update_status (self);
-}
-
-/* The two ends of this window's connection, as the capture writes them. */
-static gboolean
-endpoints (HbTimelineWindow  *self,
-           const char       **client_ip,
-           guint             *client_port,
-           const char       **server_ip,
-           guint             *server_port)
-{
-  if (self->local_ip == NULL)
-    return FALSE;
-  *client_ip = self->client_side ? self->local_ip : self->remote_ip;
-  *client_port = self->client_side ? self->local_port : self->remote_port;
-  *server_ip = self->client_side ? self->remote_ip : self->local_ip;
-  *server_port = self->client_side ? self->remote_port : self->local_port;
-  return TRUE;
-}
-
-static void
-explain_missing_handshake (HbTimelineWindow *self)
-{
-  if (self->conversation != NULL && !hb_conversation_get_saw_syn (self->conversation))
-    show_notice (self, _("The capture began after this connection was made, so its handshake is not in it. "
-                         "To see a handshake, press Capture in the server window before the client connects."),
-                 FALSE);
-  else
-    gtk_revealer_set_reveal_child (self->notice_revealer, FALSE);  /* "packets appear soon" is done */
-}
-
-static void
-on_session_packet (HbCaptureSession *session,
-                   HbPacket         *packet,
-                   HbConversation   *conversation,
-                   HbTimelineWindow *self)
-{
-  const char *cip, *sip;
-  guint cport, sport;
-
-  if (conversation == self->conversation)
-    {
-      add_packet (self, packet);
-      return;
-    }
-  /* The first packet of this window's connection, or of it in a capture
-   * started again: show these packets from now on. */
-  if (endpoints (self, &cip, &cport, &sip, &sport) &&
-      hb_capture_session_find (session, cip, cport, sip, sport) == conversation)
-    {
-      show_conversation (self, conversation, hb_capture_session_get_linktype (session),
-                         hb_conversation_get_packet (conversation, 0)->time_us);
-      explain_missing_handshake (self);
-    }
-}
-
-static void
-on_session_state (HbCaptureSession *session,
-                  GParamSpec       *pspec,
-                  HbTimelineWindow *self)
-{
-  HbCaptureSessionState state = hb_capture_session_get_state (session);
-  const char *message = hb_capture_session_get_message (session);
-  gboolean active = hb_capture_session_is_active (session);
-
-  g_simple_action_set_state (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self), "capture")),
-                             g_variant_new_boolean (active));
-  if (state == HB_CAPTURE_SESSION_FAILED)
-    {
-      g_autofree char *text = g_strdup_printf (_("Live capture is not possible: %s\n"
-                                                 "The ladder shows the application's own record instead."),
-                                               message ? message : "");
-
-      show_notice (self, text, TRUE);
-    }
-  else if (message != NULL)
-    show_notice (self, message, FALSE);
-  else if (state == HB_CAPTURE_SESSION_RUNNING && self->conversation == NULL)
-    show_notice (self, _("Capturing. This connection's packets appear as soon as the next one is sent "
-                         "(at the latest with the next heartbeat)."), FALSE);
-  update_status (self);
-}
-
-static void
-attach_session (HbTimelineWindow *self)
-{
-  const char *cip, *sip;
-  guint cport, sport;
-  HbConversation *conversation;
-
-  if (self->session != NULL || !endpoints (self, &cip, &cport, &sip, &sport))
-    return;
-  self->session = hb_capture_session_get_for_port (sport);
-  hb_capture_session_hold (self->session);
-  /* The packets of the lab's protocol are told by this connection's own
-   * heartbeat and ack. */
-  if (self->timeline != NULL && hb_timeline_get_protocol (self->timeline) == HB_PROTOCOL_LAB)
-    hb_capture_session_set_lab_patterns (self->session, hb_timeline_get_heartbeat (self->timeline),
-                                         hb_timeline_get_ack (self->timeline));
-  g_signal_connect (self->session, "packet", G_CALLBACK (on_session_packet), self);
-  g_signal_connect (self->session, "notify::state", G_CALLBACK (on_session_state), self);
-  g_signal_connect (self->session, "notify::message", G_CALLBACK (on_session_state), self);
-
-  /* Already captured (another window started it): show it at once. */
-  conversation = hb_capture_session_find (self->session, cip, cport, sip, sport);
-  if (conversation != NULL && hb_conversation_get_n_packets (conversation) > 0)
-    {
-      show_conversation (self, conversation, hb_capture_session_get_linktype (self->session),
-                         hb_conversation_get_packet (conversation, 0)->time_us);
-      explain_missing_handshake (self);
-    }
-  on_session_state (self->session, NULL, self);
-}
-
-/* The ladder's numbers: which (win.ladder-numbers, a radio of
- * "symbolic", "relative", "absolute", "off") and where
- * (win.ladder-numbers-everywhere: every arrow, not only the handshake's
- * and the teardown's). */
-static void
-apply_numbers (HbTimelineWindow *self)
-{
-  GActionMap *map = G_ACTION_MAP (self);
-  g_autoptr(GVariant) which = g_action_get_state (g_action_map_lookup_action (map, "ladder-numbers"));
-  g_autoptr(GVariant) everywhere = g_action_get_state (g_action_map_lookup_action (map, "ladder-numbers-everywhere"));
-
-  hb_ladder_set_numbers (self->ladder, hb_ladder_numbers_from_string (g_variant_get_string (which, NULL)),
-                         g_variant_get_boolean (everywhere));
-}
-
-static void
-numbers_action (GSimpleAction *action,
-                GVariant      *state,
-                gpointer       user_data)
-{
-  g_simple_action_set_state (action, state);
-  apply_numbers (user_data);
-}
-
-static void
-toggle_action (GSimpleAction *action,
-               GVariant      *parameter,
-               gpointer       user_data)
-{
-  g_autoptr(GVariant) state = g_action_get_state (G_ACTION (action));
-
-  g_action_change_state (G_ACTION (action), g_variant_new_boolean (!g_variant_get_boolean (state)));
-}
-
-static void
-capture_action (GSimpleAction *action,
-                GVariant      *state,
-                gpointer       user_data)
-{
-  HbTimelineWindow *self = user_data;
-  const char *cip, *sip;
-  guint cport, sport;
-
-  if (!endpoints (self, &cip, &cport, &sip, &sport))
-    return;
-  attach_session (self);
-  if (g_variant_get_boolean (state))
-    {
-      GInetAddress *address = g_inet_address_new_from_string (sip);
-      /* Loopback traffic is on lo; anything else may be on any interface. */
-      gboolean loopback = address == NULL || g_inet_address_get_is_loopback (address);
-
-      g_clear_object (&address);
-      gtk_revealer_set_reveal_child (self->notice_revealer, FALSE);
-      hb_capture_session_start (self->session, loopback ? "lo" : "any");
-    }
-  else
-    hb_capture_session_stop (self->session);
-  on_session_state (self->session, NULL, self);
-}
-
-/* ---------------------------------------------------------------------- */
-/* Capture files                                                           */
-
-static void
-on_conversation_chosen (GtkDropDown      *dropdown,
-                        GParamSpec       *pspec,
-                        HbTimelineWindow *self)
-{
-  GPtrArray *conversations;
-  guint i = gtk_drop_down_get_selected (dropdown);
-
-  if (self->file == NULL)
-    return;
-  conversations = hb_capture_file_get_conversations (self->file);
-  /* Chosen: "choose one above" has been done (other notices stay). */
-  if (pspec != NULL && self->notice_is_choice)
-    gtk_revealer_set_reveal_child (self->notice_revealer, FALSE);
-  if (i < conversations->len)
-    {
-      HbConversation *c = conversations->pdata[i];
-      g_autofree char *client = hb_format_endpoint (hb_conversation_get_client_address (c),
-                                                    hb_conversation_get_client_port (c));
-      g_autofree char *server = hb_format_endpoint (hb_conversation_get_server_address (c),
-                                                    hb_conversation_get_server_port (c));
-
-      hb_ladder_set_labels (self->ladder, client, server);
-      show_conversation (self, c, hb_capture_file_get_linktype (self->file),
-                         hb_capture_file_get_start_time (self->file));
-      /* A file is read from its start, as the table shows it. */
-      self->follow_end = FALSE;
-      gtk_adjustment_set_value (gtk_scrolled_window_get_vadjustment (self->ladder_scroller), 0);
-    }
-}
-
-/* A file is read with the lab's heartbeat and ack of the preferences,
- * those the server and client windows use. */
-static void
-use_lab_settings (HbTimelineWindow *self)
-{
-  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
-  g_autofree char *heartbeat_text = g_settings_get_string (settings, "lab-heartbeat");
-  g_autofree char *ack_text = g_settings_get_string (settings, "lab-ack");
-  g_autofree char *encoding = g_settings_get_string (settings, "encoding");
-  gboolean hex = g_settings_get_boolean (settings, "lab-patterns-hex");
-  g_autoptr(GBytes) heartbeat = NULL;
-  g_autoptr(GBytes) ack = NULL;
-
-  /* A setting that is not a valid pattern falls back to the default. */
-  heartbeat = hb_lab_pattern_new (hex ? NULL : heartbeat_text, hex ? heartbeat_text : NULL,
-                                  HB_LAB_DEFAULT_HEARTBEAT, "lab-heartbeat", NULL);
-  ack = hb_lab_pattern_new (hex ? NULL : ack_text, hex ? ack_text : NULL, HB_LAB_DEFAULT_ACK, "lab-ack", NULL);
-  if (!hb_encoding_from_string (encoding, &self->encoding))
-    self->encoding = HB_ENCODING_UTF8;
-  hb_capture_file_set_lab_patterns (self->file, heartbeat, ack);
-}
-
-/* The file has been read (hb_capture_loader_load ()): its connections
- * are offered, the first shown, and what went wrong said. */
-static void
-on_file_loaded (HbCaptureLoader  *loader,
-                const GError     *error,
-                HbTimelineWindow *self)
-{
-  const char *name = self->file_name;
-  g_autoptr(GtkStringList) names = gtk_string_list_new (NULL);
-  GPtrArray *conversations, *notes;
-  gboolean loaded = error == NULL;
-
-  gtk_label_set_text (self->tcp_label, _("A capture file: the kernel has no state to show for it."));
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      g_autofree char *text = g_strdup_printf (_("Reading %s was cancelled: nothing is shown."), name);
-
-      show_notice (self, text, FALSE);
-      hb_ladder_set_empty_text (self->ladder, _("No TCP connection to show."));
-      gtk_label_set_text (self->explanation_label, "");
-      update_status (self);
-      return;
-    }
-
-  conversations = hb_capture_file_get_conversations (self->file);
-  notes = hb_capture_file_get_notes (self->file);
-  self->n_notes = notes->len;
-  for (guint i = 0; i < conversations->len; i++)
-    {
-      HbConversation *c = conversations->pdata[i];
-      g_autofree char *what = hb_conversation_describe (c);
-      guint n = hb_conversation_get_n_packets (c);
-      g_autofree char *item = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s (%u packet)", "%s (%u packets)", n),
-                                               what, n);
-
-      gtk_string_list_append (names, item);
-    }
-  gtk_drop_down_set_model (self->conversation_dropdown, G_LIST_MODEL (names));
-  gtk_widget_set_visible (GTK_WIDGET (self->conversation_dropdown), conversations->len > 0);
-
-  if (conversations->len > 0)
-    {
-      gtk_drop_down_set_selected (self->conversation_dropdown, 0);
-      on_conversation_chosen (self->conversation_dropdown, NULL, self);
-    }
-
-  if (error != NULL && !loaded && conversations->len == 0)
-    {
-      g_autofree char *text = g_strdup_printf (_("Could not open %s: %s"), name, error->message);
-
-      show_notice (self, text, TRUE);
-    }
-  else if (g_error_matches (error, HB_CAPTURE_FILE_ERROR, HB_CAPTURE_FILE_ERROR_TRUNCATED))
-    {
-      /* The core's message names the whole path and quotes libpcap in
-       * English: the window says where it broke off, in the reader's words. */
-      guint n = hb_capture_file_get_n_frames (self->file);
-      g_autofree char *text =
-        g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                      "%s is cut short or damaged after %u frame: the packets read before the "
-                                      "damage are shown.",
-                                      "%s is cut short or damaged after %u frames: the packets read before the "
-                                      "damage are shown.", n),
-                         name, n);
-
-      show_notice (self, text, TRUE);
-    }
-  else if (error != NULL)
-    {
-      g_autofree char *text = g_strdup_printf (_("%s is damaged: %s. The packets read before the damage are shown."),
-                                               name, error->message);
-
-      show_notice (self, text, TRUE);
-    }
-  else if (conversations->len == 0)
-    {
-      g_autofree char *text = g_strdup_printf (_("%s holds no TCP packets."), name);
-
-      show_notice (self, text, FALSE);
-    }
-  else if (notes->len > 0)
-    {
-      g_autofree char *text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                                            "%u frame was skipped or looks odd; the first: %s",
-                                                            "%u frames were skipped or look odd; the first: %s",
-                                                            notes->len),
-                                               notes->len, (const char *) notes->pdata[0]);
-
-      show_notice (self, text, FALSE);
-    }
-  else if (conversations->len > 1)
-    {
-      g_autofree char *text =
-        self->captured_port != 0
-          ? g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                          "The capture holds %u TCP connection; choose one above.",
-                                          "The capture holds %u TCP connections; choose one above.",
-                                          conversations->len),
-                             conversations->len)
-          : g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                          "The file holds %u TCP connection; choose one above.",
-                                          "The file holds %u TCP connections; choose one above.",
-                                          conversations->len),
-                             conversations->len);
-
-      show_notice (self, text, FALSE);
-      self->notice_is_choice = TRUE;
-    }
-  if (conversations->len == 0)
-    {
-      /* Nothing will come: no promise of segments, no lesson on them. */
-      hb_ladder_set_empty_text (self->ladder, _("No TCP connection to show."));
-      gtk_label_set_text (self->explanation_label, "");
-    }
-  update_status (self);
-}
-
-/* The chosen connection's rows are all there, or as many as came before
- * Cancel. */
-static void
-on_file_filled (HbCaptureLoader  *loader,
-                gboolean          complete,
-                HbTimelineWindow *self)
-{
-  GListModel *model = G_LIST_MODEL (self->segments);
-
-  if (!complete && self->conversation != NULL)
-    {
-      guint total = hb_conversation_get_n_packets (self->conversation);
-      g_autofree char *text =
-        g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Stopped: %u of %u packet is shown.",
-                                      "Stopped: %u of %u packets are shown.", total),
-                         g_list_model_get_n_items (model) - self->n_note_rows, total);
-
-      show_notice (self, text, FALSE);
-    }
-  update_status (self);
-}
-
-/* Reads @file in a worker thread; the window answers meanwhile, with a
- * progress bar and a Cancel button in its status line. */
-static void
-load_file (HbTimelineWindow *self,
-           GFile            *file)
-{
-  g_autofree char *path = g_file_get_path (file);
-  g_autofree char *title = NULL;
-
-  self->file = hb_capture_file_new ();
-  self->file_name = g_file_get_basename (file);
-  use_lab_settings (self);
-  hb_capture_file_set_server_port (self->file, self->captured_port);
-
-  title = g_strdup_printf (_("Timeline: %s"), self->file_name);
-  gtk_window_set_title (GTK_WINDOW (self), title);
-
-  g_signal_connect (self->loader, "loaded", G_CALLBACK (on_file_loaded), self);
-  g_signal_connect (self->loader, "filled", G_CALLBACK (on_file_filled), self);
-  if (path == NULL)
-    {
-      g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                                                     _("Only local files can be opened"));
-
-      on_file_loaded (self->loader, error, self);
-      return;
-    }
-  hb_ladder_set_empty_text (self->ladder, _("Reading the capture file…"));
-  gtk_label_set_text (self->status_label, "");
-  hb_capture_loader_load (self->loader, self->file, path, self->file_name);
-}
-
-static void
-on_open_response (GtkNativeDialog *dialog,
-                  int              response,
-                  gpointer         user_data)
-{
-  GtkApplication *application = user_data;
-
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-
-      gtk_window_present (GTK_WINDOW (hb_timeline_window_new_for_file (application, file)));
-    }
-  gtk_native_dialog_destroy (dialog);
-  g_object_unref (dialog);
-  g_object_unref (application);
-}
-
-void
-hb_timeline_window_choose_capture_file (GtkWindow *parent)
-{
-  GtkFileChooserNative *dialog;
-  g_autoptr(GtkFileFilter) captures = gtk_file_filter_new ();
-  g_autoptr(GtkFileFilter) all = gtk_file_filter_new ();
-
-  g_return_if_fail (GTK_IS_WINDOW (parent));
-
-  dialog = gtk_file_chooser_native_new (_("Open Capture File"), parent, GTK_FILE_CHOOSER_ACTION_OPEN,
-                                        _("_Open"), _("_Cancel"));
-  gtk_file_filter_set_name (captures, _("Packet captures (pcap, pcapng)"));
-  gtk_file_filter_add_mime_type (captures, "application/vnd.tcpdump.pcap");
-  gtk_file_filter_add_mime_type (captures, "application/x-pcapng");
-  gtk_file_filter_add_suffix (captures, "pcap");
-  gtk_file_filter_add_suffix (captures, "pcapng");
-  gtk_file_filter_add_suffix (captures, "cap");
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), captures);
-  gtk_file_filter_set_name (all, _("All files"));
-  gtk_file_filter_add_pattern (all, "*");
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), all);
-  g_signal_connect (dialog, "response", G_CALLBACK (on_open_response),
-                    g_object_ref (gtk_window_get_application (parent)));
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
-}
-
-/* ---------------------------------------------------------------------- */
-/* Saving and exporting                                                    */
-
-gboolean
-hb_timeline_window_save_packets (HbTimelineWindow  *self,
-                                 const char        *path,
-                                 GError           **error)
-{
-  g_return_val_if_fail (HB_IS_TIMELINE_WINDOW (self), FALSE);
-
-  if (self->conversation == NULL)
-    {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-                           _("There are no captured packets to save: start a capture first."));
-      return FALSE;
-    }
-  return hb_capture_writer_save_packets (path, self->linktype, hb_conversation_get_packets (self->conversation),
-                                         error);
-}
-
-/* A file chooser belongs to its window: closing the window closes it. */
-static void
-own_dialog (HbTimelineWindow *self,
-            GtkFileChooserNative *dialog)
-{
-  if (self->dialog != NULL)
-    {
-      gtk_native_dialog_destroy (self->dialog);
-      g_clear_object (&self->dialog);
-    }
-  self->dialog = GTK_NATIVE_DIALOG (dialog);
-}
-
-static gboolean
-dialog_done (HbTimelineWindow *self,
-             GtkNativeDialog  *dialog)
-{
-  gboolean mine = self->dialog == dialog;
-
-  gtk_native_dialog_destroy (dialog);
-  if (mine)
-    g_clear_object (&self->dialog);
-  return mine;
-}
-
-static void
-save_response (GtkNativeDialog *dialog, int response, gpointer user_data)
-{
-  HbTimelineWindow *self = user_data;
-  g_autoptr(GFile) file = response == GTK_RESPONSE_ACCEPT ? gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog)) : NULL;
-
-  if (!dialog_done (self, dialog))
-    return;
-  if (file != NULL)
-    {
-      g_autofree char *path = g_file_get_path (file);
-      g_autoptr(GError) error = NULL;
-
-      if (!hb_timeline_window_save_packets (self, path, &error))
-        show_notice (self, error->message, TRUE);
-    }
-}
-
-static void
-save_packets_action (GtkWidget *widget, const char *action_name, GVariant *param)
-{
-  HbTimelineWindow *self = HB_TIMELINE_WINDOW (widget);
-  GtkFileChooserNative *dialog;
-
-  dialog = gtk_file_chooser_native_new (_("Save Packets"), GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_SAVE,
-                                        _("_Save"), _("_Cancel"));
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), "heartbeat.pcap");
-  own_dialog (self, dialog);
-  g_signal_connect (dialog, "response", G_CALLBACK (save_response), self);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
-}
-
-static void
-zoom_action (GtkWidget *widget, const char *action_name, GVariant *param)
-{
-  HbTimelineWindow *self = HB_TIMELINE_WINDOW (widget);
-  double factor = g_variant_get_int32 (param) > 0 ? 1.25 : 0.8;
-
-  hb_ladder_set_zoom (self->ladder, hb_ladder_get_zoom (self->ladder) * factor);
-}
-
-static void
-dismiss_notice_action (GtkWidget *widget, const char *action_name, GVariant *param)
-{
-  gtk_revealer_set_reveal_child (HB_TIMELINE_WINDOW (widget)->notice_revealer, FALSE);
-}
-
-static void
-export_response (GtkNativeDialog *dialog, int response, gpointer user_data)
-{
-  HbTimelineWindow *self = user_data;
-  g_autoptr(GFile) file = response == GTK_RESPONSE_ACCEPT ? gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog)) : NULL;
-
-  if (!dialog_done (self, dialog))
-    return;
-  if (file != NULL)
-    {
-      g_autofree char *path = g_file_get_path (file);
-      g_autoptr(GError) error = NULL;
-
-      if (!hb_ladder_export (self->ladder, path, &error))
-        show_notice (self, error->message, TRUE);
-    }
-}
-
-static void
-export_action (GtkWidget *widget, const char *action_name, GVariant *param)
-{
-  HbTimelineWindow *self = HB_TIMELINE_WINDOW (widget);
-  gboolean svg = g_strcmp0 (g_variant_get_string (param, NULL), "svg") == 0;
-  GtkFileChooserNative *dialog;
-
-  dialog = gtk_file_chooser_native_new (_("Export Ladder"), GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_SAVE,
-                                        _("_Export"), _("_Cancel"));
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), svg ? "ladder.svg" : "ladder.png");
-  own_dialog (self, dialog);
-  g_signal_connect (dialog, "response", G_CALLBACK (export_response), self);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
-}
-
-/* The text label on a page of the notebook, if the page is one. */
-static GtkLabel *
-page_label (HbTimelineWindow *self,
-            GtkWidget        *page)
-{
-  if (gtk_widget_is_ancestor (GTK_WIDGET (self->explanation_label), page))
-    return self->explanation_label;
-  if (gtk_widget_is_ancestor (GTK_WIDGET (self->tcp_label), page))
-    return self->tcp_label;
-  return NULL;
-}
-
-/* Opening a page when the focus is in the notebook moves the focus into
- * the page, and a selectable label that gets it selects all its text
- * (GTK 4.8 has no per-label select-on-focus), even when the notebook then
- * keeps the focus itself: it reads as if something had been done to the
- * text. The page opens with the selection it had. */
-static void
-on_page_switching (GtkNotebook      *notebook,
-                   GtkWidget        *page,
-                   guint             page_num,
-                   HbTimelineWindow *self)
-{
-  GtkLabel *label = page_label (self, page);
-
-  self->page_had_selection = label != NULL &&
-                             gtk_label_get_selection_bounds (label, &self->page_selection[0],
-                                                             &self->page_selection[1]);
-}
-
-static void
-on_page_switched (GtkNotebook      *notebook,
-                  GtkWidget        *page,
-                  guint             page_num,
-                  HbTimelineWindow *self)
-{
-  GtkLabel *label = page_label (self, page);
-
-  if (label == NULL)
-    return;
-  if (self->page_had_selection)
-    gtk_label_select_region (label, self->page_selection[0], self->page_selection[1]);
-  else if (gtk_label_get_selection_bounds (label, NULL, NULL))
-    gtk_label_select_region (label, 0, 0);
-}
-
-/* ---------------------------------------------------------------------- */
 /* GObject                                                                 */
 
 static void
@@ -1381,9 +343,7 @@ hb_timeline_window_dispose (GObject *object)
 {
   HbTimelineWindow *self = HB_TIMELINE_WINDOW (object);
 
-  following_windows = g_list_remove (following_windows, self);
-  if (self->timeline != NULL)
-    g_clear_signal_handler (&self->record_handler, self->timeline);
+  _hb_timeline_window_unfollow_record (self);
   g_clear_object (&self->client);
   g_clear_handle_id (&self->tcp_timer, g_source_remove);
   g_clear_handle_id (&self->fast_timer, g_source_remove);
@@ -1466,39 +426,19 @@ hb_timeline_window_class_init (HbTimelineWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HbTimelineWindow, status_label);
   gtk_widget_class_bind_template_child (widget_class, HbTimelineWindow, loader);
 
-  gtk_widget_class_install_action (widget_class, "win.zoom", "i", zoom_action);
-  gtk_widget_class_install_action (widget_class, "win.export-ladder", "s", export_action);
-  gtk_widget_class_install_action (widget_class, "win.save-packets", NULL, save_packets_action);
-  gtk_widget_class_install_action (widget_class, "win.dismiss-notice", NULL, dismiss_notice_action);
-  gtk_widget_class_install_action (widget_class, "win.open-newer", NULL, open_newer_action);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_plus, GDK_CONTROL_MASK, "win.zoom", "i", 1);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_equal, GDK_CONTROL_MASK, "win.zoom", "i", 1);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_minus, GDK_CONTROL_MASK, "win.zoom", "i", -1);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK, "win.save-packets", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_e, GDK_CONTROL_MASK, "win.capture", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_w, GDK_CONTROL_MASK, "window.close", NULL);
+  _hb_timeline_window_actions_class_init (widget_class);
 }
 
 static void
 hb_timeline_window_init (HbTimelineWindow *self)
 {
-  static const GActionEntry entries[] = {
-    { .name = "capture", .state = "false", .change_state = capture_action },
-    { .name = "ladder-numbers", .parameter_type = "s", .state = "'symbolic'", .change_state = numbers_action },
-    { .name = "ladder-numbers-everywhere", .activate = toggle_action, .state = "false",
-      .change_state = numbers_action },
-  };
-
   gtk_widget_init_template (GTK_WIDGET (self));
   /* Keys go to the ladder first; a selectable label given the focus
    * would open with all its text selected. */
   gtk_window_set_focus (GTK_WINDOW (self), GTK_WIDGET (self->ladder));
   hb_load_style ();
 
-  g_action_map_add_action_entries (G_ACTION_MAP (self), entries, G_N_ELEMENTS (entries), self);
-  /* Only a live connection can be captured. */
-  g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self), "capture")), FALSE);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.save-packets", FALSE);
+  _hb_timeline_window_actions_init (self);
 
   self->linktype = -1;
   self->segments = g_list_store_new (HB_TYPE_SEGMENT);
@@ -1517,7 +457,7 @@ hb_timeline_window_init (HbTimelineWindow *self)
   add_column (self, _("Phase"), COL_PHASE, 96);
   gtk_column_view_set_model (self->table, GTK_SELECTION_MODEL (self->selection));
   hb_ladder_set_model (self->ladder, G_LIST_MODEL (self->segments));
-  apply_numbers (self);
+  _hb_timeline_window_apply_numbers (self);
   hb_ladder_set_vadjustment (self->ladder, gtk_scrolled_window_get_vadjustment (self->ladder_scroller));
   /* The ladder is the viewport's one child and taller than it: bringing
    * the focused child into view would jump to its top on every first
@@ -1533,13 +473,14 @@ hb_timeline_window_init (HbTimelineWindow *self)
   g_signal_connect (self->ladder, "notify::selected", G_CALLBACK (on_ladder_selected), self);
   g_signal_connect (self->selection, "notify::selected", G_CALLBACK (on_table_selected), self);
   g_signal_connect_after (self->segments, "items-changed", G_CALLBACK (on_segments_changed), self);
-  g_signal_connect (self->conversation_dropdown, "notify::selected", G_CALLBACK (on_conversation_chosen), self);
-  g_signal_connect (self->notebook, "switch-page", G_CALLBACK (on_page_switching), self);
-  g_signal_connect_after (self->notebook, "switch-page", G_CALLBACK (on_page_switched), self);
+  g_signal_connect (self->conversation_dropdown, "notify::selected",
+                    G_CALLBACK (_hb_timeline_window_on_conversation_chosen), self);
+  g_signal_connect (self->notebook, "switch-page", G_CALLBACK (_hb_timeline_window_on_page_switching), self);
+  g_signal_connect_after (self->notebook, "switch-page", G_CALLBACK (_hb_timeline_window_on_page_switched), self);
 
   gtk_application_window_set_show_menubar (GTK_APPLICATION_WINDOW (self), FALSE);
   gtk_label_set_text (self->explanation_label, hb_phase_explanation (HB_TCP_PHASE_HANDSHAKE));
-  update_status (self);
+  _hb_timeline_window_update_status (self);
 }
 
 HbTimelineWindow *
@@ -1562,10 +503,10 @@ hb_timeline_window_new (GtkApplication *application,
   self->socket = socket ? g_object_ref (socket) : NULL;
   self->client_label = g_strdup (client_label);
   self->server_label = g_strdup (server_label);
-  remember_addresses (self);
+  _hb_timeline_window_remember_addresses (self);
   /* Two connections of one client differ by its port: the title says it,
    * unless the label does already. */
-  if (endpoints (self, &cip, &cport, &sip, &sport))
+  if (_hb_timeline_window_endpoints (self, &cip, &cport, &sip, &sport))
     client_end = hb_format_endpoint (cip, cport);
   if (client_end != NULL && strstr (client_label, client_end) == NULL)
     {
@@ -1580,9 +521,9 @@ hb_timeline_window_new (GtkApplication *application,
   self->origin_mono = hb_segments_follow_timeline (self->segments, timeline, client_side, client_label, server_label);
   if (self->origin_mono == 0)
     self->origin_mono = g_get_monotonic_time ();
-  follow_record (self);
-  update_tcp (self);
-  self->tcp_timer = g_timeout_add_seconds (1, update_tcp, self);
+  _hb_timeline_window_follow_record (self);
+  _hb_timeline_window_update_tcp (self);
+  self->tcp_timer = g_timeout_add_seconds (1, _hb_timeline_window_update_tcp, self);
 
   if (self->local_ip != NULL)
     {
@@ -1593,63 +534,11 @@ hb_timeline_window_new (GtkApplication *application,
       /* A capture of this server's port already runs: join it. */
       running = hb_capture_session_get_for_port (sport);
       if (hb_capture_session_is_active (running) || hb_capture_session_get_conversations (running)->len > 0)
-        attach_session (self);
+        _hb_timeline_window_attach_session (self);
       g_object_unref (running);
     }
-  update_status (self);
+  _hb_timeline_window_update_status (self);
   return self;
-}
-
-/**
- * hb_timeline_window_open:
- *
- * Presents the window already showing the connection of @timeline on
- * @socket, or a new one (hb_timeline_window_new()): one window per
- * connection.
- */
-HbTimelineWindow *
-hb_timeline_window_open (GtkApplication *application,
-                         HbTimeline     *timeline,
-                         gboolean        client_side,
-                         GSocket        *socket,
-                         const char     *client_label,
-                         const char     *server_label)
-{
-  HbTimelineWindow *win = NULL;
-
-  for (GList *l = following_windows; l != NULL && win == NULL; l = l->next)
-    {
-      HbTimelineWindow *other = l->data;
-
-      if (other->timeline == timeline && other->socket == socket && !other->superseded)
-        win = other;
-    }
-  if (win == NULL)
-    win = hb_timeline_window_new (application, timeline, client_side, socket, client_label, server_label);
-  gtk_window_present (GTK_WINDOW (win));
-  return win;
-}
-
-/**
- * hb_timeline_window_open_for_client:
- *
- * hb_timeline_window_open() for @client's own record and its connection
- * now. When the client connects again, the window says so and offers to
- * open the new connection's timeline.
- */
-HbTimelineWindow *
-hb_timeline_window_open_for_client (GtkApplication *application,
-                                    HbClient       *client,
-                                    const char     *client_label,
-                                    const char     *server_label)
-{
-  HbTimelineWindow *win = hb_timeline_window_open (application, hb_client_get_timeline (client), TRUE,
-                                                   hb_client_get_socket (client), client_label, server_label);
-
-  g_set_object (&win->client, client);
-  if (win->superseded)
-    offer_newer (win);
-  return win;
 }
 
 HbTimelineWindow *
@@ -1659,7 +548,7 @@ hb_timeline_window_new_for_file (GtkApplication *application,
   HbTimelineWindow *self = g_object_new (HB_TYPE_TIMELINE_WINDOW, "application", application, NULL);
 
   gtk_widget_set_visible (GTK_WIDGET (self->capture_button), FALSE);
-  load_file (self, file);
+  _hb_timeline_window_load_file (self, file);
   return self;
 }
 
@@ -1682,7 +571,7 @@ hb_timeline_window_new_for_live_capture (GtkApplication *application,
 
   gtk_widget_set_visible (GTK_WIDGET (self->capture_button), FALSE);
   self->captured_port = server_port;
-  load_file (self, file);
+  _hb_timeline_window_load_file (self, file);
   return self;
 }
 
