@@ -78,7 +78,7 @@ fi
 if [ ! -f "$builddir/build.ninja" ]; then
   meson setup "$builddir" "$top" -Dgui=true -Dbenchmarks=true >/dev/null
 else
-  meson configure "$builddir" -Dbenchmarks=true >/dev/null
+  meson setup --reconfigure "$builddir" "$top" -Dbenchmarks=true >/dev/null
 fi
 ninja -C "$builddir" bench/hb-gui-bench bench/hb-load data/gschemas.compiled >/dev/null
 

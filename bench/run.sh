@@ -28,7 +28,7 @@ command -v ncat >/dev/null || echo "run.sh: ncat missing (apt-get install ncat):
 if [ ! -f "$builddir/build.ninja" ]; then
   meson setup "$builddir" "$top" --buildtype=release -Dbenchmarks=true >/dev/null
 else
-  meson configure "$builddir" -Dbenchmarks=true >/dev/null
+  meson setup --reconfigure "$builddir" "$top" -Dbenchmarks=true >/dev/null
 fi
 ninja -C "$builddir" bench/hb-load bench/hb-epoll-relay bench/hb-core-server src/cli/heartbeat-lab-cli >/dev/null
 

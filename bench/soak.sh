@@ -21,7 +21,7 @@ done
 if [ ! -f "$builddir/build.ninja" ]; then
   meson setup "$builddir" "$top" --buildtype=release -Dbenchmarks=true >/dev/null
 else
-  meson configure "$builddir" -Dbenchmarks=true >/dev/null
+  meson setup --reconfigure "$builddir" "$top" -Dbenchmarks=true >/dev/null
 fi
 ninja -C "$builddir" bench/hb-load src/cli/heartbeat-lab-cli >/dev/null
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
