@@ -85,20 +85,26 @@ log_shows (HbServerWindow *win,
 }
 
 static HbServerWindow *
-open_window (void)
+open_window_with_timeout (guint timeout_ms)
 {
   g_autoptr(GSettings) settings = g_settings_new (APP_ID);
   HbServerWindow *win;
 
-  /* The students' programs answer at once; the window's own loop may be
-   * slow (software rendering), so the timeout is generous. */
   g_settings_set_uint (settings, "interval-ms", 300);
-  g_settings_set_uint (settings, "timeout-ms", 3000);
+  g_settings_set_uint (settings, "timeout-ms", timeout_ms);
   g_settings_set_uint (settings, "port", 0);
   win = hb_server_window_new (NULL);
   gtk_window_present (GTK_WINDOW (win));
   hb_assert_eventually (gtk_widget_get_mapped (GTK_WIDGET (win)));
   return win;
+}
+
+/* The students' programs answer at once; the window's own loop may be
+ * slow (software rendering), so the timeout is generous. */
+static HbServerWindow *
+open_window (void)
+{
+  return open_window_with_timeout (3000);
 }
 
 static void
@@ -531,21 +537,13 @@ stall_once (GtkWidget     *widget,
 static void
 test_slow_frame_cuts_nobody (void)
 {
-  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
-  HbServerWindow *win;
-  HbServer *server;
+  HbServerWindow *win = open_window_with_timeout (1000);
+  HbServer *server = hb_server_window_get_server (win);
   HbTestProc *class[3];
   guint64 pongs[3];
   gboolean stalled = FALSE;
   guint port;
 
-  g_settings_set_uint (settings, "interval-ms", 300);
-  g_settings_set_uint (settings, "timeout-ms", 1000);
-  g_settings_set_uint (settings, "port", 0);
-  win = hb_server_window_new (NULL);
-  gtk_window_present (GTK_WINDOW (win));
-  hb_assert_eventually (gtk_widget_get_mapped (GTK_WIDGET (win)));
-  server = hb_server_window_get_server (win);
   port = listen_in (win, HB_PROTOCOL_LAB);
   for (guint i = 0; i < G_N_ELEMENTS (class); i++)
     class[i] = student ("good", port);

@@ -139,7 +139,7 @@ owes_answer (HbChecks *c)
   HbConnection *conn = c->conn;
 
   return c->n_waiting > 0 ||
-         (conn != NULL && conn->ping_seq > MAX (conn->answered_seq, conn->missed_seq));
+         (conn != NULL && conn->ping_seq > _hb_connection_settled_seq (conn));
 }
 
 static gint64

@@ -124,4 +124,11 @@ void          _hb_connection_read_now (HbConnection *self);
 /* Announces the traffic counters that changed since the last call. */
 void          _hb_connection_notify_counters (HbConnection *self);
 
+/* The newest heartbeat that is settled: answered, or counted missed. */
+static inline guint64
+_hb_connection_settled_seq (HbConnection *self)
+{
+  return MAX (self->answered_seq, self->missed_seq);
+}
+
 G_END_DECLS

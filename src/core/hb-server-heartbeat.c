@@ -124,7 +124,7 @@ missed_at (HbServer     *self,
            HbConnection *conn,
            guint64      *seq_out)
 {
-  guint64 seq = MAX (conn->answered_seq, conn->missed_seq) + 1;
+  guint64 seq = _hb_connection_settled_seq (conn) + 1;
   HbPingRecord *rec;
 
   if (seq > conn->ping_seq)
@@ -149,7 +149,7 @@ count_missed (HbServer     *self,
   while (missed_at (self, conn, &seq) <= now)
     {
       /* Those past the ring, too, at once. */
-      conn->missed += (guint) MIN (seq - MAX (conn->answered_seq, conn->missed_seq), G_MAXUINT - conn->missed);
+      conn->missed += (guint) MIN (seq - _hb_connection_settled_seq (conn), G_MAXUINT - conn->missed);
       conn->missed_seq = seq;
     }
   if (conn->missed != before)
@@ -415,9 +415,9 @@ _hb_server_handle_pong (HbServer     *self,
 
   /* Those before @seq still waiting will never be answered (the lab's
    * ack answers the newest): missed, now. */
-  if (seq > MAX (conn->answered_seq, conn->missed_seq) + 1)
+  if (seq > _hb_connection_settled_seq (conn) + 1)
     {
-      conn->missed += (guint) MIN (seq - 1 - MAX (conn->answered_seq, conn->missed_seq),
+      conn->missed += (guint) MIN (seq - 1 - _hb_connection_settled_seq (conn),
                                    G_MAXUINT - conn->missed);
       conn->missed_seq = seq - 1;
       _hb_connection_notify (conn, HB_CONNECTION_PROP_MISSED);

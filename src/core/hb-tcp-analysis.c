@@ -66,9 +66,8 @@ hb_tcp_analysis_syn_again (HbTcpAnalysis *self,
 static gint64
 time_ns (const HbPacket *packet)
 {
-  gint64 us = CLAMP (packet->time_us, -HB_PACKET_TIME_US_MAX, HB_PACKET_TIME_US_MAX);
-
-  return us * 1000 + packet->time_ns_rem;
+  /* Within ±HB_PACKET_TIME_US_MAX, as every reader keeps it: fits. */
+  return packet->time_us * 1000 + packet->time_ns_rem;
 }
 
 /* tcp_analyze_sequence_number(): the labels of @packet. */
