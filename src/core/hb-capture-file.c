@@ -133,14 +133,8 @@ hb_capture_file_set_lab_patterns (HbCaptureFile *self,
 {
   g_return_if_fail (HB_IS_CAPTURE_FILE (self));
 
-  if (heartbeat != NULL)
-    g_bytes_ref (heartbeat);
-  if (ack != NULL)
-    g_bytes_ref (ack);
-  g_clear_pointer (&self->heartbeat, g_bytes_unref);
-  g_clear_pointer (&self->ack, g_bytes_unref);
-  self->heartbeat = heartbeat;
-  self->ack = ack;
+  hb_bytes_set (&self->heartbeat, heartbeat);
+  hb_bytes_set (&self->ack, ack);
 }
 
 static void

@@ -121,6 +121,16 @@ hb_encoding_from_string (const char *str,
 /* ---------------------------------------------------------------------- */
 /* Bytes and text                                                          */
 
+void
+hb_bytes_set (GBytes **slot,
+              GBytes  *bytes)
+{
+  if (bytes != NULL)
+    g_bytes_ref (bytes);
+  g_clear_pointer (slot, g_bytes_unref);
+  *slot = bytes;
+}
+
 GBytes *
 hb_bytes_from_hex (const char  *hex,
                    GError     **error)

@@ -64,6 +64,10 @@ gboolean    hb_encoding_from_string   (const char   *str,
  * character. */
 GBytes     *hb_bytes_from_hex         (const char   *hex,
                                        GError      **error);
+/* Makes *@slot hold a reference to @bytes (NULL allowed), dropping the
+ * one it held. */
+void        hb_bytes_set              (GBytes      **slot,
+                                       GBytes       *bytes);
 /* A heartbeat or ack given as text or hex: checks it is 1 to
  * HB_LAB_MAX_PATTERN bytes. @what names it in the error ("the heartbeat
  * text"). Exactly one of @text and @hex may be non-NULL; both NULL gives

@@ -520,14 +520,8 @@ hb_timeline_set_patterns (HbTimeline *self,
                           HbEncoding  encoding)
 {
   g_return_if_fail (HB_IS_TIMELINE (self));
-  if (heartbeat != NULL)
-    g_bytes_ref (heartbeat);
-  if (ack != NULL)
-    g_bytes_ref (ack);
-  g_clear_pointer (&self->heartbeat, g_bytes_unref);
-  g_clear_pointer (&self->ack, g_bytes_unref);
-  self->heartbeat = heartbeat;
-  self->ack = ack;
+  hb_bytes_set (&self->heartbeat, heartbeat);
+  hb_bytes_set (&self->ack, ack);
   self->encoding = encoding;
 }
 

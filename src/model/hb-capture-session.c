@@ -475,14 +475,8 @@ hb_capture_session_set_lab_patterns (HbCaptureSession *self,
 {
   g_return_if_fail (HB_IS_CAPTURE_SESSION (self));
 
-  if (heartbeat != NULL)
-    g_bytes_ref (heartbeat);
-  if (ack != NULL)
-    g_bytes_ref (ack);
-  g_clear_pointer (&self->heartbeat, g_bytes_unref);
-  g_clear_pointer (&self->ack, g_bytes_unref);
-  self->heartbeat = heartbeat;
-  self->ack = ack;
+  hb_bytes_set (&self->heartbeat, heartbeat);
+  hb_bytes_set (&self->ack, ack);
   /* The connections already seen speak them too. */
   for (guint i = 0; i < self->conversations->len; i++)
     hb_conversation_set_lab_patterns (self->conversations->pdata[i], heartbeat, ack);
