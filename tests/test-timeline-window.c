@@ -14,7 +14,7 @@
 #include "heartbeat-lab.h"
 #include "hb-capture-session.h"
 #include "hb-ladder.h"
-#include "hb-segment.h"
+#include "hb-segment-model.h"
 #include "hb-server-window.h"
 #include "hb-timeline-window.h"
 #include "hb-test-gui.h"
@@ -206,7 +206,7 @@ test_capture_file (void)
   {
     g_autoptr(HbSegment) rst = hb_segment_new (1000000, TRUE, HB_TCP_PHASE_TEARDOWN, "RST");
 
-    hb_segments_append (G_LIST_STORE (segments), rst);
+    hb_segment_model_append (HB_SEGMENT_MODEL (segments), rst);
     select_row (win, g_list_model_get_n_items (segments) - 1);
     g_assert_true (g_str_has_prefix (gtk_label_get_text (CHILD (win, "explanation_label")), "Reset (RST)."));
     select_row (win, g_list_model_get_n_items (segments) - 2);
@@ -223,7 +223,7 @@ test_capture_file (void)
                                                g_list_model_get_n_items (segments));   /* with the RST row */
 
     g_assert_cmpstr (gtk_label_get_text (CHILD (win, "status_label")), ==, status);
-    hb_segments_append (G_LIST_STORE (segments), note);
+    hb_segment_model_append (HB_SEGMENT_MODEL (segments), note);
     g_assert_cmpstr (gtk_label_get_text (CHILD (win, "status_label")), ==, status);
     select_row (win, g_list_model_get_n_items (segments) - 1);
     shown = text_of (CHILD (win, "details_view"));
@@ -755,7 +755,7 @@ test_bounded (void)
   g_autofree char *path = write_two_conversations (dir);
   g_autoptr(GFile) file = g_file_new_for_path (path);
   HbTimelineWindow *win = open_file (file);
-  GListStore *store = G_LIST_STORE (hb_timeline_window_get_segments (win));
+  HbSegmentModel *store = HB_SEGMENT_MODEL (hb_timeline_window_get_segments (win));
   GtkSelectionModel *table = gtk_column_view_get_model (CHILD (win, "table"));
   guint total = HB_SEGMENTS_MAX + HB_SEGMENTS_MAX / 2;
   guint start = g_list_model_get_n_items (G_LIST_MODEL (store));
@@ -767,7 +767,7 @@ test_bounded (void)
     {
       g_autoptr(HbSegment) seg = hb_segment_new (i, i % 2, HB_TCP_PHASE_HEARTBEAT, "PING");
 
-      hb_segments_append (store, seg);
+      hb_segment_model_append (store, seg);
       if (i == HB_SEGMENTS_MAX - 1)
         select_row (win, i);
     }
@@ -850,7 +850,7 @@ test_keyboard (void)
   g_autofree char *path = write_two_conversations (dir);
   g_autoptr(GFile) file = g_file_new_for_path (path);
   HbTimelineWindow *win = open_file (file);
-  GListStore *store = G_LIST_STORE (hb_timeline_window_get_segments (win));
+  HbSegmentModel *store = HB_SEGMENT_MODEL (hb_timeline_window_get_segments (win));
   GtkSingleSelection *table = GTK_SINGLE_SELECTION (gtk_column_view_get_model (CHILD (win, "table")));
   GtkAdjustment *table_adj = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (CHILD (win, "table")));
   GtkAdjustment *ladder_adj = gtk_scrolled_window_get_vadjustment (CHILD (win, "ladder_scroller"));
@@ -861,7 +861,7 @@ test_keyboard (void)
     {
       g_autoptr(HbSegment) seg = hb_segment_new (i * 1000, i % 2, HB_TCP_PHASE_HEARTBEAT, "PING");
 
-      hb_segments_append (store, seg);
+      hb_segment_model_append (store, seg);
     }
   gtk_window_present (GTK_WINDOW (win));
   hb_assert_eventually (gtk_adjustment_get_upper (ladder_adj) > 10 * gtk_adjustment_get_page_size (ladder_adj) &&
@@ -896,7 +896,7 @@ test_keyboard (void)
     {
       g_autoptr(HbSegment) seg = hb_segment_new (i * 1000, i % 2, HB_TCP_PHASE_HEARTBEAT, "PING");
 
-      hb_segments_append (store, seg);
+      hb_segment_model_append (store, seg);
     }
   n += 40;
   hb_assert_eventually (ladder_shows_row (win, n - 1) &&

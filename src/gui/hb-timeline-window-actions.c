@@ -90,16 +90,19 @@ hb_timeline_window_save_packets (HbTimelineWindow  *self,
                                  const char        *path,
                                  GError           **error)
 {
+  HbConversation *conversation;
+
   g_return_val_if_fail (HB_IS_TIMELINE_WINDOW (self), FALSE);
 
-  if (self->conversation == NULL)
+  conversation = hb_segment_model_get_conversation (self->segments);
+  if (conversation == NULL)
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
                            _("There are no captured packets to save: start a capture first."));
       return FALSE;
     }
-  return hb_capture_writer_save_packets (path, self->linktype, hb_conversation_get_packets (self->conversation),
-                                         error);
+  return hb_capture_writer_save_packets (path, hb_segment_model_get_linktype (self->segments),
+                                         hb_conversation_get_packets (conversation), error);
 }
 
 /* A file chooser belongs to its window: closing the window closes it. */

@@ -15,11 +15,12 @@ _hb_timeline_window_explain (HbTimelineWindow *self,
                              HbSegment        *seg)
 {
   HbPacket *packet = hb_segment_get_packet (seg);
+  HbConversation *conversation = hb_segment_model_get_conversation (self->segments);
   g_autofree char *text = NULL;
 
-  if (packet != NULL && self->conversation != NULL && !(packet->flags & HB_TCP_RST))
+  if (packet != NULL && conversation != NULL && !(packet->flags & HB_TCP_RST))
     {
-      g_autofree char *held = hb_conversation_describe_lab (self->conversation, packet, self->encoding);
+      g_autofree char *held = hb_conversation_describe_lab (conversation, packet, self->encoding);
 
       if (held != NULL)
         {
@@ -30,7 +31,7 @@ _hb_timeline_window_explain (HbTimelineWindow *self,
 
           text = hb_boundary_explanation (what);
         }
-      else if (hb_conversation_get_is_lab (self->conversation))
+      else if (hb_conversation_get_is_lab (conversation))
         text = g_strdup (hb_lab_phase_explanation (hb_segment_get_phase (seg)));
     }
   if (text == NULL)

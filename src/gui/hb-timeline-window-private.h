@@ -18,7 +18,7 @@
 #include "hb-capture-session.h"
 #include "hb-clock.h"
 #include "hb-ladder.h"
-#include "hb-segment.h"
+#include "hb-segment-model.h"
 #include "hb-timeline-window.h"
 
 G_BEGIN_DECLS
@@ -44,7 +44,7 @@ struct _HbTimelineWindow
   GtkLabel             *status_label;
   HbCaptureLoader      *loader;
 
-  GListStore           *segments;
+  HbSegmentModel       *segments;     /* the rows, from whichever source */
   GtkSingleSelection   *selection;
 
   /* A live connection: the program's socket and its two ends. */
@@ -57,7 +57,6 @@ struct _HbTimelineWindow
   guint                 tcp_timer;
   guint                 fast_timer;
   guint                 end_idle;     /* scroll_ladder_to_end () pending */
-  guint                 n_note_rows;  /* kernel-state rows among the segments */
   gboolean              notice_is_choice;  /* the notice asks to choose a connection */
   guint                 captured_port;     /* the file is a live capture of this server port */
   guint                 fast_polls;
@@ -76,9 +75,6 @@ struct _HbTimelineWindow
   HbCaptureFile        *file;
   char                 *file_name;    /* as the window shows it */
   HbCaptureSession     *session;
-  HbConversation       *conversation;
-  int                   linktype;
-  gint64                origin_us;
   guint                 n_notes;
 
   gboolean              syncing;
@@ -123,6 +119,9 @@ void _hb_timeline_window_on_session_state (HbCaptureSession *session,
                                            GParamSpec       *pspec,
                                            HbTimelineWindow *self);
 void _hb_timeline_window_attach_session (HbTimelineWindow *self);
+void _hb_timeline_window_on_conversation (HbSegmentModel   *segments,
+                                          GParamSpec       *pspec,
+                                          HbTimelineWindow *self);
 void _hb_timeline_window_on_conversation_chosen (GtkDropDown      *dropdown,
                                                  GParamSpec       *pspec,
                                                  HbTimelineWindow *self);

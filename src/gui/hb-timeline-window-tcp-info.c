@@ -55,8 +55,8 @@ note_state (HbTimelineWindow *self,
 
   /* Captured packets count from their first one, in wall time; the
    * application's record from its first event, in monotonic time. */
-  if (self->conversation != NULL)
-    time_us = g_get_real_time () - self->origin_us;
+  if (hb_segment_model_get_conversation (self->segments) != NULL)
+    time_us = g_get_real_time () - hb_segment_model_get_origin (self->segments);
   else
     time_us = g_get_monotonic_time () - self->origin_mono;
   time_us = MAX (time_us, hb_segment_get_time (last));
@@ -67,7 +67,7 @@ note_state (HbTimelineWindow *self,
                           label);
   note = hb_segment_new_note (time_us, self->client_side, phase, label, info);
   hb_segment_set_endpoints (note, self->client_side ? self->client_label : self->server_label, "");
-  hb_segments_append (self->segments, note);
+  hb_segment_model_append (self->segments, note);
 }
 
 gboolean

@@ -43,12 +43,12 @@ _hb_timeline_window_show_notice (HbTimelineWindow *self,
 void
 _hb_timeline_window_update_status (HbTimelineWindow *self)
 {
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->segments)) - self->n_note_rows;
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->segments)) - hb_segment_model_get_n_notes (self->segments);
   g_autofree char *count = NULL;
   g_autofree char *text = NULL;
   const char *source;
 
-  if (self->conversation != NULL)
+  if (hb_segment_model_get_conversation (self->segments) != NULL)
     count = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u packet", "%u packets", n), n);
   else
     count = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u event", "%u events", n), n);
@@ -61,7 +61,7 @@ _hb_timeline_window_update_status (HbTimelineWindow *self)
     source = _("capturing live");
   else if (self->session != NULL && hb_capture_session_get_state (self->session) == HB_CAPTURE_SESSION_STARTING)
     source = _("starting the capture…");
-  else if (self->conversation != NULL)
+  else if (hb_segment_model_get_conversation (self->segments) != NULL)
     source = _("captured");
   else if (self->timeline != NULL && hb_timeline_get_protocol (self->timeline) != HB_PROTOCOL_LINE)
     source = self->client_side
@@ -167,20 +167,6 @@ static void
 on_segments_changed (GListModel *model, guint position, guint removed, guint added, HbTimelineWindow *self)
 {
   guint table_row = gtk_single_selection_get_selected (self->selection);
-  /* Kernel-state rows are no packets: counted apart. Rows go rarely (a
-   * new connection shown, or the oldest tenth of a full ladder): count
-   * them all again then; else only the new ones. */
-  guint from = removed > 0 ? 0 : position;
-  guint to = removed > 0 ? g_list_model_get_n_items (model) : position + added;
-
-  if (removed > 0)
-    self->n_note_rows = 0;
-  for (guint i = from; i < to; i++)
-    {
-      g_autoptr(HbSegment) seg = g_list_model_get_item (model, i);
-
-      self->n_note_rows += hb_segment_is_note (seg);
-    }
 
   /* The table's selection model moved its row when rows went, or came
    * before it (a line read late, drawn when it arrived); the ladder
@@ -363,7 +349,7 @@ hb_timeline_window_dispose (GObject *object)
   if (self->segments != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->segments, self);
-      hb_segments_stop_following (self->segments);
+      hb_segment_model_stop (self->segments);
     }
   if (self->session != NULL)
     {
@@ -379,7 +365,6 @@ hb_timeline_window_dispose (GObject *object)
   g_clear_object (&self->segments);
   g_clear_object (&self->socket);
   g_clear_object (&self->timeline);
-  g_clear_object (&self->conversation);
   g_clear_object (&self->file);
   G_OBJECT_CLASS (hb_timeline_window_parent_class)->dispose (object);
 }
@@ -440,8 +425,7 @@ hb_timeline_window_init (HbTimelineWindow *self)
 
   _hb_timeline_window_actions_init (self);
 
-  self->linktype = -1;
-  self->segments = g_list_store_new (HB_TYPE_SEGMENT);
+  self->segments = hb_segment_model_new ();
   self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->segments)));
   gtk_single_selection_set_autoselect (self->selection, FALSE);
   gtk_single_selection_set_can_unselect (self->selection, TRUE);
@@ -473,6 +457,7 @@ hb_timeline_window_init (HbTimelineWindow *self)
   g_signal_connect (self->ladder, "notify::selected", G_CALLBACK (on_ladder_selected), self);
   g_signal_connect (self->selection, "notify::selected", G_CALLBACK (on_table_selected), self);
   g_signal_connect_after (self->segments, "items-changed", G_CALLBACK (on_segments_changed), self);
+  g_signal_connect (self->segments, "notify::conversation", G_CALLBACK (_hb_timeline_window_on_conversation), self);
   g_signal_connect (self->conversation_dropdown, "notify::selected",
                     G_CALLBACK (_hb_timeline_window_on_conversation_chosen), self);
   g_signal_connect (self->notebook, "switch-page", G_CALLBACK (_hb_timeline_window_on_page_switching), self);
@@ -518,7 +503,8 @@ hb_timeline_window_new (GtkApplication *application,
     title = g_strdup_printf (_("Timeline: %s ⇄ %s"), client_label, server_label);
   gtk_window_set_title (GTK_WINDOW (self), title);
   hb_ladder_set_labels (self->ladder, client_label, server_label);
-  self->origin_mono = hb_segments_follow_timeline (self->segments, timeline, client_side, client_label, server_label);
+  hb_segment_model_follow_record (self->segments, timeline, client_side, client_label, server_label);
+  self->origin_mono = hb_segment_model_get_origin (self->segments);
   if (self->origin_mono == 0)
     self->origin_mono = g_get_monotonic_time ();
   _hb_timeline_window_follow_record (self);
