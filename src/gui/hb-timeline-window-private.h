@@ -2,8 +2,8 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * hb-timeline-window.c: the window, its status and notices, the ladder
- * and the table in step, the table's columns;
+ * hb-timeline-window.c: the window, its status and notices, the one
+ * selection of the ladder and the table, the table's columns;
  * hb-timeline-window-explain.c: the explanation pane (the lesson, the
  * header fields and the bytes of the selected row);
  * hb-timeline-window-tcp-info.c: the kernel's view of the socket;
@@ -77,7 +77,6 @@ struct _HbTimelineWindow
   HbCaptureSession     *session;
   guint                 n_notes;
 
-  gboolean              syncing;
   gboolean              page_had_selection;  /* the page being opened, before */
   int                   page_selection[2];
   gboolean              follow_end;   /* the ladder shows its last rows */

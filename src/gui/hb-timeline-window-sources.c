@@ -192,7 +192,6 @@ _hb_timeline_window_on_conversation (HbSegmentModel   *segments,
     {
       /* A file's connection is whole and may be long: every packet,
        * added a slice at a time (on_file_filled () goes on). */
-      hb_ladder_set_selected (self->ladder, -1);
       gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
       hb_capture_loader_fill (self->loader, segments);
       return;

@@ -2,11 +2,11 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * The ladder and the table show one list of segments and share one
- * selection; the explanation follows the selected segment's phase (or,
- * for a read or a segment of the lab's unframed protocol that glued or
- * split messages, explains message boundaries), and the kernel's view of
- * the socket is read once a second. The window's parts are in the files
+ * The ladder and the table show one list of segments (HbSegmentModel)
+ * through one selection model; the explanation follows the selected
+ * segment's phase (or, for a read or a segment of the lab's unframed
+ * protocol that glued or split messages, explains message boundaries),
+ * and the kernel's view of the socket is read once a second. The window's parts are in the files
  * hb-timeline-window-private.h names.
  */
 
@@ -88,7 +88,7 @@ _hb_timeline_window_update_status (HbTimelineWindow *self)
 }
 
 /* ---------------------------------------------------------------------- */
-/* Selection, kept in step between ladder and table                       */
+/* Selection, one for the ladder and the table                            */
 
 /* GTK 4.8's column view has no scroll_to (4.12 has); its list inside
  * has the action that does it. */
@@ -102,32 +102,20 @@ scroll_table_to (HbTimelineWindow *self,
       gtk_widget_activate_action (child, "list.scroll-to-item", "u", row);
 }
 
+/* The ladder and the table share one selection model: whichever chose
+ * the row, both show it, and the panes explain it. */
 static void
-on_ladder_selected (HbLadder *ladder, GParamSpec *pspec, HbTimelineWindow *self)
-{
-  int row = hb_ladder_get_selected (ladder);
-
-  if (self->syncing || row < 0)
-    return;
-  self->syncing = TRUE;
-  gtk_single_selection_set_selected (self->selection, row);
-  scroll_table_to (self, row);
-  _hb_timeline_window_show_segment (self, row);
-  self->syncing = FALSE;
-}
-
-static void
-on_table_selected (GtkSingleSelection *selection, GParamSpec *pspec, HbTimelineWindow *self)
+on_selected (GtkSingleSelection *selection,
+             GParamSpec         *pspec,
+             HbTimelineWindow   *self)
 {
   guint row = gtk_single_selection_get_selected (selection);
 
-  if (self->syncing || row == GTK_INVALID_LIST_POSITION)
+  if (row == GTK_INVALID_LIST_POSITION)
     return;
-  self->syncing = TRUE;
-  hb_ladder_set_selected (self->ladder, row);
-  hb_ladder_scroll_to (self->ladder, row);
+  scroll_table_to (self, row);
+  hb_ladder_scroll_to (self->ladder, (int) row);
   _hb_timeline_window_show_segment (self, row);
-  self->syncing = FALSE;
 }
 
 /* Whether the ladder shows its last rows: then it follows new ones. */
@@ -166,24 +154,15 @@ on_ladder_grown (GtkAdjustment    *adj,
 static void
 on_segments_changed (GListModel *model, guint position, guint removed, guint added, HbTimelineWindow *self)
 {
-  guint table_row = gtk_single_selection_get_selected (self->selection);
+  gboolean none = gtk_single_selection_get_selected (self->selection) == GTK_INVALID_LIST_POSITION;
 
-  /* The table's selection model moved its row when rows went, or came
-   * before it (a line read late, drawn when it arrived); the ladder
-   * follows it rather than working it out a second time. */
-  if ((removed > 0 || position + added < g_list_model_get_n_items (model)) && !self->syncing)
-    {
-      self->syncing = TRUE;
-      hb_ladder_set_selected (self->ladder, table_row == GTK_INVALID_LIST_POSITION ? -1 : (int) table_row);
-      self->syncing = FALSE;
-    }
   if (added > 0)
     {
       g_autoptr(HbSegment) last = g_list_model_get_item (model, position + added - 1);
 
       /* A file is read from its start: its first row is explained, not
        * the last of each slice (a wrapping text measured again per slice). */
-      if (hb_ladder_get_selected (self->ladder) < 0 && hb_capture_loader_get_busy (self->loader))
+      if (none && hb_capture_loader_get_busy (self->loader))
         {
           if (position == 0)
             {
@@ -192,7 +171,7 @@ on_segments_changed (GListModel *model, guint position, guint removed, guint add
               _hb_timeline_window_explain (self, first);
             }
         }
-      else if (hb_ladder_get_selected (self->ladder) < 0)
+      else if (none)
         _hb_timeline_window_explain (self, last);
       /* Closing: look at the kernel's state often for a few seconds. */
       if (hb_segment_get_phase (last) == HB_TCP_PHASE_TEARDOWN && !hb_segment_is_note (last) &&
@@ -440,7 +419,7 @@ hb_timeline_window_init (HbTimelineWindow *self)
   add_column (self, _("Info"), COL_INFO, 360);
   add_column (self, _("Phase"), COL_PHASE, 96);
   gtk_column_view_set_model (self->table, GTK_SELECTION_MODEL (self->selection));
-  hb_ladder_set_model (self->ladder, G_LIST_MODEL (self->segments));
+  hb_ladder_set_model (self->ladder, GTK_SELECTION_MODEL (self->selection));
   _hb_timeline_window_apply_numbers (self);
   hb_ladder_set_vadjustment (self->ladder, gtk_scrolled_window_get_vadjustment (self->ladder_scroller));
   /* The ladder is the viewport's one child and taller than it: bringing
@@ -454,8 +433,7 @@ hb_timeline_window_init (HbTimelineWindow *self)
   g_signal_connect (gtk_scrolled_window_get_vadjustment (self->ladder_scroller), "notify::upper",
                     G_CALLBACK (on_ladder_grown), self);
 
-  g_signal_connect (self->ladder, "notify::selected", G_CALLBACK (on_ladder_selected), self);
-  g_signal_connect (self->selection, "notify::selected", G_CALLBACK (on_table_selected), self);
+  g_signal_connect (self->selection, "notify::selected", G_CALLBACK (on_selected), self);
   g_signal_connect_after (self->segments, "items-changed", G_CALLBACK (on_segments_changed), self);
   g_signal_connect (self->segments, "notify::conversation", G_CALLBACK (_hb_timeline_window_on_conversation), self);
   g_signal_connect (self->conversation_dropdown, "notify::selected",
