@@ -11,8 +11,8 @@
 
 /* hb_segment_explanation(), knowing the capture the segment comes from. */
 void
-_hb_timeline_window_explain (HbTimelineWindow *self,
-                             HbSegment        *seg)
+hb_timeline_window_explain (HbTimelineWindow *self,
+                            HbSegment        *seg)
 {
   HbPacket *packet = hb_segment_get_packet (seg);
   HbConversation *conversation = hb_segment_model_get_conversation (self->segments);
@@ -53,15 +53,15 @@ _hb_timeline_window_explain (HbTimelineWindow *self,
 }
 
 void
-_hb_timeline_window_show_segment (HbTimelineWindow *self,
-                                  guint             position)
+hb_timeline_window_show_segment (HbTimelineWindow *self,
+                                 guint             position)
 {
   g_autoptr(HbSegment) seg = g_list_model_get_item (G_LIST_MODEL (self->segments), position);
   HbPacket *packet;
 
   if (seg == NULL)
     return;
-  _hb_timeline_window_explain (self, seg);
+  hb_timeline_window_explain (self, seg);
 
   packet = hb_segment_get_packet (seg);
   if (packet != NULL)
@@ -132,10 +132,10 @@ page_label (HbTimelineWindow *self,
  * keeps the focus itself: it reads as if something had been done to the
  * text. The page opens with the selection it had. */
 void
-_hb_timeline_window_on_page_switching (GtkNotebook      *notebook,
-                                       GtkWidget        *page,
-                                       guint             page_num,
-                                       HbTimelineWindow *self)
+hb_timeline_window_on_page_switching (GtkNotebook      *notebook,
+                                      GtkWidget        *page,
+                                      guint             page_num,
+                                      HbTimelineWindow *self)
 {
   GtkLabel *label = page_label (self, page);
 
@@ -145,10 +145,10 @@ _hb_timeline_window_on_page_switching (GtkNotebook      *notebook,
 }
 
 void
-_hb_timeline_window_on_page_switched (GtkNotebook      *notebook,
-                                      GtkWidget        *page,
-                                      guint             page_num,
-                                      HbTimelineWindow *self)
+hb_timeline_window_on_page_switched (GtkNotebook      *notebook,
+                                     GtkWidget        *page,
+                                     guint             page_num,
+                                     HbTimelineWindow *self)
 {
   GtkLabel *label = page_label (self, page);
 

@@ -84,55 +84,55 @@ struct _HbTimelineWindow
 };
 
 /* hb-timeline-window.c */
-void _hb_timeline_window_show_notice (HbTimelineWindow *self,
-                                      const char       *text,
-                                      gboolean          error);
-void _hb_timeline_window_update_status (HbTimelineWindow *self);
+void hb_timeline_window_show_notice (HbTimelineWindow *self,
+                                     const char       *text,
+                                     gboolean          error);
+void hb_timeline_window_update_status (HbTimelineWindow *self);
 
 /* hb-timeline-window-explain.c */
-void _hb_timeline_window_explain (HbTimelineWindow *self,
-                                  HbSegment        *seg);
-void _hb_timeline_window_show_segment (HbTimelineWindow *self,
-                                       guint             position);
-void _hb_timeline_window_on_page_switching (GtkNotebook      *notebook,
-                                            GtkWidget        *page,
-                                            guint             page_num,
-                                            HbTimelineWindow *self);
-void _hb_timeline_window_on_page_switched (GtkNotebook      *notebook,
+void hb_timeline_window_explain (HbTimelineWindow *self,
+                                 HbSegment        *seg);
+void hb_timeline_window_show_segment (HbTimelineWindow *self,
+                                      guint             position);
+void hb_timeline_window_on_page_switching (GtkNotebook      *notebook,
                                            GtkWidget        *page,
                                            guint             page_num,
                                            HbTimelineWindow *self);
+void hb_timeline_window_on_page_switched (GtkNotebook      *notebook,
+                                          GtkWidget        *page,
+                                          guint             page_num,
+                                          HbTimelineWindow *self);
 
 /* hb-timeline-window-tcp-info.c */
-void _hb_timeline_window_remember_addresses (HbTimelineWindow *self);
-gboolean _hb_timeline_window_update_tcp (gpointer data);
-gboolean _hb_timeline_window_update_tcp_fast (gpointer data);
+void hb_timeline_window_remember_addresses (HbTimelineWindow *self);
+gboolean hb_timeline_window_update_tcp (gpointer data);
+gboolean hb_timeline_window_update_tcp_fast (gpointer data);
 
 /* hb-timeline-window-sources.c */
-gboolean _hb_timeline_window_endpoints (HbTimelineWindow  *self,
-                                        const char       **client_ip,
-                                        guint             *client_port,
-                                        const char       **server_ip,
-                                        guint             *server_port);
-void _hb_timeline_window_on_session_state (HbCaptureSession *session,
-                                           GParamSpec       *pspec,
-                                           HbTimelineWindow *self);
-void _hb_timeline_window_attach_session (HbTimelineWindow *self);
-void _hb_timeline_window_on_conversation (HbSegmentModel   *segments,
+gboolean hb_timeline_window_endpoints (HbTimelineWindow  *self,
+                                       const char       **client_ip,
+                                       guint             *client_port,
+                                       const char       **server_ip,
+                                       guint             *server_port);
+void hb_timeline_window_on_session_state (HbCaptureSession *session,
                                           GParamSpec       *pspec,
                                           HbTimelineWindow *self);
-void _hb_timeline_window_on_conversation_chosen (GtkDropDown      *dropdown,
-                                                 GParamSpec       *pspec,
-                                                 HbTimelineWindow *self);
-void _hb_timeline_window_load_file (HbTimelineWindow *self,
-                                    GFile            *file);
-void _hb_timeline_window_follow_record (HbTimelineWindow *self);
+void hb_timeline_window_attach_session (HbTimelineWindow *self);
+void hb_timeline_window_on_conversation (HbSegmentModel   *segments,
+                                         GParamSpec       *pspec,
+                                         HbTimelineWindow *self);
+void hb_timeline_window_on_conversation_chosen (GtkDropDown      *dropdown,
+                                                GParamSpec       *pspec,
+                                                HbTimelineWindow *self);
+void hb_timeline_window_load_file (HbTimelineWindow *self,
+                                   GFile            *file);
+void hb_timeline_window_follow_record (HbTimelineWindow *self);
 /* For dispose: the window no longer follows its record (may run twice). */
-void _hb_timeline_window_unfollow_record (HbTimelineWindow *self);
+void hb_timeline_window_unfollow_record (HbTimelineWindow *self);
 
 /* hb-timeline-window-actions.c */
-void _hb_timeline_window_apply_numbers (HbTimelineWindow *self);
-void _hb_timeline_window_actions_class_init (GtkWidgetClass   *widget_class);
-void _hb_timeline_window_actions_init       (HbTimelineWindow *self);
+void hb_timeline_window_apply_numbers (HbTimelineWindow *self);
+void hb_timeline_window_actions_class_init (GtkWidgetClass   *widget_class);
+void hb_timeline_window_actions_init       (HbTimelineWindow *self);
 
 G_END_DECLS

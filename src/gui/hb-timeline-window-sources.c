@@ -32,7 +32,7 @@ offer_newer (HbTimelineWindow *self)
     text = g_strdup_printf (_("%s connected again: a new connection. This window stays with the connection "
                               "that ended."),
                             self->client_label);
-  _hb_timeline_window_show_notice (self, text, FALSE);
+  hb_timeline_window_show_notice (self, text, FALSE);
   /* Only the client knows its new connection. */
   gtk_widget_set_visible (GTK_WIDGET (self->notice_button), self->client != NULL);
 }
@@ -50,19 +50,19 @@ on_record_appended (HbTimeline            *timeline,
   if (ev->kind == HB_EVENT_CLOSE && !self->ended)
     {
       self->ended = TRUE;
-      _hb_timeline_window_update_status (self);
+      hb_timeline_window_update_status (self);
     }
   else if (ev->kind == HB_EVENT_CONNECT && self->client_side)
     {
       self->ended = TRUE;
       self->superseded = TRUE;
       offer_newer (self);
-      _hb_timeline_window_update_status (self);
+      hb_timeline_window_update_status (self);
     }
 }
 
 void
-_hb_timeline_window_follow_record (HbTimelineWindow *self)
+hb_timeline_window_follow_record (HbTimelineWindow *self)
 {
   guint n = hb_timeline_get_n_events (self->timeline);
 
@@ -81,7 +81,7 @@ _hb_timeline_window_follow_record (HbTimelineWindow *self)
 }
 
 void
-_hb_timeline_window_unfollow_record (HbTimelineWindow *self)
+hb_timeline_window_unfollow_record (HbTimelineWindow *self)
 {
   following_windows = g_list_remove (following_windows, self);
   if (self->timeline != NULL)
@@ -145,11 +145,11 @@ hb_timeline_window_open_for_client (GtkApplication *application,
 
 /* The two ends of this window's connection, as the capture writes them. */
 gboolean
-_hb_timeline_window_endpoints (HbTimelineWindow  *self,
-                               const char       **client_ip,
-                               guint             *client_port,
-                               const char       **server_ip,
-                               guint             *server_port)
+hb_timeline_window_endpoints (HbTimelineWindow  *self,
+                              const char       **client_ip,
+                              guint             *client_port,
+                              const char       **server_ip,
+                              guint             *server_port)
 {
   if (self->local_ip == NULL)
     return FALSE;
@@ -166,8 +166,8 @@ explain_missing_handshake (HbTimelineWindow *self)
   HbConversation *conversation = hb_segment_model_get_conversation (self->segments);
 
   if (conversation != NULL && !hb_conversation_get_saw_syn (conversation))
-    _hb_timeline_window_show_notice (self,
-                                     _("The capture began after this connection was made, so its "
+    hb_timeline_window_show_notice (self,
+                                    _("The capture began after this connection was made, so its "
                                        "handshake is not in it. To see a handshake, press Capture in "
                                        "the server window before the client connects."),
                                      FALSE);
@@ -179,9 +179,9 @@ explain_missing_handshake (HbTimelineWindow *self)
  * this window's connection in a live capture, or the connection chosen
  * in a file. */
 void
-_hb_timeline_window_on_conversation (HbSegmentModel   *segments,
-                                     GParamSpec       *pspec,
-                                     HbTimelineWindow *self)
+hb_timeline_window_on_conversation (HbSegmentModel   *segments,
+                                    GParamSpec       *pspec,
+                                    HbTimelineWindow *self)
 {
   g_autoptr(HbSegment) first = NULL;
 
@@ -199,15 +199,15 @@ _hb_timeline_window_on_conversation (HbSegmentModel   *segments,
   /* Start reading at the start, not at the last packet. */
   first = g_list_model_get_item (G_LIST_MODEL (segments), 0);
   if (first != NULL)
-    _hb_timeline_window_explain (self, first);
+    hb_timeline_window_explain (self, first);
   explain_missing_handshake (self);
-  _hb_timeline_window_update_status (self);
+  hb_timeline_window_update_status (self);
 }
 
 void
-_hb_timeline_window_on_session_state (HbCaptureSession *session,
-                                      GParamSpec       *pspec,
-                                      HbTimelineWindow *self)
+hb_timeline_window_on_session_state (HbCaptureSession *session,
+                                     GParamSpec       *pspec,
+                                     HbTimelineWindow *self)
 {
   HbCaptureSessionState state = hb_capture_session_get_state (session);
   const char *message = hb_capture_session_get_message (session);
@@ -221,25 +221,25 @@ _hb_timeline_window_on_session_state (HbCaptureSession *session,
                                                  "The ladder shows the application's own record instead."),
                                                message ? message : "");
 
-      _hb_timeline_window_show_notice (self, text, TRUE);
+      hb_timeline_window_show_notice (self, text, TRUE);
     }
   else if (message != NULL)
-    _hb_timeline_window_show_notice (self, message, FALSE);
+    hb_timeline_window_show_notice (self, message, FALSE);
   else if (state == HB_CAPTURE_SESSION_RUNNING && hb_segment_model_get_conversation (self->segments) == NULL)
-    _hb_timeline_window_show_notice (self,
-                                     _("Capturing. This connection's packets appear as soon as the "
+    hb_timeline_window_show_notice (self,
+                                    _("Capturing. This connection's packets appear as soon as the "
                                        "next one is sent (at the latest with the next heartbeat)."),
                                      FALSE);
-  _hb_timeline_window_update_status (self);
+  hb_timeline_window_update_status (self);
 }
 
 void
-_hb_timeline_window_attach_session (HbTimelineWindow *self)
+hb_timeline_window_attach_session (HbTimelineWindow *self)
 {
   const char *cip, *sip;
   guint cport, sport;
 
-  if (self->session != NULL || !_hb_timeline_window_endpoints (self, &cip, &cport, &sip, &sport))
+  if (self->session != NULL || !hb_timeline_window_endpoints (self, &cip, &cport, &sip, &sport))
     return;
   self->session = hb_capture_session_get_for_port (sport);
   hb_capture_session_hold (self->session);
@@ -248,20 +248,20 @@ _hb_timeline_window_attach_session (HbTimelineWindow *self)
   if (self->timeline != NULL && hb_timeline_get_protocol (self->timeline) == HB_PROTOCOL_LAB)
     hb_capture_session_set_lab_patterns (self->session, hb_timeline_get_heartbeat (self->timeline),
                                          hb_timeline_get_ack (self->timeline));
-  g_signal_connect (self->session, "notify::state", G_CALLBACK (_hb_timeline_window_on_session_state), self);
-  g_signal_connect (self->session, "notify::message", G_CALLBACK (_hb_timeline_window_on_session_state), self);
+  g_signal_connect (self->session, "notify::state", G_CALLBACK (hb_timeline_window_on_session_state), self);
+  g_signal_connect (self->session, "notify::message", G_CALLBACK (hb_timeline_window_on_session_state), self);
   /* Already captured (another window started it): shown at once. */
   hb_segment_model_follow_capture (self->segments, self->session, cip, cport, sip, sport);
-  _hb_timeline_window_on_session_state (self->session, NULL, self);
+  hb_timeline_window_on_session_state (self->session, NULL, self);
 }
 
 /* ---------------------------------------------------------------------- */
 /* Capture files                                                           */
 
 void
-_hb_timeline_window_on_conversation_chosen (GtkDropDown      *dropdown,
-                                            GParamSpec       *pspec,
-                                            HbTimelineWindow *self)
+hb_timeline_window_on_conversation_chosen (GtkDropDown      *dropdown,
+                                           GParamSpec       *pspec,
+                                           HbTimelineWindow *self)
 {
   GPtrArray *conversations;
   guint i = gtk_drop_down_get_selected (dropdown);
@@ -327,10 +327,10 @@ on_file_loaded (HbCaptureLoader  *loader,
     {
       g_autofree char *text = g_strdup_printf (_("Reading %s was cancelled: nothing is shown."), name);
 
-      _hb_timeline_window_show_notice (self, text, FALSE);
+      hb_timeline_window_show_notice (self, text, FALSE);
       hb_ladder_set_empty_text (self->ladder, _("No TCP connection to show."));
       gtk_label_set_text (self->explanation_label, "");
-      _hb_timeline_window_update_status (self);
+      hb_timeline_window_update_status (self);
       return;
     }
 
@@ -353,14 +353,14 @@ on_file_loaded (HbCaptureLoader  *loader,
   if (conversations->len > 0)
     {
       gtk_drop_down_set_selected (self->conversation_dropdown, 0);
-      _hb_timeline_window_on_conversation_chosen (self->conversation_dropdown, NULL, self);
+      hb_timeline_window_on_conversation_chosen (self->conversation_dropdown, NULL, self);
     }
 
   if (error != NULL && !loaded && conversations->len == 0)
     {
       g_autofree char *text = g_strdup_printf (_("Could not open %s: %s"), name, error->message);
 
-      _hb_timeline_window_show_notice (self, text, TRUE);
+      hb_timeline_window_show_notice (self, text, TRUE);
     }
   else if (g_error_matches (error, HB_CAPTURE_FILE_ERROR, HB_CAPTURE_FILE_ERROR_TRUNCATED))
     {
@@ -375,20 +375,20 @@ on_file_loaded (HbCaptureLoader  *loader,
                                       "damage are shown.", n),
                          name, n);
 
-      _hb_timeline_window_show_notice (self, text, TRUE);
+      hb_timeline_window_show_notice (self, text, TRUE);
     }
   else if (error != NULL)
     {
       g_autofree char *text = g_strdup_printf (_("%s is damaged: %s. The packets read before the damage are shown."),
                                                name, error->message);
 
-      _hb_timeline_window_show_notice (self, text, TRUE);
+      hb_timeline_window_show_notice (self, text, TRUE);
     }
   else if (conversations->len == 0)
     {
       g_autofree char *text = g_strdup_printf (_("%s holds no TCP packets."), name);
 
-      _hb_timeline_window_show_notice (self, text, FALSE);
+      hb_timeline_window_show_notice (self, text, FALSE);
     }
   else if (notes->len > 0)
     {
@@ -398,7 +398,7 @@ on_file_loaded (HbCaptureLoader  *loader,
                                                             notes->len),
                                                notes->len, (const char *) notes->pdata[0]);
 
-      _hb_timeline_window_show_notice (self, text, FALSE);
+      hb_timeline_window_show_notice (self, text, FALSE);
     }
   else if (conversations->len > 1)
     {
@@ -415,7 +415,7 @@ on_file_loaded (HbCaptureLoader  *loader,
                                           conversations->len),
                              conversations->len);
 
-      _hb_timeline_window_show_notice (self, text, FALSE);
+      hb_timeline_window_show_notice (self, text, FALSE);
       self->notice_is_choice = TRUE;
     }
   if (conversations->len == 0)
@@ -424,7 +424,7 @@ on_file_loaded (HbCaptureLoader  *loader,
       hb_ladder_set_empty_text (self->ladder, _("No TCP connection to show."));
       gtk_label_set_text (self->explanation_label, "");
     }
-  _hb_timeline_window_update_status (self);
+  hb_timeline_window_update_status (self);
 }
 
 /* The chosen connection's rows are all there, or as many as came before
@@ -446,16 +446,16 @@ on_file_filled (HbCaptureLoader  *loader,
                            hb_segment_model_get_n_notes (self->segments),
                          total);
 
-      _hb_timeline_window_show_notice (self, text, FALSE);
+      hb_timeline_window_show_notice (self, text, FALSE);
     }
-  _hb_timeline_window_update_status (self);
+  hb_timeline_window_update_status (self);
 }
 
 /* Reads @file in a worker thread; the window answers meanwhile, with a
  * progress bar and a Cancel button in its status line. */
 void
-_hb_timeline_window_load_file (HbTimelineWindow *self,
-                               GFile            *file)
+hb_timeline_window_load_file (HbTimelineWindow *self,
+                              GFile            *file)
 {
   g_autofree char *path = g_file_get_path (file);
   g_autofree char *title = NULL;

@@ -10,7 +10,7 @@
 #include "hb-timeline-window-private.h"
 
 void
-_hb_timeline_window_remember_addresses (HbTimelineWindow *self)
+hb_timeline_window_remember_addresses (HbTimelineWindow *self)
 {
   g_autoptr(GSocketAddress) local = NULL;
   g_autoptr(GSocketAddress) remote = NULL;
@@ -71,7 +71,7 @@ note_state (HbTimelineWindow *self,
 }
 
 gboolean
-_hb_timeline_window_update_tcp (gpointer data)
+hb_timeline_window_update_tcp (gpointer data)
 {
   HbTimelineWindow *self = data;
   HbTcpInfo info;
@@ -103,11 +103,11 @@ _hb_timeline_window_update_tcp (gpointer data)
 }
 
 gboolean
-_hb_timeline_window_update_tcp_fast (gpointer data)
+hb_timeline_window_update_tcp_fast (gpointer data)
 {
   HbTimelineWindow *self = data;
 
-  _hb_timeline_window_update_tcp (self);
+  hb_timeline_window_update_tcp (self);
   if (++self->fast_polls < 60)
     return G_SOURCE_CONTINUE;
   self->fast_timer = 0;

@@ -25,9 +25,9 @@ G_DEFINE_FINAL_TYPE (HbTimelineWindow, hb_timeline_window, GTK_TYPE_APPLICATION_
 /* Notices and status                                                      */
 
 void
-_hb_timeline_window_show_notice (HbTimelineWindow *self,
-                                 const char       *text,
-                                 gboolean          error)
+hb_timeline_window_show_notice (HbTimelineWindow *self,
+                                const char       *text,
+                                gboolean          error)
 {
   self->notice_is_choice = FALSE;
   gtk_widget_set_visible (GTK_WIDGET (self->notice_button), FALSE);
@@ -41,7 +41,7 @@ _hb_timeline_window_show_notice (HbTimelineWindow *self,
 }
 
 void
-_hb_timeline_window_update_status (HbTimelineWindow *self)
+hb_timeline_window_update_status (HbTimelineWindow *self)
 {
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->segments)) - hb_segment_model_get_n_notes (self->segments);
   g_autofree char *count = NULL;
@@ -115,7 +115,7 @@ on_selected (GtkSingleSelection *selection,
     return;
   scroll_table_to (self, row);
   hb_ladder_scroll_to (self->ladder, (int) row);
-  _hb_timeline_window_show_segment (self, row);
+  hb_timeline_window_show_segment (self, row);
 }
 
 /* Whether the ladder shows its last rows: then it follows new ones. */
@@ -168,21 +168,21 @@ on_segments_changed (GListModel *model, guint position, guint removed, guint add
             {
               g_autoptr(HbSegment) first = g_list_model_get_item (model, 0);
 
-              _hb_timeline_window_explain (self, first);
+              hb_timeline_window_explain (self, first);
             }
         }
       else if (none)
-        _hb_timeline_window_explain (self, last);
+        hb_timeline_window_explain (self, last);
       /* Closing: look at the kernel's state often for a few seconds. */
       if (hb_segment_get_phase (last) == HB_TCP_PHASE_TEARDOWN && !hb_segment_is_note (last) &&
           self->tcp_timer != 0)
         {
           self->fast_polls = 0;
           if (self->fast_timer == 0)
-            self->fast_timer = g_timeout_add (50, _hb_timeline_window_update_tcp_fast, self);
+            self->fast_timer = g_timeout_add (50, hb_timeline_window_update_tcp_fast, self);
         }
     }
-  _hb_timeline_window_update_status (self);
+  hb_timeline_window_update_status (self);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -308,7 +308,7 @@ hb_timeline_window_dispose (GObject *object)
 {
   HbTimelineWindow *self = HB_TIMELINE_WINDOW (object);
 
-  _hb_timeline_window_unfollow_record (self);
+  hb_timeline_window_unfollow_record (self);
   g_clear_object (&self->client);
   g_clear_handle_id (&self->tcp_timer, g_source_remove);
   g_clear_handle_id (&self->fast_timer, g_source_remove);
@@ -390,7 +390,7 @@ hb_timeline_window_class_init (HbTimelineWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HbTimelineWindow, status_label);
   gtk_widget_class_bind_template_child (widget_class, HbTimelineWindow, loader);
 
-  _hb_timeline_window_actions_class_init (widget_class);
+  hb_timeline_window_actions_class_init (widget_class);
 }
 
 static void
@@ -402,7 +402,7 @@ hb_timeline_window_init (HbTimelineWindow *self)
   gtk_window_set_focus (GTK_WINDOW (self), GTK_WIDGET (self->ladder));
   hb_load_style ();
 
-  _hb_timeline_window_actions_init (self);
+  hb_timeline_window_actions_init (self);
 
   self->segments = hb_segment_model_new ();
   self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->segments)));
@@ -420,7 +420,7 @@ hb_timeline_window_init (HbTimelineWindow *self)
   add_column (self, _("Phase"), COL_PHASE, 96);
   gtk_column_view_set_model (self->table, GTK_SELECTION_MODEL (self->selection));
   hb_ladder_set_model (self->ladder, GTK_SELECTION_MODEL (self->selection));
-  _hb_timeline_window_apply_numbers (self);
+  hb_timeline_window_apply_numbers (self);
   hb_ladder_set_vadjustment (self->ladder, gtk_scrolled_window_get_vadjustment (self->ladder_scroller));
   /* The ladder is the viewport's one child and taller than it: bringing
    * the focused child into view would jump to its top on every first
@@ -435,15 +435,15 @@ hb_timeline_window_init (HbTimelineWindow *self)
 
   g_signal_connect (self->selection, "notify::selected", G_CALLBACK (on_selected), self);
   g_signal_connect_after (self->segments, "items-changed", G_CALLBACK (on_segments_changed), self);
-  g_signal_connect (self->segments, "notify::conversation", G_CALLBACK (_hb_timeline_window_on_conversation), self);
+  g_signal_connect (self->segments, "notify::conversation", G_CALLBACK (hb_timeline_window_on_conversation), self);
   g_signal_connect (self->conversation_dropdown, "notify::selected",
-                    G_CALLBACK (_hb_timeline_window_on_conversation_chosen), self);
-  g_signal_connect (self->notebook, "switch-page", G_CALLBACK (_hb_timeline_window_on_page_switching), self);
-  g_signal_connect_after (self->notebook, "switch-page", G_CALLBACK (_hb_timeline_window_on_page_switched), self);
+                    G_CALLBACK (hb_timeline_window_on_conversation_chosen), self);
+  g_signal_connect (self->notebook, "switch-page", G_CALLBACK (hb_timeline_window_on_page_switching), self);
+  g_signal_connect_after (self->notebook, "switch-page", G_CALLBACK (hb_timeline_window_on_page_switched), self);
 
   gtk_application_window_set_show_menubar (GTK_APPLICATION_WINDOW (self), FALSE);
   gtk_label_set_text (self->explanation_label, hb_phase_explanation (HB_TCP_PHASE_HANDSHAKE));
-  _hb_timeline_window_update_status (self);
+  hb_timeline_window_update_status (self);
 }
 
 HbTimelineWindow *
@@ -466,10 +466,10 @@ hb_timeline_window_new (GtkApplication *application,
   self->socket = socket ? g_object_ref (socket) : NULL;
   self->client_label = g_strdup (client_label);
   self->server_label = g_strdup (server_label);
-  _hb_timeline_window_remember_addresses (self);
+  hb_timeline_window_remember_addresses (self);
   /* Two connections of one client differ by its port: the title says it,
    * unless the label does already. */
-  if (_hb_timeline_window_endpoints (self, &cip, &cport, &sip, &sport))
+  if (hb_timeline_window_endpoints (self, &cip, &cport, &sip, &sport))
     client_end = hb_format_endpoint (cip, cport);
   if (client_end != NULL && strstr (client_label, client_end) == NULL)
     {
@@ -485,9 +485,9 @@ hb_timeline_window_new (GtkApplication *application,
   self->origin_mono = hb_segment_model_get_origin (self->segments);
   if (self->origin_mono == 0)
     self->origin_mono = g_get_monotonic_time ();
-  _hb_timeline_window_follow_record (self);
-  _hb_timeline_window_update_tcp (self);
-  self->tcp_timer = g_timeout_add_seconds (1, _hb_timeline_window_update_tcp, self);
+  hb_timeline_window_follow_record (self);
+  hb_timeline_window_update_tcp (self);
+  self->tcp_timer = g_timeout_add_seconds (1, hb_timeline_window_update_tcp, self);
 
   if (self->local_ip != NULL)
     {
@@ -498,10 +498,10 @@ hb_timeline_window_new (GtkApplication *application,
       /* A capture of this server's port already runs: join it. */
       running = hb_capture_session_get_for_port (sport);
       if (hb_capture_session_is_active (running) || hb_capture_session_get_conversations (running)->len > 0)
-        _hb_timeline_window_attach_session (self);
+        hb_timeline_window_attach_session (self);
       g_object_unref (running);
     }
-  _hb_timeline_window_update_status (self);
+  hb_timeline_window_update_status (self);
   return self;
 }
 
@@ -512,7 +512,7 @@ hb_timeline_window_new_for_file (GtkApplication *application,
   HbTimelineWindow *self = g_object_new (HB_TYPE_TIMELINE_WINDOW, "application", application, NULL);
 
   gtk_widget_set_visible (GTK_WIDGET (self->capture_button), FALSE);
-  _hb_timeline_window_load_file (self, file);
+  hb_timeline_window_load_file (self, file);
   return self;
 }
 
@@ -535,7 +535,7 @@ hb_timeline_window_new_for_live_capture (GtkApplication *application,
 
   gtk_widget_set_visible (GTK_WIDGET (self->capture_button), FALSE);
   self->captured_port = server_port;
-  _hb_timeline_window_load_file (self, file);
+  hb_timeline_window_load_file (self, file);
   return self;
 }
 
