@@ -7,9 +7,10 @@
  * hb-timeline-window-explain.c: the explanation pane (the lesson, the
  * header fields and the bytes of the selected row);
  * hb-timeline-window-tcp-info.c: the kernel's view of the socket;
- * hb-timeline-window-sources.c: where the rows come from (the
- * application's own record, and its connection's end; a live capture
- * session; a capture file);
+ * hb-timeline-window-sources.c: which source the rows (HbSegmentModel)
+ * come from, and what the window says about it (the application's own
+ * record, and its connection's end; a live capture session; a capture
+ * file);
  * hb-timeline-window-actions.c: what the user does (the win.* actions).
  */
 #pragma once

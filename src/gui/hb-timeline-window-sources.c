@@ -1,6 +1,10 @@
 /* hb-timeline-window-sources.c - a timeline window's rows: its own record, a live capture, a file
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The rows are one HbSegmentModel (src/model); here the window sets its
+ * source and says what happens to it: the connection ends, a capture
+ * starts or fails, a file is read, damaged, or holds several connections.
  */
 
 #include "config.h"
