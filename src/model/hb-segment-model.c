@@ -118,6 +118,8 @@ append_rows (HbSegmentModel *self,
 {
   guint position = self->rows->len;
 
+  if (segs->len == 0)
+    return;
   for (guint i = 0; i < segs->len; i++)
     g_ptr_array_add (self->rows, g_object_ref (segs->pdata[i]));
   self->n_notes += count_notes (self->rows, position);
