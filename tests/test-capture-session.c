@@ -11,8 +11,6 @@
 
 #include <pcap/dlt.h>
 
-#include <glib/gstdio.h>
-
 #include "heartbeat-lab.h"
 #include "hb-capture-session.h"
 #include "hb-test-pcap.h"
