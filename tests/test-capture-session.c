@@ -11,94 +11,15 @@
 
 #include <pcap/dlt.h>
 
-#include <glib/gstdio.h>
-
 #include "heartbeat-lab.h"
 #include "hb-capture-session.h"
 #include "hb-test-pcap.h"
+#include "hb-test-session.h"
 #include "hb-test-util.h"
 
-typedef struct
-{
-  char *cli;       /* $HB_CLI before the test */
-  char *dir;
-  char *tool;      /* where the stand-in is written */
-  char *stream;    /* one conversation, as the tool writes it */
-  char *saved;     /* where a test may write the session */
-} Fixture;
-
-static void
-fixture_setup (Fixture       *f,
-               gconstpointer  data)
-{
-  HbTestNet net = hb_test_net_default (4);
-  g_autoptr(GBytes) bytes = hb_test_make_conversation (DLT_EN10MB, HB_TEST_VARIANT_PLAIN, &net, 1000, 5000);
-
-  f->cli = g_strdup (g_getenv ("HB_CLI"));
-  f->dir = g_dir_make_tmp ("hb-session-XXXXXX", NULL);
-  f->tool = g_build_filename (f->dir, "fake-cli", NULL);
-  f->stream = g_build_filename (f->dir, "one.pcap", NULL);
-  f->saved = g_build_filename (f->dir, "saved.pcap", NULL);
-  g_assert_true (g_file_set_contents (f->stream, g_bytes_get_data (bytes, NULL), (gssize) g_bytes_get_size (bytes),
-                                      NULL));
-}
-
-static void
-fixture_teardown (Fixture       *f,
-                  gconstpointer  data)
-{
-  g_setenv ("HB_CLI", f->cli, TRUE);
-  g_unlink (f->saved);
-  g_unlink (f->stream);
-  g_unlink (f->tool);
-  g_assert_cmpint (g_rmdir (f->dir), ==, 0);
-  g_free (f->saved);
-  g_free (f->stream);
-  g_free (f->tool);
-  g_free (f->dir);
-  g_free (f->cli);
-}
-
-/* Runs @script as the capture tool and returns the session of @port,
- * held and started. */
-static HbCaptureSession *
-start_fake_capture (Fixture    *f,
-                    guint       port,
-                    const char *script)
-{
-  HbCaptureSession *session;
-
-  g_assert_true (g_file_set_contents (f->tool, script, -1, NULL));
-  g_assert_cmpint (g_chmod (f->tool, 0755), ==, 0);
-  g_setenv ("HB_CLI", f->tool, TRUE);
-  session = hb_capture_session_get_for_port (port);
-  hb_capture_session_hold (session);
-  hb_capture_session_start (session, "lo");
-  return session;
-}
-
-/* The fixture's conversation, then waiting to be stopped, as the real
- * tool does. */
-static HbCaptureSession *
-start_streaming (Fixture *f,
-                 guint    port)
-{
-  g_autofree char *script = g_strdup_printf ("#!/bin/sh\ncat '%s'\nexec sleep 60\n", f->stream);
-
-  return start_fake_capture (f, port, script);
-}
-
-static void
-stop_fake_capture (HbCaptureSession *session)
-{
-  gpointer weak = session;
-
-  g_object_add_weak_pointer (G_OBJECT (session), &weak);
-  hb_capture_session_release (session);
-  g_object_unref (session);
-  /* Its reads and its wait end with the tool: then nothing holds it. */
-  hb_assert_eventually (weak == NULL);
-}
+/* The stand-in's directory, a conversation for it to stream, and where
+ * a test may write the session (hb-test-session.h). */
+typedef HbTestSessionFixture Fixture;
 
 static gboolean
 has_all_packets (HbCaptureSession *session)
@@ -123,7 +44,7 @@ static void
 test_session_stream (Fixture       *f,
                      gconstpointer  data)
 {
-  HbCaptureSession *session = start_streaming (f, 40001);
+  HbCaptureSession *session = hb_test_session_start_stream (f->tool, 40001, f->stream);
   g_autoptr(HbConversation) first = NULL;
   HbConversation *second;
 
@@ -148,7 +69,7 @@ test_session_stream (Fixture       *f,
   g_assert_true (second != first);
   g_assert_cmpuint (hb_capture_session_get_conversations (session)->len, ==, 1);
 
-  stop_fake_capture (session);
+  hb_test_session_stop (session);
 }
 
 /* Refused, crashed, or sending something else: each ends FAILED, in
@@ -176,12 +97,12 @@ test_session_failures (Fixture       *f,
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      HbCaptureSession *session = start_fake_capture (f, 40002 + i, cases[i].script);
+      HbCaptureSession *session = hb_test_session_start (f->tool, 40002 + i, cases[i].script);
 
       hb_assert_eventually (hb_capture_session_get_state (session) == HB_CAPTURE_SESSION_FAILED);
       g_assert_cmpstr (hb_capture_session_get_message (session), ==, cases[i].message);
       g_assert_false (hb_capture_session_is_active (session));
-      stop_fake_capture (session);
+      hb_test_session_stop (session);
     }
 }
 
@@ -233,7 +154,7 @@ test_session_packets_and_write (Fixture       *f,
   g_assert_false (g_file_test (f->saved, G_FILE_TEST_EXISTS));
   g_object_unref (session);
 
-  session = start_streaming (f, 40020);
+  session = hb_test_session_start_stream (f->tool, 40020, f->stream);
   g_signal_connect (session, "packet", G_CALLBACK (count_packet), &packets);
   hb_assert_eventually (hb_capture_session_get_state (session) == HB_CAPTURE_SESSION_RUNNING &&
                         has_all_packets (session));
@@ -247,7 +168,7 @@ test_session_packets_and_write (Fixture       *f,
   g_assert_cmpuint (hb_capture_file_get_n_frames (file), ==, HB_TEST_CONVERSATION_LEN);
   g_assert_cmpuint (hb_capture_file_get_conversations (file)->len, ==, 1);
 
-  stop_fake_capture (session);
+  hb_test_session_stop (session);
 }
 
 /* The capture runs while any window holds it: the last to let go stops
@@ -256,7 +177,7 @@ static void
 test_session_holders (Fixture       *f,
                       gconstpointer  data)
 {
-  HbCaptureSession *session = start_streaming (f, 40030);
+  HbCaptureSession *session = hb_test_session_start_stream (f->tool, 40030, f->stream);
 
   hb_capture_session_hold (session);
   hb_assert_eventually (hb_capture_session_get_state (session) == HB_CAPTURE_SESSION_RUNNING &&
@@ -275,7 +196,7 @@ test_session_holders (Fixture       *f,
   g_assert_true (has_all_packets (session));
 
   hb_capture_session_hold (session);
-  stop_fake_capture (session);
+  hb_test_session_stop (session);
 }
 
 /* A tool that cannot be run: FAILED at once, naming it. */
@@ -304,7 +225,8 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, NULL);
 
-#define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+#define ADD(path, func) \
+  g_test_add (path, Fixture, NULL, hb_test_session_fixture_setup, func, hb_test_session_fixture_teardown)
   g_test_add_func ("/core/capture-session/one-per-port", test_session_one_per_port);
   ADD ("/core/capture-session/stream", test_session_stream);
   ADD ("/core/capture-session/failures", test_session_failures);

@@ -14,7 +14,7 @@
 #include "heartbeat-lab.h"
 #include "hb-capture-session.h"
 #include "hb-ladder.h"
-#include "hb-segment.h"
+#include "hb-segment-model.h"
 #include "hb-server-window.h"
 #include "hb-timeline-window.h"
 #include "hb-test-gui.h"
@@ -206,7 +206,7 @@ test_capture_file (void)
   {
     g_autoptr(HbSegment) rst = hb_segment_new (1000000, TRUE, HB_TCP_PHASE_TEARDOWN, "RST");
 
-    hb_segments_append (G_LIST_STORE (segments), rst);
+    hb_segment_model_append (HB_SEGMENT_MODEL (segments), rst);
     select_row (win, g_list_model_get_n_items (segments) - 1);
     g_assert_true (g_str_has_prefix (gtk_label_get_text (CHILD (win, "explanation_label")), "Reset (RST)."));
     select_row (win, g_list_model_get_n_items (segments) - 2);
@@ -223,7 +223,7 @@ test_capture_file (void)
                                                g_list_model_get_n_items (segments));   /* with the RST row */
 
     g_assert_cmpstr (gtk_label_get_text (CHILD (win, "status_label")), ==, status);
-    hb_segments_append (G_LIST_STORE (segments), note);
+    hb_segment_model_append (HB_SEGMENT_MODEL (segments), note);
     g_assert_cmpstr (gtk_label_get_text (CHILD (win, "status_label")), ==, status);
     select_row (win, g_list_model_get_n_items (segments) - 1);
     shown = text_of (CHILD (win, "details_view"));
@@ -755,7 +755,7 @@ test_bounded (void)
   g_autofree char *path = write_two_conversations (dir);
   g_autoptr(GFile) file = g_file_new_for_path (path);
   HbTimelineWindow *win = open_file (file);
-  GListStore *store = G_LIST_STORE (hb_timeline_window_get_segments (win));
+  HbSegmentModel *store = HB_SEGMENT_MODEL (hb_timeline_window_get_segments (win));
   GtkSelectionModel *table = gtk_column_view_get_model (CHILD (win, "table"));
   guint total = HB_SEGMENTS_MAX + HB_SEGMENTS_MAX / 2;
   guint start = g_list_model_get_n_items (G_LIST_MODEL (store));
@@ -767,7 +767,7 @@ test_bounded (void)
     {
       g_autoptr(HbSegment) seg = hb_segment_new (i, i % 2, HB_TCP_PHASE_HEARTBEAT, "PING");
 
-      hb_segments_append (store, seg);
+      hb_segment_model_append (store, seg);
       if (i == HB_SEGMENTS_MAX - 1)
         select_row (win, i);
     }
@@ -841,6 +841,75 @@ test_opens_at_end (void)
   gtk_window_destroy (GTK_WINDOW (win));
 }
 
+/* A click on the ladder as its own click gesture takes it: @row's arrow. */
+static void
+click_ladder (HbLadder *ladder,
+              int       row)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (GTK_WIDGET (ladder));
+  gboolean clicked = FALSE;
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers) && !clicked; i++)
+    {
+      g_autoptr(GtkEventController) controller = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_GESTURE_CLICK (controller))
+        {
+          g_signal_emit_by_name (controller, "pressed", 1, 100.0, hb_ladder_get_row_y (ladder, row));
+          clicked = TRUE;
+        }
+    }
+  g_assert_true (clicked);
+}
+
+/* The ladder and the table share one selection: a click on an arrow
+ * selects its row in the table, a row chosen in the table is the one the
+ * ladder highlights, and either explains it. */
+static void
+test_one_selection (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("hb-timeline-XXXXXX", NULL);
+  g_autofree char *path = write_two_conversations (dir);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  HbTimelineWindow *win = open_file (file);
+  GtkSingleSelection *table = GTK_SINGLE_SELECTION (gtk_column_view_get_model (CHILD (win, "table")));
+  HbLadder *ladder = CHILD (win, "ladder");
+  g_autofree char *details = NULL;
+
+  g_assert_true (hb_ladder_get_model (ladder) == GTK_SELECTION_MODEL (table));
+  gtk_window_present (GTK_WINDOW (win));
+  hb_assert_eventually (gtk_widget_get_height (GTK_WIDGET (ladder)) > hb_ladder_get_row_y (ladder, 4));
+  g_assert_cmpuint (gtk_single_selection_get_selected (table), ==, GTK_INVALID_LIST_POSITION);
+  g_assert_cmpint (hb_ladder_get_selected (ladder), ==, -1);
+
+  /* The SYN, ACK clicked on the ladder is the table's row. */
+  click_ladder (ladder, 1);
+  g_assert_cmpuint (gtk_single_selection_get_selected (table), ==, 1);
+  g_assert_cmpint (hb_ladder_get_selected (ladder), ==, 1);
+  details = text_of (CHILD (win, "details_view"));
+  g_assert_nonnull (strstr (details, "Flags: 0x012 (SYN, ACK)"));
+
+  /* A row chosen in the table is the arrow the ladder highlights. */
+  select_row (win, 3);
+  g_assert_cmpint (hb_ladder_get_selected (ladder), ==, 3);
+  g_clear_pointer (&details, g_free);
+  details = text_of (CHILD (win, "details_view"));
+  g_assert_nonnull (strstr (details, "Sequence number: 1 (relative; raw 1001)"));
+
+  /* Unselected in the table, nothing is highlighted; clicked again, the
+   * first arrow is; unselected on the ladder, nothing in the table. */
+  gtk_selection_model_unselect_item (GTK_SELECTION_MODEL (table), 3);
+  g_assert_cmpint (hb_ladder_get_selected (ladder), ==, -1);
+  click_ladder (ladder, 0);
+  g_assert_cmpuint (gtk_single_selection_get_selected (table), ==, 0);
+  hb_ladder_set_selected (ladder, -1);
+  g_assert_cmpuint (gtk_single_selection_get_selected (table), ==, GTK_INVALID_LIST_POSITION);
+
+  gtk_window_destroy (GTK_WINDOW (win));
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 /* The ladder driven by keys (Down, End, Home, Page Down), and the table
  * and the ladder scroll to what the other selected. */
 static void
@@ -850,7 +919,7 @@ test_keyboard (void)
   g_autofree char *path = write_two_conversations (dir);
   g_autoptr(GFile) file = g_file_new_for_path (path);
   HbTimelineWindow *win = open_file (file);
-  GListStore *store = G_LIST_STORE (hb_timeline_window_get_segments (win));
+  HbSegmentModel *store = HB_SEGMENT_MODEL (hb_timeline_window_get_segments (win));
   GtkSingleSelection *table = GTK_SINGLE_SELECTION (gtk_column_view_get_model (CHILD (win, "table")));
   GtkAdjustment *table_adj = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (CHILD (win, "table")));
   GtkAdjustment *ladder_adj = gtk_scrolled_window_get_vadjustment (CHILD (win, "ladder_scroller"));
@@ -861,7 +930,7 @@ test_keyboard (void)
     {
       g_autoptr(HbSegment) seg = hb_segment_new (i * 1000, i % 2, HB_TCP_PHASE_HEARTBEAT, "PING");
 
-      hb_segments_append (store, seg);
+      hb_segment_model_append (store, seg);
     }
   gtk_window_present (GTK_WINDOW (win));
   hb_assert_eventually (gtk_adjustment_get_upper (ladder_adj) > 10 * gtk_adjustment_get_page_size (ladder_adj) &&
@@ -896,7 +965,7 @@ test_keyboard (void)
     {
       g_autoptr(HbSegment) seg = hb_segment_new (i * 1000, i % 2, HB_TCP_PHASE_HEARTBEAT, "PING");
 
-      hb_segments_append (store, seg);
+      hb_segment_model_append (store, seg);
     }
   n += 40;
   hb_assert_eventually (ladder_shows_row (win, n - 1) &&
@@ -1314,13 +1383,15 @@ test_export_fits_labels (void)
   g_autofree char *long_line = g_strnfill (300, 'w');
   g_autofree char *label = g_strconcat ("WELCOME 1 300 2000 ", long_line, NULL);
   g_autoptr(HbSegment) seg = hb_segment_new (1000, FALSE, HB_TCP_PHASE_DATA, label);
+  g_autoptr(GtkNoSelection) rows = NULL;
   GtkWidget *window = gtk_window_new ();
   HbLadder *ladder = g_object_new (HB_TYPE_LADDER, NULL);
   cairo_surface_t *image;
   int shown;
 
   g_list_store_append (store, seg);
-  hb_ladder_set_model (ladder, G_LIST_MODEL (store));
+  rows = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (store)));
+  hb_ladder_set_model (ladder, GTK_SELECTION_MODEL (rows));
   hb_ladder_set_labels (ladder, "student-199 (127.0.0.1:60922)", "127.0.0.1:12001");
   gtk_window_set_default_size (GTK_WINDOW (window), 700, 400);
   gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (ladder));
@@ -1454,6 +1525,7 @@ main (int   argc,
   g_test_add_func ("/gui/timeline/export-fits-labels", test_export_fits_labels);
   g_test_add_func ("/gui/timeline/broken-files", test_broken_files);
   g_test_add_func ("/gui/timeline/bounded", test_bounded);
+  g_test_add_func ("/gui/timeline/one-selection", test_one_selection);
   g_test_add_func ("/gui/timeline/keyboard", test_keyboard);
   g_test_add_func ("/gui/timeline/opens-at-end", test_opens_at_end);
   g_test_add_func ("/gui/timeline/client-reconnects", test_client_reconnects);

@@ -28,7 +28,7 @@
 #include <glib/gi18n.h>
 
 #include "hb-capture-loader.h"
-#include "hb-segment.h"
+#include "hb-segment-model.h"
 
 /* The share of the bar that reading takes (measured: about three
  * quarters of the time; the rest is making the rows). */
@@ -69,11 +69,8 @@ struct _HbCaptureLoader
   GCancellable   *cancellable;
   guint           progress_timer;
 
-  /* The fill under way. */
-  GListStore     *store;
-  GPtrArray      *packets;
-  gint64          origin_us;
-  guint           next;        /* the next packet to add */
+  /* The fill under way: the model knows which packets, and how far. */
+  HbSegmentModel *model;
   guint           slice;       /* how many the next slice adds */
   guint           paced;       /* the same, while a slice comes per frame */
   guint           fill_source; /* a timeout, or */
@@ -168,8 +165,7 @@ end_fill (HbCaptureLoader *self,
           gboolean         complete)
 {
   stop_filling (self);
-  g_clear_object (&self->store);
-  g_clear_pointer (&self->packets, g_ptr_array_unref);
+  g_clear_object (&self->model);
   if (complete)
     gtk_progress_bar_set_fraction (self->bar, 1);
   update_busy (self);
@@ -179,14 +175,15 @@ end_fill (HbCaptureLoader *self,
 static void
 show_fill_progress (HbCaptureLoader *self)
 {
-  guint n = self->packets->len;
-  g_autofree char *text =
-    /* Translators: while a capture's rows are added: "Showing 1200 of 200000 packets…". */
-    g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Showing %u of %u packet…", "Showing %u of %u packets…", n),
-                     self->next, n);
+  guint done, n;
+  g_autofree char *text = NULL;
 
+  hb_segment_model_get_fill (self->model, &done, &n);
+  /* Translators: while a capture's rows are added: "Showing 1200 of 200000 packets…". */
+  text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Showing %u of %u packet…", "Showing %u of %u packets…", n),
+                          done, n);
   gtk_label_set_text (self->label, text);
-  gtk_progress_bar_set_fraction (self->bar, READ_SHARE + (1 - READ_SHARE) * (n > 0 ? (double) self->next / n : 1));
+  gtk_progress_bar_set_fraction (self->bar, READ_SHARE + (1 - READ_SHARE) * (n > 0 ? (double) done / n : 1));
 }
 
 /* Adds the next slice of rows; FALSE once every packet is a row (the
@@ -194,24 +191,9 @@ show_fill_progress (HbCaptureLoader *self)
 static gboolean
 add_slice (HbCaptureLoader *self)
 {
-  guint n = MIN (self->slice, self->packets->len - self->next);
-  guint shown = g_list_model_get_n_items (G_LIST_MODEL (self->store));
-  g_autoptr(GPtrArray) segs = g_ptr_array_new_full (n, g_object_unref);
   gint64 start = g_get_monotonic_time ();
+  gboolean more = hb_segment_model_fill (self->model, self->slice);
   gint64 took;
-
-  for (guint i = self->next; i < self->next + n; i++)
-    {
-      HbPacket *packet = self->packets->pdata[i];
-
-      g_ptr_array_add (segs, hb_segment_new_from_packet (packet, self->origin_us, packet->from_client));
-    }
-  /* The first slice replaces what was shown. */
-  if (self->next == 0)
-    g_list_store_splice (self->store, 0, shown, segs->pdata, n);
-  else
-    g_list_store_splice (self->store, shown, 0, segs->pdata, n);
-  self->next += n;
 
   took = g_get_monotonic_time () - start;
   if (took < QUICK_US)
@@ -219,7 +201,7 @@ add_slice (HbCaptureLoader *self)
   else if (took > SLOW_US)
     self->slice = MAX (self->slice / 2, MIN_SLICE);
 
-  if (self->next < self->packets->len)
+  if (more)
     {
       show_fill_progress (self);
       return TRUE;
@@ -229,6 +211,16 @@ add_slice (HbCaptureLoader *self)
 }
 
 static gboolean fill_timeout (gpointer data);
+
+/* How many rows the fill has added. */
+static guint
+filled (HbCaptureLoader *self)
+{
+  guint done, total;
+
+  hb_segment_model_get_fill (self->model, &done, &total);
+  return done;
+}
 
 static guint
 start_fill_timeout (HbCaptureLoader *self)
@@ -247,7 +239,7 @@ fill_tick (GtkWidget     *widget,
   self->paced = MIN (self->paced * 2, PACED_MAX);
   if (!add_slice (self))
     return G_SOURCE_REMOVE;  /* end_fill () has forgotten fill_tick */
-  if (self->next < WIDGET_ROWS)
+  if (filled (self) < WIDGET_ROWS)
     return G_SOURCE_CONTINUE;
   self->fill_tick = 0;
   self->fill_source = start_fill_timeout (self);
@@ -271,7 +263,7 @@ static void
 schedule_fill (HbCaptureLoader *self)
 {
   stop_filling (self);
-  if (self->next < WIDGET_ROWS && gtk_widget_get_mapped (GTK_WIDGET (self)))
+  if (filled (self) < WIDGET_ROWS && gtk_widget_get_mapped (GTK_WIDGET (self)))
     self->fill_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self), fill_tick, NULL, NULL);
   else
     self->fill_source = start_fill_timeout (self);
@@ -279,20 +271,13 @@ schedule_fill (HbCaptureLoader *self)
 
 void
 hb_capture_loader_fill (HbCaptureLoader *self,
-                        GListStore      *store,
-                        GPtrArray       *packets,
-                        gint64           origin_us)
+                        HbSegmentModel  *model)
 {
   g_return_if_fail (HB_IS_CAPTURE_LOADER (self));
-  g_return_if_fail (G_IS_LIST_STORE (store));
-  g_return_if_fail (packets != NULL);
+  g_return_if_fail (HB_IS_SEGMENT_MODEL (model));
 
   stop_filling (self);
-  g_set_object (&self->store, store);
-  g_clear_pointer (&self->packets, g_ptr_array_unref);
-  self->packets = g_ptr_array_ref (packets);
-  self->origin_us = origin_us;
-  self->next = 0;
+  g_set_object (&self->model, model);
   self->slice = FIRST_SLICE;
   self->paced = PACED_FIRST;
   /* Shown first: the tick callback needs the loader on screen. */
@@ -308,7 +293,7 @@ hb_capture_loader_cancel (HbCaptureLoader *self)
 
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
-  else if (self->packets != NULL)
+  else if (self->model != NULL)
     end_fill (self, FALSE);
 }
 
@@ -316,7 +301,7 @@ gboolean
 hb_capture_loader_get_busy (HbCaptureLoader *self)
 {
   g_return_val_if_fail (HB_IS_CAPTURE_LOADER (self), FALSE);
-  return self->file != NULL || self->packets != NULL;
+  return self->file != NULL || self->model != NULL;
 }
 
 static void
@@ -349,8 +334,7 @@ hb_capture_loader_dispose (GObject *object)
   g_clear_object (&self->file);
   g_clear_handle_id (&self->progress_timer, g_source_remove);
   stop_filling (self);
-  g_clear_object (&self->store);
-  g_clear_pointer (&self->packets, g_ptr_array_unref);
+  g_clear_object (&self->model);
   gtk_widget_dispose_template (GTK_WIDGET (self), HB_TYPE_CAPTURE_LOADER);
   G_OBJECT_CLASS (hb_capture_loader_parent_class)->dispose (object);
 }

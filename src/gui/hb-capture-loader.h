@@ -6,7 +6,7 @@
 
 #include <gtk/gtk.h>
 
-#include "heartbeat-lab.h"
+#include "hb-segment-model.h"
 
 G_BEGIN_DECLS
 
@@ -20,13 +20,12 @@ void     hb_capture_loader_load      (HbCaptureLoader *self,
                                       HbCaptureFile   *file,
                                       const char      *path,
                                       const char      *name);
-/* Replaces @store's rows with a segment for each of @packets (relative to
- * @origin_us), a slice per main-loop pass, each slice as big as a few
- * milliseconds allow; emits ::filled. A fill under way is given up. */
+/* Adds the rows of the file's conversation @model shows
+ * (hb_segment_model_show_file()), a slice per main-loop pass, each slice
+ * as big as a few milliseconds allow; emits ::filled. A fill under way
+ * is given up. */
 void     hb_capture_loader_fill      (HbCaptureLoader *self,
-                                      GListStore      *store,
-                                      GPtrArray       *packets,
-                                      gint64           origin_us);
+                                      HbSegmentModel  *model);
 /* What the Cancel button does: stops the read (::loaded says CANCELLED)
  * or the fill (::filled says FALSE, the rows so far stay). */
 void     hb_capture_loader_cancel    (HbCaptureLoader *self);

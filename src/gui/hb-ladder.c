@@ -27,10 +27,10 @@
 struct _HbLadder
 {
   GtkWidget   parent_instance;
-  GListModel *model;
+  GtkSelectionModel *model;    /* shared with whoever lists the same rows */
   char       *client_label;
   char       *server_label;
-  int         selected;
+  int         selected;        /* the model's first selected row, or -1 */
   double      zoom;
   GtkAdjustment *vadjustment;  /* of the scrolled window showing us */
   gboolean    exporting;       /* draw every row, dark on white */
@@ -42,6 +42,7 @@ struct _HbLadder
 
 enum {
   PROP_0,
+  PROP_MODEL,
   PROP_SELECTED,
   PROP_ZOOM,
   N_PROPS
@@ -60,7 +61,7 @@ row_height (HbLadder *self)
 static guint
 n_rows (HbLadder *self)
 {
-  return self->model ? g_list_model_get_n_items (self->model) : 0;
+  return self->model ? g_list_model_get_n_items (G_LIST_MODEL (self->model)) : 0;
 }
 
 static void
@@ -165,7 +166,7 @@ fitting_width (HbLadder *self)
 
   for (guint i = 0; i < n_rows (self); i++)
     {
-      g_autoptr(HbSegment) seg = g_list_model_get_item (self->model, i);
+      g_autoptr(HbSegment) seg = g_list_model_get_item (G_LIST_MODEL (self->model), i);
       g_autofree char *label = NULL;
 
       if (hb_segment_is_note (seg))
@@ -225,8 +226,8 @@ hb_ladder_snapshot (GtkWidget   *widget,
   /* Phase shading behind the rows, one band per run of a phase. */
   for (guint i = first; i <= last; i++)
     {
-      g_autoptr(HbSegment) seg = i < last ? g_list_model_get_item (self->model, i) : NULL;
-      g_autoptr(HbSegment) head = last > first ? g_list_model_get_item (self->model, run_start) : NULL;
+      g_autoptr(HbSegment) seg = i < last ? g_list_model_get_item (G_LIST_MODEL (self->model), i) : NULL;
+      g_autoptr(HbSegment) head = last > first ? g_list_model_get_item (G_LIST_MODEL (self->model), run_start) : NULL;
 
       if (i < last && hb_segment_get_phase (seg) == hb_segment_get_phase (head))
         continue;
@@ -263,7 +264,7 @@ hb_ladder_snapshot (GtkWidget   *widget,
 
   for (guint i = first; i < last; i++)
     {
-      g_autoptr(HbSegment) seg = g_list_model_get_item (self->model, i);
+      g_autoptr(HbSegment) seg = g_list_model_get_item (G_LIST_MODEL (self->model), i);
       double y = HEADER_H + i * rh + rh * 0.62;
       gboolean right = hb_segment_get_from_client (seg);
       GdkRGBA colour;
@@ -371,6 +372,29 @@ hb_ladder_measure (GtkWidget      *widget,
     *minimum = *natural = (int) (HEADER_H + MAX (n_rows (self), 2) * row_height (self) + 24);
 }
 
+/* The selection is the model's: the ladder draws it and says when it
+ * moved, whoever moved it (a click here, a row chosen in a table that
+ * shares the model, rows that came before it). */
+static void
+update_selected (HbLadder *self)
+{
+  int selected = -1;
+
+  if (self->model != NULL)
+    {
+      GtkBitset *set = gtk_selection_model_get_selection (self->model);
+
+      if (!gtk_bitset_is_empty (set))
+        selected = (int) gtk_bitset_get_minimum (set);
+      gtk_bitset_unref (set);
+    }
+  if (selected == self->selected)
+    return;
+  self->selected = selected;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SELECTED]);
+}
+
 static void
 on_items_changed (GListModel *model,
                   guint       position,
@@ -378,12 +402,17 @@ on_items_changed (GListModel *model,
                   guint       added,
                   HbLadder   *self)
 {
-  /* Which row is selected after rows went is the owner's to say (the
-   * timeline window follows its table's selection model); only never
-   * point past the end. */
-  if (self->selected >= (int) n_rows (self))
-    self->selected = -1;
+  update_selected (self);
   gtk_widget_queue_resize (GTK_WIDGET (self));
+}
+
+static void
+on_selection_changed (GtkSelectionModel *model,
+                      guint              position,
+                      guint              n_items,
+                      HbLadder          *self)
+{
+  update_selected (self);
 }
 
 /* The row drawn at @y, or -1: none there, or under the names, which stay
@@ -428,7 +457,7 @@ on_query_tooltip (GtkWidget  *widget,
 
   if (row < 0 || (guint) row >= n_rows (self))
     return FALSE;
-  seg = g_list_model_get_item (self->model, row);
+  seg = g_list_model_get_item (G_LIST_MODEL (self->model), row);
   label = hb_segment_is_note (seg) ? g_strdup (hb_segment_get_label (seg)) : arrow_label (self, seg);
   if (g_strcmp0 (label, hb_segment_get_info (seg)) == 0)
     gtk_tooltip_set_text (tooltip, label);
@@ -542,6 +571,7 @@ hb_ladder_get_property (GObject *object, guint prop_id, GValue *value, GParamSpe
 
   switch (prop_id)
     {
+    case PROP_MODEL: g_value_set_object (value, self->model); break;
     case PROP_SELECTED: g_value_set_int (value, self->selected); break;
     case PROP_ZOOM: g_value_set_double (value, self->zoom); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -555,6 +585,7 @@ hb_ladder_set_property (GObject *object, guint prop_id, const GValue *value, GPa
 
   switch (prop_id)
     {
+    case PROP_MODEL: hb_ladder_set_model (self, g_value_get_object (value)); break;
     case PROP_SELECTED: hb_ladder_set_selected (self, g_value_get_int (value)); break;
     case PROP_ZOOM: hb_ladder_set_zoom (self, g_value_get_double (value)); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -574,6 +605,21 @@ hb_ladder_class_init (HbLadderClass *klass)
   widget_class->snapshot = hb_ladder_snapshot;
   widget_class->measure = hb_ladder_measure;
 
+  /**
+   * HbLadder:model:
+   *
+   * The rows (#HbSegment) and which is selected: a table showing the
+   * same model shares the selection.
+   */
+  properties[PROP_MODEL] =
+    g_param_spec_object ("model", NULL, NULL, GTK_TYPE_SELECTION_MODEL,
+                         G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  /**
+   * HbLadder:selected:
+   *
+   * The model's selected row, -1 when none: setting it selects in the
+   * model.
+   */
   properties[PROP_SELECTED] =
     g_param_spec_int ("selected", NULL, NULL, -1, G_MAXINT, -1,
                       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
@@ -619,18 +665,32 @@ hb_ladder_new (void)
 }
 
 void
-hb_ladder_set_model (HbLadder   *self,
-                     GListModel *model)
+hb_ladder_set_model (HbLadder          *self,
+                     GtkSelectionModel *model)
 {
   g_return_if_fail (HB_IS_LADDER (self));
+  g_return_if_fail (model == NULL || GTK_IS_SELECTION_MODEL (model));
 
+  if (self->model == model)
+    return;
   if (self->model != NULL)
     g_signal_handlers_disconnect_by_data (self->model, self);
   g_set_object (&self->model, model);
   if (model != NULL)
-    g_signal_connect (model, "items-changed", G_CALLBACK (on_items_changed), self);
-  self->selected = -1;
+    {
+      g_signal_connect (model, "items-changed", G_CALLBACK (on_items_changed), self);
+      g_signal_connect (model, "selection-changed", G_CALLBACK (on_selection_changed), self);
+    }
+  update_selected (self);
   gtk_widget_queue_resize (GTK_WIDGET (self));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MODEL]);
+}
+
+GtkSelectionModel *
+hb_ladder_get_model (HbLadder *self)
+{
+  g_return_val_if_fail (HB_IS_LADDER (self), NULL);
+  return self->model;
 }
 
 void
@@ -708,11 +768,23 @@ hb_ladder_set_selected (HbLadder *self,
 {
   g_return_if_fail (HB_IS_LADDER (self));
 
-  if (self->selected == index)
+  if (self->model == NULL || index == self->selected)
     return;
-  self->selected = index;
-  gtk_widget_queue_draw (GTK_WIDGET (self));
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SELECTED]);
+  /* GTK 4.8's single selection cannot unselect all, only an item. */
+  if (index < 0)
+    gtk_selection_model_unselect_item (self->model, self->selected);
+  else
+    gtk_selection_model_select_item (self->model, index, TRUE);
+  /* A model that does not say so (or refuses) is asked again. */
+  update_selected (self);
+}
+
+double
+hb_ladder_get_row_y (HbLadder *self,
+                     int       row)
+{
+  g_return_val_if_fail (HB_IS_LADDER (self), 0);
+  return HEADER_H + (row + 0.5) * row_height (self);
 }
 
 double

@@ -14,9 +14,12 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (HbLadder, hb_ladder, HB, LADDER, GtkWidget)
 
 GtkWidget *hb_ladder_new          (void);
-/* Items are HbSegment; the diagram follows the model as it grows. */
-void       hb_ladder_set_model    (HbLadder   *self,
-                                   GListModel *model);
+/* Items are HbSegment; the diagram follows the model as it grows, and
+ * shows and sets the model's selection (shared with a table showing
+ * the same model). */
+void       hb_ladder_set_model    (HbLadder          *self,
+                                   GtkSelectionModel *model);
+GtkSelectionModel *hb_ladder_get_model (HbLadder *self);
 /* The scrolled window's adjustment: only the rows in view are drawn. */
 void       hb_ladder_set_vadjustment (HbLadder      *self,
                                       GtkAdjustment *adjustment);
@@ -30,9 +33,14 @@ void       hb_ladder_set_empty_text (HbLadder   *self,
 const char *hb_ladder_get_empty_text (HbLadder *self);
 const char *hb_ladder_get_client_label (HbLadder *self);
 const char *hb_ladder_get_server_label (HbLadder *self);
+/* The model's selected row (-1: none); setting it selects in the model. */
 int        hb_ladder_get_selected (HbLadder   *self);
 void       hb_ladder_set_selected (HbLadder   *self,
                                    int         index);
+/* Where @row's arrow is drawn (its middle, in the ladder's coordinates),
+ * for pointing at it. */
+double     hb_ladder_get_row_y    (HbLadder   *self,
+                                   int         row);
 /* Scrolls the ladder's scrolled window so that @row is in view. */
 void       hb_ladder_scroll_to    (HbLadder   *self,
                                    int         row);

@@ -26,7 +26,7 @@ open_newer_action (GtkWidget  *widget,
  * (win.ladder-numbers-everywhere: every arrow, not only the handshake's
  * and the teardown's). */
 void
-_hb_timeline_window_apply_numbers (HbTimelineWindow *self)
+hb_timeline_window_apply_numbers (HbTimelineWindow *self)
 {
   GActionMap *map = G_ACTION_MAP (self);
   g_autoptr(GVariant) which = g_action_get_state (g_action_map_lookup_action (map, "ladder-numbers"));
@@ -42,7 +42,7 @@ numbers_action (GSimpleAction *action,
                 gpointer       user_data)
 {
   g_simple_action_set_state (action, state);
-  _hb_timeline_window_apply_numbers (user_data);
+  hb_timeline_window_apply_numbers (user_data);
 }
 
 static void
@@ -64,9 +64,9 @@ capture_action (GSimpleAction *action,
   const char *cip, *sip;
   guint cport, sport;
 
-  if (!_hb_timeline_window_endpoints (self, &cip, &cport, &sip, &sport))
+  if (!hb_timeline_window_endpoints (self, &cip, &cport, &sip, &sport))
     return;
-  _hb_timeline_window_attach_session (self);
+  hb_timeline_window_attach_session (self);
   if (g_variant_get_boolean (state))
     {
       GInetAddress *address = g_inet_address_new_from_string (sip);
@@ -79,7 +79,7 @@ capture_action (GSimpleAction *action,
     }
   else
     hb_capture_session_stop (self->session);
-  _hb_timeline_window_on_session_state (self->session, NULL, self);
+  hb_timeline_window_on_session_state (self->session, NULL, self);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -90,16 +90,19 @@ hb_timeline_window_save_packets (HbTimelineWindow  *self,
                                  const char        *path,
                                  GError           **error)
 {
+  HbConversation *conversation;
+
   g_return_val_if_fail (HB_IS_TIMELINE_WINDOW (self), FALSE);
 
-  if (self->conversation == NULL)
+  conversation = hb_segment_model_get_conversation (self->segments);
+  if (conversation == NULL)
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
                            _("There are no captured packets to save: start a capture first."));
       return FALSE;
     }
-  return hb_capture_writer_save_packets (path, self->linktype, hb_conversation_get_packets (self->conversation),
-                                         error);
+  return hb_capture_writer_save_packets (path, hb_segment_model_get_linktype (self->segments),
+                                         hb_conversation_get_packets (conversation), error);
 }
 
 /* A file chooser belongs to its window: closing the window closes it. */
@@ -141,7 +144,7 @@ save_response (GtkNativeDialog *dialog, int response, gpointer user_data)
       g_autoptr(GError) error = NULL;
 
       if (!hb_timeline_window_save_packets (self, path, &error))
-        _hb_timeline_window_show_notice (self, error->message, TRUE);
+        hb_timeline_window_show_notice (self, error->message, TRUE);
     }
 }
 
@@ -188,7 +191,7 @@ export_response (GtkNativeDialog *dialog, int response, gpointer user_data)
       g_autoptr(GError) error = NULL;
 
       if (!hb_ladder_export (self->ladder, path, &error))
-        _hb_timeline_window_show_notice (self, error->message, TRUE);
+        hb_timeline_window_show_notice (self, error->message, TRUE);
     }
 }
 
@@ -208,7 +211,7 @@ export_action (GtkWidget *widget, const char *action_name, GVariant *param)
 }
 
 void
-_hb_timeline_window_actions_class_init (GtkWidgetClass *widget_class)
+hb_timeline_window_actions_class_init (GtkWidgetClass *widget_class)
 {
   gtk_widget_class_install_action (widget_class, "win.zoom", "i", zoom_action);
   gtk_widget_class_install_action (widget_class, "win.export-ladder", "s", export_action);
@@ -226,7 +229,7 @@ _hb_timeline_window_actions_class_init (GtkWidgetClass *widget_class)
 /* The stateful actions, in the window's own action map: the capture and
  * the ladder's numbers. */
 void
-_hb_timeline_window_actions_init (HbTimelineWindow *self)
+hb_timeline_window_actions_init (HbTimelineWindow *self)
 {
   static const GActionEntry entries[] = {
     { .name = "capture", .state = "false", .change_state = capture_action },

@@ -11,15 +11,16 @@
 
 /* hb_segment_explanation(), knowing the capture the segment comes from. */
 void
-_hb_timeline_window_explain (HbTimelineWindow *self,
-                             HbSegment        *seg)
+hb_timeline_window_explain (HbTimelineWindow *self,
+                            HbSegment        *seg)
 {
   HbPacket *packet = hb_segment_get_packet (seg);
+  HbConversation *conversation = hb_segment_model_get_conversation (self->segments);
   g_autofree char *text = NULL;
 
-  if (packet != NULL && self->conversation != NULL && !(packet->flags & HB_TCP_RST))
+  if (packet != NULL && conversation != NULL && !(packet->flags & HB_TCP_RST))
     {
-      g_autofree char *held = hb_conversation_describe_lab (self->conversation, packet, self->encoding);
+      g_autofree char *held = hb_conversation_describe_lab (conversation, packet, self->encoding);
 
       if (held != NULL)
         {
@@ -30,7 +31,7 @@ _hb_timeline_window_explain (HbTimelineWindow *self,
 
           text = hb_boundary_explanation (what);
         }
-      else if (hb_conversation_get_is_lab (self->conversation))
+      else if (hb_conversation_get_is_lab (conversation))
         text = g_strdup (hb_lab_phase_explanation (hb_segment_get_phase (seg)));
     }
   if (text == NULL)
@@ -52,15 +53,15 @@ _hb_timeline_window_explain (HbTimelineWindow *self,
 }
 
 void
-_hb_timeline_window_show_segment (HbTimelineWindow *self,
-                                  guint             position)
+hb_timeline_window_show_segment (HbTimelineWindow *self,
+                                 guint             position)
 {
   g_autoptr(HbSegment) seg = g_list_model_get_item (G_LIST_MODEL (self->segments), position);
   HbPacket *packet;
 
   if (seg == NULL)
     return;
-  _hb_timeline_window_explain (self, seg);
+  hb_timeline_window_explain (self, seg);
 
   packet = hb_segment_get_packet (seg);
   if (packet != NULL)
@@ -131,10 +132,10 @@ page_label (HbTimelineWindow *self,
  * keeps the focus itself: it reads as if something had been done to the
  * text. The page opens with the selection it had. */
 void
-_hb_timeline_window_on_page_switching (GtkNotebook      *notebook,
-                                       GtkWidget        *page,
-                                       guint             page_num,
-                                       HbTimelineWindow *self)
+hb_timeline_window_on_page_switching (GtkNotebook      *notebook,
+                                      GtkWidget        *page,
+                                      guint             page_num,
+                                      HbTimelineWindow *self)
 {
   GtkLabel *label = page_label (self, page);
 
@@ -144,10 +145,10 @@ _hb_timeline_window_on_page_switching (GtkNotebook      *notebook,
 }
 
 void
-_hb_timeline_window_on_page_switched (GtkNotebook      *notebook,
-                                      GtkWidget        *page,
-                                      guint             page_num,
-                                      HbTimelineWindow *self)
+hb_timeline_window_on_page_switched (GtkNotebook      *notebook,
+                                     GtkWidget        *page,
+                                     guint             page_num,
+                                     HbTimelineWindow *self)
 {
   GtkLabel *label = page_label (self, page);
 

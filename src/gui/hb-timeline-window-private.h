@@ -2,14 +2,15 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * hb-timeline-window.c: the window, its status and notices, the ladder
- * and the table in step, the table's columns;
+ * hb-timeline-window.c: the window, its status and notices, the one
+ * selection of the ladder and the table, the table's columns;
  * hb-timeline-window-explain.c: the explanation pane (the lesson, the
  * header fields and the bytes of the selected row);
  * hb-timeline-window-tcp-info.c: the kernel's view of the socket;
- * hb-timeline-window-sources.c: where the rows come from (the
- * application's own record, and its connection's end; a live capture
- * session; a capture file);
+ * hb-timeline-window-sources.c: which source the rows (HbSegmentModel)
+ * come from, and what the window says about it (the application's own
+ * record, and its connection's end; a live capture session; a capture
+ * file);
  * hb-timeline-window-actions.c: what the user does (the win.* actions).
  */
 #pragma once
@@ -18,7 +19,7 @@
 #include "hb-capture-session.h"
 #include "hb-clock.h"
 #include "hb-ladder.h"
-#include "hb-segment.h"
+#include "hb-segment-model.h"
 #include "hb-timeline-window.h"
 
 G_BEGIN_DECLS
@@ -44,7 +45,7 @@ struct _HbTimelineWindow
   GtkLabel             *status_label;
   HbCaptureLoader      *loader;
 
-  GListStore           *segments;
+  HbSegmentModel       *segments;     /* the rows, from whichever source */
   GtkSingleSelection   *selection;
 
   /* A live connection: the program's socket and its two ends. */
@@ -57,7 +58,6 @@ struct _HbTimelineWindow
   guint                 tcp_timer;
   guint                 fast_timer;
   guint                 end_idle;     /* scroll_ladder_to_end () pending */
-  guint                 n_note_rows;  /* kernel-state rows among the segments */
   gboolean              notice_is_choice;  /* the notice asks to choose a connection */
   guint                 captured_port;     /* the file is a live capture of this server port */
   guint                 fast_polls;
@@ -76,12 +76,8 @@ struct _HbTimelineWindow
   HbCaptureFile        *file;
   char                 *file_name;    /* as the window shows it */
   HbCaptureSession     *session;
-  HbConversation       *conversation;
-  int                   linktype;
-  gint64                origin_us;
   guint                 n_notes;
 
-  gboolean              syncing;
   gboolean              page_had_selection;  /* the page being opened, before */
   int                   page_selection[2];
   gboolean              follow_end;   /* the ladder shows its last rows */
@@ -89,52 +85,55 @@ struct _HbTimelineWindow
 };
 
 /* hb-timeline-window.c */
-void _hb_timeline_window_show_notice (HbTimelineWindow *self,
-                                      const char       *text,
-                                      gboolean          error);
-void _hb_timeline_window_update_status (HbTimelineWindow *self);
+void hb_timeline_window_show_notice (HbTimelineWindow *self,
+                                     const char       *text,
+                                     gboolean          error);
+void hb_timeline_window_update_status (HbTimelineWindow *self);
 
 /* hb-timeline-window-explain.c */
-void _hb_timeline_window_explain (HbTimelineWindow *self,
-                                  HbSegment        *seg);
-void _hb_timeline_window_show_segment (HbTimelineWindow *self,
-                                       guint             position);
-void _hb_timeline_window_on_page_switching (GtkNotebook      *notebook,
-                                            GtkWidget        *page,
-                                            guint             page_num,
-                                            HbTimelineWindow *self);
-void _hb_timeline_window_on_page_switched (GtkNotebook      *notebook,
+void hb_timeline_window_explain (HbTimelineWindow *self,
+                                 HbSegment        *seg);
+void hb_timeline_window_show_segment (HbTimelineWindow *self,
+                                      guint             position);
+void hb_timeline_window_on_page_switching (GtkNotebook      *notebook,
                                            GtkWidget        *page,
                                            guint             page_num,
                                            HbTimelineWindow *self);
+void hb_timeline_window_on_page_switched (GtkNotebook      *notebook,
+                                          GtkWidget        *page,
+                                          guint             page_num,
+                                          HbTimelineWindow *self);
 
 /* hb-timeline-window-tcp-info.c */
-void _hb_timeline_window_remember_addresses (HbTimelineWindow *self);
-gboolean _hb_timeline_window_update_tcp (gpointer data);
-gboolean _hb_timeline_window_update_tcp_fast (gpointer data);
+void hb_timeline_window_remember_addresses (HbTimelineWindow *self);
+gboolean hb_timeline_window_update_tcp (gpointer data);
+gboolean hb_timeline_window_update_tcp_fast (gpointer data);
 
 /* hb-timeline-window-sources.c */
-gboolean _hb_timeline_window_endpoints (HbTimelineWindow  *self,
-                                        const char       **client_ip,
-                                        guint             *client_port,
-                                        const char       **server_ip,
-                                        guint             *server_port);
-void _hb_timeline_window_on_session_state (HbCaptureSession *session,
-                                           GParamSpec       *pspec,
-                                           HbTimelineWindow *self);
-void _hb_timeline_window_attach_session (HbTimelineWindow *self);
-void _hb_timeline_window_on_conversation_chosen (GtkDropDown      *dropdown,
-                                                 GParamSpec       *pspec,
-                                                 HbTimelineWindow *self);
-void _hb_timeline_window_load_file (HbTimelineWindow *self,
-                                    GFile            *file);
-void _hb_timeline_window_follow_record (HbTimelineWindow *self);
+gboolean hb_timeline_window_endpoints (HbTimelineWindow  *self,
+                                       const char       **client_ip,
+                                       guint             *client_port,
+                                       const char       **server_ip,
+                                       guint             *server_port);
+void hb_timeline_window_on_session_state (HbCaptureSession *session,
+                                          GParamSpec       *pspec,
+                                          HbTimelineWindow *self);
+void hb_timeline_window_attach_session (HbTimelineWindow *self);
+void hb_timeline_window_on_conversation (HbSegmentModel   *segments,
+                                         GParamSpec       *pspec,
+                                         HbTimelineWindow *self);
+void hb_timeline_window_on_conversation_chosen (GtkDropDown      *dropdown,
+                                                GParamSpec       *pspec,
+                                                HbTimelineWindow *self);
+void hb_timeline_window_load_file (HbTimelineWindow *self,
+                                   GFile            *file);
+void hb_timeline_window_follow_record (HbTimelineWindow *self);
 /* For dispose: the window no longer follows its record (may run twice). */
-void _hb_timeline_window_unfollow_record (HbTimelineWindow *self);
+void hb_timeline_window_unfollow_record (HbTimelineWindow *self);
 
 /* hb-timeline-window-actions.c */
-void _hb_timeline_window_apply_numbers (HbTimelineWindow *self);
-void _hb_timeline_window_actions_class_init (GtkWidgetClass   *widget_class);
-void _hb_timeline_window_actions_init       (HbTimelineWindow *self);
+void hb_timeline_window_apply_numbers (HbTimelineWindow *self);
+void hb_timeline_window_actions_class_init (GtkWidgetClass   *widget_class);
+void hb_timeline_window_actions_init       (HbTimelineWindow *self);
 
 G_END_DECLS

@@ -1,6 +1,10 @@
 /* hb-timeline-window-sources.c - a timeline window's rows: its own record, a live capture, a file
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The rows are one HbSegmentModel (src/model); here the window sets its
+ * source and says what happens to it: the connection ends, a capture
+ * starts or fails, a file is read, damaged, or holds several connections.
  */
 
 #include "config.h"
@@ -32,14 +36,14 @@ offer_newer (HbTimelineWindow *self)
     text = g_strdup_printf (_("%s connected again: a new connection. This window stays with the connection "
                               "that ended."),
                             self->client_label);
-  _hb_timeline_window_show_notice (self, text, FALSE);
+  hb_timeline_window_show_notice (self, text, FALSE);
   /* Only the client knows its new connection. */
   gtk_widget_set_visible (GTK_WIDGET (self->notice_button), self->client != NULL);
 }
 
 /* The record goes on: a close ends this window's connection, and a
  * client's record goes on with its next connection, which is not this
- * window's (hb_segments_follow_timeline() stops there too). */
+ * window's (HbSegmentModel stops following there too). */
 static void
 on_record_appended (HbTimeline            *timeline,
                     const HbTimelineEvent *ev,
@@ -50,19 +54,19 @@ on_record_appended (HbTimeline            *timeline,
   if (ev->kind == HB_EVENT_CLOSE && !self->ended)
     {
       self->ended = TRUE;
-      _hb_timeline_window_update_status (self);
+      hb_timeline_window_update_status (self);
     }
   else if (ev->kind == HB_EVENT_CONNECT && self->client_side)
     {
       self->ended = TRUE;
       self->superseded = TRUE;
       offer_newer (self);
-      _hb_timeline_window_update_status (self);
+      hb_timeline_window_update_status (self);
     }
 }
 
 void
-_hb_timeline_window_follow_record (HbTimelineWindow *self)
+hb_timeline_window_follow_record (HbTimelineWindow *self)
 {
   guint n = hb_timeline_get_n_events (self->timeline);
 
@@ -81,7 +85,7 @@ _hb_timeline_window_follow_record (HbTimelineWindow *self)
 }
 
 void
-_hb_timeline_window_unfollow_record (HbTimelineWindow *self)
+hb_timeline_window_unfollow_record (HbTimelineWindow *self)
 {
   following_windows = g_list_remove (following_windows, self);
   if (self->timeline != NULL)
@@ -143,70 +147,13 @@ hb_timeline_window_open_for_client (GtkApplication *application,
 /* ---------------------------------------------------------------------- */
 /* Packets                                                                 */
 
-static void
-add_packet (HbTimelineWindow *self,
-            HbPacket         *packet)
-{
-  g_autoptr(HbSegment) seg = hb_segment_new_from_packet (packet, self->origin_us, packet->from_client);
-
-  hb_segments_append (self->segments, seg);
-}
-
-static void
-on_session_packet (HbCaptureSession *session,
-                   HbPacket         *packet,
-                   HbConversation   *conversation,
-                   HbTimelineWindow *self);
-
-/* Shows @conversation's packets instead of what was shown. */
-static void
-show_conversation (HbTimelineWindow *self,
-                   HbConversation   *conversation,
-                   int               linktype,
-                   gint64            origin_us)
-{
-  GPtrArray *packets = hb_conversation_get_packets (conversation);
-  g_autoptr(GPtrArray) segs = g_ptr_array_new_with_free_func (g_object_unref);
-
-  hb_segments_stop_following (self->segments);
-  g_set_object (&self->conversation, conversation);
-  self->linktype = linktype;
-  self->origin_us = origin_us;
-  /* A file's connection is whole and may be long: every packet, added a
-   * slice at a time (on_file_filled () goes on). */
-  if (self->file != NULL)
-    {
-      hb_ladder_set_selected (self->ladder, -1);
-      gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
-      hb_capture_loader_fill (self->loader, self->segments, packets, origin_us);
-      gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.save-packets", TRUE);
-      return;
-    }
-  /* The newest rows, as many as a ladder keeps. */
-  for (guint i = packets->len > HB_SEGMENTS_MAX ? packets->len - HB_SEGMENTS_MAX : 0; i < packets->len; i++)
-    {
-      HbPacket *packet = packets->pdata[i];
-
-      g_ptr_array_add (segs, hb_segment_new_from_packet (packet, origin_us, packet->from_client));
-    }
-  hb_ladder_set_selected (self->ladder, -1);
-  gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
-  g_list_store_splice (self->segments, 0, g_list_model_get_n_items (G_LIST_MODEL (self->segments)),
-                       segs->pdata, segs->len);
-  /* Start reading at the start, not at the last packet. */
-  if (segs->len > 0)
-    _hb_timeline_window_explain (self, segs->pdata[0]);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.save-packets", TRUE);
-  _hb_timeline_window_update_status (self);
-}
-
 /* The two ends of this window's connection, as the capture writes them. */
 gboolean
-_hb_timeline_window_endpoints (HbTimelineWindow  *self,
-                               const char       **client_ip,
-                               guint             *client_port,
-                               const char       **server_ip,
-                               guint             *server_port)
+hb_timeline_window_endpoints (HbTimelineWindow  *self,
+                              const char       **client_ip,
+                              guint             *client_port,
+                              const char       **server_ip,
+                              guint             *server_port)
 {
   if (self->local_ip == NULL)
     return FALSE;
@@ -220,9 +167,11 @@ _hb_timeline_window_endpoints (HbTimelineWindow  *self,
 static void
 explain_missing_handshake (HbTimelineWindow *self)
 {
-  if (self->conversation != NULL && !hb_conversation_get_saw_syn (self->conversation))
-    _hb_timeline_window_show_notice (self,
-                                     _("The capture began after this connection was made, so its "
+  HbConversation *conversation = hb_segment_model_get_conversation (self->segments);
+
+  if (conversation != NULL && !hb_conversation_get_saw_syn (conversation))
+    hb_timeline_window_show_notice (self,
+                                    _("The capture began after this connection was made, so its "
                                        "handshake is not in it. To see a handshake, press Capture in "
                                        "the server window before the client connects."),
                                      FALSE);
@@ -230,35 +179,39 @@ explain_missing_handshake (HbTimelineWindow *self)
     gtk_revealer_set_reveal_child (self->notice_revealer, FALSE);  /* "packets appear soon" is done */
 }
 
-static void
-on_session_packet (HbCaptureSession *session,
-                   HbPacket         *packet,
-                   HbConversation   *conversation,
-                   HbTimelineWindow *self)
+/* The rows have become a captured connection's: the first packets of
+ * this window's connection in a live capture, or the connection chosen
+ * in a file. */
+void
+hb_timeline_window_on_conversation (HbSegmentModel   *segments,
+                                    GParamSpec       *pspec,
+                                    HbTimelineWindow *self)
 {
-  const char *cip, *sip;
-  guint cport, sport;
+  g_autoptr(HbSegment) first = NULL;
 
-  if (conversation == self->conversation)
+  if (hb_segment_model_get_conversation (segments) == NULL)
+    return;
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.save-packets", TRUE);
+  if (hb_segment_model_get_source (segments) == HB_SEGMENT_SOURCE_FILE)
     {
-      add_packet (self, packet);
+      /* A file's connection is whole and may be long: every packet,
+       * added a slice at a time (on_file_filled () goes on). */
+      gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
+      hb_capture_loader_fill (self->loader, segments);
       return;
     }
-  /* The first packet of this window's connection, or of it in a capture
-   * started again: show these packets from now on. */
-  if (_hb_timeline_window_endpoints (self, &cip, &cport, &sip, &sport) &&
-      hb_capture_session_find (session, cip, cport, sip, sport) == conversation)
-    {
-      show_conversation (self, conversation, hb_capture_session_get_linktype (session),
-                         hb_conversation_get_packet (conversation, 0)->time_us);
-      explain_missing_handshake (self);
-    }
+  /* Start reading at the start, not at the last packet. */
+  first = g_list_model_get_item (G_LIST_MODEL (segments), 0);
+  if (first != NULL)
+    hb_timeline_window_explain (self, first);
+  explain_missing_handshake (self);
+  hb_timeline_window_update_status (self);
 }
 
 void
-_hb_timeline_window_on_session_state (HbCaptureSession *session,
-                                      GParamSpec       *pspec,
-                                      HbTimelineWindow *self)
+hb_timeline_window_on_session_state (HbCaptureSession *session,
+                                     GParamSpec       *pspec,
+                                     HbTimelineWindow *self)
 {
   HbCaptureSessionState state = hb_capture_session_get_state (session);
   const char *message = hb_capture_session_get_message (session);
@@ -272,26 +225,25 @@ _hb_timeline_window_on_session_state (HbCaptureSession *session,
                                                  "The ladder shows the application's own record instead."),
                                                message ? message : "");
 
-      _hb_timeline_window_show_notice (self, text, TRUE);
+      hb_timeline_window_show_notice (self, text, TRUE);
     }
   else if (message != NULL)
-    _hb_timeline_window_show_notice (self, message, FALSE);
-  else if (state == HB_CAPTURE_SESSION_RUNNING && self->conversation == NULL)
-    _hb_timeline_window_show_notice (self,
-                                     _("Capturing. This connection's packets appear as soon as the "
+    hb_timeline_window_show_notice (self, message, FALSE);
+  else if (state == HB_CAPTURE_SESSION_RUNNING && hb_segment_model_get_conversation (self->segments) == NULL)
+    hb_timeline_window_show_notice (self,
+                                    _("Capturing. This connection's packets appear as soon as the "
                                        "next one is sent (at the latest with the next heartbeat)."),
                                      FALSE);
-  _hb_timeline_window_update_status (self);
+  hb_timeline_window_update_status (self);
 }
 
 void
-_hb_timeline_window_attach_session (HbTimelineWindow *self)
+hb_timeline_window_attach_session (HbTimelineWindow *self)
 {
   const char *cip, *sip;
   guint cport, sport;
-  HbConversation *conversation;
 
-  if (self->session != NULL || !_hb_timeline_window_endpoints (self, &cip, &cport, &sip, &sport))
+  if (self->session != NULL || !hb_timeline_window_endpoints (self, &cip, &cport, &sip, &sport))
     return;
   self->session = hb_capture_session_get_for_port (sport);
   hb_capture_session_hold (self->session);
@@ -300,28 +252,20 @@ _hb_timeline_window_attach_session (HbTimelineWindow *self)
   if (self->timeline != NULL && hb_timeline_get_protocol (self->timeline) == HB_PROTOCOL_LAB)
     hb_capture_session_set_lab_patterns (self->session, hb_timeline_get_heartbeat (self->timeline),
                                          hb_timeline_get_ack (self->timeline));
-  g_signal_connect (self->session, "packet", G_CALLBACK (on_session_packet), self);
-  g_signal_connect (self->session, "notify::state", G_CALLBACK (_hb_timeline_window_on_session_state), self);
-  g_signal_connect (self->session, "notify::message", G_CALLBACK (_hb_timeline_window_on_session_state), self);
-
-  /* Already captured (another window started it): show it at once. */
-  conversation = hb_capture_session_find (self->session, cip, cport, sip, sport);
-  if (conversation != NULL && hb_conversation_get_n_packets (conversation) > 0)
-    {
-      show_conversation (self, conversation, hb_capture_session_get_linktype (self->session),
-                         hb_conversation_get_packet (conversation, 0)->time_us);
-      explain_missing_handshake (self);
-    }
-  _hb_timeline_window_on_session_state (self->session, NULL, self);
+  g_signal_connect (self->session, "notify::state", G_CALLBACK (hb_timeline_window_on_session_state), self);
+  g_signal_connect (self->session, "notify::message", G_CALLBACK (hb_timeline_window_on_session_state), self);
+  /* Already captured (another window started it): shown at once. */
+  hb_segment_model_follow_capture (self->segments, self->session, cip, cport, sip, sport);
+  hb_timeline_window_on_session_state (self->session, NULL, self);
 }
 
 /* ---------------------------------------------------------------------- */
 /* Capture files                                                           */
 
 void
-_hb_timeline_window_on_conversation_chosen (GtkDropDown      *dropdown,
-                                            GParamSpec       *pspec,
-                                            HbTimelineWindow *self)
+hb_timeline_window_on_conversation_chosen (GtkDropDown      *dropdown,
+                                           GParamSpec       *pspec,
+                                           HbTimelineWindow *self)
 {
   GPtrArray *conversations;
   guint i = gtk_drop_down_get_selected (dropdown);
@@ -341,8 +285,7 @@ _hb_timeline_window_on_conversation_chosen (GtkDropDown      *dropdown,
                                                     hb_conversation_get_server_port (c));
 
       hb_ladder_set_labels (self->ladder, client, server);
-      show_conversation (self, c, hb_capture_file_get_linktype (self->file),
-                         hb_capture_file_get_start_time (self->file));
+      hb_segment_model_show_file (self->segments, self->file, c);
       /* A file is read from its start, as the table shows it. */
       self->follow_end = FALSE;
       gtk_adjustment_set_value (gtk_scrolled_window_get_vadjustment (self->ladder_scroller), 0);
@@ -388,10 +331,10 @@ on_file_loaded (HbCaptureLoader  *loader,
     {
       g_autofree char *text = g_strdup_printf (_("Reading %s was cancelled: nothing is shown."), name);
 
-      _hb_timeline_window_show_notice (self, text, FALSE);
+      hb_timeline_window_show_notice (self, text, FALSE);
       hb_ladder_set_empty_text (self->ladder, _("No TCP connection to show."));
       gtk_label_set_text (self->explanation_label, "");
-      _hb_timeline_window_update_status (self);
+      hb_timeline_window_update_status (self);
       return;
     }
 
@@ -414,14 +357,14 @@ on_file_loaded (HbCaptureLoader  *loader,
   if (conversations->len > 0)
     {
       gtk_drop_down_set_selected (self->conversation_dropdown, 0);
-      _hb_timeline_window_on_conversation_chosen (self->conversation_dropdown, NULL, self);
+      hb_timeline_window_on_conversation_chosen (self->conversation_dropdown, NULL, self);
     }
 
   if (error != NULL && !loaded && conversations->len == 0)
     {
       g_autofree char *text = g_strdup_printf (_("Could not open %s: %s"), name, error->message);
 
-      _hb_timeline_window_show_notice (self, text, TRUE);
+      hb_timeline_window_show_notice (self, text, TRUE);
     }
   else if (g_error_matches (error, HB_CAPTURE_FILE_ERROR, HB_CAPTURE_FILE_ERROR_TRUNCATED))
     {
@@ -436,20 +379,20 @@ on_file_loaded (HbCaptureLoader  *loader,
                                       "damage are shown.", n),
                          name, n);
 
-      _hb_timeline_window_show_notice (self, text, TRUE);
+      hb_timeline_window_show_notice (self, text, TRUE);
     }
   else if (error != NULL)
     {
       g_autofree char *text = g_strdup_printf (_("%s is damaged: %s. The packets read before the damage are shown."),
                                                name, error->message);
 
-      _hb_timeline_window_show_notice (self, text, TRUE);
+      hb_timeline_window_show_notice (self, text, TRUE);
     }
   else if (conversations->len == 0)
     {
       g_autofree char *text = g_strdup_printf (_("%s holds no TCP packets."), name);
 
-      _hb_timeline_window_show_notice (self, text, FALSE);
+      hb_timeline_window_show_notice (self, text, FALSE);
     }
   else if (notes->len > 0)
     {
@@ -459,7 +402,7 @@ on_file_loaded (HbCaptureLoader  *loader,
                                                             notes->len),
                                                notes->len, (const char *) notes->pdata[0]);
 
-      _hb_timeline_window_show_notice (self, text, FALSE);
+      hb_timeline_window_show_notice (self, text, FALSE);
     }
   else if (conversations->len > 1)
     {
@@ -476,7 +419,7 @@ on_file_loaded (HbCaptureLoader  *loader,
                                           conversations->len),
                              conversations->len);
 
-      _hb_timeline_window_show_notice (self, text, FALSE);
+      hb_timeline_window_show_notice (self, text, FALSE);
       self->notice_is_choice = TRUE;
     }
   if (conversations->len == 0)
@@ -485,7 +428,7 @@ on_file_loaded (HbCaptureLoader  *loader,
       hb_ladder_set_empty_text (self->ladder, _("No TCP connection to show."));
       gtk_label_set_text (self->explanation_label, "");
     }
-  _hb_timeline_window_update_status (self);
+  hb_timeline_window_update_status (self);
 }
 
 /* The chosen connection's rows are all there, or as many as came before
@@ -495,26 +438,28 @@ on_file_filled (HbCaptureLoader  *loader,
                 gboolean          complete,
                 HbTimelineWindow *self)
 {
-  GListModel *model = G_LIST_MODEL (self->segments);
+  HbConversation *conversation = hb_segment_model_get_conversation (self->segments);
 
-  if (!complete && self->conversation != NULL)
+  if (!complete && conversation != NULL)
     {
-      guint total = hb_conversation_get_n_packets (self->conversation);
+      guint total = hb_conversation_get_n_packets (conversation);
       g_autofree char *text =
         g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Stopped: %u of %u packet is shown.",
                                       "Stopped: %u of %u packets are shown.", total),
-                         g_list_model_get_n_items (model) - self->n_note_rows, total);
+                         g_list_model_get_n_items (G_LIST_MODEL (self->segments)) -
+                           hb_segment_model_get_n_notes (self->segments),
+                         total);
 
-      _hb_timeline_window_show_notice (self, text, FALSE);
+      hb_timeline_window_show_notice (self, text, FALSE);
     }
-  _hb_timeline_window_update_status (self);
+  hb_timeline_window_update_status (self);
 }
 
 /* Reads @file in a worker thread; the window answers meanwhile, with a
  * progress bar and a Cancel button in its status line. */
 void
-_hb_timeline_window_load_file (HbTimelineWindow *self,
-                               GFile            *file)
+hb_timeline_window_load_file (HbTimelineWindow *self,
+                              GFile            *file)
 {
   g_autofree char *path = g_file_get_path (file);
   g_autofree char *title = NULL;

@@ -10,7 +10,7 @@
 #include "hb-timeline-window-private.h"
 
 void
-_hb_timeline_window_remember_addresses (HbTimelineWindow *self)
+hb_timeline_window_remember_addresses (HbTimelineWindow *self)
 {
   g_autoptr(GSocketAddress) local = NULL;
   g_autoptr(GSocketAddress) remote = NULL;
@@ -55,8 +55,8 @@ note_state (HbTimelineWindow *self,
 
   /* Captured packets count from their first one, in wall time; the
    * application's record from its first event, in monotonic time. */
-  if (self->conversation != NULL)
-    time_us = g_get_real_time () - self->origin_us;
+  if (hb_segment_model_get_conversation (self->segments) != NULL)
+    time_us = g_get_real_time () - hb_segment_model_get_origin (self->segments);
   else
     time_us = g_get_monotonic_time () - self->origin_mono;
   time_us = MAX (time_us, hb_segment_get_time (last));
@@ -67,11 +67,11 @@ note_state (HbTimelineWindow *self,
                           label);
   note = hb_segment_new_note (time_us, self->client_side, phase, label, info);
   hb_segment_set_endpoints (note, self->client_side ? self->client_label : self->server_label, "");
-  hb_segments_append (self->segments, note);
+  hb_segment_model_append (self->segments, note);
 }
 
 gboolean
-_hb_timeline_window_update_tcp (gpointer data)
+hb_timeline_window_update_tcp (gpointer data)
 {
   HbTimelineWindow *self = data;
   HbTcpInfo info;
@@ -103,11 +103,11 @@ _hb_timeline_window_update_tcp (gpointer data)
 }
 
 gboolean
-_hb_timeline_window_update_tcp_fast (gpointer data)
+hb_timeline_window_update_tcp_fast (gpointer data)
 {
   HbTimelineWindow *self = data;
 
-  _hb_timeline_window_update_tcp (self);
+  hb_timeline_window_update_tcp (self);
   if (++self->fast_polls < 60)
     return G_SOURCE_CONTINUE;
   self->fast_timer = 0;

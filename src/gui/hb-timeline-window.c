@@ -2,11 +2,11 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * The ladder and the table show one list of segments and share one
- * selection; the explanation follows the selected segment's phase (or,
- * for a read or a segment of the lab's unframed protocol that glued or
- * split messages, explains message boundaries), and the kernel's view of
- * the socket is read once a second. The window's parts are in the files
+ * The ladder and the table show one list of segments (HbSegmentModel)
+ * through one selection model; the explanation follows the selected
+ * segment's phase (or, for a read or a segment of the lab's unframed
+ * protocol that glued or split messages, explains message boundaries),
+ * and the kernel's view of the socket is read once a second. The window's parts are in the files
  * hb-timeline-window-private.h names.
  */
 
@@ -25,9 +25,9 @@ G_DEFINE_FINAL_TYPE (HbTimelineWindow, hb_timeline_window, GTK_TYPE_APPLICATION_
 /* Notices and status                                                      */
 
 void
-_hb_timeline_window_show_notice (HbTimelineWindow *self,
-                                 const char       *text,
-                                 gboolean          error)
+hb_timeline_window_show_notice (HbTimelineWindow *self,
+                                const char       *text,
+                                gboolean          error)
 {
   self->notice_is_choice = FALSE;
   gtk_widget_set_visible (GTK_WIDGET (self->notice_button), FALSE);
@@ -41,14 +41,14 @@ _hb_timeline_window_show_notice (HbTimelineWindow *self,
 }
 
 void
-_hb_timeline_window_update_status (HbTimelineWindow *self)
+hb_timeline_window_update_status (HbTimelineWindow *self)
 {
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->segments)) - self->n_note_rows;
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->segments)) - hb_segment_model_get_n_notes (self->segments);
   g_autofree char *count = NULL;
   g_autofree char *text = NULL;
   const char *source;
 
-  if (self->conversation != NULL)
+  if (hb_segment_model_get_conversation (self->segments) != NULL)
     count = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u packet", "%u packets", n), n);
   else
     count = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u event", "%u events", n), n);
@@ -61,7 +61,7 @@ _hb_timeline_window_update_status (HbTimelineWindow *self)
     source = _("capturing live");
   else if (self->session != NULL && hb_capture_session_get_state (self->session) == HB_CAPTURE_SESSION_STARTING)
     source = _("starting the capture…");
-  else if (self->conversation != NULL)
+  else if (hb_segment_model_get_conversation (self->segments) != NULL)
     source = _("captured");
   else if (self->timeline != NULL && hb_timeline_get_protocol (self->timeline) != HB_PROTOCOL_LINE)
     source = self->client_side
@@ -88,7 +88,7 @@ _hb_timeline_window_update_status (HbTimelineWindow *self)
 }
 
 /* ---------------------------------------------------------------------- */
-/* Selection, kept in step between ladder and table                       */
+/* Selection, one for the ladder and the table                            */
 
 /* GTK 4.8's column view has no scroll_to (4.12 has); its list inside
  * has the action that does it. */
@@ -102,32 +102,20 @@ scroll_table_to (HbTimelineWindow *self,
       gtk_widget_activate_action (child, "list.scroll-to-item", "u", row);
 }
 
+/* The ladder and the table share one selection model: whichever chose
+ * the row, both show it, and the panes explain it. */
 static void
-on_ladder_selected (HbLadder *ladder, GParamSpec *pspec, HbTimelineWindow *self)
-{
-  int row = hb_ladder_get_selected (ladder);
-
-  if (self->syncing || row < 0)
-    return;
-  self->syncing = TRUE;
-  gtk_single_selection_set_selected (self->selection, row);
-  scroll_table_to (self, row);
-  _hb_timeline_window_show_segment (self, row);
-  self->syncing = FALSE;
-}
-
-static void
-on_table_selected (GtkSingleSelection *selection, GParamSpec *pspec, HbTimelineWindow *self)
+on_selected (GtkSingleSelection *selection,
+             GParamSpec         *pspec,
+             HbTimelineWindow   *self)
 {
   guint row = gtk_single_selection_get_selected (selection);
 
-  if (self->syncing || row == GTK_INVALID_LIST_POSITION)
+  if (row == GTK_INVALID_LIST_POSITION)
     return;
-  self->syncing = TRUE;
-  hb_ladder_set_selected (self->ladder, row);
-  hb_ladder_scroll_to (self->ladder, row);
-  _hb_timeline_window_show_segment (self, row);
-  self->syncing = FALSE;
+  scroll_table_to (self, row);
+  hb_ladder_scroll_to (self->ladder, (int) row);
+  hb_timeline_window_show_segment (self, row);
 }
 
 /* Whether the ladder shows its last rows: then it follows new ones. */
@@ -166,58 +154,35 @@ on_ladder_grown (GtkAdjustment    *adj,
 static void
 on_segments_changed (GListModel *model, guint position, guint removed, guint added, HbTimelineWindow *self)
 {
-  guint table_row = gtk_single_selection_get_selected (self->selection);
-  /* Kernel-state rows are no packets: counted apart. Rows go rarely (a
-   * new connection shown, or the oldest tenth of a full ladder): count
-   * them all again then; else only the new ones. */
-  guint from = removed > 0 ? 0 : position;
-  guint to = removed > 0 ? g_list_model_get_n_items (model) : position + added;
+  gboolean none = gtk_single_selection_get_selected (self->selection) == GTK_INVALID_LIST_POSITION;
 
-  if (removed > 0)
-    self->n_note_rows = 0;
-  for (guint i = from; i < to; i++)
-    {
-      g_autoptr(HbSegment) seg = g_list_model_get_item (model, i);
-
-      self->n_note_rows += hb_segment_is_note (seg);
-    }
-
-  /* The table's selection model moved its row when rows went, or came
-   * before it (a line read late, drawn when it arrived); the ladder
-   * follows it rather than working it out a second time. */
-  if ((removed > 0 || position + added < g_list_model_get_n_items (model)) && !self->syncing)
-    {
-      self->syncing = TRUE;
-      hb_ladder_set_selected (self->ladder, table_row == GTK_INVALID_LIST_POSITION ? -1 : (int) table_row);
-      self->syncing = FALSE;
-    }
   if (added > 0)
     {
       g_autoptr(HbSegment) last = g_list_model_get_item (model, position + added - 1);
 
       /* A file is read from its start: its first row is explained, not
        * the last of each slice (a wrapping text measured again per slice). */
-      if (hb_ladder_get_selected (self->ladder) < 0 && hb_capture_loader_get_busy (self->loader))
+      if (none && hb_capture_loader_get_busy (self->loader))
         {
           if (position == 0)
             {
               g_autoptr(HbSegment) first = g_list_model_get_item (model, 0);
 
-              _hb_timeline_window_explain (self, first);
+              hb_timeline_window_explain (self, first);
             }
         }
-      else if (hb_ladder_get_selected (self->ladder) < 0)
-        _hb_timeline_window_explain (self, last);
+      else if (none)
+        hb_timeline_window_explain (self, last);
       /* Closing: look at the kernel's state often for a few seconds. */
       if (hb_segment_get_phase (last) == HB_TCP_PHASE_TEARDOWN && !hb_segment_is_note (last) &&
           self->tcp_timer != 0)
         {
           self->fast_polls = 0;
           if (self->fast_timer == 0)
-            self->fast_timer = g_timeout_add (50, _hb_timeline_window_update_tcp_fast, self);
+            self->fast_timer = g_timeout_add (50, hb_timeline_window_update_tcp_fast, self);
         }
     }
-  _hb_timeline_window_update_status (self);
+  hb_timeline_window_update_status (self);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -343,7 +308,7 @@ hb_timeline_window_dispose (GObject *object)
 {
   HbTimelineWindow *self = HB_TIMELINE_WINDOW (object);
 
-  _hb_timeline_window_unfollow_record (self);
+  hb_timeline_window_unfollow_record (self);
   g_clear_object (&self->client);
   g_clear_handle_id (&self->tcp_timer, g_source_remove);
   g_clear_handle_id (&self->fast_timer, g_source_remove);
@@ -363,7 +328,7 @@ hb_timeline_window_dispose (GObject *object)
   if (self->segments != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->segments, self);
-      hb_segments_stop_following (self->segments);
+      hb_segment_model_stop (self->segments);
     }
   if (self->session != NULL)
     {
@@ -379,7 +344,6 @@ hb_timeline_window_dispose (GObject *object)
   g_clear_object (&self->segments);
   g_clear_object (&self->socket);
   g_clear_object (&self->timeline);
-  g_clear_object (&self->conversation);
   g_clear_object (&self->file);
   G_OBJECT_CLASS (hb_timeline_window_parent_class)->dispose (object);
 }
@@ -426,7 +390,7 @@ hb_timeline_window_class_init (HbTimelineWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HbTimelineWindow, status_label);
   gtk_widget_class_bind_template_child (widget_class, HbTimelineWindow, loader);
 
-  _hb_timeline_window_actions_class_init (widget_class);
+  hb_timeline_window_actions_class_init (widget_class);
 }
 
 static void
@@ -438,10 +402,9 @@ hb_timeline_window_init (HbTimelineWindow *self)
   gtk_window_set_focus (GTK_WINDOW (self), GTK_WIDGET (self->ladder));
   hb_load_style ();
 
-  _hb_timeline_window_actions_init (self);
+  hb_timeline_window_actions_init (self);
 
-  self->linktype = -1;
-  self->segments = g_list_store_new (HB_TYPE_SEGMENT);
+  self->segments = hb_segment_model_new ();
   self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->segments)));
   gtk_single_selection_set_autoselect (self->selection, FALSE);
   gtk_single_selection_set_can_unselect (self->selection, TRUE);
@@ -456,8 +419,8 @@ hb_timeline_window_init (HbTimelineWindow *self)
   add_column (self, _("Info"), COL_INFO, 360);
   add_column (self, _("Phase"), COL_PHASE, 96);
   gtk_column_view_set_model (self->table, GTK_SELECTION_MODEL (self->selection));
-  hb_ladder_set_model (self->ladder, G_LIST_MODEL (self->segments));
-  _hb_timeline_window_apply_numbers (self);
+  hb_ladder_set_model (self->ladder, GTK_SELECTION_MODEL (self->selection));
+  hb_timeline_window_apply_numbers (self);
   hb_ladder_set_vadjustment (self->ladder, gtk_scrolled_window_get_vadjustment (self->ladder_scroller));
   /* The ladder is the viewport's one child and taller than it: bringing
    * the focused child into view would jump to its top on every first
@@ -470,17 +433,17 @@ hb_timeline_window_init (HbTimelineWindow *self)
   g_signal_connect (gtk_scrolled_window_get_vadjustment (self->ladder_scroller), "notify::upper",
                     G_CALLBACK (on_ladder_grown), self);
 
-  g_signal_connect (self->ladder, "notify::selected", G_CALLBACK (on_ladder_selected), self);
-  g_signal_connect (self->selection, "notify::selected", G_CALLBACK (on_table_selected), self);
+  g_signal_connect (self->selection, "notify::selected", G_CALLBACK (on_selected), self);
   g_signal_connect_after (self->segments, "items-changed", G_CALLBACK (on_segments_changed), self);
+  g_signal_connect (self->segments, "notify::conversation", G_CALLBACK (hb_timeline_window_on_conversation), self);
   g_signal_connect (self->conversation_dropdown, "notify::selected",
-                    G_CALLBACK (_hb_timeline_window_on_conversation_chosen), self);
-  g_signal_connect (self->notebook, "switch-page", G_CALLBACK (_hb_timeline_window_on_page_switching), self);
-  g_signal_connect_after (self->notebook, "switch-page", G_CALLBACK (_hb_timeline_window_on_page_switched), self);
+                    G_CALLBACK (hb_timeline_window_on_conversation_chosen), self);
+  g_signal_connect (self->notebook, "switch-page", G_CALLBACK (hb_timeline_window_on_page_switching), self);
+  g_signal_connect_after (self->notebook, "switch-page", G_CALLBACK (hb_timeline_window_on_page_switched), self);
 
   gtk_application_window_set_show_menubar (GTK_APPLICATION_WINDOW (self), FALSE);
   gtk_label_set_text (self->explanation_label, hb_phase_explanation (HB_TCP_PHASE_HANDSHAKE));
-  _hb_timeline_window_update_status (self);
+  hb_timeline_window_update_status (self);
 }
 
 HbTimelineWindow *
@@ -503,10 +466,10 @@ hb_timeline_window_new (GtkApplication *application,
   self->socket = socket ? g_object_ref (socket) : NULL;
   self->client_label = g_strdup (client_label);
   self->server_label = g_strdup (server_label);
-  _hb_timeline_window_remember_addresses (self);
+  hb_timeline_window_remember_addresses (self);
   /* Two connections of one client differ by its port: the title says it,
    * unless the label does already. */
-  if (_hb_timeline_window_endpoints (self, &cip, &cport, &sip, &sport))
+  if (hb_timeline_window_endpoints (self, &cip, &cport, &sip, &sport))
     client_end = hb_format_endpoint (cip, cport);
   if (client_end != NULL && strstr (client_label, client_end) == NULL)
     {
@@ -518,12 +481,13 @@ hb_timeline_window_new (GtkApplication *application,
     title = g_strdup_printf (_("Timeline: %s ⇄ %s"), client_label, server_label);
   gtk_window_set_title (GTK_WINDOW (self), title);
   hb_ladder_set_labels (self->ladder, client_label, server_label);
-  self->origin_mono = hb_segments_follow_timeline (self->segments, timeline, client_side, client_label, server_label);
+  hb_segment_model_follow_record (self->segments, timeline, client_side, client_label, server_label);
+  self->origin_mono = hb_segment_model_get_origin (self->segments);
   if (self->origin_mono == 0)
     self->origin_mono = g_get_monotonic_time ();
-  _hb_timeline_window_follow_record (self);
-  _hb_timeline_window_update_tcp (self);
-  self->tcp_timer = g_timeout_add_seconds (1, _hb_timeline_window_update_tcp, self);
+  hb_timeline_window_follow_record (self);
+  hb_timeline_window_update_tcp (self);
+  self->tcp_timer = g_timeout_add_seconds (1, hb_timeline_window_update_tcp, self);
 
   if (self->local_ip != NULL)
     {
@@ -534,10 +498,10 @@ hb_timeline_window_new (GtkApplication *application,
       /* A capture of this server's port already runs: join it. */
       running = hb_capture_session_get_for_port (sport);
       if (hb_capture_session_is_active (running) || hb_capture_session_get_conversations (running)->len > 0)
-        _hb_timeline_window_attach_session (self);
+        hb_timeline_window_attach_session (self);
       g_object_unref (running);
     }
-  _hb_timeline_window_update_status (self);
+  hb_timeline_window_update_status (self);
   return self;
 }
 
@@ -548,7 +512,7 @@ hb_timeline_window_new_for_file (GtkApplication *application,
   HbTimelineWindow *self = g_object_new (HB_TYPE_TIMELINE_WINDOW, "application", application, NULL);
 
   gtk_widget_set_visible (GTK_WIDGET (self->capture_button), FALSE);
-  _hb_timeline_window_load_file (self, file);
+  hb_timeline_window_load_file (self, file);
   return self;
 }
 
@@ -571,7 +535,7 @@ hb_timeline_window_new_for_live_capture (GtkApplication *application,
 
   gtk_widget_set_visible (GTK_WIDGET (self->capture_button), FALSE);
   self->captured_port = server_port;
-  _hb_timeline_window_load_file (self, file);
+  hb_timeline_window_load_file (self, file);
   return self;
 }
 

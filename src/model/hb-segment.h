@@ -113,29 +113,9 @@ const char     *hb_ladder_numbers_to_string   (HbLadderNumbers numbers);
 char       *hb_segment_format_numbered  (HbSegment      *self,
                                          HbLadderNumbers numbers);
 
-/* A ladder keeps at most this many rows; older ones give way, a tenth
- * at a time, so that a window left open for days stays small. */
+/* A ladder keeps at most this many rows of a live connection; older
+ * ones give way, a tenth at a time, so that a window left open for days
+ * stays small (HbSegmentModel). */
 #define HB_SEGMENTS_MAX 20000
-
-/* Appends @segment to @store, dropping the oldest rows beyond
- * HB_SEGMENTS_MAX. */
-void        hb_segments_append          (GListStore     *store,
-                                         HbSegment      *segment);
-
-/* Keeps @store in step with @timeline (the application's own record of a
- * connection: lines, FINs, close), as segments seen from @client_side's
- * point of view: TRUE when the timeline belongs to the client. The labels
- * name the two ends in the Source and Destination columns. A client's
- * record goes on over reconnections: only the newest connection is shown,
- * and when the client connects again a note says so and following ends.
- * Returns the monotonic time of that connection's first event (time 0),
- * or 0 when the record is empty. */
-gint64      hb_segments_follow_timeline (GListStore     *store,
-                                         HbTimeline     *timeline,
-                                         gboolean        client_side,
-                                         const char     *client_label,
-                                         const char     *server_label);
-/* Stops what hb_segments_follow_timeline() started on @store. */
-void        hb_segments_stop_following  (GListStore     *store);
 
 G_END_DECLS
