@@ -6,6 +6,8 @@
 
 #include <gtk/gtk.h>
 
+#include "hb-test-util.h"
+
 G_BEGIN_DECLS
 
 /* The template child @name of @widget (a template widget of @type);
@@ -36,6 +38,29 @@ hb_test_find_window (GType type)
         return w;   /* GTK keeps it while it is open */
     }
   return NULL;
+}
+
+static inline gboolean
+hb_test_count_frame (GtkWidget     *widget,
+                     GdkFrameClock *clock,
+                     gpointer       user_data)
+{
+  (*(guint *) user_data)++;
+  return G_SOURCE_CONTINUE;
+}
+
+/* Lets @n frames of @widget go by, for "nothing happens" checks on what a
+ * widget does over its next frames (a tick callback): time counted in the
+ * frames that could have done it, not in milliseconds. */
+static inline void
+hb_test_await_frames (gpointer widget,
+                      guint    n)
+{
+  guint frames = 0;
+  guint id = gtk_widget_add_tick_callback (GTK_WIDGET (widget), hb_test_count_frame, &frames, NULL);
+
+  hb_assert_eventually (frames >= n);
+  gtk_widget_remove_tick_callback (GTK_WIDGET (widget), id);
 }
 
 G_END_DECLS

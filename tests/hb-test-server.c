@@ -45,3 +45,32 @@ hb_test_has_string (GPtrArray  *array,
       return TRUE;
   return FALSE;
 }
+
+void
+hb_test_await_heartbeats (guint interval_ms,
+                          guint n)
+{
+  g_autoptr(GError) error = NULL;
+  HbServer *witness = g_object_new (HB_TYPE_SERVER, "port", 0, "interval-ms", interval_ms,
+                                    "timeout-ms", interval_ms * (n + 2), NULL);
+  HbTestPeer *peer;
+
+  g_assert_true (hb_server_start (witness, &error));
+  g_assert_no_error (error);
+  peer = hb_test_peer_new ("127.0.0.1", hb_server_get_port (witness));
+  for (guint pings = 0; pings < n;)
+    {
+      const char *line = hb_test_peer_wait_line (peer);
+
+      if (g_str_has_prefix (line, "PING "))
+        {
+          g_autofree char *pong = g_strdup_printf ("PONG %s\n", line + 5);
+
+          hb_test_peer_send (peer, pong, -1);
+          pings++;
+        }
+    }
+  hb_test_peer_free (peer);
+  hb_test_server_shutdown (witness, 0);
+  g_assert_finalize_object (witness);
+}

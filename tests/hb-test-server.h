@@ -16,4 +16,11 @@ void     hb_test_server_shutdown (HbServer   *server,
 gboolean hb_test_has_string      (GPtrArray  *array,
                                   const char *want);
 
+/* Lets time pass counted in heartbeats, for "nothing happens" checks
+ * where time itself is the point (no barrier can say "ten intervals went
+ * by"): a witness server on this loop, beating every @interval_ms, sends
+ * @n PINGs to a peer that answers them, then goes. */
+void     hb_test_await_heartbeats (guint      interval_ms,
+                                   guint      n);
+
 G_END_DECLS

@@ -112,6 +112,14 @@ hb_test_run_for (guint ms)
     ;
 }
 
+void
+hb_test_run_pending (void)
+{
+  /* Bounded, for a source that is always ready. */
+  for (guint i = 0; i < 10000 && g_main_context_iteration (NULL, FALSE); i++)
+    ;
+}
+
 static void
 take_bytes (HbTestPeer *peer,
             const char *buf,

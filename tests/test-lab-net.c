@@ -403,7 +403,7 @@ test_server_raw (void)
   g_assert_cmpstr (g_ptr_array_index (f.reads, 0), ==, "1 18 p=0 m=0");
   g_assert_cmpuint (f.messages->len, ==, 0);
 
-  hb_test_run_for (500);  /* ten intervals, two timeouts: nothing happens */
+  hb_test_await_heartbeats (50, 10);  /* ten intervals, two timeouts: nothing happens */
   g_assert_cmpuint (peer->bytes_in, ==, 0);
   g_assert_cmpuint (f.disconnects->len, ==, 0);
 

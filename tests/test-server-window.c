@@ -77,6 +77,7 @@ typedef struct
   HbByeReason reason;
   gboolean disconnected;
   gboolean welcomed;
+  guint    id;
 } Student;
 
 static void
@@ -95,7 +96,31 @@ on_disconnected (HbClient *client, HbByeReason reason, HbInitiator initiator, co
 static void
 on_welcome (HbClient *client, guint id, guint interval, guint timeout, Student *s)
 {
+  s->id = id;
   s->welcomed = TRUE;
+}
+
+static guint64
+pings_received (Student *s)
+{
+  guint64 n;
+
+  g_object_get (s->client, "pings-received", &n, NULL);
+  return n;
+}
+
+/* A barrier: the server beats @s now, and @s reads that PING. The server
+ * writes to a client in order, so by then @s has read all the server had
+ * queued for it before: an exact "nothing else came". The PING goes only
+ * to a client still there, not kicked. */
+static void
+student_sync (HbServer *server,
+              Student  *s)
+{
+  guint64 pings = pings_received (s);
+
+  g_assert_true (hb_server_beat_now (server, s->id, NULL));
+  hb_assert_eventually (pings_received (s) > pings);
 }
 
 static Student *
@@ -345,7 +370,7 @@ test_classroom (void)
   gtk_widget_activate_action (GTK_WIDGET (win), "win.send-selected", NULL);
   hb_assert_eventually (alice->messages->len == 2);
   g_assert_cmpstr (g_ptr_array_index (alice->messages, 1), ==, "MSG just alice");
-  hb_test_run_for (50);
+  student_sync (hb_server_window_get_server (win), bob);
   g_assert_cmpuint (bob->messages->len, ==, 1);
 
   /* Carol stops answering: her row turns late, then she is gone. */
@@ -581,7 +606,9 @@ test_log_follows (void)
   upper = gtk_adjustment_get_upper (adj);
   append_lines (win, "later", 0, 50);
   hb_assert_eventually (gtk_adjustment_get_upper (adj) > upper);
-  hb_test_run_for (100);
+  /* More frames than the view follows new rows for (hb-log-view.c's
+   * FOLLOW_MAX_FRAMES, 10). */
+  hb_test_await_frames (child (win, "log_view"), 12);
   g_assert_cmpfloat (gtk_adjustment_get_value (adj), ==, top);
   g_assert_true (log_row_in_view (win, "line 0"));
   g_assert_false (log_row_in_view (win, "later 49"));
@@ -664,7 +691,8 @@ test_selection_actions (void)
   gtk_widget_activate_action (GTK_WIDGET (win), "win.send-selected", NULL);
   gtk_widget_activate_action (GTK_WIDGET (win), "win.kick-selected", NULL);
   gtk_widget_activate_action (GTK_WIDGET (win), "win.show-timeline", NULL);
-  hb_test_run_for (100);
+  student_sync (server, alice);
+  student_sync (server, bob);
   g_assert_cmpuint (alice->messages->len, ==, 0);
   g_assert_cmpuint (bob->messages->len, ==, 0);
   g_assert_false (alice->disconnected || bob->disconnected);
