@@ -8,30 +8,43 @@
 #include "hb-test-server.h"
 #include "hb-test-util.h"
 
-typedef struct
+void
+hb_test_shutdown_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      shutdown)
 {
-  gboolean  done;
-  GError   *error;
-} Shutdown;
-
-static void
-shutdown_cb (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
-{
-  Shutdown *s = user_data;
+  HbTestShutdown *s = shutdown;
 
   hb_server_shutdown_finish (HB_SERVER (source), result, &s->error);
   s->done = TRUE;
+}
+
+static void
+record_disconnect (HbServer     *server,
+                   HbConnection *conn,
+                   HbByeReason   reason,
+                   HbInitiator   initiator,
+                   GPtrArray    *into)
+{
+  g_ptr_array_add (into, g_strdup_printf ("%u %s %s", hb_connection_get_id (conn),
+                                          hb_bye_reason_to_string (reason),
+                                          hb_initiator_to_string (initiator)));
+}
+
+void
+hb_test_record_disconnects (HbServer  *server,
+                            GPtrArray *into)
+{
+  g_signal_connect (server, "client-disconnected", G_CALLBACK (record_disconnect), into);
 }
 
 void
 hb_test_server_shutdown (HbServer *server,
                          guint     drain_ms)
 {
-  Shutdown s = { FALSE, NULL };
+  HbTestShutdown s = { FALSE, NULL };
 
-  hb_server_shutdown_async (server, drain_ms, NULL, shutdown_cb, &s);
+  hb_server_shutdown_async (server, drain_ms, NULL, hb_test_shutdown_cb, &s);
   hb_assert_eventually (s.done);
   g_assert_no_error (s.error);
 }

@@ -48,16 +48,6 @@ on_data (HbServer *server, HbConnection *conn, GBytes *bytes, HbChunkInfo *info,
 }
 
 static void
-on_disconnected (HbServer *server, HbConnection *conn, HbByeReason reason,
-                 HbInitiator initiator, Fixture *f)
-{
-  g_ptr_array_add (f->disconnects,
-                   g_strdup_printf ("%u %s %s", hb_connection_get_id (conn),
-                                    hb_bye_reason_to_string (reason),
-                                    hb_initiator_to_string (initiator)));
-}
-
-static void
 on_pong (HbServer *server, HbConnection *conn, guint64 seq, gint64 rtt, Fixture *f)
 {
   g_ptr_array_add (f->rtts, GINT_TO_POINTER ((gint) MAX (rtt, -1)));
@@ -79,7 +69,7 @@ fixture_start (Fixture    *f,
   f->rtts = g_ptr_array_new ();
   g_signal_connect (f->server, "message", G_CALLBACK (on_message), f);
   g_signal_connect (f->server, "data-received", G_CALLBACK (on_data), f);
-  g_signal_connect (f->server, "client-disconnected", G_CALLBACK (on_disconnected), f);
+  hb_test_record_disconnects (f->server, f->disconnects);
   g_signal_connect (f->server, "pong", G_CALLBACK (on_pong), f);
   g_assert_true (hb_server_start (f->server, &error));
   g_assert_no_error (error);
