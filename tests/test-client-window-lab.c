@@ -393,6 +393,22 @@ listener_read (Listener *l,
   return g_string_free (got, FALSE);
 }
 
+/* With the settings as they were first, a window of the lab's protocol
+ * connected to a new listener @l, which has accepted it. */
+static HbClientWindow *
+open_connected (Listener *l)
+{
+  HbClientWindow *win;
+
+  reset_settings ();
+  listener_start (l);
+  win = open_window (LAB, l->port);
+  press_connect (win);
+  hb_assert_eventually (l->conn != NULL &&
+                        hb_client_get_state (hb_client_window_get_client (win)) == HB_CLIENT_CONNECTED);
+  return win;
+}
+
 static void
 listener_clear (Listener *l)
 {
@@ -408,17 +424,11 @@ test_glued_and_split (void)
 {
   Listener l = { 0 };
   HbClientWindow *win;
-  HbClient *client;
   HbLogEntry *entry;
   g_autofree char *ack = NULL;
   g_autofree char *ack2 = NULL;
 
-  reset_settings ();
-  listener_start (&l);
-  win = open_window (LAB, l.port);
-  client = hb_client_window_get_client (win);
-  press_connect (win);
-  hb_assert_eventually (l.conn != NULL && hb_client_get_state (client) == HB_CLIENT_CONNECTED);
+  win = open_connected (&l);
   g_assert_cmpstr (label_text (win, "deadline_label"), !=, "—");
   g_assert_true (g_str_has_prefix (label_text (win, "deadline_label"), "no heartbeat yet"));
 
@@ -505,15 +515,9 @@ test_gb18030 (void)
 {
   Listener l = { 0 };
   HbClientWindow *win;
-  HbClient *client;
   g_autofree char *sent = NULL;
 
-  reset_settings ();
-  listener_start (&l);
-  win = open_window (LAB, l.port);
-  client = hb_client_window_get_client (win);
-  press_connect (win);
-  hb_assert_eventually (l.conn != NULL && hb_client_get_state (client) == HB_CLIENT_CONNECTED);
+  win = open_connected (&l);
 
   /* In UTF-8 the bytes do not decode, and show as escapes. */
   listener_send (&l, "\xc4\xe3\xba\xc3");
