@@ -143,6 +143,47 @@ connect_peers (Fixture     *f,
   hb_assert_eventually (hb_server_get_n_clients (f->server) == n);
 }
 
+/* @n peers into @peers, as connect_peers(). */
+static void
+connect_peer_array (Fixture     *f,
+                    HbTestPeer **peers,
+                    guint        n)
+{
+  for (guint i = 0; i < n; i++)
+    peers[i] = connect_peer (f);
+  hb_assert_eventually (hb_server_get_n_clients (f->server) == n);
+}
+
+/* Closes the @n peers and waits until the server has seen them go. */
+static void
+free_peer_array (Fixture     *f,
+                 HbTestPeer **peers,
+                 guint        n)
+{
+  for (guint i = 0; i < n; i++)
+    hb_test_peer_free (peers[i]);
+  hb_assert_eventually (hb_server_get_n_clients (f->server) == 0);
+}
+
+/* Asserts that each of the @n peers reads, past the server's PINGs, the
+ * NULL-terminated lines from @first on, in that order. */
+static void
+peers_read (HbTestPeer **peers,
+            guint        n,
+            const char  *first,
+            ...)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      va_list ap;
+
+      va_start (ap, first);
+      for (const char *want = first; want != NULL; want = va_arg (ap, const char *))
+        g_assert_cmpstr (hb_test_peer_wait_non_ping (peers[i]), ==, want);
+      va_end (ap);
+    }
+}
+
 static void
 test_welcome (Fixture       *f,
               gconstpointer  data)
@@ -559,23 +600,14 @@ test_broadcast_in_order (Fixture       *f,
   HbTestPeer *peers[5];
 
   fixture_start (f, NULL, NULL);
-  for (guint i = 0; i < G_N_ELEMENTS (peers); i++)
-    peers[i] = connect_peer (f);
-  hb_assert_eventually (hb_server_get_n_clients (f->server) == G_N_ELEMENTS (peers));
+  connect_peer_array (f, peers, G_N_ELEMENTS (peers));
 
   g_assert_cmpuint (hb_server_broadcast (f->server, "first"), ==, 5);
   g_assert_cmpuint (hb_server_broadcast (f->server, "second 第二"), ==, 5);
   g_assert_cmpuint (hb_server_broadcast (f->server, "line\nbreak"), ==, 5);
 
-  for (guint i = 0; i < G_N_ELEMENTS (peers); i++)
-    {
-      g_assert_cmpstr (hb_test_peer_wait_non_ping (peers[i]), ==, "BCAST first");
-      g_assert_cmpstr (hb_test_peer_wait_non_ping (peers[i]), ==, "BCAST second 第二");
-      g_assert_cmpstr (hb_test_peer_wait_non_ping (peers[i]), ==, "BCAST line break");
-    }
-  for (guint i = 0; i < G_N_ELEMENTS (peers); i++)
-    hb_test_peer_free (peers[i]);
-  hb_assert_eventually (hb_server_get_n_clients (f->server) == 0);
+  peers_read (peers, G_N_ELEMENTS (peers), "BCAST first", "BCAST second 第二", "BCAST line break", NULL);
+  free_peer_array (f, peers, G_N_ELEMENTS (peers));
 }
 
 /* Several lines broadcast at once (a pasted block) reach every client
@@ -589,22 +621,14 @@ test_broadcast_lines (Fixture       *f,
   g_autoptr(GListModel) conns = NULL;
 
   fixture_start (f, NULL, NULL);
-  for (guint i = 0; i < G_N_ELEMENTS (peers); i++)
-    peers[i] = connect_peer (f);
-  hb_assert_eventually (hb_server_get_n_clients (f->server) == G_N_ELEMENTS (peers));
+  connect_peer_array (f, peers, G_N_ELEMENTS (peers));
 
   g_assert_cmpuint (hb_server_broadcast_lines (f->server, NULL, 0), ==, 0);
   g_assert_cmpuint (hb_server_broadcast_lines (f->server, lines, G_N_ELEMENTS (lines)), ==, G_N_ELEMENTS (peers));
   g_assert_cmpuint (hb_server_broadcast (f->server, "after"), ==, G_N_ELEMENTS (peers));
 
-  for (guint i = 0; i < G_N_ELEMENTS (peers); i++)
-    {
-      g_assert_cmpstr (hb_test_peer_wait_non_ping (peers[i]), ==, "BCAST one");
-      g_assert_cmpstr (hb_test_peer_wait_non_ping (peers[i]), ==, "BCAST two 二");
-      g_assert_cmpstr (hb_test_peer_wait_non_ping (peers[i]), ==, "BCAST three");
-      g_assert_cmpstr (hb_test_peer_wait_non_ping (peers[i]), ==, "BCAST carriage return");
-      g_assert_cmpstr (hb_test_peer_wait_non_ping (peers[i]), ==, "BCAST after");
-    }
+  peers_read (peers, G_N_ELEMENTS (peers), "BCAST one", "BCAST two 二", "BCAST three", "BCAST carriage return",
+              "BCAST after", NULL);
 
   conns = g_object_ref (hb_server_get_connections (f->server));
   for (guint i = 0; i < g_list_model_get_n_items (conns); i++)
@@ -622,9 +646,7 @@ test_broadcast_lines (Fixture       *f,
       g_assert_cmpuint (bcasts, ==, G_N_ELEMENTS (lines) + 1);
     }
 
-  for (guint i = 0; i < G_N_ELEMENTS (peers); i++)
-    hb_test_peer_free (peers[i]);
-  hb_assert_eventually (hb_server_get_n_clients (f->server) == 0);
+  free_peer_array (f, peers, G_N_ELEMENTS (peers));
 }
 
 static void
@@ -879,9 +901,7 @@ test_shutdown_says_bye (Fixture       *f,
   HbTestPeer *peers[3];
 
   fixture_start (f, NULL, NULL);
-  for (guint i = 0; i < G_N_ELEMENTS (peers); i++)
-    peers[i] = connect_peer (f);
-  hb_assert_eventually (hb_server_get_n_clients (f->server) == 3);
+  connect_peer_array (f, peers, G_N_ELEMENTS (peers));
   hb_server_broadcast (f->server, "before the end");
 
   hb_server_shutdown_async (f->server, 2000, NULL, hb_test_shutdown_cb, &done);
