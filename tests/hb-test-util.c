@@ -113,6 +113,23 @@ hb_test_run_for (guint ms)
 }
 
 void
+hb_test_assert_contains (const char *file,
+                         int         line,
+                         const char *text,
+                         const char *first,
+                         ...)
+{
+  va_list ap;
+
+  g_assert_nonnull (text);
+  va_start (ap, first);
+  for (const char *needle = first; needle != NULL; needle = va_arg (ap, const char *))
+    if (strstr (text, needle) == NULL)
+      g_error ("%s:%d: “%s” is not in: %s", file, line, needle, text);
+  va_end (ap);
+}
+
+void
 hb_test_run_pending (void)
 {
   /* Bounded, for a source that is always ready. */

@@ -63,6 +63,16 @@ guint    hb_test_timeout_ms  (void);
         g_error ("%s:%d: timed out waiting for: %s", __FILE__, __LINE__, #expr); \
   } G_STMT_END
 
+/* Asserts that @text contains each of the needles that follow (strings),
+ * naming the first one missing. */
+#define hb_assert_contains(text, ...) \
+  hb_test_assert_contains (__FILE__, __LINE__, (text), __VA_ARGS__, NULL)
+void     hb_test_assert_contains (const char *file,
+                                  int         line,
+                                  const char *text,
+                                  const char *first,
+                                  ...) G_GNUC_NULL_TERMINATED;
+
 /* One main-loop iteration, waiting at most until @deadline (monotonic µs).
  * Returns FALSE once the deadline has passed. */
 gboolean hb_test_iterate     (gint64 deadline);

@@ -58,13 +58,8 @@ test_help (void)
     {
       const char *out = i == 0 ? server_out : client_out;
 
-      g_assert_nonnull (strstr (out, "--protocol=NAME"));
-      g_assert_nonnull (strstr (out, "--heartbeat-text=TEXT"));
-      g_assert_nonnull (strstr (out, "--heartbeat-hex=HEX"));
-      g_assert_nonnull (strstr (out, "--ack-text=TEXT"));
-      g_assert_nonnull (strstr (out, "--ack-hex=HEX"));
-      g_assert_nonnull (strstr (out, "--line-ending=END"));
-      g_assert_nonnull (strstr (out, "--encoding=NAME"));
+      hb_assert_contains (out, "--protocol=NAME", "--heartbeat-text=TEXT", "--heartbeat-hex=HEX", "--ack-text=TEXT",
+                               "--ack-hex=HEX", "--line-ending=END", "--encoding=NAME");
     }
   g_assert_nonnull (strstr (server_out, "/beat ID [TEXT]"));
   g_assert_nonnull (strstr (client_out, "--timeout=MS"));
@@ -127,17 +122,17 @@ test_warnings (void)
   wait_for (strstr (server->errors->str, "--relay") != NULL);
   g_assert_nonnull (strstr (server->errors->str,
                             "heartbeat-lab-cli: warning: --heartbeat-text has no effect with --protocol raw\n"));
-  g_assert_nonnull (strstr (server->errors->str, "warning: --interval has no effect with --protocol raw\n"));
-  g_assert_nonnull (strstr (server->errors->str, "warning: --relay has no effect with --protocol raw\n"));
+  hb_assert_contains (server->errors->str, "warning: --interval has no effect with --protocol raw\n",
+                                           "warning: --relay has no effect with --protocol raw\n");
   g_assert_cmpuint (count_lines (server->errors->str), ==, 3);
 
   client = start_client (port, "--protocol", "raw", "--name", "ann", "--timeout", "5000", "--no-pong", NULL);
   obj = cli_next_event (client, "connected");
   g_assert_cmpstr (ev_str (obj, "protocol"), ==, "raw");
   wait_for (count_lines (client->errors->str) == 3);
-  g_assert_nonnull (strstr (client->errors->str, "warning: --name has no effect with --protocol raw\n"));
-  g_assert_nonnull (strstr (client->errors->str, "warning: --timeout has no effect with --protocol raw\n"));
-  g_assert_nonnull (strstr (client->errors->str, "warning: --no-pong has no effect with --protocol raw\n"));
+  hb_assert_contains (client->errors->str, "warning: --name has no effect with --protocol raw\n",
+                                           "warning: --timeout has no effect with --protocol raw\n",
+                                           "warning: --no-pong has no effect with --protocol raw\n");
 }
 
 /* ---------------------------------------------------------------------- */

@@ -107,8 +107,7 @@ test_timeout_not_longer_than_interval (void)
 
   g_assert_cmpint (run_sync (args, NULL, &err), ==, 2);
   g_assert_true (g_str_has_prefix (err, "heartbeat-lab-cli: --timeout (1000 ms) must be longer than --interval (5000 ms)"));
-  g_assert_nonnull (strstr (err, "declared dead"));
-  g_assert_nonnull (strstr (err, "heartbeat-lab-cli server --help"));
+  hb_assert_contains (err, "declared dead", "heartbeat-lab-cli server --help");
 }
 
 static void
@@ -547,9 +546,7 @@ test_human (void)
   {
     g_autofree char *all = cli_stdout (server);
 
-    g_assert_nonnull (strstr (all, "carol: hi"));
-    g_assert_nonnull (strstr (all, "→ pong rtt"));
-    g_assert_nonnull (strstr (all, "goodbye"));
+    hb_assert_contains (all, "carol: hi", "→ pong rtt", "goodbye");
   }
 }
 
@@ -631,10 +628,8 @@ test_escapes_shown_safely (void)
 
     g_assert_false (has_terminal_control (c));
     g_assert_false (has_terminal_control (srv));
-    g_assert_nonnull (strstr (c, "relayed from client mallory: \\x1b[2J"));
-    g_assert_nonnull (strstr (c, "<U+202E>"));
-    g_assert_nonnull (strstr (srv, "mallory: \\x1b[2J"));
-    g_assert_nonnull (strstr (srv, "\\r\\x1b[2Kserver: class is cancelled"));
+    hb_assert_contains (c, "relayed from client mallory: \\x1b[2J", "<U+202E>");
+    hb_assert_contains (srv, "mallory: \\x1b[2J", "\\r\\x1b[2Kserver: class is cancelled");
   }
 }
 
@@ -680,9 +675,7 @@ test_server_lines_shown_safely (void)
     g_autofree char *all = cli_stdout (human);
 
     g_assert_false (has_terminal_control (all));
-    g_assert_nonnull (strstr (all, "broadcast: \\x1b[2J"));
-    g_assert_nonnull (strstr (all, "BYE x\\x1b[2J"));
-    g_assert_nonnull (strstr (all, "ignored a line no server may send"));
+    hb_assert_contains (all, "broadcast: \\x1b[2J", "BYE x\\x1b[2J", "ignored a line no server may send");
   }
   obj = cli_any_event (json, "broadcast", NULL, NULL);
   g_assert_cmpstr (ev_str (obj, "text"), ==, evil);
@@ -698,8 +691,8 @@ test_bind_beyond_loopback_warns (void)
 
   wait_for (server->lines->len >= 1 || server->exited);
   wait_for (local->lines->len >= 1 || local->exited);
-  g_assert_nonnull (strstr (server->errors->str, "warning: listening on 0.0.0.0:"));
-  g_assert_nonnull (strstr (server->errors->str, "any machine that can reach this one can connect"));
+  hb_assert_contains (server->errors->str, "warning: listening on 0.0.0.0:",
+                                           "any machine that can reach this one can connect");
   g_subprocess_send_signal (server->proc, SIGINT);
   g_subprocess_send_signal (local->proc, SIGINT);
   g_assert_cmpint (cli_wait_exit (server), ==, 0);
