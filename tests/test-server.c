@@ -143,26 +143,22 @@ connect_peers (Fixture     *f,
   hb_assert_eventually (hb_server_get_n_clients (f->server) == n);
 }
 
-/* @n peers into @peers, as connect_peers(). */
+/* Connects @n welcomed peers into @peers (@open), or closes them; then
+ * waits until the server counts the peers that are open. */
 static void
-connect_peer_array (Fixture     *f,
-                    HbTestPeer **peers,
-                    guint        n)
+peer_array_set (Fixture     *f,
+                HbTestPeer **peers,
+                guint        n,
+                gboolean     open)
 {
   for (guint i = 0; i < n; i++)
-    peers[i] = connect_peer (f);
-  hb_assert_eventually (hb_server_get_n_clients (f->server) == n);
-}
-
-/* Closes the @n peers and waits until the server has seen them go. */
-static void
-free_peer_array (Fixture     *f,
-                 HbTestPeer **peers,
-                 guint        n)
-{
-  for (guint i = 0; i < n; i++)
-    hb_test_peer_free (peers[i]);
-  hb_assert_eventually (hb_server_get_n_clients (f->server) == 0);
+    {
+      if (open)
+        peers[i] = connect_peer (f);
+      else
+        hb_test_peer_free (peers[i]);
+    }
+  hb_assert_eventually (hb_server_get_n_clients (f->server) == (open ? n : 0));
 }
 
 /* Asserts that each of the @n peers reads, past the server's PINGs, the
@@ -600,14 +596,14 @@ test_broadcast_in_order (Fixture       *f,
   HbTestPeer *peers[5];
 
   fixture_start (f, NULL, NULL);
-  connect_peer_array (f, peers, G_N_ELEMENTS (peers));
+  peer_array_set (f, peers, G_N_ELEMENTS (peers), TRUE);
 
   g_assert_cmpuint (hb_server_broadcast (f->server, "first"), ==, 5);
   g_assert_cmpuint (hb_server_broadcast (f->server, "second 第二"), ==, 5);
   g_assert_cmpuint (hb_server_broadcast (f->server, "line\nbreak"), ==, 5);
 
   peers_read (peers, G_N_ELEMENTS (peers), "BCAST first", "BCAST second 第二", "BCAST line break", NULL);
-  free_peer_array (f, peers, G_N_ELEMENTS (peers));
+  peer_array_set (f, peers, G_N_ELEMENTS (peers), FALSE);
 }
 
 /* Several lines broadcast at once (a pasted block) reach every client
@@ -621,7 +617,7 @@ test_broadcast_lines (Fixture       *f,
   g_autoptr(GListModel) conns = NULL;
 
   fixture_start (f, NULL, NULL);
-  connect_peer_array (f, peers, G_N_ELEMENTS (peers));
+  peer_array_set (f, peers, G_N_ELEMENTS (peers), TRUE);
 
   g_assert_cmpuint (hb_server_broadcast_lines (f->server, NULL, 0), ==, 0);
   g_assert_cmpuint (hb_server_broadcast_lines (f->server, lines, G_N_ELEMENTS (lines)), ==, G_N_ELEMENTS (peers));
@@ -646,7 +642,7 @@ test_broadcast_lines (Fixture       *f,
       g_assert_cmpuint (bcasts, ==, G_N_ELEMENTS (lines) + 1);
     }
 
-  free_peer_array (f, peers, G_N_ELEMENTS (peers));
+  peer_array_set (f, peers, G_N_ELEMENTS (peers), FALSE);
 }
 
 static void
@@ -901,7 +897,7 @@ test_shutdown_says_bye (Fixture       *f,
   HbTestPeer *peers[3];
 
   fixture_start (f, NULL, NULL);
-  connect_peer_array (f, peers, G_N_ELEMENTS (peers));
+  peer_array_set (f, peers, G_N_ELEMENTS (peers), TRUE);
   hb_server_broadcast (f->server, "before the end");
 
   hb_server_shutdown_async (f->server, 2000, NULL, hb_test_shutdown_cb, &done);
