@@ -25,6 +25,28 @@ port_arg (guint port)
   return g_strdup_printf ("%u", port);
 }
 
+/* What a data event says of a read in the lab's protocol: how many acks
+ * and messages it held, and whether it glued pieces together, split one
+ * across reads, or holds a piece back for the next read. */
+enum { NOT_GLUED, GLUED };
+enum { NOT_SPLIT, SPLIT };
+enum { NOT_HELD, HELD };
+
+static void
+assert_read (JsonObject *obj,
+             gint64      acks,
+             gint64      messages,
+             gboolean    glued,
+             gboolean    split,
+             gboolean    held)
+{
+  g_assert_cmpint (ev_int (obj, "acks"), ==, acks);
+  g_assert_cmpint (ev_int (obj, "messages"), ==, messages);
+  g_assert_cmpint (ev_flag (obj, "glued"), ==, glued);
+  g_assert_cmpint (ev_flag (obj, "split"), ==, split);
+  g_assert_cmpint (ev_flag (obj, "held"), ==, held);
+}
+
 /* A blocking read of exactly @n bytes from a socket the test accepted. */
 static char *
 recv_exact (GSocket *socket,
@@ -175,11 +197,7 @@ test_server_student_good (void)
   g_assert_cmpint (ev_int (obj, "bytes"), ==, 13);
   g_assert_cmpstr (ev_str (obj, "text"), ==, "heartbeat ack");
   g_assert_cmpint (ev_int (obj, "more"), ==, 0);
-  g_assert_cmpint (ev_int (obj, "acks"), ==, 1);
-  g_assert_cmpint (ev_int (obj, "messages"), ==, 0);
-  g_assert_false (ev_flag (obj, "glued"));
-  g_assert_false (ev_flag (obj, "split"));
-  g_assert_false (ev_flag (obj, "held"));
+  assert_read (obj, 1, 0, NOT_GLUED, NOT_SPLIT, NOT_HELD);
   obj = cli_next_event (server, "pong");
   g_assert_cmpint (ev_int (obj, "seq"), ==, 1);
   rtt = json_object_get_member (obj, "rtt_ms");
@@ -238,11 +256,7 @@ test_server_glued_split (void)
   obj = cli_next_event (server, "data");
   g_assert_cmpint (ev_int (obj, "bytes"), ==, 16);
   g_assert_cmpstr (ev_str (obj, "text"), ==, "heartbeat ack123");
-  g_assert_cmpint (ev_int (obj, "acks"), ==, 1);
-  g_assert_cmpint (ev_int (obj, "messages"), ==, 1);
-  g_assert_true (ev_flag (obj, "glued"));
-  g_assert_false (ev_flag (obj, "split"));
-  g_assert_false (ev_flag (obj, "held"));
+  assert_read (obj, 1, 1, GLUED, NOT_SPLIT, NOT_HELD);
   obj = cli_next_event (server, "pong");
   g_assert_cmpint (ev_int (obj, "seq"), ==, 1);
   obj = cli_next_event (server, "message");
@@ -252,25 +266,16 @@ test_server_glued_split (void)
   hb_test_peer_send (peer, "heart", -1);
   obj = cli_next_event (server, "data");
   g_assert_cmpstr (ev_str (obj, "text"), ==, "heart");
-  g_assert_cmpint (ev_int (obj, "acks"), ==, 0);
-  g_assert_cmpint (ev_int (obj, "messages"), ==, 0);
-  g_assert_false (ev_flag (obj, "glued"));
-  g_assert_true (ev_flag (obj, "split"));
-  g_assert_true (ev_flag (obj, "held"));
+  assert_read (obj, 0, 0, NOT_GLUED, SPLIT, HELD);
   hb_test_peer_send (peer, "beat ack", -1);
   obj = cli_next_event (server, "data");
   g_assert_cmpstr (ev_str (obj, "text"), ==, "beat ack");
-  g_assert_cmpint (ev_int (obj, "acks"), ==, 1);
-  g_assert_cmpint (ev_int (obj, "messages"), ==, 0);
-  g_assert_true (ev_flag (obj, "split"));
-  g_assert_false (ev_flag (obj, "held"));
+  assert_read (obj, 1, 0, NOT_GLUED, SPLIT, NOT_HELD);
 
   /* Two acks in one read. */
   hb_test_peer_send (peer, "heartbeat ackheartbeat ack", -1);
   obj = cli_next_event (server, "data");
-  g_assert_cmpint (ev_int (obj, "acks"), ==, 2);
-  g_assert_cmpint (ev_int (obj, "messages"), ==, 0);
-  g_assert_true (ev_flag (obj, "glued"));
+  assert_read (obj, 2, 0, GLUED, NOT_SPLIT, NOT_HELD);
 
   /* A long text is cut for showing between characters, not inside one. */
   {
