@@ -74,18 +74,6 @@ hb_test_shown (gpointer widget)
   return g_string_free (out, FALSE);
 }
 
-/* How often @needle stands in @haystack (overlapping ones too). */
-static inline guint
-hb_test_count (const char *haystack,
-               const char *needle)
-{
-  guint n = 0;
-
-  for (const char *p = strstr (haystack, needle); p; p = strstr (p + 1, needle))
-    n++;
-  return n;
-}
-
 /* A server window, mapped, its server on any port (not yet listening),
  * beating every 300 ms and judging a client dead after @timeout_ms: the
  * test's clients share the window's main loop, so a slow frame (software

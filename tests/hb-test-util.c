@@ -112,6 +112,17 @@ hb_test_run_for (guint ms)
     ;
 }
 
+guint
+hb_test_count (const char *haystack,
+               const char *needle)
+{
+  guint n = 0;
+
+  for (const char *p = strstr (haystack, needle); p; p = strstr (p + 1, needle))
+    n++;
+  return n;
+}
+
 void
 hb_test_assert_contains (const char *file,
                          int         line,

@@ -63,6 +63,10 @@ guint    hb_test_timeout_ms  (void);
         g_error ("%s:%d: timed out waiting for: %s", __FILE__, __LINE__, #expr); \
   } G_STMT_END
 
+/* How often @needle stands in @haystack (overlapping ones too). */
+guint    hb_test_count       (const char *haystack,
+                              const char *needle);
+
 /* Asserts that @text contains each of the needles that follow (strings),
  * naming the first one missing. */
 #define hb_assert_contains(text, ...) \
