@@ -990,6 +990,10 @@ test_given_client (Fixture       *f,
   close_client (win);
 }
 
+/* A test with a server of the loose heartbeat, stopped after it. */
+#define add_window_test(path, func) \
+  g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+
 int
 main (int   argc,
       char *argv[])
@@ -997,19 +1001,19 @@ main (int   argc,
   gtk_test_init (&argc, &argv, NULL);
   hb_test_fatal_warnings_except_known ();
 
-  g_test_add ("/gui/client-window/talk", Fixture, NULL, fixture_setup, test_talk, fixture_teardown);
-  g_test_add ("/gui/client-window/stop-answering", Fixture, NULL, fixture_setup, test_stop_answering, fixture_teardown);
-  g_test_add ("/gui/client-window/abort-and-half-close", Fixture, NULL, fixture_setup, test_abort_and_half_close, fixture_teardown);
-  g_test_add ("/gui/client-window/reconnect-after-restart", Fixture, NULL, fixture_setup, test_reconnect_after_restart, fixture_teardown);
+  add_window_test ("/gui/client-window/talk", test_talk);
+  add_window_test ("/gui/client-window/stop-answering", test_stop_answering);
+  add_window_test ("/gui/client-window/abort-and-half-close", test_abort_and_half_close);
+  add_window_test ("/gui/client-window/reconnect-after-restart", test_reconnect_after_restart);
   g_test_add_func ("/gui/client-window/connect-error-zh_CN", test_connect_error_zh_CN);
-  g_test_add ("/gui/client-window/reconnect-starts-fresh-panel", Fixture, NULL, fixture_setup, test_reconnect_starts_fresh_panel, fixture_teardown);
-  g_test_add ("/gui/client-window/local-notes", Fixture, NULL, fixture_setup, test_local_notes, fixture_teardown);
-  g_test_add ("/gui/client-window/enter-connects", Fixture, NULL, fixture_setup, test_enter_connects, fixture_teardown);
-  g_test_add ("/gui/client-window/status-fits", Fixture, NULL, fixture_setup, test_status_fits, fixture_teardown);
-  g_test_add ("/gui/client-window/panels-survive-resize", Fixture, NULL, fixture_setup, test_panels_survive_resize, fixture_teardown);
-  g_test_add ("/gui/client-window/given-client", Fixture, NULL, fixture_setup, test_given_client, fixture_teardown);
-  g_test_add ("/gui/timeline/live", Fixture, NULL, fixture_setup, test_timeline, fixture_teardown);
-  g_test_add ("/gui/timeline/per-connection", Fixture, NULL, fixture_setup, test_timeline_per_connection, fixture_teardown);
+  add_window_test ("/gui/client-window/reconnect-starts-fresh-panel", test_reconnect_starts_fresh_panel);
+  add_window_test ("/gui/client-window/local-notes", test_local_notes);
+  add_window_test ("/gui/client-window/enter-connects", test_enter_connects);
+  add_window_test ("/gui/client-window/status-fits", test_status_fits);
+  add_window_test ("/gui/client-window/panels-survive-resize", test_panels_survive_resize);
+  add_window_test ("/gui/client-window/given-client", test_given_client);
+  add_window_test ("/gui/timeline/live", test_timeline);
+  add_window_test ("/gui/timeline/per-connection", test_timeline_per_connection);
   g_test_add ("/gui/timeline/read-late", Fixture, &quick_beat, fixture_setup, test_timeline_read_late, fixture_teardown);
 
   return g_test_run ();

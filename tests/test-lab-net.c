@@ -731,21 +731,25 @@ test_client_checks (gconstpointer data)
   fixture_stop (&f);
 }
 
+/* A test on a server fixture_start() starts, which is stopped after it. */
+#define add_server_test(path, func) \
+  g_test_add (path, Fixture, NULL, NULL, func, fixture_teardown)
+
 int
 main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
 
-  g_test_add ("/core/lab/server/student-client", Fixture, NULL, NULL, test_server_student_client, fixture_teardown);
-  g_test_add ("/core/lab/server/glued-and-split", Fixture, NULL, NULL, test_server_glued_and_split, fixture_teardown);
-  g_test_add ("/core/lab/server/silent-client-fin", Fixture, NULL, NULL, test_server_silent_client, fixture_teardown);
-  g_test_add ("/core/lab/server/flood-bounded", Fixture, NULL, NULL, test_server_flood_bounded, fixture_teardown);
-  g_test_add ("/core/lab/server/gb18030", Fixture, NULL, NULL, test_server_gb18030, fixture_teardown);
-  g_test_add ("/core/lab/server/message-flood", Fixture, NULL, NULL, test_server_message_flood, fixture_teardown);
-  g_test_add ("/core/lab/server/late-ack-untimed", Fixture, NULL, NULL, test_server_late_ack_untimed, fixture_teardown);
-  g_test_add ("/core/lab/server/beat-now-glued", Fixture, NULL, NULL, test_server_beat_now_glued, fixture_teardown);
-  g_test_add ("/core/raw/server", Fixture, NULL, NULL, test_server_raw, fixture_teardown);
+  add_server_test ("/core/lab/server/student-client", test_server_student_client);
+  add_server_test ("/core/lab/server/glued-and-split", test_server_glued_and_split);
+  add_server_test ("/core/lab/server/silent-client-fin", test_server_silent_client);
+  add_server_test ("/core/lab/server/flood-bounded", test_server_flood_bounded);
+  add_server_test ("/core/lab/server/gb18030", test_server_gb18030);
+  add_server_test ("/core/lab/server/message-flood", test_server_message_flood);
+  add_server_test ("/core/lab/server/late-ack-untimed", test_server_late_ack_untimed);
+  add_server_test ("/core/lab/server/beat-now-glued", test_server_beat_now_glued);
+  add_server_test ("/core/raw/server", test_server_raw);
   g_test_add_func ("/core/lab/client/student-server", test_client_student_server);
   g_test_add_func ("/core/lab/client/glued-heartbeat", test_client_glued_heartbeat);
   g_test_add_func ("/core/raw/client-bytes", test_client_raw_bytes);
