@@ -165,6 +165,43 @@ wait_cb (GObject      *source,
   ((Cli *) user_data)->exited = TRUE;
 }
 
+/* The NULL-terminated arguments from @first on, as a NULL-terminated
+ * array of borrowed strings. */
+static GPtrArray *
+args_from_va (const char *first,
+              va_list     ap)
+{
+  GPtrArray *args = g_ptr_array_new ();
+
+  for (const char *arg = first; arg != NULL; arg = va_arg (ap, const char *))
+    g_ptr_array_add (args, (gpointer) arg);
+  g_ptr_array_add (args, NULL);
+  return args;
+}
+
+/* @head, then @tail, both NULL-terminated, as one such array. */
+static GPtrArray *
+args_join (const char * const *head,
+           const char * const *tail)
+{
+  GPtrArray *args = g_ptr_array_new ();
+
+  for (; *head != NULL; head++)
+    g_ptr_array_add (args, (gpointer) *head);
+  for (; *tail != NULL; tail++)
+    g_ptr_array_add (args, (gpointer) *tail);
+  g_ptr_array_add (args, NULL);
+  return args;
+}
+
+#define COLLECT_ARGS(args, first)        \
+  G_STMT_START {                         \
+    va_list _ap;                         \
+    va_start (_ap, first);               \
+    args = args_from_va (first, _ap);    \
+    va_end (_ap);                        \
+  } G_STMT_END
+
 /* @args: NULL-terminated, without the program itself. */
 Cli *
 cli_spawnv (const char * const *args)
@@ -214,16 +251,9 @@ Cli *
 cli_spawn (const char *first,
            ...)
 {
-  g_autoptr(GPtrArray) args = g_ptr_array_new ();
-  const char *arg;
-  va_list ap;
+  g_autoptr(GPtrArray) args = NULL;
 
-  va_start (ap, first);
-  for (arg = first; arg != NULL; arg = va_arg (ap, const char *))
-    g_ptr_array_add (args, (gpointer) arg);
-  va_end (ap);
-  g_ptr_array_add (args, NULL);
-
+  COLLECT_ARGS (args, first);
   return cli_spawnv ((const char * const *) args->pdata);
 }
 
@@ -391,27 +421,84 @@ count_lines (const char *text)
   return n;
 }
 
+JsonObject *
+cli_next_disconnected (Cli        *cli,
+                       const char *reason,
+                       const char *initiator)
+{
+  JsonObject *obj = cli_next_event (cli, "disconnected");
+
+  if (reason != NULL)
+    g_assert_cmpstr (ev_str (obj, "reason"), ==, reason);
+  if (initiator != NULL)
+    g_assert_cmpstr (ev_str (obj, "initiator"), ==, initiator);
+  return obj;
+}
+
+const char *
+ev_str (JsonObject *obj,
+        const char *member)
+{
+  return json_object_get_string_member_with_default (obj, member, NULL);
+}
+
+gint64
+ev_int (JsonObject *obj,
+        const char *member)
+{
+  g_assert_true (json_object_has_member (obj, member));
+  return json_object_get_int_member (obj, member);
+}
+
+gboolean
+ev_flag (JsonObject *obj,
+         const char *member)
+{
+  g_assert_true (json_object_has_member (obj, member));
+  return json_object_get_boolean_member (obj, member);
+}
+
+const char *
+cli_wait_line (Cli        *cli,
+               const char *needle)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) hb_test_timeout_ms () * 1000;
+
+  for (;;)
+    {
+      for (guint i = 0; i < cli->lines->len; i++)
+        if (strstr (g_ptr_array_index (cli->lines, i), needle) != NULL)
+          return g_ptr_array_index (cli->lines, i);
+      if ((cli->out_eof && cli->exited) || !hb_test_iterate (deadline))
+        {
+          g_autofree char *all = cli_stdout (cli);
+
+          g_error ("no line with “%s”; stdout:\n%sstderr:\n%s", needle, all, cli->errors->str);
+        }
+    }
+}
+
+guint
+port_in_line (const char *line)
+{
+  const char *at = strstr (line, "127.0.0.1:");
+  guint port;
+
+  g_assert_nonnull (at);
+  port = (guint) g_ascii_strtoull (at + strlen ("127.0.0.1:"), NULL, 10);
+  g_assert_cmpuint (port, >, 0);
+  return port;
+}
+
 /* Starts `server --json --port 0 ARGS...` and returns it with its port. */
 Cli *
-start_server (guint      *port,
-              const char *first,
-              ...)
+start_serverv (guint              *port,
+               const char * const *extra)
 {
-  g_autoptr(GPtrArray) args = g_ptr_array_new ();
-  const char *arg;
+  static const char * const head[] = { "server", "--json", "--port", "0", NULL };
+  g_autoptr(GPtrArray) args = args_join (head, extra);
   JsonObject *listening;
   Cli *cli;
-  va_list ap;
-
-  g_ptr_array_add (args, (gpointer) "server");
-  g_ptr_array_add (args, (gpointer) "--json");
-  g_ptr_array_add (args, (gpointer) "--port");
-  g_ptr_array_add (args, (gpointer) "0");
-  va_start (ap, first);
-  for (arg = first; arg != NULL; arg = va_arg (ap, const char *))
-    g_ptr_array_add (args, (gpointer) arg);
-  va_end (ap);
-  g_ptr_array_add (args, NULL);
 
   cli = cli_spawnv ((const char * const *) args->pdata);
   listening = cli_next_event (cli, "listening");
@@ -423,25 +510,79 @@ start_server (guint      *port,
 }
 
 Cli *
+start_server (guint      *port,
+              const char *first,
+              ...)
+{
+  g_autoptr(GPtrArray) extra = NULL;
+
+  COLLECT_ARGS (extra, first);
+  return start_serverv (port, (const char * const *) extra->pdata);
+}
+
+Cli *
+start_human_server (guint      *port,
+                    const char *first,
+                    ...)
+{
+  static const char * const head[] = { "server", "--port", "0", NULL };
+  g_autoptr(GPtrArray) extra = NULL;
+  g_autoptr(GPtrArray) args = NULL;
+  Cli *cli;
+
+  COLLECT_ARGS (extra, first);
+  args = args_join (head, (const char * const *) extra->pdata);
+  cli = cli_spawnv ((const char * const *) args->pdata);
+  *port = port_in_line (cli_wait_line (cli, "listening on 127.0.0.1:"));
+  return cli;
+}
+
+Cli *
+start_clientv (guint               port,
+               const char * const *extra)
+{
+  g_autofree char *where = g_strdup_printf ("127.0.0.1:%u", port);
+  const char * const head[] = { "client", where, "--json", NULL };
+  g_autoptr(GPtrArray) args = args_join (head, extra);
+
+  return cli_spawnv ((const char * const *) args->pdata);
+}
+
+Cli *
 start_client (guint       port,
               const char *first,
               ...)
 {
-  g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func (NULL);
-  g_autofree char *where = g_strdup_printf ("127.0.0.1:%u", port);
-  const char *arg;
-  va_list ap;
+  g_autoptr(GPtrArray) extra = NULL;
 
-  g_ptr_array_add (args, (gpointer) "client");
-  g_ptr_array_add (args, where);
-  g_ptr_array_add (args, (gpointer) "--json");
-  va_start (ap, first);
-  for (arg = first; arg != NULL; arg = va_arg (ap, const char *))
-    g_ptr_array_add (args, (gpointer) arg);
-  va_end (ap);
-  g_ptr_array_add (args, NULL);
+  COLLECT_ARGS (extra, first);
+  return start_clientv (port, (const char * const *) extra->pdata);
+}
 
-  return cli_spawnv ((const char * const *) args->pdata);
+char *
+run_plain (const char *first,
+           ...)
+{
+  const char * const head[] = { g_getenv ("HB_CLI"), NULL };
+  g_autoptr(GPtrArray) extra = NULL;
+  g_autoptr(GPtrArray) args = NULL;
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *err = NULL;
+  char *out = NULL;
+
+  g_assert_nonnull (head[0]);
+  COLLECT_ARGS (extra, first);
+  args = args_join (head, (const char * const *) extra->pdata);
+  proc = g_subprocess_newv ((const char * const *) args->pdata,
+                            G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (proc, NULL, NULL, &out, &err, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (proc));
+  g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 0);
+  g_assert_cmpstr (err, ==, "");
+  return out;
 }
 
 /* Runs the tool to completion with no input; returns its exit status. */

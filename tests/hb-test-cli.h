@@ -64,6 +64,11 @@ JsonObject *find_event      (Cli                *cli,
 /* The next event of this name after the last one taken in order. */
 JsonObject *cli_next_event  (Cli                *cli,
                              const char         *event);
+/* The next "disconnected" event, its reason and initiator asserted
+ * (either NULL: not asserted). */
+JsonObject *cli_next_disconnected (Cli           *cli,
+                                   const char    *reason,
+                                   const char    *initiator);
 /* Any event, seen or still to come, whose string @key is @value. */
 JsonObject *cli_any_event   (Cli                *cli,
                              const char         *event,
@@ -79,15 +84,44 @@ guint       cli_count       (Cli                *cli,
 guint64     cli_status_kb   (Cli                *cli,
                              const char         *field);
 
+/* A member of an event: a string (NULL if there is none), a number or a
+ * boolean (which must be there). */
+const char *ev_str          (JsonObject         *obj,
+                             const char         *member);
+gint64      ev_int          (JsonObject         *obj,
+                             const char         *member);
+gboolean    ev_flag         (JsonObject         *obj,
+                             const char         *member);
+/* Waits for a human stdout line containing @needle, seen or still to
+ * come, and returns it (owned by @cli). */
+const char *cli_wait_line   (Cli                *cli,
+                             const char         *needle);
+/* The port of the first "127.0.0.1:PORT" in @line. */
+guint       port_in_line    (const char         *line);
+
 /* Starts `server --json --port 0 ARGS...` and returns it with its port.
  * ARGS end with NULL (which may be @first). */
 Cli        *start_server    (guint              *port,
                              const char         *first,
                              ...);
+Cli        *start_serverv   (guint              *port,
+                             const char * const *args);
+/* Starts `server --port 0 ARGS...` with human output, waits for its
+ * "listening on 127.0.0.1:PORT" line and returns it with that port. */
+Cli        *start_human_server (guint           *port,
+                                const char      *first,
+                                ...);
 /* Starts `client 127.0.0.1:PORT --json ARGS...`. */
 Cli        *start_client    (guint               port,
                              const char         *first,
                              ...);
+Cli        *start_clientv   (guint               port,
+                             const char * const *args);
+/* Runs the tool with ARGS (NULL-terminated) for what is neither an event
+ * nor a timed line (--help, --version): asserts that it exits 0 and
+ * writes nothing to stderr, and returns its stdout. */
+char       *run_plain       (const char         *first,
+                             ...) G_GNUC_NULL_TERMINATED;
 /* Runs the tool to completion with no input; returns its exit status. */
 int         run_sync        (const char * const *args,
                              char              **out,

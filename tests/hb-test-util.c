@@ -112,6 +112,42 @@ hb_test_run_for (guint ms)
     ;
 }
 
+guint
+hb_test_count (const char *haystack,
+               const char *needle)
+{
+  guint n = 0;
+
+  for (const char *p = strstr (haystack, needle); p; p = strstr (p + 1, needle))
+    n++;
+  return n;
+}
+
+void
+hb_test_assert_contains (const char *file,
+                         int         line,
+                         const char *text,
+                         const char *first,
+                         ...)
+{
+  va_list ap;
+
+  g_assert_nonnull (text);
+  va_start (ap, first);
+  for (const char *needle = first; needle != NULL; needle = va_arg (ap, const char *))
+    if (strstr (text, needle) == NULL)
+      g_error ("%s:%d: “%s” is not in: %s", file, line, needle, text);
+  va_end (ap);
+}
+
+void
+hb_test_run_pending (void)
+{
+  /* Bounded, for a source that is always ready. */
+  for (guint i = 0; i < 10000 && g_main_context_iteration (NULL, FALSE); i++)
+    ;
+}
+
 static void
 take_bytes (HbTestPeer *peer,
             const char *buf,

@@ -63,6 +63,20 @@ guint    hb_test_timeout_ms  (void);
         g_error ("%s:%d: timed out waiting for: %s", __FILE__, __LINE__, #expr); \
   } G_STMT_END
 
+/* How often @needle stands in @haystack (overlapping ones too). */
+guint    hb_test_count       (const char *haystack,
+                              const char *needle);
+
+/* Asserts that @text contains each of the needles that follow (strings),
+ * naming the first one missing. */
+#define hb_assert_contains(text, ...) \
+  hb_test_assert_contains (__FILE__, __LINE__, (text), __VA_ARGS__, NULL)
+void     hb_test_assert_contains (const char *file,
+                                  int         line,
+                                  const char *text,
+                                  const char *first,
+                                  ...) G_GNUC_NULL_TERMINATED;
+
 /* One main-loop iteration, waiting at most until @deadline (monotonic µs).
  * Returns FALSE once the deadline has passed. */
 gboolean hb_test_iterate     (gint64 deadline);
@@ -73,8 +87,12 @@ gboolean hb_test_iterate_context (GMainContext *context,
  * finalized: for a server or client that says goodbye after its window
  * is gone (hb-farewell), which holds it for a while. */
 void     hb_test_await_finalize (gpointer object);
-/* Runs the main loop for @ms regardless, for "nothing happens" checks. */
+/* Runs the main loop for @ms regardless. A "nothing happens" check wants
+ * a barrier instead (hb_test_peer_sync(), hb_test_await_heartbeats()). */
 void     hb_test_run_for     (guint  ms);
+/* Dispatches what is ready on the default main context now, without
+ * waiting: afterwards whatever had already arrived has been handled. */
+void     hb_test_run_pending (void);
 
 /* For GUI tests: every warning or critical fails the test, except the
  * few GTK 4.8 prints under a bare Xvfb (no window manager, no session

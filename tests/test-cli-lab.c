@@ -19,54 +19,32 @@
 
 #define FLOOD_BYTES (100 * 1024 * 1024)
 
-static const char *
-str (JsonObject *obj,
-     const char *member)
-{
-  return json_object_get_string_member_with_default (obj, member, NULL);
-}
-
-static gint64
-num (JsonObject *obj,
-     const char *member)
-{
-  g_assert_true (json_object_has_member (obj, member));
-  return json_object_get_int_member (obj, member);
-}
-
-static gboolean
-flag (JsonObject *obj,
-      const char *member)
-{
-  g_assert_true (json_object_has_member (obj, member));
-  return json_object_get_boolean_member (obj, member);
-}
-
-/* Waits for a human line containing @needle, from line @from on. */
-static const char *
-wait_line (Cli        *cli,
-           const char *needle)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) hb_test_timeout_ms () * 1000;
-
-  for (;;)
-    {
-      for (guint i = 0; i < cli->lines->len; i++)
-        if (strstr (g_ptr_array_index (cli->lines, i), needle) != NULL)
-          return g_ptr_array_index (cli->lines, i);
-      if ((cli->out_eof && cli->exited) || !hb_test_iterate (deadline))
-        {
-          g_autofree char *all = cli_stdout (cli);
-
-          g_error ("no line with “%s”; stdout:\n%sstderr:\n%s", needle, all, cli->errors->str);
-        }
-    }
-}
-
 static char *
 port_arg (guint port)
 {
   return g_strdup_printf ("%u", port);
+}
+
+/* What a data event says of a read in the lab's protocol: how many acks
+ * and messages it held, and whether it glued pieces together, split one
+ * across reads, or holds a piece back for the next read. */
+enum { NOT_GLUED, GLUED };
+enum { NOT_SPLIT, SPLIT };
+enum { NOT_HELD, HELD };
+
+static void
+assert_read (JsonObject *obj,
+             gint64      acks,
+             gint64      messages,
+             gboolean    glued,
+             gboolean    split,
+             gboolean    held)
+{
+  g_assert_cmpint (ev_int (obj, "acks"), ==, acks);
+  g_assert_cmpint (ev_int (obj, "messages"), ==, messages);
+  g_assert_cmpint (ev_flag (obj, "glued"), ==, glued);
+  g_assert_cmpint (ev_flag (obj, "split"), ==, split);
+  g_assert_cmpint (ev_flag (obj, "held"), ==, held);
 }
 
 /* A blocking read of exactly @n bytes from a socket the test accepted. */
@@ -93,38 +71,17 @@ recv_exact (GSocket *socket,
 /* ---------------------------------------------------------------------- */
 /* Options                                                                 */
 
-/* `heartbeat-lab-cli COMMAND --help`, which is no event or timed line. */
-static char *
-help_text (const char *command)
-{
-  g_autoptr(GSubprocess) proc = NULL;
-  g_autoptr(GError) error = NULL;
-  char *out = NULL;
-
-  proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, g_getenv ("HB_CLI"), command, "--help", NULL);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (proc, NULL, NULL, &out, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 0);
-  return out;
-}
-
 static void
 test_help (void)
 {
-  g_autofree char *server_out = help_text ("server");
-  g_autofree char *client_out = help_text ("client");
+  g_autofree char *server_out = run_plain ("server", "--help", NULL);
+  g_autofree char *client_out = run_plain ("client", "--help", NULL);
   for (guint i = 0; i < 2; i++)
     {
       const char *out = i == 0 ? server_out : client_out;
 
-      g_assert_nonnull (strstr (out, "--protocol=NAME"));
-      g_assert_nonnull (strstr (out, "--heartbeat-text=TEXT"));
-      g_assert_nonnull (strstr (out, "--heartbeat-hex=HEX"));
-      g_assert_nonnull (strstr (out, "--ack-text=TEXT"));
-      g_assert_nonnull (strstr (out, "--ack-hex=HEX"));
-      g_assert_nonnull (strstr (out, "--line-ending=END"));
-      g_assert_nonnull (strstr (out, "--encoding=NAME"));
+      hb_assert_contains (out, "--protocol=NAME", "--heartbeat-text=TEXT", "--heartbeat-hex=HEX", "--ack-text=TEXT",
+                               "--ack-hex=HEX", "--line-ending=END", "--encoding=NAME");
     }
   g_assert_nonnull (strstr (server_out, "/beat ID [TEXT]"));
   g_assert_nonnull (strstr (client_out, "--timeout=MS"));
@@ -187,17 +144,17 @@ test_warnings (void)
   wait_for (strstr (server->errors->str, "--relay") != NULL);
   g_assert_nonnull (strstr (server->errors->str,
                             "heartbeat-lab-cli: warning: --heartbeat-text has no effect with --protocol raw\n"));
-  g_assert_nonnull (strstr (server->errors->str, "warning: --interval has no effect with --protocol raw\n"));
-  g_assert_nonnull (strstr (server->errors->str, "warning: --relay has no effect with --protocol raw\n"));
+  hb_assert_contains (server->errors->str, "warning: --interval has no effect with --protocol raw\n",
+                                           "warning: --relay has no effect with --protocol raw\n");
   g_assert_cmpuint (count_lines (server->errors->str), ==, 3);
 
   client = start_client (port, "--protocol", "raw", "--name", "ann", "--timeout", "5000", "--no-pong", NULL);
   obj = cli_next_event (client, "connected");
-  g_assert_cmpstr (str (obj, "protocol"), ==, "raw");
+  g_assert_cmpstr (ev_str (obj, "protocol"), ==, "raw");
   wait_for (count_lines (client->errors->str) == 3);
-  g_assert_nonnull (strstr (client->errors->str, "warning: --name has no effect with --protocol raw\n"));
-  g_assert_nonnull (strstr (client->errors->str, "warning: --timeout has no effect with --protocol raw\n"));
-  g_assert_nonnull (strstr (client->errors->str, "warning: --no-pong has no effect with --protocol raw\n"));
+  hb_assert_contains (client->errors->str, "warning: --name has no effect with --protocol raw\n",
+                                           "warning: --timeout has no effect with --protocol raw\n",
+                                           "warning: --no-pong has no effect with --protocol raw\n");
 }
 
 /* ---------------------------------------------------------------------- */
@@ -219,34 +176,30 @@ test_server_student_good (void)
 
   server = start_server (&port, "--protocol", "lab", "--interval", "200", NULL);
   obj = json_node_get_object (g_ptr_array_index (server->events, 0));
-  g_assert_cmpstr (str (obj, "protocol"), ==, "lab");
-  g_assert_cmpint (num (obj, "interval_ms"), ==, 200);
-  g_assert_cmpstr (str (obj, "line_ending"), ==, "none");
-  g_assert_cmpstr (str (obj, "encoding"), ==, "utf-8");
+  g_assert_cmpstr (ev_str (obj, "protocol"), ==, "lab");
+  g_assert_cmpint (ev_int (obj, "interval_ms"), ==, 200);
+  g_assert_cmpstr (ev_str (obj, "line_ending"), ==, "none");
+  g_assert_cmpstr (ev_str (obj, "encoding"), ==, "utf-8");
 
   port_text = port_arg (port);
   student = hb_test_proc_student ("lab_client.py", "good", "127.0.0.1", port_text, NULL);
   hb_test_proc_wait_line (student, "connected");
 
   obj = cli_next_event (server, "connected");
-  id = num (obj, "id");
-  g_assert_cmpstr (str (obj, "protocol"), ==, "lab");
+  id = ev_int (obj, "id");
+  g_assert_cmpstr (ev_str (obj, "protocol"), ==, "lab");
 
   /* The heartbeat answered: its read, then its RTT. */
   obj = cli_next_event (server, "ping");
-  g_assert_cmpint (num (obj, "seq"), ==, 1);
+  g_assert_cmpint (ev_int (obj, "seq"), ==, 1);
   obj = cli_next_event (server, "data");
-  g_assert_cmpint (num (obj, "id"), ==, id);
-  g_assert_cmpint (num (obj, "bytes"), ==, 13);
-  g_assert_cmpstr (str (obj, "text"), ==, "heartbeat ack");
-  g_assert_cmpint (num (obj, "more"), ==, 0);
-  g_assert_cmpint (num (obj, "acks"), ==, 1);
-  g_assert_cmpint (num (obj, "messages"), ==, 0);
-  g_assert_false (flag (obj, "glued"));
-  g_assert_false (flag (obj, "split"));
-  g_assert_false (flag (obj, "held"));
+  g_assert_cmpint (ev_int (obj, "id"), ==, id);
+  g_assert_cmpint (ev_int (obj, "bytes"), ==, 13);
+  g_assert_cmpstr (ev_str (obj, "text"), ==, "heartbeat ack");
+  g_assert_cmpint (ev_int (obj, "more"), ==, 0);
+  assert_read (obj, 1, 0, NOT_GLUED, NOT_SPLIT, NOT_HELD);
   obj = cli_next_event (server, "pong");
-  g_assert_cmpint (num (obj, "seq"), ==, 1);
+  g_assert_cmpint (ev_int (obj, "seq"), ==, 1);
   rtt = json_object_get_member (obj, "rtt_ms");
   g_assert_cmpint (json_node_get_value_type (rtt), ==, G_TYPE_DOUBLE);
   g_assert_cmpfloat (json_node_get_double (rtt), >=, 0.0);
@@ -255,12 +208,12 @@ test_server_student_good (void)
   /* What the student types: three bytes, no newline. */
   hb_test_proc_write (student, "123\n");
   obj = cli_any_event (server, "message", "text", "123");
-  g_assert_cmpint (num (obj, "id"), ==, id);
+  g_assert_cmpint (ev_int (obj, "id"), ==, id);
 
   /* What the teacher types reaches the student raw. */
   cli_write_line (server, "456");
   obj = cli_any_event (server, "broadcast", "text", "456");
-  g_assert_cmpint (num (obj, "recipients"), ==, 1);
+  g_assert_cmpint (ev_int (obj, "recipients"), ==, 1);
   hb_test_proc_wait_line (student, "服务器的群发消息为:456");
 
   send = g_strdup_printf ("/send %" G_GINT64_FORMAT " 你好", id);
@@ -271,10 +224,10 @@ test_server_student_good (void)
   /* The student's input ends: it shuts down its side, and both FINs go. */
   hb_test_proc_close_stdin (student);
   obj = cli_any_event (server, "disconnected", NULL, NULL);
-  g_assert_cmpint (num (obj, "id"), ==, id);
-  g_assert_cmpstr (str (obj, "reason"), ==, "peer-closed");
-  g_assert_cmpstr (str (obj, "initiator"), ==, "client");
-  g_assert_cmpstr (str (obj, "close"), ==, "fin");
+  g_assert_cmpint (ev_int (obj, "id"), ==, id);
+  g_assert_cmpstr (ev_str (obj, "reason"), ==, "peer-closed");
+  g_assert_cmpstr (ev_str (obj, "initiator"), ==, "client");
+  g_assert_cmpstr (ev_str (obj, "close"), ==, "fin");
   g_assert_cmpint (hb_test_proc_wait_exit (student), ==, 0);
 
   /* No BYE and no WELCOME ever reached the student. */
@@ -301,41 +254,28 @@ test_server_glued_split (void)
   /* An ack glued to a message: one read, two pieces. */
   hb_test_peer_send (peer, "heartbeat ack123", -1);
   obj = cli_next_event (server, "data");
-  g_assert_cmpint (num (obj, "bytes"), ==, 16);
-  g_assert_cmpstr (str (obj, "text"), ==, "heartbeat ack123");
-  g_assert_cmpint (num (obj, "acks"), ==, 1);
-  g_assert_cmpint (num (obj, "messages"), ==, 1);
-  g_assert_true (flag (obj, "glued"));
-  g_assert_false (flag (obj, "split"));
-  g_assert_false (flag (obj, "held"));
+  g_assert_cmpint (ev_int (obj, "bytes"), ==, 16);
+  g_assert_cmpstr (ev_str (obj, "text"), ==, "heartbeat ack123");
+  assert_read (obj, 1, 1, GLUED, NOT_SPLIT, NOT_HELD);
   obj = cli_next_event (server, "pong");
-  g_assert_cmpint (num (obj, "seq"), ==, 1);
+  g_assert_cmpint (ev_int (obj, "seq"), ==, 1);
   obj = cli_next_event (server, "message");
-  g_assert_cmpstr (str (obj, "text"), ==, "123");
+  g_assert_cmpstr (ev_str (obj, "text"), ==, "123");
 
   /* An ack in two reads: the first is held, the second completes it. */
   hb_test_peer_send (peer, "heart", -1);
   obj = cli_next_event (server, "data");
-  g_assert_cmpstr (str (obj, "text"), ==, "heart");
-  g_assert_cmpint (num (obj, "acks"), ==, 0);
-  g_assert_cmpint (num (obj, "messages"), ==, 0);
-  g_assert_false (flag (obj, "glued"));
-  g_assert_true (flag (obj, "split"));
-  g_assert_true (flag (obj, "held"));
+  g_assert_cmpstr (ev_str (obj, "text"), ==, "heart");
+  assert_read (obj, 0, 0, NOT_GLUED, SPLIT, HELD);
   hb_test_peer_send (peer, "beat ack", -1);
   obj = cli_next_event (server, "data");
-  g_assert_cmpstr (str (obj, "text"), ==, "beat ack");
-  g_assert_cmpint (num (obj, "acks"), ==, 1);
-  g_assert_cmpint (num (obj, "messages"), ==, 0);
-  g_assert_true (flag (obj, "split"));
-  g_assert_false (flag (obj, "held"));
+  g_assert_cmpstr (ev_str (obj, "text"), ==, "beat ack");
+  assert_read (obj, 1, 0, NOT_GLUED, SPLIT, NOT_HELD);
 
   /* Two acks in one read. */
   hb_test_peer_send (peer, "heartbeat ackheartbeat ack", -1);
   obj = cli_next_event (server, "data");
-  g_assert_cmpint (num (obj, "acks"), ==, 2);
-  g_assert_cmpint (num (obj, "messages"), ==, 0);
-  g_assert_true (flag (obj, "glued"));
+  assert_read (obj, 2, 0, GLUED, NOT_SPLIT, NOT_HELD);
 
   /* A long text is cut for showing between characters, not inside one. */
   {
@@ -345,19 +285,19 @@ test_server_glued_split (void)
       g_string_append (text, "é");
     hb_test_peer_send (peer, text->str, text->len);
     obj = cli_next_event (server, "data");
-    g_assert_cmpint (num (obj, "bytes"), ==, 6001);
-    g_assert_cmpuint (strlen (str (obj, "text")), ==, 4095);
-    g_assert_true (g_str_has_suffix (str (obj, "text"), "é"));
-    g_assert_cmpint (num (obj, "more"), ==, 6001 - 4095);
+    g_assert_cmpint (ev_int (obj, "bytes"), ==, 6001);
+    g_assert_cmpuint (strlen (ev_str (obj, "text")), ==, 4095);
+    g_assert_true (g_str_has_suffix (ev_str (obj, "text"), "é"));
+    g_assert_cmpint (ev_int (obj, "more"), ==, 6001 - 4095);
   }
 
   /* Bytes that are not text come as hex, all of them. */
   hb_test_peer_send (peer, "\x1b[2J\0\xff", 6);
   obj = cli_next_event (server, "data");
-  g_assert_cmpint (num (obj, "bytes"), ==, 6);
+  g_assert_cmpint (ev_int (obj, "bytes"), ==, 6);
   g_assert_false (json_object_has_member (obj, "text"));
-  g_assert_cmpstr (str (obj, "hex"), ==, "1b 5b 32 4a 00 ff");
-  g_assert_cmpint (num (obj, "messages"), ==, 1);
+  g_assert_cmpstr (ev_str (obj, "hex"), ==, "1b 5b 32 4a 00 ff");
+  g_assert_cmpint (ev_int (obj, "messages"), ==, 1);
 }
 
 /* What a teacher reads: each read on its line, what it held explained,
@@ -371,36 +311,35 @@ test_server_human (void)
   const char *line;
   guint port;
 
-  server = cli_spawn ("server", "--protocol", "lab", "--port", "0", "--interval", "300", NULL);
-  line = wait_line (server, "listening on 127.0.0.1:");
+  server = start_human_server (&port, "--protocol", "lab", "--interval", "300", NULL);
+  line = cli_wait_line (server, "listening on 127.0.0.1:");
   g_assert_nonnull (strstr (line, "the lab's protocol: “heartbeat” every 300 ms, answered by “heartbeat ack”"));
-  port = (guint) g_ascii_strtoull (strstr (line, "127.0.0.1:") + strlen ("127.0.0.1:"), NULL, 10);
 
   peer = hb_test_peer_new ("127.0.0.1", port);
-  wait_line (server, "connected");
+  cli_wait_line (server, "connected");
   /* The first heartbeat reached the peer. */
   wait_for (peer->bytes_in >= 9);
 
   hb_test_peer_send (peer, "heartbeat ack123", -1);
-  line = wait_line (server, "read 16 bytes");
+  line = cli_wait_line (server, "read 16 bytes");
   g_assert_nonnull (strstr (line, " [1] read 16 bytes from 127.0.0.1:"));
   g_assert_true (g_str_has_suffix (line, ": “heartbeat ack123” — 2 messages in one read: "
                                          "TCP keeps no message boundaries"));
-  line = wait_line (server, " → ack, rtt ");
+  line = cli_wait_line (server, " → ack, rtt ");
   g_assert_nonnull (strstr (line, " [1] heartbeat "));
-  wait_line (server, ": 123");
+  cli_wait_line (server, ": 123");
 
   hb_test_peer_send (peer, "heart", -1);
-  line = wait_line (server, "read 5 bytes");
+  line = cli_wait_line (server, "read 5 bytes");
   g_assert_nonnull (strstr (line, "“heart” — a message split across reads: TCP keeps no message boundaries; "
                                   "its end may begin “heartbeat ack”, so it waits for the next read"));
 
   hb_test_peer_send (peer, "beat ack\x1b[31mred\xe2\x80\xae!", -1);
-  line = wait_line (server, "read 20 bytes");
+  line = cli_wait_line (server, "read 20 bytes");
   g_assert_nonnull (strstr (line, "“beat ack\\x1b[31mred<U+202E>!”"));
 
   hb_test_peer_shutdown_write (peer);
-  line = wait_line (server, "disconnected");
+  line = cli_wait_line (server, "disconnected");
   g_assert_nonnull (strstr (line, "[1] disconnected: peer-closed (the client closed first; FIN both ways)"));
 
   all = cli_stdout (server);
@@ -471,7 +410,7 @@ test_server_flood (void)
   wait_data_bytes (server, FLOOD_BYTES);
   g_assert_cmpuint (server->data_bytes, ==, FLOOD_BYTES);
   obj = cli_any_event (server, "disconnected", NULL, NULL);
-  g_assert_cmpstr (str (obj, "close"), ==, "fin");
+  g_assert_cmpstr (ev_str (obj, "close"), ==, "fin");
   g_assert_cmpint (hb_test_proc_wait_exit (peer), ==, 0);
 
   /* The server never held much of it: the peak of its resident memory. */
@@ -489,15 +428,15 @@ test_server_flood (void)
       JsonObject *event = json_node_get_object (g_ptr_array_index (server->events, i));
       gint64 bytes;
 
-      if (g_strcmp0 (str (event, "event"), "data") != 0)
+      if (g_strcmp0 (ev_str (event, "event"), "data") != 0)
         continue;
       n_data++;
-      bytes = num (event, "bytes");
+      bytes = ev_int (event, "bytes");
       /* Random bytes are binary: hex, at most HB_CHUNK_SHOW_MAX of them. */
       g_assert_false (json_object_has_member (event, "text"));
-      g_assert_cmpuint (strlen (str (event, "hex")), ==, MIN (bytes, 4096) * 3 - 1);
-      g_assert_cmpint (num (event, "more"), ==, bytes - MIN (bytes, 4096));
-      g_assert_cmpint (num (event, "acks"), ==, 0);
+      g_assert_cmpuint (strlen (ev_str (event, "hex")), ==, MIN (bytes, 4096) * 3 - 1);
+      g_assert_cmpint (ev_int (event, "more"), ==, bytes - MIN (bytes, 4096));
+      g_assert_cmpint (ev_int (event, "acks"), ==, 0);
     }
   g_assert_cmpuint (n_data, ==, 8);
   g_assert_cmpuint (cli_count (server, "pong"), ==, 0);
@@ -519,41 +458,41 @@ test_raw (void)
 
   server = start_server (&port, "--protocol", "raw", "--line-ending", "crlf", NULL);
   obj = json_node_get_object (g_ptr_array_index (server->events, 0));
-  g_assert_cmpstr (str (obj, "protocol"), ==, "raw");
+  g_assert_cmpstr (ev_str (obj, "protocol"), ==, "raw");
   g_assert_true (json_object_get_null_member (obj, "interval_ms"));
   g_assert_true (json_object_get_null_member (obj, "timeout_ms"));
-  g_assert_cmpstr (str (obj, "line_ending"), ==, "crlf");
+  g_assert_cmpstr (ev_str (obj, "line_ending"), ==, "crlf");
 
   client = start_client (port, "--protocol", "raw", NULL);
   obj = cli_next_event (client, "connected");
-  g_assert_cmpstr (str (obj, "protocol"), ==, "raw");
+  g_assert_cmpstr (ev_str (obj, "protocol"), ==, "raw");
   obj = cli_next_event (server, "connected");
-  g_assert_cmpstr (str (obj, "protocol"), ==, "raw");
-  client_id = num (obj, "id");
+  g_assert_cmpstr (ev_str (obj, "protocol"), ==, "raw");
+  client_id = ev_int (obj, "id");
 
   /* With no line ending an empty line is no bytes: nothing is sent. */
   cli_write_line (client, "");
   wait_for (strstr (client->errors->str, "nothing sent") != NULL);
   cli_write_line (client, "hello");
   obj = cli_next_event (server, "data");
-  g_assert_cmpstr (str (obj, "text"), ==, "hello");
-  g_assert_cmpint (num (obj, "id"), ==, client_id);
-  g_assert_cmpint (num (obj, "bytes"), ==, 5);
+  g_assert_cmpstr (ev_str (obj, "text"), ==, "hello");
+  g_assert_cmpint (ev_int (obj, "id"), ==, client_id);
+  g_assert_cmpint (ev_int (obj, "bytes"), ==, 5);
   /* Raw TCP looks for nothing in the stream. */
   g_assert_false (json_object_has_member (obj, "acks"));
   g_assert_false (json_object_has_member (obj, "glued"));
 
   cli_write_line (server, "hi there");
   obj = cli_any_event (client, "data", "text", "hi there\r\n");
-  g_assert_cmpint (num (obj, "bytes"), ==, 10);
+  g_assert_cmpint (ev_int (obj, "bytes"), ==, 10);
   g_assert_false (json_object_has_member (obj, "id"));
   g_assert_false (json_object_has_member (obj, "heartbeats"));
 
   peer = hb_test_peer_new ("127.0.0.1", port);
-  peer_id = num (cli_next_event (server, "connected"), "id");
+  peer_id = ev_int (cli_next_event (server, "connected"), "id");
   hb_test_peer_send (peer, "\x00\x01\xfe\xff", 4);
   obj = cli_any_event (server, "data", "hex", "00 01 fe ff");
-  g_assert_cmpint (num (obj, "id"), ==, peer_id);
+  g_assert_cmpint (ev_int (obj, "id"), ==, peer_id);
 
   g_assert_null (find_event (server, 0, NULL, "ping", NULL, NULL));
   g_assert_null (find_event (server, 0, NULL, "message", NULL, NULL));
@@ -563,8 +502,8 @@ test_raw (void)
   cli_close_stdin (client);
   g_assert_cmpint (cli_wait_exit (client), ==, 0);
   obj = cli_next_event (server, "disconnected");
-  g_assert_cmpint (num (obj, "id"), ==, client_id);
-  g_assert_cmpstr (str (obj, "close"), ==, "fin");
+  g_assert_cmpint (ev_int (obj, "id"), ==, client_id);
+  g_assert_cmpstr (ev_str (obj, "close"), ==, "fin");
   g_assert_cmpuint (count_lines (client->errors->str), ==, 1);
 }
 
@@ -583,7 +522,7 @@ test_server_gb18030 (void)
 
   hb_test_peer_send (peer, "\xc4\xe3\xba\xc3\n", -1);  /* 你好 */
   obj = cli_any_event (server, "data", "text", "你好\n");
-  g_assert_cmpint (num (obj, "bytes"), ==, 5);
+  g_assert_cmpint (ev_int (obj, "bytes"), ==, 5);
   cli_any_event (server, "message", "text", "你好");
 
   cli_write_line (server, "再见");
@@ -606,13 +545,13 @@ test_server_beat (void)
   server = start_server (&port, "--protocol", "lab", "--interval", "60000", "--timeout", "120000", NULL);
   port_text = port_arg (port);
   student = hb_test_proc_student ("lab_client.py", "exact", "127.0.0.1", port_text, NULL);
-  id = num (cli_next_event (server, "connected"), "id");
+  id = ev_int (cli_next_event (server, "connected"), "id");
 
   beat = g_strdup_printf ("/beat %" G_GINT64_FORMAT " 456", id);
   cli_write_line (server, beat);
   obj = cli_next_event (server, "beat");
-  g_assert_cmpint (num (obj, "id"), ==, id);
-  g_assert_cmpstr (str (obj, "text"), ==, "456");
+  g_assert_cmpint (ev_int (obj, "id"), ==, id);
+  g_assert_cmpstr (ev_str (obj, "text"), ==, "456");
   hb_test_proc_wait_line (student, "服务器的群发消息为:heartbeat456");
 
   cli_write_line (server, "/beat 999");
@@ -646,17 +585,17 @@ test_client_student_good (void)
   student = start_student_server (&port);
   client = start_client (port, "--protocol", "lab", NULL);
   obj = cli_next_event (client, "connected");
-  g_assert_cmpstr (str (obj, "protocol"), ==, "lab");
+  g_assert_cmpstr (ev_str (obj, "protocol"), ==, "lab");
 
   obj = cli_next_event (client, "data");
-  g_assert_cmpstr (str (obj, "text"), ==, "heartbeat");
-  g_assert_cmpint (num (obj, "heartbeats"), ==, 1);
-  g_assert_cmpint (num (obj, "messages"), ==, 0);
+  g_assert_cmpstr (ev_str (obj, "text"), ==, "heartbeat");
+  g_assert_cmpint (ev_int (obj, "heartbeats"), ==, 1);
+  g_assert_cmpint (ev_int (obj, "messages"), ==, 0);
   g_assert_false (json_object_has_member (obj, "id"));
   obj = cli_next_event (client, "ping");
-  g_assert_cmpint (num (obj, "seq"), ==, 1);
+  g_assert_cmpint (ev_int (obj, "seq"), ==, 1);
   obj = cli_next_event (client, "pong");
-  g_assert_cmpint (num (obj, "seq"), ==, 1);
+  g_assert_cmpint (ev_int (obj, "seq"), ==, 1);
   g_assert_null (find_event (client, 0, NULL, "welcome", NULL, NULL));
 
   cli_write_line (client, "hello");
@@ -666,12 +605,12 @@ test_client_student_good (void)
   cli_any_event (client, "message", "text", "456");
   /* The heartbeats go on being answered. */
   obj = cli_next_event (client, "pong");
-  g_assert_cmpint (num (obj, "seq"), >=, 2);
+  g_assert_cmpint (ev_int (obj, "seq"), >=, 2);
 
   cli_close_stdin (client);
   g_assert_cmpint (cli_wait_exit (client), ==, 0);
   obj = cli_any_event (client, "disconnected", NULL, NULL);
-  g_assert_cmpstr (str (obj, "initiator"), ==, "client");
+  g_assert_cmpstr (ev_str (obj, "initiator"), ==, "client");
   g_assert_cmpstr (client->errors->str, ==, "");
 }
 
@@ -687,13 +626,13 @@ test_client_human (void)
   student = start_student_server (&port);
   where = g_strdup_printf ("127.0.0.1:%u", port);
   client = cli_spawn ("client", where, "--protocol", "lab", NULL);
-  wait_line (client, "the lab's protocol: “heartbeat” is answered with “heartbeat ack”");
+  cli_wait_line (client, "the lab's protocol: “heartbeat” is answered with “heartbeat ack”");
   read = g_strdup_printf (" read 9 bytes from %s: “heartbeat”", where);
-  wait_line (client, read);
-  wait_line (client, " heartbeat 1 → ack");
+  cli_wait_line (client, read);
+  cli_wait_line (client, " heartbeat 1 → ack");
 
   hb_test_proc_write (student, "456\n");
-  wait_line (client, " server: 456");
+  cli_wait_line (client, " server: 456");
 
   cli_close_stdin (client);
   g_assert_cmpint (cli_wait_exit (client), ==, 0);
@@ -707,15 +646,12 @@ test_client_server_silent (void)
   g_autoptr(GSocketListener) listener = NULL;
   g_autoptr(Cli) client = NULL;
   g_autofree char *where = NULL;
-  JsonObject *obj;
   guint port = 0;
 
   listener = bind_loopback (&port);
   client = start_client (port, "--protocol", "lab", "--timeout", "300", NULL);
   cli_next_event (client, "connected");
-  obj = cli_next_event (client, "disconnected");
-  g_assert_cmpstr (str (obj, "reason"), ==, "server-timeout");
-  g_assert_cmpstr (str (obj, "initiator"), ==, "client");
+  cli_next_disconnected (client, "server-timeout", "client");
   g_assert_cmpint (cli_wait_exit (client), ==, 1);
   where = g_strdup_printf ("127.0.0.1:%u", port);
   g_assert_cmpuint (count_lines (client->errors->str), ==, 1);
@@ -723,85 +659,107 @@ test_client_server_silent (void)
   g_socket_listener_close (listener);
 }
 
+/* The client, started with the test's data (its arguments) against a
+ * listener of the test's, and the connection accepted from it: the test
+ * is the server, byte by byte. */
+typedef struct
+{
+  GSocketListener   *listener;
+  GSocketConnection *conn;
+  GSocket           *socket;
+  Cli               *client;
+} Accepted;
+
+static void
+accepted_setup (Accepted      *a,
+                gconstpointer  args)
+{
+  g_autoptr(GError) error = NULL;
+  guint port = 0;
+
+  a->listener = bind_loopback (&port);
+  a->client = start_clientv (port, args);
+  a->conn = g_socket_listener_accept (a->listener, NULL, NULL, &error);
+  g_assert_no_error (error);
+  a->socket = g_socket_connection_get_socket (a->conn);
+}
+
+static void
+accepted_teardown (Accepted      *a,
+                   gconstpointer  args)
+{
+  g_clear_pointer (&a->client, cli_free);
+  g_clear_object (&a->conn);
+  g_socket_listener_close (a->listener);
+  g_clear_object (&a->listener);
+}
+
 /* The lab's protocol has no BYE: a server's FIN is how it ends a
  * conversation, and a normal end for the client. */
+
 static void
-test_client_server_fin (void)
+test_client_server_fin (Accepted      *a,
+                        gconstpointer  args)
 {
-  g_autoptr(GSocketListener) listener = NULL;
-  g_autoptr(GSocketConnection) conn = NULL;
-  g_autoptr(Cli) client = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *ack = NULL;
   JsonObject *obj;
-  GSocket *socket;
-  guint port = 0;
 
-  listener = bind_loopback (&port);
-  client = start_client (port, "--protocol", "lab", "--ack-text", "ok", "--heartbeat-hex", "68 62", NULL);
-  conn = g_socket_listener_accept (listener, NULL, NULL, &error);
+  g_socket_send (a->socket, "hb", 2, NULL, &error);
   g_assert_no_error (error);
-  socket = g_socket_connection_get_socket (conn);
-
-  g_socket_send (socket, "hb", 2, NULL, &error);
-  g_assert_no_error (error);
-  ack = recv_exact (socket, 2);
+  ack = recv_exact (a->socket, 2);
   g_assert_cmpstr (ack, ==, "ok");
-  obj = cli_next_event (client, "data");
-  g_assert_cmpint (num (obj, "heartbeats"), ==, 1);
+  obj = cli_next_event (a->client, "data");
+  g_assert_cmpint (ev_int (obj, "heartbeats"), ==, 1);
 
-  g_io_stream_close (G_IO_STREAM (conn), NULL, &error);
+  g_io_stream_close (G_IO_STREAM (a->conn), NULL, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (cli_wait_exit (client), ==, 0);
-  obj = cli_next_event (client, "disconnected");
-  g_assert_cmpstr (str (obj, "reason"), ==, "peer-closed");
-  g_assert_cmpstr (str (obj, "initiator"), ==, "server");
-  g_assert_cmpstr (client->errors->str, ==, "");
-  g_socket_listener_close (listener);
+  g_assert_cmpint (cli_wait_exit (a->client), ==, 0);
+  cli_next_disconnected (a->client, "peer-closed", "server");
+  g_assert_cmpstr (a->client->errors->str, ==, "");
 }
 
 /* What is typed goes out in GB18030 with CR LF; what comes is decoded. */
+
 static void
-test_client_raw_gb18030 (void)
+test_client_raw_gb18030 (Accepted      *a,
+                         gconstpointer  args)
 {
-  g_autoptr(GSocketListener) listener = NULL;
-  g_autoptr(GSocketConnection) conn = NULL;
-  g_autoptr(Cli) client = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *typed = NULL;
   JsonObject *obj;
-  GSocket *socket;
-  guint port = 0;
   char buf[16];
 
-  listener = bind_loopback (&port);
-  client = start_client (port, "--protocol", "raw", "--encoding", "gb18030", "--line-ending", "crlf", NULL);
-  conn = g_socket_listener_accept (listener, NULL, NULL, &error);
-  g_assert_no_error (error);
-  socket = g_socket_connection_get_socket (conn);
-  cli_next_event (client, "connected");
+  cli_next_event (a->client, "connected");
 
-  cli_write_line (client, "你好");
-  typed = recv_exact (socket, 6);
+  cli_write_line (a->client, "你好");
+  typed = recv_exact (a->socket, 6);
   g_assert_cmpmem (typed, 6, "\xc4\xe3\xba\xc3\r\n", 6);
 
-  g_socket_send (socket, "\xd4\xd9\xbc\xfb", 4, NULL, &error);
+  g_socket_send (a->socket, "\xd4\xd9\xbc\xfb", 4, NULL, &error);
   g_assert_no_error (error);
-  obj = cli_any_event (client, "data", "text", "再见");
-  g_assert_cmpint (num (obj, "bytes"), ==, 4);
+  obj = cli_any_event (a->client, "data", "text", "再见");
+  g_assert_cmpint (ev_int (obj, "bytes"), ==, 4);
 
-  cli_close_stdin (client);
-  g_assert_cmpint (g_socket_receive (socket, buf, sizeof buf, NULL, &error), ==, 0);
+  cli_close_stdin (a->client);
+  g_assert_cmpint (g_socket_receive (a->socket, buf, sizeof buf, NULL, &error), ==, 0);
   g_assert_no_error (error);
-  g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
-  g_assert_cmpint (cli_wait_exit (client), ==, 0);
-  g_socket_listener_close (listener);
+  g_io_stream_close (G_IO_STREAM (a->conn), NULL, NULL);
+  g_assert_cmpint (cli_wait_exit (a->client), ==, 0);
 }
 
 int
 main (int    argc,
       char **argv)
 {
+  /* The client's arguments, each test's data where the test accepts it. */
+  static const char * const server_fin_args[] = {
+    "--protocol", "lab", "--ack-text", "ok", "--heartbeat-hex", "68 62", NULL
+  };
+  static const char * const raw_gb18030_args[] = {
+    "--protocol", "raw", "--encoding", "gb18030", "--line-ending", "crlf", NULL
+  };
+
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/cli/lab/help", test_help);
@@ -817,8 +775,10 @@ main (int    argc,
   g_test_add_func ("/cli/lab/client/student-good", test_client_student_good);
   g_test_add_func ("/cli/lab/client/human", test_client_human);
   g_test_add_func ("/cli/lab/client/server-silent", test_client_server_silent);
-  g_test_add_func ("/cli/lab/client/server-fin", test_client_server_fin);
-  g_test_add_func ("/cli/lab/client/raw-gb18030", test_client_raw_gb18030);
+  g_test_add ("/cli/lab/client/server-fin", Accepted, server_fin_args,
+              accepted_setup, test_client_server_fin, accepted_teardown);
+  g_test_add ("/cli/lab/client/raw-gb18030", Accepted, raw_gb18030_args,
+              accepted_setup, test_client_raw_gb18030, accepted_teardown);
 
   return g_test_run ();
 }

@@ -25,45 +25,20 @@
 static void
 test_version_text (void)
 {
-  g_autoptr(GSubprocess) proc = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *out = NULL;
-  g_autofree char *err = NULL;
+  g_autofree char *out = run_plain ("--version", NULL);
 
-  proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
-                           g_getenv ("HB_CLI"), "--version", NULL);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (proc, NULL, NULL, &out, &err, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_subprocess_get_if_exited (proc));
-  g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 0);
   g_assert_cmpstr (out, ==, "heartbeat-lab-cli " PACKAGE_VERSION "\n");
-  g_assert_cmpstr (err, ==, "");
 }
 
+/* @command NULL: the tool's own --help. */
 static void
 assert_help (const char *command,
              const char *must_contain)
 {
-  g_autoptr(GSubprocess) proc = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *out = NULL;
-  g_autofree char *err = NULL;
+  g_autofree char *out = command != NULL ? run_plain (command, "--help", NULL) : run_plain ("--help", NULL);
 
-  if (command != NULL)
-    proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
-                             g_getenv ("HB_CLI"), command, "--help", NULL);
-  else
-    proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
-                             g_getenv ("HB_CLI"), "--help", NULL);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (proc, NULL, NULL, &out, &err, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_subprocess_get_if_exited (proc));
-  g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 0);
   g_assert_nonnull (strstr (out, "Usage"));
   g_assert_nonnull (strstr (out, must_contain));
-  g_assert_cmpstr (err, ==, "");
 }
 
 static void
@@ -132,8 +107,7 @@ test_timeout_not_longer_than_interval (void)
 
   g_assert_cmpint (run_sync (args, NULL, &err), ==, 2);
   g_assert_true (g_str_has_prefix (err, "heartbeat-lab-cli: --timeout (1000 ms) must be longer than --interval (5000 ms)"));
-  g_assert_nonnull (strstr (err, "declared dead"));
-  g_assert_nonnull (strstr (err, "heartbeat-lab-cli server --help"));
+  hb_assert_contains (err, "declared dead", "heartbeat-lab-cli server --help");
 }
 
 static void
@@ -192,6 +166,42 @@ test_unreachable (void)
   g_assert_nonnull (strstr (err, where));
 }
 
+/* A server and one client of it, welcomed: @id is the client's. The
+ * test's data, a PairArgs or NULL, gives their arguments. */
+typedef struct
+{
+  Cli   *server;
+  Cli   *client;
+  guint  port;
+  gint64 id;
+} Pair;
+
+typedef struct
+{
+  const char *server[6];
+  const char *client[6];
+} PairArgs;
+
+static void
+pair_setup (Pair          *p,
+            gconstpointer  data)
+{
+  static const PairArgs plain = { { NULL }, { NULL } };
+  const PairArgs *args = data != NULL ? data : &plain;
+
+  p->server = start_serverv (&p->port, args->server);
+  p->client = start_clientv (p->port, args->client);
+  p->id = ev_int (cli_next_event (p->client, "welcome"), "id");
+}
+
+static void
+pair_teardown (Pair          *p,
+               gconstpointer  data)
+{
+  g_clear_pointer (&p->client, cli_free);
+  g_clear_pointer (&p->server, cli_free);
+}
+
 static void
 test_json_events (void)
 {
@@ -206,21 +216,21 @@ test_json_events (void)
   client = start_client (port, "--name", "alice", NULL);
 
   obj = cli_next_event (server, "connected");
-  id = json_object_get_int_member (obj, "id");
+  id = ev_int (obj, "id");
   g_assert_cmpint (id, >=, 1);
-  g_assert_true (g_str_has_prefix (json_object_get_string_member (obj, "peer"), "127.0.0.1:"));
+  g_assert_true (g_str_has_prefix (ev_str (obj, "peer"), "127.0.0.1:"));
 
   obj = cli_next_event (server, "hello");
-  g_assert_cmpint (json_object_get_int_member (obj, "id"), ==, id);
-  g_assert_cmpstr (json_object_get_string_member (obj, "name"), ==, "alice");
+  g_assert_cmpint (ev_int (obj, "id"), ==, id);
+  g_assert_cmpstr (ev_str (obj, "name"), ==, "alice");
 
   obj = cli_next_event (server, "ping");
-  g_assert_cmpint (json_object_get_int_member (obj, "id"), ==, id);
-  g_assert_cmpint (json_object_get_int_member (obj, "seq"), ==, 1);
+  g_assert_cmpint (ev_int (obj, "id"), ==, id);
+  g_assert_cmpint (ev_int (obj, "seq"), ==, 1);
 
   obj = cli_next_event (server, "pong");
-  g_assert_cmpint (json_object_get_int_member (obj, "id"), ==, id);
-  g_assert_cmpint (json_object_get_int_member (obj, "seq"), ==, 1);
+  g_assert_cmpint (ev_int (obj, "id"), ==, id);
+  g_assert_cmpint (ev_int (obj, "seq"), ==, 1);
   rtt = json_object_get_member (obj, "rtt_ms");
   g_assert_nonnull (rtt);
   g_assert_true (JSON_NODE_HOLDS_VALUE (rtt));
@@ -229,111 +239,80 @@ test_json_events (void)
   g_assert_cmpfloat (json_node_get_double (rtt), >=, 0.0);
 
   obj = cli_next_event (client, "connected");
-  g_assert_cmpstr (json_object_get_string_member (obj, "host"), ==, "127.0.0.1");
-  g_assert_cmpint (json_object_get_int_member (obj, "port"), ==, port);
+  g_assert_cmpstr (ev_str (obj, "host"), ==, "127.0.0.1");
+  g_assert_cmpint (ev_int (obj, "port"), ==, port);
   obj = cli_next_event (client, "welcome");
-  g_assert_cmpint (json_object_get_int_member (obj, "id"), ==, id);
-  g_assert_cmpint (json_object_get_int_member (obj, "interval_ms"), ==, 100);
-  g_assert_cmpint (json_object_get_int_member (obj, "timeout_ms"), ==, 30000);
+  g_assert_cmpint (ev_int (obj, "id"), ==, id);
+  g_assert_cmpint (ev_int (obj, "interval_ms"), ==, 100);
+  g_assert_cmpint (ev_int (obj, "timeout_ms"), ==, 30000);
   obj = cli_next_event (client, "ping");
-  g_assert_cmpint (json_object_get_int_member (obj, "seq"), ==, 1);
+  g_assert_cmpint (ev_int (obj, "seq"), ==, 1);
   obj = cli_next_event (client, "pong");
-  g_assert_cmpint (json_object_get_int_member (obj, "seq"), ==, 1);
+  g_assert_cmpint (ev_int (obj, "seq"), ==, 1);
 }
 
 static void
-test_broadcast (void)
+test_broadcast (Pair          *p,
+                gconstpointer  data)
 {
-  g_autoptr(Cli) server = NULL;
-  g_autoptr(Cli) client = NULL;
   JsonObject *obj;
-  guint port = 0;
 
-  server = start_server (&port, NULL);
-  client = start_client (port, NULL);
-  cli_next_event (client, "welcome");
-  cli_next_event (server, "connected");
+  cli_next_event (p->server, "connected");
 
-  cli_write_line (server, "hello everyone, ünïcode and \"quotes\"");
-  obj = cli_next_event (server, "broadcast");
-  g_assert_cmpstr (json_object_get_string_member (obj, "text"), ==, "hello everyone, ünïcode and \"quotes\"");
-  g_assert_cmpint (json_object_get_int_member (obj, "recipients"), ==, 1);
-  obj = cli_next_event (client, "broadcast");
-  g_assert_cmpstr (json_object_get_string_member (obj, "text"), ==, "hello everyone, ünïcode and \"quotes\"");
+  cli_write_line (p->server, "hello everyone, ünïcode and \"quotes\"");
+  obj = cli_next_event (p->server, "broadcast");
+  g_assert_cmpstr (ev_str (obj, "text"), ==, "hello everyone, ünïcode and \"quotes\"");
+  g_assert_cmpint (ev_int (obj, "recipients"), ==, 1);
+  obj = cli_next_event (p->client, "broadcast");
+  g_assert_cmpstr (ev_str (obj, "text"), ==, "hello everyone, ünïcode and \"quotes\"");
 
   /* A doubled slash broadcasts a line that starts with one. */
-  cli_write_line (server, "//not a command");
-  obj = cli_next_event (client, "broadcast");
-  g_assert_cmpstr (json_object_get_string_member (obj, "text"), ==, "/not a command");
+  cli_write_line (p->server, "//not a command");
+  obj = cli_next_event (p->client, "broadcast");
+  g_assert_cmpstr (ev_str (obj, "text"), ==, "/not a command");
 }
 
 static void
-test_message_and_send (void)
+test_message_and_send (Pair          *p,
+                       gconstpointer  data)
 {
-  g_autoptr(Cli) server = NULL;
-  g_autoptr(Cli) client = NULL;
   g_autofree char *command = NULL;
   JsonObject *obj;
-  gint64 id;
-  guint port = 0;
 
-  server = start_server (&port, NULL);
-  client = start_client (port, NULL);
-  id = json_object_get_int_member (cli_next_event (client, "welcome"), "id");
+  cli_write_line (p->client, "hi server");
+  obj = cli_any_event (p->server, "message", "text", "hi server");
+  g_assert_cmpint (ev_int (obj, "id"), ==, p->id);
 
-  cli_write_line (client, "hi server");
-  obj = cli_any_event (server, "message", "text", "hi server");
-  g_assert_cmpint (json_object_get_int_member (obj, "id"), ==, id);
-
-  command = g_strdup_printf ("/send %" G_GINT64_FORMAT " just for you", id);
-  cli_write_line (server, command);
-  obj = cli_any_event (server, "sent", "text", "just for you");
-  g_assert_cmpint (json_object_get_int_member (obj, "id"), ==, id);
-  cli_any_event (client, "message", "text", "just for you");
+  command = g_strdup_printf ("/send %" G_GINT64_FORMAT " just for you", p->id);
+  cli_write_line (p->server, command);
+  obj = cli_any_event (p->server, "sent", "text", "just for you");
+  g_assert_cmpint (ev_int (obj, "id"), ==, p->id);
+  cli_any_event (p->client, "message", "text", "just for you");
 }
 
 static void
-test_goodbye (void)
+test_goodbye (Pair          *p,
+              gconstpointer  data)
 {
-  g_autoptr(Cli) server = NULL;
-  g_autoptr(Cli) client = NULL;
   JsonObject *obj;
-  gint64 id;
-  guint port = 0;
 
-  server = start_server (&port, NULL);
-  client = start_client (port, NULL);
-  id = json_object_get_int_member (cli_next_event (client, "welcome"), "id");
+  cli_close_stdin (p->client);
+  obj = cli_next_disconnected (p->server, "goodbye", "client");
+  g_assert_cmpint (ev_int (obj, "id"), ==, p->id);
 
-  cli_close_stdin (client);
-  obj = cli_next_event (server, "disconnected");
-  g_assert_cmpint (json_object_get_int_member (obj, "id"), ==, id);
-  g_assert_cmpstr (json_object_get_string_member (obj, "reason"), ==, "goodbye");
-  g_assert_cmpstr (json_object_get_string_member (obj, "initiator"), ==, "client");
-
-  g_assert_cmpint (cli_wait_exit (client), ==, 0);
-  obj = cli_next_event (client, "disconnected");
-  g_assert_cmpstr (json_object_get_string_member (obj, "initiator"), ==, "client");
-  g_assert_cmpstr (client->errors->str, ==, "");
+  g_assert_cmpint (cli_wait_exit (p->client), ==, 0);
+  cli_next_disconnected (p->client, NULL, "client");
+  g_assert_cmpstr (p->client->errors->str, ==, "");
 }
 
 static void
-test_client_sigint (void)
+test_client_sigint (Pair          *p,
+                    gconstpointer  data)
 {
-  g_autoptr(Cli) server = NULL;
-  g_autoptr(Cli) client = NULL;
-  JsonObject *obj;
-  guint port = 0;
 
-  server = start_server (&port, NULL);
-  client = start_client (port, NULL);
-  cli_next_event (client, "welcome");
-
-  g_subprocess_send_signal (client->proc, SIGINT);
-  obj = cli_next_event (server, "disconnected");
-  g_assert_cmpstr (json_object_get_string_member (obj, "reason"), ==, "goodbye");
-  g_assert_cmpstr (json_object_get_string_member (obj, "initiator"), ==, "client");
-  g_assert_cmpint (cli_wait_exit (client), ==, 0);
+  g_subprocess_send_signal (p->client->proc, SIGINT);
+  cli_next_disconnected (p->server, "goodbye", "client");
+  g_assert_cmpint (cli_wait_exit (p->client), ==, 0);
 }
 
 static void
@@ -354,22 +333,20 @@ test_sigterm (void)
   g_subprocess_send_signal (server->proc, SIGTERM);
 
   obj = cli_next_event (a, "bye");
-  g_assert_cmpstr (json_object_get_string_member (obj, "reason"), ==, "shutdown");
+  g_assert_cmpstr (ev_str (obj, "reason"), ==, "shutdown");
   obj = cli_next_event (b, "bye");
-  g_assert_cmpstr (json_object_get_string_member (obj, "reason"), ==, "shutdown");
+  g_assert_cmpstr (ev_str (obj, "reason"), ==, "shutdown");
 
   g_assert_cmpint (cli_wait_exit (server), ==, 0);
   obj = cli_next_event (server, "shutdown");
-  g_assert_cmpint (json_object_get_int_member (obj, "clients"), ==, 2);
+  g_assert_cmpint (ev_int (obj, "clients"), ==, 2);
   cli_any_event (server, "disconnected", "reason", "shutdown");
   g_assert_cmpstr (server->errors->str, ==, "");
 
   /* BYE shutdown is a normal end for a client. */
   g_assert_cmpint (cli_wait_exit (a), ==, 0);
   g_assert_cmpint (cli_wait_exit (b), ==, 0);
-  obj = cli_next_event (a, "disconnected");
-  g_assert_cmpstr (json_object_get_string_member (obj, "reason"), ==, "shutdown");
-  g_assert_cmpstr (json_object_get_string_member (obj, "initiator"), ==, "server");
+  cli_next_disconnected (a, "shutdown", "server");
 }
 
 static void
@@ -384,84 +361,74 @@ test_quit_command (void)
   cli_next_event (server, "shutdown");
 }
 
+static const PairArgs timeout_args = {
+  { "--interval", "50", "--timeout", "200", NULL }, { "--no-pong", NULL }
+};
+
 static void
-test_timeout (void)
+test_timeout (Pair          *p,
+              gconstpointer  data)
 {
-  g_autoptr(Cli) server = NULL;
-  g_autoptr(Cli) client = NULL;
   JsonObject *obj;
-  guint port = 0;
-
-  server = start_server (&port, "--interval", "50", "--timeout", "200", NULL);
-  client = start_client (port, "--no-pong", NULL);
-  cli_next_event (client, "welcome");
   /* It hears the heartbeats but never answers them. */
-  cli_next_event (client, "ping");
+  cli_next_event (p->client, "ping");
 
-  obj = cli_next_event (server, "disconnected");
-  g_assert_cmpstr (json_object_get_string_member (obj, "reason"), ==, "timeout");
-  g_assert_cmpstr (json_object_get_string_member (obj, "initiator"), ==, "server");
-  g_assert_null (find_event (server, 0, NULL, "pong", NULL, NULL));
-  g_assert_null (find_event (client, 0, NULL, "pong", NULL, NULL));
+  cli_next_disconnected (p->server, "timeout", "server");
+  g_assert_null (find_event (p->server, 0, NULL, "pong", NULL, NULL));
+  g_assert_null (find_event (p->client, 0, NULL, "pong", NULL, NULL));
 
-  obj = cli_next_event (client, "bye");
-  g_assert_cmpstr (json_object_get_string_member (obj, "reason"), ==, "timeout");
-  g_assert_cmpint (cli_wait_exit (client), ==, 1);
-  g_assert_cmpuint (count_lines (client->errors->str), ==, 1);
-  g_assert_nonnull (strstr (client->errors->str, "timeout"));
+  obj = cli_next_event (p->client, "bye");
+  g_assert_cmpstr (ev_str (obj, "reason"), ==, "timeout");
+  g_assert_cmpint (cli_wait_exit (p->client), ==, 1);
+  g_assert_cmpuint (count_lines (p->client->errors->str), ==, 1);
+  g_assert_nonnull (strstr (p->client->errors->str, "timeout"));
 }
 
+static const PairArgs commands_args = { { NULL }, { "--name", "bob", NULL } };
+
 static void
-test_commands (void)
+test_commands (Pair          *p,
+               gconstpointer  data)
 {
-  g_autoptr(Cli) server = NULL;
-  g_autoptr(Cli) client = NULL;
   g_autofree char *kick = NULL;
   g_autofree char *where = NULL;
   JsonObject *obj;
   JsonArray *clients;
-  gint64 id;
-  guint port = 0;
 
-  server = start_server (&port, NULL);
-  client = start_client (port, "--name", "bob", NULL);
-  id = json_object_get_int_member (cli_next_event (client, "welcome"), "id");
-  cli_next_event (server, "hello");
+  cli_next_event (p->server, "hello");
 
-  cli_write_line (server, "/list");
-  obj = cli_next_event (server, "clients");
+  cli_write_line (p->server, "/list");
+  obj = cli_next_event (p->server, "clients");
   clients = json_object_get_array_member (obj, "clients");
   g_assert_cmpuint (json_array_get_length (clients), ==, 1);
   obj = json_array_get_object_element (clients, 0);
-  g_assert_cmpint (json_object_get_int_member (obj, "id"), ==, id);
-  g_assert_cmpstr (json_object_get_string_member (obj, "name"), ==, "bob");
-  g_assert_cmpstr (json_object_get_string_member (obj, "liveness"), ==, "alive");
-  g_assert_true (g_str_has_prefix (json_object_get_string_member (obj, "peer"), "127.0.0.1:"));
+  g_assert_cmpint (ev_int (obj, "id"), ==, p->id);
+  g_assert_cmpstr (ev_str (obj, "name"), ==, "bob");
+  g_assert_cmpstr (ev_str (obj, "liveness"), ==, "alive");
+  g_assert_true (g_str_has_prefix (ev_str (obj, "peer"), "127.0.0.1:"));
 
   /* A mistake is explained on stderr (stdout stays JSON) and changes nothing. */
-  cli_write_line (server, "/bogus");
-  wait_for (strstr (server->errors->str, "/bogus") != NULL);
-  cli_write_line (server, "/send 9999 nobody");
-  wait_for (strstr (server->errors->str, "9999") != NULL);
-  cli_write_line (server, "/kick");
-  wait_for (strstr (server->errors->str, "/kick ID") != NULL);
+  cli_write_line (p->server, "/bogus");
+  wait_for (strstr (p->server->errors->str, "/bogus") != NULL);
+  cli_write_line (p->server, "/send 9999 nobody");
+  wait_for (strstr (p->server->errors->str, "9999") != NULL);
+  cli_write_line (p->server, "/kick");
+  wait_for (strstr (p->server->errors->str, "/kick ID") != NULL);
 
-  kick = g_strdup_printf ("/kick %" G_GINT64_FORMAT, id);
-  cli_write_line (server, kick);
-  obj = cli_next_event (server, "disconnected");
-  g_assert_cmpint (json_object_get_int_member (obj, "id"), ==, id);
-  g_assert_cmpstr (json_object_get_string_member (obj, "reason"), ==, "kicked");
-  g_assert_cmpstr (json_object_get_string_member (obj, "initiator"), ==, "server");
+  kick = g_strdup_printf ("/kick %" G_GINT64_FORMAT, p->id);
+  cli_write_line (p->server, kick);
+  obj = cli_next_disconnected (p->server, "kicked", "server");
+  g_assert_cmpint (ev_int (obj, "id"), ==, p->id);
 
-  obj = cli_next_event (client, "bye");
-  g_assert_cmpstr (json_object_get_string_member (obj, "reason"), ==, "kicked");
-  g_assert_cmpint (cli_wait_exit (client), ==, 1);
-  where = g_strdup_printf ("127.0.0.1:%u", port);
-  g_assert_cmpuint (count_lines (client->errors->str), ==, 1);
-  g_assert_nonnull (strstr (client->errors->str, where));
+  obj = cli_next_event (p->client, "bye");
+  g_assert_cmpstr (ev_str (obj, "reason"), ==, "kicked");
+  g_assert_cmpint (cli_wait_exit (p->client), ==, 1);
+  where = g_strdup_printf ("127.0.0.1:%u", p->port);
+  g_assert_cmpuint (count_lines (p->client->errors->str), ==, 1);
+  g_assert_nonnull (strstr (p->client->errors->str, where));
 
-  cli_write_line (server, "/list");
-  obj = cli_next_event (server, "clients");
+  cli_write_line (p->server, "/list");
+  obj = cli_next_event (p->server, "clients");
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (obj, "clients")), ==, 0);
 }
 
@@ -504,59 +471,50 @@ test_relay (void)
 
   cli_write_line (a, "hello ben");
   obj = cli_next_event (b, "relay");
-  g_assert_cmpstr (json_object_get_string_member (obj, "name"), ==, "ann");
-  g_assert_cmpstr (json_object_get_string_member (obj, "text"), ==, "hello ben");
+  g_assert_cmpstr (ev_str (obj, "name"), ==, "ann");
+  g_assert_cmpstr (ev_str (obj, "text"), ==, "hello ben");
 }
 
+static const PairArgs protocol_error_args = { { "--max-line", "64", NULL }, { NULL } };
+
 static void
-test_protocol_error (void)
+test_protocol_error (Pair          *p,
+                     gconstpointer  data)
 {
-  g_autoptr(Cli) server = NULL;
-  g_autoptr(Cli) client = NULL;
   g_autofree char *long_line = NULL;
   JsonObject *obj;
-  guint port = 0;
-
-  server = start_server (&port, "--max-line", "64", NULL);
-  client = start_client (port, NULL);
-  cli_next_event (client, "welcome");
 
   long_line = g_strnfill (100, 'x');
-  cli_write_line (client, long_line);
-  obj = cli_next_event (client, "error");
-  g_assert_cmpstr (json_object_get_string_member (obj, "code"), ==, "line-too-long");
-  obj = cli_next_event (server, "error");
-  g_assert_cmpstr (json_object_get_string_member (obj, "code"), ==, "line-too-long");
-  g_assert_nonnull (json_object_get_string_member (obj, "text"));
+  cli_write_line (p->client, long_line);
+  obj = cli_next_event (p->client, "error");
+  g_assert_cmpstr (ev_str (obj, "code"), ==, "line-too-long");
+  obj = cli_next_event (p->server, "error");
+  g_assert_cmpstr (ev_str (obj, "code"), ==, "line-too-long");
+  g_assert_nonnull (ev_str (obj, "text"));
 
   /* The connection survives. */
-  cli_write_line (client, "short");
-  cli_any_event (server, "message", "text", "short");
+  cli_write_line (p->client, "short");
+  cli_any_event (p->server, "message", "text", "short");
 }
 
+static const PairArgs reconnect_args = { { NULL }, { "--reconnect", NULL } };
+
 static void
-test_reconnect (void)
+test_reconnect (Pair          *p,
+                gconstpointer  data)
 {
-  g_autoptr(Cli) server = NULL;
-  g_autoptr(Cli) client = NULL;
   JsonObject *obj;
-  guint port = 0;
 
-  server = start_server (&port, NULL);
-  client = start_client (port, "--reconnect", NULL);
-  cli_next_event (client, "welcome");
-
-  g_subprocess_send_signal (server->proc, SIGKILL);
-  obj = cli_next_event (client, "disconnected");
-  g_assert_cmpstr (json_object_get_string_member (obj, "initiator"), ==, "server");
-  obj = cli_next_event (client, "reconnecting");
-  g_assert_cmpint (json_object_get_int_member (obj, "attempt"), ==, 1);
-  g_assert_cmpint (json_object_get_int_member (obj, "delay_ms"), >, 0);
-  g_assert_false (client->exited);
+  g_subprocess_send_signal (p->server->proc, SIGKILL);
+  cli_next_disconnected (p->client, NULL, "server");
+  obj = cli_next_event (p->client, "reconnecting");
+  g_assert_cmpint (ev_int (obj, "attempt"), ==, 1);
+  g_assert_cmpint (ev_int (obj, "delay_ms"), >, 0);
+  g_assert_false (p->client->exited);
 
   /* The user giving up ends it normally. */
-  cli_close_stdin (client);
-  g_assert_cmpint (cli_wait_exit (client), ==, 0);
+  cli_close_stdin (p->client);
+  g_assert_cmpint (cli_wait_exit (p->client), ==, 0);
 }
 
 static void
@@ -568,13 +526,9 @@ test_human (void)
   const char *line;
   guint port = 0;
 
-  server = cli_spawn ("server", "--port", "0", "--interval", "50", NULL);
-  wait_for (server->lines->len >= 1 || server->exited);
-  g_assert_cmpuint (server->lines->len, >=, 1);
-  line = g_ptr_array_index (server->lines, 0);
-  g_assert_nonnull (strstr (line, "listening on 127.0.0.1:"));
-  port = (guint) g_ascii_strtoull (strstr (line, "127.0.0.1:") + strlen ("127.0.0.1:"), NULL, 10);
-  g_assert_cmpuint (port, >, 0);
+  server = start_human_server (&port, "--interval", "50", NULL);
+  /* The first line says where it listens. */
+  g_assert_cmpstr (cli_wait_line (server, "listening on 127.0.0.1:"), ==, g_ptr_array_index (server->lines, 0));
 
   where = g_strdup_printf ("127.0.0.1:%u", port);
   client = cli_spawn ("client", where, "--name", "carol", NULL);
@@ -592,9 +546,7 @@ test_human (void)
   {
     g_autofree char *all = cli_stdout (server);
 
-    g_assert_nonnull (strstr (all, "carol: hi"));
-    g_assert_nonnull (strstr (all, "→ pong rtt"));
-    g_assert_nonnull (strstr (all, "goodbye"));
+    hb_assert_contains (all, "carol: hi", "→ pong rtt", "goodbye");
   }
 }
 
@@ -615,13 +567,13 @@ test_ipv6 (void)
       return;
     }
   obj = cli_next_event (server, "listening");
-  port = (guint) json_object_get_int_member (obj, "port");
+  port = (guint) ev_int (obj, "port");
 
   where = g_strdup_printf ("[::1]:%u", port);
   client = cli_spawn ("client", where, "--json", NULL);
   cli_next_event (client, "welcome");
   obj = cli_next_event (server, "connected");
-  g_assert_true (g_str_has_prefix (json_object_get_string_member (obj, "peer"), "[::1]:"));
+  g_assert_true (g_str_has_prefix (ev_str (obj, "peer"), "[::1]:"));
   cli_close_stdin (client);
   g_assert_cmpint (cli_wait_exit (client), ==, 0);
 }
@@ -657,15 +609,11 @@ test_escapes_shown_safely (void)
   g_autoptr(HbTestPeer) mallory = NULL;
   g_autofree char *where = NULL;
   g_autofree char *msg = g_strdup_printf ("MSG %s\n", evil);
-  const char *line;
   guint port;
 
   /* A client's text reaches the operator's terminal, and in relay mode
    * every other client's, only as visible escapes. */
-  server = cli_spawn ("server", "--port", "0", "--relay", NULL);
-  wait_for (server->lines->len >= 1 || server->exited);
-  line = g_ptr_array_index (server->lines, 0);
-  port = (guint) g_ascii_strtoull (strstr (line, "127.0.0.1:") + strlen ("127.0.0.1:"), NULL, 10);
+  server = start_human_server (&port, "--relay", NULL);
   where = g_strdup_printf ("127.0.0.1:%u", port);
   client = cli_spawn ("client", where, "--name", "carol", NULL);
   wait_for (client->lines->len >= 2);
@@ -680,10 +628,8 @@ test_escapes_shown_safely (void)
 
     g_assert_false (has_terminal_control (c));
     g_assert_false (has_terminal_control (srv));
-    g_assert_nonnull (strstr (c, "relayed from client mallory: \\x1b[2J"));
-    g_assert_nonnull (strstr (c, "<U+202E>"));
-    g_assert_nonnull (strstr (srv, "mallory: \\x1b[2J"));
-    g_assert_nonnull (strstr (srv, "\\r\\x1b[2Kserver: class is cancelled"));
+    hb_assert_contains (c, "relayed from client mallory: \\x1b[2J", "<U+202E>");
+    hb_assert_contains (srv, "mallory: \\x1b[2J", "\\r\\x1b[2Kserver: class is cancelled");
   }
 }
 
@@ -729,14 +675,12 @@ test_server_lines_shown_safely (void)
     g_autofree char *all = cli_stdout (human);
 
     g_assert_false (has_terminal_control (all));
-    g_assert_nonnull (strstr (all, "broadcast: \\x1b[2J"));
-    g_assert_nonnull (strstr (all, "BYE x\\x1b[2J"));
-    g_assert_nonnull (strstr (all, "ignored a line no server may send"));
+    hb_assert_contains (all, "broadcast: \\x1b[2J", "BYE x\\x1b[2J", "ignored a line no server may send");
   }
   obj = cli_any_event (json, "broadcast", NULL, NULL);
-  g_assert_cmpstr (json_object_get_string_member (obj, "text"), ==, evil);
+  g_assert_cmpstr (ev_str (obj, "text"), ==, evil);
   obj = cli_any_event (json, "error", "code", "bad-line");
-  g_assert_nonnull (strstr (json_object_get_string_member (obj, "line"), "garbage"));
+  g_assert_nonnull (strstr (ev_str (obj, "line"), "garbage"));
 }
 
 static void
@@ -747,8 +691,8 @@ test_bind_beyond_loopback_warns (void)
 
   wait_for (server->lines->len >= 1 || server->exited);
   wait_for (local->lines->len >= 1 || local->exited);
-  g_assert_nonnull (strstr (server->errors->str, "warning: listening on 0.0.0.0:"));
-  g_assert_nonnull (strstr (server->errors->str, "any machine that can reach this one can connect"));
+  hb_assert_contains (server->errors->str, "warning: listening on 0.0.0.0:",
+                                           "any machine that can reach this one can connect");
   g_subprocess_send_signal (server->proc, SIGINT);
   g_subprocess_send_signal (local->proc, SIGINT);
   g_assert_cmpint (cli_wait_exit (server), ==, 0);
@@ -770,18 +714,19 @@ main (int    argc,
   g_test_add_func ("/cli/server/bad-address", test_bad_address);
   g_test_add_func ("/cli/client/unreachable", test_unreachable);
   g_test_add_func ("/cli/server/json-events", test_json_events);
-  g_test_add_func ("/cli/server/broadcast", test_broadcast);
-  g_test_add_func ("/cli/client/message", test_message_and_send);
-  g_test_add_func ("/cli/client/goodbye", test_goodbye);
-  g_test_add_func ("/cli/client/sigint", test_client_sigint);
+  g_test_add ("/cli/server/broadcast", Pair, NULL, pair_setup, test_broadcast, pair_teardown);
+  g_test_add ("/cli/client/message", Pair, NULL, pair_setup, test_message_and_send, pair_teardown);
+  g_test_add ("/cli/client/goodbye", Pair, NULL, pair_setup, test_goodbye, pair_teardown);
+  g_test_add ("/cli/client/sigint", Pair, NULL, pair_setup, test_client_sigint, pair_teardown);
   g_test_add_func ("/cli/server/sigterm", test_sigterm);
   g_test_add_func ("/cli/server/quit", test_quit_command);
-  g_test_add_func ("/cli/server/timeout", test_timeout);
-  g_test_add_func ("/cli/server/commands", test_commands);
+  g_test_add ("/cli/server/timeout", Pair, &timeout_args, pair_setup, test_timeout, pair_teardown);
+  g_test_add ("/cli/server/commands", Pair, &commands_args, pair_setup, test_commands, pair_teardown);
   g_test_add_func ("/cli/server/stdin-eof", test_server_stdin_eof);
   g_test_add_func ("/cli/server/relay", test_relay);
-  g_test_add_func ("/cli/client/protocol-error", test_protocol_error);
-  g_test_add_func ("/cli/client/reconnect", test_reconnect);
+  g_test_add ("/cli/client/protocol-error", Pair, &protocol_error_args, pair_setup, test_protocol_error,
+              pair_teardown);
+  g_test_add ("/cli/client/reconnect", Pair, &reconnect_args, pair_setup, test_reconnect, pair_teardown);
   g_test_add_func ("/cli/human", test_human);
   g_test_add_func ("/cli/ipv6", test_ipv6);
   g_test_add_func ("/cli/escapes-shown-safely", test_escapes_shown_safely);

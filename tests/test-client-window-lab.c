@@ -92,40 +92,29 @@ label_text (HbClientWindow *win,
   return gtk_label_get_text (child (win, name));
 }
 
+/* The first entry of @kind in the conversation whose text contains
+ * @text, or is @text if @exact; NULL if none. */
 static HbLogEntry *
-find_entry (HbClientWindow *win,
-            HbLogKind       kind,
-            const char     *text)
+find_entry_where (HbClientWindow *win,
+                  HbLogKind       kind,
+                  const char     *text,
+                  gboolean        exact)
 {
   GListModel *model = hb_client_window_get_conversation (win);
 
   for (guint i = 0; i < g_list_model_get_n_items (model); i++)
     {
       g_autoptr(HbLogEntry) e = g_list_model_get_item (model, i);
+      const char *t = hb_log_entry_get_text (e);
 
-      if (hb_log_entry_get_kind (e) == kind && strstr (hb_log_entry_get_text (e), text) != NULL)
+      if (hb_log_entry_get_kind (e) == kind && (exact ? g_strcmp0 (t, text) == 0 : strstr (t, text) != NULL))
         return e;  /* the model keeps it */
     }
   return NULL;
 }
 
-/* The entry of @kind whose text is @text exactly. */
-static HbLogEntry *
-find_exact (HbClientWindow *win,
-            HbLogKind       kind,
-            const char     *text)
-{
-  GListModel *model = hb_client_window_get_conversation (win);
-
-  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
-    {
-      g_autoptr(HbLogEntry) e = g_list_model_get_item (model, i);
-
-      if (hb_log_entry_get_kind (e) == kind && g_strcmp0 (hb_log_entry_get_text (e), text) == 0)
-        return e;
-    }
-  return NULL;
-}
+#define find_entry(win, kind, text) find_entry_where ((win), (kind), (text), FALSE)
+#define find_exact(win, kind, text) find_entry_where ((win), (kind), (text), TRUE)
 
 static guint
 count_entries (HbClientWindow *win,
@@ -141,16 +130,6 @@ count_entries (HbClientWindow *win,
       n += hb_log_entry_get_kind (e) == kind;
     }
   return n;
-}
-
-static guint64
-client_uint64 (HbClientWindow *win,
-               const char     *property)
-{
-  guint64 v = 0;
-
-  g_object_get (hb_client_window_get_client (win), property, &v, NULL);
-  return v;
 }
 
 static void
@@ -227,10 +206,10 @@ test_student_server (void)
 
   /* Heartbeats pulse, are counted and answered; the student's server,
    * which strips the answers, keeps the connection and prints none. */
-  hb_assert_eventually (client_uint64 (win, "pongs-sent") >= 8);
+  hb_assert_eventually (hb_test_client_window_uint64 (win, "pongs-sent") >= 8);
   {
     g_autofree char *count = g_strdup_printf ("%" G_GUINT64_FORMAT " heartbeats received, %" G_GUINT64_FORMAT " answered",
-                                              client_uint64 (win, "pings-received"), client_uint64 (win, "pongs-sent"));
+                                              hb_test_client_window_uint64 (win, "pings-received"), hb_test_client_window_uint64 (win, "pongs-sent"));
 
     g_assert_cmpstr (label_text (win, "count_label"), ==, count);
   }
@@ -299,11 +278,11 @@ test_student_server (void)
   /* Answering can still be switched off: heartbeats come, none answered. */
   gtk_switch_set_active (child (win, "answer_switch"), FALSE);
   {
-    guint64 pongs = client_uint64 (win, "pongs-sent");
-    guint64 pings = client_uint64 (win, "pings-received");
+    guint64 pongs = hb_test_client_window_uint64 (win, "pongs-sent");
+    guint64 pings = hb_test_client_window_uint64 (win, "pings-received");
 
-    hb_assert_eventually (client_uint64 (win, "pings-received") >= pings + 2);
-    g_assert_cmpuint (client_uint64 (win, "pongs-sent"), ==, pongs);
+    hb_assert_eventually (hb_test_client_window_uint64 (win, "pings-received") >= pings + 2);
+    g_assert_cmpuint (hb_test_client_window_uint64 (win, "pongs-sent"), ==, pongs);
   }
 
   /* Disconnecting is a FIN; the student's server closes its side. */
@@ -320,23 +299,29 @@ test_stop_reading (void)
 {
   g_autoptr(HbTestProc) server = hb_test_proc_student ("lab_server.py", "good", "0", "0.3", NULL);
   guint port = listening_port (server);
+  g_autoptr(HbTestPeer) witness = NULL;
   HbClientWindow *win;
   HbClient *client;
-  guint64 pings;
+  guint64 pings, beats;
 
   reset_settings ();
   win = open_window (LAB, port);
   client = hb_client_window_get_client (win);
   press_connect (win);
-  hb_assert_eventually (client_uint64 (win, "pongs-sent") >= 1);
+  hb_assert_eventually (hb_test_client_window_uint64 (win, "pongs-sent") >= 1);
 
   gtk_switch_set_active (child (win, "reading_switch"), FALSE);
   g_assert_true (g_str_has_prefix (label_text (win, "deadline_label"), "not reading"));
-  pings = client_uint64 (win, "pings-received");
-  hb_test_run_for (1000);
-  g_assert_cmpuint (client_uint64 (win, "pings-received"), <=, pings + 1);
+  pings = hb_test_client_window_uint64 (win, "pings-received");
+  /* Three heartbeats go by, counted by a second client of the same
+   * server, which beats all its clients in one loop. */
+  witness = hb_test_peer_new ("127.0.0.1", port);
+  hb_assert_eventually (witness->bytes_in >= strlen ("heartbeat"));
+  beats = witness->bytes_in;
+  hb_assert_eventually (witness->bytes_in >= beats + 3 * strlen ("heartbeat"));
+  g_assert_cmpuint (hb_test_client_window_uint64 (win, "pings-received"), <=, pings + 1);
   gtk_switch_set_active (child (win, "reading_switch"), TRUE);
-  hb_assert_eventually (client_uint64 (win, "pings-received") >= pings + 3);
+  hb_assert_eventually (hb_test_client_window_uint64 (win, "pings-received") >= pings + 3);
   g_assert_true (g_str_has_prefix (label_text (win, "deadline_label"), "no heartbeat for "));
 
   /* Abort: an RST, and the window says so. */
@@ -408,6 +393,22 @@ listener_read (Listener *l,
   return g_string_free (got, FALSE);
 }
 
+/* With the settings as they were first, a window of the lab's protocol
+ * connected to a new listener @l, which has accepted it. */
+static HbClientWindow *
+open_connected (Listener *l)
+{
+  HbClientWindow *win;
+
+  reset_settings ();
+  listener_start (l);
+  win = open_window (LAB, l->port);
+  press_connect (win);
+  hb_assert_eventually (l->conn != NULL &&
+                        hb_client_get_state (hb_client_window_get_client (win)) == HB_CLIENT_CONNECTED);
+  return win;
+}
+
 static void
 listener_clear (Listener *l)
 {
@@ -423,17 +424,11 @@ test_glued_and_split (void)
 {
   Listener l = { 0 };
   HbClientWindow *win;
-  HbClient *client;
   HbLogEntry *entry;
   g_autofree char *ack = NULL;
   g_autofree char *ack2 = NULL;
 
-  reset_settings ();
-  listener_start (&l);
-  win = open_window (LAB, l.port);
-  client = hb_client_window_get_client (win);
-  press_connect (win);
-  hb_assert_eventually (l.conn != NULL && hb_client_get_state (client) == HB_CLIENT_CONNECTED);
+  win = open_connected (&l);
   g_assert_cmpstr (label_text (win, "deadline_label"), !=, "—");
   g_assert_true (g_str_has_prefix (label_text (win, "deadline_label"), "no heartbeat yet"));
 
@@ -520,15 +515,9 @@ test_gb18030 (void)
 {
   Listener l = { 0 };
   HbClientWindow *win;
-  HbClient *client;
   g_autofree char *sent = NULL;
 
-  reset_settings ();
-  listener_start (&l);
-  win = open_window (LAB, l.port);
-  client = hb_client_window_get_client (win);
-  press_connect (win);
-  hb_assert_eventually (l.conn != NULL && hb_client_get_state (client) == HB_CLIENT_CONNECTED);
+  win = open_connected (&l);
 
   /* In UTF-8 the bytes do not decode, and show as escapes. */
   listener_send (&l, "\xc4\xe3\xba\xc3");
@@ -576,8 +565,8 @@ test_raw (void)
   /* The server's heartbeats are reads like any other, and unanswered. */
   hb_assert_eventually (count_entries (win, HB_LOG_DATA) >= 3);
   g_assert_nonnull (find_entry (win, HB_LOG_DATA, "heartbeat"));
-  g_assert_cmpuint (client_uint64 (win, "pongs-sent"), ==, 0);
-  g_assert_cmpuint (client_uint64 (win, "pings-received"), ==, 0);
+  g_assert_cmpuint (hb_test_client_window_uint64 (win, "pongs-sent"), ==, 0);
+  g_assert_cmpuint (hb_test_client_window_uint64 (win, "pings-received"), ==, 0);
 
   hb_test_proc_write (server, "456\n");
   hb_assert_eventually (find_entry (win, HB_LOG_DATA, "456") != NULL);

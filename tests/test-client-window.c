@@ -21,7 +21,19 @@
 #include "hb-segment.h"
 #include "hb-timeline-window.h"
 #include "hb-test-gui.h"
+#include "hb-test-server.h"
 #include "hb-test-util.h"
+
+/* The heartbeat of the test's server: the test's data, or by default
+ * loose enough that a slow frame in this same main loop (software
+ * rendering, sanitizers) never makes a well-behaved client late. */
+typedef struct
+{
+  guint interval_ms;
+  guint timeout_ms;
+} Beat;
+
+static const Beat loose_beat = { 300, 2000 };
 
 typedef struct
 {
@@ -29,7 +41,7 @@ typedef struct
   guint      port;
   GPtrArray *messages;
   GPtrArray *leaves;     /* "reason initiator" */
-  gboolean   shut_down;
+  const Beat *beat;
 } Fixture;
 
 #define child(win, name) hb_test_child ((win), HB_TYPE_CLIENT_WINDOW, (name))
@@ -51,9 +63,8 @@ static void
 server_start (Fixture *f,
               guint    port)
 {
-  /* Loose enough that a slow frame in this same main loop (software
-   * rendering, sanitizers) never makes a well-behaved client late. */
-  f->server = g_object_new (HB_TYPE_SERVER, "port", port, "interval-ms", 300, "timeout-ms", 2000, NULL);
+  f->server = g_object_new (HB_TYPE_SERVER, "port", port, "interval-ms", f->beat->interval_ms,
+                            "timeout-ms", f->beat->timeout_ms, NULL);
   g_signal_connect (f->server, "message", G_CALLBACK (on_message), f);
   g_signal_connect (f->server, "client-disconnected", G_CALLBACK (on_left), f);
   g_assert_true (hb_server_start (f->server, NULL));
@@ -61,33 +72,26 @@ server_start (Fixture *f,
 }
 
 static void
-shutdown_cb (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  Fixture *f = user_data;
-
-  g_assert_true (hb_server_shutdown_finish (HB_SERVER (source), result, NULL));
-  f->shut_down = TRUE;
-}
-
-static void
 server_stop (Fixture *f)
 {
-  f->shut_down = FALSE;
-  hb_server_shutdown_async (f->server, 1000, NULL, shutdown_cb, f);
-  hb_assert_eventually (f->shut_down);
+  hb_test_server_shutdown (f->server, 1000);
   g_assert_finalize_object (g_steal_pointer (&f->server));
 }
 
+/* A server of the test's Beat (NULL: loose_beat), on any port. */
 static void
-fixture_init (Fixture *f)
+fixture_setup (Fixture       *f,
+               gconstpointer  beat)
 {
+  f->beat = beat != NULL ? beat : &loose_beat;
   f->messages = g_ptr_array_new_with_free_func (g_free);
   f->leaves = g_ptr_array_new_with_free_func (g_free);
   server_start (f, 0);
 }
 
 static void
-fixture_clear (Fixture *f)
+fixture_teardown (Fixture       *f,
+                  gconstpointer  beat)
 {
   if (f->server != NULL)
     server_stop (f);
@@ -144,14 +148,13 @@ conversation_has (HbClientWindow *win,
 }
 
 static void
-test_talk (void)
+test_talk (Fixture       *f,
+           gconstpointer  data)
 {
-  Fixture f = { 0 };
   HbClientWindow *win;
   HbConnection *conn;
 
-  fixture_init (&f);
-  win = open_client (&f, "erin");
+  win = open_client (f, "erin");
 
   /* What WELCOME announced is on screen: the id in the status line, the
    * heartbeat's terms in its panel. */
@@ -159,7 +162,7 @@ test_talk (void)
   g_assert_cmpstr (gtk_label_get_text (child (win, "terms_label")), ==,
                    "a PING every 300 ms · dead after 2 s of silence");
   g_assert_true (conversation_has (win, HB_LOG_INFO, "WELCOME"));
-  conn = hb_server_lookup (f.server, 1);
+  conn = hb_server_lookup (f->server, 1);
   hb_assert_eventually (g_strcmp0 (hb_connection_get_name (conn), "erin") == 0);
 
   /* The heartbeat is visible: counts move and the server's verdict shows. */
@@ -167,44 +170,42 @@ test_talk (void)
   g_assert_cmpstr (gtk_label_get_text (child (win, "last_pong_label")), !=, "—");
 
   /* A broadcast arrives in the conversation. */
-  hb_server_broadcast (f.server, "quiz in five minutes");
+  hb_server_broadcast (f->server, "quiz in five minutes");
   hb_assert_eventually (conversation_has (win, HB_LOG_BROADCAST, "quiz in five minutes"));
-  hb_server_send (f.server, 1, "see me after class");
+  hb_server_send (f->server, 1, "see me after class");
   hb_assert_eventually (conversation_has (win, HB_LOG_MESSAGE, "see me after class"));
 
   /* Typing a message and pressing Enter sends it. */
   gtk_editable_set_text (child (win, "message_entry"), "present, 老师");
   g_signal_emit_by_name (child (win, "message_entry"), "activate");
-  hb_assert_eventually (f.messages->len == 1);
-  g_assert_cmpstr (g_ptr_array_index (f.messages, 0), ==, "present, 老师");
+  hb_assert_eventually (f->messages->len == 1);
+  g_assert_cmpstr (g_ptr_array_index (f->messages, 0), ==, "present, 老师");
   g_assert_true (conversation_has (win, HB_LOG_OWN, "present, 老师"));
   g_assert_cmpstr (gtk_editable_get_text (child (win, "message_entry")), ==, "");
 
   /* Disconnect gracefully from the button's action. */
   gtk_widget_activate_action (GTK_WIDGET (win), "win.toggle-connection", NULL);
-  hb_assert_eventually (f.leaves->len == 1);
-  g_assert_cmpstr (g_ptr_array_index (f.leaves, 0), ==, "goodbye peer");
+  hb_assert_eventually (f->leaves->len == 1);
+  g_assert_cmpstr (g_ptr_array_index (f->leaves, 0), ==, "goodbye peer");
   hb_assert_eventually (g_str_has_prefix (state_text (win), "Disconnected"));
 
   close_client (win);
-  fixture_clear (&f);
 }
 
 static void
-test_stop_answering (void)
+test_stop_answering (Fixture       *f,
+                     gconstpointer  data)
 {
-  Fixture f = { 0 };
   HbClientWindow *win;
   HbConnection *conn;
 
-  fixture_init (&f);
-  win = open_client (&f, "frank");
-  conn = g_object_ref (hb_server_lookup (f.server, 1));
+  win = open_client (f, "frank");
+  conn = g_object_ref (hb_server_lookup (f->server, 1));
 
   gtk_switch_set_active (child (win, "answer_switch"), FALSE);
   hb_assert_eventually (hb_connection_get_liveness (conn) == HB_LIVENESS_LATE);
-  hb_assert_eventually (f.leaves->len == 1);
-  g_assert_cmpstr (g_ptr_array_index (f.leaves, 0), ==, "timeout local");
+  hb_assert_eventually (f->leaves->len == 1);
+  g_assert_cmpstr (g_ptr_array_index (f->leaves, 0), ==, "timeout local");
 
   /* The window says why the connection ended. */
   hb_assert_eventually (hb_client_get_state (hb_client_window_get_client (win)) == HB_CLIENT_DISCONNECTED);
@@ -213,33 +214,30 @@ test_stop_answering (void)
 
   g_object_unref (conn);
   close_client (win);
-  fixture_clear (&f);
 }
 
 static void
-test_abort_and_half_close (void)
+test_abort_and_half_close (Fixture       *f,
+                           gconstpointer  data)
 {
-  Fixture f = { 0 };
   HbClientWindow *a, *b;
 
-  fixture_init (&f);
-  a = open_client (&f, "gina");
-  b = open_client (&f, "hank");
+  a = open_client (f, "gina");
+  b = open_client (f, "hank");
 
   gtk_widget_activate_action (GTK_WIDGET (a), "win.abort", NULL);
-  hb_assert_eventually (f.leaves->len == 1);
-  g_assert_cmpstr (g_ptr_array_index (f.leaves, 0), ==, "reset peer");
+  hb_assert_eventually (f->leaves->len == 1);
+  g_assert_cmpstr (g_ptr_array_index (f->leaves, 0), ==, "reset peer");
   hb_assert_eventually (strstr (state_text (a), "RST") != NULL);
 
   gtk_widget_activate_action (GTK_WIDGET (b), "win.half-close", NULL);
-  hb_assert_eventually (f.leaves->len == 2);
-  g_assert_cmpstr (g_ptr_array_index (f.leaves, 1), ==, "peer-closed peer");
+  hb_assert_eventually (f->leaves->len == 2);
+  g_assert_cmpstr (g_ptr_array_index (f->leaves, 1), ==, "peer-closed peer");
   hb_assert_eventually (hb_client_get_state (hb_client_window_get_client (b)) == HB_CLIENT_DISCONNECTED);
   g_assert_nonnull (strstr (state_text (b), "half-closed"));
 
   close_client (a);
   close_client (b);
-  fixture_clear (&f);
 }
 
 static guint64
@@ -249,16 +247,6 @@ shown_pings (HbClientWindow *win)
 
   g_assert_cmpint (sscanf (gtk_label_get_text (child (win, "count_label")), "%" G_GUINT64_FORMAT, &n), ==, 1);
   return n;
-}
-
-static guint64
-client_uint64 (HbClientWindow *win,
-               const char     *property)
-{
-  guint64 v = 0;
-
-  g_object_get (hb_client_window_get_client (win), property, &v, NULL);
-  return v;
 }
 
 typedef struct
@@ -282,26 +270,25 @@ capture_at_welcome (HbClient *client, guint id, guint interval, guint timeout, g
 /* The tester's case: a connection ends in BYE timeout, Connect again. The
  * heartbeat panel is the new connection's, not the old one's carried on. */
 static void
-test_reconnect_starts_fresh_panel (void)
+test_reconnect_starts_fresh_panel (Fixture       *f,
+                                   gconstpointer  data)
 {
-  Fixture f = { 0 };
   AtWelcome at = { 0 };
   HbClientWindow *win;
   HbClient *client;
   guint64 old_pings;
 
-  fixture_init (&f);
-  win = open_client (&f, "kate");
+  win = open_client (f, "kate");
   client = hb_client_window_get_client (win);
-  hb_assert_eventually (shown_pings (win) >= 3 && client_uint64 (win, "pongs-sent") >= 3);
+  hb_assert_eventually (shown_pings (win) >= 3 && hb_test_client_window_uint64 (win, "pongs-sent") >= 3);
 
   gtk_switch_set_active (child (win, "answer_switch"), FALSE);
-  hb_assert_eventually (hb_client_get_state (client) == HB_CLIENT_DISCONNECTED && f.leaves->len == 1);
-  g_assert_cmpstr (g_ptr_array_index (f.leaves, 0), ==, "timeout local");
+  hb_assert_eventually (hb_client_get_state (client) == HB_CLIENT_DISCONNECTED && f->leaves->len == 1);
+  g_assert_cmpstr (g_ptr_array_index (f->leaves, 0), ==, "timeout local");
   /* The ended connection can still be read. */
   g_assert_cmpstr (gtk_label_get_text (child (win, "last_ping_label")), !=, "—");
   g_assert_cmpstr (gtk_label_get_text (child (win, "deadline_label")), ==, "—");
-  old_pings = client_uint64 (win, "pings-received");
+  old_pings = hb_test_client_window_uint64 (win, "pings-received");
   g_assert_cmpuint (shown_pings (win), ==, old_pings);
 
   /* Connect again: the panel starts empty at once... */
@@ -324,13 +311,12 @@ test_reconnect_starts_fresh_panel (void)
 
   /* ...and counts this connection's heartbeats only. */
   hb_assert_eventually (shown_pings (win) >= 1 && g_strcmp0 (gtk_label_get_text (child (win, "last_pong_label")), "—") != 0);
-  g_assert_cmpuint (shown_pings (win), ==, client_uint64 (win, "pings-received") - old_pings);
+  g_assert_cmpuint (shown_pings (win), ==, hb_test_client_window_uint64 (win, "pings-received") - old_pings);
   g_assert_true (g_str_has_prefix (gtk_label_get_text (child (win, "deadline_label")), "alive ·"));
 
   g_free (at.verdict);
   g_free (at.last_pong);
   close_client (win);
-  fixture_clear (&f);
 }
 
 /* The text of the "who" column beside the first row of the conversation
@@ -358,14 +344,13 @@ drawn_sender (GtkWidget  *widget,
 }
 
 static void
-test_local_notes (void)
+test_local_notes (Fixture       *f,
+                  gconstpointer  data)
 {
-  Fixture f = { 0 };
   HbClientWindow *win;
   GtkWidget *log;
 
-  fixture_init (&f);
-  win = open_client (&f, "lena");
+  win = open_client (f, "lena");
   log = child (win, "conversation");
 
   /* What the server said is the server's... */
@@ -384,12 +369,11 @@ test_local_notes (void)
   gtk_check_button_set_active (child (win, "reconnect_check"), TRUE);
   hb_client_window_connect (win);
   hb_assert_eventually (hb_client_get_client_id (hb_client_window_get_client (win)) != 0);
-  server_stop (&f);
+  server_stop (f);
   hb_assert_eventually (drawn_sender (log, "Reconnecting in") != NULL);
   g_assert_cmpstr (drawn_sender (log, "Reconnecting in"), ==, "this client");
 
   close_client (win);
-  fixture_clear (&f);
 }
 
 /* What Enter in a field does: GtkText's key binding emits its ::activate,
@@ -410,15 +394,14 @@ wait_disconnected (HbClientWindow *win)
 
 /* Enter in any connection field connects, as a dialog's default button. */
 static void
-test_enter_connects (void)
+test_enter_connects (Fixture       *f,
+                     gconstpointer  data)
 {
-  Fixture f = { 0 };
   HbClientWindow *win = hb_client_window_new (NULL);
   HbClient *client = hb_client_window_get_client (win);
   g_autofree char *port = NULL;
 
-  fixture_init (&f);
-  hb_client_window_set_target (win, "127.0.0.1", f.port, "mona");
+  hb_client_window_set_target (win, "127.0.0.1", f->port, "mona");
   gtk_window_present (GTK_WINDOW (win));
 
   press_enter (win, "name_entry");
@@ -434,28 +417,26 @@ test_enter_connects (void)
 
   /* A port typed and entered is the one connected to. */
   gtk_spin_button_set_value (child (win, "port_spin"), 1);
-  port = g_strdup_printf ("%u", f.port);
+  port = g_strdup_printf ("%u", f->port);
   gtk_editable_set_text (child (win, "port_spin"), port);
   press_enter (win, "port_spin");
   hb_assert_eventually (hb_client_get_client_id (client) != 0);
-  g_assert_cmpuint (hb_client_get_port (client), ==, f.port);
+  g_assert_cmpuint (hb_client_get_port (client), ==, f->port);
 
   close_client (win);
-  fixture_clear (&f);
 }
 
 /* The status line is one line at the size the window opens: nothing
  * wraps, and while connected nothing is cut off either. */
 static void
-test_status_fits (void)
+test_status_fits (Fixture       *f,
+                  gconstpointer  data)
 {
-  Fixture f = { 0 };
   HbClientWindow *win;
   GtkWidget *label;
   int natural = 0;
 
-  fixture_init (&f);
-  win = open_client (&f, "nina");
+  win = open_client (f, "nina");
   /* A name the program gave, as the demo gives alice and bob, is not
    * what the next window starts with. */
   {
@@ -481,7 +462,6 @@ test_status_fits (void)
   g_assert_cmpstr (gtk_widget_get_tooltip_text (label), ==, state_text (win));
 
   close_client (win);
-  fixture_clear (&f);
 }
 
 /* Resizes @win as a window manager or a user would: from outside. */
@@ -500,14 +480,13 @@ resize_from_outside (HbClientWindow *win,
 /* Made small, the panels above the log give way (they scroll); made
  * large again, they come back. */
 static void
-test_panels_survive_resize (void)
+test_panels_survive_resize (Fixture       *f,
+                            gconstpointer  data)
 {
-  Fixture f = { 0 };
   HbClientWindow *win;
   GtkWidget *panels;
 
-  fixture_init (&f);
-  win = open_client (&f, "olga");
+  win = open_client (f, "olga");
   panels = child (win, "controls_scroller");
   hb_assert_eventually (gtk_widget_get_mapped (panels) && gtk_widget_get_height (panels) > 200);
 
@@ -517,7 +496,6 @@ test_panels_survive_resize (void)
   hb_assert_eventually (gtk_widget_get_height (panels) > 300);
 
   close_client (win);
-  fixture_clear (&f);
 }
 
 /* A port where nothing listens: bound, never listening, so no other
@@ -582,55 +560,36 @@ test_connect_error_zh_CN (void)
 }
 
 static void
-test_reconnect_after_restart (void)
+test_reconnect_after_restart (Fixture       *f,
+                              gconstpointer  data)
 {
-  Fixture f = { 0 };
   HbClientWindow *win;
   HbClient *client;
   guint port;
 
-  fixture_init (&f);
-  win = open_client (&f, "ivy");
+  win = open_client (f, "ivy");
   client = hb_client_window_get_client (win);
   g_object_set (client, "reconnect-min-ms", 20, "reconnect-max-ms", 100, NULL);
   gtk_check_button_set_active (child (win, "reconnect_check"), TRUE);
 
-  port = f.port;
-  server_stop (&f);
+  port = f->port;
+  server_stop (f);
   hb_assert_eventually (hb_client_get_state (client) == HB_CLIENT_RECONNECTING);
   hb_assert_eventually (strstr (state_text (win), "reconnecting in") != NULL);
   g_assert_nonnull (strstr (state_text (win), "shut down"));
 
-  server_start (&f, port);
+  server_start (f, port);
   hb_assert_eventually (hb_client_get_state (client) == HB_CLIENT_CONNECTED &&
                         hb_client_get_client_id (client) != 0);
   hb_assert_eventually (strstr (state_text (win), "Connected as client #1") != NULL);
 
   close_client (win);
-  fixture_clear (&f);
 }
 
 #define find_timeline_window() HB_TIMELINE_WINDOW (hb_test_find_window (HB_TYPE_TIMELINE_WINDOW))
 
-static gboolean
-segments_have (GListModel *segments,
-               HbTcpPhase  phase,
-               const char *label_prefix,
-               gboolean    from_client)
-{
-  for (guint i = 0; i < g_list_model_get_n_items (segments); i++)
-    {
-      g_autoptr(HbSegment) seg = g_list_model_get_item (segments, i);
-
-      if (!hb_segment_is_note (seg) && hb_segment_get_phase (seg) == phase &&
-          hb_segment_get_from_client (seg) == from_client &&
-          g_str_has_prefix (hb_segment_get_label (seg), label_prefix))
-        return TRUE;
-    }
-  return FALSE;
-}
-
-/* The row of the first segment like segments_have()'s, or -1. */
+/* The row of the first segment (not a note) of @phase, sent by the
+ * client or not, whose label starts with @label_prefix; or -1. */
 static int
 segment_row (GListModel *segments,
              HbTcpPhase  phase,
@@ -648,6 +607,9 @@ segment_row (GListModel *segments,
     }
   return -1;
 }
+
+#define segments_have(segments, phase, label_prefix, from_client) \
+  (segment_row ((segments), (phase), (label_prefix), (from_client)) >= 0)
 
 static char *
 details_of (HbTimelineWindow *tl)
@@ -677,9 +639,9 @@ has_state_note (GListModel *segments,
 }
 
 static void
-test_timeline (void)
+test_timeline (Fixture       *f,
+               gconstpointer  data)
 {
-  Fixture f = { 0 };
   HbClientWindow *win;
   HbTimelineWindow *tl;
   GListModel *segments;
@@ -692,8 +654,7 @@ test_timeline (void)
   gsize png_len = 0;
   GObject *ladder;
 
-  fixture_init (&f);
-  win = open_client (&f, "jack");
+  win = open_client (f, "jack");
   gtk_widget_activate_action (GTK_WIDGET (win), "win.show-timeline", NULL);
   tl = find_timeline_window ();
   g_assert_nonnull (tl);
@@ -792,7 +753,6 @@ test_timeline (void)
 
   gtk_window_destroy (GTK_WINDOW (tl));
   close_client (win);
-  fixture_clear (&f);
   g_unlink (png);
   g_unlink (svg);
   g_rmdir (dir);
@@ -843,9 +803,9 @@ local_port (HbClient *client)
  * connection has ended and offers the new one's, which is another window
  * with another title. */
 static void
-test_timeline_per_connection (void)
+test_timeline_per_connection (Fixture       *f,
+                              gconstpointer  data)
 {
-  Fixture f = { 0 };
   HbClientWindow *win;
   HbClient *client;
   HbTimelineWindow *first, *second;
@@ -854,8 +814,7 @@ test_timeline_per_connection (void)
   g_autofree char *second_end = NULL;
   GObject *ladder;
 
-  fixture_init (&f);
-  win = open_client (&f, "bob");
+  win = open_client (f, "bob");
   client = hb_client_window_get_client (win);
   g_assert_cmpuint (n_timeline_windows (), ==, 0);
   gtk_widget_activate_action (GTK_WIDGET (win), "win.show-timeline", NULL);
@@ -916,17 +875,18 @@ test_timeline_per_connection (void)
   gtk_window_destroy (GTK_WINDOW (second));
   gtk_window_destroy (GTK_WINDOW (first));
   close_client (win);
-  fixture_clear (&f);
 }
 
 /* A client window that was not reading: the server gave up on it (BYE
  * timeout, FIN); when it reads again, its own record draws the server's
  * BYE and FIN when they arrived, before the PONGs the client then sent to
  * a connection already closed, and the rows say they were read late. */
+static const Beat quick_beat = { 100, 400 };
+
 static void
-test_timeline_read_late (void)
+test_timeline_read_late (Fixture       *f,
+                         gconstpointer  data)
 {
-  Fixture f = { 0 };
   HbClientWindow *win;
   HbClient *client;
   HbTimelineWindow *tl;
@@ -935,13 +895,7 @@ test_timeline_read_late (void)
   int bye, fin, pong = -1;
   gint64 bye_time;
 
-  f.messages = g_ptr_array_new_with_free_func (g_free);
-  f.leaves = g_ptr_array_new_with_free_func (g_free);
-  f.server = g_object_new (HB_TYPE_SERVER, "port", 0, "interval-ms", 100, "timeout-ms", 400, NULL);
-  g_signal_connect (f.server, "client-disconnected", G_CALLBACK (on_left), &f);
-  g_assert_true (hb_server_start (f.server, NULL));
-  f.port = hb_server_get_port (f.server);
-  win = open_client (&f, "bob");
+  win = open_client (f, "bob");
   client = hb_client_window_get_client (win);
   gtk_widget_activate_action (GTK_WIDGET (win), "win.show-timeline", NULL);
   tl = find_timeline_window ();
@@ -996,29 +950,27 @@ test_timeline_read_late (void)
 
   gtk_window_destroy (GTK_WINDOW (tl));
   close_client (win);
-  fixture_clear (&f);
 }
 
 /* A window made for a client drives that client: it shows where the
  * client goes and under what name, and connects it; the name a program
  * gave is not remembered for the next window. */
 static void
-test_given_client (void)
+test_given_client (Fixture       *f,
+                   gconstpointer  data)
 {
-  Fixture f = { 0 };
   g_autoptr(GSettings) settings = g_settings_new (APP_ID);
   HbClient *client;
   g_autofree char *remembered = NULL;
   g_autofree char *port = NULL;
   HbClientWindow *win;
 
-  fixture_init (&f);
-  client = hb_client_new ("127.0.0.1", f.port, "quinn");
+  client = hb_client_new ("127.0.0.1", f->port, "quinn");
   win = hb_client_window_new_for_client (NULL, client);
   /* The window keeps it (close_client() waits until it is gone). */
   g_object_unref (client);
   g_assert_true (hb_client_window_get_client (win) == client);
-  port = g_strdup_printf ("%u", f.port);
+  port = g_strdup_printf ("%u", f->port);
   g_assert_cmpstr (gtk_editable_get_text (child (win, "host_entry")), ==, "127.0.0.1");
   g_assert_cmpstr (gtk_editable_get_text (child (win, "port_spin")), ==, port);
   g_assert_cmpstr (gtk_editable_get_text (child (win, "name_entry")), ==, "quinn");
@@ -1027,7 +979,7 @@ test_given_client (void)
   gtk_window_present (GTK_WINDOW (win));
   gtk_widget_activate_action (GTK_WIDGET (win), "win.toggle-connection", NULL);
   hb_assert_eventually (hb_client_get_client_id (client) != 0);
-  hb_assert_eventually (g_strcmp0 (hb_connection_get_name (hb_server_lookup (f.server, 1)), "quinn") == 0);
+  hb_assert_eventually (g_strcmp0 (hb_connection_get_name (hb_server_lookup (f->server, 1)), "quinn") == 0);
   hb_assert_eventually (strstr (state_text (win), "client #1") != NULL);
   {
     g_autofree char *now = g_settings_get_string (settings, "client-name");
@@ -1036,8 +988,11 @@ test_given_client (void)
   }
 
   close_client (win);
-  fixture_clear (&f);
 }
+
+/* A test with a server of the loose heartbeat, stopped after it. */
+#define add_window_test(path, func) \
+  g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
 
 int
 main (int   argc,
@@ -1046,20 +1001,20 @@ main (int   argc,
   gtk_test_init (&argc, &argv, NULL);
   hb_test_fatal_warnings_except_known ();
 
-  g_test_add_func ("/gui/client-window/talk", test_talk);
-  g_test_add_func ("/gui/client-window/stop-answering", test_stop_answering);
-  g_test_add_func ("/gui/client-window/abort-and-half-close", test_abort_and_half_close);
-  g_test_add_func ("/gui/client-window/reconnect-after-restart", test_reconnect_after_restart);
+  add_window_test ("/gui/client-window/talk", test_talk);
+  add_window_test ("/gui/client-window/stop-answering", test_stop_answering);
+  add_window_test ("/gui/client-window/abort-and-half-close", test_abort_and_half_close);
+  add_window_test ("/gui/client-window/reconnect-after-restart", test_reconnect_after_restart);
   g_test_add_func ("/gui/client-window/connect-error-zh_CN", test_connect_error_zh_CN);
-  g_test_add_func ("/gui/client-window/reconnect-starts-fresh-panel", test_reconnect_starts_fresh_panel);
-  g_test_add_func ("/gui/client-window/local-notes", test_local_notes);
-  g_test_add_func ("/gui/client-window/enter-connects", test_enter_connects);
-  g_test_add_func ("/gui/client-window/status-fits", test_status_fits);
-  g_test_add_func ("/gui/client-window/panels-survive-resize", test_panels_survive_resize);
-  g_test_add_func ("/gui/client-window/given-client", test_given_client);
-  g_test_add_func ("/gui/timeline/live", test_timeline);
-  g_test_add_func ("/gui/timeline/per-connection", test_timeline_per_connection);
-  g_test_add_func ("/gui/timeline/read-late", test_timeline_read_late);
+  add_window_test ("/gui/client-window/reconnect-starts-fresh-panel", test_reconnect_starts_fresh_panel);
+  add_window_test ("/gui/client-window/local-notes", test_local_notes);
+  add_window_test ("/gui/client-window/enter-connects", test_enter_connects);
+  add_window_test ("/gui/client-window/status-fits", test_status_fits);
+  add_window_test ("/gui/client-window/panels-survive-resize", test_panels_survive_resize);
+  add_window_test ("/gui/client-window/given-client", test_given_client);
+  add_window_test ("/gui/timeline/live", test_timeline);
+  add_window_test ("/gui/timeline/per-connection", test_timeline_per_connection);
+  g_test_add ("/gui/timeline/read-late", Fixture, &quick_beat, fixture_setup, test_timeline_read_late, fixture_teardown);
 
   return g_test_run ();
 }

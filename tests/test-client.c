@@ -413,126 +413,133 @@ str_at (GPtrArray *array,
   return g_ptr_array_index (array, i);
 }
 
+/* A server with the test's heartbeat settings and a client "alice" for
+ * it, not yet connected (a test may set the client up first); both
+ * checked and freed after the test. */
+typedef struct
+{
+  ServerRec s;
+  ClientRec c;
+} Pair;
+
+static void
+pair_setup (Pair          *p,
+            gconstpointer  data)
+{
+  server_start (&p->s, 0, NULL);
+  client_new (&p->c, p->s.port, "alice");
+}
+
+static void
+pair_teardown (Pair          *p,
+               gconstpointer  data)
+{
+  server_free (&p->s);
+  client_free (&p->c);
+}
+
+#define add_pair_test(path, func) \
+  g_test_add (path, Pair, NULL, pair_setup, func, pair_teardown)
+
 /* ---------------------------------------------------------------------- */
 /* Tests                                                                   */
 
 static void
-test_welcome (void)
+test_welcome (Pair          *p,
+              gconstpointer  data)
 {
-  ServerRec s;
-  ClientRec c;
   guint id = 0, interval = 0, timeout = 0;
 
-  server_start (&s, 0, NULL);
-  client_new (&c, s.port, "alice");
-  client_connect (&c);
+  client_connect (&p->c);
 
-  g_assert_cmpint (hb_client_get_state (c.client), ==, HB_CLIENT_CONNECTED);
-  g_assert_cmpuint (c.welcome_id, >=, 1);
-  g_assert_cmpuint (c.welcome_interval_ms, ==, INTERVAL_MS);
-  g_assert_cmpuint (c.welcome_timeout_ms, ==, TIMEOUT_MS);
-  g_assert_cmpuint (hb_client_get_client_id (c.client), ==, c.welcome_id);
-  g_assert_cmpuint (hb_client_get_interval_ms (c.client), ==, INTERVAL_MS);
-  g_assert_cmpuint (hb_client_get_timeout_ms (c.client), ==, TIMEOUT_MS);
-  g_object_get (c.client, "client-id", &id, "interval-ms", &interval, "timeout-ms", &timeout, NULL);
-  g_assert_cmpuint (id, ==, c.welcome_id);
+  g_assert_cmpint (hb_client_get_state (p->c.client), ==, HB_CLIENT_CONNECTED);
+  g_assert_cmpuint (p->c.welcome_id, >=, 1);
+  g_assert_cmpuint (p->c.welcome_interval_ms, ==, INTERVAL_MS);
+  g_assert_cmpuint (p->c.welcome_timeout_ms, ==, TIMEOUT_MS);
+  g_assert_cmpuint (hb_client_get_client_id (p->c.client), ==, p->c.welcome_id);
+  g_assert_cmpuint (hb_client_get_interval_ms (p->c.client), ==, INTERVAL_MS);
+  g_assert_cmpuint (hb_client_get_timeout_ms (p->c.client), ==, TIMEOUT_MS);
+  g_object_get (p->c.client, "client-id", &id, "interval-ms", &interval, "timeout-ms", &timeout, NULL);
+  g_assert_cmpuint (id, ==, p->c.welcome_id);
   g_assert_cmpuint (interval, ==, INTERVAL_MS);
   g_assert_cmpuint (timeout, ==, TIMEOUT_MS);
 
   /* HELLO went out by itself: the server lists the client by name. */
-  hb_assert_eventually (s.hellos->len == 1);
-  g_assert_cmpstr (str_at (s.hellos, 0), ==, "alice");
-  g_assert_cmpstr (hb_connection_get_name (server_conn (&s, c.client)), ==, "alice");
-  g_assert_cmpuint (hb_server_get_n_clients (s.server), ==, 1);
+  hb_assert_eventually (p->s.hellos->len == 1);
+  g_assert_cmpstr (str_at (p->s.hellos, 0), ==, "alice");
+  g_assert_cmpstr (hb_connection_get_name (server_conn (&p->s, p->c.client)), ==, "alice");
+  g_assert_cmpuint (hb_server_get_n_clients (p->s.server), ==, 1);
 
-  client_close (&c);
-  server_free (&s);
-  client_free (&c);
+  client_close (&p->c);
 }
 
 static void
-test_answers_heartbeats (void)
+test_answers_heartbeats (Pair          *p,
+                         gconstpointer  data)
 {
-  ServerRec s;
-  ClientRec c;
   HbConnection *conn;
 
-  server_start (&s, 0, NULL);
-  client_new (&c, s.port, "alice");
-  client_connect (&c);
-  conn = server_conn (&s, c.client);
-  watch_liveness (&s, conn);
+  client_connect (&p->c);
+  conn = server_conn (&p->s, p->c.client);
+  watch_liveness (&p->s, conn);
 
   /* Five heartbeats, answered, and the server never doubts the client. */
-  hb_assert_eventually (s.pongs >= 5);
-  g_assert_cmpuint (s.pongs_unknown, ==, 0);
-  g_assert_cmpint (s.rtt_min, >=, 0);
-  g_assert_cmpuint (client_get_uint64 (c.client, "pings-received"), >=, 5);
-  g_assert_cmpuint (client_get_uint64 (c.client, "pongs-sent"), >=, 5);
-  g_assert_cmpuint (c.pings, >=, 5);
-  g_assert_cmpuint (c.pongs_sent, >=, 5);
+  hb_assert_eventually (p->s.pongs >= 5);
+  g_assert_cmpuint (p->s.pongs_unknown, ==, 0);
+  g_assert_cmpint (p->s.rtt_min, >=, 0);
+  g_assert_cmpuint (client_get_uint64 (p->c.client, "pings-received"), >=, 5);
+  g_assert_cmpuint (client_get_uint64 (p->c.client, "pongs-sent"), >=, 5);
+  g_assert_cmpuint (p->c.pings, >=, 5);
+  g_assert_cmpuint (p->c.pongs_sent, >=, 5);
   g_assert_cmpuint (hb_connection_get_pongs_received (conn), >=, 5);
   g_assert_cmpint (hb_connection_get_rtt_last (conn), >=, 0);
   g_assert_cmpint (hb_connection_get_liveness (conn), ==, HB_LIVENESS_ALIVE);
-  g_assert_cmpstr (s.liveness->str, ==, "");
-  g_assert_cmpuint (c.disconnects, ==, 0);
+  g_assert_cmpstr (p->s.liveness->str, ==, "");
+  g_assert_cmpuint (p->c.disconnects, ==, 0);
 
-  client_close (&c);
-  server_free (&s);
-  client_free (&c);
+  client_close (&p->c);
 }
 
 static void
-test_no_pong (void)
+test_no_pong (Pair          *p,
+              gconstpointer  data)
 {
-  ServerRec s;
-  ClientRec c;
 
-  server_start (&s, 0, NULL);
-  client_new (&c, s.port, "alice");
-  g_object_set (c.client, "answer-pings", FALSE, NULL);
-  client_connect (&c);
-  watch_liveness (&s, server_conn (&s, c.client));
+  g_object_set (p->c.client, "answer-pings", FALSE, NULL);
+  client_connect (&p->c);
+  watch_liveness (&p->s, server_conn (&p->s, p->c.client));
 
-  hb_assert_eventually (c.disconnects == 1);
+  hb_assert_eventually (p->c.disconnects == 1);
   /* Heartbeats came and went unanswered. */
-  g_assert_cmpuint (c.pings, >=, 1);
-  g_assert_cmpuint (c.pongs_sent, ==, 0);
-  g_assert_cmpuint (client_get_uint64 (c.client, "pongs-sent"), ==, 0);
+  g_assert_cmpuint (p->c.pings, >=, 1);
+  g_assert_cmpuint (p->c.pongs_sent, ==, 0);
+  g_assert_cmpuint (client_get_uint64 (p->c.client, "pongs-sent"), ==, 0);
   /* The server saw the client go late, then dead, and said so. */
-  g_assert_cmpstr (s.liveness->str, ==, "late dead");
-  g_assert_cmpuint (c.byes->len, ==, 1);
-  g_assert_cmpstr (str_at (c.byes, 0), ==, "timeout");
-  g_assert_cmpint (c.reason, ==, HB_BYE_TIMEOUT);
-  g_assert_cmpint (c.initiator, ==, HB_INITIATOR_PEER);
-  g_assert_cmpint (c.state_at_disconnect, ==, HB_CLIENT_DISCONNECTED);
+  g_assert_cmpstr (p->s.liveness->str, ==, "late dead");
+  g_assert_cmpuint (p->c.byes->len, ==, 1);
+  g_assert_cmpstr (str_at (p->c.byes, 0), ==, "timeout");
+  g_assert_cmpint (p->c.reason, ==, HB_BYE_TIMEOUT);
+  g_assert_cmpint (p->c.initiator, ==, HB_INITIATOR_PEER);
+  g_assert_cmpint (p->c.state_at_disconnect, ==, HB_CLIENT_DISCONNECTED);
 
-  hb_assert_eventually (s.disconnects->len == 1);
-  g_assert_cmpstr (str_at (s.disconnects, 0), ==, "alice timeout local");
-
-  server_free (&s);
-  client_free (&c);
+  hb_assert_eventually (p->s.disconnects->len == 1);
+  g_assert_cmpstr (str_at (p->s.disconnects, 0), ==, "alice timeout local");
 }
 
 static void
-test_pong_delay (void)
+test_pong_delay (Pair          *p,
+                 gconstpointer  data)
 {
-  ServerRec s;
-  ClientRec c;
 
-  server_start (&s, 0, NULL);
-  client_new (&c, s.port, "alice");
-  g_object_set (c.client, "pong-delay-ms", 30, NULL);
-  client_connect (&c);
+  g_object_set (p->c.client, "pong-delay-ms", 30, NULL);
+  client_connect (&p->c);
 
-  hb_assert_eventually (s.pongs >= 3);
-  g_assert_cmpint (s.rtt_min, >=, 30 * 1000);
-  g_assert_cmpint (hb_connection_get_rtt_min (server_conn (&s, c.client)), >=, 30 * 1000);
-  g_assert_cmpuint (c.pongs_sent, >=, 3);
+  hb_assert_eventually (p->s.pongs >= 3);
+  g_assert_cmpint (p->s.rtt_min, >=, 30 * 1000);
+  g_assert_cmpint (hb_connection_get_rtt_min (server_conn (&p->s, p->c.client)), >=, 30 * 1000);
+  g_assert_cmpuint (p->c.pongs_sent, >=, 3);
 
-  client_close (&c);
-  server_free (&s);
-  client_free (&c);
+  client_close (&p->c);
 }
 
 static void
@@ -588,91 +595,76 @@ test_messages (void)
 }
 
 static void
-test_disconnect_graceful (void)
+test_disconnect_graceful (Pair          *p,
+                          gconstpointer  data)
 {
-  ServerRec s;
-  ClientRec c;
 
-  server_start (&s, 0, NULL);
-  client_new (&c, s.port, "alice");
-  client_connect (&c);
-  hb_assert_eventually (s.hellos->len == 1);
+  client_connect (&p->c);
+  hb_assert_eventually (p->s.hellos->len == 1);
 
-  hb_client_disconnect (c.client);
-  g_assert_false (hb_client_send_message (c.client, "too late"));
-  hb_assert_eventually (c.disconnects == 1 && s.disconnects->len == 1);
+  hb_client_disconnect (p->c.client);
+  g_assert_false (hb_client_send_message (p->c.client, "too late"));
+  hb_assert_eventually (p->c.disconnects == 1 && p->s.disconnects->len == 1);
 
-  g_assert_cmpstr (str_at (s.disconnects, 0), ==, "alice goodbye peer");
-  g_assert_cmpuint (c.byes->len, ==, 1);
-  g_assert_cmpstr (str_at (c.byes, 0), ==, "goodbye");
-  g_assert_cmpint (c.reason, ==, HB_BYE_USER);
-  g_assert_cmpint (c.initiator, ==, HB_INITIATOR_LOCAL);
-  g_assert_cmpint (hb_client_get_state (c.client), ==, HB_CLIENT_DISCONNECTED);
-  g_assert_cmpuint (s.messages->len, ==, 0);
+  g_assert_cmpstr (str_at (p->s.disconnects, 0), ==, "alice goodbye peer");
+  g_assert_cmpuint (p->c.byes->len, ==, 1);
+  g_assert_cmpstr (str_at (p->c.byes, 0), ==, "goodbye");
+  g_assert_cmpint (p->c.reason, ==, HB_BYE_USER);
+  g_assert_cmpint (p->c.initiator, ==, HB_INITIATOR_LOCAL);
+  g_assert_cmpint (hb_client_get_state (p->c.client), ==, HB_CLIENT_DISCONNECTED);
+  g_assert_cmpuint (p->s.messages->len, ==, 0);
 
   /* No reconnect follows a disconnect the user asked for: none is
    * scheduled (a scheduled one has its delay announced). */
-  g_assert_cmpuint (hb_client_get_state (c.client), ==, HB_CLIENT_DISCONNECTED);
-  g_assert_cmpuint (reconnect_delay (&c), ==, 0);
-  g_assert_cmpuint (c.disconnects, ==, 1);
-  g_assert_cmpuint (c.reconnectings, ==, 0);
-  g_assert_cmpuint (c.welcomes, ==, 1);
-
-  server_free (&s);
-  client_free (&c);
+  g_assert_cmpuint (hb_client_get_state (p->c.client), ==, HB_CLIENT_DISCONNECTED);
+  g_assert_cmpuint (reconnect_delay (&p->c), ==, 0);
+  g_assert_cmpuint (p->c.disconnects, ==, 1);
+  g_assert_cmpuint (p->c.reconnectings, ==, 0);
+  g_assert_cmpuint (p->c.welcomes, ==, 1);
 }
 
 static void
-test_abort_rst (void)
+test_abort_rst (Pair          *p,
+                gconstpointer  data)
 {
-  ServerRec s;
-  ClientRec c;
 
-  server_start (&s, 0, NULL);
-  client_new (&c, s.port, "alice");
-  client_connect (&c);
-  hb_assert_eventually (s.hellos->len == 1);
+  client_connect (&p->c);
+  hb_assert_eventually (p->s.hellos->len == 1);
 
-  hb_client_abort (c.client);
-  hb_assert_eventually (c.disconnects == 1 && s.disconnects->len == 1);
+  hb_client_abort (p->c.client);
+  hb_assert_eventually (p->c.disconnects == 1 && p->s.disconnects->len == 1);
 
-  g_assert_cmpint (c.reason, ==, HB_BYE_ABORTED);
-  g_assert_cmpint (c.initiator, ==, HB_INITIATOR_LOCAL);
-  g_assert_cmpuint (c.byes->len, ==, 0);
-  g_assert_cmpint (hb_client_get_state (c.client), ==, HB_CLIENT_DISCONNECTED);
-  g_assert_cmpstr (str_at (s.disconnects, 0), ==, "alice reset peer");
-
-  server_free (&s);
-  client_free (&c);
+  g_assert_cmpint (p->c.reason, ==, HB_BYE_ABORTED);
+  g_assert_cmpint (p->c.initiator, ==, HB_INITIATOR_LOCAL);
+  g_assert_cmpuint (p->c.byes->len, ==, 0);
+  g_assert_cmpint (hb_client_get_state (p->c.client), ==, HB_CLIENT_DISCONNECTED);
+  g_assert_cmpstr (str_at (p->s.disconnects, 0), ==, "alice reset peer");
 }
 
 static void
-test_half_close (void)
+test_half_close (Pair          *p,
+                 gconstpointer  data)
 {
-  ServerRec s;
-  ClientRec c;
   HbTimeline *timeline;
   gint fin_out = -1, fin_in = -1;
 
-  server_start (&s, 0, NULL);
-  client_new (&c, s.port, "alice");
-  client_connect (&c);
-  hb_assert_eventually (s.hellos->len == 1);
+  client_connect (&p->c);
+  hb_assert_eventually (p->s.hellos->len == 1);
 
   /* The broadcast is queued before either side has run: our FIN and the
    * server's line cross, and the half-closed client still reads it. */
-  hb_client_half_close (c.client);
-  g_assert_cmpuint (hb_server_broadcast (s.server, "still listening?"), ==, 1);
-  hb_assert_eventually (c.disconnects == 1 && s.disconnects->len == 1);
+  hb_client_half_close (p->c.client);
+  g_assert_cmpuint (hb_server_broadcast (p->s.server, "still listening?"), ==, 1);
+  hb_assert_eventually (p->c.disconnects == 1 && p->s.disconnects->len == 1);
 
-  g_assert_cmpuint (c.messages->len, ==, 1);
-  g_assert_cmpstr (str_at (c.messages, 0), ==, "BCAST - still listening?");
-  g_assert_cmpstr (str_at (s.disconnects, 0), ==, "alice peer-closed peer");
-  g_assert_cmpint (c.reason, ==, HB_BYE_PEER_CLOSED);
-  g_assert_cmpint (c.initiator, ==, HB_INITIATOR_LOCAL);
-  g_assert_cmpuint (c.byes->len, ==, 0);
+  g_assert_cmpuint (p->c.messages->len, ==, 1);
+  g_assert_cmpstr (str_at (p->c.messages, 0), ==, "BCAST - still listening?");
+  g_assert_cmpstr (str_at (p->s.disconnects, 0), ==, "alice peer-closed peer");
+  g_assert_cmpint (p->c.reason, ==, HB_BYE_PEER_CLOSED);
+  g_assert_cmpint (p->c.initiator, ==, HB_INITIATOR_LOCAL);
+  g_assert_cmpuint (p->c.byes->len, ==, 0);
 
-  timeline = hb_client_get_timeline (c.client);
+  timeline = hb_client_get_timeline (p->c.client);
   for (guint i = 0; i < hb_timeline_get_n_events (timeline); i++)
     {
       const HbTimelineEvent *ev = hb_timeline_get_event (timeline, i);
@@ -685,35 +677,26 @@ test_half_close (void)
   g_assert_cmpint (fin_out, >=, 0);
   g_assert_cmpint (fin_in, >=, 0);
   g_assert_cmpint (fin_out, <, fin_in);
-
-  server_free (&s);
-  client_free (&c);
 }
 
 static void
-test_server_shutdown (void)
+test_server_shutdown (Pair          *p,
+                      gconstpointer  data)
 {
-  ServerRec s;
-  ClientRec c;
 
-  server_start (&s, 0, NULL);
-  client_new (&c, s.port, "alice");
-  client_connect (&c);
-  hb_assert_eventually (s.hellos->len == 1);
+  client_connect (&p->c);
+  hb_assert_eventually (p->s.hellos->len == 1);
 
-  server_shutdown (&s);
-  hb_assert_eventually (c.disconnects == 1);
+  server_shutdown (&p->s);
+  hb_assert_eventually (p->c.disconnects == 1);
 
-  g_assert_cmpuint (c.byes->len, ==, 1);
-  g_assert_cmpstr (str_at (c.byes, 0), ==, "shutdown");
-  g_assert_cmpint (c.reason, ==, HB_BYE_SHUTDOWN);
-  g_assert_cmpint (c.initiator, ==, HB_INITIATOR_PEER);
-  g_assert_cmpint (hb_client_get_state (c.client), ==, HB_CLIENT_DISCONNECTED);
-  g_assert_cmpuint (s.disconnects->len, ==, 1);
-  g_assert_cmpstr (str_at (s.disconnects, 0), ==, "alice shutdown local");
-
-  server_free (&s);
-  client_free (&c);
+  g_assert_cmpuint (p->c.byes->len, ==, 1);
+  g_assert_cmpstr (str_at (p->c.byes, 0), ==, "shutdown");
+  g_assert_cmpint (p->c.reason, ==, HB_BYE_SHUTDOWN);
+  g_assert_cmpint (p->c.initiator, ==, HB_INITIATOR_PEER);
+  g_assert_cmpint (hb_client_get_state (p->c.client), ==, HB_CLIENT_DISCONNECTED);
+  g_assert_cmpuint (p->s.disconnects->len, ==, 1);
+  g_assert_cmpstr (str_at (p->s.disconnects, 0), ==, "alice shutdown local");
 }
 
 static void
@@ -1074,7 +1057,8 @@ typedef struct
 } Expected;
 
 static void
-test_timeline (void)
+test_timeline (Pair          *p,
+               gconstpointer  data)
 {
   static const Expected expected[] = {
     { HB_EVENT_CONNECT, HB_VERB_UNKNOWN },
@@ -1083,8 +1067,6 @@ test_timeline (void)
     { HB_EVENT_LINE_IN, HB_VERB_PING },
     { HB_EVENT_LINE_OUT, HB_VERB_PONG },
   };
-  ServerRec s;
-  ClientRec c;
   HbTimeline *timeline;
   const HbTimelineEvent *close_ev = NULL;
   g_autofree char *welcome = NULL;
@@ -1092,14 +1074,12 @@ test_timeline (void)
   guint matched = 0, n;
   guint32 ping_seq = 0;
 
-  server_start (&s, 0, NULL);
-  client_new (&c, s.port, "alice");
-  client_connect (&c);
-  hb_assert_eventually (c.pongs_sent >= 1);
+  client_connect (&p->c);
+  hb_assert_eventually (p->c.pongs_sent >= 1);
 
-  timeline = hb_client_get_timeline (c.client);
+  timeline = hb_client_get_timeline (p->c.client);
   n = hb_timeline_get_n_events (timeline);
-  welcome = g_strdup_printf ("WELCOME %u %u %u\n", c.welcome_id, INTERVAL_MS, TIMEOUT_MS);
+  welcome = g_strdup_printf ("WELCOME %u %u %u\n", p->c.welcome_id, INTERVAL_MS, TIMEOUT_MS);
   for (guint i = 0; i < n; i++)
     {
       const HbTimelineEvent *ev = hb_timeline_get_event (timeline, i);
@@ -1137,7 +1117,7 @@ test_timeline (void)
   g_assert_cmpuint (matched, ==, G_N_ELEMENTS (expected));
 
   /* The end is recorded too, with who closed first. */
-  client_close (&c);
+  client_close (&p->c);
   n = hb_timeline_get_n_events (timeline);
   for (guint i = n; i > 0 && close_ev == NULL; i--)
     if (hb_timeline_get_event (timeline, i - 1)->kind == HB_EVENT_CLOSE)
@@ -1146,9 +1126,6 @@ test_timeline (void)
   g_assert_cmpuint (close_ev->arg, ==, HB_BYE_USER);
   g_assert_cmpint (close_ev->initiator, ==, HB_INITIATOR_LOCAL);
   g_assert_cmpint (close_ev->mono_us, >=, prev_mono);
-
-  server_free (&s);
-  client_free (&c);
 }
 
 /* A server that greets and hangs up at once, every time. */
@@ -1186,6 +1163,31 @@ greeter_accept (Greeter *g)
   g_socket_listener_accept_async (g->listener, g->cancellable, greeter_accepted, g);
 }
 
+/* Starts the greeter, and @c connecting to it, reconnecting soon after
+ * each hang-up. */
+static void
+greeter_start (Greeter   *g,
+               ClientRec *c)
+{
+  g->listener = g_socket_listener_new ();
+  g->cancellable = g_cancellable_new ();
+  g->port = g_socket_listener_add_any_inet_port (g->listener, NULL, NULL);
+  g_assert_cmpuint (g->port, >, 0);
+  greeter_accept (g);
+  client_new (c, g->port, "alice");
+  g_object_set (c->client, "auto-reconnect", TRUE, "reconnect-min-ms", 20, NULL);
+  hb_client_connect (c->client);
+}
+
+static void
+greeter_stop (Greeter *g)
+{
+  g_cancellable_cancel (g->cancellable);
+  g_socket_listener_close (g->listener);
+  g_object_unref (g->listener);
+  g_object_unref (g->cancellable);
+}
+
 static void
 test_reconnect_backoff_grows (void)
 {
@@ -1194,23 +1196,14 @@ test_reconnect_backoff_grows (void)
 
   /* Connecting and being greeted is not being served: with no heartbeat
    * exchanged, each attempt waits longer than the last. */
-  g.listener = g_socket_listener_new ();
-  g.cancellable = g_cancellable_new ();
-  g.port = g_socket_listener_add_any_inet_port (g.listener, NULL, NULL);
-  greeter_accept (&g);
-  client_new (&c, g.port, "alice");
-  g_object_set (c.client, "auto-reconnect", TRUE, "reconnect-min-ms", 20, NULL);
-  hb_client_connect (c.client);
+  greeter_start (&g, &c);
   hb_assert_eventually (c.reconnectings >= 4);
   g_assert_cmpuint (c.attempt, ==, c.reconnectings);
   g_assert_cmpuint (g.accepted, >=, 4);
 
   hb_client_disconnect (c.client);
   client_free (&c);
-  g_cancellable_cancel (g.cancellable);
-  g_socket_listener_close (g.listener);
-  g_object_unref (g.listener);
-  g_object_unref (g.cancellable);
+  greeter_stop (&g);
 }
 
 typedef struct
@@ -1479,22 +1472,13 @@ test_farewell_stops_reconnecting (void)
 
   /* A client that would reconnect (its server greets and hangs up) is
    * handed to hb-farewell: it stops, and is released. */
-  g.listener = g_socket_listener_new ();
-  g.cancellable = g_cancellable_new ();
-  g.port = g_socket_listener_add_any_inet_port (g.listener, NULL, NULL);
-  greeter_accept (&g);
-  client_new (&c, g.port, "alice");
-  g_object_set (c.client, "auto-reconnect", TRUE, "reconnect-min-ms", 20, NULL);
-  hb_client_connect (c.client);
+  greeter_start (&g, &c);
   hb_assert_eventually (c.reconnectings >= 1);
   hb_farewell_client (c.client);
   hb_assert_eventually (hb_farewell_pending () == 0);
   g_assert_cmpint (hb_client_get_state (c.client), ==, HB_CLIENT_DISCONNECTED);
   client_free (&c);
-  g_cancellable_cancel (g.cancellable);
-  g_socket_listener_close (g.listener);
-  g_object_unref (g.listener);
-  g_object_unref (g.cancellable);
+  greeter_stop (&g);
 }
 
 /* The last event of @kind (and @verb, unless UNKNOWN) in @timeline, a
@@ -1657,20 +1641,20 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, NULL);
 
-  g_test_add_func ("/core/client/welcome", test_welcome);
-  g_test_add_func ("/core/client/answers-heartbeats", test_answers_heartbeats);
-  g_test_add_func ("/core/client/no-pong-goes-late-then-dead", test_no_pong);
-  g_test_add_func ("/core/client/pong-delay", test_pong_delay);
+  add_pair_test ("/core/client/welcome", test_welcome);
+  add_pair_test ("/core/client/answers-heartbeats", test_answers_heartbeats);
+  add_pair_test ("/core/client/no-pong-goes-late-then-dead", test_no_pong);
+  add_pair_test ("/core/client/pong-delay", test_pong_delay);
   g_test_add_func ("/core/client/messages", test_messages);
-  g_test_add_func ("/core/client/disconnect-graceful", test_disconnect_graceful);
-  g_test_add_func ("/core/client/abort-rst", test_abort_rst);
-  g_test_add_func ("/core/client/half-close", test_half_close);
-  g_test_add_func ("/core/client/server-shutdown", test_server_shutdown);
+  add_pair_test ("/core/client/disconnect-graceful", test_disconnect_graceful);
+  add_pair_test ("/core/client/abort-rst", test_abort_rst);
+  add_pair_test ("/core/client/half-close", test_half_close);
+  add_pair_test ("/core/client/server-shutdown", test_server_shutdown);
   g_test_add_func ("/core/client/reconnect-after-restart", test_reconnect_after_restart);
   g_test_add_func ("/core/client/connect-refused", test_connect_refused);
   g_test_add_func ("/core/client/dead-server", test_dead_server);
   g_test_add_func ("/core/client/stop-reading", test_stop_reading);
-  g_test_add_func ("/core/client/timeline", test_timeline);
+  add_pair_test ("/core/client/timeline", test_timeline);
   g_test_add_func ("/core/client/arrival-times", test_arrival_times);
   g_test_add_func ("/core/client/arrival-prompt", test_arrival_prompt);
   g_test_add_func ("/core/client/dispose-while-connected", test_dispose_while_connected);

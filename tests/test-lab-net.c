@@ -48,16 +48,6 @@ on_data (HbServer *server, HbConnection *conn, GBytes *bytes, HbChunkInfo *info,
 }
 
 static void
-on_disconnected (HbServer *server, HbConnection *conn, HbByeReason reason,
-                 HbInitiator initiator, Fixture *f)
-{
-  g_ptr_array_add (f->disconnects,
-                   g_strdup_printf ("%u %s %s", hb_connection_get_id (conn),
-                                    hb_bye_reason_to_string (reason),
-                                    hb_initiator_to_string (initiator)));
-}
-
-static void
 on_pong (HbServer *server, HbConnection *conn, guint64 seq, gint64 rtt, Fixture *f)
 {
   g_ptr_array_add (f->rtts, GINT_TO_POINTER ((gint) MAX (rtt, -1)));
@@ -79,7 +69,7 @@ fixture_start (Fixture    *f,
   f->rtts = g_ptr_array_new ();
   g_signal_connect (f->server, "message", G_CALLBACK (on_message), f);
   g_signal_connect (f->server, "data-received", G_CALLBACK (on_data), f);
-  g_signal_connect (f->server, "client-disconnected", G_CALLBACK (on_disconnected), f);
+  hb_test_record_disconnects (f->server, f->disconnects);
   g_signal_connect (f->server, "pong", G_CALLBACK (on_pong), f);
   g_assert_true (hb_server_start (f->server, &error));
   g_assert_no_error (error);
@@ -97,15 +87,13 @@ fixture_stop (Fixture *f)
   g_ptr_array_unref (f->rtts);
 }
 
-static guint
-count_in (const char *haystack,
-          const char *needle)
+/* What fixture_start() started, stopped after the test (if it got so far). */
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
 {
-  guint n = 0;
-
-  for (const char *p = strstr (haystack, needle); p != NULL; p = strstr (p + strlen (needle), needle))
-    n++;
-  return n;
+  if (f->server != NULL)
+    fixture_stop (f);
 }
 
 static char *
@@ -118,54 +106,53 @@ port_string (guint port)
 /* The server, with the students' clients                                  */
 
 static void
-test_server_student_client (void)
+test_server_student_client (Fixture       *f,
+                            gconstpointer  data)
 {
-  Fixture f = { 0 };
   g_autofree char *port = NULL;
   g_autoptr(HbTestProc) student = NULL;
   HbConnection *conn;
 
-  fixture_start (&f, HB_PROTOCOL_LAB, 200, 5000);
-  port = port_string (f.port);
+  fixture_start (f, HB_PROTOCOL_LAB, 200, 5000);
+  port = port_string (f->port);
   student = hb_test_proc_student ("lab_client.py", "good", "127.0.0.1", port, NULL);
   hb_test_proc_wait_line (student, "connected");
-  hb_assert_eventually (hb_server_get_n_clients (f.server) == 1);
-  conn = hb_server_lookup (f.server, 1);
+  hb_assert_eventually (hb_server_get_n_clients (f->server) == 1);
+  conn = hb_server_lookup (f->server, 1);
   g_assert_cmpint (hb_connection_get_protocol (conn), ==, HB_PROTOCOL_LAB);
 
   /* Its `heartbeat ack` answers the server's `heartbeat`, with an RTT. */
-  hb_assert_eventually (f.rtts->len >= 2);
-  g_assert_cmpint (GPOINTER_TO_INT (g_ptr_array_index (f.rtts, 0)), >=, 0);
+  hb_assert_eventually (f->rtts->len >= 2);
+  g_assert_cmpint (GPOINTER_TO_INT (g_ptr_array_index (f->rtts, 0)), >=, 0);
   g_assert_cmpint (hb_connection_get_liveness (conn), ==, HB_LIVENESS_ALIVE);
   g_assert_cmpint (hb_connection_get_rtt_last (conn), >=, 0);
 
   /* What the student types reaches the server as a message, raw. */
   hb_test_proc_write (student, "123\n");
-  hb_assert_eventually (hb_test_has_string (f.messages, "1 123"));
+  hb_assert_eventually (hb_test_has_string (f->messages, "1 123"));
 
   /* And the operator's broadcast reaches the student as its bytes. */
-  g_assert_cmpuint (hb_server_broadcast (f.server, "456"), ==, 1);
+  g_assert_cmpuint (hb_server_broadcast (f->server, "456"), ==, 1);
   hb_test_proc_wait_line (student, "服务器的群发消息为:456");
 
   /* The end of its input closes with FIN: the client closed first. */
   hb_test_proc_close_stdin (student);
-  hb_assert_eventually (f.disconnects->len == 1);
-  g_assert_cmpstr (g_ptr_array_index (f.disconnects, 0), ==, "1 peer-closed peer");
+  hb_assert_eventually (f->disconnects->len == 1);
+  g_assert_cmpstr (g_ptr_array_index (f->disconnects, 0), ==, "1 peer-closed peer");
   g_assert_cmpint (hb_test_proc_wait_exit (student), ==, 0);
-  fixture_stop (&f);
 }
 
 static void
-test_server_glued_and_split (void)
+test_server_glued_and_split (Fixture       *f,
+                             gconstpointer  data)
 {
-  Fixture f = { 0 };
   g_autoptr(HbTestPeer) peer = NULL;
   HbConnection *conn;
 
-  fixture_start (&f, HB_PROTOCOL_LAB, 200, 5000);
-  peer = hb_test_peer_new ("127.0.0.1", f.port);
-  hb_assert_eventually (hb_server_get_n_clients (f.server) == 1);
-  conn = hb_server_lookup (f.server, 1);
+  fixture_start (f, HB_PROTOCOL_LAB, 200, 5000);
+  peer = hb_test_peer_new ("127.0.0.1", f->port);
+  hb_assert_eventually (hb_server_get_n_clients (f->server) == 1);
+  conn = hb_server_lookup (f->server, 1);
 
   /* No WELCOME: the first bytes are the first heartbeat. */
   hb_assert_eventually (peer->bytes_in > 0);
@@ -174,40 +161,39 @@ test_server_glued_and_split (void)
 
   /* An ack glued to a message is one ack and one message. */
   hb_test_peer_send (peer, "heartbeat ack123", -1);
-  hb_assert_eventually (f.rtts->len == 1 && f.messages->len == 1);
-  g_assert_cmpint (GPOINTER_TO_INT (g_ptr_array_index (f.rtts, 0)), >=, 0);
-  g_assert_cmpstr (g_ptr_array_index (f.messages, 0), ==, "1 123");
-  g_assert_cmpstr (g_ptr_array_index (f.reads, 0), ==, "1 16 p=1 m=1 glued");
+  hb_assert_eventually (f->rtts->len == 1 && f->messages->len == 1);
+  g_assert_cmpint (GPOINTER_TO_INT (g_ptr_array_index (f->rtts, 0)), >=, 0);
+  g_assert_cmpstr (g_ptr_array_index (f->messages, 0), ==, "1 123");
+  g_assert_cmpstr (g_ptr_array_index (f->reads, 0), ==, "1 16 p=1 m=1 glued");
 
   /* An ack in two reads is one ack. */
   hb_assert_eventually (hb_connection_get_pings_sent (conn) >= 2 &&
                         hb_connection_get_last_ping (conn) > 0 &&
-                        count_in (peer->partial->str, "heartbeat") >= 2);
+                        hb_test_count (peer->partial->str, "heartbeat") >= 2);
   hb_test_peer_send (peer, "heart", -1);
-  hb_assert_eventually (f.reads->len == 2);
-  g_assert_cmpstr (g_ptr_array_index (f.reads, 1), ==, "1 5 p=0 m=0 split held");
+  hb_assert_eventually (f->reads->len == 2);
+  g_assert_cmpstr (g_ptr_array_index (f->reads, 1), ==, "1 5 p=0 m=0 split held");
   hb_test_peer_send (peer, "beat ack", -1);
-  hb_assert_eventually (f.rtts->len == 2);
-  g_assert_cmpstr (g_ptr_array_index (f.reads, 2), ==, "1 8 p=1 m=0 split");
-  g_assert_cmpuint (f.messages->len, ==, 1);
+  hb_assert_eventually (f->rtts->len == 2);
+  g_assert_cmpstr (g_ptr_array_index (f->reads, 2), ==, "1 8 p=1 m=0 split");
+  g_assert_cmpuint (f->messages->len, ==, 1);
 
   /* Two in one read are two. */
   hb_test_peer_send (peer, "heartbeat ackheartbeat ack", -1);
-  hb_assert_eventually (f.rtts->len == 4);
+  hb_assert_eventually (f->rtts->len == 4);
   g_assert_cmpuint (hb_connection_get_pongs_received (conn), ==, 4);
 
   /* A message that looks like the start of an ack is held a moment,
    * then shown whole. */
   hb_test_peer_send (peer, "oh", -1);
-  hb_assert_eventually (f.messages->len == 2);
-  g_assert_cmpstr (g_ptr_array_index (f.messages, 1), ==, "1 oh");
-  fixture_stop (&f);
+  hb_assert_eventually (f->messages->len == 2);
+  g_assert_cmpstr (g_ptr_array_index (f->messages, 1), ==, "1 oh");
 }
 
 static void
-test_server_silent_client (void)
+test_server_silent_client (Fixture       *f,
+                           gconstpointer  data)
 {
-  Fixture f = { 0 };
   g_autofree char *port = NULL;
   g_autoptr(HbTestProc) student = NULL;
   g_autoptr(HbTestPeer) peer = NULL;
@@ -215,25 +201,24 @@ test_server_silent_client (void)
 
   /* A student client that never answers: late, then dead, and closed
    * with a FIN alone, for the lab's protocol has no BYE. */
-  fixture_start (&f, HB_PROTOCOL_LAB, 100, 600);
-  port = port_string (f.port);
+  fixture_start (f, HB_PROTOCOL_LAB, 100, 600);
+  port = port_string (f->port);
   student = hb_test_proc_student ("lab_client.py", "silent", "127.0.0.1", port, NULL);
   hb_test_proc_wait_line (student, "connected");
-  hb_assert_eventually (hb_server_get_n_clients (f.server) == 1);
-  conn = g_object_ref (hb_server_lookup (f.server, 1));
+  hb_assert_eventually (hb_server_get_n_clients (f->server) == 1);
+  conn = g_object_ref (hb_server_lookup (f->server, 1));
   hb_assert_eventually (hb_connection_get_liveness (conn) != HB_LIVENESS_ALIVE);
-  hb_assert_eventually (f.disconnects->len == 1);
-  g_assert_cmpstr (g_ptr_array_index (f.disconnects, 0), ==, "1 timeout local");
+  hb_assert_eventually (f->disconnects->len == 1);
+  g_assert_cmpstr (g_ptr_array_index (f->disconnects, 0), ==, "1 timeout local");
   g_assert_cmpint (hb_connection_get_liveness (conn), ==, HB_LIVENESS_DEAD);
   g_object_unref (conn);
 
   /* What a raw peer reads before the FIN: heartbeats and nothing else. */
-  peer = hb_test_peer_new ("127.0.0.1", f.port);
+  peer = hb_test_peer_new ("127.0.0.1", f->port);
   hb_test_peer_wait_eof (peer);
   g_assert_cmpuint (peer->lines->len, ==, 0);
-  g_assert_cmpuint (strlen (peer->partial->str), ==, 9 * count_in (peer->partial->str, "heartbeat"));
+  g_assert_cmpuint (strlen (peer->partial->str), ==, 9 * hb_test_count (peer->partial->str, "heartbeat"));
   g_assert_false (peer->reset);
-  fixture_stop (&f);
 }
 
 static gsize
@@ -248,9 +233,9 @@ resident_bytes (void)
 }
 
 static void
-test_server_flood_bounded (void)
+test_server_flood_bounded (Fixture       *f,
+                           gconstpointer  data)
 {
-  Fixture f = { 0 };
   g_autoptr(HbTestPeer) peer = NULL;
   g_autofree char *junk = g_malloc (1024 * 1024);
   gsize before;
@@ -258,9 +243,9 @@ test_server_flood_bounded (void)
 
   /* A peer that sends 100 MiB of binary and never the ack: everything is
    * read and counted, nothing grows with it. */
-  fixture_start (&f, HB_PROTOCOL_LAB, 60000, 60000);
-  peer = hb_test_peer_new ("127.0.0.1", f.port);
-  hb_assert_eventually (hb_server_get_n_clients (f.server) == 1);
+  fixture_start (f, HB_PROTOCOL_LAB, 60000, 60000);
+  peer = hb_test_peer_new ("127.0.0.1", f->port);
+  hb_assert_eventually (hb_server_get_n_clients (f->server) == 1);
   for (gsize i = 0; i < 1024 * 1024; i++)
     junk[i] = (char) (i * 7919 % 251);
 
@@ -269,94 +254,90 @@ test_server_flood_bounded (void)
   for (guint i = 0; i < mib; i++)
     {
       hb_test_peer_send (peer, junk, 1024 * 1024);
-      hb_assert_eventually (f.bytes_read >= (guint64) (i + 1) * 1024 * 1024 - 64 * 1024);
+      hb_assert_eventually (f->bytes_read >= (guint64) (i + 1) * 1024 * 1024 - 64 * 1024);
     }
-  hb_assert_eventually (f.bytes_read == (guint64) mib * 1024 * 1024);
+  hb_assert_eventually (f->bytes_read == (guint64) mib * 1024 * 1024);
   g_assert_cmpuint (resident_bytes (), <, before + 16 * 1024 * 1024 + HB_TEST_MEMORY_SLACK);
-  g_assert_cmpuint (f.longest_message, <, HB_CHUNK_SHOW_MAX * 5);
+  g_assert_cmpuint (f->longest_message, <, HB_CHUNK_SHOW_MAX * 5);
   /* Binary that does not decode is shown as escapes. */
-  g_assert_nonnull (strstr (g_ptr_array_index (f.messages, 0), "\\x"));
-  g_assert_nonnull (strstr (g_ptr_array_index (f.messages, 0), "more bytes)"));
-  g_assert_cmpuint (hb_server_get_n_clients (f.server), ==, 1);
-  fixture_stop (&f);
+  g_assert_nonnull (strstr (g_ptr_array_index (f->messages, 0), "\\x"));
+  g_assert_nonnull (strstr (g_ptr_array_index (f->messages, 0), "more bytes)"));
+  g_assert_cmpuint (hb_server_get_n_clients (f->server), ==, 1);
 }
 
 static void
-test_server_message_flood (void)
+test_server_message_flood (Fixture       *f,
+                           gconstpointer  data)
 {
-  Fixture f = { 0 };
   g_autoptr(HbTestPeer) peer = NULL;
   g_autoptr(GString) flood = g_string_new (NULL);
 
   /* 100,000 one-letter messages as fast as TCP carries them: every read
    * is still announced, but messages past the rate limit are not, one
    * signal (and one log row) each. */
-  fixture_start (&f, HB_PROTOCOL_LAB, 60000, 60000);
-  g_object_set (f.server, "line-ending", HB_LINE_ENDING_LF, NULL);
-  peer = hb_test_peer_new ("127.0.0.1", f.port);
-  hb_assert_eventually (hb_server_get_n_clients (f.server) == 1);
+  fixture_start (f, HB_PROTOCOL_LAB, 60000, 60000);
+  g_object_set (f->server, "line-ending", HB_LINE_ENDING_LF, NULL);
+  peer = hb_test_peer_new ("127.0.0.1", f->port);
+  hb_assert_eventually (hb_server_get_n_clients (f->server) == 1);
   for (guint i = 0; i < 100000; i++)
     g_string_append (flood, "a\n");
   g_socket_set_blocking (peer->socket, TRUE);
   hb_test_peer_send (peer, flood->str, flood->len);
-  hb_assert_eventually (f.bytes_read == flood->len);
-  g_assert_cmpuint (f.messages->len, >=, 200);   /* the burst allowance */
-  g_assert_cmpuint (f.messages->len, <, 1000);
-  g_assert_cmpuint (hb_server_get_n_clients (f.server), ==, 1);
-  fixture_stop (&f);
+  hb_assert_eventually (f->bytes_read == flood->len);
+  g_assert_cmpuint (f->messages->len, >=, 200);   /* the burst allowance */
+  g_assert_cmpuint (f->messages->len, <, 1000);
+  g_assert_cmpuint (hb_server_get_n_clients (f->server), ==, 1);
 }
 
 static void
-test_server_late_ack_untimed (void)
+test_server_late_ack_untimed (Fixture       *f,
+                              gconstpointer  data)
 {
-  Fixture f = { 0 };
   g_autoptr(HbTestPeer) peer = NULL;
   guint seen;
 
   /* An ack that comes while two heartbeats wait could answer either: it
    * counts, but no RTT is made up for it. One that comes while one waits
    * is timed. */
-  fixture_start (&f, HB_PROTOCOL_LAB, 300, 10000);
-  peer = hb_test_peer_new ("127.0.0.1", f.port);
-  hb_assert_eventually (count_in (peer->partial->str, "heartbeat") >= 2);
+  fixture_start (f, HB_PROTOCOL_LAB, 300, 10000);
+  peer = hb_test_peer_new ("127.0.0.1", f->port);
+  hb_assert_eventually (hb_test_count (peer->partial->str, "heartbeat") >= 2);
   hb_test_peer_send (peer, "heartbeat ack", -1);
-  hb_assert_eventually (f.rtts->len == 1);
-  g_assert_cmpint (GPOINTER_TO_INT (g_ptr_array_index (f.rtts, 0)), ==, -1);
-  g_assert_cmpint (hb_connection_get_liveness (hb_server_lookup (f.server, 1)), ==, HB_LIVENESS_ALIVE);
+  hb_assert_eventually (f->rtts->len == 1);
+  g_assert_cmpint (GPOINTER_TO_INT (g_ptr_array_index (f->rtts, 0)), ==, -1);
+  g_assert_cmpint (hb_connection_get_liveness (hb_server_lookup (f->server, 1)), ==, HB_LIVENESS_ALIVE);
 
-  seen = count_in (peer->partial->str, "heartbeat");
-  hb_assert_eventually (count_in (peer->partial->str, "heartbeat") == seen + 1);
+  seen = hb_test_count (peer->partial->str, "heartbeat");
+  hb_assert_eventually (hb_test_count (peer->partial->str, "heartbeat") == seen + 1);
   hb_test_peer_send (peer, "heartbeat ack", -1);
-  hb_assert_eventually (f.rtts->len == 2);
-  g_assert_cmpint (GPOINTER_TO_INT (g_ptr_array_index (f.rtts, 1)), >=, 0);
-  fixture_stop (&f);
+  hb_assert_eventually (f->rtts->len == 2);
+  g_assert_cmpint (GPOINTER_TO_INT (g_ptr_array_index (f->rtts, 1)), >=, 0);
 }
 
 static void
-test_server_gb18030 (void)
+test_server_gb18030 (Fixture       *f,
+                     gconstpointer  data)
 {
-  Fixture f = { 0 };
   g_autoptr(HbTestPeer) peer = NULL;
 
   /* A program on a Chinese Windows sends GB18030: 你好 is C4 E3 BA C3. */
-  fixture_start (&f, HB_PROTOCOL_LAB, 60000, 60000);
-  g_object_set (f.server, "encoding", HB_ENCODING_GB18030, "line-ending", HB_LINE_ENDING_CRLF, NULL);
-  peer = hb_test_peer_new ("127.0.0.1", f.port);
-  hb_assert_eventually (hb_server_get_n_clients (f.server) == 1);
+  fixture_start (f, HB_PROTOCOL_LAB, 60000, 60000);
+  g_object_set (f->server, "encoding", HB_ENCODING_GB18030, "line-ending", HB_LINE_ENDING_CRLF, NULL);
+  peer = hb_test_peer_new ("127.0.0.1", f->port);
+  hb_assert_eventually (hb_server_get_n_clients (f->server) == 1);
   hb_test_peer_send (peer, "\xc4\xe3\xba\xc3\r\n", -1);
-  hb_assert_eventually (f.messages->len == 1);
-  g_assert_cmpstr (g_ptr_array_index (f.messages, 0), ==, "1 \xe4\xbd\xa0\xe5\xa5\xbd");
+  hb_assert_eventually (f->messages->len == 1);
+  g_assert_cmpstr (g_ptr_array_index (f->messages, 0), ==, "1 \xe4\xbd\xa0\xe5\xa5\xbd");
 
-  hb_server_broadcast (f.server, "\xe5\x86\x8d\xe8\xa7\x81");  /* 再见 */
+  hb_server_broadcast (f->server, "\xe5\x86\x8d\xe8\xa7\x81");  /* 再见 */
   hb_assert_eventually (peer->lines->len == 1);
   g_assert_cmpstr (g_ptr_array_index (peer->lines, 0), ==, "\xd4\xd9\xbc\xfb\r");
-  fixture_stop (&f);
 }
 
 static void
-test_server_beat_now_glued (void)
+test_server_beat_now_glued (Fixture       *f,
+                            gconstpointer  data)
 {
-  Fixture f = { 0 };
   g_autofree char *port = NULL;
   g_autoptr(HbTestProc) good = NULL;
   g_autoptr(HbTestProc) exact = NULL;
@@ -364,56 +345,54 @@ test_server_beat_now_glued (void)
   /* The heartbeat and a broadcast in one write, as a student's recv()
    * often gets them: the careful client answers, the classic bug does
    * not. */
-  fixture_start (&f, HB_PROTOCOL_LAB, 60000, 60000);
-  port = port_string (f.port);
+  fixture_start (f, HB_PROTOCOL_LAB, 60000, 60000);
+  port = port_string (f->port);
   good = hb_test_proc_student ("lab_client.py", "good", "127.0.0.1", port, NULL);
   hb_test_proc_wait_line (good, "connected");
   exact = hb_test_proc_student ("lab_client.py", "exact", "127.0.0.1", port, NULL);
   hb_test_proc_wait_line (exact, "connected");
-  hb_assert_eventually (hb_server_get_n_clients (f.server) == 2);
+  hb_assert_eventually (hb_server_get_n_clients (f->server) == 2);
 
-  g_assert_true (hb_server_beat_now (f.server, 1, "456"));
-  g_assert_true (hb_server_beat_now (f.server, 2, "456"));
+  g_assert_true (hb_server_beat_now (f->server, 1, "456"));
+  g_assert_true (hb_server_beat_now (f->server, 2, "456"));
   hb_test_proc_wait_line (good, "服务器的群发消息为:456");
   hb_test_proc_wait_line (exact, "服务器的群发消息为:heartbeat456");
-  hb_assert_eventually (hb_connection_get_pongs_received (hb_server_lookup (f.server, 1)) == 1);
+  hb_assert_eventually (hb_connection_get_pongs_received (hb_server_lookup (f->server, 1)) == 1);
 
   /* Barrier: a plain heartbeat to the buggy one is answered, so its
    * silence about the glued one is settled. */
-  g_assert_true (hb_server_beat_now (f.server, 2, NULL));
-  hb_assert_eventually (hb_connection_get_pongs_received (hb_server_lookup (f.server, 2)) == 1);
-  g_assert_cmpuint (hb_connection_get_missed (hb_server_lookup (f.server, 2)), ==, 1);
-  g_assert_cmpuint (hb_connection_get_missed (hb_server_lookup (f.server, 1)), ==, 0);
-  fixture_stop (&f);
+  g_assert_true (hb_server_beat_now (f->server, 2, NULL));
+  hb_assert_eventually (hb_connection_get_pongs_received (hb_server_lookup (f->server, 2)) == 1);
+  g_assert_cmpuint (hb_connection_get_missed (hb_server_lookup (f->server, 2)), ==, 1);
+  g_assert_cmpuint (hb_connection_get_missed (hb_server_lookup (f->server, 1)), ==, 0);
 }
 
 static void
-test_server_raw (void)
+test_server_raw (Fixture       *f,
+                 gconstpointer  data)
 {
-  Fixture f = { 0 };
   g_autoptr(HbTestPeer) peer = NULL;
 
   /* Raw TCP: no heartbeat, nothing judged, every read shown. */
-  fixture_start (&f, HB_PROTOCOL_RAW, 50, 200);
-  g_object_set (f.server, "line-ending", HB_LINE_ENDING_LF, NULL);
-  peer = hb_test_peer_new ("127.0.0.1", f.port);
-  hb_assert_eventually (hb_server_get_n_clients (f.server) == 1);
+  fixture_start (f, HB_PROTOCOL_RAW, 50, 200);
+  g_object_set (f->server, "line-ending", HB_LINE_ENDING_LF, NULL);
+  peer = hb_test_peer_new ("127.0.0.1", f->port);
+  hb_assert_eventually (hb_server_get_n_clients (f->server) == 1);
   hb_test_peer_send (peer, "GET / HTTP/1.0\r\n\r\n", -1);
-  hb_assert_eventually (f.reads->len == 1);
-  g_assert_cmpstr (g_ptr_array_index (f.reads, 0), ==, "1 18 p=0 m=0");
-  g_assert_cmpuint (f.messages->len, ==, 0);
+  hb_assert_eventually (f->reads->len == 1);
+  g_assert_cmpstr (g_ptr_array_index (f->reads, 0), ==, "1 18 p=0 m=0");
+  g_assert_cmpuint (f->messages->len, ==, 0);
 
-  hb_test_run_for (500);  /* ten intervals, two timeouts: nothing happens */
+  hb_test_await_heartbeats (50, 10);  /* ten intervals, two timeouts: nothing happens */
   g_assert_cmpuint (peer->bytes_in, ==, 0);
-  g_assert_cmpuint (f.disconnects->len, ==, 0);
+  g_assert_cmpuint (f->disconnects->len, ==, 0);
 
-  hb_server_send (f.server, 1, "hello");
+  hb_server_send (f->server, 1, "hello");
   hb_assert_eventually (peer->lines->len == 1);
   g_assert_cmpstr (g_ptr_array_index (peer->lines, 0), ==, "hello");
-  g_assert_true (hb_server_kick (f.server, 1));
+  g_assert_true (hb_server_kick (f->server, 1));
   hb_test_peer_wait_eof (peer);
   g_assert_cmpuint (peer->bytes_in, ==, 6);  /* no BYE: only the FIN */
-  fixture_stop (&f);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -752,21 +731,25 @@ test_client_checks (gconstpointer data)
   fixture_stop (&f);
 }
 
+/* A test on a server fixture_start() starts, which is stopped after it. */
+#define add_server_test(path, func) \
+  g_test_add (path, Fixture, NULL, NULL, func, fixture_teardown)
+
 int
 main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
 
-  g_test_add_func ("/core/lab/server/student-client", test_server_student_client);
-  g_test_add_func ("/core/lab/server/glued-and-split", test_server_glued_and_split);
-  g_test_add_func ("/core/lab/server/silent-client-fin", test_server_silent_client);
-  g_test_add_func ("/core/lab/server/flood-bounded", test_server_flood_bounded);
-  g_test_add_func ("/core/lab/server/gb18030", test_server_gb18030);
-  g_test_add_func ("/core/lab/server/message-flood", test_server_message_flood);
-  g_test_add_func ("/core/lab/server/late-ack-untimed", test_server_late_ack_untimed);
-  g_test_add_func ("/core/lab/server/beat-now-glued", test_server_beat_now_glued);
-  g_test_add_func ("/core/raw/server", test_server_raw);
+  add_server_test ("/core/lab/server/student-client", test_server_student_client);
+  add_server_test ("/core/lab/server/glued-and-split", test_server_glued_and_split);
+  add_server_test ("/core/lab/server/silent-client-fin", test_server_silent_client);
+  add_server_test ("/core/lab/server/flood-bounded", test_server_flood_bounded);
+  add_server_test ("/core/lab/server/gb18030", test_server_gb18030);
+  add_server_test ("/core/lab/server/message-flood", test_server_message_flood);
+  add_server_test ("/core/lab/server/late-ack-untimed", test_server_late_ack_untimed);
+  add_server_test ("/core/lab/server/beat-now-glued", test_server_beat_now_glued);
+  add_server_test ("/core/raw/server", test_server_raw);
   g_test_add_func ("/core/lab/client/student-server", test_client_student_server);
   g_test_add_func ("/core/lab/client/glued-heartbeat", test_client_glued_heartbeat);
   g_test_add_func ("/core/raw/client-bytes", test_client_raw_bytes);

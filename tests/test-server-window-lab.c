@@ -20,6 +20,7 @@
 #include "hb-server-settings.h"
 #include "hb-server-window.h"
 #include "hb-test-gui.h"
+#include "hb-test-server.h"
 #include "hb-test-util.h"
 
 #define child(win, name) hb_test_child ((win), HB_TYPE_SERVER_WINDOW, (name))
@@ -27,96 +28,19 @@
 #define form(win, name) hb_test_child (child ((win), "server_settings"), HB_TYPE_SERVER_SETTINGS, (name))
 #define lab_child(win, name) hb_test_child (form ((win), "lab_settings"), HB_TYPE_LAB_SETTINGS, (name))
 
-static void
-collect_labels (GtkWidget *widget,
-                GString   *out)
-{
-  if (!gtk_widget_get_mapped (widget))
-    return;
-  if (GTK_IS_LABEL (widget))
-    {
-      g_string_append (out, gtk_label_get_text (GTK_LABEL (widget)));
-      g_string_append_c (out, '|');
-    }
-  for (GtkWidget *c = gtk_widget_get_first_child (widget); c; c = gtk_widget_get_next_sibling (c))
-    collect_labels (c, out);
-}
-
-/* Everything @widget shows right now, label by label, in the order of
- * the widgets: "|heartbeat ack|13 bytes · 1 ack|0000  68 65…|" (on
- * screen the count comes first). */
-static char *
-shown (GtkWidget *widget)
-{
-  GString *out = g_string_new ("|");
-
-  collect_labels (widget, out);
-  return g_string_free (out, FALSE);
-}
-
-static guint
-count (const char *haystack,
-       const char *needle)
-{
-  guint n = 0;
-
-  for (const char *p = strstr (haystack, needle); p; p = strstr (p + 1, needle))
-    n++;
-  return n;
-}
-
-static gboolean
-list_shows (HbServerWindow *win,
-            const char     *needle,
-            guint           times)
-{
-  g_autofree char *text = shown (GTK_WIDGET (child (win, "column_view")));
-
-  return count (text, needle) == times;
-}
 
 static gboolean
 log_shows (HbServerWindow *win,
            const char     *needle)
 {
-  g_autofree char *text = shown (GTK_WIDGET (child (win, "log_view")));
+  g_autofree char *text = hb_test_shown (child (win, "log_view"));
 
   return strstr (text, needle) != NULL;
 }
 
-static HbServerWindow *
-open_window_with_timeout (guint timeout_ms)
-{
-  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
-  HbServerWindow *win;
-
-  g_settings_set_uint (settings, "interval-ms", 300);
-  g_settings_set_uint (settings, "timeout-ms", timeout_ms);
-  g_settings_set_uint (settings, "port", 0);
-  win = hb_server_window_new (NULL);
-  gtk_window_present (GTK_WINDOW (win));
-  hb_assert_eventually (gtk_widget_get_mapped (GTK_WIDGET (win)));
-  return win;
-}
-
 /* The students' programs answer at once; the window's own loop may be
  * slow (software rendering), so the timeout is generous. */
-static HbServerWindow *
-open_window (void)
-{
-  return open_window_with_timeout (3000);
-}
-
-static void
-close_window (HbServerWindow *win)
-{
-  HbServer *server = g_object_ref (hb_server_window_get_server (win));
-
-  gtk_window_destroy (GTK_WINDOW (win));
-  g_assert_false (hb_server_get_listening (server));
-  hb_assert_eventually (hb_server_get_n_clients (server) == 0);
-  hb_test_await_finalize (server);
-}
+#define open_window() hb_test_server_window_open (3000)
 
 /* What a teacher does: choose the protocol in the list beside the port,
  * and press Start Listening. */
@@ -179,7 +103,7 @@ checks_popover_text (HbServerWindow *win,
       hb_checks_cell_popup (cell);
       popover = hb_checks_cell_get_popover (cell);
       hb_assert_eventually (gtk_widget_get_mapped (popover));
-      text = shown (popover);
+      text = hb_test_shown (popover);
       gtk_popover_popdown (GTK_POPOVER (popover));
       if (strstr (text, heading) != NULL)
         return g_steal_pointer (&text);
@@ -229,13 +153,13 @@ test_class (void)
 
   /* A row each: no names in this protocol, the address tells them apart;
    * both alive, with the time their ack took. */
-  hb_assert_eventually (list_shows (win, "|127.0.0.1:", 2));
-  hb_assert_eventually (list_shows (win, "|alive|", 2));
-  hb_assert_eventually (list_shows (win, " ms (avg ", 2));
-  g_assert_true (list_shows (win, "|Name|", 0));
-  g_assert_true (list_shows (win, "|Checks|", 1));
+  hb_assert_eventually (hb_test_server_list_shows (win, "|127.0.0.1:", 2));
+  hb_assert_eventually (hb_test_server_list_shows (win, "|alive|", 2));
+  hb_assert_eventually (hb_test_server_list_shows (win, " ms (avg ", 2));
+  g_assert_true (hb_test_server_list_shows (win, "|Name|", 0));
+  g_assert_true (hb_test_server_list_shows (win, "|Checks|", 1));
   /* The heartbeat columns in the lab's words: its heartbeat and ack. */
-  g_assert_true (list_shows (win, "|Heartbeat Sent|Ack Received|", 1));
+  g_assert_true (hb_test_server_list_shows (win, "|Heartbeat Sent|Ack Received|", 1));
   g_assert_true (gtk_widget_get_visible (child (win, "check_button")));
 
   /* What the good program sends, read by read: the count, the text and
@@ -247,7 +171,7 @@ test_class (void)
    * together for one read (粘包): the log then shows them as one. */
   hb_assert_eventually_seen (log_shows (win, "|123|3 bytes · 1 message|0000  31 32 33 ") ||
                              log_shows (win, "|heartbeat ack123|16 bytes · 1 ack + 1 message|0000  68 65 61 72 "),
-                             shown (GTK_WIDGET (child (win, "log_view"))));
+                             hb_test_shown (child (win, "log_view")));
   /* Hex off: the bytes go, the text stays. */
   gtk_widget_activate_action (GTK_WIDGET (win), "win.show-hex", NULL);
   hb_assert_eventually (!log_shows (win, "0000  31 32 33 ") && !log_shows (win, "0000  68 65 61 72 "));
@@ -263,8 +187,8 @@ test_class (void)
    * good program's four (connects, answers, sends "123", the glued
    * heartbeat), the other's two failures (the glued heartbeat, and so
    * not every heartbeat within 1 s). */
-  hb_assert_eventually_seen (list_shows (win, "|4 ✓|", 1) && list_shows (win, "|2 ✗|", 1),
-                             g_strconcat (shown (GTK_WIDGET (child (win, "column_view"))),
+  hb_assert_eventually_seen (hb_test_server_list_shows (win, "|4 ✓|", 1) && hb_test_server_list_shows (win, "|2 ✗|", 1),
+                             g_strconcat (hb_test_shown (child (win, "column_view")),
                                           " #1: ", checks_popover_text (win, 1),
                                           " #2: ", checks_popover_text (win, 2), NULL));
   g_assert_true (checks_say (win, 1, "|✓|Answers a heartbeat glued to a broadcast|answered in "));
@@ -294,7 +218,7 @@ test_class (void)
   g_assert_nonnull (strstr (rows[2], ",failed,\"no answer within 1 s to a heartbeat sent with “456”"));
   g_assert_cmpstr (rows[3], ==, "");
 
-  close_window (win);
+  hb_test_server_window_close (win);
   g_unlink (path);
   g_rmdir (dir);
 }
@@ -315,11 +239,11 @@ test_glued_read (void)
                                         "1 ack + 1 message in one read — TCP keeps no message boundaries (粘包)|"
                                         "0000  68 65 61 72 74 62 65 61  74 20 61 63 6b 61 62 63  heartbeat ackabc|"));
   /* Its ack counted all the same. */
-  hb_assert_eventually (list_shows (win, "|alive|", 1) && list_shows (win, " ms (avg ", 1));
+  hb_assert_eventually (hb_test_server_list_shows (win, "|alive|", 1) && hb_test_server_list_shows (win, " ms (avg ", 1));
 
   hb_test_proc_close_stdin (glue);
   g_assert_cmpint (hb_test_proc_wait_exit (glue), ==, 0);
-  close_window (win);
+  hb_test_server_window_close (win);
 }
 
 /* Raw TCP, as a 网络调试助手: nothing is judged, every read is shown. */
@@ -344,13 +268,13 @@ test_raw (void)
   hb_assert_eventually (log_shows (win, "|你好|4 bytes|0000  c4 e3 ba c3 "));
 
   /* Heartbeat sent, ack received, RTT, missed and state: "—". */
-  hb_assert_eventually (list_shows (win, "|127.0.0.1:", 1));
-  g_assert_true (list_shows (win, "|—|", 5));
-  g_assert_true (list_shows (win, "|alive|", 0));
-  g_assert_true (list_shows (win, "|Checks|", 0));
+  hb_assert_eventually (hb_test_server_list_shows (win, "|127.0.0.1:", 1));
+  g_assert_true (hb_test_server_list_shows (win, "|—|", 5));
+  g_assert_true (hb_test_server_list_shows (win, "|alive|", 0));
+  g_assert_true (hb_test_server_list_shows (win, "|Checks|", 0));
 
-  /* No heartbeat comes, whatever the interval (300 ms). */
-  hb_test_run_for (1000);
+  /* No heartbeat comes, whatever the interval (300 ms): three go by. */
+  hb_test_await_heartbeats (300, 3);
   g_assert_cmpuint (peer->bytes_in, ==, 0);
   g_assert_cmpuint (hb_server_get_n_clients (server), ==, 1);
 
@@ -361,7 +285,7 @@ test_raw (void)
   g_assert_cmpstr (peer->partial->str, ==, "\xba\xc3");
 
   hb_test_peer_free (g_steal_pointer (&peer));
-  close_window (win);
+  hb_test_server_window_close (win);
 }
 
 /* The bytes of every read in the log, and the most any entry keeps. */
@@ -409,7 +333,7 @@ test_flood (void)
   hb_assert_eventually (log_shows (win, " more bytes)|"));
 
   hb_test_peer_free (g_steal_pointer (&peer));
-  close_window (win);
+  hb_test_server_window_close (win);
 }
 
 /* An empty heartbeat is flagged where it is typed, and the server does
@@ -469,7 +393,7 @@ test_empty_heartbeat (void)
     g_assert_cmpstr (heartbeat, ==, "heartbeat");
     g_settings_reset (settings, "server-protocol");
   }
-  close_window (win);
+  hb_test_server_window_close (win);
 }
 
 /* The choice is remembered for the next window, which takes it when it
@@ -511,8 +435,8 @@ test_settings_remembered (void)
   ack = g_settings_get_string (settings, "lab-ack");
   g_assert_cmpstr (ack, ==, "pong!");
 
-  close_window (second);
-  close_window (first);
+  hb_test_server_window_close (second);
+  hb_test_server_window_close (first);
   g_settings_reset (settings, "server-protocol");
   g_settings_reset (settings, "lab-ack");
   g_settings_reset (settings, "line-ending");
@@ -537,7 +461,7 @@ stall_once (GtkWidget     *widget,
 static void
 test_slow_frame_cuts_nobody (void)
 {
-  HbServerWindow *win = open_window_with_timeout (1000);
+  HbServerWindow *win = hb_test_server_window_open (1000);
   HbServer *server = hb_server_window_get_server (win);
   HbTestProc *class[3];
   guint64 pongs[3];
@@ -548,7 +472,7 @@ test_slow_frame_cuts_nobody (void)
   for (guint i = 0; i < G_N_ELEMENTS (class); i++)
     class[i] = student ("good", port);
   hb_assert_eventually (hb_server_get_n_clients (server) == 3);
-  hb_assert_eventually (list_shows (win, "|alive|", 3));
+  hb_assert_eventually (hb_test_server_list_shows (win, "|alive|", 3));
   for (guint id = 1; id <= 3; id++)
     hb_assert_eventually (hb_connection_get_pongs_received (hb_server_lookup (server, id)) >= 2);
 
@@ -574,14 +498,14 @@ test_slow_frame_cuts_nobody (void)
       g_assert_cmpuint (hb_connection_get_missed (conn), ==, 0);
     }
   g_assert_cmpuint (hb_server_get_n_clients (server), ==, 3);
-  hb_assert_eventually_seen (list_shows (win, "|alive|", 3),
-                             shown (GTK_WIDGET (child (win, "column_view"))));
-  g_assert_true (list_shows (win, "|late|", 0));
-  g_assert_true (list_shows (win, "|dead", 0));
+  hb_assert_eventually_seen (hb_test_server_list_shows (win, "|alive|", 3),
+                             hb_test_shown (child (win, "column_view")));
+  g_assert_true (hb_test_server_list_shows (win, "|late|", 0));
+  g_assert_true (hb_test_server_list_shows (win, "|dead", 0));
   g_assert_false (log_shows (win, "late: no answer"));
   g_assert_false (log_shows (win, "dead: no answer"));
 
-  close_window (win);
+  hb_test_server_window_close (win);
   for (guint i = 0; i < G_N_ELEMENTS (class); i++)
     hb_test_proc_free (class[i]);
 }

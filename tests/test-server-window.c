@@ -23,52 +23,6 @@
 /* A field of the window's server settings (HbServerSettings). */
 #define form(win, name) hb_test_child (child ((win), "server_settings"), HB_TYPE_SERVER_SETTINGS, (name))
 
-static void
-collect_labels (GtkWidget *widget,
-                GString   *out)
-{
-  if (!gtk_widget_get_mapped (widget))
-    return;
-  if (GTK_IS_LABEL (widget))
-    {
-      g_string_append (out, gtk_label_get_text (GTK_LABEL (widget)));
-      g_string_append_c (out, '|');
-    }
-  for (GtkWidget *c = gtk_widget_get_first_child (widget); c; c = gtk_widget_get_next_sibling (c))
-    collect_labels (c, out);
-}
-
-/* Everything the client list shows right now, as the user reads it. */
-static char *
-visible_text (HbServerWindow *win,
-              const char     *name)
-{
-  GString *out = g_string_new ("|");
-
-  collect_labels (GTK_WIDGET (child (win, name)), out);
-  return g_string_free (out, FALSE);
-}
-
-static guint
-count (const char *haystack,
-       const char *needle)
-{
-  guint n = 0;
-
-  for (const char *p = strstr (haystack, needle); p; p = strstr (p + 1, needle))
-    n++;
-  return n;
-}
-
-static gboolean
-list_shows (HbServerWindow *win,
-            const char     *needle,
-            guint           times)
-{
-  g_autofree char *text = visible_text (win, "column_view");
-
-  return count (text, needle) == times;
-}
 
 typedef struct
 {
@@ -77,6 +31,7 @@ typedef struct
   HbByeReason reason;
   gboolean disconnected;
   gboolean welcomed;
+  guint    id;
 } Student;
 
 static void
@@ -95,7 +50,31 @@ on_disconnected (HbClient *client, HbByeReason reason, HbInitiator initiator, co
 static void
 on_welcome (HbClient *client, guint id, guint interval, guint timeout, Student *s)
 {
+  s->id = id;
   s->welcomed = TRUE;
+}
+
+static guint64
+pings_received (Student *s)
+{
+  guint64 n;
+
+  g_object_get (s->client, "pings-received", &n, NULL);
+  return n;
+}
+
+/* A barrier: the server beats @s now, and @s reads that PING. The server
+ * writes to a client in order, so by then @s has read all the server had
+ * queued for it before: an exact "nothing else came". The PING goes only
+ * to a client still there, not kicked. */
+static void
+student_sync (HbServer *server,
+              Student  *s)
+{
+  guint64 pings = pings_received (s);
+
+  g_assert_true (hb_server_beat_now (server, s->id, NULL));
+  hb_assert_eventually (pings_received (s) > pings);
 }
 
 static Student *
@@ -123,37 +102,9 @@ student_free (Student *s)
   g_free (s);
 }
 
-static HbServerWindow *
-open_window (void)
-{
-  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
-  HbServerWindow *win;
-
-  /* The test's clients share the window's main loop, so a slow frame
-   * (software rendering, sanitizers) delays their answers: keep the
-   * heartbeat loose enough that only the client told to stop goes late. */
-  g_settings_set_uint (settings, "interval-ms", 300);
-  g_settings_set_uint (settings, "timeout-ms", 2000);
-  g_settings_set_uint (settings, "port", 0);
-  win = hb_server_window_new (NULL);
-  gtk_window_present (GTK_WINDOW (win));
-  hb_assert_eventually (gtk_widget_get_mapped (GTK_WIDGET (win)));
-  return win;
-}
-
-static void
-close_window (HbServerWindow *win)
-{
-  HbServer *server = hb_server_window_get_server (win);
-
-  g_object_add_weak_pointer (G_OBJECT (server), (gpointer *) &server);
-  gtk_window_destroy (GTK_WINDOW (win));
-  /* Closing the window stops its server at once; the server lives on
-   * until the goodbyes are done, then goes. */
-  g_assert_false (hb_server_get_listening (server));
-  hb_assert_eventually (server == NULL);
-  g_assert_cmpuint (hb_farewell_pending (), ==, 0);
-}
+/* The test's clients answer on the window's own loop: the timeout is
+ * loose enough that only the client told to stop goes late. */
+#define open_window() hb_test_server_window_open (2000)
 
 /* Quitting says goodbye: every client of every window reads BYE shutdown,
  * then end of stream — never a reset — though the windows are gone. */
@@ -171,7 +122,7 @@ test_quit_says_bye (void)
   for (guint i = 0; i < G_N_ELEMENTS (peers); i++)
     g_assert_true (g_str_has_prefix (hb_test_peer_wait_line (peers[i]), "WELCOME "));
 
-  close_window (win);
+  hb_test_server_window_close (win);
   for (guint i = 0; i < G_N_ELEMENTS (peers); i++)
     {
       g_assert_cmpstr (hb_test_peer_wait_non_ping (peers[i]), ==, "BYE shutdown");
@@ -244,20 +195,20 @@ test_verdicts_agree (void)
   conn = g_object_ref (hb_server_lookup (server, 1));
 
   hb_assert_eventually (hb_connection_get_pongs_received (conn) >= 2);
-  hb_assert_eventually (list_shows (win, "|alive|", 1) && g_str_has_prefix (client_verdict (client), "alive"));
-  g_assert_true (list_shows (win, "|0|", 1));  /* Missed */
+  hb_assert_eventually (hb_test_server_list_shows (win, "|alive|", 1) && g_str_has_prefix (client_verdict (client), "alive"));
+  g_assert_true (hb_test_server_list_shows (win, "|0|", 1));  /* Missed */
 
   gtk_switch_set_active (GTK_SWITCH (hb_test_child (client, HB_TYPE_CLIENT_WINDOW, "answer_switch")), FALSE);
 
   /* Late: both say so, while the server still thinks it (300 ms beats,
    * 2 s timeout: late for 1.7 s). */
-  hb_assert_eventually (list_shows (win, "|late|", 1));
+  hb_assert_eventually (hb_test_server_list_shows (win, "|late|", 1));
   hb_assert_eventually (g_str_has_prefix (client_verdict (client), "late"));
   g_assert_cmpint (hb_connection_get_liveness (conn), ==, HB_LIVENESS_LATE);
   hb_assert_eventually (log_has (win, "late: no answer within the interval"));
 
   /* Dead: the row stays, greyed, saying why; the log says it. */
-  hb_assert_eventually (list_shows (win, "|dead · timed out|", 1));
+  hb_assert_eventually (hb_test_server_list_shows (win, "|dead · timed out|", 1));
   g_assert_false (gtk_widget_is_sensitive (find_label (GTK_WIDGET (child (win, "column_view")), "frank")));
   hb_assert_eventually (log_has (win, "dead: no answer within the timeout"));
   hb_assert_eventually (log_has (win, "left: no heartbeat answer within the timeout"));
@@ -276,7 +227,7 @@ test_verdicts_agree (void)
 
   g_object_unref (conn);
   gtk_window_destroy (GTK_WINDOW (client));
-  close_window (win);
+  hb_test_server_window_close (win);
 }
 
 static guint
@@ -321,12 +272,12 @@ test_classroom (void)
   /* Rows appear, alive, with a heartbeat round trip. */
   hb_assert_eventually (g_list_model_get_n_items (rows) == 3);
   g_assert_cmpstr (gtk_stack_get_visible_child_name (child (win, "list_stack")), ==, "list");
-  hb_assert_eventually (list_shows (win, "|alice|", 1) && list_shows (win, "|bob|", 1) &&
-                        list_shows (win, "|carol|", 1));
-  hb_assert_eventually (list_shows (win, "|alive|", 3));
-  hb_assert_eventually (list_shows (win, " ms (avg ", 3));
+  hb_assert_eventually (hb_test_server_list_shows (win, "|alice|", 1) && hb_test_server_list_shows (win, "|bob|", 1) &&
+                        hb_test_server_list_shows (win, "|carol|", 1));
+  hb_assert_eventually (hb_test_server_list_shows (win, "|alive|", 3));
+  hb_assert_eventually (hb_test_server_list_shows (win, " ms (avg ", 3));
   /* The heartbeat columns are the protocol's PING and PONG, not TCP's ACK. */
-  g_assert_true (list_shows (win, "|PING Sent|PONG Received|", 1));
+  g_assert_true (hb_test_server_list_shows (win, "|PING Sent|PONG Received|", 1));
   g_assert_true (g_str_has_prefix (gtk_label_get_text (child (win, "status_label")), where));
   g_assert_nonnull (strstr (gtk_label_get_text (child (win, "status_label")), "3 clients"));
 
@@ -345,30 +296,30 @@ test_classroom (void)
   gtk_widget_activate_action (GTK_WIDGET (win), "win.send-selected", NULL);
   hb_assert_eventually (alice->messages->len == 2);
   g_assert_cmpstr (g_ptr_array_index (alice->messages, 1), ==, "MSG just alice");
-  hb_test_run_for (50);
+  student_sync (hb_server_window_get_server (win), bob);
   g_assert_cmpuint (bob->messages->len, ==, 1);
 
   /* Carol stops answering: her row turns late, then she is gone. */
   g_object_set (carol->client, "answer-pings", FALSE, NULL);
-  hb_assert_eventually (list_shows (win, "|late|", 1));
+  hb_assert_eventually (hb_test_server_list_shows (win, "|late|", 1));
   hb_assert_eventually (carol->disconnected);
   g_assert_cmpint (carol->reason, ==, HB_BYE_TIMEOUT);
-  hb_assert_eventually (list_shows (win, "|dead · timed out|", 1));
-  g_assert_true (list_shows (win, "|carol|", 1));
+  hb_assert_eventually (hb_test_server_list_shows (win, "|dead · timed out|", 1));
+  g_assert_true (hb_test_server_list_shows (win, "|carol|", 1));
 
   /* Kick bob through his selected row. */
   gtk_selection_model_select_item (GTK_SELECTION_MODEL (rows), position_of (rows, "bob"), TRUE);
   gtk_widget_activate_action (GTK_WIDGET (win), "win.kick-selected", NULL);
   hb_assert_eventually (bob->disconnected);
   g_assert_cmpint (bob->reason, ==, HB_BYE_KICKED);
-  hb_assert_eventually (list_shows (win, "|gone · kicked|", 1));
+  hb_assert_eventually (hb_test_server_list_shows (win, "|gone · kicked|", 1));
   /* The departed rows go a few seconds later; alice stays. */
   hb_assert_eventually (g_list_model_get_n_items (rows) == 1);
-  hb_assert_eventually (list_shows (win, "|bob|", 0) && list_shows (win, "|carol|", 0) &&
-                        list_shows (win, "|alice|", 1));
+  hb_assert_eventually (hb_test_server_list_shows (win, "|bob|", 0) && hb_test_server_list_shows (win, "|carol|", 0) &&
+                        hb_test_server_list_shows (win, "|alice|", 1));
 
   /* Closing the window says goodbye to alice too. */
-  close_window (win);
+  hb_test_server_window_close (win);
   hb_assert_eventually (alice->disconnected);
   g_assert_cmpint (alice->reason, ==, HB_BYE_SHUTDOWN);
 
@@ -404,7 +355,7 @@ test_port_in_use (void)
   g_assert_true (hb_server_get_listening (hb_server_window_get_server (win)));
   g_assert_false (gtk_revealer_get_reveal_child (error_bar));
 
-  close_window (win);
+  hb_test_server_window_close (win);
   hb_server_stop (other);
 }
 
@@ -443,9 +394,9 @@ test_log_search_and_export (void)
   g_assert_true (g_str_has_prefix (csv_text, "time,kind,client,who,text\r\n"));
   g_assert_nonnull (strstr (csv_text, ",message,1,\"#1 dan\",\"a \"\"quoted\"\", comma\"\r\n"));
   g_assert_nonnull (strstr (json_text, "\"kind\":\"message\",\"client\":1,\"who\":\"#1 dan\",\"text\":\"a \\\"quoted\\\", comma\""));
-  g_assert_cmpuint (count (json_text, "\n"), ==, all);
+  g_assert_cmpuint (hb_test_count (json_text, "\n"), ==, all);
 
-  close_window (win);
+  hb_test_server_window_close (win);
   student_free (dan);
   g_unlink (csv_path);
   g_unlink (json_path);
@@ -581,7 +532,9 @@ test_log_follows (void)
   upper = gtk_adjustment_get_upper (adj);
   append_lines (win, "later", 0, 50);
   hb_assert_eventually (gtk_adjustment_get_upper (adj) > upper);
-  hb_test_run_for (100);
+  /* More frames than the view follows new rows for (hb-log-view.c's
+   * FOLLOW_MAX_FRAMES, 10). */
+  hb_test_await_frames (child (win, "log_view"), 12);
   g_assert_cmpfloat (gtk_adjustment_get_value (adj), ==, top);
   g_assert_true (log_row_in_view (win, "line 0"));
   g_assert_false (log_row_in_view (win, "later 49"));
@@ -592,7 +545,7 @@ test_log_follows (void)
   append_lines (win, "again", 0, 26);
   hb_assert_eventually (log_at_end (win) && log_row_in_view (win, "again 25"));
 
-  close_window (win);
+  hb_test_server_window_close (win);
 }
 
 /* A 1 KiB line without a space (a peer may send one): the row shows its
@@ -622,7 +575,7 @@ test_log_long_line (void)
   g_assert_cmpstr (tooltip, ==, word);
 
   hb_test_peer_free (g_steal_pointer (&peer));
-  close_window (win);
+  hb_test_server_window_close (win);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -664,7 +617,8 @@ test_selection_actions (void)
   gtk_widget_activate_action (GTK_WIDGET (win), "win.send-selected", NULL);
   gtk_widget_activate_action (GTK_WIDGET (win), "win.kick-selected", NULL);
   gtk_widget_activate_action (GTK_WIDGET (win), "win.show-timeline", NULL);
-  hb_test_run_for (100);
+  student_sync (server, alice);
+  student_sync (server, bob);
   g_assert_cmpuint (alice->messages->len, ==, 0);
   g_assert_cmpuint (bob->messages->len, ==, 0);
   g_assert_false (alice->disconnected || bob->disconnected);
@@ -703,7 +657,7 @@ test_selection_actions (void)
   g_assert_false (sensitive (win, "timeline_button"));
   g_assert_false (alice->disconnected);
 
-  close_window (win);
+  hb_test_server_window_close (win);
   student_free (alice);
   student_free (bob);
 }
@@ -759,7 +713,7 @@ test_heartbeat_timeout (void)
   gtk_spin_button_set_value (form (win, "interval_spin"), 1000);
   g_assert_false (gtk_widget_get_visible (warning));
 
-  close_window (win);
+  hb_test_server_window_close (win);
 }
 
 /* Two windows never share a field; what one starts with is saved for the
@@ -789,8 +743,8 @@ test_windows_keep_their_settings (void)
   /* Window B's fields are its own. */
   g_assert_cmpint (gtk_spin_button_get_value_as_int (form (b, "interval_spin")), ==, 300);
 
-  close_window (b);
-  close_window (a);
+  hb_test_server_window_close (b);
+  hb_test_server_window_close (a);
   g_settings_reset (settings, "interval-ms");
   g_settings_reset (settings, "timeout-ms");
 }

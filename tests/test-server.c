@@ -31,23 +31,12 @@ typedef struct
   gint64     last_rtt;
   guint      pings_sent;
   guint      rejected;
-  gboolean   shut_down;
 } Fixture;
 
 static void
 on_message (HbServer *server, HbConnection *conn, const char *text, Fixture *f)
 {
   g_ptr_array_add (f->messages, g_strdup_printf ("%u %s", hb_connection_get_id (conn), text));
-}
-
-static void
-on_disconnected (HbServer *server, HbConnection *conn, HbByeReason reason,
-                 HbInitiator initiator, Fixture *f)
-{
-  g_ptr_array_add (f->disconnects,
-                   g_strdup_printf ("%u %s %s", hb_connection_get_id (conn),
-                                    hb_bye_reason_to_string (reason),
-                                    hb_initiator_to_string (initiator)));
 }
 
 static void
@@ -92,7 +81,7 @@ fixture_start (Fixture    *f,
   f->disconnects = g_ptr_array_new_with_free_func (g_free);
   f->errors = g_ptr_array_new_with_free_func (g_free);
   g_signal_connect (f->server, "message", G_CALLBACK (on_message), f);
-  g_signal_connect (f->server, "client-disconnected", G_CALLBACK (on_disconnected), f);
+  hb_test_record_disconnects (f->server, f->disconnects);
   g_signal_connect (f->server, "error-sent", G_CALLBACK (on_error_sent), f);
   g_signal_connect (f->server, "pong", G_CALLBACK (on_pong), f);
   g_signal_connect (f->server, "ping-sent", G_CALLBACK (on_ping_sent), f);
@@ -102,17 +91,6 @@ fixture_start (Fixture    *f,
   f->port = hb_server_get_port (f->server);
   g_assert_cmpuint (f->port, >, 0);
   g_assert_true (hb_server_get_listening (f->server));
-}
-
-static void
-shutdown_cb (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  Fixture *f = user_data;
-  g_autoptr(GError) error = NULL;
-
-  g_assert_true (hb_server_shutdown_finish (HB_SERVER (source), result, &error));
-  g_assert_no_error (error);
-  f->shut_down = TRUE;
 }
 
 static void
@@ -126,6 +104,15 @@ fixture_stop (Fixture *f)
   g_ptr_array_unref (f->errors);
 }
 
+/* What fixture_start() started, stopped after the test (if it got so far). */
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  if (f->server != NULL)
+    fixture_stop (f);
+}
+
 static HbTestPeer *
 connect_peer (Fixture *f)
 {
@@ -136,22 +123,79 @@ connect_peer (Fixture *f)
   return peer;
 }
 
+/* Connects a peer, welcomed, into each place of the NULL-terminated
+ * list, and waits until the server counts them all. */
 static void
-test_welcome (void)
+connect_peers (Fixture     *f,
+               HbTestPeer **first,
+               ...)
 {
-  Fixture f = { 0 };
+  guint n = 0;
+  va_list ap;
+
+  va_start (ap, first);
+  for (HbTestPeer **place = first; place != NULL; place = va_arg (ap, HbTestPeer **))
+    {
+      *place = connect_peer (f);
+      n++;
+    }
+  va_end (ap);
+  hb_assert_eventually (hb_server_get_n_clients (f->server) == n);
+}
+
+/* Connects @n welcomed peers into @peers (@open), or closes them; then
+ * waits until the server counts the peers that are open. */
+static void
+peer_array_set (Fixture     *f,
+                HbTestPeer **peers,
+                guint        n,
+                gboolean     open)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      if (open)
+        peers[i] = connect_peer (f);
+      else
+        hb_test_peer_free (peers[i]);
+    }
+  hb_assert_eventually (hb_server_get_n_clients (f->server) == (open ? n : 0));
+}
+
+/* Asserts that each of the @n peers reads, past the server's PINGs, the
+ * NULL-terminated lines from @first on, in that order. */
+static void
+peers_read (HbTestPeer **peers,
+            guint        n,
+            const char  *first,
+            ...)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      va_list ap;
+
+      va_start (ap, first);
+      for (const char *want = first; want != NULL; want = va_arg (ap, const char *))
+        g_assert_cmpstr (hb_test_peer_wait_non_ping (peers[i]), ==, want);
+      va_end (ap);
+    }
+}
+
+static void
+test_welcome (Fixture       *f,
+              gconstpointer  data)
+{
   g_autoptr(HbTestPeer) a = NULL;
   g_autoptr(HbTestPeer) b = NULL;
   HbConnection *conn;
 
-  fixture_start (&f, "interval-ms", 1500, "timeout-ms", 4500, NULL);
-  a = hb_test_peer_new ("127.0.0.1", f.port);
+  fixture_start (f, "interval-ms", 1500, "timeout-ms", 4500, NULL);
+  a = hb_test_peer_new ("127.0.0.1", f->port);
   g_assert_cmpstr (hb_test_peer_wait_line (a), ==, "WELCOME 1 1500 4500");
-  b = hb_test_peer_new ("127.0.0.1", f.port);
+  b = hb_test_peer_new ("127.0.0.1", f->port);
   g_assert_cmpstr (hb_test_peer_wait_line (b), ==, "WELCOME 2 1500 4500");
 
-  hb_assert_eventually (hb_server_get_n_clients (f.server) == 2);
-  conn = hb_server_lookup (f.server, 1);
+  hb_assert_eventually (hb_server_get_n_clients (f->server) == 2);
+  conn = hb_server_lookup (f->server, 1);
   g_assert_nonnull (conn);
   g_assert_true (g_str_has_prefix (hb_connection_get_peer (conn), "127.0.0.1:"));
   g_assert_cmpint (hb_connection_get_connected_since (conn), >, 0);
@@ -160,14 +204,12 @@ test_welcome (void)
 
   hb_test_peer_send (a, "HELLO alice\n", -1);
   hb_assert_eventually (g_strcmp0 (hb_connection_get_name (conn), "alice") == 0);
-
-  fixture_stop (&f);
 }
 
 static void
-test_ipv6 (void)
+test_ipv6 (Fixture       *f,
+           gconstpointer  data)
 {
-  Fixture f = { 0 };
   g_autoptr(HbTestPeer) peer = NULL;
   g_autoptr(GSocket) probe = g_socket_new (G_SOCKET_FAMILY_IPV6, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
   g_autoptr(GInetAddress) lo6 = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV6);
@@ -179,27 +221,26 @@ test_ipv6 (void)
       return;
     }
 
-  fixture_start (&f, "address", "::1", NULL);
-  peer = hb_test_peer_new ("::1", f.port);
+  fixture_start (f, "address", "::1", NULL);
+  peer = hb_test_peer_new ("::1", f->port);
   g_assert_true (g_str_has_prefix (hb_test_peer_wait_line (peer), "WELCOME 1 "));
-  hb_assert_eventually (hb_server_get_n_clients (f.server) == 1);
-  g_assert_true (g_str_has_prefix (hb_connection_get_peer (hb_server_lookup (f.server, 1)), "[::1]:"));
-  fixture_stop (&f);
+  hb_assert_eventually (hb_server_get_n_clients (f->server) == 1);
+  g_assert_true (g_str_has_prefix (hb_connection_get_peer (hb_server_lookup (f->server, 1)), "[::1]:"));
 }
 
 static void
-test_port_in_use (void)
+test_port_in_use (Fixture       *f,
+                  gconstpointer  data)
 {
-  Fixture f = { 0 };
   g_autoptr(HbServer) second = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *port = NULL;
 
-  fixture_start (&f, NULL, NULL);
-  second = g_object_new (HB_TYPE_SERVER, "port", f.port, NULL);
+  fixture_start (f, NULL, NULL);
+  second = g_object_new (HB_TYPE_SERVER, "port", f->port, NULL);
   g_assert_false (hb_server_start (second, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE);
-  port = g_strdup_printf ("127.0.0.1:%u", f.port);
+  port = g_strdup_printf ("127.0.0.1:%u", f->port);
   g_assert_nonnull (strstr (error->message, port));
   g_assert_false (hb_server_get_listening (second));
 
@@ -207,11 +248,9 @@ test_port_in_use (void)
   g_clear_error (&error);
   g_object_set (second, "port", 0, NULL);
   g_assert_true (hb_server_start (second, &error));
-  g_assert_cmpuint (hb_server_get_port (second), !=, f.port);
+  g_assert_cmpuint (hb_server_get_port (second), !=, f->port);
   hb_server_stop (second);
   g_assert_finalize_object (g_steal_pointer (&second));
-
-  fixture_stop (&f);
 }
 
 static void
@@ -228,60 +267,59 @@ test_bad_address (void)
 /* The same conversation sent whole, byte by byte, and in odd pieces
  * must give the same messages. */
 static void
-test_framing_splits (void)
+test_framing_splits (Fixture       *f,
+                     gconstpointer  data)
 {
   static const char script[] = "HELLO bob\r\nMSG hello  world \nMSG 你好\r\nMSG last\n";
   static const gsize pieces[] = { sizeof script - 1, 1, 3, 7 };
-  Fixture f = { 0 };
 
-  fixture_start (&f, NULL, NULL);
+  fixture_start (f, NULL, NULL);
   for (guint p = 0; p < G_N_ELEMENTS (pieces); p++)
     {
-      g_autoptr(HbTestPeer) peer = connect_peer (&f);
-      guint first = f.messages->len;
+      g_autoptr(HbTestPeer) peer = connect_peer (f);
+      guint first = f->messages->len;
       guint id;
 
       g_autoptr(HbConnection) conn = NULL;
 
       /* Joins reach the list model in batches. */
-      hb_assert_eventually (g_list_model_get_n_items (hb_server_get_connections (f.server)) == 1);
-      conn = g_list_model_get_item (hb_server_get_connections (f.server), 0);
+      hb_assert_eventually (g_list_model_get_n_items (hb_server_get_connections (f->server)) == 1);
+      conn = g_list_model_get_item (hb_server_get_connections (f->server), 0);
       id = hb_connection_get_id (conn);
       for (gsize off = 0; off < sizeof script - 1; off += pieces[p])
         hb_test_peer_send (peer, script + off, MIN (pieces[p], sizeof script - 1 - off));
-      hb_assert_eventually (f.messages->len == first + 3);
+      hb_assert_eventually (f->messages->len == first + 3);
 
       {
         g_autofree char *m1 = g_strdup_printf ("%u hello  world ", id);
         g_autofree char *m2 = g_strdup_printf ("%u 你好", id);
         g_autofree char *m3 = g_strdup_printf ("%u last", id);
 
-        g_assert_cmpstr (g_ptr_array_index (f.messages, first), ==, m1);
-        g_assert_cmpstr (g_ptr_array_index (f.messages, first + 1), ==, m2);
-        g_assert_cmpstr (g_ptr_array_index (f.messages, first + 2), ==, m3);
+        g_assert_cmpstr (g_ptr_array_index (f->messages, first), ==, m1);
+        g_assert_cmpstr (g_ptr_array_index (f->messages, first + 1), ==, m2);
+        g_assert_cmpstr (g_ptr_array_index (f->messages, first + 2), ==, m3);
       }
-      g_assert_cmpstr (hb_connection_get_name (hb_server_lookup (f.server, id)), ==, "bob");
-      g_assert_cmpuint (f.errors->len, ==, 0);
+      g_assert_cmpstr (hb_connection_get_name (hb_server_lookup (f->server, id)), ==, "bob");
+      g_assert_cmpuint (f->errors->len, ==, 0);
 
       hb_test_peer_send (peer, "BYE\n", -1);
       g_assert_cmpstr (hb_test_peer_wait_non_ping (peer), ==, "BYE goodbye");
       hb_test_peer_wait_eof (peer);
-      hb_assert_eventually (hb_server_get_n_clients (f.server) == 0);
+      hb_assert_eventually (hb_server_get_n_clients (f->server) == 0);
     }
-  fixture_stop (&f);
 }
 
 /* Every ERR code, and the connection lives on after each. */
 static void
-test_errors_keep_connection (void)
+test_errors_keep_connection (Fixture       *f,
+                             gconstpointer  data)
 {
-  Fixture f = { 0 };
   g_autoptr(HbTestPeer) peer = NULL;
   g_autofree char *longline = g_strnfill (200, 'x');
   g_autofree char *toolong = g_strdup_printf ("MSG %s\n", longline);
 
-  fixture_start (&f, "max-line", 128, NULL);
-  peer = connect_peer (&f);
+  fixture_start (f, "max-line", 128, NULL);
+  peer = connect_peer (f);
 
   hb_test_peer_send (peer, toolong, -1);
   g_assert_true (g_str_has_prefix (hb_test_peer_wait_non_ping (peer), "ERR line-too-long "));
@@ -298,34 +336,32 @@ test_errors_keep_connection (void)
 
   /* A blank line is ignored; the connection still works. */
   hb_test_peer_send (peer, "\nMSG still here\n", -1);
-  hb_assert_eventually (f.messages->len == 1);
-  g_assert_cmpstr (g_ptr_array_index (f.messages, 0), ==, "1 still here");
-  g_assert_cmpuint (f.errors->len, ==, 6);
-  g_assert_true (hb_test_has_string (f.errors, "1 line-too-long"));
-  g_assert_true (hb_test_has_string (f.errors, "1 bad-utf8"));
-  g_assert_cmpuint (hb_server_get_n_clients (f.server), ==, 1);
+  hb_assert_eventually (f->messages->len == 1);
+  g_assert_cmpstr (g_ptr_array_index (f->messages, 0), ==, "1 still here");
+  g_assert_cmpuint (f->errors->len, ==, 6);
+  g_assert_true (hb_test_has_string (f->errors, "1 line-too-long"));
+  g_assert_true (hb_test_has_string (f->errors, "1 bad-utf8"));
+  g_assert_cmpuint (hb_server_get_n_clients (f->server), ==, 1);
 
   /* The client may probe the server too. */
   hb_test_peer_send (peer, "PING tok-1\n", -1);
   g_assert_cmpstr (hb_test_peer_wait_non_ping (peer), ==, "PONG tok-1");
-
-  fixture_stop (&f);
 }
 
 static void
-test_rate_limit (void)
+test_rate_limit (Fixture       *f,
+                 gconstpointer  data)
 {
-  Fixture f = { 0 };
   g_autoptr(HbTestPeer) peer = NULL;
   g_autoptr(GString) burst = g_string_new (NULL);
   HbConnection *conn;
   const char *line;
   guint n_err = 0;
 
-  fixture_start (&f, "rate-limit", 10, NULL);
-  peer = connect_peer (&f);
-  hb_assert_eventually (hb_server_get_n_clients (f.server) == 1);
-  conn = hb_server_lookup (f.server, 1);
+  fixture_start (f, "rate-limit", 10, NULL);
+  peer = connect_peer (f);
+  hb_assert_eventually (hb_server_get_n_clients (f->server) == 1);
+  conn = hb_server_lookup (f->server, 1);
 
   /* Messages, then a flood of PONGs for a heartbeat never sent, then
    * malformed lines: every line counts against the limit. */
@@ -343,61 +379,59 @@ test_rate_limit (void)
 
   /* The burst allowance is twice the rate; the rest is dropped, and the
    * flooder hears why once, not once a line. */
-  g_assert_cmpuint (f.messages->len, >=, 20);
-  g_assert_cmpuint (f.messages->len, <, 40);
-  g_assert_cmpuint (f.pongs, <, 20);
-  g_assert_cmpuint (f.errors->len, ==, 1);
-  g_assert_cmpstr (g_ptr_array_index (f.errors, 0), ==, "1 rate-limited");
+  g_assert_cmpuint (f->messages->len, >=, 20);
+  g_assert_cmpuint (f->messages->len, <, 40);
+  g_assert_cmpuint (f->pongs, <, 20);
+  g_assert_cmpuint (f->errors->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (f->errors, 0), ==, "1 rate-limited");
   for (guint i = 0; i < peer->lines->len; i++)
     n_err += g_str_has_prefix (g_ptr_array_index (peer->lines, i), "ERR ");
   g_assert_cmpuint (n_err, ==, 1);
-  g_assert_cmpuint (hb_server_get_n_clients (f.server), ==, 1);
-  fixture_stop (&f);
+  g_assert_cmpuint (hb_server_get_n_clients (f->server), ==, 1);
 }
 
 static void
-test_flooder_cut_says_why (void)
+test_flooder_cut_says_why (Fixture       *f,
+                           gconstpointer  data)
 {
-  Fixture f = { 0 };
   g_autoptr(HbTestPeer) peer = NULL;
   g_autoptr(GString) burst = g_string_new (NULL);
   g_autofree char *big = g_strnfill (900, 'x');
   HbConnection *conn;
 
   /* A client that floods and does not read is cut as what it is. */
-  fixture_start (&f, "rate-limit", 10, "max-queue", 4096, NULL);
-  peer = hb_test_peer_new_small ("127.0.0.1", f.port);
+  fixture_start (f, "rate-limit", 10, "max-queue", 4096, NULL);
+  peer = hb_test_peer_new_small ("127.0.0.1", f->port);
   hb_test_peer_set_reading (peer, FALSE);
-  hb_assert_eventually (hb_server_get_n_clients (f.server) == 1);
-  conn = hb_server_lookup (f.server, 1);
+  hb_assert_eventually (hb_server_get_n_clients (f->server) == 1);
+  conn = hb_server_lookup (f->server, 1);
   for (guint i = 0; i < 100; i++)
     g_string_append_printf (burst, "MSG flood %u\n", i);
   hb_test_peer_send (peer, burst->str, burst->len);
   hb_assert_eventually (hb_connection_get_lines_in (conn) == 100);
-  for (guint i = 0; i < 200 && f.disconnects->len == 0; i++)
+  for (guint i = 0; i < 200 && f->disconnects->len == 0; i++)
     {
-      hb_server_broadcast (f.server, big);
-      hb_test_run_for (1);
+      hb_server_broadcast (f->server, big);
+      hb_test_run_pending ();
     }
-  hb_assert_eventually (f.disconnects->len == 1);
-  g_assert_cmpstr (g_ptr_array_index (f.disconnects, 0), ==, "1 rate-limited local");
-  fixture_stop (&f);
+  hb_assert_eventually (f->disconnects->len == 1);
+  g_assert_cmpstr (g_ptr_array_index (f->disconnects, 0), ==, "1 rate-limited local");
 }
 
 static void
-test_names_unique_and_reserved (void)
+test_names_unique_and_reserved (Fixture       *f,
+                                gconstpointer  data)
 {
-  Fixture f = { 0 };
   g_autoptr(HbTestPeer) alice = NULL;
   g_autoptr(HbTestPeer) mallory = NULL;
   const char *line;
 
-  fixture_start (&f, "relay", TRUE, NULL);
-  alice = connect_peer (&f);
-  mallory = connect_peer (&f);
+  fixture_start (f, "relay", TRUE, NULL);
+  alice = connect_peer (f);
+  mallory = connect_peer (f);
   hb_test_peer_send (alice, "HELLO alice\n", -1);
-  hb_assert_eventually (hb_server_lookup (f.server, 1) != NULL &&
-                        g_strcmp0 (hb_connection_get_name (hb_server_lookup (f.server, 1)), "alice") == 0);
+  hb_assert_eventually (hb_server_lookup (f->server, 1) != NULL &&
+                        g_strcmp0 (hb_connection_get_name (hb_server_lookup (f->server, 1)), "alice") == 0);
 
   /* Another client's name, in any case, is refused; so are the names
    * that would pass for the operator or the class. */
@@ -413,24 +447,23 @@ test_names_unique_and_reserved (void)
   hb_test_peer_send (mallory, "HELLO abc\xe2\x80\xaetxt.exe\n", -1);
   line = hb_test_peer_wait_non_ping (mallory);
   g_assert_true (g_str_has_prefix (line, "ERR bad-args "));
-  g_assert_null (hb_connection_get_name (hb_server_lookup (f.server, 2)));
+  g_assert_null (hb_connection_get_name (hb_server_lookup (f->server, 2)));
 
   /* A name given up is free again: when its holder renames or leaves. */
   hb_test_peer_send (alice, "HELLO alice2\n", -1);
-  hb_assert_eventually (g_strcmp0 (hb_connection_get_name (hb_server_lookup (f.server, 1)), "alice2") == 0);
+  hb_assert_eventually (g_strcmp0 (hb_connection_get_name (hb_server_lookup (f->server, 1)), "alice2") == 0);
   hb_test_peer_send (mallory, "HELLO alice\n", -1);
-  hb_assert_eventually (g_strcmp0 (hb_connection_get_name (hb_server_lookup (f.server, 2)), "alice") == 0);
+  hb_assert_eventually (g_strcmp0 (hb_connection_get_name (hb_server_lookup (f->server, 2)), "alice") == 0);
   g_clear_pointer (&alice, hb_test_peer_free);
-  hb_assert_eventually (hb_server_get_n_clients (f.server) == 1);
+  hb_assert_eventually (hb_server_get_n_clients (f->server) == 1);
   hb_test_peer_send (mallory, "HELLO ALICE2\n", -1);
-  hb_assert_eventually (g_strcmp0 (hb_connection_get_name (hb_server_lookup (f.server, 2)), "ALICE2") == 0);
-  fixture_stop (&f);
+  hb_assert_eventually (g_strcmp0 (hb_connection_get_name (hb_server_lookup (f->server, 2)), "ALICE2") == 0);
 }
 
 static void
-test_relay_within_limit (void)
+test_relay_within_limit (Fixture       *f,
+                         gconstpointer  data)
 {
-  Fixture f = { 0 };
   g_autoptr(HbTestPeer) a = NULL;
   g_autoptr(HbTestPeer) b = NULL;
   g_autoptr(GString) msg = g_string_new ("MSG ");
@@ -438,9 +471,9 @@ test_relay_within_limit (void)
 
   /* A MSG exactly at the limit, relayed with a long name: the RELAY line
    * still fits in the 1024 bytes every client was promised. */
-  fixture_start (&f, "relay", TRUE, NULL);
-  a = connect_peer (&f);
-  b = connect_peer (&f);
+  fixture_start (f, "relay", TRUE, NULL);
+  a = connect_peer (f);
+  b = connect_peer (f);
   hb_test_peer_send (a, "HELLO abcdefghijklmnopqrstuvwxyz012345\n", -1);
   while (msg->len < 1023 - 3)
     g_string_append_c (msg, 'x');
@@ -452,21 +485,20 @@ test_relay_within_limit (void)
   g_assert_cmpuint (strlen (line) + 1, <=, 1024);
   g_assert_true (g_str_has_suffix (line, "\xe2\x80\xa6"));  /* … */
   g_assert_true (g_utf8_validate (line, -1, NULL));
-  fixture_stop (&f);
 }
 
 static void
-test_heartbeat_rtt (void)
+test_heartbeat_rtt (Fixture       *f,
+                    gconstpointer  data)
 {
-  Fixture f = { 0 };
   g_autoptr(HbTestPeer) peer = NULL;
   HbConnection *conn;
   const char *ping;
 
-  fixture_start (&f, "interval-ms", 40, "timeout-ms", 2000, NULL);
-  peer = connect_peer (&f);
-  hb_assert_eventually (hb_server_get_n_clients (f.server) == 1);
-  conn = hb_server_lookup (f.server, 1);
+  fixture_start (f, "interval-ms", 40, "timeout-ms", 2000, NULL);
+  peer = connect_peer (f);
+  hb_assert_eventually (hb_server_get_n_clients (f->server) == 1);
+  conn = hb_server_lookup (f->server, 1);
 
   for (guint seq = 1; seq <= 3; seq++)
     {
@@ -476,10 +508,10 @@ test_heartbeat_rtt (void)
       ping = hb_test_peer_wait_line (peer);
       g_assert_cmpstr (ping, ==, want);
       hb_test_peer_send (peer, pong, -1);
-      hb_assert_eventually (f.pongs == seq);
+      hb_assert_eventually (f->pongs == seq);
     }
 
-  g_assert_cmpint (f.last_rtt, >=, 0);
+  g_assert_cmpint (f->last_rtt, >=, 0);
   g_assert_cmpint (hb_connection_get_rtt_last (conn), >=, 0);
   g_assert_cmpint (hb_connection_get_rtt_min (conn), <=, hb_connection_get_rtt_avg (conn));
   g_assert_cmpint (hb_connection_get_rtt_avg (conn), <=, hb_connection_get_rtt_max (conn));
@@ -491,11 +523,9 @@ test_heartbeat_rtt (void)
 
   /* An unknown seq is counted, not an error. */
   hb_test_peer_send (peer, "PONG 999\n", -1);
-  hb_assert_eventually (f.pongs == 4);
-  g_assert_cmpint (f.last_rtt, ==, -1);
-  g_assert_cmpuint (f.errors->len, ==, 0);
-
-  fixture_stop (&f);
+  hb_assert_eventually (f->pongs == 4);
+  g_assert_cmpint (f->last_rtt, ==, -1);
+  g_assert_cmpuint (f->errors->len, ==, 0);
 }
 
 static void
@@ -538,16 +568,16 @@ test_silent_client_goes_late_then_dead (void)
 }
 
 static void
-test_late_client_recovers (void)
+test_late_client_recovers (Fixture       *f,
+                           gconstpointer  data)
 {
-  Fixture f = { 0 };
   g_autoptr(HbTestPeer) peer = NULL;
   HbConnection *conn;
 
-  fixture_start (&f, "interval-ms", 40, "timeout-ms", 5000, NULL);
-  peer = connect_peer (&f);
-  hb_assert_eventually (hb_server_get_n_clients (f.server) == 1);
-  conn = hb_server_lookup (f.server, 1);
+  fixture_start (f, "interval-ms", 40, "timeout-ms", 5000, NULL);
+  peer = connect_peer (f);
+  hb_assert_eventually (hb_server_get_n_clients (f->server) == 1);
+  conn = hb_server_lookup (f->server, 1);
   hb_assert_eventually (hb_connection_get_liveness (conn) == HB_LIVENESS_LATE);
 
   /* Answering the newest heartbeat makes it alive again. */
@@ -557,65 +587,46 @@ test_late_client_recovers (void)
   hb_test_peer_send (peer, "PONG 2\n", -1);
   hb_assert_eventually (hb_connection_get_liveness (conn) == HB_LIVENESS_ALIVE);
   g_assert_cmpint (hb_connection_get_rtt_last (conn), >=, 0);
-  fixture_stop (&f);
 }
 
 static void
-test_broadcast_in_order (void)
+test_broadcast_in_order (Fixture       *f,
+                         gconstpointer  data)
 {
-  Fixture f = { 0 };
   HbTestPeer *peers[5];
 
-  fixture_start (&f, NULL, NULL);
-  for (guint i = 0; i < G_N_ELEMENTS (peers); i++)
-    peers[i] = connect_peer (&f);
-  hb_assert_eventually (hb_server_get_n_clients (f.server) == G_N_ELEMENTS (peers));
+  fixture_start (f, NULL, NULL);
+  peer_array_set (f, peers, G_N_ELEMENTS (peers), TRUE);
 
-  g_assert_cmpuint (hb_server_broadcast (f.server, "first"), ==, 5);
-  g_assert_cmpuint (hb_server_broadcast (f.server, "second 第二"), ==, 5);
-  g_assert_cmpuint (hb_server_broadcast (f.server, "line\nbreak"), ==, 5);
+  g_assert_cmpuint (hb_server_broadcast (f->server, "first"), ==, 5);
+  g_assert_cmpuint (hb_server_broadcast (f->server, "second 第二"), ==, 5);
+  g_assert_cmpuint (hb_server_broadcast (f->server, "line\nbreak"), ==, 5);
 
-  for (guint i = 0; i < G_N_ELEMENTS (peers); i++)
-    {
-      g_assert_cmpstr (hb_test_peer_wait_non_ping (peers[i]), ==, "BCAST first");
-      g_assert_cmpstr (hb_test_peer_wait_non_ping (peers[i]), ==, "BCAST second 第二");
-      g_assert_cmpstr (hb_test_peer_wait_non_ping (peers[i]), ==, "BCAST line break");
-    }
-  for (guint i = 0; i < G_N_ELEMENTS (peers); i++)
-    hb_test_peer_free (peers[i]);
-  hb_assert_eventually (hb_server_get_n_clients (f.server) == 0);
-  fixture_stop (&f);
+  peers_read (peers, G_N_ELEMENTS (peers), "BCAST first", "BCAST second 第二", "BCAST line break", NULL);
+  peer_array_set (f, peers, G_N_ELEMENTS (peers), FALSE);
 }
 
 /* Several lines broadcast at once (a pasted block) reach every client
  * whole and in order, and every client's record counts each line. */
 static void
-test_broadcast_lines (void)
+test_broadcast_lines (Fixture       *f,
+                      gconstpointer  data)
 {
-  Fixture f = { 0 };
   HbTestPeer *peers[3];
   const char *lines[] = { "one", "two 二", "three", "carriage\rreturn" };
   g_autoptr(GListModel) conns = NULL;
 
-  fixture_start (&f, NULL, NULL);
-  for (guint i = 0; i < G_N_ELEMENTS (peers); i++)
-    peers[i] = connect_peer (&f);
-  hb_assert_eventually (hb_server_get_n_clients (f.server) == G_N_ELEMENTS (peers));
+  fixture_start (f, NULL, NULL);
+  peer_array_set (f, peers, G_N_ELEMENTS (peers), TRUE);
 
-  g_assert_cmpuint (hb_server_broadcast_lines (f.server, NULL, 0), ==, 0);
-  g_assert_cmpuint (hb_server_broadcast_lines (f.server, lines, G_N_ELEMENTS (lines)), ==, G_N_ELEMENTS (peers));
-  g_assert_cmpuint (hb_server_broadcast (f.server, "after"), ==, G_N_ELEMENTS (peers));
+  g_assert_cmpuint (hb_server_broadcast_lines (f->server, NULL, 0), ==, 0);
+  g_assert_cmpuint (hb_server_broadcast_lines (f->server, lines, G_N_ELEMENTS (lines)), ==, G_N_ELEMENTS (peers));
+  g_assert_cmpuint (hb_server_broadcast (f->server, "after"), ==, G_N_ELEMENTS (peers));
 
-  for (guint i = 0; i < G_N_ELEMENTS (peers); i++)
-    {
-      g_assert_cmpstr (hb_test_peer_wait_non_ping (peers[i]), ==, "BCAST one");
-      g_assert_cmpstr (hb_test_peer_wait_non_ping (peers[i]), ==, "BCAST two 二");
-      g_assert_cmpstr (hb_test_peer_wait_non_ping (peers[i]), ==, "BCAST three");
-      g_assert_cmpstr (hb_test_peer_wait_non_ping (peers[i]), ==, "BCAST carriage return");
-      g_assert_cmpstr (hb_test_peer_wait_non_ping (peers[i]), ==, "BCAST after");
-    }
+  peers_read (peers, G_N_ELEMENTS (peers), "BCAST one", "BCAST two 二", "BCAST three", "BCAST carriage return",
+              "BCAST after", NULL);
 
-  conns = g_object_ref (hb_server_get_connections (f.server));
+  conns = g_object_ref (hb_server_get_connections (f->server));
   for (guint i = 0; i < g_list_model_get_n_items (conns); i++)
     {
       g_autoptr(HbConnection) conn = g_list_model_get_item (conns, i);
@@ -631,55 +642,46 @@ test_broadcast_lines (void)
       g_assert_cmpuint (bcasts, ==, G_N_ELEMENTS (lines) + 1);
     }
 
-  for (guint i = 0; i < G_N_ELEMENTS (peers); i++)
-    hb_test_peer_free (peers[i]);
-  hb_assert_eventually (hb_server_get_n_clients (f.server) == 0);
-  fixture_stop (&f);
+  peer_array_set (f, peers, G_N_ELEMENTS (peers), FALSE);
 }
 
 static void
-test_send_and_kick (void)
+test_send_and_kick (Fixture       *f,
+                    gconstpointer  data)
 {
-  Fixture f = { 0 };
   g_autoptr(HbTestPeer) a = NULL;
   g_autoptr(HbTestPeer) b = NULL;
 
-  fixture_start (&f, NULL, NULL);
-  a = connect_peer (&f);
-  b = connect_peer (&f);
-  hb_assert_eventually (hb_server_get_n_clients (f.server) == 2);
+  fixture_start (f, NULL, NULL);
+  connect_peers (f, &a, &b, NULL);
 
-  g_assert_true (hb_server_send (f.server, 2, "just for you"));
-  g_assert_false (hb_server_send (f.server, 99, "nobody"));
+  g_assert_true (hb_server_send (f->server, 2, "just for you"));
+  g_assert_false (hb_server_send (f->server, 99, "nobody"));
   g_assert_cmpstr (hb_test_peer_wait_non_ping (b), ==, "MSG just for you");
 
-  g_assert_true (hb_server_kick (f.server, 1));
-  g_assert_false (hb_server_kick (f.server, 99));
+  g_assert_true (hb_server_kick (f->server, 1));
+  g_assert_false (hb_server_kick (f->server, 99));
   g_assert_cmpstr (hb_test_peer_wait_non_ping (a), ==, "BYE kicked");
   hb_test_peer_wait_eof (a);
   g_assert_true (a->eof);
-  hb_assert_eventually (f.disconnects->len == 1);
-  g_assert_cmpstr (g_ptr_array_index (f.disconnects, 0), ==, "1 kicked local");
-  g_assert_cmpuint (hb_server_get_n_clients (f.server), ==, 1);
+  hb_assert_eventually (f->disconnects->len == 1);
+  g_assert_cmpstr (g_ptr_array_index (f->disconnects, 0), ==, "1 kicked local");
+  g_assert_cmpuint (hb_server_get_n_clients (f->server), ==, 1);
 
   /* b got nothing meant for a. */
   g_assert_cmpuint (b->next, ==, b->lines->len);
-  fixture_stop (&f);
 }
 
 static void
-test_relay (void)
+test_relay (Fixture       *f,
+            gconstpointer  data)
 {
-  Fixture f = { 0 };
   g_autoptr(HbTestPeer) a = NULL;
   g_autoptr(HbTestPeer) b = NULL;
   g_autoptr(HbTestPeer) c = NULL;
 
-  fixture_start (&f, "relay", TRUE, NULL);
-  a = connect_peer (&f);
-  b = connect_peer (&f);
-  c = connect_peer (&f);
-  hb_assert_eventually (hb_server_get_n_clients (f.server) == 3);
+  fixture_start (f, "relay", TRUE, NULL);
+  connect_peers (f, &a, &b, &c, NULL);
   hb_test_peer_send (a, "HELLO ann\nMSG hi all\n", -1);
   hb_test_peer_send (b, "MSG from b\n", -1);
 
@@ -691,88 +693,83 @@ test_relay (void)
    * but the barrier's PONG. */
   hb_test_peer_sync (a);
   hb_test_peer_sync (b);
-  fixture_stop (&f);
 }
 
 static void
-test_relay_off_by_default (void)
+test_relay_off_by_default (Fixture       *f,
+                           gconstpointer  data)
 {
-  Fixture f = { 0 };
   g_autoptr(HbTestPeer) a = NULL;
   g_autoptr(HbTestPeer) b = NULL;
 
-  fixture_start (&f, NULL, NULL);
-  a = connect_peer (&f);
-  b = connect_peer (&f);
+  fixture_start (f, NULL, NULL);
+  a = connect_peer (f);
+  b = connect_peer (f);
   hb_test_peer_send (a, "MSG private\n", -1);
   /* Past a's barrier the server has handled the MSG, and anything it
    * relayed to b is queued before b's own barrier's PONG. */
   hb_test_peer_sync (a);
-  g_assert_cmpuint (f.messages->len, ==, 1);
+  g_assert_cmpuint (f->messages->len, ==, 1);
   hb_test_peer_sync (b);
-  fixture_stop (&f);
 }
 
 static void
-test_max_clients (void)
+test_max_clients (Fixture       *f,
+                  gconstpointer  data)
 {
-  Fixture f = { 0 };
   g_autoptr(HbTestPeer) a = NULL;
   g_autoptr(HbTestPeer) b = NULL;
   g_autoptr(HbTestPeer) c = NULL;
 
-  fixture_start (&f, "max-clients", 2, NULL);
-  a = connect_peer (&f);
-  b = connect_peer (&f);
-  hb_assert_eventually (hb_server_get_n_clients (f.server) == 2);
+  fixture_start (f, "max-clients", 2, NULL);
+  connect_peers (f, &a, &b, NULL);
 
-  c = hb_test_peer_new ("127.0.0.1", f.port);
+  c = hb_test_peer_new ("127.0.0.1", f->port);
   g_assert_true (g_str_has_prefix (hb_test_peer_wait_line (c), "ERR server-full "));
   g_assert_cmpstr (hb_test_peer_wait_line (c), ==, "BYE server-full");
   hb_test_peer_wait_eof (c);
   g_assert_true (c->eof);
-  g_assert_cmpuint (f.rejected, ==, 1);
-  g_assert_cmpuint (hb_server_get_n_clients (f.server), ==, 2);
+  g_assert_cmpuint (f->rejected, ==, 1);
+  g_assert_cmpuint (hb_server_get_n_clients (f->server), ==, 2);
 
   /* A place frees up: the next one gets in. */
   hb_test_peer_send (a, "BYE\n", -1);
-  hb_assert_eventually (hb_server_get_n_clients (f.server) == 1);
+  hb_assert_eventually (hb_server_get_n_clients (f->server) == 1);
   g_clear_pointer (&c, hb_test_peer_free);
-  c = connect_peer (&f);
-  hb_assert_eventually (hb_server_get_n_clients (f.server) == 2);
-  fixture_stop (&f);
+  c = connect_peer (f);
+  hb_assert_eventually (hb_server_get_n_clients (f->server) == 2);
 }
 
 /* A client that stops reading is cut off; the others keep receiving. */
 static void
-test_slow_consumer (void)
+test_slow_consumer (Fixture       *f,
+                    gconstpointer  data)
 {
-  Fixture f = { 0 };
   g_autoptr(HbTestPeer) slow = NULL;
   g_autoptr(HbTestPeer) fast = NULL;
   g_autofree char *filler = g_strnfill (300, 'z');
   const guint n = 2000;
   HbConnection *fast_conn;
 
-  fixture_start (&f, "max-queue", 16 * 1024, NULL);
-  slow = hb_test_peer_new_small ("127.0.0.1", f.port);
+  fixture_start (f, "max-queue", 16 * 1024, NULL);
+  slow = hb_test_peer_new_small ("127.0.0.1", f->port);
   g_assert_true (g_str_has_prefix (hb_test_peer_wait_line (slow), "WELCOME 1 "));
   hb_test_peer_set_reading (slow, FALSE);
-  fast = connect_peer (&f);
-  hb_assert_eventually (hb_server_get_n_clients (f.server) == 2);
-  fast_conn = hb_server_lookup (f.server, 2);
+  fast = connect_peer (f);
+  hb_assert_eventually (hb_server_get_n_clients (f->server) == 2);
+  fast_conn = hb_server_lookup (f->server, 2);
 
   for (guint i = 0; i < n; i++)
     {
       g_autofree char *text = g_strdup_printf ("%u %s", i, filler);
 
-      hb_server_broadcast (f.server, text);
+      hb_server_broadcast (f->server, text);
       /* The reading client shares this thread: let it keep up. */
       hb_assert_eventually (hb_connection_get_queued (fast_conn) == 0);
     }
 
-  hb_assert_eventually (f.disconnects->len == 1);
-  g_assert_cmpstr (g_ptr_array_index (f.disconnects, 0), ==, "1 slow-consumer local");
+  hb_assert_eventually (f->disconnects->len == 1);
+  g_assert_cmpstr (g_ptr_array_index (f->disconnects, 0), ==, "1 slow-consumer local");
 
   for (guint i = 0; i < n; i++)
     {
@@ -780,14 +777,13 @@ test_slow_consumer (void)
 
       g_assert_cmpstr (hb_test_peer_wait_non_ping (fast), ==, want);
     }
-  g_assert_cmpuint (hb_server_get_n_clients (f.server), ==, 1);
-  fixture_stop (&f);
+  g_assert_cmpuint (hb_server_get_n_clients (f->server), ==, 1);
 }
 
 static void
-test_big_broadcast_spares_readers (void)
+test_big_broadcast_spares_readers (Fixture       *f,
+                                   gconstpointer  data)
 {
-  Fixture f = { 0 };
   HbTestPeer *readers[50];
   HbTestPeer *stalled[200];
   g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func (g_free);
@@ -798,32 +794,32 @@ test_big_broadcast_spares_readers (void)
   /* 200 clients that read nothing and 50 that read, then one broadcast
    * of 10,000 lines (about 670 KB), well over the queue bound: the bound
    * judges whether a client reads, so the 200 go and the 50 stay. */
-  fixture_start (&f, "interval-ms", 60000, "timeout-ms", 60000, NULL);
+  fixture_start (f, "interval-ms", 60000, "timeout-ms", 60000, NULL);
   for (guint i = 0; i < G_N_ELEMENTS (stalled); i++)
     {
-      stalled[i] = hb_test_peer_new_small ("127.0.0.1", f.port);
+      stalled[i] = hb_test_peer_new_small ("127.0.0.1", f->port);
       hb_test_peer_set_reading (stalled[i], FALSE);
     }
   for (guint i = 0; i < G_N_ELEMENTS (readers); i++)
-    readers[i] = hb_test_peer_new ("127.0.0.1", f.port);
-  hb_assert_eventually (hb_server_get_n_clients (f.server) == 250);
+    readers[i] = hb_test_peer_new ("127.0.0.1", f->port);
+  hb_assert_eventually (hb_server_get_n_clients (f->server) == 250);
   for (guint i = 0; i < G_N_ELEMENTS (readers); i++)
     hb_assert_eventually (readers[i]->lines->len == 1);  /* WELCOME */
 
   for (guint i = 0; i < n_lines; i++)
     g_ptr_array_add (texts, g_strdup_printf ("line %05u of the big broadcast, as long as a real one", i));
   last = g_strdup_printf ("BCAST %s", (char *) g_ptr_array_index (texts, n_lines - 1));
-  g_assert_cmpuint (hb_server_broadcast_lines (f.server, (const char * const *) texts->pdata, n_lines), ==, 250);
+  g_assert_cmpuint (hb_server_broadcast_lines (f->server, (const char * const *) texts->pdata, n_lines), ==, 250);
 
   for (guint i = 0; i < G_N_ELEMENTS (readers); i++)
     {
       hb_assert_eventually (readers[i]->lines->len == 1 + n_lines);
       g_assert_cmpstr (g_ptr_array_index (readers[i]->lines, n_lines), ==, last);
     }
-  hb_assert_eventually (f.disconnects->len == G_N_ELEMENTS (stalled));
-  for (guint i = 0; i < f.disconnects->len; i++)
+  hb_assert_eventually (f->disconnects->len == G_N_ELEMENTS (stalled));
+  for (guint i = 0; i < f->disconnects->len; i++)
     {
-      const char *d = g_ptr_array_index (f.disconnects, i);
+      const char *d = g_ptr_array_index (f->disconnects, i);
       guint id = (guint) g_ascii_strtoull (d, NULL, 10);
 
       g_assert_true (g_str_has_suffix (d, " slow-consumer local"));
@@ -831,28 +827,26 @@ test_big_broadcast_spares_readers (void)
       n_cut++;
     }
   g_assert_cmpuint (n_cut, ==, 200);
-  g_assert_cmpuint (hb_server_get_n_clients (f.server), ==, 50);
+  g_assert_cmpuint (hb_server_get_n_clients (f->server), ==, 50);
 
   for (guint i = 0; i < G_N_ELEMENTS (stalled); i++)
     hb_test_peer_free (stalled[i]);
   for (guint i = 0; i < G_N_ELEMENTS (readers); i++)
     hb_test_peer_free (readers[i]);
-  fixture_stop (&f);
 }
 
 static void
-test_peer_reset (void)
+test_peer_reset (Fixture       *f,
+                 gconstpointer  data)
 {
-  Fixture f = { 0 };
   g_autoptr(HbTestPeer) peer = NULL;
 
-  fixture_start (&f, NULL, NULL);
-  peer = connect_peer (&f);
-  hb_assert_eventually (hb_server_get_n_clients (f.server) == 1);
+  fixture_start (f, NULL, NULL);
+  peer = connect_peer (f);
+  hb_assert_eventually (hb_server_get_n_clients (f->server) == 1);
   hb_test_peer_abort (peer);
-  hb_assert_eventually (f.disconnects->len == 1);
-  g_assert_cmpstr (g_ptr_array_index (f.disconnects, 0), ==, "1 reset peer");
-  fixture_stop (&f);
+  hb_assert_eventually (f->disconnects->len == 1);
+  g_assert_cmpstr (g_ptr_array_index (f->disconnects, 0), ==, "1 reset peer");
 }
 
 static void
@@ -896,19 +890,18 @@ test_peer_half_close (void)
 }
 
 static void
-test_shutdown_says_bye (void)
+test_shutdown_says_bye (Fixture       *f,
+                        gconstpointer  data)
 {
-  Fixture f = { 0 };
+  HbTestShutdown done = { FALSE, NULL };
   HbTestPeer *peers[3];
 
-  fixture_start (&f, NULL, NULL);
-  for (guint i = 0; i < G_N_ELEMENTS (peers); i++)
-    peers[i] = connect_peer (&f);
-  hb_assert_eventually (hb_server_get_n_clients (f.server) == 3);
-  hb_server_broadcast (f.server, "before the end");
+  fixture_start (f, NULL, NULL);
+  peer_array_set (f, peers, G_N_ELEMENTS (peers), TRUE);
+  hb_server_broadcast (f->server, "before the end");
 
-  hb_server_shutdown_async (f.server, 2000, NULL, shutdown_cb, &f);
-  g_assert_false (hb_server_get_listening (f.server));
+  hb_server_shutdown_async (f->server, 2000, NULL, hb_test_shutdown_cb, &done);
+  g_assert_false (hb_server_get_listening (f->server));
   for (guint i = 0; i < G_N_ELEMENTS (peers); i++)
     {
       g_assert_cmpstr (hb_test_peer_wait_non_ping (peers[i]), ==, "BCAST before the end");
@@ -918,29 +911,28 @@ test_shutdown_says_bye (void)
       g_assert_false (peers[i]->reset);
       hb_test_peer_free (peers[i]);
     }
-  hb_assert_eventually (f.shut_down);
-  g_assert_cmpuint (f.disconnects->len, ==, 3);
-  g_assert_true (hb_test_has_string (f.disconnects, "2 shutdown local"));
+  hb_assert_eventually (done.done);
+  g_assert_no_error (done.error);
+  g_assert_cmpuint (f->disconnects->len, ==, 3);
+  g_assert_true (hb_test_has_string (f->disconnects, "2 shutdown local"));
 
-  /* Already shut down: stopping again is harmless. */
-  f.shut_down = FALSE;
-  fixture_stop (&f);
+  /* Already shut down: stopping again (fixture_teardown()) is harmless. */
 }
 
 static void
-test_list_model (void)
+test_list_model (Fixture       *f,
+                 gconstpointer  data)
 {
-  Fixture f = { 0 };
   GListModel *model;
   g_autoptr(HbTestPeer) a = NULL;
   g_autoptr(HbTestPeer) b = NULL;
   g_autoptr(HbConnection) first = NULL;
 
-  fixture_start (&f, NULL, NULL);
-  model = hb_server_get_connections (f.server);
+  fixture_start (f, NULL, NULL);
+  model = hb_server_get_connections (f->server);
   g_assert_true (g_list_model_get_item_type (model) == HB_TYPE_CONNECTION);
-  a = connect_peer (&f);
-  b = connect_peer (&f);
+  a = connect_peer (f);
+  b = connect_peer (f);
   hb_assert_eventually (g_list_model_get_n_items (model) == 2);
   first = g_list_model_get_item (model, 0);
   g_assert_cmpuint (hb_connection_get_id (first), ==, 1);
@@ -950,7 +942,6 @@ test_list_model (void)
   first = g_list_model_get_item (model, 0);
   g_assert_cmpuint (hb_connection_get_id (first), ==, 2);
   g_clear_object (&first);
-  fixture_stop (&f);
 }
 
 typedef struct
@@ -988,9 +979,9 @@ drain_raw (int      fd,
 }
 
 static void
-test_fd_limit (void)
+test_fd_limit (Fixture       *f,
+               gconstpointer  data)
 {
-  Fixture f = { 0 };
   AcceptLog log = { 0 };
   struct rlimit saved, low;
   int fds[40];
@@ -999,10 +990,10 @@ test_fd_limit (void)
   int probe;
   struct sockaddr_in to = { .sin_family = AF_INET };
 
-  fixture_start (&f, "interval-ms", 100, "timeout-ms", 5000, NULL);
-  g_signal_connect (f.server, "accept-paused", G_CALLBACK (on_accept_paused), &log);
-  g_signal_connect (f.server, "accept-resumed", G_CALLBACK (on_accept_resumed), &log);
-  to.sin_port = htons (f.port);
+  fixture_start (f, "interval-ms", 100, "timeout-ms", 5000, NULL);
+  g_signal_connect (f->server, "accept-paused", G_CALLBACK (on_accept_paused), &log);
+  g_signal_connect (f->server, "accept-resumed", G_CALLBACK (on_accept_resumed), &log);
+  to.sin_port = htons (f->port);
   to.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
 
   /* The clients' sockets exist before the limit is lowered, so that
@@ -1039,7 +1030,7 @@ test_fd_limit (void)
     n_welcomed > 0 && n_rejected >= 2;
   }));
   g_assert_cmpuint (log.paused, ==, 1);
-  g_assert_cmpuint (f.rejected, >=, 2);
+  g_assert_cmpuint (f->rejected, >=, 2);
 
   /* Files freed: accepting resumes by itself, and a new client is
    * welcomed. */
@@ -1050,7 +1041,7 @@ test_fd_limit (void)
         fds[i] = -1;
       }
   {
-    g_autoptr(HbTestPeer) late = hb_test_peer_new ("127.0.0.1", f.port);
+    g_autoptr(HbTestPeer) late = hb_test_peer_new ("127.0.0.1", f->port);
 
     g_assert_true (g_str_has_prefix (hb_test_peer_wait_line (late), "WELCOME "));
     hb_assert_eventually (log.resumed == 1);
@@ -1063,7 +1054,6 @@ test_fd_limit (void)
       g_string_free (got[i], TRUE);
     }
   g_free (log.why);
-  fixture_stop (&f);
 }
 
 static void
@@ -1156,9 +1146,9 @@ test_farewell (void)
 }
 
 static void
-test_settings_change_live (void)
+test_settings_change_live (Fixture       *f,
+                           gconstpointer  data)
 {
-  Fixture f = { 0 };
   g_autoptr(HbTestPeer) peer = NULL;
   g_autoptr(HbTestPeer) later = NULL;
   guint pings = 0;
@@ -1166,10 +1156,10 @@ test_settings_change_live (void)
   /* A new interval applies to a listening server at once: connected
    * clients hear it in a WELCOME like their first, and are beaten by it;
    * clients that come later are greeted with it. */
-  fixture_start (&f, "interval-ms", 60000, "timeout-ms", 180000, NULL);
-  peer = hb_test_peer_new ("127.0.0.1", f.port);
+  fixture_start (f, "interval-ms", 60000, "timeout-ms", 180000, NULL);
+  peer = hb_test_peer_new ("127.0.0.1", f->port);
   g_assert_cmpstr (hb_test_peer_wait_line (peer), ==, "WELCOME 1 60000 180000");
-  g_object_set (f.server, "interval-ms", 100, "timeout-ms", 1000, NULL);
+  g_object_set (f->server, "interval-ms", 100, "timeout-ms", 1000, NULL);
   /* One WELCOME for both, never the new interval with the old timeout. */
   g_assert_cmpstr (hb_test_peer_wait_line (peer), ==, "WELCOME 1 100 1000");
   while (pings < 3)
@@ -1182,41 +1172,22 @@ test_settings_change_live (void)
       hb_test_peer_send (peer, pong, -1);
       pings++;
     }
-  later = hb_test_peer_new ("127.0.0.1", f.port);
+  later = hb_test_peer_new ("127.0.0.1", f->port);
   g_assert_cmpstr (hb_test_peer_wait_line (later), ==, "WELCOME 2 100 1000");
-  fixture_stop (&f);
 }
 
 static void
-test_silent_client_dies_with_long_timeout (void)
+test_silent_client_dies_with_long_timeout (Fixture       *f,
+                                           gconstpointer  data)
 {
-  Fixture f = { 0 };
   g_autoptr(HbTestPeer) peer = NULL;
 
   /* A timeout of fifteen intervals: more PINGs go unanswered than the
    * server keeps records of, and the client must still be declared dead. */
-  fixture_start (&f, "interval-ms", 100, "timeout-ms", 1500, NULL);
-  peer = connect_peer (&f);
-  hb_assert_eventually (f.disconnects->len == 1);
-  g_assert_cmpstr (g_ptr_array_index (f.disconnects, 0), ==, "1 timeout local");
-  fixture_stop (&f);
-}
-
-typedef struct
-{
-  gboolean  done;
-  GError   *error;
-} ShutdownResult;
-
-static void
-shutdown_result_cb (GObject      *source,
-                    GAsyncResult *result,
-                    gpointer      user_data)
-{
-  ShutdownResult *r = user_data;
-
-  hb_server_shutdown_finish (HB_SERVER (source), result, &r->error);
-  r->done = TRUE;
+  fixture_start (f, "interval-ms", 100, "timeout-ms", 1500, NULL);
+  peer = connect_peer (f);
+  hb_assert_eventually (f->disconnects->len == 1);
+  g_assert_cmpstr (g_ptr_array_index (f->disconnects, 0), ==, "1 timeout local");
 }
 
 /* Whether what waits in @fd's receive queue contains @text, not reading it. */
@@ -1236,33 +1207,33 @@ peek_has (int         fd,
 /* A cancelled shutdown stops waiting for the drain, at once; cancelled
  * before the call, it does nothing at all. */
 static void
-test_shutdown_cancelled (void)
+test_shutdown_cancelled (Fixture       *f,
+                         gconstpointer  data)
 {
-  Fixture f = { 0 };
   g_autoptr(GCancellable) early = g_cancellable_new ();
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
-  ShutdownResult r = { 0 };
+  HbTestShutdown r = { 0 };
   struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
   int fd;
 
-  fixture_start (&f, NULL, NULL);
+  fixture_start (f, NULL, NULL);
   g_cancellable_cancel (early);
-  hb_server_shutdown_async (f.server, 60000, early, shutdown_result_cb, &r);
+  hb_server_shutdown_async (f->server, 60000, early, hb_test_shutdown_cb, &r);
   hb_assert_eventually (r.done);
   g_assert_error (r.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_clear_error (&r.error);
-  g_assert_true (hb_server_get_listening (f.server));
+  g_assert_true (hb_server_get_listening (f->server));
 
   /* A peer that never reads, so never closes, would hold the drain for
    * a minute. */
   fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   g_assert_cmpint (fd, >=, 0);
-  sa.sin_port = htons (f.port);
+  sa.sin_port = htons (f->port);
   g_assert_cmpint (connect (fd, (struct sockaddr *) &sa, sizeof sa), ==, 0);
-  hb_assert_eventually (hb_server_get_n_clients (f.server) == 1);
+  hb_assert_eventually (hb_server_get_n_clients (f->server) == 1);
   r.done = FALSE;
-  hb_server_shutdown_async (f.server, 60000, cancellable, shutdown_result_cb, &r);
-  g_assert_false (hb_server_get_listening (f.server));
+  hb_server_shutdown_async (f->server, 60000, cancellable, hb_test_shutdown_cb, &r);
+  g_assert_false (hb_server_get_listening (f->server));
   /* Barrier: the server has said BYE, and the shutdown waits. */
   hb_assert_eventually (peek_has (fd, "BYE shutdown\n"));
   g_assert_false (r.done);
@@ -1271,12 +1242,11 @@ test_shutdown_cancelled (void)
   g_assert_error (r.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_clear_error (&r.error);
   /* Still closing, and still the server's until the peer closes. */
-  g_assert_false (hb_server_get_listening (f.server));
-  g_assert_cmpuint (hb_server_get_n_clients (f.server), ==, 1);
+  g_assert_false (hb_server_get_listening (f->server));
+  g_assert_cmpuint (hb_server_get_n_clients (f->server), ==, 1);
 
   /* Another shutdown may follow, and completes when the peer is gone. */
   close (fd);
-  fixture_stop (&f);
 }
 
 /* A server started in a context of its own keeps every source there,
@@ -1290,7 +1260,7 @@ test_own_context (void)
   g_autoptr(GString) read_so_far = g_string_new (NULL);
   HbServer *server;
   GListModel *model;
-  ShutdownResult r = { 0 };
+  HbTestShutdown r = { 0 };
   struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
   int fd;
 
@@ -1322,12 +1292,16 @@ test_own_context (void)
 
   close (fd);
   g_main_context_push_thread_default (context);
-  hb_server_shutdown_async (server, 500, NULL, shutdown_result_cb, &r);
+  hb_server_shutdown_async (server, 500, NULL, hb_test_shutdown_cb, &r);
   g_main_context_pop_thread_default (context);
   hb_assert_eventually_in (context, r.done);
   g_assert_no_error (r.error);
   g_assert_finalize_object (server);
 }
+
+/* A test on a server fixture_start() starts, which is stopped after it. */
+#define add_server_test(name, func) \
+  g_test_add ("/core/server/" name, Fixture, NULL, NULL, func, fixture_teardown)
 
 int
 main (int   argc,
@@ -1335,37 +1309,37 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, NULL);
 
-  g_test_add_func ("/core/server/welcome", test_welcome);
-  g_test_add_func ("/core/server/ipv6", test_ipv6);
-  g_test_add_func ("/core/server/port-in-use", test_port_in_use);
+  add_server_test ("welcome", test_welcome);
+  add_server_test ("ipv6", test_ipv6);
+  add_server_test ("port-in-use", test_port_in_use);
   g_test_add_func ("/core/server/bad-address", test_bad_address);
-  g_test_add_func ("/core/server/framing-splits", test_framing_splits);
-  g_test_add_func ("/core/server/errors-keep-connection", test_errors_keep_connection);
-  g_test_add_func ("/core/server/rate-limit", test_rate_limit);
-  g_test_add_func ("/core/server/relay-within-limit", test_relay_within_limit);
-  g_test_add_func ("/core/server/names-unique-and-reserved", test_names_unique_and_reserved);
-  g_test_add_func ("/core/server/flooder-cut-says-why", test_flooder_cut_says_why);
-  g_test_add_func ("/core/server/heartbeat-rtt", test_heartbeat_rtt);
+  add_server_test ("framing-splits", test_framing_splits);
+  add_server_test ("errors-keep-connection", test_errors_keep_connection);
+  add_server_test ("rate-limit", test_rate_limit);
+  add_server_test ("relay-within-limit", test_relay_within_limit);
+  add_server_test ("names-unique-and-reserved", test_names_unique_and_reserved);
+  add_server_test ("flooder-cut-says-why", test_flooder_cut_says_why);
+  add_server_test ("heartbeat-rtt", test_heartbeat_rtt);
   g_test_add_func ("/core/server/silent-client-late-then-dead", test_silent_client_goes_late_then_dead);
-  g_test_add_func ("/core/server/late-client-recovers", test_late_client_recovers);
-  g_test_add_func ("/core/server/broadcast-in-order", test_broadcast_in_order);
-  g_test_add_func ("/core/server/send-and-kick", test_send_and_kick);
-  g_test_add_func ("/core/server/relay", test_relay);
-  g_test_add_func ("/core/server/relay-off-by-default", test_relay_off_by_default);
-  g_test_add_func ("/core/server/max-clients", test_max_clients);
-  g_test_add_func ("/core/server/broadcast-lines", test_broadcast_lines);
-  g_test_add_func ("/core/server/slow-consumer", test_slow_consumer);
-  g_test_add_func ("/core/server/big-broadcast-spares-readers", test_big_broadcast_spares_readers);
-  g_test_add_func ("/core/server/peer-reset", test_peer_reset);
+  add_server_test ("late-client-recovers", test_late_client_recovers);
+  add_server_test ("broadcast-in-order", test_broadcast_in_order);
+  add_server_test ("send-and-kick", test_send_and_kick);
+  add_server_test ("relay", test_relay);
+  add_server_test ("relay-off-by-default", test_relay_off_by_default);
+  add_server_test ("max-clients", test_max_clients);
+  add_server_test ("broadcast-lines", test_broadcast_lines);
+  add_server_test ("slow-consumer", test_slow_consumer);
+  add_server_test ("big-broadcast-spares-readers", test_big_broadcast_spares_readers);
+  add_server_test ("peer-reset", test_peer_reset);
   g_test_add_func ("/core/server/peer-half-close", test_peer_half_close);
-  g_test_add_func ("/core/server/shutdown-says-bye", test_shutdown_says_bye);
-  g_test_add_func ("/core/server/shutdown-cancelled", test_shutdown_cancelled);
+  add_server_test ("shutdown-says-bye", test_shutdown_says_bye);
+  add_server_test ("shutdown-cancelled", test_shutdown_cancelled);
   g_test_add_func ("/core/server/own-context", test_own_context);
-  g_test_add_func ("/core/server/list-model", test_list_model);
-  g_test_add_func ("/core/server/fd-limit", test_fd_limit);
+  add_server_test ("list-model", test_list_model);
+  add_server_test ("fd-limit", test_fd_limit);
   g_test_add_func ("/core/server/farewell", test_farewell);
-  g_test_add_func ("/core/server/silent-client-dies-with-long-timeout", test_silent_client_dies_with_long_timeout);
-  g_test_add_func ("/core/server/settings-change-live", test_settings_change_live);
+  add_server_test ("silent-client-dies-with-long-timeout", test_silent_client_dies_with_long_timeout);
+  add_server_test ("settings-change-live", test_settings_change_live);
   g_test_add_func ("/core/server/stall-cuts-nobody", test_stall_cuts_nobody);
 
   return g_test_run ();
