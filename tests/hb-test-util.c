@@ -103,15 +103,6 @@ hb_test_await_finalize (gpointer object)
   hb_assert_eventually (object == NULL);
 }
 
-void
-hb_test_run_for (guint ms)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) ms * 1000;
-
-  while (hb_test_iterate (deadline))
-    ;
-}
-
 guint
 hb_test_count (const char *haystack,
                const char *needle)

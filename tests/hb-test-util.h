@@ -87,9 +87,6 @@ gboolean hb_test_iterate_context (GMainContext *context,
  * finalized: for a server or client that says goodbye after its window
  * is gone (hb-farewell), which holds it for a while. */
 void     hb_test_await_finalize (gpointer object);
-/* Runs the main loop for @ms regardless. A "nothing happens" check wants
- * a barrier instead (hb_test_peer_sync(), hb_test_await_heartbeats()). */
-void     hb_test_run_for     (guint  ms);
 /* Dispatches what is ready on the default main context now, without
  * waiting: afterwards whatever had already arrived has been handled. */
 void     hb_test_run_pending (void);
