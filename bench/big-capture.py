@@ -8,12 +8,18 @@
 # connection has its handshake, then segments of one length each way (the
 # worst case for a table keyed on seq and length), pure ACKs, and its FIN
 # teardown. Deterministic: the same arguments give the same file.
+import argparse
 import struct
 import sys
 
-path = sys.argv[1]
-frames = int(sys.argv[2]) if len(sys.argv) > 2 else 240000
-conns = int(sys.argv[3]) if len(sys.argv) > 3 else 20
+parser = argparse.ArgumentParser(description="Write a large classic pcap of heartbeat-like TCP traffic.")
+parser.add_argument("file", help="the pcap file to write")
+parser.add_argument("frames", nargs="?", type=int, default=240000, help="how many frames (default 240000)")
+parser.add_argument("connections", nargs="?", type=int, default=20, help="how many connections (default 20)")
+args = parser.parse_args()
+if args.frames < 1 or args.connections < 1:
+    parser.error("frames and connections must be at least 1")
+path, frames, conns = args.file, args.frames, args.connections
 
 
 def csum(data):
