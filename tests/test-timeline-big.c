@@ -166,6 +166,27 @@ shows_label (GtkWidget  *widget,
   return FALSE;
 }
 
+/* Whether a label showing @text is drawn whole: given at least the
+ * width its text needs, not cut short with "…". */
+static gboolean
+shows_whole_label (GtkWidget  *widget,
+                   const char *text)
+{
+  if (GTK_IS_LABEL (widget) && gtk_widget_get_mapped (widget) && gtk_widget_get_width (widget) > 0 &&
+      g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), text) == 0)
+    {
+      g_autoptr(PangoLayout) layout = gtk_widget_create_pango_layout (widget, text);
+      int needed;
+
+      pango_layout_get_pixel_size (layout, &needed, NULL);
+      return gtk_widget_get_width (widget) >= needed;
+    }
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
+    if (shows_whole_label (c, text))
+      return TRUE;
+  return FALSE;
+}
+
 /* GTK 4.8's column view has no scroll_to; its list view has the action. */
 static void
 scroll_table_to (HbTimelineWindow *win,
@@ -252,6 +273,8 @@ test_open (void)
   hb_assert_eventually (shows_label (CHILD (win, "table"), "1"));
   scroll_table_to (win, BIG_FRAMES - 1);
   hb_assert_eventually (shows_label (CHILD (win, "table"), last));
+  /* ... whole: the No. column is as wide as six digits need. */
+  hb_assert_eventually (shows_whole_label (CHILD (win, "table"), last));
   /* The last row chosen in the table: the ladder selects it too and
    * scrolls down to it, 200,000 rows below. */
   gtk_selection_model_select_item (table, BIG_FRAMES - 1, TRUE);

@@ -960,7 +960,36 @@ test_keyboard (void)
   hb_assert_eventually (gtk_adjustment_get_value (table_adj) >=
                         gtk_adjustment_get_upper (table_adj) - 2 * gtk_adjustment_get_page_size (table_adj));
 
-  /* At the end, it follows new rows, and again really shows them. */
+  /* At the end with a row chosen, new rows come below it and the chosen
+   * row stays where it is, in the ladder and the table alike. */
+  {
+    double value = gtk_adjustment_get_value (ladder_adj);
+    double table_value = gtk_adjustment_get_value (table_adj);
+
+    for (guint i = n; i < n + 200; i++)
+      {
+        g_autoptr(HbSegment) seg = hb_segment_new (i * 1000, i % 2, HB_TCP_PHASE_HEARTBEAT, "PING");
+
+        hb_segment_model_append (store, seg);
+      }
+    hb_assert_eventually (gtk_adjustment_get_upper (ladder_adj) > value + 3 * gtk_adjustment_get_page_size (ladder_adj));
+    /* The ladder follows in an idle after the frame that made it taller. */
+    hb_test_await_frames (ladder, 3);
+    hb_test_run_pending ();
+    hb_test_await_frames (ladder, 2);
+    g_assert_cmpuint (gtk_single_selection_get_selected (table), ==, n - 1);
+    g_assert_cmpfloat (gtk_adjustment_get_value (ladder_adj), ==, value);
+    g_assert_cmpfloat (gtk_adjustment_get_value (table_adj), ==, table_value);
+    g_assert_true (ladder_shows_row (win, n - 1));
+    n += 200;
+  }
+
+  /* At the end with nothing chosen, it follows new rows, and again
+   * really shows them; so does the table. */
+  gtk_widget_activate_action (GTK_WIDGET (ladder), "ladder.move", "i", G_MAXINT32);
+  hb_assert_eventually (ladder_shows_row (win, n - 1));
+  hb_ladder_set_selected (ladder, -1);
+  g_assert_cmpuint (gtk_single_selection_get_selected (table), ==, GTK_INVALID_LIST_POSITION);
   for (guint i = n; i < n + 40; i++)
     {
       g_autoptr(HbSegment) seg = hb_segment_new (i * 1000, i % 2, HB_TCP_PHASE_HEARTBEAT, "PING");
@@ -972,6 +1001,8 @@ test_keyboard (void)
                         gtk_adjustment_get_value (ladder_adj) ==
                           gtk_adjustment_get_upper (ladder_adj) - gtk_adjustment_get_page_size (ladder_adj) &&
                         ladder_origin (win) == -gtk_adjustment_get_value (ladder_adj));
+  hb_assert_eventually (gtk_adjustment_get_value (table_adj) >=
+                        gtk_adjustment_get_upper (table_adj) - 1.5 * gtk_adjustment_get_page_size (table_adj));
 
   /* Home: back to the top of both. */
   gtk_widget_activate_action (GTK_WIDGET (ladder), "ladder.move", "i", -G_MAXINT32);

@@ -81,6 +81,7 @@ struct _HbTimelineWindow
   gboolean              page_had_selection;  /* the page being opened, before */
   int                   page_selection[2];
   gboolean              follow_end;   /* the ladder shows its last rows */
+  guint                 number_digits; /* the No. column fits so many */
   GtkNativeDialog      *dialog;       /* open file chooser, if any */
 };
 

@@ -127,15 +127,29 @@ on_ladder_scrolled (GtkAdjustment    *adj,
                      gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj) - 48;
 }
 
+/* New rows are followed, in the ladder and the table alike, while the
+ * ladder shows its end and no row is chosen: a row the teacher chose
+ * stays where it is while the conversation goes on. */
+static gboolean
+following (HbTimelineWindow *self)
+{
+  return self->follow_end && gtk_single_selection_get_selected (self->selection) == GTK_INVALID_LIST_POSITION;
+}
+
 static gboolean
 scroll_ladder_to_end (gpointer data)
 {
   HbTimelineWindow *self = data;
   GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (self->ladder_scroller);
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->segments));
 
   self->end_idle = 0;
-  if (self->follow_end)
-    gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj));
+  if (following (self))
+    {
+      gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj));
+      if (n > 0)
+        scroll_table_to (self, n - 1);
+    }
   return G_SOURCE_REMOVE;
 }
 
@@ -147,8 +161,41 @@ on_ladder_grown (GtkAdjustment    *adj,
                  GParamSpec       *pspec,
                  HbTimelineWindow *self)
 {
-  if (self->follow_end && self->end_idle == 0)
+  if (following (self) && self->end_idle == 0)
     self->end_idle = g_idle_add (scroll_ladder_to_end, self);
+}
+
+/* The No. column as wide as the largest frame number shown, which a
+ * capture file's rows can make six digits or more. */
+static void
+fit_number_column (HbTimelineWindow *self,
+                   HbSegment        *last,
+                   guint             position)
+{
+  HbPacket *packet = hb_segment_get_packet (last);
+  guint number = packet != NULL ? packet->frame : position + 1;
+  guint digits = 1;
+  g_autoptr(GListModel) columns = NULL;
+  g_autoptr(GtkColumnViewColumn) column = NULL;
+  g_autoptr(PangoLayout) layout = NULL;
+  g_autofree char *widest = NULL;
+  int width;
+
+  while (number >= 10)
+    {
+      number /= 10;
+      digits++;
+    }
+  if (digits <= self->number_digits)
+    return;
+  self->number_digits = digits;
+  widest = g_strnfill (digits, '0');
+  layout = gtk_widget_create_pango_layout (GTK_WIDGET (self->table), widest);
+  pango_layout_get_pixel_size (layout, &width, NULL);
+  columns = g_object_ref (gtk_column_view_get_columns (self->table));
+  column = g_list_model_get_item (columns, 0);
+  /* The cell's padding, and room for a wider numeric face. */
+  gtk_column_view_column_set_fixed_width (column, MAX (44, width + width / 4 + 16));
 }
 
 static void
@@ -159,6 +206,9 @@ on_segments_changed (GListModel *model, guint position, guint removed, guint add
   if (added > 0)
     {
       g_autoptr(HbSegment) last = g_list_model_get_item (model, position + added - 1);
+
+      if (!hb_segment_is_note (last))
+        fit_number_column (self, last, position + added - 1);
 
       /* A file is read from its start: its first row is explained, not
        * the last of each slice (a wrapping text measured again per slice). */
