@@ -1473,6 +1473,10 @@ test_tab_text_unselected (void)
   gtk_notebook_set_current_page (notebook, 0);
   hb_assert_eventually (gtk_widget_get_mapped (GTK_WIDGET (explanation)));
   g_assert_false (gtk_label_get_selection_bounds (explanation, NULL, NULL));
+  /* The packet's details and bytes can be read and selected, not edited:
+   * no caret blinks in them. */
+  g_assert_false (gtk_text_view_get_cursor_visible (CHILD (win, "details_view")));
+  g_assert_false (gtk_text_view_get_cursor_visible (CHILD (win, "bytes_view")));
 
   /* From the tabs, by keyboard: Ctrl+Page Down goes to the next page. */
   gtk_notebook_set_current_page (notebook, 1);
