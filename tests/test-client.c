@@ -1508,6 +1508,14 @@ socket_in_state (GSocket    *socket,
   return hb_tcp_info_query (g_socket_get_fd (socket), &info, NULL) && info.state == state;
 }
 
+static void
+note_ping_arrival (HbClient *client,
+                   guint64   seq,
+                   gint64   *arrival)
+{
+  *arrival = hb_client_get_arrival (client);
+}
+
 /* A client that was not reading records what it read late with when it
  * arrived (the kernel's receive stamp): the server's BYE at the moment the
  * server wrote it, long before the client read it and answered the PINGs
@@ -1522,9 +1530,11 @@ test_arrival_times (void)
   HbTimeline *record;
   HbTimelineEvent bye_out, bye_in, fin_in, ping_in, pong_out;
   gint64 reading_again;
+  gint64 ping_arrival = 0;
 
   server_start (&s, 0, NULL);
   client_new (&c, s.port, "late-reader");
+  g_signal_connect (c.client, "ping", G_CALLBACK (note_ping_arrival), &ping_arrival);
   client_connect (&c);
   conn = g_object_ref (server_conn (&s, c.client));
   g_object_set (c.client, "reading", FALSE, NULL);
@@ -1558,6 +1568,10 @@ test_arrival_times (void)
   /* Every late PING too, by the time the BYE arrived at the latest. */
   g_assert_true (ping_in.arrival_known);
   g_assert_cmpint (ping_in.mono_us - ping_in.waited_us, <=, bye_in.mono_us - bye_in.waited_us);
+  /* ... which the ping signal's handler is told (the class checks judge
+   * a server's timing by it). */
+  g_assert_cmpint (ping_arrival, ==, ping_in.mono_us - ping_in.waited_us);
+  g_assert_cmpint (ping_arrival, <, reading_again);
   /* The FIN came with that data: the data's stamp, the FIN's read. */
   g_assert_true (fin_in.arrival_known);
   g_assert_cmpint (fin_in.mono_us - fin_in.waited_us, <, reading_again);

@@ -585,6 +585,13 @@ hb_client_get_socket (HbClient *self)
   return self->channel ? hb_channel_get_socket (self->channel) : NULL;
 }
 
+gint64
+hb_client_get_arrival (HbClient *self)
+{
+  g_return_val_if_fail (HB_IS_CLIENT (self), 0);
+  return self->channel ? hb_channel_get_arrival (self->channel) : 0;
+}
+
 const char *
 hb_client_state_to_string (HbClientState state)
 {

@@ -98,6 +98,11 @@ guint          hb_client_get_port       (HbClient   *self);
 const char    *hb_client_get_name       (HbClient   *self);
 HbTimeline    *hb_client_get_timeline   (HbClient   *self);
 GSocket       *hb_client_get_socket     (HbClient   *self);
+/* During a signal for something read (ping, message, ...): when it had
+ * arrived at this host, by the kernel's stamp (monotonic µs), so a judge
+ * of the server's timing leaves out how long this loop took to read it.
+ * 0 when unknown. */
+gint64         hb_client_get_arrival    (HbClient   *self);
 const char    *hb_client_state_to_string (HbClientState state);
 
 G_END_DECLS
