@@ -7,7 +7,8 @@
  * server outside it: SIGTERM (what a session's logout or `kill` sends)
  * and SIGINT (Ctrl+C in the terminal that started it) run the quit that
  * Ctrl+Q runs. Every client reads "BYE shutdown" and then end of stream,
- * never a reset, and the process exits with status 0.
+ * never a reset, and the process exits with status 0. Run without its
+ * settings schema, it says what is missing instead of aborting.
  */
 
 #include "config.h"
@@ -129,6 +130,48 @@ test_signal_says_bye (gconstpointer data)
   g_rmdir (config);
 }
 
+/* A build run without its settings schema (not installed, not through
+ * meson devenv) says so and exits 1; GLib would otherwise abort with a
+ * trap at the first window. --version still answers. */
+static void
+test_no_schema (void)
+{
+  g_autofree char *empty = g_dir_make_tmp ("hb-no-schema-XXXXXX", NULL);
+  const char *gui = g_getenv ("HB_GUI");
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                                                         G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_nonnull (gui);
+  g_subprocess_launcher_setenv (launcher, "GSETTINGS_SCHEMA_DIR", empty, TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_DATA_DIRS", empty, TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", empty, TRUE);
+  g_subprocess_launcher_setenv (launcher, "LC_ALL", "C.UTF-8", TRUE);
+  for (guint run = 0; run < 2; run++)
+    {
+      const char *argv[] = { gui, run == 0 ? "--demo" : "--version", NULL };
+      g_autoptr(GSubprocess) proc = g_subprocess_launcher_spawnv (launcher, argv, &error);
+      g_autofree char *out = NULL, *err = NULL;
+
+      g_assert_no_error (error);
+      g_assert_true (g_subprocess_communicate_utf8 (proc, NULL, NULL, &out, &err, &error));
+      g_assert_no_error (error);
+      g_assert_true (g_subprocess_get_if_exited (proc));
+      if (run == 0)
+        {
+          g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 1);
+          g_assert_nonnull (strstr (err, "the settings schema org.heartbeatlab.HeartbeatLab is not installed"));
+          g_assert_nonnull (strstr (err, "meson devenv"));
+        }
+      else
+        {
+          g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 0);
+          g_assert_true (g_str_has_prefix (out, "heartbeat-lab "));
+        }
+    }
+  g_rmdir (empty);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -137,5 +180,6 @@ main (int   argc,
 
   g_test_add_data_func ("/gui/app/sigterm-says-bye", GINT_TO_POINTER (SIGTERM), test_signal_says_bye);
   g_test_add_data_func ("/gui/app/sigint-says-bye", GINT_TO_POINTER (SIGINT), test_signal_says_bye);
+  g_test_add_func ("/gui/app/no-schema-says-so", test_no_schema);
   return g_test_run ();
 }

@@ -249,6 +249,20 @@ hb_application_handle_local_options (GApplication *app,
       g_print ("heartbeat-lab %s\n", PACKAGE_VERSION);
       return 0;
     }
+  /* Without its settings schema GLib would abort at the first window. */
+  {
+    GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+    g_autoptr(GSettingsSchema) schema = source ? g_settings_schema_source_lookup (source, APP_ID, TRUE) : NULL;
+
+    if (schema == NULL)
+      {
+        /* Translators: %s is the schema's id, org.heartbeatlab.HeartbeatLab */
+        g_printerr (_("heartbeat-lab: the settings schema %s is not installed. Install Heartbeat Lab, or run a "
+                      "build that is not installed through \"meson devenv -C _build\" (or ./tools/run.sh).\n"),
+                    APP_ID);
+        return 1;
+      }
+  }
   HB_APPLICATION (app)->demo = g_variant_dict_contains (options, "demo");
   return -1;
 }
