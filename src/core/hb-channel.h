@@ -58,7 +58,7 @@ void       hb_channel_unref          (HbChannel            *channel);
 void       hb_channel_write          (HbChannel            *channel,
                                       const char           *data,
                                       gsize                 len);
-void       hb_channel_write_shared   (HbChannel            *channel,
+gsize      hb_channel_write_shared   (HbChannel            *channel,
                                       GBytes               *block);
 void       hb_channel_discard_queue  (HbChannel            *channel);
 gsize      hb_channel_get_queued     (HbChannel            *channel);
