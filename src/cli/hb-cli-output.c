@@ -341,20 +341,21 @@ hb_cli_plain_add_int (GString    *s,
   append_digits (s, value < 0 ? -(guint64) value : (guint64) value, 1);
 }
 
+/* @us microseconds as milliseconds, "0.339", always with a point: a
+ * reader typed by the first value it sees must not take "0" for an
+ * integer. The same number as g_ascii_dtostr (us / 1000.0) gave,
+ * "0.33900000000000002", whose printf() took a microsecond per PONG. */
 void
-hb_cli_plain_add_double (GString    *s,
-                         const char *name,
-                         double      value)
+hb_cli_plain_add_ms (GString    *s,
+                     const char *name,
+                     gint64      us)
 {
-  char buf[G_ASCII_DTOSTR_BUF_SIZE + 2];
-
-  /* A whole number still reads as a double ("0.0", not "0"): a reader
-   * typed by the first value it sees must not take it for an integer. */
-  g_ascii_dtostr (buf, G_ASCII_DTOSTR_BUF_SIZE, value);
-  if (strpbrk (buf, ".eEnN") == NULL)
-    g_strlcat (buf, ".0", sizeof buf);
   append_member (s, name);
-  g_string_append (s, buf);
+  if (us < 0)
+    g_string_append_c (s, '-');
+  append_digits (s, (us < 0 ? -(guint64) us : (guint64) us) / 1000, 1);
+  g_string_append_c (s, '.');
+  append_digits (s, (us < 0 ? -(guint64) us : (guint64) us) % 1000, 3);
 }
 
 void

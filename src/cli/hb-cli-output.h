@@ -45,9 +45,9 @@ GString     *hb_cli_output_begin_plain  (HbCliOutput  *out,
 void         hb_cli_plain_add_int       (GString      *s,
                                          const char   *name,
                                          gint64        value);
-void         hb_cli_plain_add_double    (GString      *s,
+void         hb_cli_plain_add_ms        (GString      *s,
                                          const char   *name,
-                                         double        value);
+                                         gint64        us);
 void         hb_cli_plain_add_null      (GString      *s,
                                          const char   *name);
 void         hb_cli_output_emit_plain   (HbCliOutput  *out,

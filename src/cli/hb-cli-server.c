@@ -167,7 +167,7 @@ on_pong (HbServer     *server,
       hb_cli_plain_add_int (s, "id", id);
       hb_cli_plain_add_int (s, "seq", (gint64) seq);
       if (rtt_us >= 0)
-        hb_cli_plain_add_double (s, "rtt_ms", (double) rtt_us / 1000.0);
+        hb_cli_plain_add_ms (s, "rtt_ms", rtt_us);
       else
         hb_cli_plain_add_null (s, "rtt_ms");
       hb_cli_output_emit_plain (self->out, s);
