@@ -14,6 +14,7 @@
 #include <glib/gi18n.h>
 
 #include "hb-cli-output.h"
+#include "hb-protocol.h"
 
 struct _HbCliOutput
 {
@@ -293,23 +294,6 @@ append_member (GString    *s,
   g_string_append (s, "\":");
 }
 
-static void
-append_digits (GString *s,
-               guint64  value,
-               guint    min_digits)
-{
-  char buf[24];
-  char *p = buf + sizeof buf;
-
-  do
-    {
-      *--p = (char) ('0' + value % 10);
-      value /= 10;
-    }
-  while (value != 0 || buf + sizeof buf - p < (gssize) min_digits);
-  g_string_append_len (s, p, buf + sizeof buf - p);
-}
-
 GString *
 hb_cli_output_begin_plain (HbCliOutput *out,
                            const char  *event)
@@ -324,7 +308,7 @@ hb_cli_output_begin_plain (HbCliOutput *out,
   g_string_append (s, "\",\"time\":\"");
   g_string_append (s, out->iso_date);
   g_string_append_c (s, '.');
-  append_digits (s, (guint64) (now % G_USEC_PER_SEC / 1000), 3);
+  hb_append_uint64 (s, (guint64) (now % G_USEC_PER_SEC / 1000), 3);
   g_string_append (s, out->iso_zone);
   g_string_append_c (s, '"');
   return s;
@@ -338,7 +322,7 @@ hb_cli_plain_add_int (GString    *s,
   append_member (s, name);
   if (value < 0)
     g_string_append_c (s, '-');
-  append_digits (s, value < 0 ? -(guint64) value : (guint64) value, 1);
+  hb_append_uint64 (s, value < 0 ? -(guint64) value : (guint64) value, 1);
 }
 
 /* @us microseconds as milliseconds, "0.339", always with a point: a
@@ -353,9 +337,9 @@ hb_cli_plain_add_ms (GString    *s,
   append_member (s, name);
   if (us < 0)
     g_string_append_c (s, '-');
-  append_digits (s, (us < 0 ? -(guint64) us : (guint64) us) / 1000, 1);
+  hb_append_uint64 (s, (us < 0 ? -(guint64) us : (guint64) us) / 1000, 1);
   g_string_append_c (s, '.');
-  append_digits (s, (us < 0 ? -(guint64) us : (guint64) us) % 1000, 3);
+  hb_append_uint64 (s, (us < 0 ? -(guint64) us : (guint64) us) % 1000, 3);
 }
 
 void

@@ -158,8 +158,6 @@ on_pong (HbServer     *server,
   guint id = hb_connection_get_id (conn);
   char seq_text[24];
 
-  g_snprintf (seq_text, sizeof seq_text, "%" G_GUINT64_FORMAT, seq);
-
   if (is_json (self))
     {
       GString *s = hb_cli_output_begin_plain (self->out, "pong");
@@ -171,8 +169,11 @@ on_pong (HbServer     *server,
       else
         hb_cli_plain_add_null (s, "rtt_ms");
       hb_cli_output_emit_plain (self->out, s);
+      return;
     }
-  else if (is_lab (self) && rtt_us >= 0)
+
+  g_snprintf (seq_text, sizeof seq_text, "%" G_GUINT64_FORMAT, seq);
+  if (is_lab (self) && rtt_us >= 0)
     {
       hb_cli_output_print (self->out, _("[%u] heartbeat %s → ack, rtt %.2f ms"),
                            id, seq_text, (double) rtt_us / 1000.0);

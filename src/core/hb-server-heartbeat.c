@@ -226,7 +226,6 @@ send_ping (HbServer     *self,
            gint64        now)
 {
   HbPingRecord *rec;
-  char seq[24];
 
   if (oldest_unanswered (conn) == NULL)
     conn->owed_since_mono = now;  /* the clock of the dead verdict starts */
@@ -247,8 +246,15 @@ send_ping (HbServer     *self,
     }
   else
     {
-      g_snprintf (seq, sizeof seq, "%" G_GUINT64_FORMAT, conn->ping_seq);
-      if (!_hb_server_send_line (self, conn, HB_VERB_PING, seq, -1))
+      GString *line = self->scratch;
+
+      /* "PING <seq>\n", as _hb_server_send_line() would format it,
+       * without printf() and parsing the seq back for the timeline. */
+      g_string_assign (line, "PING ");
+      hb_append_uint64 (line, conn->ping_seq, 1);
+      g_string_append_c (line, '\n');
+      if (!_hb_server_send_raw (self, conn, HB_VERB_PING, line->str, line->len,
+                                (guint32) MIN (conn->ping_seq, G_MAXUINT32)))
         return;
     }
   rec->end_offset = hb_channel_get_bytes_queued_total (conn->channel);
