@@ -12,7 +12,7 @@
 
 /* The most connections whose due work one dispatch of the timer does
  * (see timer_cb()). */
-#define TIMER_BATCH_MAX 16
+#define TIMER_BATCH_MAX 8
 
 /* ---------------------------------------------------------------------- */
 /* The timer                                                               */
