@@ -68,13 +68,17 @@ flush_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* Events leave in one write() per main-loop pass rather than one each:
- * every event that the pass produced is on stdout before the loop sleeps. */
+/* Events leave in one write() when the loop has nothing else to do
+ * rather than one each: every event is on stdout before the loop sleeps.
+ * At a low priority, the flush waits out a run of passes that each have
+ * work (the server's heartbeats go out in small batches, a pass each),
+ * so a run is one write() and one idle source, not one per pass; a full
+ * stdio buffer is written on its own meanwhile. */
 static void
 written (HbCliOutput *out)
 {
   if (out->flush_id == 0)
-    out->flush_id = g_idle_add_full (G_PRIORITY_DEFAULT, flush_cb, out, NULL);
+    out->flush_id = g_idle_add_full (G_PRIORITY_LOW, flush_cb, out, NULL);
 }
 
 /* Writes UTF-8 @text to stdout, in the console's charset as g_print()
