@@ -587,6 +587,52 @@ test_broadcast_in_order (void)
   fixture_stop (&f);
 }
 
+static void
+count_notify (GObject *object, GParamSpec *pspec, guint *count)
+{
+  (*count)++;
+}
+
+/* A list shows each client's traffic as it grows: its counters are
+ * announced (once a second) unless the program said it reads them only
+ * when it needs them, and again once it asks for them. */
+static void
+test_live_counters (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(HbTestPeer) peer = NULL;
+  HbConnection *conn;
+  guint notified = 0;
+  guint64 before;
+
+  fixture_start (&f, NULL, NULL);
+  peer = connect_peer (&f);
+  hb_assert_eventually (hb_server_get_n_clients (f.server) == 1);
+  conn = g_list_model_get_item (hb_server_get_connections (f.server), 0);
+  g_signal_connect (conn, "notify::bytes-in", G_CALLBACK (count_notify), &notified);
+
+  hb_test_peer_send (peer, "MSG one\n", -1);
+  hb_assert_eventually (notified > 0);
+
+  hb_server_set_live_counters (f.server, FALSE);
+  before = hb_connection_get_bytes_in (conn);
+  hb_test_peer_send (peer, "MSG two\n", -1);
+  hb_assert_eventually (f.messages->len == 2);
+  /* The getters do not wait for an announcement. */
+  g_assert_cmpuint (hb_connection_get_bytes_in (conn), ==, before + strlen ("MSG two\n"));
+
+  notified = 0;
+  hb_server_set_live_counters (f.server, TRUE);
+  hb_test_peer_send (peer, "MSG three\n", -1);
+  hb_assert_eventually (notified > 0);
+
+  g_signal_handlers_disconnect_by_func (conn, count_notify, &notified);
+  g_object_unref (conn);
+  g_clear_pointer (&peer, hb_test_peer_free);
+  hb_assert_eventually (hb_server_get_n_clients (f.server) == 0);
+  fixture_stop (&f);
+}
+
 /* Several lines broadcast at once (a pasted block) reach every client
  * whole and in order, and every client's record counts each line. */
 static void
@@ -1349,6 +1395,7 @@ main (int   argc,
   g_test_add_func ("/core/server/silent-client-late-then-dead", test_silent_client_goes_late_then_dead);
   g_test_add_func ("/core/server/late-client-recovers", test_late_client_recovers);
   g_test_add_func ("/core/server/broadcast-in-order", test_broadcast_in_order);
+  g_test_add_func ("/core/server/live-counters", test_live_counters);
   g_test_add_func ("/core/server/send-and-kick", test_send_and_kick);
   g_test_add_func ("/core/server/relay", test_relay);
   g_test_add_func ("/core/server/relay-off-by-default", test_relay_off_by_default);

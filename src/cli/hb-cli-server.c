@@ -584,6 +584,8 @@ hb_cli_server_run (int    argc,
                               "relay", relay,
                               NULL);
   hb_cli_lab_apply (&lab, self.server);
+  /* /list reads the counters when asked; nothing here listens for them. */
+  hb_server_set_live_counters (self.server, FALSE);
 
   if (!hb_server_start (self.server, &error))
     {
