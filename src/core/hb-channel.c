@@ -617,6 +617,14 @@ hb_channel_get_queued (HbChannel *self)
   return self->out_len;
 }
 
+void
+hb_channel_prefetch (HbChannel *self)
+{
+  __builtin_prefetch (self);
+  __builtin_prefetch (&self->out);
+  __builtin_prefetch (&self->state);
+}
+
 guint64
 hb_channel_get_bytes_in (HbChannel *self)
 {

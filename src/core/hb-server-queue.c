@@ -257,6 +257,7 @@ typedef struct
 {
   HbConnection *conn;
   gsize         queued;
+  gboolean      written;
 } Target;
 
 guint
@@ -295,12 +296,15 @@ hb_server_broadcast_lines (HbServer          *self,
   /* First the writes, in order of arrival, and nothing else: they are
    * what the clients wait for, so what the server keeps for itself
    * follows them. Nothing in this pass can call back (a write's error
-   * waits for the flush), so the clients are borrowed from the list. */
+   * waits for the flush), so the clients are borrowed from the list.
+   * Each client's memory is somewhere else, a cache (and TLB) miss or
+   * several: the next ones are fetched while the kernel takes this
+   * one's send, as the baseline's array of clients is by the hardware. */
   n = g_list_model_get_n_items (G_LIST_MODEL (self->connections));
   targets = g_array_sized_new (FALSE, FALSE, sizeof (Target), n + self->joining->len);
   for (guint i = 0; i < n + self->joining->len; i++)
     {
-      Target t;
+      Target t = { NULL, 0, FALSE };
 
       if (i < n)
         {
@@ -309,10 +313,25 @@ hb_server_broadcast_lines (HbServer          *self,
         }
       else
         t.conn = g_ptr_array_index (self->joining, i - n);
-      if (t.conn->closing || !hb_channel_is_open (t.conn->channel))
-        continue;
-      t.queued = hb_channel_write_shared (t.conn->channel, shared);
       g_array_append_val (targets, t);
+    }
+  for (guint i = 0; i < targets->len; i++)
+    {
+      Target *t = &g_array_index (targets, Target, i);
+
+      if (i + 2 < targets->len)
+        {
+          HbConnection *later = g_array_index (targets, Target, i + 2).conn;
+
+          __builtin_prefetch (later);
+          __builtin_prefetch (&later->close_kind);
+        }
+      if (i + 1 < targets->len)
+        hb_channel_prefetch (g_array_index (targets, Target, i + 1).conn->channel);
+      if (t->conn->closing || !hb_channel_is_open (t->conn->channel))
+        continue;
+      t->queued = hb_channel_write_shared (t->conn->channel, shared);
+      t->written = TRUE;
     }
 
   /* Then each one's count and timeline (the block at one instant, when
@@ -322,6 +341,8 @@ hb_server_broadcast_lines (HbServer          *self,
     {
       Target *t = &g_array_index (targets, Target, i);
 
+      if (!t->written)
+        continue;
       t->conn->lines_out += n_texts;
       hb_timeline_append_n (t->conn->timeline, HB_EVENT_LINE_OUT, HB_VERB_BCAST,
                             sizes, n_texts, HB_INITIATOR_LOCAL, mono, wall);
