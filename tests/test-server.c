@@ -1233,6 +1233,60 @@ test_settings_change_live (void)
   fixture_stop (&f);
 }
 
+typedef struct
+{
+  Fixture    *f;
+  HbTestPeer *prober;
+  gboolean    sent;
+  guint       pings_when_read;   /* G_MAXUINT until the probe is read */
+} Probe;
+
+static void
+probe_on_ping_sent (HbServer *server, HbConnection *conn, guint64 seq, Probe *p)
+{
+  if (!p->sent)
+    {
+      p->sent = TRUE;
+      hb_test_peer_send (p->prober, "MSG probe\n", -1);
+    }
+}
+
+static void
+probe_on_message (HbServer *server, HbConnection *conn, const char *text, Probe *p)
+{
+  if (g_str_equal (text, "probe") && p->pings_when_read == G_MAXUINT)
+    p->pings_when_read = p->f->pings_sent;
+}
+
+/* Many heartbeats due at once do not hold up a client's line: one that
+ * arrives after the first of them went out is read before the rest have
+ * all been written (at 10,000 clients and 1 s heartbeats a hundred are
+ * due in each slice, and every client's answers waited for them). */
+static void
+test_line_read_among_due_heartbeats (void)
+{
+  Fixture f = { 0 };
+  HbTestPeer *peers[40];
+  Probe p = { &f, NULL, FALSE, G_MAXUINT };
+
+  fixture_start (&f, "interval-ms", 60000, "timeout-ms", 180000, NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (peers); i++)
+    peers[i] = connect_peer (&f);
+  p.prober = peers[0];
+  g_signal_connect (f.server, "ping-sent", G_CALLBACK (probe_on_ping_sent), &p);
+  g_signal_connect (f.server, "message", G_CALLBACK (probe_on_message), &p);
+  /* Every client owes a beat at the new interval at once. */
+  g_object_set (f.server, "interval-ms", 1, "timeout-ms", 180000, NULL);
+  hb_assert_eventually (p.pings_when_read != G_MAXUINT);
+  g_assert_cmpuint (p.pings_when_read, <, G_N_ELEMENTS (peers) / 2);
+
+  g_signal_handlers_disconnect_by_data (f.server, &p);
+  for (guint i = 0; i < G_N_ELEMENTS (peers); i++)
+    hb_test_peer_free (peers[i]);
+  hb_assert_eventually (hb_server_get_n_clients (f.server) == 0);
+  fixture_stop (&f);
+}
+
 static void
 test_silent_client_dies_with_long_timeout (void)
 {
@@ -1414,6 +1468,7 @@ main (int   argc,
   g_test_add_func ("/core/server/silent-client-dies-with-long-timeout", test_silent_client_dies_with_long_timeout);
   g_test_add_func ("/core/server/settings-change-live", test_settings_change_live);
   g_test_add_func ("/core/server/stall-cuts-nobody", test_stall_cuts_nobody);
+  g_test_add_func ("/core/server/line-read-among-due-heartbeats", test_line_read_among_due_heartbeats);
 
   return g_test_run ();
 }
