@@ -606,6 +606,52 @@ test_broadcast_in_order (Fixture       *f,
   peer_array_set (f, peers, G_N_ELEMENTS (peers), FALSE);
 }
 
+static void
+count_notify (GObject *object, GParamSpec *pspec, guint *count)
+{
+  (*count)++;
+}
+
+/* A list shows each client's traffic as it grows: its counters are
+ * announced (once a second) unless the program said it reads them only
+ * when it needs them, and again once it asks for them. */
+static void
+test_live_counters (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(HbTestPeer) peer = NULL;
+  HbConnection *conn;
+  guint notified = 0;
+  guint64 before;
+
+  fixture_start (&f, NULL, NULL);
+  peer = connect_peer (&f);
+  hb_assert_eventually (hb_server_get_n_clients (f.server) == 1);
+  conn = g_list_model_get_item (hb_server_get_connections (f.server), 0);
+  g_signal_connect (conn, "notify::bytes-in", G_CALLBACK (count_notify), &notified);
+
+  hb_test_peer_send (peer, "MSG one\n", -1);
+  hb_assert_eventually (notified > 0);
+
+  hb_server_set_live_counters (f.server, FALSE);
+  before = hb_connection_get_bytes_in (conn);
+  hb_test_peer_send (peer, "MSG two\n", -1);
+  hb_assert_eventually (f.messages->len == 2);
+  /* The getters do not wait for an announcement. */
+  g_assert_cmpuint (hb_connection_get_bytes_in (conn), ==, before + strlen ("MSG two\n"));
+
+  notified = 0;
+  hb_server_set_live_counters (f.server, TRUE);
+  hb_test_peer_send (peer, "MSG three\n", -1);
+  hb_assert_eventually (notified > 0);
+
+  g_signal_handlers_disconnect_by_func (conn, count_notify, &notified);
+  g_object_unref (conn);
+  g_clear_pointer (&peer, hb_test_peer_free);
+  hb_assert_eventually (hb_server_get_n_clients (f.server) == 0);
+  fixture_stop (&f);
+}
+
 /* Several lines broadcast at once (a pasted block) reach every client
  * whole and in order, and every client's record counts each line. */
 static void
@@ -1176,6 +1222,60 @@ test_settings_change_live (Fixture       *f,
   g_assert_cmpstr (hb_test_peer_wait_line (later), ==, "WELCOME 2 100 1000");
 }
 
+typedef struct
+{
+  Fixture    *f;
+  HbTestPeer *prober;
+  gboolean    sent;
+  guint       pings_when_read;   /* G_MAXUINT until the probe is read */
+} Probe;
+
+static void
+probe_on_ping_sent (HbServer *server, HbConnection *conn, guint64 seq, Probe *p)
+{
+  if (!p->sent)
+    {
+      p->sent = TRUE;
+      hb_test_peer_send (p->prober, "MSG probe\n", -1);
+    }
+}
+
+static void
+probe_on_message (HbServer *server, HbConnection *conn, const char *text, Probe *p)
+{
+  if (g_str_equal (text, "probe") && p->pings_when_read == G_MAXUINT)
+    p->pings_when_read = p->f->pings_sent;
+}
+
+/* Many heartbeats due at once do not hold up a client's line: one that
+ * arrives after the first of them went out is read before the rest have
+ * all been written (at 10,000 clients and 1 s heartbeats a hundred are
+ * due in each slice, and every client's answers waited for them). */
+static void
+test_line_read_among_due_heartbeats (void)
+{
+  Fixture f = { 0 };
+  HbTestPeer *peers[40];
+  Probe p = { &f, NULL, FALSE, G_MAXUINT };
+
+  fixture_start (&f, "interval-ms", 60000, "timeout-ms", 180000, NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (peers); i++)
+    peers[i] = connect_peer (&f);
+  p.prober = peers[0];
+  g_signal_connect (f.server, "ping-sent", G_CALLBACK (probe_on_ping_sent), &p);
+  g_signal_connect (f.server, "message", G_CALLBACK (probe_on_message), &p);
+  /* Every client owes a beat at the new interval at once. */
+  g_object_set (f.server, "interval-ms", 1, "timeout-ms", 180000, NULL);
+  hb_assert_eventually (p.pings_when_read != G_MAXUINT);
+  g_assert_cmpuint (p.pings_when_read, <, G_N_ELEMENTS (peers) / 2);
+
+  g_signal_handlers_disconnect_by_data (f.server, &p);
+  for (guint i = 0; i < G_N_ELEMENTS (peers); i++)
+    hb_test_peer_free (peers[i]);
+  hb_assert_eventually (hb_server_get_n_clients (f.server) == 0);
+  fixture_stop (&f);
+}
+
 static void
 test_silent_client_dies_with_long_timeout (Fixture       *f,
                                            gconstpointer  data)
@@ -1323,6 +1423,7 @@ main (int   argc,
   g_test_add_func ("/core/server/silent-client-late-then-dead", test_silent_client_goes_late_then_dead);
   add_server_test ("late-client-recovers", test_late_client_recovers);
   add_server_test ("broadcast-in-order", test_broadcast_in_order);
+  g_test_add_func ("/core/server/live-counters", test_live_counters);
   add_server_test ("send-and-kick", test_send_and_kick);
   add_server_test ("relay", test_relay);
   add_server_test ("relay-off-by-default", test_relay_off_by_default);
@@ -1341,6 +1442,7 @@ main (int   argc,
   add_server_test ("silent-client-dies-with-long-timeout", test_silent_client_dies_with_long_timeout);
   add_server_test ("settings-change-live", test_settings_change_live);
   g_test_add_func ("/core/server/stall-cuts-nobody", test_stall_cuts_nobody);
+  g_test_add_func ("/core/server/line-read-among-due-heartbeats", test_line_read_among_due_heartbeats);
 
   return g_test_run ();
 }

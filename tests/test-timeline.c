@@ -93,7 +93,8 @@ append_random (HbTimeline *timeline,
 
       for (guint k = 0; k < n; k++)
         sizes[k] = k % 2 ? 71 : g_rand_int_range (rand, 0, 2000);
-      hb_timeline_append_n (timeline, HB_EVENT_LINE_OUT, HB_VERB_BCAST, sizes, n, HB_INITIATOR_LOCAL);
+      hb_timeline_append_n (timeline, HB_EVENT_LINE_OUT, HB_VERB_BCAST, sizes, n, HB_INITIATOR_LOCAL,
+                            g_get_monotonic_time (), g_get_real_time ());
     }
 }
 
@@ -165,7 +166,7 @@ test_connection (void)
   hb_timeline_append (timeline, HB_EVENT_CONNECT, HB_VERB_UNKNOWN, 0, 0, HB_INITIATOR_PEER);
   hb_timeline_append (timeline, HB_EVENT_LINE_OUT, HB_VERB_WELCOME, 17, 0, HB_INITIATOR_LOCAL);
   hb_timeline_append_n (timeline, HB_EVENT_LINE_OUT, HB_VERB_BCAST, bcast, G_N_ELEMENTS (bcast),
-                        HB_INITIATOR_LOCAL);
+                        HB_INITIATOR_LOCAL, g_get_monotonic_time (), g_get_real_time ());
   hb_timeline_append (timeline, HB_EVENT_STATE, HB_VERB_UNKNOWN, 0, 1, HB_INITIATOR_LOCAL);
   hb_timeline_append (timeline, HB_EVENT_CLOSE, HB_VERB_UNKNOWN, 0, HB_BYE_RESET, HB_INITIATOR_PEER);
 

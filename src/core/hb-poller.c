@@ -178,6 +178,13 @@ hb_poller_new (GMainContext *context)
   self->scheduled = g_ptr_array_new ();
   self->graveyard = g_ptr_array_new_with_free_func (g_free);
   self->epfd_tag = g_source_add_unix_fd (&self->source, self->epfd, G_IO_IN);
+  /* GLib blocks a source that cannot recurse while it dispatches, which
+   * takes its fd out of the context's poll set and puts it back: two
+   * write()s to the context's eventfd and a read() per dispatch, a
+   * thousand or more a second under load. Dispatching is reentrant
+   * here (handles removed meanwhile wait in the graveyard until the
+   * outermost dispatch ends), so it may recurse. */
+  g_source_set_can_recurse (&self->source, TRUE);
   g_source_attach (&self->source,
                    context ? context : g_main_context_get_thread_default ());
   return self;

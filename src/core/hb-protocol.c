@@ -389,6 +389,24 @@ hb_message_parse (const char *line,
   return TRUE;
 }
 
+void
+hb_append_uint64 (GString *out,
+                  guint64  value,
+                  guint    min_digits)
+{
+  char buf[24];
+  char *p = buf + sizeof buf;
+
+  min_digits = MIN (min_digits, sizeof buf);
+  do
+    {
+      *--p = (char) ('0' + value % 10);
+      value /= 10;
+    }
+  while (value != 0 || (guint) (buf + sizeof buf - p) < min_digits);
+  g_string_append_len (out, p, buf + sizeof buf - p);
+}
+
 gboolean
 hb_parse_uint64 (const char *str,
                  gsize       len,

@@ -133,6 +133,12 @@ gboolean hb_message_check_from_server (const HbMessage *msg,
 gboolean hb_parse_uint64              (const char  *str,
                                        gsize        len,
                                        guint64     *value);
+/* Appends @value in decimal, at least @min_digits of it (zeros in
+ * front): printf() costs more than the line it goes in, thousands of
+ * times a second. */
+void     hb_append_uint64             (GString     *out,
+                                       guint64      value,
+                                       guint        min_digits);
 gboolean hb_name_is_valid             (const char  *name,
                                        gsize        len);
 /* Whether @name is one a client may not take: "server", "everyone",

@@ -58,6 +58,7 @@ struct _HbServer
   GSource          *timer;
   GSource          *tick;          /* once-a-second counters, in parts */
   guint             tick_pos;      /* where in the list the next part starts */
+  gboolean          live_counters; /* the tick runs at all (hb_server_set_live_counters()) */
   guint             drain_ms;
 
   GTask            *shutdown_task;

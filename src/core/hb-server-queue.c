@@ -49,12 +49,11 @@ cut_off (HbServer     *self,
  * up over the bound as surely as one that reads nothing. Whether it reads
  * is seen over the next SLOW_CHECK_MS (_hb_server_check_reading()); only far beyond
  * the bound is it cut without waiting. Returns FALSE if it was cut. */
-gboolean
-_hb_server_check_queue (HbServer     *self,
-                        HbConnection *conn)
+static gboolean
+judge_queue (HbServer     *self,
+             HbConnection *conn,
+             gsize         queued)
 {
-  gsize queued = hb_channel_get_queued (conn->channel);
-
   if (queued <= self->max_queue)
     {
       conn->over_check_mono = 0;
@@ -72,6 +71,13 @@ _hb_server_check_queue (HbServer     *self,
       _hb_server_schedule (self, conn);
     }
   return TRUE;
+}
+
+gboolean
+_hb_server_check_queue (HbServer     *self,
+                        HbConnection *conn)
+{
+  return judge_queue (self, conn, hb_channel_get_queued (conn->channel));
 }
 
 /* The deadline set by _hb_server_check_queue(): a client still over the bound must
@@ -246,6 +252,14 @@ hb_server_broadcast (HbServer   *self,
  *
  * Returns: how many clients were sent all the lines
  */
+/* A client a broadcast was written to, and what it had queued after. */
+typedef struct
+{
+  HbConnection *conn;
+  gsize         queued;
+  gboolean      written;
+} Target;
+
 guint
 hb_server_broadcast_lines (HbServer          *self,
                            const char *const *texts,
@@ -254,6 +268,9 @@ hb_server_broadcast_lines (HbServer          *self,
   g_autoptr(GString) block = g_string_new (NULL);
   g_autofree guint32 *sizes = g_new (guint32, MAX (n_texts, 1));
   g_autoptr(GBytes) shared = NULL;
+  g_autoptr(GArray) targets = NULL;
+  g_autoptr(GPtrArray) cut = NULL;
+  gint64 mono, wall;
   guint n, recipients = 0;
 
   g_return_val_if_fail (HB_IS_SERVER (self), 0);
@@ -273,21 +290,78 @@ hb_server_broadcast_lines (HbServer          *self,
 
   /* One block that every client's queue refers to: no copy per client. */
   shared = g_string_free_to_bytes (g_steal_pointer (&block));
+  mono = g_get_monotonic_time ();
+  wall = g_get_real_time ();
+
+  /* First the writes, in order of arrival, and nothing else: they are
+   * what the clients wait for, so what the server keeps for itself
+   * follows them. Nothing in this pass can call back (a write's error
+   * waits for the flush), so the clients are borrowed from the list.
+   * Each client's memory is somewhere else, a cache (and TLB) miss or
+   * several: the next ones are fetched while the kernel takes this
+   * one's send, as the baseline's array of clients is by the hardware. */
   n = g_list_model_get_n_items (G_LIST_MODEL (self->connections));
+  targets = g_array_sized_new (FALSE, FALSE, sizeof (Target), n + self->joining->len);
   for (guint i = 0; i < n + self->joining->len; i++)
     {
-      g_autoptr(HbConnection) conn = i < n ? g_list_model_get_item (G_LIST_MODEL (self->connections), i)
-                                           : g_object_ref (g_ptr_array_index (self->joining, i - n));
+      Target t = { NULL, 0, FALSE };
 
-      if (conn->closing || !hb_channel_is_open (conn->channel))
+      if (i < n)
+        {
+          t.conn = g_list_model_get_item (G_LIST_MODEL (self->connections), i);
+          g_object_unref (t.conn);   /* the list keeps it */
+        }
+      else
+        t.conn = g_ptr_array_index (self->joining, i - n);
+      g_array_append_val (targets, t);
+    }
+  for (guint i = 0; i < targets->len; i++)
+    {
+      Target *t = &g_array_index (targets, Target, i);
+
+      if (i + 2 < targets->len)
+        {
+          HbConnection *later = g_array_index (targets, Target, i + 2).conn;
+
+          __builtin_prefetch (later);
+          __builtin_prefetch (&later->close_kind);
+        }
+      if (i + 1 < targets->len)
+        hb_channel_prefetch (g_array_index (targets, Target, i + 1).conn->channel);
+      if (t->conn->closing || !hb_channel_is_open (t->conn->channel))
         continue;
-      hb_channel_write_shared (conn->channel, shared);
-      conn->lines_out += n_texts;
-      hb_timeline_append_n (conn->timeline, HB_EVENT_LINE_OUT, HB_VERB_BCAST,
-                            sizes, n_texts, HB_INITIATOR_LOCAL);
-      if (!_hb_server_check_queue (self, conn))
+      t->queued = hb_channel_write_shared (t->conn->channel, shared);
+      t->written = TRUE;
+    }
+
+  /* Then each one's count and timeline (the block at one instant, when
+   * the broadcast began), and its queue against the bound. Only a client
+   * far over it is cut off, which can call back: those wait till last. */
+  for (guint i = 0; i < targets->len; i++)
+    {
+      Target *t = &g_array_index (targets, Target, i);
+
+      if (!t->written)
         continue;
+      t->conn->lines_out += n_texts;
+      hb_timeline_append_n (t->conn->timeline, HB_EVENT_LINE_OUT, HB_VERB_BCAST,
+                            sizes, n_texts, HB_INITIATOR_LOCAL, mono, wall);
+      if (t->queued > (gsize) self->max_queue * HARD_QUEUE_FACTOR)
+        {
+          if (cut == NULL)
+            cut = g_ptr_array_new_with_free_func (g_object_unref);
+          g_ptr_array_add (cut, g_object_ref (t->conn));
+          continue;
+        }
+      judge_queue (self, t->conn, t->queued);
       recipients++;
+    }
+  for (guint i = 0; cut != NULL && i < cut->len; i++)
+    {
+      HbConnection *conn = g_ptr_array_index (cut, i);
+
+      if (!conn->closing)
+        _hb_server_check_queue (self, conn);
     }
   g_signal_emit (self, _hb_server_signals[BROADCAST], 0, n_texts, recipients);
   return recipients;

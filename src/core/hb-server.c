@@ -385,6 +385,7 @@ hb_server_init (HbServer *self)
   self->names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->heap = hb_deadline_heap_new ();
   self->scratch = g_string_sized_new (256);
+  self->live_counters = TRUE;
 }
 
 /* ---------------------------------------------------------------------- */

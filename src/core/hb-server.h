@@ -73,6 +73,8 @@ HbProtocol    hb_server_get_protocol    (HbServer            *self);
  * applied in batches (one items-changed per burst); calling this function
  * applies the pending batch. "n-clients" and hb_server_lookup() never trail. */
 GListModel   *hb_server_get_connections (HbServer            *self);
+void          hb_server_set_live_counters (HbServer          *self,
+                                           gboolean           live);
 HbConnection *hb_server_lookup          (HbServer            *self,
                                          guint                id);
 

@@ -466,7 +466,9 @@ hb_timeline_append_n (HbTimeline    *self,
                       HbVerb         verb,
                       const guint32 *bytes,
                       guint          n,
-                      HbInitiator    initiator)
+                      HbInitiator    initiator,
+                      gint64         mono_us,
+                      gint64         wall_us)
 {
   HbTimelineEvent ev = { 0 };
   gboolean watched;
@@ -474,10 +476,11 @@ hb_timeline_append_n (HbTimeline    *self,
   g_return_if_fail (HB_IS_TIMELINE (self));
   g_return_if_fail ((guint) kind <= KIND_MASK && (guint) verb <= G_MAXUINT8);
 
-  /* A broadcast block appends to every client's record: one clock reading
-   * and one look for handlers per block, not per line. */
-  ev.mono_us = g_get_monotonic_time ();
-  ev.wall_us = g_get_real_time ();
+  /* A broadcast block appends to every client's record: the clock is read
+   * once per broadcast (the caller's), and handlers looked for once per
+   * block, not per line. */
+  ev.mono_us = mono_us;
+  ev.wall_us = wall_us;
   ev.kind = kind;
   ev.verb = verb;
   ev.initiator = initiator;

@@ -79,14 +79,18 @@ void                   hb_timeline_append_read   (HbTimeline      *self,
                                                   guint32          bytes,
                                                   guint32          arg,
                                                   gint64           arrived_mono);
-/* @n events of one kind at one instant, e.g. the lines of one broadcast
- * block; "appended" is emitted for each, as hb_timeline_append() would. */
+/* @n events of one kind at one instant, the caller's (read once for
+ * every client of a broadcast; not before this timeline's newest event),
+ * e.g. the lines of one broadcast block; "appended" is emitted for each,
+ * as hb_timeline_append() would. */
 void                   hb_timeline_append_n      (HbTimeline      *self,
                                                   HbEventKind      kind,
                                                   HbVerb           verb,
                                                   const guint32   *bytes,
                                                   guint            n,
-                                                  HbInitiator      initiator);
+                                                  HbInitiator      initiator,
+                                                  gint64           mono_us,
+                                                  gint64           wall_us);
 /* The protocol the connection speaks, which names its lines and reads:
  * "PING 3" in the line protocol is "heartbeat" in the lab's. */
 HbProtocol             hb_timeline_get_protocol  (HbTimeline      *self);
