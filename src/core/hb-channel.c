@@ -70,7 +70,6 @@ struct _HbChannel
   guint64               bytes_out;
   guint64               queued_total;
   gint64                arrival;    /* monotonic µs; 0: unknown (see hb_channel_get_arrival()) */
-  gint64                write_began; /* monotonic µs (see hb_channel_get_write_time()) */
 
   State                 state;
   guint                 reading : 1;      /* the owner wants lines */
@@ -287,10 +286,6 @@ flush (HbChannel *self)
 {
   gsize before = self->bytes_out;
 
-  /* Before the write: on loopback the peer has the bytes, and may have
-   * answered, by the time sendmsg() returns. */
-  if (self->out_len > 0)
-    self->write_began = g_get_monotonic_time ();
   while (self->out_len > 0)
     {
       struct iovec iov[MAX_IOV];
@@ -687,12 +682,6 @@ gint64
 hb_channel_get_arrival (HbChannel *self)
 {
   return self->stamps ? self->arrival : 0;
-}
-
-gint64
-hb_channel_get_write_time (HbChannel *self)
-{
-  return self->write_began;
 }
 
 void

@@ -89,10 +89,6 @@ gboolean   hb_channel_set_arrival_stamps (HbChannel        *channel,
  * FIN in the same pass: the kernel does not stamp a FIN. 0 when unknown:
  * stamps off, the kernel gave none, or (peer_eof) no data came with it. */
 gint64     hb_channel_get_arrival    (HbChannel            *channel);
-/* During a written callback: when the write that completed began
- * (monotonic µs). A PING's RTT starts there, not when the callback runs:
- * on loopback the answer can arrive before sendmsg() returns. */
-gint64     hb_channel_get_write_time (HbChannel            *channel);
 /* A framed channel (the default) cuts what it reads into lines and keeps
  * a half-sent line whole when it drops its queue; an unframed one hands
  * over each read as it came (HbChannelFuncs.data) and, dropping its queue,

@@ -400,7 +400,7 @@ on_written (HbChannel *channel,
       /* The RTT clock starts when the PING really leaves, not when it was
        * queued behind other clients' writes. */
       if (now == 0)
-        now = hb_channel_get_write_time (channel);
+        now = g_get_monotonic_time ();
       rec->sent_mono = now;
       conn->last_ping_wall = g_get_real_time ();
       _hb_connection_notify (conn, HB_CONNECTION_PROP_LAST_PING);
