@@ -105,17 +105,12 @@ hb_timeline_window_save_packets (HbTimelineWindow  *self,
                                          hb_conversation_get_packets (conversation), error);
 }
 
-/* A file chooser belongs to its window: closing the window closes it. */
-static void
-own_dialog (HbTimelineWindow *self,
-            GtkFileChooserNative *dialog)
+static gboolean
+export_ladder (HbTimelineWindow *self,
+               const char       *path,
+               GError          **error)
 {
-  if (self->dialog != NULL)
-    {
-      gtk_native_dialog_destroy (self->dialog);
-      g_clear_object (&self->dialog);
-    }
-  self->dialog = GTK_NATIVE_DIALOG (dialog);
+  return hb_ladder_export (self->ladder, path, error);
 }
 
 static gboolean
@@ -130,11 +125,14 @@ dialog_done (HbTimelineWindow *self,
   return mine;
 }
 
+/* The file chosen is written by the save function of the dialog that
+ * asked for it; a failure is said in the notice bar. */
 static void
 save_response (GtkNativeDialog *dialog, int response, gpointer user_data)
 {
   HbTimelineWindow *self = user_data;
   g_autoptr(GFile) file = response == GTK_RESPONSE_ACCEPT ? gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog)) : NULL;
+  HbTimelineSaveFunc save = self->dialog_save;
 
   if (!dialog_done (self, dialog))
     return;
@@ -143,23 +141,41 @@ save_response (GtkNativeDialog *dialog, int response, gpointer user_data)
       g_autofree char *path = g_file_get_path (file);
       g_autoptr(GError) error = NULL;
 
-      if (!hb_timeline_window_save_packets (self, path, &error))
+      if (!save (self, path, &error))
         hb_timeline_window_show_notice (self, error->message, TRUE);
     }
+}
+
+/* Asks where to save, offering @name; @save writes the file. A file
+ * chooser belongs to its window: closing the window closes it, and a
+ * second one replaces the first. */
+static void
+ask_where_to_save (HbTimelineWindow   *self,
+                   const char         *title,
+                   const char         *accept,
+                   const char         *name,
+                   HbTimelineSaveFunc  save)
+{
+  GtkFileChooserNative *dialog = gtk_file_chooser_native_new (title, GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_SAVE,
+                                                              accept, _("_Cancel"));
+
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), name);
+  if (self->dialog != NULL)
+    {
+      gtk_native_dialog_destroy (self->dialog);
+      g_clear_object (&self->dialog);
+    }
+  self->dialog = GTK_NATIVE_DIALOG (dialog);
+  self->dialog_save = save;
+  g_signal_connect (dialog, "response", G_CALLBACK (save_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
 }
 
 static void
 save_packets_action (GtkWidget *widget, const char *action_name, GVariant *param)
 {
-  HbTimelineWindow *self = HB_TIMELINE_WINDOW (widget);
-  GtkFileChooserNative *dialog;
-
-  dialog = gtk_file_chooser_native_new (_("Save Packets"), GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_SAVE,
-                                        _("_Save"), _("_Cancel"));
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), "heartbeat.pcap");
-  own_dialog (self, dialog);
-  g_signal_connect (dialog, "response", G_CALLBACK (save_response), self);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+  ask_where_to_save (HB_TIMELINE_WINDOW (widget), _("Save Packets"), _("_Save"), "heartbeat.pcap",
+                     hb_timeline_window_save_packets);
 }
 
 static void
@@ -178,36 +194,12 @@ dismiss_notice_action (GtkWidget *widget, const char *action_name, GVariant *par
 }
 
 static void
-export_response (GtkNativeDialog *dialog, int response, gpointer user_data)
-{
-  HbTimelineWindow *self = user_data;
-  g_autoptr(GFile) file = response == GTK_RESPONSE_ACCEPT ? gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog)) : NULL;
-
-  if (!dialog_done (self, dialog))
-    return;
-  if (file != NULL)
-    {
-      g_autofree char *path = g_file_get_path (file);
-      g_autoptr(GError) error = NULL;
-
-      if (!hb_ladder_export (self->ladder, path, &error))
-        hb_timeline_window_show_notice (self, error->message, TRUE);
-    }
-}
-
-static void
 export_action (GtkWidget *widget, const char *action_name, GVariant *param)
 {
-  HbTimelineWindow *self = HB_TIMELINE_WINDOW (widget);
   gboolean svg = g_strcmp0 (g_variant_get_string (param, NULL), "svg") == 0;
-  GtkFileChooserNative *dialog;
 
-  dialog = gtk_file_chooser_native_new (_("Export Ladder"), GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_SAVE,
-                                        _("_Export"), _("_Cancel"));
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), svg ? "ladder.svg" : "ladder.png");
-  own_dialog (self, dialog);
-  g_signal_connect (dialog, "response", G_CALLBACK (export_response), self);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+  ask_where_to_save (HB_TIMELINE_WINDOW (widget), _("Export Ladder"), _("_Export"),
+                     svg ? "ladder.svg" : "ladder.png", export_ladder);
 }
 
 void

@@ -24,6 +24,11 @@
 
 G_BEGIN_DECLS
 
+/* Writes what a Save or Export dialog saves to @path. */
+typedef gboolean (*HbTimelineSaveFunc) (HbTimelineWindow *self,
+                                        const char       *path,
+                                        GError          **error);
+
 struct _HbTimelineWindow
 {
   GtkApplicationWindow  parent_instance;
@@ -83,6 +88,7 @@ struct _HbTimelineWindow
   gboolean              follow_end;   /* the ladder shows its last rows */
   guint                 number_digits; /* the No. column fits so many */
   GtkNativeDialog      *dialog;       /* open file chooser, if any */
+  HbTimelineSaveFunc    dialog_save;  /* what it saves */
 };
 
 /* hb-timeline-window.c */
